@@ -1,0 +1,22 @@
+/* CPU feature detection and per-CPU enabling (NX, SMEP, SMAP, PGE, PAT,
+ * FPU/SSE/AVX with XSAVE or FXSAVE). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu_features {
+    bool nx, smep, smap, pge, pdpe1gb, x2apic, tsc_deadline;
+    bool fxsr, xsave, avx;
+    bool vmx, svm;
+    uint64_t xcr0;       /* state components enabled in XCR0 */
+    uint32_t xsave_size; /* bytes of the XSAVE area for xcr0 */
+    char vendor[13];
+    char brand[49];
+};
+extern struct cpu_features cpu_features;
+
+void cpu_features_detect(void);   /* BSP, once, early */
+void cpu_features_enable(void);   /* every CPU: CR0/CR4/EFER/PAT/XCR0 */
+/* Save/restore the extended state (XSAVE or FXSAVE) to a 64-byte aligned area. */
+void fpu_save(void *area);
+void fpu_restore(const void *area);

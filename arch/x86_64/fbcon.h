@@ -1,0 +1,8 @@
+/* Text console on the framebuffer GRUB hands over (RGB pixels with a PSF
+ * font, or EGA text mode). */
+#pragma once
+#include <stddef.h>
+#include "boot_info.h"
+/* Returns 0 when the console is active. */
+int fbcon_init(const struct boot_framebuffer *fb);
+void fbcon_write(const char *s, size_t n);

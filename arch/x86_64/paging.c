@@ -1,0 +1,223 @@
+/* The kernel's own page tables. The boot tables from boot.S map 0..4 GiB
+ * with large writable pages; here we replace them with: the kernel image
+ * in 4 KiB pages with W^X, a non-executable direct map of 0..4 GiB and of
+ * every memory-map region above it, and a window for device memory. */
+#include "paging.h"
+#include "cpu.h"
+#include "cpu_features.h"
+#include "frame_alloc.h"
+#include "kstring.h"
+#include "layout.h"
+#include "panic.h"
+#include "spinlock.h"
+
+#define ENTRIES_PER_TABLE 512
+#define FOUR_GIB (4ull << 30)
+#define PTE_CACHE_WC PTE_PWT
+#define PTE_CACHE_UC (PTE_PWT | PTE_PCD)
+#define TABLE_FLAGS (PTE_PRESENT | PTE_WRITE)
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __kernel_end[];
+
+static uint64_t *kernel_pml4;
+static uint64_t kernel_pml4_phys;
+static uint64_t nx_bit;     /* PTE_NX when the CPU has NX, else 0 */
+static uint64_t global_bit; /* PTE_GLOBAL when the CPU has PGE */
+static uint64_t ioremap_next = IOREMAP_BASE;
+static struct spinlock paging_lock = SPINLOCK_INIT;
+
+static unsigned index_at(uint64_t va, unsigned level) /* level 4 = PML4 ... 1 = PT */
+{
+    return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (ENTRIES_PER_TABLE - 1);
+}
+
+/* Page tables must stay below 4 GiB: APs load CR3 in 32-bit mode. */
+static uint64_t *alloc_table(void)
+{
+    uint64_t pa = frame_alloc_below(FOUR_GIB);
+    if (!pa)
+        return NULL;
+    uint64_t *t = phys_to_virt(pa);
+    memset(t, 0, PAGE_SIZE);
+    return t;
+}
+
+/* Returns the table at `level` (1..3) covering va, creating it if asked. */
+static uint64_t *walk(uint64_t va, unsigned level, bool create)
+{
+    uint64_t *table = kernel_pml4;
+    for (unsigned l = 4; l > level; l--) {
+        uint64_t *e = &table[index_at(va, l)];
+        if (!(*e & PTE_PRESENT)) {
+            if (!create)
+                return NULL;
+            uint64_t *next = alloc_table();
+            if (!next)
+                return NULL;
+            *e = virt_to_phys(next) | TABLE_FLAGS;
+        } else if (*e & PTE_LARGE) {
+            return NULL; /* covered by a large page; no finer table */
+        }
+        table = phys_to_virt(*e & PTE_ADDR_MASK);
+    }
+    return table;
+}
+
+static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t *pt = walk(va, 1, true);
+    if (!pt)
+        panic("paging: cannot map %#llx (out of page-table memory)", (unsigned long long)va);
+    pt[index_at(va, 1)] = pa | flags;
+}
+
+static uint64_t image_flags(uint64_t va)
+{
+    if (va >= (uint64_t)__text_start && va < (uint64_t)__text_end)
+        return PTE_PRESENT | global_bit;
+    if (va >= (uint64_t)__rodata_start && va < (uint64_t)__rodata_end)
+        return PTE_PRESENT | global_bit | nx_bit;
+    return PTE_PRESENT | PTE_WRITE | global_bit | nx_bit;
+}
+
+static void map_kernel_image(void)
+{
+    for (uint64_t va = (uint64_t)__text_start; va < (uint64_t)__kernel_end; va += PAGE_SIZE)
+        map_4k(va, va - KERNEL_VMA, image_flags(va));
+}
+
+/* In the direct map the kernel image is never writable where it is code
+ * or read-only data, so W^X holds across aliases too. */
+static uint64_t direct_flags_4k(uint64_t pa)
+{
+    uint64_t text_start = (uint64_t)__text_start - KERNEL_VMA;
+    uint64_t rodata_end = (uint64_t)__rodata_end - KERNEL_VMA;
+    uint64_t f = PTE_PRESENT | global_bit | nx_bit;
+    return (pa >= text_start && pa < rodata_end) ? f : f | PTE_WRITE;
+}
+
+static void map_direct_range(uint64_t start, uint64_t end)
+{
+    uint64_t image_start = ((uint64_t)__text_start - KERNEL_VMA) & ~(LARGE_PAGE_SIZE - 1);
+    uint64_t image_end = (uint64_t)__kernel_end - KERNEL_VMA;
+    start &= ~(LARGE_PAGE_SIZE - 1);
+    for (uint64_t pa = start; pa < end; pa += LARGE_PAGE_SIZE) {
+        uint64_t va = pa + DIRECT_MAP_BASE;
+        uint64_t *pd = walk(va, 2, true);
+        if (!pd)
+            panic("paging: out of memory building the direct map");
+        uint64_t *e = &pd[index_at(va, 2)];
+        if (*e & PTE_PRESENT)
+            continue; /* regions may share a large page */
+        if (pa + LARGE_PAGE_SIZE > image_start && pa < image_end) {
+            for (uint64_t p = pa; p < pa + LARGE_PAGE_SIZE; p += PAGE_SIZE)
+                map_4k(p + DIRECT_MAP_BASE, p, direct_flags_4k(p));
+        } else {
+            *e = pa | PTE_PRESENT | PTE_WRITE | PTE_LARGE | global_bit | nx_bit;
+        }
+    }
+}
+
+static void map_direct(const struct boot_info *bi)
+{
+    map_direct_range(0, FOUR_GIB);
+    for (unsigned i = 0; i < bi->mem_count; i++) {
+        const struct mem_region *r = &bi->mem[i];
+        uint64_t end = r->base + r->len;
+        if (end > FOUR_GIB)
+            map_direct_range(r->base > FOUR_GIB ? r->base : FOUR_GIB, end);
+    }
+}
+
+void paging_init(const struct boot_info *bi)
+{
+    nx_bit = cpu_features.nx ? PTE_NX : 0;
+    global_bit = cpu_features.pge ? PTE_GLOBAL : 0;
+    kernel_pml4 = alloc_table();
+    if (!kernel_pml4)
+        panic("paging: no memory for the kernel page tables");
+    kernel_pml4_phys = virt_to_phys(kernel_pml4);
+    /* Pre-create every kernel-half PML4 entry so that all address spaces
+     * created later can share them by copying the top half once. */
+    for (unsigned i = ENTRIES_PER_TABLE / 2; i < ENTRIES_PER_TABLE; i++) {
+        uint64_t *t = alloc_table();
+        if (!t)
+            panic("paging: no memory for kernel PDPTs");
+        kernel_pml4[i] = virt_to_phys(t) | TABLE_FLAGS;
+    }
+    map_kernel_image();
+    map_direct(bi);
+    write_cr3(kernel_pml4_phys);
+}
+
+uint64_t paging_kernel_cr3(void)
+{
+    return kernel_pml4_phys;
+}
+
+int paging_map_page(uint64_t va, uint64_t pa, uint64_t pte_flags)
+{
+    uint64_t flags = spin_lock_irqsave(&paging_lock);
+    uint64_t *pt = walk(va, 1, true);
+    if (pt) {
+        pt[index_at(va, 1)] = (pa & PTE_ADDR_MASK) | (pte_flags & ~PTE_ADDR_MASK) | PTE_PRESENT;
+        invlpg(va);
+    }
+    spin_unlock_irqrestore(&paging_lock, flags);
+    return pt ? 0 : -1;
+}
+
+void paging_unmap_page(uint64_t va)
+{
+    uint64_t flags = spin_lock_irqsave(&paging_lock);
+    uint64_t *pt = walk(va, 1, false);
+    if (pt) {
+        pt[index_at(va, 1)] = 0;
+        invlpg(va);
+    }
+    spin_unlock_irqrestore(&paging_lock, flags);
+}
+
+static uint64_t cache_flags(enum cache_mode mode)
+{
+    switch (mode) {
+    case CACHE_WC: return PTE_CACHE_WC;
+    case CACHE_UC: return PTE_CACHE_UC;
+    default: return 0;
+    }
+}
+
+void *ioremap(uint64_t phys, size_t len, enum cache_mode mode)
+{
+    uint64_t offset = phys & (PAGE_SIZE - 1);
+    uint64_t first = phys - offset;
+    uint64_t size = (offset + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    if (len == 0 || size < len)
+        return NULL;
+    uint64_t flags = spin_lock_irqsave(&paging_lock);
+    uint64_t va = ioremap_next;
+    bool fits = size <= IOREMAP_BASE + IOREMAP_SIZE - va;
+    if (fits)
+        ioremap_next += size + PAGE_SIZE; /* an unmapped guard page between windows */
+    spin_unlock_irqrestore(&paging_lock, flags);
+    if (!fits)
+        return NULL;
+    for (uint64_t o = 0; o < size; o += PAGE_SIZE)
+        if (paging_map_page(va + o, first + o, PTE_WRITE | nx_bit | global_bit | cache_flags(mode)) < 0)
+            return NULL;
+    return (void *)(va + offset);
+}
+
+uint64_t paging_query(uint64_t va)
+{
+    uint64_t *table = kernel_pml4;
+    for (unsigned l = 4; l >= 1; l--) {
+        uint64_t e = table[index_at(va, l)];
+        if (!(e & PTE_PRESENT))
+            return 0;
+        if (l == 1 || (l <= 3 && (e & PTE_LARGE)))
+            return e & ~PTE_ADDR_MASK;
+        table = phys_to_virt(e & PTE_ADDR_MASK);
+    }
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* Kernel page tables: the image (W^X), the direct map, device windows. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "boot_info.h"
+
+#define PTE_PRESENT (1ull << 0)
+#define PTE_WRITE (1ull << 1)
+#define PTE_USER (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_ACCESSED (1ull << 5)
+#define PTE_DIRTY (1ull << 6)
+#define PTE_LARGE (1ull << 7) /* PS in PDE/PDPTE; PAT bit in a 4K PTE */
+#define PTE_GLOBAL (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+enum cache_mode { CACHE_WB, CACHE_WC, CACHE_UC };
+
+/* Build the final kernel page tables and switch to them (BSP, once). */
+void paging_init(const struct boot_info *bi);
+uint64_t paging_kernel_cr3(void);
+/* Map/unmap one 4 KiB page in the kernel address space. */
+int paging_map_page(uint64_t va, uint64_t pa, uint64_t pte_flags);
+void paging_unmap_page(uint64_t va);
+/* Map device memory; returns a kernel pointer or NULL when out of window. */
+void *ioremap(uint64_t phys, size_t len, enum cache_mode mode);
+/* Look up the PTE flags for va (0 when unmapped); used by self-tests. */
+uint64_t paging_query(uint64_t va);

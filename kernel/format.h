@@ -1,0 +1,9 @@
+/* printf-style formatting into a buffer (freestanding, host-testable).
+ * Supports %d %i %u %x %X %o %p %s %c %%, flags '-' '0' ' ' '+', width,
+ * precision (for strings and integers), and the l, ll, z, h, hh length modifiers. */
+#pragma once
+#include <stdarg.h>
+#include <stddef.h>
+
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,193 @@
+/* Kernel entry: bring the machine up step by step, run the self-tests, and
+ * either idle (normal boot) or power off (test mode). */
+#include "acpi.h"
+#include "apic.h"
+#include "cmdline.h"
+#include "console.h"
+#include "cpu.h"
+#include "cpu_features.h"
+#include "fbcon.h"
+#include "frame_alloc.h"
+#include "gdt.h"
+#include "idt.h"
+#include "kernel.h"
+#include "ktest.h"
+#include "kstring.h"
+#include "layout.h"
+#include "multiboot2.h"
+#include "paging.h"
+#include "panic.h"
+#include "percpu.h"
+#include "serial.h"
+#include "smp.h"
+#include "timer.h"
+
+#define DONJON_VERSION "0.1"
+#define KERNEL_PHYS_START 0x200000ull
+#define MBI_MAX_SIZE (1ull << 20) /* larger boot information is not plausible */
+#define FOUR_GIB (4ull << 30)
+#define MAX_RESERVED (BOOT_MAX_MODULES + 4)
+
+bool kernel_test_mode;
+struct boot_info boot_info;
+
+extern char __kernel_end[];
+
+static void boot_warn(const char *msg)
+{
+    kprintf("warning: %s\n", msg);
+}
+
+static void *frame_map(uint64_t phys)
+{
+    return phys_to_virt(phys);
+}
+
+static void parse_boot_information(uint32_t magic, uint64_t mbi_phys)
+{
+    if (magic != MB2_BOOTLOADER_MAGIC)
+        panic("not started by a multiboot2 loader (magic %#x)", magic);
+    const uint32_t *mbi = phys_to_virt(mbi_phys);
+    uint64_t size = mbi[0];
+    if (size < 8 || size > MBI_MAX_SIZE || mbi_phys + size > FOUR_GIB)
+        panic("multiboot2 information at %#llx has implausible size %llu", (unsigned long long)mbi_phys,
+              (unsigned long long)size);
+    if (mb2_parse(mbi, size, mbi_phys, &boot_info, boot_warn) < 0)
+        panic("multiboot2 information is unusable (no memory map)");
+}
+
+static unsigned collect_reserved(struct mem_region *r)
+{
+    unsigned n = 0;
+    r[n++] = (struct mem_region){KERNEL_PHYS_START, (uint64_t)__kernel_end - KERNEL_VMA - KERNEL_PHYS_START, MEM_RESERVED};
+    r[n++] = (struct mem_region){boot_info.mbi_phys, boot_info.mbi_size, MEM_RESERVED};
+    for (unsigned i = 0; i < boot_info.module_count; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        r[n++] = (struct mem_region){m->start, m->end - m->start, MEM_RESERVED};
+    }
+    return n;
+}
+
+static uint64_t alloc_stack_top(uint64_t size)
+{
+    uint64_t pa = frame_alloc_contig(size / FRAME_SIZE, FRAME_SIZE);
+    if (!pa)
+        panic("out of memory for a kernel stack");
+    return (uint64_t)phys_to_virt(pa) + size;
+}
+
+extern char boot_stack_top[];
+
+static void setup_bsp(void)
+{
+    percpu_install(&percpu[0], 0, cpuid(1, 0).ebx >> 24);
+    uint64_t ist[3];
+    for (int i = 0; i < 3; i++)
+        ist[i] = alloc_stack_top(IST_STACK_SIZE);
+    gdt_init_cpu(&percpu[0].tables, (uint64_t)boot_stack_top, ist);
+    idt_init();
+    idt_load();
+    cpu_features_enable();
+    percpu[0].online = true;
+    cpus_online = 1;
+}
+
+static void start_framebuffer_console(void)
+{
+    if (boot_info.fb.type == FB_NONE) {
+        kprintf("console: no framebuffer from the boot loader; serial only\n");
+        return;
+    }
+    if (fbcon_init(&boot_info.fb) == 0)
+        console_add_sink(fbcon_write);
+    else
+        kprintf("console: framebuffer %ux%u bpp %u unusable; serial only\n", boot_info.fb.width,
+                boot_info.fb.height, boot_info.fb.bpp);
+}
+
+static void print_memory_map(void)
+{
+    static const char *const names[] = {"?", "usable", "reserved", "ACPI data", "ACPI NVS", "bad"};
+    for (unsigned i = 0; i < boot_info.mem_count; i++) {
+        const struct mem_region *r = &boot_info.mem[i];
+        kprintf("mem: %#014llx-%#014llx %s\n", (unsigned long long)r->base,
+                (unsigned long long)(r->base + r->len - 1), r->type <= MEM_BAD ? names[r->type] : "?");
+    }
+}
+
+static void print_cpu(void)
+{
+    const struct cpu_features *f = &cpu_features;
+    kprintf("cpu: %s %s\n", f->vendor, f->brand);
+    kprintf("cpu: nx=%d smep=%d smap=%d xsave=%d avx=%d x2apic=%d vmx=%d svm=%d xsave_size=%u\n", f->nx, f->smep,
+            f->smap, f->xsave, f->avx, f->x2apic, f->vmx, f->svm, f->xsave_size);
+}
+
+/* donjon.crash=KIND: fault on purpose, to show the panic path works. */
+static void crash_if_asked(void)
+{
+    char kind[8];
+    if (!cmdline_value(boot_info.cmdline, "donjon.crash", kind, sizeof(kind)))
+        return;
+    kprintf("crash: faulting on purpose (donjon.crash=%s)\n", kind);
+    if (strcmp(kind, "ud") == 0)
+        __asm__ volatile("ud2");
+    else if (strcmp(kind, "pf") == 0)
+        *(volatile uint64_t *)(uintptr_t)0xdead000ull = 1;
+    else if (strcmp(kind, "gp") == 0)
+        *(volatile uint64_t *)(uintptr_t)0x8000000000000000ull = 1;
+    else if (strcmp(kind, "de") == 0) {
+        volatile unsigned zero = 0;
+        kprintf("unreachable %u\n", 1u / zero);
+    }
+    kprintf("crash: unknown kind '%s' (use ud, pf, gp or de)\n", kind);
+}
+
+static uint64_t usable_mib(void)
+{
+    return frame_total_count() * FRAME_SIZE >> 20;
+}
+
+void kmain(uint32_t magic, uint64_t mbi_phys);
+void kmain(uint32_t magic, uint64_t mbi_phys)
+{
+    serial_init();
+    console_add_sink(serial_write);
+    kprintf("Donjon %s x86-64 microkernel starting\n", DONJON_VERSION);
+    parse_boot_information(magic, mbi_phys);
+    kernel_test_mode = cmdline_has(boot_info.cmdline, "donjon.test");
+    kprintf("boot: loader '%s', command line '%s', %u modules\n", boot_info.loader_name, boot_info.cmdline,
+            boot_info.module_count);
+    cpu_features_detect();
+
+    struct mem_region reserved[MAX_RESERVED];
+    unsigned nreserved = collect_reserved(reserved);
+    frame_alloc_init(boot_info.mem, boot_info.mem_count, reserved, nreserved, frame_map, boot_warn);
+    print_memory_map();
+    paging_init(&boot_info);
+    setup_bsp();
+    start_framebuffer_console();
+    print_cpu();
+
+    acpi_init(&boot_info);
+    lapic_init_bsp();
+    percpu[0].apic_id = lapic_id();
+    ioapic_init();
+    timer_calibrate();
+    timer_start_this_cpu();
+    irq_enable();
+
+    struct ktest_totals totals = {0};
+    ktest_run_phase(KTEST_EARLY, &totals);
+    smp_boot_aps();
+    kprintf("Donjon %s: %u CPUs online, %llu MiB memory\n", DONJON_VERSION, cpus_online,
+            (unsigned long long)usable_mib());
+    ktest_run_phase(KTEST_LATE, &totals);
+    crash_if_asked();
+    kprintf("%u passed, %u failed, %u skipped\n", totals.passed, totals.failed, totals.skipped);
+    kprintf("donjon: boot complete\n");
+    if (kernel_test_mode)
+        acpi_poweroff();
+    for (;;)
+        cpu_halt();
+}
