@@ -9,7 +9,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-sta
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-tree-loop-distribute-patterns -fcf-protection=none \
 	-Ikernel -Iarch/x86_64 -Iinclude -I$(BUILD)/gen
 KERNEL_ASFLAGS := -g -Ikernel -Iarch/x86_64 -Iinclude -D__ASSEMBLY__
-KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T arch/x86_64/kernel.ld
 
 KERNEL_C := $(sort $(wildcard kernel/*.c arch/x86_64/*.c))

@@ -121,10 +121,12 @@ static void map_direct_range(uint64_t start, uint64_t end)
 static void map_direct(const struct boot_info *bi)
 {
     map_direct_range(0, FOUR_GIB);
+    /* Above 4 GiB only memory, not reserved holes: a cacheable mapping of
+     * device space invites speculative reads of it. */
     for (unsigned i = 0; i < bi->mem_count; i++) {
         const struct mem_region *r = &bi->mem[i];
         uint64_t end = r->base + r->len;
-        if (end > FOUR_GIB)
+        if (end > FOUR_GIB && r->type != MEM_RESERVED)
             map_direct_range(r->base > FOUR_GIB ? r->base : FOUR_GIB, end);
     }
 }
