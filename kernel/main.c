@@ -21,6 +21,7 @@
 #include "serial.h"
 #include "smp.h"
 #include "timer.h"
+#include "user_mode.h"
 
 #define DONJON_VERSION "0.1"
 #define KERNEL_PHYS_START 0x200000ull
@@ -88,6 +89,7 @@ static void setup_bsp(void)
     idt_init();
     idt_load();
     cpu_features_enable();
+    syscall_init_cpu(alloc_stack_top(KERNEL_STACK_SIZE));
     percpu[0].online = true;
     cpus_online = 1;
 }

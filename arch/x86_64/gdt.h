@@ -1,6 +1,5 @@
 /* Per-CPU GDT and TSS. */
 #pragma once
-#include <stdint.h>
 
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
@@ -12,6 +11,9 @@
 #define IST_NMI 1
 #define IST_DOUBLE_FAULT 2
 #define IST_MACHINE_CHECK 3
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
 
 struct tss {
     uint32_t reserved0;
@@ -30,3 +32,4 @@ struct cpu_tables {
 
 /* Load this CPU's GDT and TSS; stack tops are for ring-0 entry and ISTs. */
 void gdt_init_cpu(struct cpu_tables *t, uint64_t kernel_stack_top, const uint64_t ist_tops[3]);
+#endif

@@ -1,7 +1,9 @@
+#include <stdbool.h>
 #include "idt.h"
 #include "apic.h"
 #include "gdt.h"
 #include "panic.h"
+#include "user_mode.h"
 
 #define IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define VEC_NMI 2
@@ -68,8 +70,11 @@ void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
     unsigned v = (unsigned)f->vector;
+    bool from_user = f->cs & 3;
+    if (v < NUM_EXCEPTIONS && from_user)
+        user_mode_end(USER_END_FAULT | v); /* a user fault never reaches the kernel's handlers */
     if (v < NUM_EXCEPTIONS && !handlers[v])
-        panic_trap(f); /* no user mode yet: every exception is a kernel bug */
+        panic_trap(f); /* an unexpected exception in ring 0 is a kernel bug */
     if (v == VEC_SPURIOUS)
         return; /* spurious interrupts take no EOI */
     if (handlers[v]) {

@@ -42,8 +42,9 @@ static uint64_t *alloc_table(void)
     return t;
 }
 
-/* Returns the table at `level` (1..3) covering va, creating it if asked. */
-static uint64_t *walk(uint64_t va, unsigned level, bool create)
+/* Returns the table at `level` (1..3) covering va, creating it if asked.
+ * Tables on the way to a user page must carry the user bit themselves. */
+static uint64_t *walk_with(uint64_t va, unsigned level, bool create, uint64_t table_extra)
 {
     uint64_t *table = kernel_pml4;
     for (unsigned l = 4; l > level; l--) {
@@ -58,9 +59,15 @@ static uint64_t *walk(uint64_t va, unsigned level, bool create)
         } else if (*e & PTE_LARGE) {
             return NULL; /* covered by a large page; no finer table */
         }
+        *e |= table_extra;
         table = phys_to_virt(*e & PTE_ADDR_MASK);
     }
     return table;
+}
+
+static uint64_t *walk(uint64_t va, unsigned level, bool create)
+{
+    return walk_with(va, level, create, 0);
 }
 
 static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)
@@ -160,7 +167,8 @@ uint64_t paging_kernel_cr3(void)
 int paging_map_page(uint64_t va, uint64_t pa, uint64_t pte_flags)
 {
     uint64_t flags = spin_lock_irqsave(&paging_lock);
-    uint64_t *pt = walk(va, 1, true);
+    bool user = va < DIRECT_MAP_BASE && (pte_flags & PTE_USER);
+    uint64_t *pt = walk_with(va, 1, true, user ? PTE_USER : 0);
     if (pt) {
         pt[index_at(va, 1)] = (pa & PTE_ADDR_MASK) | (pte_flags & ~PTE_ADDR_MASK) | PTE_PRESENT;
         invlpg(va);
