@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "gdt.h"
+#include "idt.h"
 #endif
 
 #define MAX_CPUS 64
@@ -14,13 +15,17 @@
 #define PERCPU_ENTRY_STACK_TOP 8
 #define PERCPU_USER_RSP 16
 #define PERCPU_RESUME_RSP 24
+#define PERCPU_KERNEL_STACK_TOP 32
+#define PERCPU_USER_FRAME 40
 
 #ifndef __ASSEMBLY__
 struct percpu {
     struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
-    uint64_t entry_stack_top; /* kernel stack for syscalls and traps from ring 3 */
-    uint64_t user_rsp;        /* user stack pointer while in a syscall */
-    uint64_t resume_rsp;      /* kernel context to return to when user code ends */
+    uint64_t entry_stack_top; /* end of the user frame: where ring-3 entries save state */
+    uint64_t user_rsp;        /* scratch: user stack pointer during syscall entry */
+    uint64_t resume_rsp;      /* kernel context to return to when a test's user code ends */
+    uint64_t kernel_stack_top; /* this CPU's kernel stack, fresh at every entry from ring 3 */
+    struct trap_frame *user_frame; /* register state of the user context running here */
     uint32_t index;      /* 0 = bootstrap processor */
     uint32_t apic_id;
     volatile bool online;
@@ -31,6 +36,8 @@ struct percpu {
 _Static_assert(__builtin_offsetof(struct percpu, entry_stack_top) == PERCPU_ENTRY_STACK_TOP, "layout");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "layout");
 _Static_assert(__builtin_offsetof(struct percpu, resume_rsp) == PERCPU_RESUME_RSP, "layout");
+_Static_assert(__builtin_offsetof(struct percpu, kernel_stack_top) == PERCPU_KERNEL_STACK_TOP, "layout");
+_Static_assert(__builtin_offsetof(struct percpu, user_frame) == PERCPU_USER_FRAME, "layout");
 
 extern struct percpu percpu[MAX_CPUS];
 extern unsigned cpus_online;

@@ -1,7 +1,18 @@
 /* Interrupt and exception entry. Every vector gets a stub that pushes a
- * uniform frame (struct trap_frame in idt.h) and calls trap_dispatch. */
-#include "layout.h"
+ * uniform frame (struct trap_frame in idt.h).
+ * From ring 3, the CPU pushes onto TSS.RSP0, which points just past the
+ * current user context's frame, so the frame lands there; we then continue
+ * on this CPU's kernel stack and leave through return_to_user.
+ * From ring 0, and for the IST vectors (NMI, #DF, #MC, which may arrive at
+ * any instruction), the frame stays on the current stack and iretq
+ * returns to the interrupted code. */
+#include "gdt.h"
+#include "idt.h"
+#include "percpu.h"
 
+#define VEC_NMI 2
+#define VEC_DOUBLE_FAULT 8
+#define VEC_MACHINE_CHECK 18
 
     .text
     .altmacro
@@ -12,7 +23,11 @@ trap_stub_\vec:
     pushq $0
     .endif
     pushq $\vec
+    .if (\vec == VEC_NMI) || (\vec == VEC_DOUBLE_FAULT) || (\vec == VEC_MACHINE_CHECK)
+    jmp trap_in_place
+    .else
     jmp trap_common
+    .endif
 .endm
 
     .set i, 0
@@ -21,12 +36,8 @@ trap_stub_\vec:
     .set i, i + 1
     .endr
 
-trap_common:
-    /* Entered from user mode: switch to the kernel's GS base. */
-    testb $3, 24(%rsp)
-    jz 1f
-    swapgs
-1:  pushq %rax
+.macro push_gprs
+    pushq %rax
     pushq %rbx
     pushq %rcx
     pushq %rdx
@@ -41,14 +52,9 @@ trap_common:
     pushq %r13
     pushq %r14
     pushq %r15
-    cld
-    movq %rsp, %rdi
-    /* Link the trap into the frame-pointer chain so backtraces cross it. */
-    pushq 17 * 8(%rsp)         /* interrupted RIP */
-    pushq %rbp
-    movq %rsp, %rbp
-    call trap_dispatch
-    addq $16, %rsp
+.endm
+
+.macro pop_gprs
     popq %r15
     popq %r14
     popq %r13
@@ -64,11 +70,76 @@ trap_common:
     popq %rcx
     popq %rbx
     popq %rax
+.endm
+
+trap_common:
+    testb $3, 24(%rsp)          /* CS of the interrupted context */
+    jz trap_in_place
+    swapgs
+    push_gprs
+    cld
+    movq %rsp, %rdi
+    movq %gs:PERCPU_KERNEL_STACK_TOP, %rsp
+    xorl %ebp, %ebp
+    call trap_from_user
+    jmp return_to_user
+
+trap_in_place:
+    testb $3, 24(%rsp)
+    jz 1f
+    swapgs
+1:  push_gprs
+    cld
+    movq %rsp, %rdi
+    /* Link the trap into the frame-pointer chain so backtraces cross it. */
+    pushq 17 * 8(%rsp)          /* interrupted RIP */
+    pushq %rbp
+    movq %rsp, %rbp
+    call trap_dispatch
+    addq $16, %rsp
+    pop_gprs
     testb $3, 24(%rsp)
     jz 2f
     swapgs
-2:  addq $16, %rsp             /* vector and error code */
+2:  addq $16, %rsp              /* vector and error code */
     iretq
+
+    .global syscall_entry
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:PERCPU_USER_RSP
+    movq %gs:PERCPU_ENTRY_STACK_TOP, %rsp
+    pushq $GDT_USER_DS
+    pushq %gs:PERCPU_USER_RSP
+    pushq %r11                  /* user RFLAGS */
+    pushq $GDT_USER_CS
+    pushq %rcx                  /* user RIP */
+    pushq $0
+    pushq $VEC_SYSCALL
+    push_gprs
+    movq %rsp, %rdi
+    movq %gs:PERCPU_KERNEL_STACK_TOP, %rsp
+    xorl %ebp, %ebp
+    call syscall_from_user
+    /* fall through */
+
+/* void return_to_user(void): resume the user context of this CPU. The C
+ * side has checked its RIP is canonical and its RFLAGS harmless. */
+    .global return_to_user
+return_to_user:
+    cli
+    movq %gs:PERCPU_USER_FRAME, %rsp
+    pop_gprs
+    cmpq $VEC_SYSCALL, (%rsp)
+    je 3f
+    addq $16, %rsp
+    swapgs
+    iretq
+3:  movq 16(%rsp), %rcx         /* RIP */
+    movq 32(%rsp), %r11         /* RFLAGS */
+    movq 40(%rsp), %rsp         /* user RSP */
+    swapgs
+    sysretq
 
     .section .rodata
     .balign 8

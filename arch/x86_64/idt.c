@@ -1,9 +1,7 @@
-#include <stdbool.h>
 #include "idt.h"
 #include "apic.h"
 #include "gdt.h"
 #include "panic.h"
-#include "user_mode.h"
 
 #define IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define VEC_NMI 2
@@ -66,13 +64,9 @@ void irq_register(uint8_t vector, irq_handler_fn fn)
     handlers[vector] = fn;
 }
 
-void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
     unsigned v = (unsigned)f->vector;
-    bool from_user = f->cs & 3;
-    if (v < NUM_EXCEPTIONS && from_user)
-        user_mode_end(USER_END_FAULT | v); /* a user fault never reaches the kernel's handlers */
     if (v < NUM_EXCEPTIONS && !handlers[v])
         panic_trap(f); /* an unexpected exception in ring 0 is a kernel bug */
     if (v == VEC_SPURIOUS)

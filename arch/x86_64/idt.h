@@ -1,6 +1,5 @@
 /* Interrupt descriptor table, exception and interrupt dispatch. */
 #pragma once
-#include <stdint.h>
 
 /* Interrupt vectors. 0-31 are CPU exceptions. */
 #define VEC_IOAPIC_BASE 0x30 /* IOAPIC lines are routed here upward */
@@ -9,6 +8,12 @@
 #define VEC_IPI_WAKE 0xf2
 #define VEC_SPURIOUS 0xff
 #define NUM_VECTORS 256
+/* Not a hardware vector: marks a frame saved by the syscall instruction,
+ * which may return with sysret (RCX and R11 are already clobbered). */
+#define VEC_SYSCALL 0x100
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
 
 /* Register state saved by the common entry stub, lowest address first. */
 struct trap_frame {
@@ -23,3 +28,6 @@ typedef void (*irq_handler_fn)(struct trap_frame *f);
 void idt_init(void);  /* build the table once (BSP) */
 void idt_load(void);  /* load it on this CPU */
 void irq_register(uint8_t vector, irq_handler_fn fn);
+/* Run the handler for f->vector (exceptions without one panic). */
+void trap_dispatch(struct trap_frame *f);
+#endif

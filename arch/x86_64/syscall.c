@@ -1,6 +1,9 @@
+/* The kernel side of ring-3 entries: syscall MSRs, the active user frame,
+ * and the hand-off to whoever handles syscalls and user faults. */
 #include "user_mode.h"
 #include "cpu.h"
 #include "gdt.h"
+#include "kstring.h"
 #include "percpu.h"
 
 #define MSR_STAR 0xc0000081
@@ -10,39 +13,77 @@
 #define STAR_SYSRET_BASE ((uint64_t)(GDT_USER_DS - 8) & ~3ull)
 #define STAR_VALUE ((STAR_SYSRET_BASE << 48) | ((uint64_t)GDT_KERNEL_CS << 32))
 #define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
 #define RFLAGS_DF (1ull << 10)
 #define RFLAGS_NT (1ull << 14)
 #define RFLAGS_AC (1ull << 18)
+/* The kernel runs with interrupts off and clean flags from the first instruction. */
 #define SFMASK_VALUE (RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC)
 #define ENOSYS_RESULT ((uint64_t)-1)
 
 extern char syscall_entry[];
-static syscall_handler_fn handler;
+static syscall_handler_fn syscall_handler;
+static user_fault_fn fault_handler;
+static struct trap_frame test_frame[MAX_CPUS];
 
-void syscall_init_cpu(uint64_t entry_stack_top)
+void syscall_init_cpu(uint64_t kernel_stack_top)
 {
-    struct percpu *p = this_cpu();
-    p->entry_stack_top = entry_stack_top;
-    p->tables.tss.rsp[0] = entry_stack_top;
+    this_cpu()->kernel_stack_top = kernel_stack_top;
     wrmsr(MSR_STAR, STAR_VALUE);
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_SFMASK, SFMASK_VALUE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-void syscall_set_handler(syscall_handler_fn fn)
+void syscall_set_handler(syscall_handler_fn fn) { syscall_handler = fn; }
+void user_fault_set_handler(user_fault_fn fn) { fault_handler = fn; }
+
+void user_context_activate(struct trap_frame *f)
 {
-    handler = fn;
+    struct percpu *p = this_cpu();
+    p->user_frame = f;
+    p->entry_stack_top = (uint64_t)(f + 1);
+    p->tables.tss.rsp[0] = p->entry_stack_top;
 }
 
-uint64_t syscall_dispatch(struct syscall_frame *f);
-uint64_t syscall_dispatch(struct syscall_frame *f)
+int user_frame_sanitize(struct trap_frame *f)
 {
-    uint64_t result = handler ? handler(f) : ENOSYS_RESULT;
+    f->cs = GDT_USER_CS;
+    f->ss = GDT_USER_DS;
+    f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | RFLAGS_RESERVED_1;
+    return is_canonical(f->rip) ? 0 : -1;
+}
+
+void syscall_from_user(struct trap_frame *f);
+void syscall_from_user(struct trap_frame *f)
+{
+    f->rax = syscall_handler ? syscall_handler(f) : ENOSYS_RESULT;
     /* A syscall ending at the top of the lower half leaves a non-canonical
      * return address; sysret would then fault in ring 0 (Intel). */
-    if (!is_canonical(f->rip))
+    if (user_frame_sanitize(f) < 0)
         user_mode_end(USER_END_NONCANONICAL_RETURN);
-    return result;
+}
+
+void trap_from_user(struct trap_frame *f);
+void trap_from_user(struct trap_frame *f)
+{
+    if (f->vector < 32) {
+        if (fault_handler)
+            fault_handler(f);
+        else
+            user_mode_end(USER_END_FAULT | f->vector);
+        return;
+    }
+    trap_dispatch(f);
+}
+
+/* Called by user_mode_run: a fresh frame entering at rip with stack rsp. */
+void user_mode_prepare(uint64_t rip, uint64_t rsp);
+void user_mode_prepare(uint64_t rip, uint64_t rsp)
+{
+    struct trap_frame *f = &test_frame[this_cpu()->index];
+    memset(f, 0, sizeof(*f));
+    f->rip = rip;
+    f->rsp = rsp;
+    user_frame_sanitize(f);
+    user_context_activate(f);
 }

@@ -24,7 +24,7 @@ extern const char user_prog_echo[], user_prog_echo_end[];
 extern const char user_prog_read_kernel[], user_prog_read_kernel_end[];
 extern const char user_prog_port_in[], user_prog_port_in_end[];
 
-static uint64_t test_syscall(struct syscall_frame *f)
+static uint64_t test_syscall(struct trap_frame *f)
 {
     if (f->rax == SYS_TEST_ECHO)
         return f->rdi + 1;

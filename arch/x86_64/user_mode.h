@@ -1,32 +1,39 @@
-/* Ring-3 entry and exit: the syscall instruction's entry path and a way
- * for the kernel to run user code until it ends. This is the mechanism the
- * execution-context objects build on. */
+/* Ring-3 entry and exit. The CPU saves user state into the frame of the
+ * user context that runs on this CPU (user_context_activate); the kernel
+ * leaves through return_to_user, which resumes that frame. */
 #pragma once
 #include <stdint.h>
+#include "idt.h"
 
-/* Registers saved by the syscall entry, lowest address first. */
-struct syscall_frame {
-    uint64_t r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi, rax;
-    uint64_t rflags; /* r11 at entry */
-    uint64_t rip;    /* rcx at entry */
-    uint64_t rsp;
-};
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_RESERVED_1 (1ull << 1)
+/* Flags user code may own: CF PF AF ZF SF TF DF OF AC ID (never IOPL, NT, VM, RF). */
+#define RFLAGS_USER_MASK 0x250dd5ull
 
-/* Dispatcher called by the entry code; its return value goes to user RAX. */
-typedef uint64_t (*syscall_handler_fn)(struct syscall_frame *f);
+/* Dispatcher for syscalls; its return value goes to user RAX. */
+typedef uint64_t (*syscall_handler_fn)(struct trap_frame *f);
+/* Called for an exception raised by user code (interrupts go to irq handlers). */
+typedef void (*user_fault_fn)(struct trap_frame *f);
 
-/* Program STAR/LSTAR/SFMASK on this CPU; entry_stack_top is the ring-0
- * stack for syscalls and for traps from ring 3 (also TSS.RSP0). */
-void syscall_init_cpu(uint64_t entry_stack_top);
+/* Program STAR/LSTAR/SFMASK on this CPU and set its kernel stack. */
+void syscall_init_cpu(uint64_t kernel_stack_top);
 void syscall_set_handler(syscall_handler_fn fn);
+void user_fault_set_handler(user_fault_fn fn);
 
-/* Enter ring 3 at rip with stack rsp (RFLAGS.IF set); returns the value
- * given to user_mode_end when the user code's run is ended by the kernel. */
+/* Make f the user context of this CPU: ring-3 entries save into it. */
+void user_context_activate(struct trap_frame *f);
+/* Resume the active user context (sysret or iret). */
+__attribute__((noreturn)) void return_to_user(void);
+/* Make a frame safe to resume: user selectors, canonical RIP, tame RFLAGS.
+ * Returns 0, or -1 when RIP is not canonical (the caller must not resume). */
+int user_frame_sanitize(struct trap_frame *f);
+
+/* Self-test support: enter ring 3 at rip with stack rsp and return the
+ * value given to user_mode_end when the kernel ends the run. */
 uint64_t user_mode_run(uint64_t rip, uint64_t rsp);
-/* Called from a syscall handler or trap handler on the entry stack. */
+__attribute__((noreturn)) void user_mode_end(uint64_t value);
 #define USER_END_NONCANONICAL_RETURN 0xdead0001ull
 #define USER_END_FAULT 0xfa000000ull /* | exception vector */
-__attribute__((noreturn)) void user_mode_end(uint64_t value);
 
 /* True for addresses the CPU accepts in RIP (48-bit canonical form). */
 static inline int is_canonical(uint64_t a)

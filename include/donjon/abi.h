@@ -1,0 +1,131 @@
+/* Donjon kernel ABI: the one source of truth shared by the kernel and
+ * user-level code. docs/abi.md explains every item here. */
+#pragma once
+#include <stdint.h>
+
+/* ---- System calls --------------------------------------------------------
+ * `syscall` with RAX = op | flags << 8 and arguments in RDI, RSI, RDX, R10,
+ * R8, R9. RAX returns a status (enum dj_status); further results come back
+ * in RSI and RDX. RCX and R11 are clobbered (the instruction's own rule). */
+enum dj_syscall {
+    DJ_SYS_CALL = 0,      /* (pt_sel, mtd) -> status, mtd */
+    DJ_SYS_REPLY = 1,     /* (mtd): reply to the caller and wait for the next call */
+    DJ_SYS_CREATE_PD = 2, /* (dst_sel, quota_pd_sel, quota_pages) */
+    DJ_SYS_CREATE_EC = 3, /* (dst_sel, pd_sel, cpu, utcb_va, stack_ptr, event_base); flag GLOBAL */
+    DJ_SYS_CREATE_SC = 4, /* (dst_sel, pd_sel, ec_sel, priority | quantum_us << 8) */
+    DJ_SYS_CREATE_PT = 5, /* (dst_sel, pd_sel, ec_sel, mtd, entry_ip) */
+    DJ_SYS_CREATE_SM = 6, /* (dst_sel, pd_sel, initial_count) */
+    DJ_SYS_REVOKE = 7,    /* (crd); flag SELF also removes the capability itself */
+    DJ_SYS_DELEGATE = 8,  /* (dst_pd_sel, src_crd, dst_base) */
+    DJ_SYS_PT_CTRL = 9,   /* (pt_sel, badge) */
+    DJ_SYS_SM_CTRL = 10,  /* (sm_sel, op) op: 0 up, 1 down, 2 down without blocking */
+    DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall */
+    DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there */
+    DJ_SYS_DEBUG = 13,    /* (op, a, b): kernel debug console, needs the debug capability */
+    DJ_SYS_COUNT
+};
+
+#define DJ_SYS_FLAG_GLOBAL (1u << 8) /* create_ec: an EC with its own SC (a thread) */
+#define DJ_SYS_FLAG_SELF (1u << 8)   /* revoke: include the root capability itself */
+
+enum dj_status {
+    DJ_OK = 0,
+    DJ_E_TIMEOUT = 1,   /* a non-blocking operation would block */
+    DJ_E_ABORTED = 2,   /* the partner died or the operation was cancelled */
+    DJ_E_OVERFLOW = 3,  /* message larger than the UTCB allows */
+    DJ_E_BAD_SYS = 4,   /* unknown system call number */
+    DJ_E_BAD_CAP = 5,   /* selector empty, wrong object type or missing right */
+    DJ_E_BAD_PARAM = 6, /* an argument out of range */
+    DJ_E_BAD_CPU = 7,   /* no such CPU */
+    DJ_E_QUOTA = 8,     /* the kernel-memory quota is exhausted */
+    DJ_E_BUSY = 9,      /* destination selector occupied */
+    DJ_E_BAD_ADDR = 10, /* address not canonical, not user, or not aligned */
+};
+
+/* ---- Capability range descriptors (CRD) ----------------------------------
+ * bits 0-1 kind, 2-6 rights, 7-11 order (2^order items), 12-63 base (a page
+ * number, an I/O port or a selector). */
+enum dj_crd_kind { DJ_CRD_NULL = 0, DJ_CRD_MEM = 1, DJ_CRD_IO = 2, DJ_CRD_OBJ = 3 };
+
+#define DJ_CRD(kind, base, order, rights) \
+    ((uint64_t)(kind) | ((uint64_t)(rights) & 0x1f) << 2 | ((uint64_t)(order) & 0x1f) << 7 | (uint64_t)(base) << 12)
+#define DJ_CRD_KIND(c) ((c) & 3)
+#define DJ_CRD_RIGHTS(c) (((c) >> 2) & 0x1f)
+#define DJ_CRD_ORDER(c) (((c) >> 7) & 0x1f)
+#define DJ_CRD_BASE(c) ((c) >> 12)
+
+/* Memory rights. */
+#define DJ_MEM_R (1u << 0)
+#define DJ_MEM_W (1u << 1)
+#define DJ_MEM_X (1u << 2)
+#define DJ_MEM_ALL (DJ_MEM_R | DJ_MEM_W | DJ_MEM_X)
+/* I/O port rights. */
+#define DJ_IO_ACCESS (1u << 0)
+/* Object rights; their meaning depends on the object type. */
+#define DJ_PD_CREATE (1u << 0)   /* create objects charged to this PD's quota */
+#define DJ_PD_DELEGATE (1u << 1) /* delegate into this PD */
+#define DJ_EC_CTRL (1u << 0)
+#define DJ_EC_BIND (1u << 1)     /* bind an SC or a portal to this EC */
+#define DJ_SC_CTRL (1u << 0)
+#define DJ_PT_CALL (1u << 0)
+#define DJ_PT_CTRL (1u << 1)
+#define DJ_SM_UP (1u << 0)
+#define DJ_SM_DOWN (1u << 1)
+#define DJ_OBJ_ALL 0x1f
+
+/* Object types, as DJ_SYS_LOOKUP reports them in RDX. */
+enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, DJ_OBJ_SM, DJ_OBJ_DEBUG };
+
+/* ---- User thread control block (one 4 KiB page per EC) ------------------ */
+#define DJ_UTCB_SIZE 4096
+#define DJ_UTCB_WORDS 480
+
+/* Message transfer descriptor for IPC: untyped word count in bits 0-9,
+ * typed item count in bits 10-19. For exception portals, the MTD of the
+ * portal selects which architectural state travels (DJ_MTD_* bits 32-63). */
+#define DJ_MTD(untyped, typed) ((uint64_t)(untyped) | (uint64_t)(typed) << 10)
+#define DJ_MTD_UNTYPED(m) ((m) & 0x3ff)
+#define DJ_MTD_TYPED(m) (((m) >> 10) & 0x3ff)
+#define DJ_MTD_GPR (1ull << 32)    /* rax..r15 */
+#define DJ_MTD_RIP_RSP (1ull << 33)
+#define DJ_MTD_RFLAGS (1ull << 34)
+#define DJ_MTD_QUAL (1ull << 35)   /* exception vector, error code, fault address */
+
+struct dj_arch_state {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rsp, rflags;
+    uint64_t vector, error_code, fault_addr;
+};
+
+/* A typed item: delegate the capability range `crd` of the sender; the
+ * receiver's window and the hotspot decide where it lands. */
+struct dj_typed_item {
+    uint64_t crd;
+    uint64_t hotspot;
+};
+
+struct dj_utcb {
+    uint64_t mtd;         /* what the last message carried */
+    uint64_t recv_window; /* CRD: where delegated capabilities may land */
+    uint64_t badge;       /* the portal badge of the current call */
+    uint64_t tls;         /* free for the user runtime */
+    struct dj_arch_state arch; /* exception and fault state (see DJ_MTD_*) */
+    uint64_t words[DJ_UTCB_WORDS]; /* untyped words from 0 up, typed items from the end down */
+};
+
+/* ---- Event portals: selector offsets from an EC's event base ------------ */
+#define DJ_EV_EXCEPTION(vector) (vector) /* 0..31, #PF = 14 */
+#define DJ_EV_STARTUP 30
+#define DJ_EV_RECALL 31
+#define DJ_EV_COUNT 32
+
+/* ---- The root PD's initial capabilities (selectors) --------------------- */
+#define DJ_SEL_SELF_PD 0
+#define DJ_SEL_SELF_EC 1
+#define DJ_SEL_SELF_SC 2
+#define DJ_SEL_DEBUG 3
+#define DJ_SEL_FIRST_FREE 32
+
+/* Priorities: higher runs first. */
+#define DJ_PRIO_MAX 127
+_Static_assert(sizeof(struct dj_utcb) <= DJ_UTCB_SIZE, "UTCB must fit one page");
