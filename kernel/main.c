@@ -138,10 +138,8 @@ static void crash_if_asked(void)
         *(volatile uint64_t *)(uintptr_t)0xdead000ull = 1;
     else if (strcmp(kind, "gp") == 0)
         *(volatile uint64_t *)(uintptr_t)0x8000000000000000ull = 1;
-    else if (strcmp(kind, "de") == 0) {
-        volatile unsigned zero = 0;
-        kprintf("unreachable %u\n", 1u / zero);
-    }
+    else if (strcmp(kind, "de") == 0)
+        __asm__ volatile("xorl %%ecx, %%ecx; divl %%ecx" ::: "eax", "ecx", "edx");
     kprintf("crash: unknown kind '%s' (use ud, pf, gp or de)\n", kind);
 }
 
