@@ -1,5 +1,22 @@
-/* Physical frames: free ranges carved from their ends, plus a list of
- * freed single frames threaded through the frames themselves. */
+/* Physical frame allocator.
+ *
+ * Metadata is O(ranges): a sorted table of free ranges [base, end) from
+ * which frames are carved, plus a list of freed single frames threaded
+ * through the frames themselves (each holds the next frame's address and a
+ * tag word that marks it as being on the list). A table of the ranges
+ * managed at init validates frame_free.
+ *
+ * Policy: frame_alloc takes the free list first, then the top of the
+ * highest range (high memory first, low memory stays for those who need
+ * it); frame_alloc_below takes the highest frame under the limit, so the
+ * scarce memory below 1 MiB is used only when nothing else fits. A freed
+ * frame adjacent to a free range rejoins the range, so contiguous memory
+ * comes back. Every frame handed out is zeroed.
+ *
+ * frame_alloc_init never touches the memory it manages (it may run before
+ * all of RAM is mapped); frames are touched through the map callback only
+ * when they are handed out or freed. */
+#include <stdarg.h>
 #include "frame_alloc.h"
 #include "format.h"
 #include "kstring.h"
@@ -13,25 +30,32 @@ static struct spinlock lock = SPINLOCK_INIT;
 #define UNLOCK() do {} while (0)
 #endif
 
-#define FIRST_USABLE FRAME_SIZE /* page 0 holds the real-mode IVT; never used */
+#define FIRST_USABLE FRAME_SIZE /* page 0 (real-mode IVT, null pointer) is never used */
+#define FREE_TAG 0x6672656566726d21ull /* "freefrm!", xor the frame's address */
+#define BELOW_SCAN_MAX 64 /* free-list entries frame_alloc_below looks at */
 
 struct range {
     uint64_t base, end; /* [base, end), frame aligned */
 };
 
-static struct range free_ranges[FRAME_ALLOC_MAX_RANGES];
+/* The head of a frame on the free list. */
+struct free_frame {
+    uint64_t next; /* physical address of the next frame, 0 = end */
+    uint64_t tag;  /* FREE_TAG ^ own address while on the list */
+};
+
+static struct range free_ranges[FRAME_ALLOC_MAX_RANGES]; /* sorted, disjoint, not adjacent */
 static unsigned range_count;
-static struct range managed[FRAME_ALLOC_MAX_RANGES]; /* everything ever free: validates frame_free */
+static struct range managed[FRAME_ALLOC_MAX_RANGES]; /* everything managed: validates frame_free */
 static unsigned managed_count;
-static uint64_t free_list; /* physical address of the first freed frame, 0 = empty */
-static uint64_t list_frames, total_frames, highest_end;
+static uint64_t free_list, list_frames, total_frames, highest_end;
 static frame_map_fn map_frame;
 static boot_warn_fn warn_fn;
 
 static void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warnf(const char *fmt, ...)
 {
-    char msg[128];
+    char msg[160];
     va_list ap;
     va_start(ap, fmt);
     kvsnprintf(msg, sizeof(msg), fmt, ap);
@@ -40,43 +64,79 @@ static void warnf(const char *fmt, ...)
         warn_fn(msg);
 }
 
-static void remove_range(unsigned i)
+static uint64_t page_up(uint64_t a)
 {
-    memmove(&free_ranges[i], &free_ranges[i + 1], (range_count - i - 1) * sizeof(free_ranges[0]));
-    range_count--;
+    return a > UINT64_MAX - (FRAME_SIZE - 1) ? UINT64_MAX & ~(FRAME_SIZE - 1) : (a + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
 }
 
-static void insert_range(unsigned at, uint64_t base, uint64_t end)
+static uint64_t page_down(uint64_t a) { return a & ~(FRAME_SIZE - 1); }
+
+static uint64_t end_of(const struct mem_region *r)
 {
-    if (range_count == FRAME_ALLOC_MAX_RANGES) {
-        warnf("frame_alloc: range table full, %llu KiB at %#llx unused", (unsigned long long)((end - base) >> 10),
-              (unsigned long long)base);
-        return;
+    return r->len > UINT64_MAX - r->base ? UINT64_MAX : r->base + r->len;
+}
+
+static void remove_at(struct range *a, unsigned *n, unsigned i)
+{
+    memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(a[0]));
+    (*n)--;
+}
+
+static bool insert_at(struct range *a, unsigned *n, unsigned i, uint64_t base, uint64_t end)
+{
+    if (*n == FRAME_ALLOC_MAX_RANGES)
+        return false;
+    memmove(&a[i + 1], &a[i], (*n - i) * sizeof(a[0]));
+    a[i] = (struct range){base, end};
+    (*n)++;
+    return true;
+}
+
+/* Union [base, end) into a sorted table of disjoint, non-adjacent ranges. */
+static bool range_add(struct range *a, unsigned *n, uint64_t base, uint64_t end)
+{
+    unsigned i = 0;
+    while (i < *n && a[i].end < base)
+        i++;
+    if (i == *n || a[i].base > end)
+        return insert_at(a, n, i, base, end);
+    if (base < a[i].base)
+        a[i].base = base;
+    if (end > a[i].end)
+        a[i].end = end;
+    while (i + 1 < *n && a[i + 1].base <= a[i].end) {
+        if (a[i + 1].end > a[i].end)
+            a[i].end = a[i + 1].end;
+        remove_at(a, n, i + 1);
     }
-    memmove(&free_ranges[at + 1], &free_ranges[at], (range_count - at) * sizeof(free_ranges[0]));
-    free_ranges[at] = (struct range){base, end};
-    range_count++;
+    return true;
 }
 
-/* Adds [base, end) minus every reserved region, keeping the table sorted. */
-static void add_free(uint64_t base, uint64_t end, const struct mem_region *reserved, unsigned nreserved)
+/* Manage [base, end) minus every reserved region. */
+static void add_usable(uint64_t base, uint64_t end, const struct mem_region *reserved, unsigned nreserved)
 {
-    for (unsigned i = 0; i < nreserved && base < end; i++) {
-        uint64_t rb = reserved[i].base & ~(FRAME_SIZE - 1);
-        uint64_t re = reserved[i].base + reserved[i].len;
-        re = re < reserved[i].base ? ~0ull & ~(FRAME_SIZE - 1) : (re + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
-        if (re <= base || rb >= end)
-            continue;
-        if (rb > base)
-            add_free(base, rb, reserved + i + 1, nreserved - i - 1);
+    while (base < end) {
+        /* The reserved region overlapping [base, end) that starts lowest. */
+        uint64_t rb = UINT64_MAX, re = 0;
+        for (unsigned i = 0; i < nreserved; i++) {
+            if (reserved[i].len == 0)
+                continue;
+            uint64_t b = page_down(reserved[i].base), e = page_up(end_of(&reserved[i]));
+            if (e <= base || b >= end)
+                continue;
+            if (b < rb || (b == rb && e > re)) {
+                rb = b;
+                re = e;
+            }
+        }
+        uint64_t piece_end = rb < end ? (rb > base ? rb : base) : end;
+        if (piece_end > base && !range_add(managed, &managed_count, base, piece_end))
+            warnf("frame_alloc: range table full; %llu KiB at %#llx left unused",
+                  (unsigned long long)((piece_end - base) >> 10), (unsigned long long)base);
+        if (rb >= end)
+            return;
         base = re;
     }
-    if (base >= end)
-        return;
-    unsigned at = 0;
-    while (at < range_count && free_ranges[at].base < base)
-        at++;
-    insert_range(at, base, end);
 }
 
 void frame_alloc_init(const struct mem_region *mem, unsigned mem_count, const struct mem_region *reserved,
@@ -89,149 +149,185 @@ void frame_alloc_init(const struct mem_region *mem, unsigned mem_count, const st
     for (unsigned i = 0; i < mem_count; i++) {
         if (mem[i].type != MEM_USABLE)
             continue;
-        uint64_t base = (mem[i].base + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
-        uint64_t end = (mem[i].base + mem[i].len) & ~(FRAME_SIZE - 1);
+        uint64_t base = page_up(mem[i].base), end = page_down(end_of(&mem[i]));
         if (base < FIRST_USABLE)
             base = FIRST_USABLE;
         if (end > base)
-            add_free(base, end, reserved, reserved_count);
+            add_usable(base, end, reserved, reserved_count);
     }
-    for (unsigned i = 0; i < range_count; i++) {
-        managed[managed_count++] = free_ranges[i];
-        total_frames += (free_ranges[i].end - free_ranges[i].base) / FRAME_SIZE;
-        if (free_ranges[i].end > highest_end)
-            highest_end = free_ranges[i].end;
+    for (unsigned i = 0; i < managed_count; i++) {
+        free_ranges[i] = managed[i];
+        total_frames += (managed[i].end - managed[i].base) / FRAME_SIZE;
     }
+    range_count = managed_count;
+    highest_end = managed_count ? managed[managed_count - 1].end : 0;
 }
 
-static uint64_t zeroed(uint64_t pa)
+static struct free_frame *head_of(uint64_t pa) { return map_frame(pa); }
+
+static void zero(uint64_t pa, size_t n)
 {
-    if (pa)
-        memset(map_frame(pa), 0, FRAME_SIZE);
-    return pa;
+    for (size_t k = 0; k < n; k++)
+        memset(map_frame(pa + k * FRAME_SIZE), 0, FRAME_SIZE);
 }
 
-static uint64_t pop_free_list(uint64_t limit)
+/* Take [pa, pa + size) out of free range i (it must lie inside). Fails
+ * only when the range would split and the table is full. */
+static bool take_from_range(unsigned i, uint64_t pa, uint64_t size)
 {
-    if (!free_list || free_list + FRAME_SIZE > limit)
-        return 0;
-    uint64_t pa = free_list;
-    memcpy(&free_list, map_frame(pa), sizeof(free_list));
-    list_frames--;
-    return pa;
-}
-
-/* High memory first, so low memory stays for those who need it. */
-static uint64_t carve_high(void)
-{
-    if (!range_count)
-        return 0;
-    struct range *r = &free_ranges[range_count - 1];
-    r->end -= FRAME_SIZE;
-    uint64_t pa = r->end;
-    if (r->end == r->base)
-        remove_range(range_count - 1);
-    return pa;
-}
-
-/* The highest free frame below limit, so the scarce memory under 1 MiB
- * is used only when nothing else below limit is left. */
-static uint64_t carve_below(uint64_t limit)
-{
-    for (unsigned i = range_count; i-- > 0;) {
-        struct range *r = &free_ranges[i];
-        if (r->base + FRAME_SIZE > limit)
-            continue;
-        if (r->end <= limit) {
-            r->end -= FRAME_SIZE;
-            uint64_t pa = r->end;
-            if (r->end == r->base)
-                remove_range(i);
-            return pa;
-        }
-        uint64_t pa = (limit & ~(FRAME_SIZE - 1)) - FRAME_SIZE, old_end = r->end;
+    struct range *r = &free_ranges[i];
+    uint64_t end = pa + size;
+    if (pa == r->base && end == r->end) {
+        remove_at(free_ranges, &range_count, i);
+    } else if (pa == r->base) {
+        r->base = end;
+    } else if (end == r->end) {
         r->end = pa;
-        insert_range(i + 1, pa + FRAME_SIZE, old_end);
-        if (r->end == r->base)
-            remove_range(i);
-        return pa;
+    } else {
+        if (!insert_at(free_ranges, &range_count, i + 1, end, r->end))
+            return false;
+        free_ranges[i].end = pa;
     }
-    return 0;
+    return true;
 }
 
 uint64_t frame_alloc(void)
 {
+    uint64_t pa = 0;
     LOCK();
-    uint64_t pa = pop_free_list(~0ull);
-    if (!pa)
-        pa = carve_high();
+    if (free_list) {
+        pa = free_list;
+        free_list = head_of(pa)->next;
+        list_frames--;
+    } else if (range_count) {
+        struct range *r = &free_ranges[range_count - 1];
+        pa = r->end - FRAME_SIZE;
+        take_from_range(range_count - 1, pa, FRAME_SIZE); /* never splits */
+    }
     UNLOCK();
-    return zeroed(pa);
+    if (pa)
+        zero(pa, 1);
+    return pa;
 }
 
 uint64_t frame_alloc_below(uint64_t limit)
 {
+    uint64_t pa = 0;
     LOCK();
-    uint64_t pa = pop_free_list(limit);
-    if (!pa)
-        pa = carve_below(limit);
+    /* A freed frame that fits, among the first few on the list. */
+    uint64_t prev = 0, cur = free_list;
+    for (unsigned k = 0; cur && k < BELOW_SCAN_MAX; k++) {
+        uint64_t next = head_of(cur)->next;
+        if (cur + FRAME_SIZE <= limit) {
+            if (prev)
+                head_of(prev)->next = next;
+            else
+                free_list = next;
+            list_frames--;
+            pa = cur;
+            break;
+        }
+        prev = cur;
+        cur = next;
+    }
+    /* Otherwise the highest free frame below the limit. */
+    for (unsigned i = range_count; !pa && i-- > 0;) {
+        struct range *r = &free_ranges[i];
+        if (r->base + FRAME_SIZE > limit)
+            continue;
+        uint64_t top = r->end <= limit ? r->end : page_down(limit), low = r->base;
+        if (take_from_range(i, top - FRAME_SIZE, FRAME_SIZE))
+            pa = top - FRAME_SIZE;
+        else if (take_from_range(i, low, FRAME_SIZE)) /* table full: take the bottom, no split */
+            pa = low;
+    }
     UNLOCK();
-    return zeroed(pa);
+    if (pa)
+        zero(pa, 1);
+    return pa;
 }
 
 uint64_t frame_alloc_contig(size_t n, uint64_t align)
 {
-    if (n == 0 || align < FRAME_SIZE || (align & (align - 1)) || n > (~0ull / FRAME_SIZE))
+    if (align < FRAME_SIZE)
+        align = FRAME_SIZE;
+    if (align & (align - 1)) {
+        warnf("frame_alloc: contiguous allocation with alignment %#llx (not a power of two)",
+              (unsigned long long)align);
+        return 0;
+    }
+    if (n == 0 || n > UINT64_MAX / FRAME_SIZE)
         return 0;
     uint64_t size = n * FRAME_SIZE, pa = 0;
     LOCK();
-    for (unsigned i = range_count; i-- > 0 && !pa;) {
+    for (unsigned i = range_count; !pa && i-- > 0;) {
         struct range *r = &free_ranges[i];
         if (r->end - r->base < size)
             continue;
-        uint64_t a = (r->end - size) & ~(align - 1); /* highest aligned fit */
-        if (a < r->base)
+        uint64_t high = page_down(r->end - size) & ~(align - 1); /* highest aligned fit */
+        if (high < r->base)
             continue;
-        uint64_t tail = a + size, old_end = r->end;
-        r->end = a;
-        if (tail < old_end)
-            insert_range(i + 1, tail, old_end);
-        if (r->end == r->base)
-            remove_range(i);
-        pa = a;
+        if (take_from_range(i, high, size)) {
+            pa = high;
+            break;
+        }
+        /* Table full and the highest fit would split the range: try the lowest fit. */
+        uint64_t low = (r->base + align - 1) & ~(align - 1);
+        if (low >= r->base && low <= r->end - size && take_from_range(i, low, size))
+            pa = low;
     }
     UNLOCK();
-    for (size_t k = 0; pa && k < n; k++)
-        zeroed(pa + k * FRAME_SIZE);
+    if (pa)
+        zero(pa, n);
     return pa;
 }
 
-static int is_managed(uint64_t pa)
+static bool in_table(const struct range *a, unsigned n, uint64_t pa)
 {
-    for (unsigned i = 0; i < managed_count; i++)
-        if (pa >= managed[i].base && pa < managed[i].end)
-            return 1;
-    return 0;
+    for (unsigned i = 0; i < n; i++)
+        if (pa >= a[i].base && pa < a[i].end)
+            return true;
+    return false;
 }
 
 void frame_free(uint64_t pa)
 {
-    if (pa & (FRAME_SIZE - 1) || !is_managed(pa)) {
+    if (pa & (FRAME_SIZE - 1)) {
+        warnf("frame_alloc: refusing to free unaligned address %#llx", (unsigned long long)pa);
+        return;
+    }
+    if (!in_table(managed, managed_count, pa)) {
         warnf("frame_alloc: refusing to free %#llx (not a managed frame)", (unsigned long long)pa);
         return;
     }
     LOCK();
-    memcpy(map_frame(pa), &free_list, sizeof(free_list));
-    free_list = pa;
-    list_frames++;
+    struct free_frame *h = head_of(pa);
+    if (in_table(free_ranges, range_count, pa) || h->tag == (FREE_TAG ^ pa)) {
+        UNLOCK();
+        warnf("frame_alloc: double free of %#llx ignored", (unsigned long long)pa);
+        return;
+    }
+    /* Next to a free range: the range grows (and may join its neighbour). */
+    bool merged = false;
+    for (unsigned i = 0; i < range_count && !merged; i++)
+        if (free_ranges[i].end == pa || free_ranges[i].base == pa + FRAME_SIZE)
+            merged = range_add(free_ranges, &range_count, pa, pa + FRAME_SIZE);
+    if (!merged) {
+        h->next = free_list;
+        h->tag = FREE_TAG ^ pa;
+        free_list = pa;
+        list_frames++;
+    }
     UNLOCK();
 }
 
 uint64_t frame_free_count(void)
 {
+    LOCK();
     uint64_t n = list_frames;
     for (unsigned i = 0; i < range_count; i++)
         n += (free_ranges[i].end - free_ranges[i].base) / FRAME_SIZE;
+    UNLOCK();
     return n;
 }
 

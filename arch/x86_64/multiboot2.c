@@ -533,7 +533,7 @@ int mb2_parse(const void *mbi, size_t avail_len, uint64_t mbi_phys, struct boot_
         note(&ps, "memory map does not fit in %u regions after sanitizing; the highest were dropped",
              BOOT_MAX_MEM_REGIONS);
     if (out->mem_count == 0) {
-        note(&ps, mmap_off || efi_off ? "memory map has no valid entries" : "no memory map (tag 6 or 17)");
+        note(&ps, mmap_off || efi_off ? "memory map tag gave no valid entries" : "no memory map (tag 6 or 17)");
         return -1;
     }
     return 0;
