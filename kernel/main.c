@@ -18,6 +18,8 @@
 #include "paging.h"
 #include "panic.h"
 #include "percpu.h"
+#include "root.h"
+#include "sched.h"
 #include "serial.h"
 #include "smp.h"
 #include "timer.h"
@@ -188,6 +190,9 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
     kprintf("donjon: boot complete\n");
     if (kernel_test_mode)
         acpi_poweroff();
+    if (root_start())
+        sched_start();
+    kprintf("donjon: no sigma0 module; idling\n");
     for (;;)
         cpu_halt();
 }

@@ -24,6 +24,7 @@
                    PAT_WB << 32 | PAT_WC << 40 | PAT_UC_MINUS << 48 | PAT_UC << 56)
 
 struct cpu_features cpu_features;
+bool smap_enabled; /* read by usercopy.S */
 
 static void read_brand(char *out)
 {
@@ -108,6 +109,7 @@ void cpu_features_enable(void)
     if (f->pge) cr4 |= CR4_PGE;
     if (f->smep) cr4 |= CR4_SMEP;
     if (f->smap) cr4 |= CR4_SMAP;
+    smap_enabled = f->smap;
     write_cr4(cr4);
     if (f->nx)
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);

@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include "idt.h"
 #include "apic.h"
 #include "gdt.h"
@@ -64,9 +65,24 @@ void irq_register(uint8_t vector, irq_handler_fn fn)
     handlers[vector] = fn;
 }
 
+extern char user_copy_fault_start[], user_copy_fault_end[], user_copy_fixup[];
+#define VEC_PAGE_FAULT 14
+
+/* A page fault inside user_copy_in is the user's bad pointer, not a bug. */
+static bool fixup_user_copy(struct trap_frame *f)
+{
+    if (f->vector != VEC_PAGE_FAULT || f->rip < (uint64_t)user_copy_fault_start ||
+        f->rip > (uint64_t)user_copy_fault_end)
+        return false;
+    f->rip = (uint64_t)user_copy_fixup;
+    return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     unsigned v = (unsigned)f->vector;
+    if (fixup_user_copy(f))
+        return;
     if (v < NUM_EXCEPTIONS && !handlers[v])
         panic_trap(f); /* an unexpected exception in ring 0 is a kernel bug */
     if (v == VEC_SPURIOUS)

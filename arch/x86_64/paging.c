@@ -44,15 +44,17 @@ static uint64_t *alloc_table(void)
 
 /* Returns the table at `level` (1..3) covering va, creating it if asked.
  * Tables on the way to a user page must carry the user bit themselves. */
-static uint64_t *walk_with(uint64_t va, unsigned level, bool create, uint64_t table_extra)
+static uint64_t *walk_in(uint64_t *root, uint64_t va, unsigned level, bool create, uint64_t table_extra,
+                         uint64_t (*alloc)(void *), void *ctx)
 {
-    uint64_t *table = kernel_pml4;
+    uint64_t *table = root;
     for (unsigned l = 4; l > level; l--) {
         uint64_t *e = &table[index_at(va, l)];
         if (!(*e & PTE_PRESENT)) {
             if (!create)
                 return NULL;
-            uint64_t *next = alloc_table();
+            uint64_t pa = alloc ? alloc(ctx) : 0;
+            uint64_t *next = alloc ? (pa ? phys_to_virt(pa) : NULL) : alloc_table();
             if (!next)
                 return NULL;
             *e = virt_to_phys(next) | TABLE_FLAGS;
@@ -63,6 +65,11 @@ static uint64_t *walk_with(uint64_t va, unsigned level, bool create, uint64_t ta
         table = phys_to_virt(*e & PTE_ADDR_MASK);
     }
     return table;
+}
+
+static uint64_t *walk_with(uint64_t va, unsigned level, bool create, uint64_t table_extra)
+{
+    return walk_in(kernel_pml4, va, level, create, table_extra, NULL, NULL);
 }
 
 static uint64_t *walk(uint64_t va, unsigned level, bool create)
@@ -220,14 +227,87 @@ void *ioremap(uint64_t phys, size_t len, enum cache_mode mode)
 
 uint64_t paging_query(uint64_t va)
 {
-    uint64_t *table = kernel_pml4;
+    return paging_query_in(kernel_pml4, va);
+}
+
+/* Until shootdown IPIs exist, user mappings are only flushed on this CPU;
+ * every PD runs on the CPU its ECs were created for. */
+void paging_flush_user(uint64_t va)
+{
+    invlpg(va);
+}
+
+uint64_t paging_query_in(uint64_t *root, uint64_t va)
+{
+    uint64_t *table = root;
     for (unsigned l = 4; l >= 1; l--) {
         uint64_t e = table[index_at(va, l)];
         if (!(e & PTE_PRESENT))
             return 0;
         if (l == 1 || (l <= 3 && (e & PTE_LARGE)))
-            return e & ~PTE_ADDR_MASK;
+            return e;
         table = phys_to_virt(e & PTE_ADDR_MASK);
     }
     return 0;
+}
+
+uint64_t *paging_new_root(uint64_t (*alloc)(void *), void *ctx)
+{
+    uint64_t pa = alloc(ctx);
+    if (!pa)
+        return NULL;
+    uint64_t *root = phys_to_virt(pa);
+    memset(root, 0, PAGE_SIZE / 2);
+    memcpy(root + ENTRIES_PER_TABLE / 2, kernel_pml4 + ENTRIES_PER_TABLE / 2, PAGE_SIZE / 2);
+    return root;
+}
+
+int paging_map_user(uint64_t *root, uint64_t va, uint64_t pa, uint64_t pte_flags, uint64_t (*alloc)(void *),
+                    void *ctx)
+{
+    if (va >= USER_TOP)
+        return -1;
+    uint64_t *pt = walk_in(root, va, 1, true, PTE_USER, alloc, ctx);
+    if (!pt)
+        return -1;
+    pt[index_at(va, 1)] = (pa & PTE_ADDR_MASK) | (pte_flags & ~PTE_ADDR_MASK & ~(nx_bit ? 0 : PTE_NX)) |
+                          PTE_PRESENT | PTE_USER;
+    return 0;
+}
+
+uint64_t paging_unmap_user(uint64_t *root, uint64_t va)
+{
+    if (va >= USER_TOP)
+        return 0;
+    uint64_t *pt = walk_in(root, va, 1, false, 0, NULL, NULL);
+    if (!pt)
+        return 0;
+    uint64_t old = pt[index_at(va, 1)];
+    pt[index_at(va, 1)] = 0;
+    return old;
+}
+
+/* Frees the user half's page tables (not the pages they map) and the root. */
+static void free_level(uint64_t *table, unsigned level, void (*free_fn)(uint64_t, void *), void *ctx)
+{
+    for (unsigned i = 0; i < ENTRIES_PER_TABLE; i++) {
+        uint64_t e = table[i];
+        if (!(e & PTE_PRESENT) || (e & PTE_LARGE))
+            continue;
+        if (level > 2)
+            free_level(phys_to_virt(e & PTE_ADDR_MASK), level - 1, free_fn, ctx);
+        else
+            free_fn(e & PTE_ADDR_MASK, ctx);
+    }
+    free_fn(virt_to_phys(table), ctx);
+}
+
+void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *ctx)
+{
+    for (unsigned i = 0; i < ENTRIES_PER_TABLE / 2; i++) {
+        uint64_t e = root[i];
+        if (e & PTE_PRESENT)
+            free_level(phys_to_virt(e & PTE_ADDR_MASK), 3, free_fn, ctx);
+    }
+    free_fn(virt_to_phys(root), ctx);
 }

@@ -27,5 +27,16 @@ int paging_map_page(uint64_t va, uint64_t pa, uint64_t pte_flags);
 void paging_unmap_page(uint64_t va);
 /* Map device memory; returns a kernel pointer or NULL when out of window. */
 void *ioremap(uint64_t phys, size_t len, enum cache_mode mode);
-/* Look up the PTE flags for va (0 when unmapped); used by self-tests. */
+/* User address spaces: a root whose kernel half is shared with the kernel's.
+ * Page-table frames come from alloc (charged by the caller). */
+#define USER_TOP 0x0000800000000000ull
+uint64_t *paging_new_root(uint64_t (*alloc)(void *), void *ctx);
+int paging_map_user(uint64_t *root, uint64_t va, uint64_t pa, uint64_t pte_flags, uint64_t (*alloc)(void *), void *ctx);
+/* Returns the old PTE (0 when nothing was mapped); the caller flushes TLBs. */
+uint64_t paging_unmap_user(uint64_t *root, uint64_t va);
+void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *ctx);
+/* The PTE (flags and address) mapping va in the kernel's tables or in root;
+ * 0 when unmapped. */
 uint64_t paging_query(uint64_t va);
+uint64_t paging_query_in(uint64_t *root, uint64_t va);
+void paging_flush_user(uint64_t va);

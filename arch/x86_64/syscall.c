@@ -23,6 +23,7 @@
 extern char syscall_entry[];
 static syscall_handler_fn syscall_handler;
 static user_fault_fn fault_handler;
+static void (*interrupt_hook)(uint64_t vector);
 static struct trap_frame test_frame[MAX_CPUS];
 
 void syscall_init_cpu(uint64_t kernel_stack_top)
@@ -36,6 +37,7 @@ void syscall_init_cpu(uint64_t kernel_stack_top)
 
 void syscall_set_handler(syscall_handler_fn fn) { syscall_handler = fn; }
 void user_fault_set_handler(user_fault_fn fn) { fault_handler = fn; }
+void user_interrupt_set_hook(void (*fn)(uint64_t vector)) { interrupt_hook = fn; }
 
 void user_context_activate(struct trap_frame *f)
 {
@@ -74,6 +76,8 @@ void trap_from_user(struct trap_frame *f)
         return;
     }
     trap_dispatch(f);
+    if (interrupt_hook)
+        interrupt_hook(f->vector);
 }
 
 /* Called by user_mode_run: a fresh frame entering at rip with stack rsp. */

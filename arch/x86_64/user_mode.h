@@ -19,6 +19,8 @@ typedef void (*user_fault_fn)(struct trap_frame *f);
 void syscall_init_cpu(uint64_t kernel_stack_top);
 void syscall_set_handler(syscall_handler_fn fn);
 void user_fault_set_handler(user_fault_fn fn);
+/* Called after an interrupt taken in ring 3 was handled (scheduler tick). */
+void user_interrupt_set_hook(void (*fn)(uint64_t vector));
 
 /* Make f the user context of this CPU: ring-3 entries save into it. */
 void user_context_activate(struct trap_frame *f);

@@ -1,0 +1,45 @@
+/* ACPI checks on the running platform (QEMU and Bochs always have ACPI). */
+#include "acpi.h"
+#include "apic.h"
+#include "cpu.h"
+#include "ktest.h"
+#include "timer.h"
+
+KTEST(acpi_tables_found)
+{
+    KTEST_REQUIRE(acpi.present, "no RSDP found");
+    KTEST_REQUIRE(acpi.have_madt, "no usable MADT");
+    KTEST_REQUIRE(acpi.have_fadt, "no usable FADT");
+    KTEST_REQUIRE(acpi.cpu_count >= 1, "MADT lists no usable CPU");
+    return KTEST_PASS;
+}
+
+KTEST(acpi_madt_has_bsp)
+{
+    uint32_t id = lapic_id();
+    for (unsigned i = 0; i < acpi.cpu_count; i++)
+        if (acpi.cpu_apic_ids[i] == id)
+            return KTEST_PASS;
+    KTEST_REQUIRE(false, "BSP APIC id %u is not among the %u CPUs of the MADT", id, acpi.cpu_count);
+    return KTEST_FAIL;
+}
+
+KTEST(acpi_s5_found)
+{
+    KTEST_REQUIRE(acpi.s5_valid, "no \\_S5 package in the DSDT");
+    KTEST_REQUIRE(acpi.pm1a_cnt != 0, "FADT has no PM1a control block");
+    return KTEST_PASS;
+}
+
+KTEST(acpi_pm_timer_advances)
+{
+    KTEST_SKIP_IF(!acpi.pm_timer_port, "FADT names no PM timer");
+    uint32_t mask = acpi.pm_timer_32bit ? 0xffffffffu : 0xffffffu;
+    uint32_t a = inl((uint16_t)acpi.pm_timer_port) & mask;
+    timer_udelay(2000);
+    uint32_t b = inl((uint16_t)acpi.pm_timer_port) & mask;
+    uint32_t ticks = (b - a) & mask;
+    /* 2 ms is ~7160 ticks; accept a wide margin for emulator jitter. */
+    KTEST_REQUIRE(ticks >= 1000 && ticks <= 100000, "PM timer moved %u ticks in 2 ms", ticks);
+    return KTEST_PASS;
+}

@@ -1,0 +1,107 @@
+#include "ec.h"
+#include "cpu_features.h"
+#include "kstring.h"
+#include "layout.h"
+#include "paging.h"
+#include "panic.h"
+#include "percpu.h"
+#include "sched.h"
+#include "user_mode.h"
+
+#define FXSAVE_MXCSR_OFFSET 24
+#define MXCSR_DEFAULT 0x1f80u
+#define EC_FPU_SPACE (PAGE_SIZE - __builtin_offsetof(struct ec, fpu))
+
+void sched_set_current_ec(struct ec *ec);
+
+static void fpu_init_area(struct ec *ec)
+{
+    uint32_t mxcsr = MXCSR_DEFAULT;
+    memcpy(ec->fpu + FXSAVE_MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
+}
+
+struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global, uint64_t utcb_va,
+                     uint64_t stack_ptr, uint64_t event_base, int *status)
+{
+    (void)owner;
+    if (cpu_features.xsave_size > EC_FPU_SPACE)
+        panic("ec: XSAVE area of %u bytes does not fit an EC page", cpu_features.xsave_size);
+    if (cpu >= MAX_CPUS || !percpu[cpu].online) {
+        *status = DJ_E_BAD_CPU;
+        return 0;
+    }
+    if ((utcb_va & (PAGE_SIZE - 1)) || utcb_va == 0 || utcb_va >= USER_TOP) {
+        *status = DJ_E_BAD_ADDR;
+        return 0;
+    }
+    struct ec *ec = kobj_alloc(&pd->quota, DJ_OBJ_EC);
+    void *utcb = ec ? page_source_alloc(&pd->pages) : 0;
+    if (!utcb || pd_map(pd, utcb_va, virt_to_phys(utcb), DJ_MEM_R | DJ_MEM_W) != DJ_OK) {
+        if (utcb)
+            page_source_free(&pd->pages, utcb);
+        if (ec)
+            kobj_put(&ec->obj);
+        *status = DJ_E_QUOTA;
+        return 0;
+    }
+    ec->pd = pd;
+    kobj_get(&pd->obj);
+    ec->utcb = utcb;
+    ec->utcb_va = utcb_va;
+    ec->event_base = event_base;
+    ec->cpu = cpu;
+    ec->global = global;
+    ec->state = global ? EC_NEW : EC_WAIT_CALL;
+    ec->handler_rsp = stack_ptr;
+    ec->frame.rsp = stack_ptr;
+    ec->frame.rdi = utcb_va; /* the user runtime finds its UTCB here */
+    ec->frame.rsi = cpu;
+    ec->frame.vector = 0;    /* first entry returns with iret */
+    user_frame_sanitize(&ec->frame);
+    fpu_init_area(ec);
+    *status = DJ_OK;
+    return ec;
+}
+
+void ec_switch_to(struct ec *ec)
+{
+    struct ec *prev = ec_current();
+    if (prev != ec) {
+        if (prev)
+            fpu_save(prev->fpu);
+        fpu_restore(ec->fpu);
+        pd_activate(ec->pd);
+        sched_set_current_ec(ec);
+    }
+    user_context_activate(&ec->frame);
+}
+
+static void abort_waiters(struct ec *ec)
+{
+    while (ec->waiters) {
+        struct ec *w = ec->waiters;
+        ec->waiters = w->next_waiter;
+        w->next_waiter = 0;
+        w->frame.rax = DJ_E_ABORTED;
+        sched_wake(w);
+    }
+}
+
+void ec_kill(struct ec *ec)
+{
+    if (ec->state == EC_DEAD)
+        return;
+    ec->state = EC_DEAD;
+    ec->obj.dead = true;
+    abort_waiters(ec);
+    /* A handler dying mid-call fails its caller's call. */
+    struct ec *caller = ec->partner;
+    if (caller && caller->partner == ec && caller->state == EC_WAIT_REPLY) {
+        caller->partner = 0;
+        caller->frame.rax = DJ_E_ABORTED;
+        caller->state = EC_READY;
+    }
+    ec->partner = 0;
+    if (ec->sc)
+        sched_remove(ec->sc);
+}

@@ -1,0 +1,49 @@
+/* Execution context: a thread (global EC, runs on its own SC) or a portal
+ * handler (local EC, runs only when called, on its caller's SC). */
+#pragma once
+#include "idt.h"
+#include "kobj.h"
+#include "pd.h"
+
+enum ec_state {
+    EC_READY,         /* runnable (a global EC with an SC, or a handler in a call) */
+    EC_WAIT_CALL,     /* local EC waiting to be called */
+    EC_WAIT_REPLY,    /* called a portal; its partner handles the call */
+    EC_WAIT_HANDLER,  /* called a portal whose handler was busy; retries when woken */
+    EC_WAIT_SM,       /* blocked in a semaphore down */
+    EC_NEW,           /* global EC without an SC yet */
+    EC_DEAD,
+};
+
+struct sc;
+
+struct ec {
+    struct kobj obj;
+    struct trap_frame frame; /* user state, saved by every entry from ring 3 */
+    struct pd *pd;
+    struct dj_utcb *utcb;    /* kernel view of the UTCB page */
+    uint64_t utcb_va;
+    uint64_t event_base;     /* selector of this EC's exception portal 0 */
+    uint32_t cpu;
+    bool global;
+    enum ec_state state;
+    struct ec *partner;      /* caller of a handler / handler of a caller */
+    uint64_t call_mtd;       /* for a fault call: the portal's MTD (state to return) */
+    bool in_fault;           /* waiting for a fault reply, not an IPC reply */
+    bool startup_pending;    /* first run: deliver the startup event */
+    uint64_t handler_rsp;    /* local EC: stack pointer each call starts with */
+    struct sc *sc;           /* global EC: its own SC (NULL until one is created) */
+    struct sc *blocked_sc;   /* the SC that was running this EC when it blocked */
+    struct ec *next_waiter;  /* link in a semaphore or busy-handler queue */
+    struct ec *waiters;      /* callers waiting for this (busy) handler */
+    uint8_t fpu[] __attribute__((aligned(64))); /* XSAVE area */
+};
+
+/* The EC running on this CPU (NULL when idle). */
+struct ec *ec_current(void);
+/* Switch this CPU to ec: address space, FPU state, user frame. */
+void ec_switch_to(struct ec *ec);
+/* Mark ec dead and wake whoever waits on it. */
+void ec_kill(struct ec *ec);
+struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global, uint64_t utcb_va,
+                     uint64_t stack_ptr, uint64_t event_base, int *status);

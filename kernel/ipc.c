@@ -1,0 +1,171 @@
+#include "ipc.h"
+#include "kstring.h"
+#include "sched.h"
+#include "user_mode.h"
+
+#define SYSCALL_INSN_LEN 2
+
+static __attribute__((noreturn)) void run(struct ec *ec)
+{
+    ec_switch_to(ec);
+    return_to_user();
+}
+
+/* Untyped words and typed items of a message, from one UTCB to another. */
+static int transfer(struct ec *from, struct ec *to, uint64_t mtd)
+{
+    unsigned words = DJ_MTD_UNTYPED(mtd), typed = DJ_MTD_TYPED(mtd);
+    if (words + 2 * typed > DJ_UTCB_WORDS)
+        return DJ_E_OVERFLOW;
+    memcpy(to->utcb->words, from->utcb->words, words * sizeof(uint64_t));
+    to->utcb->mtd = DJ_MTD(words, typed);
+    if (!typed)
+        return DJ_OK;
+    const struct dj_typed_item *items =
+        (const struct dj_typed_item *)&from->utcb->words[DJ_UTCB_WORDS - 2 * typed];
+    return delegate_items(from->pd, to->pd, items, typed, to->utcb->recv_window);
+}
+
+/* The handler starts at the portal's entry with a fresh stack. */
+static void start_handler(struct ec *h, struct pt *pt, uint64_t mtd)
+{
+    h->utcb->badge = pt->badge;
+    h->frame.rip = pt->ip;
+    h->frame.rsp = h->handler_rsp;
+    h->frame.rdi = pt->badge;
+    h->frame.rsi = mtd;
+    h->state = EC_READY;
+}
+
+/* A busy handler: wait in its queue and re-execute the syscall later. */
+static __attribute__((noreturn)) void wait_for_handler(struct ec *caller, struct ec *h)
+{
+    caller->frame.rip -= SYSCALL_INSN_LEN;
+    caller->state = EC_WAIT_HANDLER;
+    caller->blocked_sc = sched_current_sc();
+    caller->next_waiter = h->waiters;
+    h->waiters = caller;
+    sched_remove(caller->blocked_sc);
+    sched_dispatch();
+}
+
+void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd)
+{
+    struct ec *h = pt->ec;
+    if (h->state == EC_DEAD || pt->obj.dead) {
+        caller->frame.rax = DJ_E_ABORTED;
+        run(caller);
+    }
+    if (h->cpu != caller->cpu) {
+        caller->frame.rax = DJ_E_BAD_CPU;
+        run(caller);
+    }
+    if (h->state != EC_WAIT_CALL)
+        wait_for_handler(caller, h);
+    int status = transfer(caller, h, mtd);
+    if (status != DJ_OK) {
+        caller->frame.rax = (uint64_t)status;
+        run(caller);
+    }
+    start_handler(h, pt, mtd);
+    h->partner = caller;
+    caller->partner = h;
+    caller->in_fault = false;
+    caller->state = EC_WAIT_REPLY;
+    run(h);
+}
+
+static void wake_first_waiter(struct ec *h)
+{
+    struct ec *w = h->waiters;
+    if (!w)
+        return;
+    h->waiters = w->next_waiter;
+    w->next_waiter = 0;
+    sched_wake(w);
+}
+
+/* Copy back the registers the portal's MTD names; RFLAGS and RIP are
+ * checked so a handler cannot hand its client kernel privileges. */
+static void apply_fault_reply(struct ec *ec, const struct dj_arch_state *a, uint64_t mtd)
+{
+    struct trap_frame *f = &ec->frame;
+    if (mtd & DJ_MTD_GPR) {
+        f->rax = a->rax; f->rbx = a->rbx; f->rcx = a->rcx; f->rdx = a->rdx;
+        f->rsi = a->rsi; f->rdi = a->rdi; f->rbp = a->rbp; f->r8 = a->r8;
+        f->r9 = a->r9; f->r10 = a->r10; f->r11 = a->r11; f->r12 = a->r12;
+        f->r13 = a->r13; f->r14 = a->r14; f->r15 = a->r15;
+    }
+    if (mtd & DJ_MTD_RIP_RSP) {
+        f->rip = a->rip;
+        f->rsp = a->rsp;
+    }
+    if (mtd & DJ_MTD_RFLAGS)
+        f->rflags = a->rflags;
+    f->vector = 0; /* resume with iret: every register as the handler left it */
+}
+
+void ipc_reply(struct ec *h, uint64_t mtd)
+{
+    struct ec *caller = h->partner;
+    h->partner = 0;
+    h->state = EC_WAIT_CALL;
+    h->handler_rsp = h->frame.rsp;
+    wake_first_waiter(h);
+    if (!caller || caller->state != EC_WAIT_REPLY || caller->partner != h)
+        sched_dispatch(); /* the caller died meanwhile: nobody to answer */
+    caller->partner = 0;
+    caller->state = EC_READY;
+    if (caller->in_fault) {
+        apply_fault_reply(caller, &h->utcb->arch, caller->call_mtd);
+        int status = DJ_MTD_TYPED(mtd) ? transfer(h, caller, DJ_MTD(0, DJ_MTD_TYPED(mtd))) : DJ_OK;
+        if (status != DJ_OK || user_frame_sanitize(&caller->frame) < 0)
+            ec_kill(caller);
+        if (caller->state == EC_DEAD)
+            sched_dispatch();
+    } else {
+        int status = transfer(h, caller, mtd);
+        caller->frame.rax = (uint64_t)status;
+    }
+    run(caller);
+}
+
+static void save_fault_state(struct ec *ec, struct dj_arch_state *a, unsigned vector, uint64_t addr)
+{
+    const struct trap_frame *f = &ec->frame;
+    *a = (struct dj_arch_state){
+        .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
+        .rbp = f->rbp, .r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11, .r12 = f->r12,
+        .r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rip = f->rip, .rsp = f->rsp, .rflags = f->rflags,
+        .vector = vector, .error_code = f->error_code, .fault_addr = addr,
+    };
+}
+
+void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
+{
+    struct capspace_slot *slot = capspace_lookup(&ec->pd->caps, ec->event_base + vector, DJ_OBJ_PT, DJ_PT_CALL);
+    struct pt *pt = slot ? slot->obj : 0;
+    if (!pt || pt->ec->state == EC_DEAD || pt->ec->cpu != ec->cpu) {
+        ec_kill(ec);
+        sched_dispatch();
+    }
+    struct ec *h = pt->ec;
+    if (h->state != EC_WAIT_CALL) {
+        ec->frame.vector = 0; /* re-raise the fault when woken: simply run again */
+        ec->state = EC_WAIT_HANDLER;
+        ec->blocked_sc = sched_current_sc();
+        ec->next_waiter = h->waiters;
+        h->waiters = ec;
+        sched_remove(ec->blocked_sc);
+        sched_dispatch();
+    }
+    save_fault_state(ec, &h->utcb->arch, vector, fault_addr);
+    h->utcb->mtd = pt->mtd;
+    start_handler(h, pt, pt->mtd);
+    h->partner = ec;
+    ec->partner = h;
+    ec->in_fault = true;
+    ec->call_mtd = pt->mtd;
+    ec->state = EC_WAIT_REPLY;
+    run(h);
+}

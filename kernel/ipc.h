@@ -1,0 +1,11 @@
+/* Synchronous IPC: call, reply, and exceptions delivered as calls. Each
+ * function ends by running some EC (it does not return). */
+#pragma once
+#include "pt.h"
+
+__attribute__((noreturn)) void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd);
+__attribute__((noreturn)) void ipc_reply(struct ec *handler, uint64_t mtd);
+/* User exception `vector` in ec: call its event portal, or kill it. */
+__attribute__((noreturn)) void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr);
+/* Delegations from src to dst (typed items); in delegate.c. */
+int delegate_items(struct pd *src, struct pd *dst, const struct dj_typed_item *items, unsigned n, uint64_t window);

@@ -1,0 +1,140 @@
+/* The root PD: built by the kernel from the boot module named "sigma0".
+ * It gets its ELF image, a stack, a UTCB, a pool of free memory mapped at
+ * ROOT_POOL_VA, and capabilities to itself and to the debug console. */
+#include "console.h"
+#include "elf.h"
+#include "frame_alloc.h"
+#include "kernel.h"
+#include "kstring.h"
+#include "layout.h"
+#include "mdb.h"
+#include "paging.h"
+#include "root.h"
+#include "sched.h"
+
+#define ROOT_STACK_TOP 0x7fff00000000ull
+#define ROOT_STACK_PAGES 16
+#define ROOT_UTCB_VA 0x7fff00100000ull
+#define ROOT_POOL_VA 0x100000000ull
+#define ROOT_POOL_MAX_PAGES 8192 /* 32 MiB */
+#define ROOT_PRIO 64
+#define ROOT_QUANTUM_TICKS 2
+#define ROOT_KERNEL_RESERVE 1024 /* frames kept out of the root quota for the kernel itself */
+
+static struct quota root_quota;
+static struct kobj debug_object = {.type = DJ_OBJ_DEBUG, .refs = 1};
+
+static const struct boot_module *find_module(const char *name)
+{
+    for (unsigned i = 0; i < boot_info.module_count; i++)
+        if (strcmp(boot_info.modules[i].cmdline, name) == 0)
+            return &boot_info.modules[i];
+    return 0;
+}
+
+static int map_fresh(struct pd *pd, uint64_t va, unsigned rights, void **kva)
+{
+    void *page = page_source_alloc(&pd->pages);
+    if (!page)
+        return DJ_E_QUOTA;
+    if (kva)
+        *kva = page;
+    return pd_map(pd, va, virt_to_phys(page), rights);
+}
+
+static unsigned seg_rights(uint32_t flags)
+{
+    return DJ_MEM_R | ((flags & ELF_SEG_W) ? DJ_MEM_W : 0) | ((flags & ELF_SEG_X) ? DJ_MEM_X : 0);
+}
+
+static int load_elf(struct pd *pd, const void *image, const struct elf_info *info)
+{
+    for (unsigned i = 0; i < info->nsegments; i++) {
+        const struct elf_segment *s = &info->segments[i];
+        for (uint64_t va = elf_seg_start(s); va < elf_seg_end(s); va += PAGE_SIZE) {
+            void *page;
+            int st = map_fresh(pd, va, seg_rights(s->flags), &page);
+            if (st != DJ_OK)
+                return st;
+            elf_fill_page(image, s, va, page);
+        }
+    }
+    return DJ_OK;
+}
+
+static int give_stack_and_pool(struct pd *pd, uint64_t *pool_pages)
+{
+    for (uint64_t i = 1; i <= ROOT_STACK_PAGES; i++)
+        if (map_fresh(pd, ROOT_STACK_TOP - i * PAGE_SIZE, DJ_MEM_R | DJ_MEM_W, 0) != DJ_OK)
+            return DJ_E_QUOTA;
+    uint64_t n = quota_available(&pd->quota) / 2;
+    if (n > ROOT_POOL_MAX_PAGES)
+        n = ROOT_POOL_MAX_PAGES;
+    for (uint64_t i = 0; i < n; i++)
+        if (map_fresh(pd, ROOT_POOL_VA + i * PAGE_SIZE, DJ_MEM_R | DJ_MEM_W | DJ_MEM_X, 0) != DJ_OK)
+            return DJ_E_QUOTA;
+    *pool_pages = n;
+    return DJ_OK;
+}
+
+static int grant(struct pd *pd, uint64_t sel, struct kobj *o)
+{
+    struct mdb_node *n = page_source_alloc(&pd->pages);
+    if (!n || capspace_insert(&pd->caps, sel, o, (enum dj_obj_type)o->type, DJ_OBJ_ALL) != DJ_OK)
+        return DJ_E_QUOTA;
+    mdb_node_init(n, &pd->caps, DJ_CRD_OBJ, sel, 0, DJ_OBJ_ALL, (uint64_t)o);
+    capspace_lookup(&pd->caps, sel, DJ_OBJ_NONE, 0)->node = n;
+    kobj_get(o);
+    return DJ_OK;
+}
+
+static int build_root(const struct boot_module *m, struct ec **out)
+{
+    const void *image = phys_to_virt(m->start);
+    struct elf_info info;
+    enum elf_error e = elf_validate(image, m->end - m->start, &info);
+    if (e != ELF_OK) {
+        kprintf("root: module 'sigma0' is not a loadable ELF: %s\n", elf_strerror(e));
+        return DJ_E_BAD_PARAM;
+    }
+    uint64_t frames = frame_free_count();
+    quota_init_root(&root_quota, frames > ROOT_KERNEL_RESERVE ? frames - ROOT_KERNEL_RESERVE : 0);
+    struct pd *pd = pd_create(&root_quota, quota_available(&root_quota) - 64);
+    uint64_t pool = 0;
+    int st = pd ? load_elf(pd, image, &info) : DJ_E_QUOTA;
+    if (st == DJ_OK)
+        st = give_stack_and_pool(pd, &pool);
+    struct ec *ec = st == DJ_OK ? ec_create(pd, pd, 0, true, ROOT_UTCB_VA, ROOT_STACK_TOP, 0, &st) : 0;
+    struct sc *sc = ec ? sc_create(&pd->quota, ec, ROOT_PRIO, ROOT_QUANTUM_TICKS) : 0;
+    if (!sc)
+        return st != DJ_OK ? st : DJ_E_QUOTA;
+    if (grant(pd, DJ_SEL_SELF_PD, &pd->obj) || grant(pd, DJ_SEL_SELF_EC, &ec->obj) ||
+        grant(pd, DJ_SEL_SELF_SC, &sc->obj) || grant(pd, DJ_SEL_DEBUG, &debug_object))
+        return DJ_E_QUOTA;
+    ec->sc = sc;
+    ec->frame.rip = info.entry;
+    ec->frame.rdx = ROOT_POOL_VA;
+    ec->frame.rcx = pool;
+    ec->state = EC_READY;
+    kprintf("root: sigma0 loaded, entry %#llx, %llu pool pages at %#llx, quota %llu pages\n",
+            (unsigned long long)info.entry, (unsigned long long)pool, (unsigned long long)ROOT_POOL_VA,
+            (unsigned long long)quota_available(&pd->quota));
+    *out = ec;
+    return DJ_OK;
+}
+
+bool root_start(void)
+{
+    const struct boot_module *m = find_module("sigma0");
+    if (!m)
+        return false;
+    struct ec *ec;
+    int st = build_root(m, &ec);
+    if (st != DJ_OK) {
+        kprintf("root: cannot start sigma0 (error %d)\n", st);
+        return false;
+    }
+    scheduler_enable();
+    sched_enqueue(ec->sc);
+    return true;
+}

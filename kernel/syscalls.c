@@ -1,0 +1,283 @@
+/* System call dispatch: decode the registers, check every capability and
+ * argument, and hand over to the object code. */
+#include "console.h"
+#include "cpu.h"
+#include "ec.h"
+#include "ipc.h"
+#include "kstring.h"
+#include "mdb.h"
+#include "paging.h"
+#include "percpu.h"
+#include "pt.h"
+#include "sched.h"
+#include "sm.h"
+#include "root.h"
+#include "syscalls.h"
+#include "user_mode.h"
+
+#define DEBUG_PUTS_MAX 256
+#define SM_OP_UP 0
+#define SM_OP_DOWN 1
+#define SM_OP_TRY_DOWN 2
+#define DEBUG_OP_PUTS 0
+#define QUANTUM_US_PER_TICK 10000u
+
+struct args {
+    struct ec *ec;
+    unsigned flags;
+    uint64_t a[6];
+};
+
+static struct capspace_slot *cap(struct args *x, uint64_t sel, enum dj_obj_type t, unsigned rights)
+{
+    return capspace_lookup(&x->ec->pd->caps, sel, t, rights);
+}
+
+static void *obj_of(struct args *x, uint64_t sel, enum dj_obj_type t, unsigned rights)
+{
+    struct capspace_slot *s = cap(x, sel, t, rights);
+    return s && !((struct kobj *)s->obj)->dead ? s->obj : 0;
+}
+
+/* Insert a new object's capability, or drop the object on failure. */
+static uint64_t install(struct args *x, uint64_t sel, struct kobj *o, enum dj_obj_type t)
+{
+    if (!o)
+        return DJ_E_QUOTA;
+    struct pd *pd = x->ec->pd;
+    struct mdb_node *n = page_source_alloc(&pd->pages);
+    enum dj_status s = n ? capspace_insert(&pd->caps, sel, o, t, DJ_OBJ_ALL) : DJ_E_QUOTA;
+    if (s != DJ_OK) {
+        if (n)
+            page_source_free(&pd->pages, n);
+        kobj_put(o);
+        return s;
+    }
+    /* Originals are derivation-tree roots, so revoke reaches every copy. */
+    mdb_node_init(n, &pd->caps, DJ_CRD_OBJ, sel, 0, DJ_OBJ_ALL, (uint64_t)o);
+    capspace_lookup(&pd->caps, sel, DJ_OBJ_NONE, 0)->node = n;
+    return DJ_OK;
+}
+
+static bool dst_free(struct args *x, uint64_t sel)
+{
+    return sel < CAPSPACE_MAX_SEL && !capspace_lookup(&x->ec->pd->caps, sel, DJ_OBJ_NONE, 0);
+}
+
+static uint64_t sys_create_pd(struct args *x)
+{
+    struct pd *quota_pd = obj_of(x, x->a[1], DJ_OBJ_PD, DJ_PD_CREATE);
+    if (!quota_pd)
+        return DJ_E_BAD_CAP;
+    if (!dst_free(x, x->a[0]))
+        return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+    return install(x, x->a[0], (struct kobj *)pd_create(&quota_pd->quota, x->a[2]), DJ_OBJ_PD);
+}
+
+static uint64_t sys_create_ec(struct args *x)
+{
+    struct pd *pd = obj_of(x, x->a[1], DJ_OBJ_PD, DJ_PD_CREATE);
+    if (!pd)
+        return DJ_E_BAD_CAP;
+    if (!dst_free(x, x->a[0]))
+        return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+    if (x->a[2] > UINT32_MAX)
+        return DJ_E_BAD_CPU;
+    int status;
+    struct ec *ec = ec_create(x->ec->pd, pd, (uint32_t)x->a[2], x->flags & 1, x->a[3], x->a[4], x->a[5], &status);
+    return ec ? install(x, x->a[0], &ec->obj, DJ_OBJ_EC) : (uint64_t)status;
+}
+
+static uint64_t sys_create_sc(struct args *x)
+{
+    struct pd *pd = obj_of(x, x->a[1], DJ_OBJ_PD, DJ_PD_CREATE);
+    struct ec *ec = obj_of(x, x->a[2], DJ_OBJ_EC, DJ_EC_BIND);
+    if (!pd || !ec)
+        return DJ_E_BAD_CAP;
+    if (!ec->global || ec->sc)
+        return DJ_E_BAD_CAP;
+    if (!dst_free(x, x->a[0]))
+        return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+    uint64_t prio = x->a[3] & 0xff, quantum_us = x->a[3] >> 8;
+    if (prio > DJ_PRIO_MAX)
+        return DJ_E_BAD_PARAM;
+    struct sc *sc = sc_create(&pd->quota, ec, (uint8_t)prio, (uint32_t)(quantum_us / QUANTUM_US_PER_TICK));
+    uint64_t s = install(x, x->a[0], sc ? &sc->obj : 0, DJ_OBJ_SC);
+    if (s == DJ_OK) {
+        ec->sc = sc;
+        kobj_get(&sc->obj);
+        ec->startup_pending = ec->state == EC_NEW;
+        ec->state = EC_READY;
+        sched_enqueue(sc);
+    }
+    return s;
+}
+
+static uint64_t sys_create_pt(struct args *x)
+{
+    struct pd *pd = obj_of(x, x->a[1], DJ_OBJ_PD, DJ_PD_CREATE);
+    struct ec *ec = obj_of(x, x->a[2], DJ_OBJ_EC, DJ_EC_BIND);
+    if (!pd || !ec || ec->global)
+        return DJ_E_BAD_CAP;
+    if (!is_canonical(x->a[4]) || x->a[4] >= USER_TOP)
+        return DJ_E_BAD_ADDR;
+    if (!dst_free(x, x->a[0]))
+        return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+    struct pt *pt = kobj_alloc(&pd->quota, DJ_OBJ_PT);
+    if (pt) {
+        pt->ec = ec;
+        kobj_get(&ec->obj);
+        pt->mtd = x->a[3];
+        pt->ip = x->a[4];
+    }
+    return install(x, x->a[0], pt ? &pt->obj : 0, DJ_OBJ_PT);
+}
+
+static uint64_t sys_create_sm(struct args *x)
+{
+    struct pd *pd = obj_of(x, x->a[1], DJ_OBJ_PD, DJ_PD_CREATE);
+    if (!pd)
+        return DJ_E_BAD_CAP;
+    if (!dst_free(x, x->a[0]))
+        return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+    struct sm *sm = sm_create(&pd->quota, x->a[2]);
+    return install(x, x->a[0], sm ? &sm->obj : 0, DJ_OBJ_SM);
+}
+
+static uint64_t sys_pt_ctrl(struct args *x)
+{
+    struct pt *pt = obj_of(x, x->a[0], DJ_OBJ_PT, DJ_PT_CTRL);
+    if (!pt)
+        return DJ_E_BAD_CAP;
+    pt->badge = x->a[1];
+    return DJ_OK;
+}
+
+static uint64_t sys_sm_ctrl(struct args *x)
+{
+    unsigned need = x->a[1] == SM_OP_UP ? DJ_SM_UP : DJ_SM_DOWN;
+    struct sm *sm = obj_of(x, x->a[0], DJ_OBJ_SM, need);
+    if (!sm)
+        return DJ_E_BAD_CAP;
+    switch (x->a[1]) {
+    case SM_OP_UP: sm_up(sm); return DJ_OK;
+    case SM_OP_TRY_DOWN:
+        if (!sm->count)
+            return DJ_E_TIMEOUT;
+        sm->count--;
+        return DJ_OK;
+    case SM_OP_DOWN:
+        if (sm_down(sm, x->ec))
+            return DJ_OK;
+        sched_dispatch();
+    default: return DJ_E_BAD_PARAM;
+    }
+}
+
+static uint64_t sys_lookup(struct args *x)
+{
+    uint64_t crd = x->a[0];
+    if (DJ_CRD_KIND(crd) != DJ_CRD_OBJ)
+        return DJ_E_BAD_PARAM;
+    struct capspace_slot *s = cap(x, DJ_CRD_BASE(crd), DJ_OBJ_NONE, 0);
+    x->ec->frame.rsi = s ? DJ_CRD(DJ_CRD_OBJ, DJ_CRD_BASE(crd), 0, s->rights) : 0;
+    x->ec->frame.rdx = s ? s->type : DJ_OBJ_NONE;
+    return DJ_OK;
+}
+
+/* Copies a user string with SMAP opened only for the copy itself. */
+static bool copy_from_user(void *dst, uint64_t src, size_t len)
+{
+    if (src >= USER_TOP || len > USER_TOP - src)
+        return false;
+    return user_copy_in(dst, src, len) == 0;
+}
+
+static uint64_t sys_debug(struct args *x)
+{
+    if (!obj_of(x, DJ_SEL_DEBUG, DJ_OBJ_DEBUG, 0))
+        return DJ_E_BAD_CAP;
+    if (x->a[0] != DEBUG_OP_PUTS || x->a[2] > DEBUG_PUTS_MAX)
+        return DJ_E_BAD_PARAM;
+    char buf[DEBUG_PUTS_MAX + 1];
+    if (!copy_from_user(buf, x->a[1], x->a[2]))
+        return DJ_E_BAD_ADDR;
+    buf[x->a[2]] = '\0';
+    kprintf("%s", buf);
+    return DJ_OK;
+}
+
+static uint64_t sys_delegate(struct args *x)
+{
+    struct pd *dst = obj_of(x, x->a[0], DJ_OBJ_PD, DJ_PD_DELEGATE);
+    if (!dst)
+        return DJ_E_BAD_CAP;
+    struct dj_typed_item item = {x->a[1], x->a[2]};
+    /* The destination window is the whole space at the hotspot's kind. */
+    uint64_t window = DJ_CRD(DJ_CRD_KIND(x->a[1]), 0, 31, DJ_OBJ_ALL);
+    return (uint64_t)delegate_items(x->ec->pd, dst, &item, 1, window);
+}
+
+static uint64_t sys_revoke(struct args *x)
+{
+    return (uint64_t)revoke_range(x->ec->pd, x->a[0], x->flags & 1);
+}
+
+static uint64_t sys_call(struct args *x)
+{
+    struct pt *pt = obj_of(x, x->a[0], DJ_OBJ_PT, DJ_PT_CALL);
+    if (!pt)
+        return DJ_E_BAD_CAP;
+    ipc_call(x->ec, pt, x->a[1]);
+}
+
+static uint64_t sys_reply(struct args *x)
+{
+    if (x->ec->global)
+        return DJ_E_BAD_CAP; /* only portal handlers reply */
+    ipc_reply(x->ec, x->a[0]);
+}
+
+static uint64_t sys_ec_ctrl(struct args *x)
+{
+    return obj_of(x, x->a[0], DJ_OBJ_EC, DJ_EC_CTRL) ? DJ_E_BAD_PARAM : DJ_E_BAD_CAP;
+}
+
+typedef uint64_t (*sys_fn)(struct args *x);
+
+static const sys_fn table[DJ_SYS_COUNT] = {
+    [DJ_SYS_CALL] = sys_call,           [DJ_SYS_REPLY] = sys_reply,
+    [DJ_SYS_CREATE_PD] = sys_create_pd, [DJ_SYS_CREATE_EC] = sys_create_ec,
+    [DJ_SYS_CREATE_SC] = sys_create_sc, [DJ_SYS_CREATE_PT] = sys_create_pt,
+    [DJ_SYS_CREATE_SM] = sys_create_sm, [DJ_SYS_REVOKE] = sys_revoke,
+    [DJ_SYS_DELEGATE] = sys_delegate,   [DJ_SYS_PT_CTRL] = sys_pt_ctrl,
+    [DJ_SYS_SM_CTRL] = sys_sm_ctrl,     [DJ_SYS_EC_CTRL] = sys_ec_ctrl,
+    [DJ_SYS_LOOKUP] = sys_lookup,       [DJ_SYS_DEBUG] = sys_debug,
+};
+
+uint64_t syscall_dispatch_ec(struct trap_frame *f)
+{
+    struct args x = {ec_current(), (unsigned)(f->rax >> 8) & 0xff, {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}};
+    uint64_t op = f->rax & 0xff;
+    if (op >= DJ_SYS_COUNT || (f->rax >> 16) != 0)
+        return DJ_E_BAD_SYS;
+    return table[op](&x);
+}
+
+void fault_dispatch_ec(struct trap_frame *f)
+{
+    ipc_fault(ec_current(), (unsigned)f->vector, f->vector == 14 ? read_cr2() : 0);
+}
+
+static void after_user_interrupt(uint64_t vector)
+{
+    if (vector == VEC_TIMER)
+        sched_tick();
+}
+
+void scheduler_enable(void)
+{
+    syscall_set_handler(syscall_dispatch_ec);
+    user_fault_set_handler(fault_dispatch_ec);
+    user_interrupt_set_hook(after_user_interrupt);
+}

@@ -1,0 +1,103 @@
+/* System call stubs for every DJ_SYS_* of include/donjon/abi.h.
+ *
+ * Register convention (abi.h): RAX = op | flags << 8, arguments in RDI,
+ * RSI, RDX, R10, R8, R9; RAX returns the status, RSI and RDX further
+ * results; RCX and R11 are clobbered by the instruction itself. The stub
+ * also treats every argument register as clobbered, so a kernel fast path
+ * may leave anything in them. The "memory" clobber is there because the
+ * kernel reads and writes the UTCB and buffers behind our back.
+ *
+ * The IPC calls are inline (they are the hot path); the rest are in
+ * syscall.c. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <donjon/abi.h>
+
+/* Operations of DJ_SYS_SM_CTRL, DJ_SYS_EC_CTRL and DJ_SYS_DEBUG (abi.h
+ * names them in comments only). */
+#define DJ_SM_OP_UP 0
+#define DJ_SM_OP_DOWN 1
+#define DJ_SM_OP_TRY_DOWN 2 /* DJ_E_TIMEOUT instead of blocking */
+#define DJ_EC_OP_RECALL 0
+#define DJ_DEBUG_OP_PUTS 0  /* (ptr, len): print len bytes at ptr */
+#define DJ_DEBUG_PUTS_MAX 256 /* the kernel copies at most this much per call */
+
+/* Status (RAX) and the two extra results (RSI, RDX) of a system call. */
+struct dj_sysret {
+    uint64_t status, out1, out2;
+};
+
+static inline struct dj_sysret dj_syscall(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                                          uint64_t a4, uint64_t a5)
+{
+    register uint64_t r10 __asm__("r10") = a3;
+    register uint64_t r8 __asm__("r8") = a4;
+    register uint64_t r9 __asm__("r9") = a5;
+    uint64_t rax = op, rdi = a0, rsi = a1, rdx = a2;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     :
+                     : "rcx", "r11", "memory");
+    return (struct dj_sysret){rax, rsi, rdx};
+}
+
+/* Calls portal pt with the message in the UTCB described by mtd; on
+ * DJ_OK, *mtd_out (if given) describes the reply now in the UTCB. */
+static inline enum dj_status dj_call(uint64_t pt, uint64_t mtd, uint64_t *mtd_out)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_CALL, pt, mtd, 0, 0, 0, 0);
+    if (mtd_out)
+        *mtd_out = r.out1;
+    return (enum dj_status)r.status;
+}
+
+/* Replies to the current caller with the message described by mtd and
+ * waits for the next call; it returns only when the kernel refuses. */
+static inline enum dj_status dj_reply(uint64_t mtd)
+{
+    return (enum dj_status)dj_syscall(DJ_SYS_REPLY, mtd, 0, 0, 0, 0, 0).status;
+}
+
+enum dj_status dj_create_pd(uint64_t dst_sel, uint64_t quota_pd_sel, uint64_t quota_pages);
+/* global: a thread with its own SC later (DJ_SYS_FLAG_GLOBAL); otherwise a
+ * local EC that only runs as a portal handler. */
+enum dj_status dj_create_ec(uint64_t dst_sel, uint64_t pd_sel, uint64_t cpu, uint64_t utcb_va,
+                            uint64_t stack_ptr, uint64_t event_base, bool global);
+/* priority 0..DJ_PRIO_MAX; anything larger is refused here (DJ_E_BAD_PARAM)
+ * because it would spill into the quantum field. */
+enum dj_status dj_create_sc(uint64_t dst_sel, uint64_t pd_sel, uint64_t ec_sel, unsigned priority,
+                            uint64_t quantum_us);
+enum dj_status dj_create_pt(uint64_t dst_sel, uint64_t pd_sel, uint64_t ec_sel, uint64_t mtd, uint64_t entry_ip);
+enum dj_status dj_create_sm(uint64_t dst_sel, uint64_t pd_sel, uint64_t initial_count);
+/* self: also remove the capability named by crd, not only what derives from it. */
+enum dj_status dj_revoke(uint64_t crd, bool self);
+enum dj_status dj_delegate(uint64_t dst_pd_sel, uint64_t src_crd, uint64_t dst_base);
+enum dj_status dj_pt_ctrl(uint64_t pt_sel, uint64_t badge);
+enum dj_status dj_sm_ctrl(uint64_t sm_sel, unsigned op);
+enum dj_status dj_ec_recall(uint64_t ec_sel);
+/* *crd_out gets the CRD of what is at crd, *type_out its object type
+ * (either pointer may be NULL). */
+enum dj_status dj_lookup(uint64_t crd, uint64_t *crd_out, enum dj_obj_type *type_out);
+enum dj_status dj_debug(uint64_t op, uint64_t a, uint64_t b);
+
+/* Writes len bytes (in DJ_DEBUG_PUTS_MAX pieces) to the kernel debug
+ * console; dj_debug_puts writes a C string unchanged (no newline added). */
+enum dj_status dj_debug_write(const char *s, size_t len);
+enum dj_status dj_debug_puts(const char *s);
+
+static inline enum dj_status dj_sm_up(uint64_t sm_sel)
+{
+    return dj_sm_ctrl(sm_sel, DJ_SM_OP_UP);
+}
+
+static inline enum dj_status dj_sm_down(uint64_t sm_sel)
+{
+    return dj_sm_ctrl(sm_sel, DJ_SM_OP_DOWN);
+}
+
+static inline enum dj_status dj_sm_try_down(uint64_t sm_sel)
+{
+    return dj_sm_ctrl(sm_sel, DJ_SM_OP_TRY_DOWN);
+}
