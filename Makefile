@@ -21,7 +21,9 @@ KERNEL_ELF := $(BUILD)/donjon.elf
 FONT_PSF ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 
 .PHONY: all kernel iso iso-test run check check-host bench debug tcb deps clean
-all: kernel iso iso-test
+all: kernel user iso iso-test
+
+include user.mk
 
 kernel: $(KERNEL_ELF)
 
@@ -50,11 +52,18 @@ $(KERNEL_ELF): $(KERNEL_OBJ) arch/x86_64/kernel.ld
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
 # ISO images: a hybrid BIOS+UEFI GRUB image.
-$(BUILD)/donjon.iso: $(KERNEL_ELF) tools/grub.cfg tools/mkiso
-	tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+# The system ISO starts sigma0 as the root PD; the test ISO starts the
+# user-level core tests in its place (after the in-kernel self-tests).
+$(BUILD)/donjon.iso: $(KERNEL_ELF) $(USER_OUT)/sigma0.elf tools/grub.cfg tools/mkiso
+	MKISO_MODULES="$(USER_OUT)/sigma0.elf:sigma0" tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
 
-$(BUILD)/donjon-test.iso: $(KERNEL_ELF) tools/grub-test.cfg tools/mkiso
-	tools/mkiso $@ $(KERNEL_ELF) tools/grub-test.cfg
+$(BUILD)/donjon-test.iso: $(KERNEL_ELF) $(USER_OUT)/coretest.elf tools/grub-test.cfg tools/mkiso
+	MKISO_MODULES="$(USER_OUT)/coretest.elf:sigma0" tools/mkiso $@ $(KERNEL_ELF) tools/grub-test.cfg
+
+# Benchmarks boot with a GRUB configuration without a serial terminal:
+# GRUB's serial terminal hangs under QEMU's -icount.
+$(BUILD)/donjon-bench.iso: $(KERNEL_ELF) $(USER_OUT)/coretest.elf tools/grub-bench.cfg tools/mkiso
+	MKISO_MODULES="$(USER_OUT)/coretest.elf:sigma0" tools/mkiso $@ $(KERNEL_ELF) tools/grub-bench.cfg
 
 iso: $(BUILD)/donjon.iso
 iso-test: $(BUILD)/donjon-test.iso
@@ -76,8 +85,9 @@ check: deps
 check-host:
 	tests/host/run $(BUILD)
 
-bench:
-	@echo "No benchmarks yet (they arrive with the IPC core)."
+bench: deps
+	$(MAKE) $(BUILD)/donjon-bench.iso
+	tools/bench $(BUILD)/donjon-bench.iso
 
 tcb:
 	tools/tcb

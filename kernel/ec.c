@@ -5,6 +5,7 @@
 #include "paging.h"
 #include "panic.h"
 #include "percpu.h"
+#include "root.h"
 #include "sched.h"
 #include "user_mode.h"
 
@@ -104,4 +105,5 @@ void ec_kill(struct ec *ec)
     ec->partner = 0;
     if (ec->sc)
         sched_remove(ec->sc);
+    root_ec_killed(ec);
 }

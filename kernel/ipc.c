@@ -1,4 +1,5 @@
 #include "ipc.h"
+#include "console.h"
 #include "kstring.h"
 #include "sched.h"
 #include "user_mode.h"
@@ -109,8 +110,7 @@ void ipc_reply(struct ec *h, uint64_t mtd)
 {
     struct ec *caller = h->partner;
     h->partner = 0;
-    h->state = EC_WAIT_CALL;
-    h->handler_rsp = h->frame.rsp;
+    h->state = EC_WAIT_CALL; /* its next call starts again on its initial stack */
     wake_first_waiter(h);
     if (!caller || caller->state != EC_WAIT_REPLY || caller->partner != h)
         sched_dispatch(); /* the caller died meanwhile: nobody to answer */
@@ -126,6 +126,7 @@ void ipc_reply(struct ec *h, uint64_t mtd)
     } else {
         int status = transfer(h, caller, mtd);
         caller->frame.rax = (uint64_t)status;
+        caller->frame.rsi = caller->utcb->mtd;
     }
     run(caller);
 }
@@ -146,6 +147,9 @@ void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
     struct capspace_slot *slot = capspace_lookup(&ec->pd->caps, ec->event_base + vector, DJ_OBJ_PT, DJ_PT_CALL);
     struct pt *pt = slot ? slot->obj : 0;
     if (!pt || pt->ec->state == EC_DEAD || pt->ec->cpu != ec->cpu) {
+        kprintf("ec: killed (exception %u at rip %#llx, address %#llx): no handler portal at selector %#llx\n",
+                vector, (unsigned long long)ec->frame.rip, (unsigned long long)fault_addr,
+                (unsigned long long)(ec->event_base + vector));
         ec_kill(ec);
         sched_dispatch();
     }

@@ -32,6 +32,7 @@
 #define MAX_RESERVED (BOOT_MAX_MODULES + 4)
 
 bool kernel_test_mode;
+struct ktest_totals kernel_test_totals;
 struct boot_info boot_info;
 
 extern char __kernel_end[];
@@ -186,13 +187,20 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
             (unsigned long long)usable_mib());
     ktest_run_phase(KTEST_LATE, &totals);
     crash_if_asked();
-    kprintf("%u passed, %u failed, %u skipped\n", totals.passed, totals.failed, totals.skipped);
-    kprintf("donjon: boot complete\n");
-    if (kernel_test_mode)
-        acpi_poweroff();
+    kernel_test_totals = totals;
+    /* In test mode the root PD's tests come next; it reports the totals. */
+    if (!kernel_test_mode) {
+        kprintf("%u passed, %u failed, %u skipped\n", totals.passed, totals.failed, totals.skipped);
+        kprintf("donjon: boot complete\n");
+    }
     if (root_start())
         sched_start();
-    kprintf("donjon: no sigma0 module; idling\n");
+    if (kernel_test_mode) {
+        kprintf("%u passed, %u failed, %u skipped\n", totals.passed, totals.failed, totals.skipped);
+        kprintf("donjon: boot complete\n");
+        acpi_poweroff();
+    }
+    kprintf("donjon: no root PD (boot module 'sigma0'); idling\n");
     for (;;)
         cpu_halt();
 }

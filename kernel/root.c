@@ -1,6 +1,7 @@
 /* The root PD: built by the kernel from the boot module named "sigma0".
  * It gets its ELF image, a stack, a UTCB, a pool of free memory mapped at
  * ROOT_POOL_VA, and capabilities to itself and to the debug console. */
+#include "acpi.h"
 #include "console.h"
 #include "elf.h"
 #include "frame_alloc.h"
@@ -22,6 +23,7 @@
 #define ROOT_KERNEL_RESERVE 1024 /* frames kept out of the root quota for the kernel itself */
 
 static struct quota root_quota;
+static struct ec *root_ec;
 static struct kobj debug_object = {.type = DJ_OBJ_DEBUG, .refs = 1};
 
 static const struct boot_module *find_module(const char *name)
@@ -113,13 +115,16 @@ static int build_root(const struct boot_module *m, struct ec **out)
         return DJ_E_QUOTA;
     ec->sc = sc;
     ec->frame.rip = info.entry;
-    ec->frame.rdx = ROOT_POOL_VA;
-    ec->frame.rcx = pool;
+    /* The start message: where the root's free memory pool is. */
+    ec->utcb->words[0] = ROOT_POOL_VA;
+    ec->utcb->words[1] = pool;
+    ec->utcb->mtd = DJ_MTD(2, 0);
     ec->state = EC_READY;
     kprintf("root: sigma0 loaded, entry %#llx, %llu pool pages at %#llx, quota %llu pages\n",
             (unsigned long long)info.entry, (unsigned long long)pool, (unsigned long long)ROOT_POOL_VA,
             (unsigned long long)quota_available(&pd->quota));
     *out = ec;
+    root_ec = ec;
     return DJ_OK;
 }
 
@@ -137,4 +142,15 @@ bool root_start(void)
     scheduler_enable();
     sched_enqueue(ec->sc);
     return true;
+}
+
+void root_ec_killed(struct ec *ec)
+{
+    if (ec != root_ec || !kernel_test_mode)
+        return;
+    /* The root's tests cannot finish: say so and end the run now. */
+    struct ktest_totals t = kernel_test_totals;
+    kprintf("FAIL root_pd_tests: the root EC was killed before its tests finished\n");
+    kprintf("%u passed, %u failed, %u skipped\n", t.passed, t.failed + 1, t.skipped);
+    acpi_poweroff();
 }

@@ -6,3 +6,6 @@
 bool root_start(void);
 /* Route ring-3 syscalls, faults and timer ticks to the object layer. */
 void scheduler_enable(void);
+struct ec;
+/* In test mode, the root EC's death ends the run with a FAIL line. */
+void root_ec_killed(struct ec *ec);

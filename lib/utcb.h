@@ -20,13 +20,14 @@ static inline struct dj_utcb *dj_utcb(void)
     return dj_utcb_self;
 }
 
-/* Typed items fill the word array from its end down, item 0 in the last
- * two words (abi.h: "typed items from the end down"). */
+/* A message's n typed items are an array that ends with the word array
+ * (abi.h: "typed items from the end down"): item 0 at
+ * words[DJ_UTCB_WORDS - 2 * n], item n - 1 in the last two words. */
 #define DJ_UTCB_MAX_TYPED (DJ_UTCB_WORDS / 2)
 
-static inline struct dj_typed_item *dj_utcb_typed(struct dj_utcb *u, unsigned i)
+static inline struct dj_typed_item *dj_utcb_typed(struct dj_utcb *u, unsigned n)
 {
-    return (struct dj_typed_item *)&u->words[DJ_UTCB_WORDS - 2 * (i + 1)];
+    return (struct dj_typed_item *)&u->words[DJ_UTCB_WORDS - 2 * n];
 }
 
 /* Copies n words into the message and returns the MTD that sends them

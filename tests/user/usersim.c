@@ -7,7 +7,7 @@
  * CREATE_PT, PT_CTRL, CALL and REPLY (one caller at a time, message words
  * copied between UTCBs). Anything else returns DJ_E_BAD_SYS. The program
  * ends when it reaches dj_idle (main returned): usersim exits with main's
- * return value, or 99 on a crash or timeout.
+ * return value, 99 on a crash or timeout, 77 where ptrace is not allowed.
  *
  * Usage: usersim PROGRAM.elf [TIMEOUT_SECONDS] */
 #define _GNU_SOURCE
@@ -33,6 +33,7 @@
 #define INSN_SYSCALL 0x050f /* 0f 05, little-endian */
 #define INSN_INT3 0xcc
 #define EXIT_BROKEN 99
+#define EXIT_NO_PTRACE 77 /* the runner reports SKIP */
 #define DEBUG_MAX 256
 #define MAX_INJECT_STEPS 3
 
@@ -258,12 +259,19 @@ static void start(const char *path)
     if (child < 0)
         die("fork");
     if (child == 0) {
-        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+            _exit(EXIT_NO_PTRACE);
         execl(path, path, (char *)NULL);
         _exit(127);
     }
     int st;
-    if (waitpid(child, &st, 0) < 0 || !WIFSTOPPED(st))
+    if (waitpid(child, &st, 0) < 0)
+        die("waitpid");
+    if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_NO_PTRACE) {
+        fprintf(stderr, "usersim: ptrace is not permitted here\n");
+        exit(EXIT_NO_PTRACE);
+    }
+    if (!WIFSTOPPED(st))
         die("exec");
     ptrace(PTRACE_SETOPTIONS, child, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD);
     char mem[64];
