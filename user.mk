@@ -21,7 +21,7 @@ USER_ELFS := $(USER_PROGRAMS:%=$(USER_OUT)/%.elf)
 USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -fno-tree-loop-distribute-patterns -fcf-protection=none \
-	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -Ilib
+	-fno-toplevel-reorder -nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -Ilib
 USER_ASFLAGS := -g -Iinclude -Ilib -D__ASSEMBLY__
 USER_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --build-id=none -T lib/user.ld
 USER_LIBGCC := $(shell $(CC) -print-libgcc-file-name)

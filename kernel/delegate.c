@@ -31,7 +31,8 @@ static bool in_window(uint64_t window, unsigned kind, uint64_t base, unsigned or
     if (DJ_CRD_KIND(window) != kind)
         return false;
     uint64_t wbase = DJ_CRD_BASE(window), worder = DJ_CRD_ORDER(window);
-    uint64_t wend = worder >= 52 ? ~0ull : wbase + (1ull << worder);
+    /* The largest order a CRD can state stands for the whole space. */
+    uint64_t wend = worder == DJ_CRD_ORDER_ALL ? ~0ull : wbase + (1ull << worder);
     return base >= wbase && base + (1ull << order) <= wend && base + (1ull << order) > base;
 }
 

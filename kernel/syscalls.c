@@ -234,7 +234,7 @@ static uint64_t sys_delegate(struct args *x)
         return DJ_E_BAD_CAP;
     struct dj_typed_item item = {x->a[1], x->a[2]};
     /* The destination window is the whole space at the hotspot's kind. */
-    uint64_t window = DJ_CRD(DJ_CRD_KIND(x->a[1]), 0, 31, DJ_OBJ_ALL);
+    uint64_t window = DJ_CRD(DJ_CRD_KIND(x->a[1]), 0, DJ_CRD_ORDER_ALL, DJ_OBJ_ALL);
     return (uint64_t)delegate_items(x->ec->pd, dst, &item, 1, window);
 }
 

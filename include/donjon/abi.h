@@ -53,6 +53,8 @@ enum dj_crd_kind { DJ_CRD_NULL = 0, DJ_CRD_MEM = 1, DJ_CRD_IO = 2, DJ_CRD_OBJ = 
 #define DJ_CRD_RIGHTS(c) (((c) >> 2) & 0x1f)
 #define DJ_CRD_ORDER(c) (((c) >> 7) & 0x1f)
 #define DJ_CRD_BASE(c) ((c) >> 12)
+/* In a receive window, order 31 means the whole space of that kind. */
+#define DJ_CRD_ORDER_ALL 31
 
 /* Memory rights. */
 #define DJ_MEM_R (1u << 0)

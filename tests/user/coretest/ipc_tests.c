@@ -1,0 +1,99 @@
+/* Synchronous IPC within and across address spaces. */
+#include "echo_server.h"
+#include "shared.h"
+#include "stdio.h"
+#include "syscall.h"
+#include "utcb.h"
+#include "utest.h"
+
+#define BADGE 0xb00c
+#define CHILD_QUOTA_PAGES 256
+
+extern char __text_start[], __text_end[], __data_start[], __image_end[];
+
+/* The echo portal in this PD, created on first use (0 if that failed). */
+uint64_t ipc_local_pt(void)
+{
+    static uint64_t pt;
+    if (!pt) {
+        uint64_t sel = utest_selector();
+        if (echo_server_create(DJ_SEL_SELF_PD, sel, BADGE, utest_pages(ECHO_STACK_PAGES)) == DJ_OK)
+            pt = sel;
+    }
+    return pt;
+}
+
+UTEST(ipc_sas_all_sizes)
+{
+    UTEST_REQUIRE(ipc_local_pt(), "server setup failed");
+    return echo_all_sizes(ipc_local_pt(), why, why_len);
+}
+
+UTEST(ipc_badge_delivered)
+{
+    uint64_t out = 0;
+    UTEST_REQUIRE(dj_call(ipc_local_pt(), DJ_MTD(0, 0), &out) == DJ_OK && DJ_MTD_UNTYPED(out) == 1, "call failed");
+    UTEST_REQUIRE(dj_utcb()->words[0] == BADGE, "handler saw badge %#llx", (unsigned long long)dj_utcb()->words[0]);
+    return true;
+}
+
+UTEST(ipc_overflow_refused)
+{
+    UTEST_REQUIRE(dj_call(ipc_local_pt(), DJ_MTD(DJ_UTCB_WORDS + 1, 0), 0) == DJ_E_OVERFLOW, "oversized message accepted");
+    UTEST_REQUIRE(dj_call(ipc_local_pt(), DJ_MTD(DJ_UTCB_WORDS - 1, 1), 0) == DJ_E_OVERFLOW,
+                  "words and typed items beyond the UTCB accepted");
+    return true;
+}
+
+UTEST(ipc_reply_from_thread_refused)
+{
+    UTEST_REQUIRE(dj_reply(0) == DJ_E_BAD_CAP, "a global EC could reply");
+    return true;
+}
+
+static enum dj_status share_range(uint64_t pd, uint64_t start, uint64_t end, unsigned rights)
+{
+    for (uint64_t va = start; va < end; va += UTEST_PAGE) {
+        enum dj_status st = dj_delegate(pd, DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE, 0, rights), va / UTEST_PAGE);
+        if (st != DJ_OK)
+            return st;
+    }
+    return DJ_OK;
+}
+
+/* A new PD sharing this program's image (code, data and a stack). */
+uint64_t child_pd_create(void **stack_out)
+{
+    uint64_t child = utest_selector();
+    void *stack = utest_pages(ECHO_STACK_PAGES);
+    if (!stack || dj_create_pd(child, DJ_SEL_SELF_PD, CHILD_QUOTA_PAGES) != DJ_OK)
+        return 0;
+    if (share_range(child, (uint64_t)__text_start, (uint64_t)__text_end, DJ_MEM_R | DJ_MEM_X) != DJ_OK ||
+        share_range(child, (uint64_t)__text_end, (uint64_t)__data_start, DJ_MEM_R) != DJ_OK ||
+        share_range(child, (uint64_t)__data_start, (uint64_t)__image_end, DJ_MEM_R | DJ_MEM_W) != DJ_OK ||
+        share_range(child, (uint64_t)stack, (uint64_t)stack + ECHO_STACK_PAGES * UTEST_PAGE, DJ_MEM_R | DJ_MEM_W) !=
+            DJ_OK)
+        return 0;
+    *stack_out = stack;
+    return child;
+}
+
+/* The echo portal into a child PD, created on first use (0 if that failed). */
+uint64_t ipc_child_pt(void)
+{
+    static uint64_t pt;
+    void *stack;
+    uint64_t child;
+    if (!pt && (child = child_pd_create(&stack))) {
+        uint64_t sel = utest_selector();
+        if (echo_server_create(child, sel, 0, stack) == DJ_OK)
+            pt = sel;
+    }
+    return pt;
+}
+
+UTEST(ipc_xas_all_sizes)
+{
+    UTEST_REQUIRE(ipc_child_pt(), "child PD or server setup failed");
+    return echo_all_sizes(ipc_child_pt(), why, why_len);
+}

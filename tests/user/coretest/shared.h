@@ -1,0 +1,7 @@
+/* Fixtures shared between test files. */
+#pragma once
+#include <stdint.h>
+uint64_t ipc_local_pt(void);  /* echo portal served in this PD */
+uint64_t ipc_child_pt(void);  /* echo portal served in a child PD */
+/* A child PD sharing this program's image; *stack gets a stack mapped there too. */
+uint64_t child_pd_create(void **stack);
