@@ -10,6 +10,7 @@
 #include "layout.h"
 #include "mdb.h"
 #include "paging.h"
+#include "percpu.h"
 #include "root.h"
 #include "sched.h"
 
@@ -21,6 +22,8 @@
 #define ROOT_PRIO 64
 #define ROOT_QUANTUM_TICKS 2
 #define ROOT_KERNEL_RESERVE 1024 /* frames kept out of the root quota for the kernel itself */
+#define ROOT_BOOTINFO_VA 0x7fff00200000ull
+#define ROOT_MODULES_VA 0x600000000000ull
 
 static struct quota root_quota;
 static struct ec *root_ec;
@@ -79,6 +82,37 @@ static int give_stack_and_pool(struct pd *pd, uint64_t *pool_pages)
     return DJ_OK;
 }
 
+/* Boot modules, read-only, one after another with a guard page between. */
+static int map_modules(struct pd *pd, struct dj_bootinfo *bi)
+{
+    uint64_t va = ROOT_MODULES_VA;
+    for (unsigned i = 0; i < boot_info.module_count && i < DJ_BOOTINFO_MAX_MODULES; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        uint64_t first = m->start & ~(PAGE_SIZE - 1), end = (m->end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+        for (uint64_t pa = first; pa < end; pa += PAGE_SIZE)
+            if (pd_map(pd, va + (pa - first), pa, DJ_MEM_R) != DJ_OK)
+                return DJ_E_QUOTA;
+        struct dj_boot_module *d = &bi->modules[bi->module_count++];
+        d->va = va + (m->start - first);
+        d->size = m->end - m->start;
+        memcpy(d->cmdline, m->cmdline, DJ_MODULE_CMDLINE - 1);
+        va += end - first + PAGE_SIZE;
+    }
+    return DJ_OK;
+}
+
+static int give_bootinfo(struct pd *pd)
+{
+    struct dj_bootinfo *bi;
+    int st = map_fresh(pd, ROOT_BOOTINFO_VA, DJ_MEM_R, (void **)&bi);
+    if (st != DJ_OK)
+        return st;
+    bi->magic = DJ_BOOTINFO_MAGIC;
+    bi->cpu_count = cpus_online;
+    memcpy(bi->cmdline, boot_info.cmdline, DJ_BOOTINFO_CMDLINE - 1);
+    return map_modules(pd, bi);
+}
+
 static int grant(struct pd *pd, uint64_t sel, struct kobj *o)
 {
     struct mdb_node *n = page_source_alloc(&pd->pages);
@@ -106,6 +140,8 @@ static int build_root(const struct boot_module *m, struct ec **out)
     int st = pd ? load_elf(pd, image, &info) : DJ_E_QUOTA;
     if (st == DJ_OK)
         st = give_stack_and_pool(pd, &pool);
+    if (st == DJ_OK)
+        st = give_bootinfo(pd);
     struct ec *ec = st == DJ_OK ? ec_create(pd, pd, 0, true, ROOT_UTCB_VA, ROOT_STACK_TOP, 0, &st) : 0;
     struct sc *sc = ec ? sc_create(&pd->quota, ec, ROOT_PRIO, ROOT_QUANTUM_TICKS) : 0;
     if (!sc)
@@ -118,7 +154,8 @@ static int build_root(const struct boot_module *m, struct ec **out)
     /* The start message: where the root's free memory pool is. */
     ec->utcb->words[0] = ROOT_POOL_VA;
     ec->utcb->words[1] = pool;
-    ec->utcb->mtd = DJ_MTD(2, 0);
+    ec->utcb->words[2] = ROOT_BOOTINFO_VA;
+    ec->utcb->mtd = DJ_MTD(3, 0);
     ec->state = EC_READY;
     kprintf("root: sigma0 loaded, entry %#llx, %llu pool pages at %#llx, quota %llu pages\n",
             (unsigned long long)info.entry, (unsigned long long)pool, (unsigned long long)ROOT_POOL_VA,

@@ -128,6 +128,31 @@ struct dj_utcb {
 #define DJ_SEL_DEBUG 3
 #define DJ_SEL_FIRST_FREE 32
 
+/* ---- What the root PD finds at start --------------------------------------
+ * RDI = its UTCB, RSI = its CPU; its UTCB words: [0] pool VA, [1] pool
+ * pages (free memory mapped RWX for it to hand out), [2] the boot
+ * information page (read-only, struct dj_bootinfo). Boot modules are
+ * mapped read-only at the addresses the page lists. */
+#define DJ_BOOTINFO_MAGIC 0x6f666e69746f6f62ull /* "bootinfo" */
+#define DJ_BOOTINFO_MAX_MODULES 24
+#define DJ_BOOTINFO_CMDLINE 256
+#define DJ_MODULE_CMDLINE 112
+
+struct dj_boot_module {
+    uint64_t va;   /* where the module's bytes are mapped (page aligned) */
+    uint64_t size; /* bytes */
+    char cmdline[DJ_MODULE_CMDLINE]; /* GRUB's module2 arguments: name first */
+};
+
+struct dj_bootinfo {
+    uint64_t magic;
+    uint32_t module_count;
+    uint32_t cpu_count;
+    char cmdline[DJ_BOOTINFO_CMDLINE]; /* the kernel command line */
+    struct dj_boot_module modules[DJ_BOOTINFO_MAX_MODULES];
+};
+_Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit one page");
+
 /* Priorities: higher runs first. */
 #define DJ_PRIO_MAX 127
 _Static_assert(sizeof(struct dj_utcb) <= DJ_UTCB_SIZE, "UTCB must fit one page");
