@@ -295,9 +295,19 @@ static void after_user_interrupt(uint64_t vector)
         sched_tick();
 }
 
+#define VEC_GENERAL_PROTECTION 13
+
+/* A return address past the canonical lower half: a #GP of that EC. */
+static void noncanonical_return(struct trap_frame *f)
+{
+    (void)f;
+    ipc_fault(ec_current(), VEC_GENERAL_PROTECTION, 0);
+}
+
 void scheduler_enable(void)
 {
-    syscall_set_handler(syscall_dispatch_ec);
+    user_noncanonical_set_hook(noncanonical_return);
+    syscall_set_handler(syscall_entry_ec);
     user_fault_set_handler(fault_dispatch_ec);
     user_interrupt_set_hook(after_user_interrupt);
 }

@@ -1,10 +1,13 @@
 /* Entry points the arch layer calls for ring-3 syscalls and faults once
  * user PDs run under the scheduler. */
 #pragma once
+#include <stddef.h>
 #include "idt.h"
 #include "pd.h"
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f);
+/* The first stop of every syscall: the IPC fast path, else the general one. */
+uint64_t syscall_entry_ec(struct trap_frame *f);
 void fault_dispatch_ec(struct trap_frame *f);
 /* Revoke what crd names in pd (children; the capability itself with self). */
 int revoke_range(struct pd *pd, uint64_t crd, bool self);

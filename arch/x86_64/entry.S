@@ -136,10 +136,19 @@ return_to_user:
     swapgs
     iretq
 3:  movq 16(%rsp), %rcx         /* RIP */
+    /* sysret to a non-canonical RIP faults in ring 0 on Intel CPUs with
+     * the user's stack: such a return becomes a fault of the user context. */
+    movq %rcx, %r11
+    sarq $47, %r11
+    addq $1, %r11
+    cmpq $1, %r11
+    ja 4f
     movq 32(%rsp), %r11         /* RFLAGS */
     movq 40(%rsp), %rsp         /* user RSP */
     swapgs
     sysretq
+4:  movq %gs:PERCPU_KERNEL_STACK_TOP, %rsp
+    call user_return_noncanonical
 
     .section .rodata
     .balign 8

@@ -24,6 +24,7 @@ extern char syscall_entry[];
 static syscall_handler_fn syscall_handler;
 static user_fault_fn fault_handler;
 static void (*interrupt_hook)(uint64_t vector);
+static user_fault_fn noncanonical_hook;
 static struct trap_frame test_frame[MAX_CPUS];
 
 void syscall_init_cpu(uint64_t kernel_stack_top)
@@ -38,6 +39,7 @@ void syscall_init_cpu(uint64_t kernel_stack_top)
 void syscall_set_handler(syscall_handler_fn fn) { syscall_handler = fn; }
 void user_fault_set_handler(user_fault_fn fn) { fault_handler = fn; }
 void user_interrupt_set_hook(void (*fn)(uint64_t vector)) { interrupt_hook = fn; }
+void user_noncanonical_set_hook(user_fault_fn fn) { noncanonical_hook = fn; }
 
 void user_context_activate(struct trap_frame *f)
 {
@@ -59,10 +61,16 @@ void syscall_from_user(struct trap_frame *f);
 void syscall_from_user(struct trap_frame *f)
 {
     f->rax = syscall_handler ? syscall_handler(f) : ENOSYS_RESULT;
-    /* A syscall ending at the top of the lower half leaves a non-canonical
-     * return address; sysret would then fault in ring 0 (Intel). */
-    if (user_frame_sanitize(f) < 0)
-        user_mode_end(USER_END_NONCANONICAL_RETURN);
+}
+
+/* return_to_user found the active frame's RIP non-canonical (a syscall
+ * that ended at the top of the lower half): it must not sysret there. */
+void user_return_noncanonical(void);
+void user_return_noncanonical(void)
+{
+    if (noncanonical_hook)
+        noncanonical_hook(this_cpu()->user_frame);
+    user_mode_end(USER_END_NONCANONICAL_RETURN);
 }
 
 void trap_from_user(struct trap_frame *f);

@@ -21,6 +21,9 @@ void syscall_set_handler(syscall_handler_fn fn);
 void user_fault_set_handler(user_fault_fn fn);
 /* Called after an interrupt taken in ring 3 was handled (scheduler tick). */
 void user_interrupt_set_hook(void (*fn)(uint64_t vector));
+/* Called (must not return) when the active frame would sysret to a
+ * non-canonical RIP; f is that frame. */
+void user_noncanonical_set_hook(user_fault_fn fn);
 
 /* Make f the user context of this CPU: ring-3 entries save into it. */
 void user_context_activate(struct trap_frame *f);

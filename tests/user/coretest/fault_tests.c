@@ -146,3 +146,64 @@ UTEST(io_port_without_capability_faults)
     UTEST_REQUIRE(gp_seen, "`in` without an I/O capability did not raise #GP");
     return true;
 }
+
+/* ---- A syscall in the last two bytes below the canonical hole: its
+ * return address is not canonical, and must come back as a #GP. */
+#define TOP_PAGE_VA 0x7ffffffff000ull
+#define SYSCALL_INSN_LEN 2
+#define NONCANONICAL_RIP 0x800000000000ull
+
+static volatile uint64_t gp_rip_seen;
+static uint64_t top_done_sm, top_stack_top;
+
+static void top_thread_rescued(void)
+{
+    dj_sm_up(top_done_sm);
+    for (;;)
+        dj_sm_ctrl(never_sm, DJ_SM_OP_DOWN);
+}
+
+static uint64_t top_startup(uint64_t badge, struct dj_utcb *u)
+{
+    (void)badge;
+    u->arch.rip = TOP_PAGE_VA + UTEST_PAGE - SYSCALL_INSN_LEN;
+    u->arch.rsp = top_stack_top;
+    return DJ_MTD(0, 0);
+}
+
+static uint64_t top_gp(uint64_t badge, struct dj_utcb *u)
+{
+    (void)badge;
+    gp_rip_seen = u->arch.rip;
+    u->arch.rip = (uint64_t)top_thread_rescued;
+    return DJ_MTD(0, 0);
+}
+
+UTEST(sysret_noncanonical_becomes_gp)
+{
+    uint8_t *code = utest_pages(1);
+    void *stack = utest_pages(HANDLER_STACK_PAGES);
+    UTEST_REQUIRE(code && stack, "out of pool memory");
+    code[UTEST_PAGE - 2] = 0x0f; /* syscall */
+    code[UTEST_PAGE - 1] = 0x05;
+    UTEST_REQUIRE(dj_delegate(DJ_SEL_SELF_PD, DJ_CRD(DJ_CRD_MEM, (uint64_t)code / UTEST_PAGE, 0, DJ_MEM_R | DJ_MEM_X),
+                              TOP_PAGE_VA / UTEST_PAGE) == DJ_OK,
+                  "mapping the top page failed");
+    top_stack_top = (uint64_t)stack + HANDLER_STACK_PAGES * UTEST_PAGE;
+    uint64_t eb = event_base_reserve(), ec = utest_selector(), sc = utest_selector();
+    top_done_sm = utest_selector();
+    if (!never_sm) {
+        never_sm = utest_selector();
+        UTEST_REQUIRE(dj_create_sm(never_sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
+    }
+    UTEST_REQUIRE(event_portal(eb, DJ_EV_STARTUP, top_startup, DJ_MTD_RIP_RSP) &&
+                      event_portal(eb, VEC_GP, top_gp, DJ_MTD_QUAL | DJ_MTD_RIP_RSP) &&
+                      dj_create_sm(top_done_sm, DJ_SEL_SELF_PD, 0) == DJ_OK,
+                  "portals or semaphore");
+    UTEST_REQUIRE(dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, eb, true) == DJ_OK &&
+                      dj_create_sc(sc, DJ_SEL_SELF_PD, ec, THREAD_PRIO, 0) == DJ_OK,
+                  "thread");
+    UTEST_REQUIRE(dj_sm_ctrl(top_done_sm, DJ_SM_OP_DOWN) == DJ_OK, "waiting failed");
+    UTEST_REQUIRE(gp_rip_seen == NONCANONICAL_RIP, "the #GP reported RIP %#llx", (unsigned long long)gp_rip_seen);
+    return true;
+}
