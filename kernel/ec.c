@@ -66,15 +66,21 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
 
 void ec_switch_to(struct ec *ec)
 {
-    struct ec *prev = ec_current();
+    struct percpu *cpu = this_cpu();
+    struct ec *prev = cpu->running_ec;
     if (prev != ec) {
+        /* Eager FPU switch: no EC ever sees another's vector registers. */
         if (prev)
             fpu_save(prev->fpu);
         fpu_restore(ec->fpu);
-        pd_activate(ec->pd);
+        if (!prev || prev->pd != ec->pd)
+            pd_activate(ec->pd);
+        cpu->running_ec = ec;
         sched_set_current_ec(ec);
     }
-    user_context_activate(&ec->frame);
+    cpu->user_frame = &ec->frame;
+    cpu->entry_stack_top = (uint64_t)(&ec->frame + 1);
+    cpu->tables.tss.rsp[0] = cpu->entry_stack_top;
 }
 
 static void abort_waiters(struct ec *ec)

@@ -4,6 +4,7 @@
 #include "idt.h"
 #include "kobj.h"
 #include "pd.h"
+#include "percpu.h"
 
 enum ec_state {
     EC_READY,         /* runnable (a global EC with an SC, or a handler in a call) */
@@ -41,6 +42,14 @@ struct ec {
 
 /* The EC running on this CPU (NULL when idle). */
 struct ec *ec_current(void);
+/* The EC whose registers and FPU state this CPU holds: ec_current() for
+ * the hot paths, read straight from the per-CPU area. */
+static inline struct ec *ec_running(void)
+{
+    struct ec *ec;
+    __asm__("mov %%gs:%c1, %0" : "=r"(ec) : "i"(__builtin_offsetof(struct percpu, running_ec)));
+    return ec;
+}
 /* Switch this CPU to ec: address space, FPU state, user frame. */
 void ec_switch_to(struct ec *ec);
 /* Mark ec dead and wake whoever waits on it. */

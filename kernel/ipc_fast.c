@@ -65,7 +65,7 @@ static bool fast_reply(struct ec *h, struct trap_frame *f)
 
 uint64_t syscall_entry_ec(struct trap_frame *f)
 {
-    struct ec *ec = ec_current();
+    struct ec *ec = ec_running();
     if (f->rax == DJ_SYS_CALL && fast_call(ec, f))
         return f->rax; /* f is the caller's frame: its status comes with the reply */
     if (f->rax == DJ_SYS_REPLY && fast_reply(ec, f))

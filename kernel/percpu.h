@@ -26,6 +26,7 @@ struct percpu {
     uint64_t resume_rsp;      /* kernel context to return to when a test's user code ends */
     uint64_t kernel_stack_top; /* this CPU's kernel stack, fresh at every entry from ring 3 */
     struct trap_frame *user_frame; /* register state of the user context running here */
+    void *running_ec;              /* struct ec whose state is loaded here (see ec.h) */
     uint32_t index;      /* 0 = bootstrap processor */
     uint32_t apic_id;
     volatile bool online;
