@@ -116,21 +116,3 @@ void cpu_features_enable(void)
     wrmsr(MSR_PAT, PAT_VALUE);
     fpu_enable();
 }
-
-void fpu_save(void *area)
-{
-    if (cpu_features.xsave)
-        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)cpu_features.xcr0),
-                         "d"((uint32_t)(cpu_features.xcr0 >> 32)) : "memory");
-    else
-        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-}
-
-void fpu_restore(const void *area)
-{
-    if (cpu_features.xsave)
-        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)cpu_features.xcr0),
-                         "d"((uint32_t)(cpu_features.xcr0 >> 32)) : "memory");
-    else
-        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
-}

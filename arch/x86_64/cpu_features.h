@@ -17,6 +17,22 @@ extern struct cpu_features cpu_features;
 
 void cpu_features_detect(void);   /* BSP, once, early */
 void cpu_features_enable(void);   /* every CPU: CR0/CR4/EFER/PAT/XCR0 */
-/* Save/restore the extended state (XSAVE or FXSAVE) to a 64-byte aligned area. */
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+/* Save/restore the extended state (XSAVE or FXSAVE) to a 64-byte aligned
+ * area; inline because every EC switch does both. */
+static inline void fpu_save(void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)cpu_features.xcr0),
+                         "d"((uint32_t)(cpu_features.xcr0 >> 32)) : "memory");
+    else
+        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+static inline void fpu_restore(const void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)cpu_features.xcr0),
+                         "d"((uint32_t)(cpu_features.xcr0 >> 32)) : "memory");
+    else
+        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}

@@ -10,6 +10,7 @@
 #include "idt.h"
 #include "percpu.h"
 
+#define FRAME_RAX (14 * 8) /* offset of rax in struct trap_frame */
 #define VEC_NMI 2
 #define VEC_DOUBLE_FAULT 8
 #define VEC_MACHINE_CHECK 18
@@ -118,9 +119,11 @@ syscall_entry:
     pushq $VEC_SYSCALL
     push_gprs
     movq %rsp, %rdi
+    movq %rsp, %rbx             /* callee-saved: the frame the result goes to */
     movq %gs:PERCPU_KERNEL_STACK_TOP, %rsp
     xorl %ebp, %ebp
-    call syscall_from_user
+    call *syscall_handler(%rip)
+    movq %rax, FRAME_RAX(%rbx)
     /* fall through */
 
 /* void return_to_user(void): resume the user context of this CPU. The C

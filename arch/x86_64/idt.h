@@ -16,12 +16,15 @@
 #include <stdint.h>
 
 /* Register state saved by the common entry stub, lowest address first. */
+/* The layout is shared with entry.S (FRAME_RAX there). */
 struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
     uint64_t vector, error_code;
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
+
+_Static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8, "entry.S FRAME_RAX");
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);
 

@@ -21,7 +21,13 @@
 #define ENOSYS_RESULT ((uint64_t)-1)
 
 extern char syscall_entry[];
-static syscall_handler_fn syscall_handler;
+static uint64_t no_syscalls(struct trap_frame *f)
+{
+    (void)f;
+    return ENOSYS_RESULT;
+}
+/* Called by syscall_entry (entry.S); its result goes to the frame's RAX. */
+syscall_handler_fn syscall_handler = no_syscalls;
 static user_fault_fn fault_handler;
 static void (*interrupt_hook)(uint64_t vector);
 static user_fault_fn noncanonical_hook;
@@ -36,7 +42,7 @@ void syscall_init_cpu(uint64_t kernel_stack_top)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-void syscall_set_handler(syscall_handler_fn fn) { syscall_handler = fn; }
+void syscall_set_handler(syscall_handler_fn fn) { syscall_handler = fn ? fn : no_syscalls; }
 void user_fault_set_handler(user_fault_fn fn) { fault_handler = fn; }
 void user_interrupt_set_hook(void (*fn)(uint64_t vector)) { interrupt_hook = fn; }
 void user_noncanonical_set_hook(user_fault_fn fn) { noncanonical_hook = fn; }
@@ -55,12 +61,6 @@ int user_frame_sanitize(struct trap_frame *f)
     f->ss = GDT_USER_DS;
     f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | RFLAGS_RESERVED_1;
     return is_canonical(f->rip) ? 0 : -1;
-}
-
-void syscall_from_user(struct trap_frame *f);
-void syscall_from_user(struct trap_frame *f)
-{
-    f->rax = syscall_handler ? syscall_handler(f) : ENOSYS_RESULT;
 }
 
 /* return_to_user found the active frame's RIP non-canonical (a syscall
