@@ -16,7 +16,14 @@ uint64_t echo_handler(uint64_t badge, struct dj_utcb *u)
     }
     for (unsigned i = 0; i < n; i++)
         u->words[i] += 1;
-    return DJ_MTD(n, 0);
+    /* A message with typed items is answered with as many null items, so
+     * the reply takes the kernel's general path too. */
+    unsigned typed = DJ_MTD_TYPED(u->mtd);
+    for (unsigned i = 0; i < typed; i++) {
+        u->words[DJ_UTCB_WORDS - 2 * (i + 1)] = DJ_CRD(DJ_CRD_NULL, 0, 0, 0);
+        u->words[DJ_UTCB_WORDS - 2 * (i + 1) + 1] = 0;
+    }
+    return DJ_MTD(n, typed);
 }
 
 enum dj_status echo_server_create(uint64_t pd_sel, uint64_t pt_sel, uint64_t badge, void *stack)

@@ -97,3 +97,40 @@ UTEST(ipc_xas_all_sizes)
     UTEST_REQUIRE(ipc_child_pt(), "child PD or server setup failed");
     return echo_all_sizes(ipc_child_pt(), why, why_len);
 }
+
+/* The fast path (untyped only) and the general path (forced by a null
+ * typed item) must give the same results for every size. */
+static bool roundtrip(uint64_t pt, unsigned n, unsigned typed, uint64_t *out, char *why, size_t why_len)
+{
+    struct dj_utcb *u = dj_utcb();
+    for (unsigned i = 0; i < n; i++)
+        u->words[i] = (uint64_t)n * 1000 + i;
+    if (typed) {
+        u->words[DJ_UTCB_WORDS - 2] = DJ_CRD(DJ_CRD_NULL, 0, 0, 0);
+        u->words[DJ_UTCB_WORDS - 1] = 0;
+    }
+    uint64_t mtd = 0;
+    enum dj_status st = dj_call(pt, DJ_MTD(n, typed), &mtd);
+    UTEST_REQUIRE(st == DJ_OK && DJ_MTD_UNTYPED(mtd) == n && DJ_MTD_TYPED(mtd) == typed,
+                  "size %u typed %u: status %d mtd %#llx", n, typed, st, (unsigned long long)mtd);
+    for (unsigned i = 0; i < n; i++)
+        out[i] = u->words[i];
+    return true;
+}
+
+UTEST(ipc_fast_and_general_paths_agree)
+{
+    static uint64_t fast[DJ_UTCB_WORDS], general[DJ_UTCB_WORDS];
+    uint64_t pts[2] = {ipc_local_pt(), ipc_child_pt()};
+    UTEST_REQUIRE(pts[0] && pts[1], "echo servers unavailable");
+    for (unsigned p = 0; p < 2; p++)
+        for (unsigned n = 1; n <= DJ_UTCB_WORDS - 2; n += 13) {
+            if (!roundtrip(pts[p], n, 0, fast, why, why_len) || !roundtrip(pts[p], n, 1, general, why, why_len))
+                return false;
+            for (unsigned i = 0; i < n; i++)
+                UTEST_REQUIRE(fast[i] == general[i] && fast[i] == (uint64_t)n * 1000 + i + 1,
+                              "portal %u size %u word %u: fast %#llx general %#llx", p, n, i,
+                              (unsigned long long)fast[i], (unsigned long long)general[i]);
+        }
+    return true;
+}
