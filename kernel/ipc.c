@@ -27,17 +27,6 @@ static int transfer(struct ec *from, struct ec *to, uint64_t mtd)
     return delegate_items(from->pd, to->pd, items, typed, to->utcb->recv_window);
 }
 
-/* The handler starts at the portal's entry with a fresh stack. */
-static void start_handler(struct ec *h, struct pt *pt, uint64_t mtd)
-{
-    h->utcb->badge = pt->badge;
-    h->frame.rip = pt->ip;
-    h->frame.rsp = h->handler_rsp;
-    h->frame.rdi = pt->badge;
-    h->frame.rsi = mtd;
-    h->state = EC_READY;
-}
-
 /* A busy handler: wait in its queue and re-execute the syscall later. */
 static __attribute__((noreturn)) void wait_for_handler(struct ec *caller, struct ec *h)
 {

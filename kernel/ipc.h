@@ -9,3 +9,14 @@ __attribute__((noreturn)) void ipc_reply(struct ec *handler, uint64_t mtd);
 __attribute__((noreturn)) void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr);
 /* Delegations from src to dst (typed items); in delegate.c. */
 int delegate_items(struct pd *src, struct pd *dst, const struct dj_typed_item *items, unsigned n, uint64_t window);
+
+/* The handler starts at the portal's entry with its initial stack. */
+static inline void start_handler(struct ec *h, struct pt *pt, uint64_t mtd)
+{
+    h->utcb->badge = pt->badge;
+    h->frame.rip = pt->ip;
+    h->frame.rsp = h->handler_rsp;
+    h->frame.rdi = pt->badge;
+    h->frame.rsi = mtd;
+    h->state = EC_READY;
+}

@@ -29,12 +29,7 @@ static bool fast_call(struct ec *c, struct trap_frame *f)
         return false;
     copy_words(h->utcb->words, c->utcb->words, n);
     h->utcb->mtd = mtd;
-    h->utcb->badge = pt->badge;
-    h->frame.rip = pt->ip;
-    h->frame.rsp = h->handler_rsp;
-    h->frame.rdi = pt->badge;
-    h->frame.rsi = mtd;
-    h->state = EC_READY;
+    start_handler(h, pt, mtd);
     h->partner = c;
     c->partner = h;
     c->in_fault = false;
