@@ -21,9 +21,10 @@ KERNEL_ELF := $(BUILD)/donjon.elf
 FONT_PSF ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 
 .PHONY: all kernel iso iso-test run check check-host bench debug tcb deps clean
-all: kernel user iso iso-test
+all: kernel user iso iso-test iso-boot-test
 
 include user.mk
+include boot-test.mk
 
 kernel: $(KERNEL_ELF)
 
@@ -52,10 +53,15 @@ $(KERNEL_ELF): $(KERNEL_OBJ) arch/x86_64/kernel.ld
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
 # ISO images: a hybrid BIOS+UEFI GRUB image.
-# The system ISO starts sigma0 as the root PD; the test ISO starts the
-# user-level core tests in its place (after the in-kernel self-tests).
-$(BUILD)/donjon.iso: $(KERNEL_ELF) $(USER_OUT)/sigma0.elf tools/grub.cfg tools/mkiso
-	MKISO_MODULES="$(USER_OUT)/sigma0.elf:sigma0" tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+# The system ISO starts sigma0 as the root PD, which starts init, which
+# starts the components of servers/init/system.conf. The test ISO starts
+# the user-level core tests as the root PD instead (after the in-kernel
+# self-tests).
+SYSTEM_PROGRAMS := sigma0 init console kvstore kvclient
+SYSTEM_CONFIG := servers/init/system.conf
+$(BUILD)/donjon.iso: $(KERNEL_ELF) $(SYSTEM_PROGRAMS:%=$(USER_OUT)/%.elf) $(SYSTEM_CONFIG) tools/grub.cfg tools/mkiso
+	MKISO_MODULES="$(foreach p,$(SYSTEM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(SYSTEM_CONFIG):config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
 
 $(BUILD)/donjon-test.iso: $(KERNEL_ELF) $(USER_OUT)/coretest.elf tools/grub-test.cfg tools/mkiso
 	MKISO_MODULES="$(USER_OUT)/coretest.elf:sigma0" tools/mkiso $@ $(KERNEL_ELF) tools/grub-test.cfg

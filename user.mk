@@ -9,10 +9,17 @@ USER_OUT := $(BUILD)/user
 USER_OBJDIR := $(USER_OUT)/obj
 
 # Each program: a name and the directory whose *.c and *.S make it.
-USER_PROGRAMS := sigma0 echo coretest
+USER_PROGRAMS := sigma0 echo coretest init console kvstore kvclient
 USER_DIR_sigma0 := sigma0
 USER_DIR_echo := servers/echo
 USER_DIR_coretest := tests/user/coretest
+USER_DIR_init := servers/init
+USER_DIR_console := servers/console
+USER_DIR_kvstore := servers/kvstore
+USER_DIR_kvclient := servers/kvclient
+# Programs that run alone under usersim (the others need a parent and
+# the real kernel: start information, delegation, semaphores).
+USERSIM_PROGRAMS := sigma0 echo
 USER_ELFS := $(USER_PROGRAMS:%=$(USER_OUT)/%.elf)
 
 # Freestanding, no FPU/SSE use until the kernel switches that state per
@@ -26,8 +33,9 @@ USER_ASFLAGS := -g -Iinclude -Ilib -D__ASSEMBLY__
 USER_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --build-id=none -T lib/user.ld
 USER_LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
-# The runtime; printf uses the kernel's formatter, built here with user flags.
-USER_LIB_SRC := $(filter-out lib/crt0.S,$(sort $(wildcard lib/*.c lib/*.S))) kernel/format.c
+# The runtime; printf uses the kernel's formatter and the ELF loader the
+# kernel's ELF checks, both built here with user flags (not copied).
+USER_LIB_SRC := $(filter-out lib/crt0.S,$(sort $(wildcard lib/*.c lib/*.S))) kernel/format.c kernel/elf.c
 USER_LIB_OBJ := $(addprefix $(USER_OBJDIR)/,$(addsuffix .o,$(basename $(USER_LIB_SRC))))
 USER_LIB := $(USER_OUT)/libdj.a
 USER_CRT0 := $(USER_OBJDIR)/lib/crt0.o
@@ -65,7 +73,7 @@ $(USERSIM): tests/user/usersim.c include/donjon/abi.h
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude $< -o $@
 
 .PHONY: user-check
-user-check: $(USER_ELFS) $(USERSIM)
-	tests/user/run-usersim $(USERSIM) $(USER_ELFS)
+user-check: $(USERSIM_PROGRAMS:%=$(USER_OUT)/%.elf) $(USERSIM)
+	tests/user/run-usersim $(USERSIM) $(USERSIM_PROGRAMS:%=$(USER_OUT)/%.elf)
 
 -include $(shell find $(USER_OBJDIR) -name '*.d' 2>/dev/null)

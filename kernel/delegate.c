@@ -1,29 +1,38 @@
 /* Delegation (typed items and DJ_SYS_DELEGATE) and revocation.
- * Object capabilities are recorded in the mapping database, so revoke
- * removes every capability derived from one, across all PDs. Memory is
- * delegated page by page into the receiver's page tables; its derivation
- * records (and so memory revocation) are not implemented yet. */
+ *
+ * Every capability a PD holds has a node in the mapping database
+ * (kernel/mdb.h): object capabilities in its capspace, memory pages in its
+ * memspace, I/O ports in its iospace. Delegating creates a child node in
+ * the receiver with the sender's rights masked by the item's, so rights
+ * only shrink along a derivation; revoking removes (or downgrades) every
+ * node derived from the named ones, in all PDs, and then shoots down stale
+ * TLB entries and I/O bitmaps on all CPUs before the revoking call returns.
+ *
+ * Memory is recorded and mapped eagerly, one node per 4 KiB page: a page
+ * fault never consults the database, and revoking any page of a delegated
+ * range is exact. I/O ports are recorded in naturally aligned power-of-two
+ * ranges (a driver given all 65,536 ports costs one node) and keep their
+ * numbers: the item's hotspot is ignored for them.
+ *
+ * One lock (pd_mdb_lock) serializes all of it; the shootdown runs after
+ * the lock is dropped. docs/abi.md states the semantics for user code. */
 #include "ipc.h"
 #include "kstring.h"
 #include "layout.h"
 #include "mdb.h"
 #include "paging.h"
 #include "syscalls.h"
+#include "tlb.h"
 
-#define OBJ_ITEM_MAX_ORDER 8  /* 256 capabilities per item */
-#define MEM_ITEM_MAX_ORDER 10 /* 4 MiB per item */
+#define OBJ_ITEM_MAX_ORDER 8   /* 256 capabilities per item */
+#define MEM_ITEM_MAX_ORDER 10  /* 4 MiB per item: each page gets a node and a PTE */
+#define MEM_REVOKE_MAX_ORDER 16 /* 256 MiB per revoke: one lookup per page */
+#define USER_PAGES (USER_TOP >> PAGE_SHIFT)
 
-/* mdb nodes for object capabilities: one page per node is wasteful but
- * keeps every node charged to the receiving PD's quota. */
-static struct mdb_node *node_alloc(struct pd *pd)
-{
-    return page_source_alloc(&pd->pages);
-}
-
-static void node_free(struct pd *pd, struct mdb_node *n)
-{
-    page_source_free(&pd->pages, n);
-}
+/* What the database walks below report back. */
+struct change {
+    bool sync; /* mappings or I/O bitmaps changed: shoot down after unlocking */
+};
 
 /* The receiver's window must contain the whole target range. */
 static bool in_window(uint64_t window, unsigned kind, uint64_t base, unsigned order)
@@ -36,18 +45,20 @@ static bool in_window(uint64_t window, unsigned kind, uint64_t base, unsigned or
     return base >= wbase && base + (1ull << order) <= wend && base + (1ull << order) > base;
 }
 
+/* ---- Object capabilities -------------------------------------------------- */
+
 static int delegate_one_cap(struct pd *src, struct pd *dst, uint64_t from, uint64_t to, unsigned rights)
 {
     struct capspace_slot *s = capspace_lookup(&src->caps, from, DJ_OBJ_NONE, 0);
     if (!s)
         return DJ_OK; /* holes in a range are skipped, as in a page range */
     struct kobj *o = s->obj;
-    struct mdb_node *n = node_alloc(dst);
+    struct mdb_node *n = pd_node_alloc(dst);
     if (!n)
         return DJ_E_QUOTA;
     enum dj_status st = capspace_insert(&dst->caps, to, o, s->type, s->rights & rights);
     if (st != DJ_OK) {
-        node_free(dst, n);
+        pd_node_free(dst, n);
         return st;
     }
     struct capspace_slot *d = capspace_lookup(&dst->caps, to, DJ_OBJ_NONE, 0);
@@ -72,74 +83,334 @@ static int delegate_caps(struct pd *src, struct pd *dst, uint64_t crd, uint64_t 
     return DJ_OK;
 }
 
+/* ---- Memory ------------------------------------------------------------------ */
+
+/* The frame (physical page number) a node maps at virtual page vpage. */
+static uint64_t frame_at(const struct mdb_node *n, uint64_t vpage)
+{
+    return n->source_base + (vpage - n->base);
+}
+
+/* dst already has a page at dvp. The same frame from the same parent is a
+ * repeated delegation (a pager answering a write fault, say): it may add
+ * rights the parent has. Anything else stays as it is and is reported. */
+static void delegate_onto(struct pd *dst, struct mdb_node *e, struct mdb_node *p, uint64_t frame,
+                          unsigned rights, uint64_t dvp, bool *busy)
+{
+    if (e == p)
+        return; /* a page delegated onto itself */
+    if (e->parent != p || frame_at(e, dvp) != frame) {
+        *busy = true;
+        return;
+    }
+    if ((e->rights | rights) != e->rights) {
+        e->rights = (uint8_t)(e->rights | rights);
+        pd_mem_protect(dst, e); /* more rights: stale TLB entries only cause a spurious fault */
+    }
+}
+
+static int delegate_page(struct pd *src, struct pd *dst, uint64_t svp, uint64_t dvp, unsigned want, bool *busy)
+{
+    struct mdb_node *p = memspace_lookup(&src->mem, svp);
+    if (!p)
+        return DJ_OK; /* holes are skipped */
+    unsigned rights = p->rights & want;
+    if (!(rights & DJ_MEM_R))
+        return DJ_OK; /* x86 cannot map a page without read access */
+    uint64_t frame = frame_at(p, svp);
+    struct mdb_node *e = memspace_lookup(&dst->mem, dvp);
+    if (e) {
+        delegate_onto(dst, e, p, frame, rights, dvp, busy);
+        return DJ_OK;
+    }
+    struct mdb_node *n = pd_node_alloc(dst);
+    if (!n)
+        return DJ_E_QUOTA;
+    mdb_node_init(n, &dst->mem, DJ_CRD_MEM, dvp, 0, rights, frame);
+    int st = pd_mem_attach(dst, n);
+    if (st == DJ_OK && mdb_derive(p, n) != DJ_OK) {
+        pd_mem_detach(dst, n); /* cannot happen: rights and frame come from p */
+        st = DJ_E_BAD_PARAM;
+    }
+    if (st != DJ_OK)
+        pd_node_free(dst, n);
+    return st;
+}
+
 static int delegate_memory(struct pd *src, struct pd *dst, uint64_t crd, uint64_t to_page)
 {
     unsigned order = DJ_CRD_ORDER(crd);
     if (order > MEM_ITEM_MAX_ORDER)
         return DJ_E_BAD_PARAM;
-    for (uint64_t i = 0; i < (1ull << order); i++) {
-        uint64_t pa;
-        unsigned have;
-        if (!pd_lookup(src, (DJ_CRD_BASE(crd) + i) << PAGE_SHIFT, &pa, &have))
-            continue;
-        unsigned rights = have & DJ_CRD_RIGHTS(crd);
-        if (!(rights & DJ_MEM_R))
-            continue;
-        int st = pd_map(dst, (to_page + i) << PAGE_SHIFT, pa, rights);
+    uint64_t base = DJ_CRD_BASE(crd), count = 1ull << order;
+    if (base >= USER_PAGES || count > USER_PAGES - base || to_page >= USER_PAGES || count > USER_PAGES - to_page)
+        return DJ_E_BAD_ADDR;
+    bool busy = false;
+    for (uint64_t i = 0; i < count; i++) {
+        int st = delegate_page(src, dst, base + i, to_page + i, DJ_CRD_RIGHTS(crd), &busy);
         if (st != DJ_OK)
             return st;
     }
-    return DJ_OK;
+    return busy ? DJ_E_BUSY : DJ_OK;
+}
+
+/* ---- I/O ports ------------------------------------------------------------- */
+
+/* The largest order of a naturally aligned port range starting at `port`
+ * that ends at or before `limit`. */
+static unsigned chunk_order(uint64_t port, uint64_t limit)
+{
+    unsigned c = 0;
+    while (c < IOSPACE_MAX_ORDER && (port & ((2ull << c) - 1)) == 0 && port + (2ull << c) <= limit)
+        c++;
+    return c;
+}
+
+static int delegate_port_chunk(struct pd *dst, struct mdb_node *p, uint64_t port, unsigned order)
+{
+    struct mdb_node *n = pd_node_alloc(dst);
+    if (!n)
+        return DJ_E_QUOTA;
+    mdb_node_init(n, &dst->io, DJ_CRD_IO, port, order, DJ_IO_ACCESS, port);
+    int st = pd_io_attach(dst, n);
+    if (st == DJ_OK && mdb_derive(p, n) != DJ_OK) {
+        pd_io_detach(dst, n); /* cannot happen: the range lies inside p's */
+        st = DJ_E_BAD_PARAM;
+    }
+    if (st != DJ_OK)
+        pd_node_free(dst, n);
+    return st;
+}
+
+/* Delegate [port, port + 2^order) of p; where dst already holds some of
+ * those ports, try smaller pieces down to single ports. Returns the order
+ * of the piece dealt with in *done. */
+static int delegate_ports_at(struct pd *dst, struct mdb_node *p, uint64_t port, unsigned order,
+                             unsigned *done, bool *busy)
+{
+    for (;;) {
+        int st = delegate_port_chunk(dst, p, port, order);
+        if (st != DJ_E_BUSY || order == 0) {
+            *done = order;
+            if (st == DJ_E_BUSY) {
+                struct mdb_node *e = iospace_lookup(&dst->io, port);
+                *busy = *busy || (e != p && e->parent != p); /* not a repeat from the same parent */
+                st = DJ_OK;
+            }
+            return st;
+        }
+        order--;
+    }
+}
+
+static int delegate_ports(struct pd *src, struct pd *dst, uint64_t crd, struct change *ch)
+{
+    unsigned order = DJ_CRD_ORDER(crd);
+    uint64_t base = DJ_CRD_BASE(crd);
+    if (order > IOSPACE_MAX_ORDER || base >= IOSPACE_PORTS || (base & ((1ull << order) - 1)))
+        return DJ_E_BAD_PARAM;
+    if (!(DJ_CRD_RIGHTS(crd) & DJ_IO_ACCESS))
+        return DJ_OK; /* nothing to give */
+    uint64_t end = base + (1ull << order);
+    bool busy = false;
+    for (uint64_t port = base; port < end;) { /* every step advances: at most 2^16 */
+        struct mdb_node *p = iospace_lookup(&src->io, port);
+        if (!p) {
+            port++;
+            continue;
+        }
+        uint64_t p_end = p->base + (1ull << p->order);
+        unsigned done;
+        int st = delegate_ports_at(dst, p, port, chunk_order(port, p_end < end ? p_end : end), &done, &busy);
+        if (st != DJ_OK)
+            return st;
+        ch->sync = true;
+        port += 1ull << done;
+    }
+    return busy ? DJ_E_BUSY : DJ_OK;
+}
+
+/* ---- Items ------------------------------------------------------------------- */
+
+static int delegate_item(struct pd *src, struct pd *dst, const struct dj_typed_item *it, uint64_t window,
+                         struct change *ch)
+{
+    uint64_t crd = it->crd;
+    unsigned kind = DJ_CRD_KIND(crd);
+    /* Ports keep their numbers: their hotspot is ignored. */
+    uint64_t to = kind == DJ_CRD_IO ? DJ_CRD_BASE(crd) : it->hotspot;
+    if (!in_window(window, kind, to, DJ_CRD_ORDER(crd)))
+        return DJ_E_BAD_PARAM;
+    switch (kind) {
+    case DJ_CRD_OBJ: return delegate_caps(src, dst, crd, to);
+    case DJ_CRD_MEM: return delegate_memory(src, dst, crd, to);
+    default: return delegate_ports(src, dst, crd, ch);
+    }
 }
 
 int delegate_items(struct pd *src, struct pd *dst, const struct dj_typed_item *items, unsigned n, uint64_t window)
 {
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t crd = items[i].crd, to = items[i].hotspot;
-        unsigned kind = DJ_CRD_KIND(crd);
-        if (kind == DJ_CRD_NULL)
-            continue;
-        if (!in_window(window, kind, to, DJ_CRD_ORDER(crd)))
-            return DJ_E_BAD_PARAM;
-        int st = kind == DJ_CRD_OBJ ? delegate_caps(src, dst, crd, to)
-               : kind == DJ_CRD_MEM ? delegate_memory(src, dst, crd, to)
-                                    : DJ_E_BAD_PARAM; /* I/O ports: not yet */
-        if (st != DJ_OK)
-            return st;
+    struct change ch = {false};
+    int st = DJ_OK;
+    uint64_t flags = pd_mdb_lock();
+    for (unsigned i = 0; i < n && st == DJ_OK; i++)
+        if (DJ_CRD_KIND(items[i].crd) != DJ_CRD_NULL)
+            st = delegate_item(src, dst, &items[i], window, &ch);
+    pd_mdb_unlock(flags);
+    if (ch.sync)
+        tlb_shootdown(); /* new ports take effect at once on every CPU */
+    return st;
+}
+
+/* ---- Revocation ------------------------------------------------------------- */
+
+struct revoke_op {
+    uint64_t lo, hi;  /* the revoked range in the caller's space */
+    unsigned mask;    /* rights to take away */
+    bool remove;      /* remove the nodes (else only clear `mask`) */
+    bool self;        /* the caller's own nodes too */
+    struct change ch;
+};
+
+/* A node a revoke removes, already unlinked from its tree. */
+static void removed(struct mdb_node *n, void *ctx)
+{
+    struct revoke_op *op = ctx;
+    struct pd *holder = pd_of_node(n);
+    switch (n->kind) {
+    case DJ_CRD_MEM:
+        pd_mem_detach(holder, n);
+        op->ch.sync = true;
+        break;
+    case DJ_CRD_IO:
+        pd_io_detach(holder, n);
+        op->ch.sync = true;
+        break;
+    default: {
+        struct capspace_slot old;
+        if (capspace_remove(&holder->caps, n->base, &old) == DJ_OK && old.obj)
+            kobj_put(old.obj);
     }
+    }
+    pd_node_free(holder, n);
+}
+
+/* A memory node whose rights a partial revoke reduced. */
+static void reduced(struct mdb_node *n, void *ctx)
+{
+    struct revoke_op *op = ctx;
+    pd_mem_protect(pd_of_node(n), n);
+    op->ch.sync = true;
+}
+
+/* Remove n and its subtree, or clear the rights from them. */
+static void revoke_subtree(struct mdb_node *n, struct revoke_op *op)
+{
+    if (op->remove)
+        mdb_revoke(n, true, removed, op);
+    else
+        mdb_reduce_rights(n, op->mask, reduced, op);
+}
+
+/* The caller's node n covers some of the range. Every child whose source
+ * range meets the covered part loses it whole, with everything derived from
+ * it (a child reaching beyond the range cannot be split: revoking any of
+ * its pages or ports revokes all of it). n itself only with `self`, and
+ * only when it lies inside the range. */
+static void revoke_node(struct mdb_node *n, struct revoke_op *op)
+{
+    uint64_t n_end = n->base + (1ull << n->order);
+    uint64_t lo = n->base > op->lo ? n->base : op->lo, hi = n_end < op->hi ? n_end : op->hi;
+    uint64_t src_lo = n->source_base + (lo - n->base), src_hi = n->source_base + (hi - n->base);
+    struct mdb_node *next;
+    for (struct mdb_node *c = n->first_child; c; c = next) {
+        next = c->next_sibling; /* c's subtree may go, its siblings stay */
+        if (c->source_base < src_hi && c->source_base + (1ull << c->order) > src_lo)
+            revoke_subtree(c, op);
+    }
+    if (op->self && lo == n->base && hi == n_end)
+        revoke_subtree(n, op);
+}
+
+static struct mdb_node *lookup_in(struct pd *pd, unsigned kind, uint64_t key)
+{
+    return kind == DJ_CRD_MEM ? memspace_lookup(&pd->mem, key) : iospace_lookup(&pd->io, key);
+}
+
+/* Decode a MEM or IO revoke CRD: the rights field names the rights to take
+ * away; taking the read right (memory) or the access right (ports) removes
+ * the mappings. */
+static int revoke_op_init(struct revoke_op *op, uint64_t crd, bool self)
+{
+    unsigned kind = DJ_CRD_KIND(crd), order = DJ_CRD_ORDER(crd), rights = DJ_CRD_RIGHTS(crd);
+    uint64_t base = DJ_CRD_BASE(crd);
+    bool mem = kind == DJ_CRD_MEM;
+    unsigned all = mem ? DJ_MEM_ALL : DJ_IO_ACCESS;
+    uint64_t space = mem ? USER_PAGES : IOSPACE_PORTS;
+    if (order > (mem ? MEM_REVOKE_MAX_ORDER : IOSPACE_MAX_ORDER) || !rights || (rights & ~all))
+        return DJ_E_BAD_PARAM;
+    if (base >= space || (1ull << order) > space - base)
+        return mem ? DJ_E_BAD_ADDR : DJ_E_BAD_PARAM;
+    *op = (struct revoke_op){
+        .lo = base, .hi = base + (1ull << order), .mask = rights,
+        .remove = (rights & (mem ? DJ_MEM_R : DJ_IO_ACCESS)) != 0, .self = self,
+    };
     return DJ_OK;
 }
 
-/* Removing one derived capability: its slot, its node, its reference. */
-static void remove_cap(struct mdb_node *n, void *ctx)
+static int revoke_space(struct pd *pd, uint64_t crd, bool self)
 {
-    (void)ctx;
-    struct capspace *cs = n->space;
-    struct capspace_slot old;
-    if (capspace_remove(cs, n->base, &old) == DJ_OK && old.obj)
-        kobj_put(old.obj);
-    page_source_free(cs->pages, n);
+    struct revoke_op op;
+    int st = revoke_op_init(&op, crd, self);
+    if (st != DJ_OK)
+        return st;
+    unsigned kind = DJ_CRD_KIND(crd);
+    uint64_t flags = pd_mdb_lock();
+    for (uint64_t key = op.lo; key < op.hi;) { /* every step advances: at most 2^16 */
+        struct mdb_node *n = lookup_in(pd, kind, key);
+        if (!n) {
+            key++;
+            continue;
+        }
+        key = n->base + (1ull << n->order); /* before n may be freed */
+        revoke_node(n, &op);
+    }
+    pd_mdb_unlock(flags);
+    if (op.ch.sync)
+        tlb_shootdown(); /* before returning: no CPU may still use what was revoked */
+    return DJ_OK;
 }
 
-int revoke_range(struct pd *pd, uint64_t crd, bool self)
+static int revoke_caps(struct pd *pd, uint64_t crd, bool self)
 {
-    if (DJ_CRD_KIND(crd) != DJ_CRD_OBJ)
-        return DJ_E_BAD_PARAM; /* memory and port revocation: not yet */
     unsigned order = DJ_CRD_ORDER(crd);
     if (order > OBJ_ITEM_MAX_ORDER)
         return DJ_E_BAD_PARAM;
+    struct revoke_op op = {.remove = true};
+    uint64_t flags = pd_mdb_lock();
     for (uint64_t i = 0; i < (1ull << order); i++) {
         uint64_t sel = DJ_CRD_BASE(crd) + i;
         struct capspace_slot *s = capspace_lookup(&pd->caps, sel, DJ_OBJ_NONE, 0);
         if (!s)
             continue;
-        if (s->node)
-            mdb_revoke(s->node, self, remove_cap, 0);
-        else if (self) {
+        if (s->node) {
+            mdb_revoke(s->node, self, removed, &op);
+        } else if (self) {
             struct capspace_slot old;
             if (capspace_remove(&pd->caps, sel, &old) == DJ_OK && old.obj)
                 kobj_put(old.obj);
         }
     }
+    pd_mdb_unlock(flags);
     return DJ_OK;
+}
+
+int revoke_range(struct pd *pd, uint64_t crd, bool self)
+{
+    switch (DJ_CRD_KIND(crd)) {
+    case DJ_CRD_OBJ: return revoke_caps(pd, crd, self);
+    case DJ_CRD_MEM:
+    case DJ_CRD_IO: return revoke_space(pd, crd, self);
+    default: return DJ_E_BAD_PARAM;
+    }
 }

@@ -37,12 +37,13 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     }
     struct ec *ec = kobj_alloc(&pd->quota, DJ_OBJ_EC);
     void *utcb = ec ? page_source_alloc(&pd->pages) : 0;
-    if (!utcb || pd_map(pd, utcb_va, virt_to_phys(utcb), DJ_MEM_R | DJ_MEM_W) != DJ_OK) {
+    int st = utcb ? pd_map(pd, utcb_va, virt_to_phys(utcb), DJ_MEM_R | DJ_MEM_W) : DJ_E_QUOTA;
+    if (st != DJ_OK) { /* no memory, or the UTCB address is taken (DJ_E_BUSY) */
         if (utcb)
             page_source_free(&pd->pages, utcb);
         if (ec)
             kobj_put(&ec->obj);
-        *status = DJ_E_QUOTA;
+        *status = st;
         return 0;
     }
     ec->pd = pd;
@@ -102,13 +103,13 @@ void ec_kill(struct ec *ec)
     ec->obj.dead = true;
     abort_waiters(ec);
     /* A handler dying mid-call fails its caller's call. */
-    struct ec *caller = ec->partner;
-    if (caller && caller->partner == ec && caller->state == EC_WAIT_REPLY) {
-        caller->partner = 0;
+    struct ec *caller = ec->caller;
+    if (caller && caller->callee == ec && caller->state == EC_WAIT_REPLY) {
+        caller->callee = 0;
         caller->frame.rax = DJ_E_ABORTED;
         caller->state = EC_READY;
     }
-    ec->partner = 0;
+    ec->caller = 0;
     if (ec->sc)
         sched_remove(ec->sc);
     root_ec_killed(ec);

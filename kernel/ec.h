@@ -9,7 +9,7 @@
 enum ec_state {
     EC_READY,         /* runnable (a global EC with an SC, or a handler in a call) */
     EC_WAIT_CALL,     /* local EC waiting to be called */
-    EC_WAIT_REPLY,    /* called a portal; its partner handles the call */
+    EC_WAIT_REPLY,    /* called a portal; its callee handles the call */
     EC_WAIT_HANDLER,  /* called a portal whose handler was busy; retries when woken */
     EC_WAIT_SM,       /* blocked in a semaphore down */
     EC_NEW,           /* global EC without an SC yet */
@@ -28,7 +28,9 @@ struct ec {
     uint32_t cpu;
     bool global;
     enum ec_state state;
-    struct ec *partner;      /* caller of a handler / handler of a caller */
+    struct ec *caller;       /* handler: whose call it is serving */
+    struct ec *callee;       /* caller: the handler serving its call (a handler
+                                that calls on is both at once) */
     uint64_t call_mtd;       /* for a fault call: the portal's MTD (state to return) */
     bool in_fault;           /* waiting for a fault reply, not an IPC reply */
     bool startup_pending;    /* first run: deliver the startup event */

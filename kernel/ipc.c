@@ -58,21 +58,25 @@ void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd)
         run(caller);
     }
     start_handler(h, pt, mtd);
-    h->partner = caller;
-    caller->partner = h;
+    h->caller = caller;
+    caller->callee = h;
     caller->in_fault = false;
     caller->state = EC_WAIT_REPLY;
     run(h);
 }
 
+/* The first live waiter retries its call; killed ones are dropped. */
 static void wake_first_waiter(struct ec *h)
 {
-    struct ec *w = h->waiters;
-    if (!w)
-        return;
-    h->waiters = w->next_waiter;
-    w->next_waiter = 0;
-    sched_wake(w);
+    struct ec *w;
+    while ((w = h->waiters)) {
+        h->waiters = w->next_waiter;
+        w->next_waiter = 0;
+        if (w->state != EC_DEAD) {
+            sched_wake(w);
+            return;
+        }
+    }
 }
 
 /* Copy back the registers the portal's MTD names; RFLAGS and RIP are
@@ -97,13 +101,13 @@ static void apply_fault_reply(struct ec *ec, const struct dj_arch_state *a, uint
 
 void ipc_reply(struct ec *h, uint64_t mtd)
 {
-    struct ec *caller = h->partner;
-    h->partner = 0;
+    struct ec *caller = h->caller;
+    h->caller = 0;
     h->state = EC_WAIT_CALL; /* its next call starts again on its initial stack */
     wake_first_waiter(h);
-    if (!caller || caller->state != EC_WAIT_REPLY || caller->partner != h)
+    if (!caller || caller->state != EC_WAIT_REPLY || caller->callee != h)
         sched_dispatch(); /* the caller died meanwhile: nobody to answer */
-    caller->partner = 0;
+    caller->callee = 0;
     caller->state = EC_READY;
     if (caller->in_fault) {
         apply_fault_reply(caller, &h->utcb->arch, caller->call_mtd);
@@ -144,7 +148,11 @@ void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
     }
     struct ec *h = pt->ec;
     if (h->state != EC_WAIT_CALL) {
-        ec->frame.vector = 0; /* re-raise the fault when woken: simply run again */
+        /* Woken, the EC runs again and re-raises its fault; the startup
+         * event has no instruction to re-raise it, so it stays pending. */
+        if (vector == DJ_EV_STARTUP)
+            ec->startup_pending = true;
+        ec->frame.vector = 0;
         ec->state = EC_WAIT_HANDLER;
         ec->blocked_sc = sched_current_sc();
         ec->next_waiter = h->waiters;
@@ -155,8 +163,8 @@ void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
     save_fault_state(ec, &h->utcb->arch, vector, fault_addr);
     h->utcb->mtd = pt->mtd;
     start_handler(h, pt, pt->mtd);
-    h->partner = ec;
-    ec->partner = h;
+    h->caller = ec;
+    ec->callee = h;
     ec->in_fault = true;
     ec->call_mtd = pt->mtd;
     ec->state = EC_WAIT_REPLY;

@@ -30,8 +30,8 @@ static bool fast_call(struct ec *c, struct trap_frame *f)
     copy_words(h->utcb->words, c->utcb->words, n);
     h->utcb->mtd = mtd;
     start_handler(h, pt, mtd);
-    h->partner = c;
-    c->partner = h;
+    h->caller = c;
+    c->callee = h;
     c->in_fault = false;
     c->state = EC_WAIT_REPLY;
     ec_switch_to(h);
@@ -42,15 +42,15 @@ static bool fast_reply(struct ec *h, struct trap_frame *f)
 {
     uint64_t mtd = f->rdi;
     unsigned n = DJ_MTD_UNTYPED(mtd);
-    struct ec *c = h->partner;
+    struct ec *c = h->caller;
     if (h->global || mtd >> 10 || n > DJ_UTCB_WORDS || !c || c->in_fault || h->waiters ||
-        c->state != EC_WAIT_REPLY || c->partner != h)
+        c->state != EC_WAIT_REPLY || c->callee != h)
         return false;
     copy_words(c->utcb->words, h->utcb->words, n);
     c->utcb->mtd = mtd;
-    h->partner = 0;
+    h->caller = 0;
     h->state = EC_WAIT_CALL;
-    c->partner = 0;
+    c->callee = 0;
     c->state = EC_READY;
     c->frame.rax = DJ_OK;
     c->frame.rsi = mtd;
@@ -60,6 +60,7 @@ static bool fast_reply(struct ec *h, struct trap_frame *f)
 
 uint64_t syscall_entry_ec(struct trap_frame *f)
 {
+    sched_kernel_entry();
     struct ec *ec = ec_running();
     if (f->rax == DJ_SYS_CALL && fast_call(ec, f))
         return f->rax; /* f is the caller's frame: its status comes with the reply */

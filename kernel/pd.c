@@ -2,9 +2,29 @@
 #include "cpu.h"
 #include "cpu_features.h"
 #include "frame_alloc.h"
+#include "iobitmap.h"
 #include "kstring.h"
 #include "layout.h"
 #include "paging.h"
+#include "spinlock.h"
+
+/* mdb nodes come from slab pages: a header in the first slot, then
+ * NODES_PER_PAGE nodes. A whole page per node would cost 64 times the
+ * quota for the per-page records of memory delegation. */
+#define NODE_SIZE 64
+#define NODES_PER_PAGE (PAGE_SIZE / NODE_SIZE - 1)
+
+struct node_page {
+    struct node_page *next, *prev; /* in the PD's list of pages with a free node */
+    void *free_list;               /* freed nodes, linked through their first word */
+    uint32_t used;                 /* nodes handed out */
+    uint32_t fresh;                /* nodes never handed out start at this index */
+};
+
+_Static_assert(sizeof(struct mdb_node) <= NODE_SIZE, "a node fits its slot");
+_Static_assert(sizeof(struct node_page) <= NODE_SIZE, "the header fits the first slot");
+
+static struct spinlock mdb_lock = SPINLOCK_INIT;
 
 static void *pd_page_alloc(void *ctx)
 {
@@ -43,9 +63,95 @@ struct pd *pd_create(struct quota *from, uint64_t quota_pages)
         return 0;
     }
     capspace_init(&pd->caps, &pd->pages);
+    memspace_init(&pd->mem, &pd->pages);
+    iospace_init(&pd->io, &pd->pages);
     pd->cr3 = virt_to_phys(pd->root);
     return pd;
 }
+
+uint64_t pd_mdb_lock(void)
+{
+    return spin_lock_irqsave(&mdb_lock);
+}
+
+void pd_mdb_unlock(uint64_t flags)
+{
+    spin_unlock_irqrestore(&mdb_lock, flags);
+}
+
+/* ---- mdb node slab --------------------------------------------------------- */
+
+static void list_remove(struct pd *pd, struct node_page *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        pd->node_pages = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    p->next = p->prev = 0;
+}
+
+static void list_add(struct pd *pd, struct node_page *p)
+{
+    p->prev = 0;
+    p->next = pd->node_pages;
+    if (p->next)
+        p->next->prev = p;
+    pd->node_pages = p;
+}
+
+struct mdb_node *pd_node_alloc(struct pd *pd)
+{
+    struct node_page *p = pd->node_pages;
+    if (!p) {
+        p = page_source_alloc(&pd->pages); /* zeroed */
+        if (!p)
+            return 0;
+        list_add(pd, p);
+    }
+    void *n;
+    if (p->free_list) {
+        n = p->free_list;
+        p->free_list = *(void **)n;
+    } else {
+        n = (char *)p + NODE_SIZE * (1 + p->fresh++);
+    }
+    if (++p->used == NODES_PER_PAGE)
+        list_remove(pd, p);
+    memset(n, 0, NODE_SIZE);
+    return n;
+}
+
+void pd_node_free(struct pd *pd, struct mdb_node *n)
+{
+    /* Object-capability originals (syscalls.c, root.c) take a whole page:
+     * they sit at offset 0, where a slab page has its header. */
+    if (((uintptr_t)n & (PAGE_SIZE - 1)) == 0) {
+        page_source_free(&pd->pages, n);
+        return;
+    }
+    struct node_page *p = (struct node_page *)((uintptr_t)n & ~(uintptr_t)(PAGE_SIZE - 1));
+    if (p->used == NODES_PER_PAGE)
+        list_add(pd, p);
+    *(void **)n = p->free_list;
+    p->free_list = n;
+    if (--p->used == 0) {
+        list_remove(pd, p);
+        page_source_free(&pd->pages, p);
+    }
+}
+
+struct pd *pd_of_node(const struct mdb_node *n)
+{
+    switch (n->kind) {
+    case DJ_CRD_MEM: return (struct pd *)((char *)n->space - __builtin_offsetof(struct pd, mem));
+    case DJ_CRD_IO: return (struct pd *)((char *)n->space - __builtin_offsetof(struct pd, io));
+    default: return (struct pd *)((char *)n->space - __builtin_offsetof(struct pd, caps));
+    }
+}
+
+/* ---- Memory ------------------------------------------------------------------ */
 
 static uint64_t pte_flags_for(unsigned rights)
 {
@@ -57,13 +163,72 @@ static uint64_t pte_flags_for(unsigned rights)
     return f;
 }
 
+static uint64_t node_pages(const struct mdb_node *n)
+{
+    return 1ull << n->order;
+}
+
+static void unmap_pages(struct pd *pd, uint64_t vpage, uint64_t count)
+{
+    for (uint64_t i = 0; i < count; i++)
+        paging_unmap_user(pd->root, (vpage + i) << PAGE_SHIFT);
+}
+
+/* Page-table entries for the node's pages; on failure the ones written
+ * are cleared again. */
+static int map_node(struct pd *pd, const struct mdb_node *n)
+{
+    uint64_t flags = pte_flags_for(n->rights);
+    for (uint64_t i = 0; i < node_pages(n); i++) {
+        uint64_t va = (n->base + i) << PAGE_SHIFT, pa = (n->source_base + i) << PAGE_SHIFT;
+        if (paging_map_user(pd->root, va, pa, flags, table_alloc, &pd->pages) < 0) {
+            unmap_pages(pd, n->base, i);
+            return DJ_E_QUOTA;
+        }
+    }
+    return DJ_OK;
+}
+
+int pd_mem_attach(struct pd *pd, struct mdb_node *n)
+{
+    if (!(n->rights & DJ_MEM_R))
+        return DJ_E_BAD_PARAM; /* x86 page tables cannot grant write or execute without read */
+    enum dj_status st = memspace_insert(&pd->mem, n->base, n->order, n);
+    if (st != DJ_OK)
+        return st;
+    int m = map_node(pd, n);
+    if (m != DJ_OK)
+        memspace_remove(&pd->mem, n->base, n->order);
+    return m;
+}
+
+void pd_mem_detach(struct pd *pd, struct mdb_node *n)
+{
+    memspace_remove(&pd->mem, n->base, n->order);
+    unmap_pages(pd, n->base, node_pages(n));
+}
+
+void pd_mem_protect(struct pd *pd, struct mdb_node *n)
+{
+    if (!(n->rights & DJ_MEM_R) || map_node(pd, n) != DJ_OK)
+        unmap_pages(pd, n->base, node_pages(n)); /* rewriting a present entry needs no table page */
+}
+
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
 {
-    if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R))
+    if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~DJ_MEM_ALL))
         return DJ_E_BAD_PARAM;
-    if (paging_map_user(pd->root, va, pa, pte_flags_for(rights), table_alloc, &pd->pages) < 0)
-        return DJ_E_QUOTA;
-    return DJ_OK;
+    uint64_t flags = pd_mdb_lock();
+    struct mdb_node *n = pd_node_alloc(pd);
+    int st = DJ_E_QUOTA;
+    if (n) {
+        mdb_node_init(n, &pd->mem, DJ_CRD_MEM, va >> PAGE_SHIFT, 0, rights, pa >> PAGE_SHIFT);
+        st = pd_mem_attach(pd, n);
+        if (st != DJ_OK)
+            pd_node_free(pd, n);
+    }
+    pd_mdb_unlock(flags);
+    return st;
 }
 
 bool pd_lookup(struct pd *pd, uint64_t va, uint64_t *pa, unsigned *rights)
@@ -76,14 +241,47 @@ bool pd_lookup(struct pd *pd, uint64_t va, uint64_t *pa, unsigned *rights)
     return true;
 }
 
-void pd_unmap(struct pd *pd, uint64_t va)
+/* ---- I/O ports ------------------------------------------------------------- */
+
+int pd_io_attach(struct pd *pd, struct mdb_node *n)
 {
-    if (paging_unmap_user(pd->root, va) & PTE_PRESENT)
-        paging_flush_user(va);
+    if (!(n->rights & DJ_IO_ACCESS))
+        return DJ_E_BAD_PARAM;
+    /* The bitmap first: it is the part that can run out of quota. */
+    int st = iobitmap_allow(pd, 0, 0);
+    if (st == DJ_OK)
+        st = iospace_insert(&pd->io, n->base, n->order, n);
+    if (st == DJ_OK)
+        iobitmap_allow(pd, n->base, 1ull << n->order);
+    return st;
+}
+
+void pd_io_detach(struct pd *pd, struct mdb_node *n)
+{
+    iospace_remove(&pd->io, n->base, n->order);
+    iobitmap_deny(pd, n->base, 1ull << n->order);
+}
+
+int pd_grant_io(struct pd *pd, uint64_t base, unsigned order)
+{
+    if (order > IOSPACE_MAX_ORDER || base >= IOSPACE_PORTS || (base & ((1ull << order) - 1)))
+        return DJ_E_BAD_PARAM;
+    uint64_t flags = pd_mdb_lock();
+    struct mdb_node *n = pd_node_alloc(pd);
+    int st = DJ_E_QUOTA;
+    if (n) {
+        mdb_node_init(n, &pd->io, DJ_CRD_IO, base, order, DJ_IO_ACCESS, base);
+        st = pd_io_attach(pd, n);
+        if (st != DJ_OK)
+            pd_node_free(pd, n);
+    }
+    pd_mdb_unlock(flags);
+    return st;
 }
 
 void pd_activate(struct pd *pd)
 {
     if (read_cr3() != pd->cr3)
         write_cr3(pd->cr3);
+    iobitmap_activate(pd);
 }

@@ -1,9 +1,19 @@
-/* Protection domain: an address space, a capability space and a kernel
- * memory quota. */
+/* Protection domain: an address space, a capability space, an I/O port
+ * space and a kernel memory quota.
+ *
+ * Every user page a PD can access is recorded in its memspace by a mapping
+ * database node (kernel/mdb.h), and every I/O port in its iospace: either
+ * an original (pd_map, pd_grant_io: a derivation-tree root) or a node
+ * derived from another PD's by delegation (kernel/delegate.c). The page
+ * tables and the I/O permission bitmap only mirror those records. */
 #pragma once
 #include "capspace.h"
+#include "iospace.h"
 #include "kobj.h"
+#include "memspace.h"
 #include "quota.h"
+
+struct node_page;
 
 struct pd {
     struct kobj obj;
@@ -12,15 +22,51 @@ struct pd {
     struct quota quota;       /* what objects created for this PD may use */
     struct page_source pages; /* page tables and capability tables, charged to quota */
     struct capspace caps;
+    struct memspace mem;      /* mdb node of every mapped user page */
+    struct iospace io;        /* mdb node of every I/O port it may use */
+    uint8_t *io_bits[2];      /* I/O permission bitmap (1 = denied), NULL until a port is granted */
+    uint64_t io_gen;          /* changes with every bitmap change (globally unique; 0 = no bitmap) */
+    struct node_page *node_pages; /* slab pages of mdb nodes with a free node */
 };
 
 /* A new PD whose quota of quota_pages is taken from `from`; NULL when
  * `from` cannot cover it (the PD object itself is charged to `from`). */
 struct pd *pd_create(struct quota *from, uint64_t quota_pages);
-/* Map one user page with DJ_MEM_* rights; 0, or a DJ_E_* status. */
+
+/* Give pd the page at pa as an original (an mdb root it may delegate and
+ * revoke) at va with DJ_MEM_* rights, and map it. 0, or DJ_E_BAD_PARAM
+ * (misaligned, not user, no read right), DJ_E_BUSY (va already holds a
+ * page) or DJ_E_QUOTA. */
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights);
+/* Give pd the ports [base, base + 2^order) as an original (mdb root). */
+int pd_grant_io(struct pd *pd, uint64_t base, unsigned order);
 /* Physical address and rights of the page at va, or false when unmapped. */
 bool pd_lookup(struct pd *pd, uint64_t va, uint64_t *pa, unsigned *rights);
-void pd_unmap(struct pd *pd, uint64_t va);
-/* Make pd's address space current on this CPU. */
+/* Make pd's address space and I/O bitmap current on this CPU. */
 void pd_activate(struct pd *pd);
+
+/* ---- For kernel/delegate.c (callers hold the mdb lock) ------------------ */
+
+/* One lock serializes every change to the mapping database, memspaces,
+ * iospaces and user page tables. Never held while waiting for other CPUs. */
+uint64_t pd_mdb_lock(void);
+void pd_mdb_unlock(uint64_t flags);
+
+/* mdb nodes charged to pd's quota (64 bytes each, from slab pages). */
+struct mdb_node *pd_node_alloc(struct pd *pd);
+/* Free a node from pd_node_alloc, or a whole-page node from page_source_alloc. */
+void pd_node_free(struct pd *pd, struct mdb_node *n);
+/* The PD whose memspace, iospace or capspace holds node n. */
+struct pd *pd_of_node(const struct mdb_node *n);
+
+/* Record a DJ_CRD_MEM node (base = first virtual page) in pd's memspace
+ * and map its pages with its rights; on failure nothing is left behind. */
+int pd_mem_attach(struct pd *pd, struct mdb_node *n);
+/* Forget and unmap it (the caller flushes TLBs afterwards). */
+void pd_mem_detach(struct pd *pd, struct mdb_node *n);
+/* Rewrite its page-table entries after its rights changed. */
+void pd_mem_protect(struct pd *pd, struct mdb_node *n);
+/* Record a DJ_CRD_IO node in pd's iospace and allow its ports. */
+int pd_io_attach(struct pd *pd, struct mdb_node *n);
+/* Forget it and deny its ports. */
+void pd_io_detach(struct pd *pd, struct mdb_node *n);

@@ -142,6 +142,8 @@ static int build_root(const struct boot_module *m, struct ec **out)
         st = give_stack_and_pool(pd, &pool);
     if (st == DJ_OK)
         st = give_bootinfo(pd);
+    if (st == DJ_OK) /* [helper H] all I/O ports, as an mdb root it can delegate and revoke */
+        st = pd_grant_io(pd, 0, IOSPACE_PORT_BITS);
     struct ec *ec = st == DJ_OK ? ec_create(pd, pd, 0, true, ROOT_UTCB_VA, ROOT_STACK_TOP, 0, &st) : 0;
     struct sc *sc = ec ? sc_create(&pd->quota, ec, ROOT_PRIO, ROOT_QUANTUM_TICKS) : 0;
     if (!sc)

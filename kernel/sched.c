@@ -1,24 +1,45 @@
 /* Per-CPU run queues: one FIFO per priority and a bitmap of non-empty
- * ones. The kernel is not preemptible; switches happen on the way out to
- * user mode, on the kernel stack that every ring-3 entry starts fresh. */
+ * ones, each queue with its own lock. The kernel is not preemptible;
+ * switches happen on the way out to user mode, on the kernel stack that
+ * every ring-3 entry starts fresh.
+ *
+ * Locking: the big kernel lock (BKL, sched.h) serializes all object state;
+ * a run-queue lock is taken inside it for every queue change, so that the
+ * queues are ready for finer-grained locking later. Order: BKL, then one
+ * run-queue lock; never two run-queue locks at once.
+ *
+ * Cross-CPU wake-up: queueing an SC on another CPU sets that CPU's
+ * need_resched flag (when the SC outranks what it runs, or it idles) and
+ * sends it VEC_IPI_WAKE. The flag is the truth, the IPI only a kick: an
+ * idle CPU leaves HLT and re-runs the dispatcher; a CPU in user mode
+ * enters the kernel, and on its way back out sched_exit_to_user sees the
+ * flag and dispatches. */
 #include "sched.h"
 #include "cpu.h"
 #include "ipc.h"
 #include "percpu.h"
+#include "smp.h"
+#include "spinlock.h"
 #include "user_mode.h"
 
 #define PRIO_LEVELS (DJ_PRIO_MAX + 1)
 #define BITMAP_WORDS (PRIO_LEVELS / 64)
 #define CHAIN_MAX 1024 /* bound on following a call chain (a loop means a bug) */
+#define NO_OWNER UINT32_MAX
 
 struct runqueue {
+    struct spinlock lock; /* the queues and the bitmap */
     struct sc *head[PRIO_LEVELS], *tail[PRIO_LEVELS];
     uint64_t nonempty[BITMAP_WORDS];
-    struct sc *current;
+    struct sc *current;   /* SC whose time this CPU runs (NULL when idle) */
     struct ec *current_ec;
+    volatile bool need_resched; /* dispatch before returning to user mode */
 };
 
 static struct runqueue rq[MAX_CPUS];
+
+static struct spinlock bkl = SPINLOCK_INIT;
+static volatile uint32_t bkl_owner = NO_OWNER;
 
 static struct runqueue *my_rq(void) { return &rq[this_cpu()->index]; }
 
@@ -27,6 +48,43 @@ struct sc *sched_current_sc(void) { return my_rq()->current; }
 
 void sched_set_current_ec(struct ec *ec);
 void sched_set_current_ec(struct ec *ec) { my_rq()->current_ec = ec; }
+
+/* ---- big kernel lock ---- */
+
+/* cpus_online only grows, and only before any user code runs: with one
+ * CPU there is nobody to exclude, and skipping keeps syscalls cheap. */
+static bool bkl_needed(void)
+{
+    return __atomic_load_n(&cpus_online, __ATOMIC_RELAXED) > 1;
+}
+
+void kernel_lock(void)
+{
+    if (!bkl_needed())
+        return;
+    uint32_t me = this_cpu()->index;
+    if (__atomic_load_n(&bkl_owner, __ATOMIC_RELAXED) == me)
+        return;
+    uint32_t ticket = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_RELAXED);
+    /* Interrupts stay deliverable while waiting: another CPU holding the
+     * lock may need this one to answer an IPI (TLB shootdown, stop). */
+    /* After sti, interrupts are held off for one instruction, and QEMU
+     * checks for them only between translation blocks: the extra nop
+     * gives a pending interrupt a real window before cli. */
+    while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != ticket)
+        __asm__ volatile("sti; nop; pause; cli" ::: "memory");
+    __atomic_store_n(&bkl_owner, me, __ATOMIC_RELAXED);
+}
+
+void kernel_unlock(void)
+{
+    if (!bkl_needed() || __atomic_load_n(&bkl_owner, __ATOMIC_RELAXED) != this_cpu()->index)
+        return;
+    __atomic_store_n(&bkl_owner, NO_OWNER, __ATOMIC_RELAXED);
+    spin_unlock(&bkl);
+}
+
+/* ---- run queues ---- */
 
 struct sc *sc_create(struct quota *q, struct ec *ec, uint8_t prio, uint32_t quantum_ticks)
 {
@@ -40,13 +98,11 @@ struct sc *sc_create(struct quota *q, struct ec *ec, uint8_t prio, uint32_t quan
     return sc;
 }
 
-static struct runqueue *rq_of(struct sc *sc) { return &rq[sc->ec->cpu]; }
+static uint32_t cpu_of(struct sc *sc) { return sc->ec->cpu; }
+static struct runqueue *rq_of(struct sc *sc) { return &rq[cpu_of(sc)]; }
 
-void sched_enqueue(struct sc *sc)
+static void append(struct runqueue *q, struct sc *sc)
 {
-    if (sc->queued)
-        return;
-    struct runqueue *q = rq_of(sc);
     sc->next = 0;
     if (q->tail[sc->prio])
         q->tail[sc->prio]->next = sc;
@@ -57,11 +113,8 @@ void sched_enqueue(struct sc *sc)
     sc->queued = true;
 }
 
-void sched_remove(struct sc *sc)
+static void unlink(struct runqueue *q, struct sc *sc)
 {
-    if (!sc->queued)
-        return;
-    struct runqueue *q = rq_of(sc);
     struct sc **link = &q->head[sc->prio], *prev = 0;
     while (*link && *link != sc) {
         prev = *link;
@@ -76,7 +129,7 @@ void sched_remove(struct sc *sc)
     sc->queued = false;
 }
 
-static struct sc *highest(struct runqueue *q)
+static struct sc *highest_locked(struct runqueue *q)
 {
     for (int w = BITMAP_WORDS - 1; w >= 0; w--)
         if (q->nonempty[w])
@@ -84,53 +137,122 @@ static struct sc *highest(struct runqueue *q)
     return 0;
 }
 
+static struct sc *highest(struct runqueue *q)
+{
+    spin_lock(&q->lock);
+    struct sc *sc = highest_locked(q);
+    spin_unlock(&q->lock);
+    return sc;
+}
+
+void sched_reschedule_cpu(uint32_t cpu)
+{
+    rq[cpu].need_resched = true;
+    if (cpu != this_cpu()->index)
+        smp_send_wake(cpu);
+}
+
+void sched_enqueue(struct sc *sc)
+{
+    struct runqueue *q = rq_of(sc);
+    spin_lock(&q->lock);
+    bool added = !sc->queued;
+    if (added)
+        append(q, sc);
+    spin_unlock(&q->lock);
+    /* Under the BKL, q->current of another CPU cannot change meanwhile. */
+    if (added && (!q->current || sc->prio > q->current->prio))
+        sched_reschedule_cpu(cpu_of(sc));
+}
+
+void sched_remove(struct sc *sc)
+{
+    struct runqueue *q = rq_of(sc);
+    spin_lock(&q->lock);
+    if (sc->queued)
+        unlink(q, sc);
+    spin_unlock(&q->lock);
+}
+
+/* Round robin: the SC goes to the back of its priority's queue. */
+static void requeue_last(struct sc *sc)
+{
+    struct runqueue *q = rq_of(sc);
+    spin_lock(&q->lock);
+    if (sc->queued) {
+        unlink(q, sc);
+        append(q, sc);
+    }
+    spin_unlock(&q->lock);
+}
+
 struct ec *sched_chain_head(struct sc *sc)
 {
     struct ec *ec = sc->ec;
-    for (int i = 0; i < CHAIN_MAX && ec->state == EC_WAIT_REPLY && ec->partner; i++)
-        ec = ec->partner;
+    for (int i = 0; i < CHAIN_MAX && ec->state == EC_WAIT_REPLY && ec->callee; i++)
+        ec = ec->callee;
     return ec;
 }
 
 void sched_wake(struct ec *ec)
 {
-    ec->state = EC_READY;
     struct sc *sc = ec->blocked_sc;
     ec->blocked_sc = 0;
+    /* A killed EC may still sit in a waiter queue: it must not run again. */
+    if (ec->state == EC_DEAD || ec->obj.dead)
+        return;
+    ec->state = EC_READY;
     if (sc && !sc->obj.dead)
         sched_enqueue(sc);
 }
 
-static __attribute__((noreturn)) void idle(struct runqueue *q)
+/* ---- dispatching ---- */
+
+/* Wait in HLT without the BKL. Interrupts are off until `sti; hlt`, whose
+ * interrupt shadow lets no wake-up IPI slip in between the check of the
+ * queue and the halt; the IPI then simply ends the HLT. */
+static void idle_wait(struct runqueue *q)
 {
+    /* The last EC's registers stay loaded (percpu running_ec): ECs never
+     * move between CPUs, so only this CPU ever saves them. */
     q->current = 0;
     q->current_ec = 0;
-    /* Interrupts arrive here in ring 0 and return to this loop. */
+    kernel_unlock();
     __asm__ volatile("sti; hlt; cli" ::: "memory");
-    sched_dispatch();
+    kernel_lock();
+}
+
+static __attribute__((noreturn)) void run_sc(struct runqueue *q, struct sc *sc, struct ec *ec)
+{
+    q->current = sc;
+    ec_switch_to(ec);
+    /* ec_switch_to skips everything (this too) when ec's state is still
+     * loaded here, as after an idle period that cleared current_ec. */
+    q->current_ec = ec;
+    if (ec->startup_pending) {
+        ec->startup_pending = false;
+        ipc_fault(ec, DJ_EV_STARTUP, 0);
+    }
+    return_to_user();
 }
 
 void sched_dispatch(void)
 {
+    kernel_lock();
     struct runqueue *q = my_rq();
-    struct sc *sc;
-    while ((sc = highest(q))) {
-        struct ec *ec = sched_chain_head(sc);
-        if (ec->state == EC_READY && !ec->obj.dead) {
-            q->current = sc;
-            if (ec->startup_pending) {
-                ec->startup_pending = false;
-                ec_switch_to(ec);
-                ipc_fault(ec, DJ_EV_STARTUP, 0);
-            }
-            ec_switch_to(ec);
-            return_to_user();
+    for (;;) { /* the idle loop: ends only by running an SC */
+        q->need_resched = false;
+        struct sc *sc;
+        while ((sc = highest(q))) {
+            struct ec *ec = sched_chain_head(sc);
+            if (ec->state == EC_READY && !ec->obj.dead)
+                run_sc(q, sc, ec);
+            /* Its chain is blocked; whoever unblocks it requeues the SC. */
+            sched_remove(sc);
+            ec->blocked_sc = sc;
         }
-        /* Its chain is blocked; whoever unblocks it requeues the SC. */
-        sched_remove(sc);
-        ec->blocked_sc = sc;
+        idle_wait(q);
     }
-    idle(q);
 }
 
 void sched_tick(void)
@@ -145,12 +267,54 @@ void sched_tick(void)
     if (top && top->prio > cur->prio) {
         sched_dispatch();
     } else if (expired) {
-        /* Round robin among equals: go to the back of the queue. */
-        sched_remove(cur);
-        sched_enqueue(cur);
+        requeue_last(cur);
         if (highest(q) != cur)
             sched_dispatch();
     }
+}
+
+/* An EC killed by another CPU while it ran here: finish the kill (a
+ * client killed mid-call was only marked, see ec_ctrl.c) and move on. */
+static void drop_dead_current(void)
+{
+    struct ec *ec = my_rq()->current_ec;
+    if (__builtin_expect(!ec || !ec->obj.dead, 1))
+        return;
+    if (ec->state != EC_DEAD)
+        ec_kill(ec);
+    sched_dispatch();
+}
+
+void sched_kernel_entry(void)
+{
+    kernel_lock();
+    drop_dead_current();
+}
+
+void sched_user_interrupt(uint64_t vector)
+{
+    if (vector != VEC_TIMER && vector != VEC_IPI_WAKE)
+        return;
+    sched_kernel_entry();
+    if (vector == VEC_TIMER)
+        sched_tick();
+    /* VEC_IPI_WAKE: sched_exit_to_user acts on need_resched. */
+}
+
+void sched_exit_to_user(void)
+{
+    struct runqueue *q = my_rq();
+    if (q->need_resched || (q->current_ec && q->current_ec->obj.dead)) {
+        kernel_lock();
+        drop_dead_current();
+        if (q->need_resched) {
+            struct sc *top = highest(q);
+            if (!q->current || (top && top->prio > q->current->prio) || (q->current && !q->current->queued))
+                sched_dispatch();
+            q->need_resched = false;
+        }
+    }
+    kernel_unlock();
 }
 
 void sched_start(void)

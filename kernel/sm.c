@@ -1,3 +1,6 @@
+/* Counting semaphores. All operations run under the big kernel lock, so
+ * an up on one CPU may wake an EC blocked on another: sched_wake queues
+ * the waiter's SC on its own CPU and kicks that CPU with an IPI. */
 #include "sm.h"
 #include "sched.h"
 
@@ -9,19 +12,29 @@ struct sm *sm_create(struct quota *q, uint64_t count)
     return sm;
 }
 
-void sm_up(struct sm *sm)
+static struct ec *pop_waiter(struct sm *sm)
 {
     struct ec *w = sm->waiters;
-    if (!w) {
-        sm->count++;
-        return;
-    }
     sm->waiters = w->next_waiter;
     if (!sm->waiters)
         sm->last_waiter = 0;
     w->next_waiter = 0;
-    w->frame.rax = DJ_OK;
-    sched_wake(w);
+    return w;
+}
+
+/* Killed ECs may still be queued here; an up must not be lost on them.
+ * Each pass removes one waiter, so the loop ends with the queue. */
+void sm_up(struct sm *sm)
+{
+    while (sm->waiters) {
+        struct ec *w = pop_waiter(sm);
+        if (w->state != EC_WAIT_SM || w->obj.dead)
+            continue;
+        w->frame.rax = DJ_OK;
+        sched_wake(w);
+        return;
+    }
+    sm->count++;
 }
 
 bool sm_down(struct sm *sm, struct ec *ec)

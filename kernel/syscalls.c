@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "ec.h"
+#include "ec_ctrl.h"
 #include "ipc.h"
 #include "kstring.h"
 #include "mdb.h"
@@ -260,7 +261,8 @@ static uint64_t sys_reply(struct args *x)
 
 static uint64_t sys_ec_ctrl(struct args *x)
 {
-    return obj_of(x, x->a[0], DJ_OBJ_EC, DJ_EC_CTRL) ? DJ_E_BAD_PARAM : DJ_E_BAD_CAP;
+    struct ec *ec = obj_of(x, x->a[0], DJ_OBJ_EC, DJ_EC_CTRL);
+    return ec ? ec_ctrl(x->ec, ec, x->a[1]) : DJ_E_BAD_CAP;
 }
 
 typedef uint64_t (*sys_fn)(struct args *x);
@@ -286,13 +288,13 @@ uint64_t syscall_dispatch_ec(struct trap_frame *f)
 
 void fault_dispatch_ec(struct trap_frame *f)
 {
+    sched_kernel_entry();
     ipc_fault(ec_current(), (unsigned)f->vector, f->vector == 14 ? read_cr2() : 0);
 }
 
 static void after_user_interrupt(uint64_t vector)
 {
-    if (vector == VEC_TIMER)
-        sched_tick();
+    sched_user_interrupt(vector);
 }
 
 #define VEC_GENERAL_PROTECTION 13
@@ -301,6 +303,7 @@ static void after_user_interrupt(uint64_t vector)
 static void noncanonical_return(struct trap_frame *f)
 {
     (void)f;
+    sched_kernel_entry();
     ipc_fault(ec_current(), VEC_GENERAL_PROTECTION, 0);
 }
 

@@ -21,6 +21,7 @@
 #define DJ_SM_OP_DOWN 1
 #define DJ_SM_OP_TRY_DOWN 2 /* DJ_E_TIMEOUT instead of blocking */
 #define DJ_EC_OP_RECALL 0
+#define DJ_EC_OP_KILL 1
 #define DJ_DEBUG_OP_PUTS 0  /* (ptr, len): print len bytes at ptr */
 #define DJ_DEBUG_PUTS_MAX 256 /* the kernel copies at most this much per call */
 
@@ -77,6 +78,7 @@ enum dj_status dj_delegate(uint64_t dst_pd_sel, uint64_t src_crd, uint64_t dst_b
 enum dj_status dj_pt_ctrl(uint64_t pt_sel, uint64_t badge);
 enum dj_status dj_sm_ctrl(uint64_t sm_sel, unsigned op);
 enum dj_status dj_ec_recall(uint64_t ec_sel);
+enum dj_status dj_ec_kill(uint64_t ec_sel);
 /* *crd_out gets the CRD of what is at crd, *type_out its object type
  * (either pointer may be NULL). */
 enum dj_status dj_lookup(uint64_t crd, uint64_t *crd_out, enum dj_obj_type *type_out);

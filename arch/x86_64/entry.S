@@ -131,6 +131,8 @@ syscall_entry:
     .global return_to_user
 return_to_user:
     cli
+    andq $-16, %rsp             /* never returns here: give C an aligned stack */
+    call sched_exit_to_user     /* preemption, then drop the big kernel lock */
     movq %gs:PERCPU_USER_FRAME, %rsp
     pop_gprs
     cmpq $VEC_SYSCALL, (%rsp)

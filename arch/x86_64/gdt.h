@@ -25,11 +25,22 @@ struct tss {
     uint16_t iomap_base;
 } __attribute__((packed));
 
+/* [helper H: I/O permission bitmap] One bit per port (1 = denied) right
+ * after the TSS, inside its limit, plus the all-ones byte the CPU reads past
+ * the last port. kernel/iobitmap.c fills it and points iomap_base at it
+ * for a PD that holds ports; TSS_IOMAP_DENY (beyond the limit) denies all. */
+#define TSS_IOMAP_BYTES (65536 / 8)
+#define TSS_IOMAP_DENY 0xffff
+
 struct cpu_tables {
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));
+    uint8_t iomap[TSS_IOMAP_BYTES + 1]; /* must follow tss directly */
 };
 
 /* Load this CPU's GDT and TSS; stack tops are for ring-0 entry and ISTs. */
 void gdt_init_cpu(struct cpu_tables *t, uint64_t kernel_stack_top, const uint64_t ist_tops[3]);
+/* [helper H] Reload TR from t (this CPU's tables): a VMX exit sets TR's
+ * limit to 0x67, which cuts off the I/O permission bitmap. */
+void gdt_reload_tr(struct cpu_tables *t);
 #endif

@@ -1,5 +1,7 @@
 /* Application processor start-up (INIT-SIPI-SIPI, one CPU at a time) and
- * the cross-CPU IPIs: stop (panic) and wake (self-tests for now). */
+ * the cross-CPU IPIs: stop (panic) and wake (the scheduler's kick, also
+ * counted for the self-tests). Each AP ends in the scheduler: it idles in
+ * HLT until an SC of an EC bound to it becomes ready. */
 #include "smp.h"
 #include "acpi.h"
 #include "apic.h"
@@ -14,7 +16,9 @@
 #include "paging.h"
 #include "panic.h"
 #include "percpu.h"
+#include "sched.h"
 #include "timer.h"
+#include "user_mode.h"
 
 #define TRAMPOLINE_LIMIT 0x100000ull /* SIPI vectors reach the first MiB only */
 #define FOUR_GIB (4ull << 30)
@@ -44,6 +48,7 @@ extern const char ap_trampoline_start[], ap_trampoline_end[], ap_trampoline_para
 volatile uint64_t smp_ipi_wake_count[MAX_CPUS];
 
 static uint64_t ap_stack_top[MAX_CPUS];
+static uint64_t ap_kernel_stack_top[MAX_CPUS]; /* for entries from ring 3 */
 static uint64_t ap_ist_tops[MAX_CPUS][3];
 static volatile unsigned cpus_stopped;
 static volatile bool stopping;
@@ -64,11 +69,21 @@ static void nmi_stop(struct trap_frame *f)
     ipi_stop(f);
 }
 
+/* Only a kick: the waker set this CPU's need_resched under the big kernel
+ * lock. Taken in HLT, the idle loop then re-runs the dispatcher; taken in
+ * user mode, the interrupt hook (sched_user_interrupt) and the way back
+ * out (sched_exit_to_user) do. Nothing here may touch scheduler state. */
 static void ipi_wake(struct trap_frame *f)
 {
     (void)f;
     smp_ipi_wake_count[this_cpu()->index]++;
     lapic_eoi();
+}
+
+void smp_send_wake(uint32_t cpu)
+{
+    if (cpu < MAX_CPUS && percpu[cpu].online)
+        lapic_send_ipi(percpu[cpu].apic_id, VEC_IPI_WAKE);
 }
 
 /* First C code on an AP: running on its own stack, with the kernel page
@@ -83,11 +98,12 @@ void ap_entry(uint64_t index)
     lapic_init_ap();
     p->apic_id = lapic_id(); /* what the hardware says, should the MADT differ */
     timer_start_this_cpu();
+    syscall_init_cpu(ap_kernel_stack_top[index]);
     p->online = true;
     __atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
-    irq_enable();
-    for (;;)
-        cpu_halt();
+    /* Nothing is queued here yet (the root PD may not even exist): the
+     * dispatcher idles with interrupts on until a wake-up IPI. */
+    sched_start();
 }
 
 static uint64_t alloc_stack_top(uint64_t size)
@@ -109,9 +125,10 @@ static bool wait_for(volatile const bool *flag, volatile const uint32_t *started
 static bool start_ap(unsigned idx, uint32_t apic_id, struct ap_boot_params *params, uint64_t page)
 {
     uint64_t stack = alloc_stack_top(KERNEL_STACK_SIZE);
+    ap_kernel_stack_top[idx] = alloc_stack_top(KERNEL_STACK_SIZE);
     for (int i = 0; i < 3; i++)
         ap_ist_tops[idx][i] = alloc_stack_top(IST_STACK_SIZE);
-    if (!stack || !ap_ist_tops[idx][0] || !ap_ist_tops[idx][1] || !ap_ist_tops[idx][2]) {
+    if (!stack || !ap_kernel_stack_top[idx] || !ap_ist_tops[idx][0] || !ap_ist_tops[idx][1] || !ap_ist_tops[idx][2]) {
         kprintf("smp: out of memory for the stacks of CPU %u\n", idx);
         return false;
     }

@@ -553,6 +553,9 @@ static bool vmx_session(struct vmx_run *r)
     ok = run_guest(r);
     /* A VM exit leaves the GDT and IDT limits at 0xffff: put them back. */
     __asm__ volatile("lgdt %0; lidt %1" ::"m"(gdtr), "m"(idtr));
+    /* [helper H] ... and TR's limit at 0x67, which hides the I/O bitmap
+     * after the TSS (every port would #GP): reload TR. */
+    gdt_reload_tr(&this_cpu()->tables);
 out_clear:
     if (invept_all)
         vmx_invept(INVEPT_ALL_CONTEXT, 0);

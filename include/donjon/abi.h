@@ -15,11 +15,11 @@ enum dj_syscall {
     DJ_SYS_CREATE_SC = 4, /* (dst_sel, pd_sel, ec_sel, priority | quantum_us << 8) */
     DJ_SYS_CREATE_PT = 5, /* (dst_sel, pd_sel, ec_sel, mtd, entry_ip) */
     DJ_SYS_CREATE_SM = 6, /* (dst_sel, pd_sel, initial_count) */
-    DJ_SYS_REVOKE = 7,    /* (crd); flag SELF also removes the capability itself */
+    DJ_SYS_REVOKE = 7,    /* (crd): memory/ports: take away the crd's rights from what derives from it; objects: remove copies; flag SELF includes the caller's own */
     DJ_SYS_DELEGATE = 8,  /* (dst_pd_sel, src_crd, dst_base) */
     DJ_SYS_PT_CTRL = 9,   /* (pt_sel, badge) */
     DJ_SYS_SM_CTRL = 10,  /* (sm_sel, op) op: 0 up, 1 down, 2 down without blocking */
-    DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall */
+    DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall (not yet), 1 kill */
     DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there */
     DJ_SYS_DEBUG = 13,    /* (op, a, b): kernel debug console, needs the debug capability */
     DJ_SYS_COUNT

@@ -60,7 +60,9 @@ static void thread_main(void)
     for (unsigned i = 0; i < FAULT_PAGES; i++)
         ok = ok && area[i * UTEST_PAGE / 8] == i;
     __asm__ volatile("ud2");
-    __asm__ volatile("inb $0x80, %%al" ::: "eax");
+    /* [helper H] No `inb` here any more: the root PD now holds every I/O
+     * port, so io_port_without_capability_faults runs in a child PD
+     * (revoke_tests.c). */
     thread_ok = ok;
     thread_done = true;
     dj_sm_up(done_sm);
@@ -138,12 +140,6 @@ UTEST(pagefault_ipc_to_user_pager)
 UTEST(exception_ipc_resume)
 {
     UTEST_REQUIRE(ud_seen, "#UD not delivered to its portal, or the thread not resumed");
-    return true;
-}
-
-UTEST(io_port_without_capability_faults)
-{
-    UTEST_REQUIRE(gp_seen, "`in` without an I/O capability did not raise #GP");
     return true;
 }
 

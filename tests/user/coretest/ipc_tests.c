@@ -1,5 +1,6 @@
 /* Synchronous IPC within and across address spaces. */
 #include "echo_server.h"
+#include "server.h"
 #include "shared.h"
 #include "stdio.h"
 #include "syscall.h"
@@ -132,5 +133,43 @@ UTEST(ipc_fast_and_general_paths_agree)
                               "portal %u size %u word %u: fast %#llx general %#llx", p, n, i,
                               (unsigned long long)fast[i], (unsigned long long)general[i]);
         }
+    return true;
+}
+
+/* A handler that is itself a client: it forwards the call to the echo
+ * portal in the child PD and adds 100 to what comes back. */
+static uint64_t forward_handler(uint64_t badge, struct dj_utcb *u)
+{
+    (void)badge;
+    unsigned n = DJ_MTD_UNTYPED(u->mtd);
+    uint64_t out = 0;
+    if (dj_call(ipc_child_pt(), DJ_MTD(n, 0), &out) != DJ_OK)
+        return DJ_MTD(0, 0);
+    for (unsigned i = 0; i < n; i++)
+        u->words[i] += 100;
+    return DJ_MTD(DJ_MTD_UNTYPED(out), 0);
+}
+
+UTEST(ipc_nested_call_returns_to_each_caller)
+{
+    UTEST_REQUIRE(ipc_child_pt(), "echo server unavailable");
+    void *stack = utest_pages(ECHO_STACK_PAGES);
+    uint64_t pt = utest_selector();
+    struct dj_server s = {
+        .pd_sel = DJ_SEL_SELF_PD, .ec_sel = utest_selector(), .pt_sel = pt, .cpu = dj_boot_cpu,
+        .utcb_va = utest_va(1), .stack = stack, .stack_size = ECHO_STACK_PAGES * UTEST_PAGE,
+        .handler = forward_handler,
+    };
+    UTEST_REQUIRE(stack && dj_server_create(&s) == DJ_OK, "forwarding server setup failed");
+    for (unsigned round = 0; round < 3; round++) {
+        struct dj_utcb *u = dj_utcb();
+        u->words[0] = 7;
+        u->words[1] = 40;
+        uint64_t out = 0;
+        UTEST_REQUIRE(dj_call(pt, DJ_MTD(2, 0), &out) == DJ_OK && DJ_MTD_UNTYPED(out) == 2, "round %u: call failed",
+                      round);
+        UTEST_REQUIRE(u->words[0] == 108 && u->words[1] == 141, "round %u: got %llu, %llu", round,
+                      (unsigned long long)u->words[0], (unsigned long long)u->words[1]);
+    }
     return true;
 }

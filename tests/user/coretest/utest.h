@@ -32,6 +32,16 @@ struct utest {
         }                                         \
     } while (0)
 
+/* Skip the current test (it cannot run here, e.g. on one CPU): main
+ * reports "SKIP name: reason" and counts it as skipped. */
+extern bool utest_skipped;
+#define UTEST_SKIP(...)                          \
+    do {                                         \
+        snprintf(why, why_len, __VA_ARGS__);     \
+        utest_skipped = true;                    \
+        return true;                             \
+    } while (0)
+
 /* Pages from the root PD's pool (never returned); NULL when exhausted. */
 void *utest_pages(uint64_t pages);
 /* A fresh capability selector (never reused). */

@@ -1,0 +1,63 @@
+/* DJ_SYS_EC_CTRL: operations on an EC through a DJ_EC_CTRL capability.
+ *
+ * Kill (op 1) semantics, so that neither side of a call can hold the
+ * other hostage:
+ *   - a handler killed mid-call fails its client's call with DJ_E_ABORTED
+ *     and the client runs again on the SC it had lent the handler;
+ *   - a client killed mid-call is only marked dead at first: the handler
+ *     finishes the call on the client's time, its reply is dropped, and
+ *     the client dies when the reply would resume it (sched_exit_to_user).
+ *     The server thus ends the call consistently and takes the next one;
+ *   - any other EC dies at once; if it runs on another CPU, that CPU is
+ *     told (VEC_IPI_WAKE) and dispatches before it returns to user mode.
+ * Afterwards the EC's capabilities refuse every use (DJ_E_BAD_CAP). Recall (op 0) is not
+ * implemented yet: DJ_E_BAD_PARAM, as for unknown operations. */
+#include "ec_ctrl.h"
+#include "sched.h"
+
+/* True when ec called a portal whose handler is working on that call. */
+static bool client_in_call(const struct ec *ec)
+{
+    const struct ec *h = ec->callee;
+    return ec->state == EC_WAIT_REPLY && h && h->caller == ec;
+}
+
+/* The client whose call the handler h is serving, or NULL. */
+static struct ec *client_of(struct ec *h)
+{
+    struct ec *c = h->caller;
+    return c && c->callee == h && c->state == EC_WAIT_REPLY ? c : 0;
+}
+
+static uint64_t kill(struct ec *target)
+{
+    if (target->state == EC_DEAD)
+        return DJ_OK;
+    if (client_in_call(target)) {
+        target->obj.dead = true;
+        return DJ_OK;
+    }
+    struct ec *client = client_of(target);
+    /* A handler blocked mid-call holds its client's SC as blocked_sc. */
+    struct sc *lent = target->blocked_sc;
+    bool was_running = target->state == EC_READY;
+    target->blocked_sc = 0;
+    ec_kill(target);
+    if (client && client->state == EC_READY && lent) {
+        client->blocked_sc = lent;
+        sched_wake(client);
+    }
+    if (was_running)
+        sched_reschedule_cpu(target->cpu);
+    return DJ_OK;
+}
+
+uint64_t ec_ctrl(struct ec *caller, struct ec *target, uint64_t op)
+{
+    (void)caller; /* the capability check was the caller's part */
+    switch (op) {
+    case EC_CTRL_OP_KILL: return kill(target);
+    case EC_CTRL_OP_RECALL:
+    default: return DJ_E_BAD_PARAM;
+    }
+}

@@ -1,0 +1,55 @@
+/* Start-up helpers for components: see component.h. */
+#include "component.h"
+#include "proto.h"
+#include "runtime.h"
+#include "string.h"
+#include "syscall.h"
+#include "utcb.h"
+
+const struct dj_start_info *dj_start(void)
+{
+    /* Only parents that map this page start components, so reading it is
+     * safe; the magic catches a parent that left it empty. */
+    const struct dj_start_info *si = (const struct dj_start_info *)(uintptr_t)DJ_START_INFO_VA;
+    return si->magic == DJ_START_MAGIC ? si : NULL;
+}
+
+bool dj_start_cap(const char *name, uint64_t *sel)
+{
+    const struct dj_start_info *si = dj_start();
+    if (!si)
+        return false;
+    for (uint32_t i = 0; i < si->ncaps && i < DJ_CHILD_MAX_GRANTS; i++) {
+        if (strncmp(si->caps[i].name, name, DJ_START_NAME_MAX) == 0) {
+            *sel = si->caps[i].sel;
+            return true;
+        }
+    }
+    return false;
+}
+
+enum dj_status dj_serve(dj_handler_fn fn, void *stack, size_t stack_size, uint64_t utcb_va)
+{
+    uint64_t parent;
+    if (!dj_start_cap("parent", &parent))
+        return DJ_E_BAD_CAP;
+    struct dj_utcb *u = dj_utcb();
+    u->words[0] = DJ_PARENT_OP_SERVE;
+    u->words[1] = utcb_va;
+    u->words[2] = dj_handler_stack(stack, stack_size, (struct dj_utcb *)(uintptr_t)utcb_va, fn);
+    u->words[3] = (uint64_t)(uintptr_t)dj_portal_entry;
+    uint64_t out = 0;
+    enum dj_status st = dj_call(parent, DJ_MTD(DJ_PARENT_SERVE_WORDS, 0), &out);
+    if (st != DJ_OK)
+        return st;
+    return DJ_MTD_UNTYPED(out) >= 1 ? (enum dj_status)u->words[0] : DJ_E_BAD_PARAM;
+}
+
+void dj_block_forever(uint64_t sm_sel)
+{
+    if (dj_create_sm(sm_sel, DJ_SEL_SELF_PD, 0) == DJ_OK) {
+        for (;;)
+            dj_sm_down(sm_sel);
+    }
+    dj_idle();
+}

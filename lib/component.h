@@ -1,0 +1,31 @@
+/* Start-up helpers for components started by a parent (init, or sigma0
+ * for init): their start information, their granted capabilities, offering
+ * a service through the parent, and waiting forever without spinning.
+ * lib/startinfo.h describes what a component finds; lib/proto.h the
+ * parent protocol. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "server.h"
+#include "startinfo.h"
+
+/* The start information page, or NULL if its magic is wrong. Only for
+ * components started by a parent (a root PD has nothing mapped there). */
+const struct dj_start_info *dj_start(void);
+
+/* The selector of the capability the parent granted under name; false if
+ * there is none. */
+bool dj_start_cap(const char *name, uint64_t *sel);
+
+/* Offers a service: asks the parent (through the "parent" portal) to
+ * create a handler EC in this PD that runs fn on stack with its UTCB at
+ * utcb_va (a free page in [DJ_CHILD_FREE_VA, DJ_CHILD_FREE_END)), and to
+ * give the clients it names portals to it. Returns the parent's status. */
+enum dj_status dj_serve(dj_handler_fn fn, void *stack, size_t stack_size, uint64_t utcb_va);
+
+/* Blocks the calling EC for good on a fresh semaphore at sm_sel (a free
+ * selector); spins (dj_idle) only if the semaphore cannot be created.
+ * A finished main EC ends here so it does not take CPU time from
+ * lower-priority components. */
+__attribute__((noreturn)) void dj_block_forever(uint64_t sm_sel);

@@ -1,0 +1,51 @@
+/* Client side of the console protocol: see console_client.h. */
+#include "console_client.h"
+#include "proto.h"
+#include "stdio.h"
+#include "string.h"
+#include "syscall.h"
+#include "utcb.h"
+
+#define BYTES_PER_WORD 8
+
+static uint64_t attached_pt;
+
+static enum dj_status send_piece(uint64_t pt, struct dj_utcb *u, const char *s, size_t n)
+{
+    size_t words = (n + BYTES_PER_WORD - 1) / BYTES_PER_WORD;
+    u->words[0] = DJ_CONSOLE_OP_WRITE;
+    u->words[1] = n;
+    /* The last word's unused bytes are zero, so nothing stale leaks out. */
+    if (words)
+        u->words[DJ_CONSOLE_HEADER_WORDS + words - 1] = 0;
+    memcpy(&u->words[DJ_CONSOLE_HEADER_WORDS], s, n);
+    uint64_t out = 0;
+    enum dj_status st = dj_call(pt, DJ_MTD(DJ_CONSOLE_HEADER_WORDS + words, 0), &out);
+    if (st != DJ_OK)
+        return st;
+    return DJ_MTD_UNTYPED(out) >= 1 ? (enum dj_status)u->words[0] : DJ_E_BAD_PARAM;
+}
+
+enum dj_status dj_console_write(uint64_t pt, struct dj_utcb *u, const char *s, size_t len)
+{
+    while (len) {
+        size_t n = len < DJ_CONSOLE_WRITE_MAX ? len : DJ_CONSOLE_WRITE_MAX;
+        enum dj_status st = send_piece(pt, u, s, n);
+        if (st != DJ_OK)
+            return st;
+        s += n;
+        len -= n;
+    }
+    return DJ_OK;
+}
+
+static void console_output(const char *s, size_t len)
+{
+    dj_console_write(attached_pt, dj_utcb(), s, len);
+}
+
+void dj_console_attach(uint64_t pt)
+{
+    attached_pt = pt;
+    dj_set_output(console_output);
+}

@@ -1,0 +1,16 @@
+/* Client side of the console protocol (lib/proto.h): sends bytes to the
+ * console server's portal, which prints them as "[name] text" lines. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <donjon/abi.h>
+
+/* Sends len bytes through portal pt using UTCB u (the calling EC's own:
+ * the message words are overwritten). Long output goes in several
+ * messages. DJ_OK, or the first failing call's or reply's status. */
+enum dj_status dj_console_write(uint64_t pt, struct dj_utcb *u, const char *s, size_t len);
+
+/* Makes printf/puts of this program go to the console portal pt. They
+ * then use the main EC's UTCB (dj_utcb()): call printf from the main EC
+ * only, never from a portal handler (whose UTCB holds its own message). */
+void dj_console_attach(uint64_t pt);

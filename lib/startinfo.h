@@ -1,0 +1,62 @@
+/* What a component finds when it starts (the contract between a parent,
+ * sigma0 for init and init for every other component, and its child).
+ *
+ * Capability selectors of a child PD:
+ *   DJ_SEL_SELF_PD (0)      its own PD (DJ_PD_CREATE: local ECs, portals,
+ *                           semaphores charged to its own quota)
+ *   DJ_SEL_DEBUG (3)        the kernel debug console, only if granted
+ *   DJ_CHILD_EVENT_BASE     + vector: its exception and startup portals
+ *                           (served by the parent)
+ *   DJ_CHILD_FIRST_GRANT..  portals it was granted, named in the start info
+ *   DJ_CHILD_FIRST_FREE..   free for the component's own objects
+ *
+ * Addresses: the ELF image where it was linked, the stack below
+ * DJ_CHILD_STACK_TOP, the main EC's UTCB at DJ_CHILD_UTCB_VA, the start
+ * information page (read-only) at DJ_START_INFO_VA, the heap at
+ * dj_start_info.heap_va, and [DJ_CHILD_FREE_VA, DJ_CHILD_FREE_END) free for
+ * the component (UTCBs of its handler ECs, memory it asks for). */
+#pragma once
+#include <stdint.h>
+#include <donjon/abi.h>
+
+#define DJ_CHILD_EVENT_BASE 32
+#define DJ_CHILD_FIRST_GRANT (DJ_CHILD_EVENT_BASE + DJ_EV_COUNT)
+#define DJ_CHILD_MAX_GRANTS 32
+#define DJ_CHILD_FIRST_FREE (DJ_CHILD_FIRST_GRANT + DJ_CHILD_MAX_GRANTS)
+
+#define DJ_CHILD_STACK_TOP 0x7fff00000000ull
+#define DJ_CHILD_STACK_PAGES 16
+#define DJ_CHILD_UTCB_VA 0x7fff00100000ull
+#define DJ_START_INFO_VA 0x7fff00300000ull
+#define DJ_CHILD_HEAP_VA 0x10000000000ull /* 1 TiB */
+#define DJ_CHILD_FREE_VA 0x500000000000ull
+#define DJ_CHILD_FREE_END 0x600000000000ull /* the boot modules follow (init only) */
+
+#define DJ_START_MAGIC 0x6f666e6974726174ull /* "tartinfo" */
+#define DJ_START_NAME_MAX 16 /* bytes, terminator included */
+#define DJ_START_MAX_IO 8
+
+/* A named capability: a portal at a selector. */
+struct dj_start_cap {
+    char name[DJ_START_NAME_MAX];
+    uint64_t sel;
+};
+
+/* An I/O port range the configuration asked for; granted says whether the
+ * kernel accepted the delegation (a driver falls back when it did not). */
+struct dj_start_io {
+    uint16_t first, last;
+    uint32_t granted;
+};
+
+struct dj_start_info {
+    uint64_t magic;
+    char name[DJ_START_NAME_MAX]; /* the component's name */
+    uint64_t id;                  /* its badge on the parent's portals */
+    uint64_t heap_va, heap_pages; /* mapped and zeroed, or demand-paged (init) */
+    uint64_t bootinfo_va;         /* struct dj_bootinfo, read-only; 0 if not given */
+    uint32_t ncaps, nio;
+    struct dj_start_cap caps[DJ_CHILD_MAX_GRANTS];
+    struct dj_start_io io[DJ_START_MAX_IO];
+};
+_Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");

@@ -1,0 +1,374 @@
+/* Boot configuration parser: see bootconfig.h and docs/boot-config.md.
+ * Each line is checked completely into a scratch component and committed
+ * only if nothing is wrong, so a bad line leaves no trace but its report. */
+#include <stdio.h>
+#include <string.h>
+#include "bootconfig.h"
+
+#define MAX_FIELDS 16 /* a name and at most one of each key, with room for repeats to be reported */
+#define QUOTE_MAX 32  /* characters of user text quoted in a report */
+
+enum key { K_BIN, K_QUOTA, K_PRIO, K_HEAP, K_PT, K_IO, K_IRQ, K_DEBUG, K_COUNT };
+static const char *const key_names[K_COUNT] = {"bin", "quota", "prio", "heap", "pt", "io", "irq", "debug"};
+static const bool key_required[K_COUNT] = {[K_BIN] = true, [K_QUOTA] = true, [K_PRIO] = true};
+
+/* Names that would be confused with the system's own parts. */
+static const char *const reserved_names[] = {"sigma0", "init", "kernel", "parent", "mem"};
+
+struct line_ctx {
+    const struct bc_config *cfg;
+    const struct bc_env *env;
+    char *what; /* BC_WHAT_MAX bytes for the report */
+};
+
+/* Describes what is wrong with the line and makes the caller fail. */
+#define FAIL(x, ...) (snprintf((x)->what, BC_WHAT_MAX, __VA_ARGS__), false)
+
+static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* Component names: a lower-case letter, then lower-case letters, digits,
+ * '_' and '-'; at most BC_NAME_MAX characters. */
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > BC_NAME_MAX || !is_lower(s[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!is_lower(s[i]) && !is_digit(s[i]) && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+/* Module names as tools/mkiso accepts them: letters, digits, '_' and '-'. */
+static bool valid_module(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > BC_MODULE_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_lower(s[i]) && !is_digit(s[i]) && !(s[i] >= 'A' && s[i] <= 'Z') && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+static int hex_digit(char c)
+{
+    if (is_digit(c))
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A decimal or 0x-prefixed hexadecimal number of [s, end), no sign, no
+ * blanks, no overflow, at most max. */
+static bool parse_num(const char *s, const char *end, uint64_t max, uint64_t *out)
+{
+    unsigned base = 10;
+    if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (s == end)
+        return false;
+    uint64_t v = 0;
+    for (; s < end; s++) {
+        int d = base == 16 ? hex_digit(*s) : (is_digit(*s) ? *s - '0' : -1);
+        if (d < 0 || v > (max - (uint64_t)d) / base)
+            return false;
+        v = v * base + (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool number(struct line_ctx *x, const char *key, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (parse_num(val, val + strlen(val), max, out) && *out >= min)
+        return true;
+    char range[48];
+    snprintf(range, sizeof(range), "%llu..%llu", (unsigned long long)min, (unsigned long long)max);
+    return FAIL(x, "%s=%.*s: not a number in %s", key, QUOTE_MAX, val, range);
+}
+
+/* Splits a comma-separated list in place; every item must be non-empty. */
+static bool split_list(struct line_ctx *x, const char *key, char *val, char **items, unsigned max, unsigned *n)
+{
+    *n = 0;
+    for (char *p = val;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (!*p)
+            return FAIL(x, "%s=: empty item in the list", key);
+        if (*n == max)
+            return FAIL(x, "%s=: more than %u items", key, max);
+        items[(*n)++] = p;
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
+static bool set_portals(struct line_ctx *x, struct bc_component *c, char *val)
+{
+    char *items[BC_MAX_PORTALS];
+    if (!split_list(x, "pt", val, items, BC_MAX_PORTALS, &c->nportals))
+        return false;
+    for (unsigned i = 0; i < c->nportals; i++) {
+        if (strcmp(items[i], c->name) == 0)
+            return FAIL(x, "pt=%.32s: a component cannot be granted its own portal", items[i]);
+        int idx = bc_find(x->cfg, items[i]);
+        if (idx < 0)
+            return FAIL(x, "pt=%.32s: no component of that name on an earlier line", items[i]);
+        for (unsigned j = 0; j < i; j++)
+            if (c->portals[j] == idx)
+                return FAIL(x, "pt=%.32s: named twice", items[i]);
+        c->portals[i] = (uint8_t)idx;
+    }
+    return true;
+}
+
+static bool set_io(struct line_ctx *x, struct bc_component *c, char *val)
+{
+    char *items[BC_MAX_IO];
+    if (!split_list(x, "io", val, items, BC_MAX_IO, &c->nio))
+        return false;
+    for (unsigned i = 0; i < c->nio; i++) {
+        char *dash = strchr(items[i], '-');
+        uint64_t lo, hi;
+        if (!dash || !parse_num(items[i], dash, BC_PORT_MAX, &lo) ||
+            !parse_num(dash + 1, dash + 1 + strlen(dash + 1), BC_PORT_MAX, &hi))
+            return FAIL(x, "io=%.32s: not a port range FIRST-LAST within 0..0xffff", items[i]);
+        if (lo > hi)
+            return FAIL(x, "io=%.32s: the range ends before it starts", items[i]);
+        c->io[i] = (struct bc_io_range){(uint16_t)lo, (uint16_t)hi};
+    }
+    return true;
+}
+
+static bool set_irqs(struct line_ctx *x, struct bc_component *c, char *val)
+{
+    char *items[BC_MAX_IRQS];
+    if (!split_list(x, "irq", val, items, BC_MAX_IRQS, &c->nirqs))
+        return false;
+    for (unsigned i = 0; i < c->nirqs; i++) {
+        uint64_t v;
+        if (!number(x, "irq", items[i], 0, BC_IRQ_MAX, &v))
+            return false;
+        c->irqs[i] = (uint8_t)v;
+    }
+    return true;
+}
+
+static bool set_bin(struct line_ctx *x, struct bc_component *c, const char *val)
+{
+    if (!valid_module(val))
+        return FAIL(x, "bin=%.32s: not a module name (letters, digits, _ and -, at most 31)", val);
+    if (x->env && x->env->module_exists && !x->env->module_exists(x->env->ctx, val))
+        return FAIL(x, "bin=%.32s: no boot module of that name", val);
+    memcpy(c->bin, val, strlen(val) + 1);
+    return true;
+}
+
+static bool set_debug(struct line_ctx *x, struct bc_component *c, const char *val)
+{
+    if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+        return FAIL(x, "debug=%.32s: must be yes or no", val);
+    c->debug = val[0] == 'y';
+    return true;
+}
+
+static bool set_key(struct line_ctx *x, struct bc_component *c, enum key k, char *val)
+{
+    uint64_t v;
+    switch (k) {
+    case K_BIN: return set_bin(x, c, val);
+    case K_QUOTA:
+        if (!number(x, "quota", val, BC_QUOTA_MIN, BC_QUOTA_MAX, &v))
+            return false;
+        c->quota = (uint32_t)v;
+        return true;
+    case K_PRIO:
+        if (!number(x, "prio", val, 0, BC_PRIO_MAX, &v))
+            return false;
+        c->prio = (uint8_t)v;
+        return true;
+    case K_HEAP:
+        if (!number(x, "heap", val, 0, BC_HEAP_MAX, &v))
+            return false;
+        c->heap = (uint32_t)v;
+        return true;
+    case K_PT: return set_portals(x, c, val);
+    case K_IO: return set_io(x, c, val);
+    case K_IRQ: return set_irqs(x, c, val);
+    case K_DEBUG: return set_debug(x, c, val);
+    default: return FAIL(x, "internal: unknown key");
+    }
+}
+
+static int key_index(const char *key)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        if (strcmp(key, key_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+static bool field(struct line_ctx *x, struct bc_component *c, char *tok, bool *seen)
+{
+    char *eq = strchr(tok, '=');
+    if (!eq)
+        return FAIL(x, "field '%.32s' is not KEY=VALUE", tok);
+    *eq = '\0';
+    int k = key_index(tok);
+    if (k < 0)
+        return FAIL(x, "unknown key '%.32s'", tok);
+    if (seen[k])
+        return FAIL(x, "key '%s' given twice", key_names[k]);
+    seen[k] = true;
+    if (!eq[1])
+        return FAIL(x, "%s=: empty value", key_names[k]);
+    return set_key(x, c, (enum key)k, eq + 1);
+}
+
+static bool check_name(struct line_ctx *x, const char *name)
+{
+    if (!valid_name(name))
+        return FAIL(x, "'%.32s' is not a component name (a-z first, then a-z 0-9 _ -, at most 15)", name);
+    for (size_t i = 0; i < sizeof(reserved_names) / sizeof(reserved_names[0]); i++)
+        if (strcmp(name, reserved_names[i]) == 0)
+            return FAIL(x, "'%s' is a reserved name", name);
+    int dup = bc_find(x->cfg, name);
+    if (dup >= 0) {
+        return FAIL(x, "duplicate component '%s' (first on line %u)", name, x->cfg->c[dup].line);
+    }
+    return true;
+}
+
+/* The fields of one line (already split), into *c. */
+static bool parse_fields(struct line_ctx *x, char **tok, unsigned ntok, struct bc_component *c)
+{
+    if (!check_name(x, tok[0]))
+        return false;
+    memcpy(c->name, tok[0], strlen(tok[0]) + 1);
+    bool seen[K_COUNT] = {false};
+    for (unsigned i = 1; i < ntok; i++)
+        if (!field(x, c, tok[i], seen))
+            return false;
+    for (int k = 0; k < K_COUNT; k++)
+        if (key_required[k] && !seen[k])
+            return FAIL(x, "missing %s=", key_names[k]);
+    if (x->cfg->count == BC_MAX_COMPONENTS) {
+        return FAIL(x, "more than %u components", BC_MAX_COMPONENTS);
+    }
+    return true;
+}
+
+/* Splits buf at blanks; false if there are too many fields. */
+static bool tokenize(struct line_ctx *x, char *buf, char **tok, unsigned *ntok)
+{
+    *ntok = 0;
+    for (char *p = buf; *p;) {
+        while (is_blank(*p))
+            *p++ = '\0';
+        if (!*p)
+            break;
+        if (*ntok == MAX_FIELDS) {
+            return FAIL(x, "more than %u fields", MAX_FIELDS);
+        }
+        tok[(*ntok)++] = p;
+        while (*p && !is_blank(*p))
+            p++;
+    }
+    return true;
+}
+
+/* Bytes a line may hold: printable ASCII and tabs. */
+static bool check_bytes(struct line_ctx *x, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\t' || (ch >= 0x20 && ch < 0x7f))
+            continue;
+        return FAIL(x, "%s byte 0x%02x at column %u", ch == 0 ? "NUL" : "control or non-ASCII", ch,
+                    (unsigned)i + 1);
+    }
+    return true;
+}
+
+/* One line of n bytes (no newline): false with x->what set if it is bad;
+ * *empty for blank lines and comments. */
+static bool parse_line(struct line_ctx *x, const char *s, size_t n, struct bc_component *c, bool *empty)
+{
+    char buf[BC_LINE_MAX + 1];
+    char *tok[MAX_FIELDS];
+    unsigned ntok;
+    *empty = false;
+    if (n > BC_LINE_MAX) {
+        return FAIL(x, "longer than %u characters", BC_LINE_MAX);
+    }
+    if (!check_bytes(x, s, n))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!tokenize(x, buf, tok, &ntok))
+        return false;
+    if (ntok == 0 || tok[0][0] == '#') {
+        *empty = true;
+        return true;
+    }
+    return parse_fields(x, tok, ntok, c);
+}
+
+static void commit(struct bc_config *out, const struct bc_component *c)
+{
+    out->c[out->count++] = *c;
+    for (unsigned i = 0; i < c->nportals; i++)
+        out->c[c->portals[i]].serves = true;
+}
+
+/* Bytes up to the next newline (or the end). */
+static size_t line_length(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n] != '\n')
+        n++;
+    return n;
+}
+
+void bc_parse(const char *text, size_t len, struct bc_config *out, const struct bc_env *env)
+{
+    memset(out, 0, sizeof(*out));
+    char what[BC_WHAT_MAX];
+    struct line_ctx x = {out, env, what};
+    unsigned line = 0;
+    for (size_t pos = 0; pos < len;) {
+        size_t n = line_length(text + pos, len - pos);
+        bool nl = pos + n < len;
+        struct bc_component c = {.line = ++line};
+        bool empty;
+        what[0] = '\0';
+        if (parse_line(&x, text + pos, n, &c, &empty)) {
+            if (!empty)
+                commit(out, &c);
+        } else {
+            out->errors++;
+            if (env && env->error)
+                env->error(env->ctx, line, what);
+        }
+        pos += n + (nl ? 1 : 0);
+    }
+}
+
+int bc_find(const struct bc_config *cfg, const char *name)
+{
+    for (unsigned i = 0; i < cfg->count; i++)
+        if (strcmp(cfg->c[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}

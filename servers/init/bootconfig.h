@@ -1,0 +1,66 @@
+/* The boot configuration of init (docs/boot-config.md): one component per
+ * line,
+ *     name bin=MODULE quota=PAGES prio=N [heap=PAGES] [pt=A,B] [io=LO-HI,..]
+ *          [irq=N,..] [debug=yes|no]
+ * Pure C (no allocation, no system calls) so the host tests can feed it
+ * hostile text. A bad line is reported through the error callback with its
+ * number and skipped as a whole; nothing is guessed or repaired. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BC_MAX_COMPONENTS 16
+#define BC_NAME_MAX 15   /* characters of a component name */
+#define BC_MODULE_MAX 31 /* characters of a module name */
+#define BC_LINE_MAX 255  /* characters of a line, the newline not counted */
+#define BC_MAX_PORTALS 8
+#define BC_MAX_IO 4
+#define BC_MAX_IRQS 4
+#define BC_QUOTA_MIN 16 /* a PD, its EC, SC, page tables and event portals */
+#define BC_QUOTA_MAX 65536
+#define BC_HEAP_MAX 65536
+#define BC_PRIO_MAX 127
+#define BC_PORT_MAX 0xffff
+#define BC_IRQ_MAX 255
+#define BC_WHAT_MAX 120 /* bytes of an error description */
+
+struct bc_io_range {
+    uint16_t first, last; /* inclusive */
+};
+
+struct bc_component {
+    char name[BC_NAME_MAX + 1];
+    char bin[BC_MODULE_MAX + 1];
+    uint32_t quota;   /* kernel-memory quota in pages */
+    uint32_t heap;    /* heap pages */
+    uint8_t prio;
+    bool debug;       /* gets the kernel debug capability */
+    bool serves;      /* a later line grants a portal to it */
+    unsigned line;
+    unsigned nportals, nio, nirqs;
+    uint8_t portals[BC_MAX_PORTALS]; /* indices of earlier components */
+    struct bc_io_range io[BC_MAX_IO];
+    uint8_t irqs[BC_MAX_IRQS];
+};
+
+struct bc_config {
+    unsigned count;  /* valid components, in line order */
+    unsigned errors; /* lines skipped */
+    struct bc_component c[BC_MAX_COMPONENTS];
+};
+
+struct bc_env {
+    /* Told about every skipped line: its number (from 1) and what is wrong. */
+    void (*error)(void *ctx, unsigned line, const char *what);
+    /* Whether a boot module of this name exists (NULL: accept any name). */
+    bool (*module_exists)(void *ctx, const char *name);
+    void *ctx;
+};
+
+/* Parses len bytes of text (not NUL-terminated; a NUL byte is an error in
+ * its line) into *out. */
+void bc_parse(const char *text, size_t len, struct bc_config *out, const struct bc_env *env);
+
+/* The index of the component named name in cfg, or -1. */
+int bc_find(const struct bc_config *cfg, const char *name);

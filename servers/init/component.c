@@ -1,0 +1,220 @@
+/* Building one component from its configuration line, with exactly the
+ * rights the line grants:
+ *   - a PD with the line's kernel-memory quota, the ELF image of its boot
+ *     module, a stack, the heap pages it asked for (mapped before start),
+ *     a read-only start page (lib/startinfo.h);
+ *   - capabilities: its own PD (create only), its event portals and its
+ *     parent portal (served by init), a portal to each service of pt=
+ *     (badged with its id), the debug capability if debug=yes;
+ *   - the I/O port ranges of io= (when the kernel delegates ports);
+ *   - one EC and an SC with the line's priority; its startup event comes
+ *     to init, which sets the entry point and stack. */
+#include <elfload.h>
+#include <proto.h>
+#include <server.h>
+#include <stdio.h>
+#include <string.h>
+#include <syscall.h>
+#include <utcb.h>
+#include "init.h"
+
+#define PAGE 4096ull
+#define QUANTUM_US 10000
+#define IO_MAX_ORDER 16
+#define VEC_DE 0
+#define VEC_UD 6
+#define VEC_GP 13
+#define VEC_PF 14
+
+static const struct dj_bootinfo *bootinfo_of(void)
+{
+    const struct dj_start_info *si = (const struct dj_start_info *)(uintptr_t)DJ_START_INFO_VA;
+    return (const struct dj_bootinfo *)(uintptr_t)si->bootinfo_va;
+}
+
+static const struct dj_boot_module *module(const char *name)
+{
+    const struct dj_bootinfo *bi = bootinfo_of();
+    size_t len = strlen(name);
+    for (uint32_t i = 0; i < bi->module_count && i < DJ_BOOTINFO_MAX_MODULES; i++) {
+        const char *cmd = bi->modules[i].cmdline;
+        if (strncmp(cmd, name, len) == 0 && (cmd[len] == '\0' || cmd[len] == ' '))
+            return &bi->modules[i];
+    }
+    return NULL;
+}
+
+static void *loader_pages(void *ctx, uint64_t n)
+{
+    (void)ctx;
+    return init_code_pages(n);
+}
+
+static bool report(const struct comp *c, const char *what, enum dj_status st)
+{
+    printf("init: %s not started: %s (status %d)\n", c->cfg->name, what, st);
+    return false;
+}
+
+/* Fresh pages at child_va in the component. */
+static bool give_memory(struct comp *c, uint64_t child_va, uint64_t n, const char *what)
+{
+    void *mem = init_pages(n);
+    enum dj_status st = mem ? dj_map_into(c->pd, mem, child_va, n, DJ_MEM_R | DJ_MEM_W) : DJ_E_QUOTA;
+    return st == DJ_OK || report(c, what, st);
+}
+
+static bool load_image(struct comp *c)
+{
+    const struct dj_boot_module *m = module(c->cfg->bin);
+    if (!m)
+        return report(c, "its boot module vanished", DJ_E_BAD_PARAM);
+    struct dj_loader l = {.pd_sel = c->pd, .pages = loader_pages};
+    const char *why = "";
+    enum dj_status st = dj_elf_load(&l, (const void *)(uintptr_t)m->va, m->size, &c->entry, &why);
+    if (st != DJ_OK)
+        printf("init: %s: module '%s': %s\n", c->cfg->name, c->cfg->bin, why);
+    return st == DJ_OK || report(c, "loading its image failed", st);
+}
+
+static bool start_page(struct comp *c)
+{
+    c->si = init_pages(1);
+    if (!c->si)
+        return report(c, "no memory for its start page", DJ_E_QUOTA);
+    c->si->magic = DJ_START_MAGIC;
+    memcpy(c->si->name, c->cfg->name, strlen(c->cfg->name) + 1);
+    c->si->id = c->id;
+    c->si->heap_va = c->cfg->heap ? DJ_CHILD_HEAP_VA : 0;
+    c->si->heap_pages = c->cfg->heap;
+    enum dj_status st = dj_map_into(c->pd, c->si, DJ_START_INFO_VA, 1, DJ_MEM_R);
+    return st == DJ_OK || report(c, "mapping its start page failed", st);
+}
+
+/* A new portal to handler EC ec (init's, or a service's), badged with c's
+ * id, charged to c's quota, given to c at dst with the call right only. */
+static enum dj_status portal_to(struct comp *c, uint64_t ec, uint64_t mtd, uint64_t entry, uint64_t dst)
+{
+    uint64_t sel = init_sel();
+    enum dj_status st = dj_create_pt(sel, c->pd, ec, mtd, entry);
+    if (st == DJ_OK)
+        st = dj_pt_ctrl(sel, c->id);
+    if (st == DJ_OK)
+        st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_PT_CALL), dst);
+    return st;
+}
+
+static bool named_cap(struct comp *c, const char *name, uint64_t sel)
+{
+    struct dj_start_cap *cap = &c->si->caps[c->si->ncaps++];
+    memcpy(cap->name, name, strlen(name) + 1);
+    cap->sel = sel;
+    return true;
+}
+
+static bool own_caps(struct comp *c)
+{
+    static const unsigned vectors[] = {VEC_DE, VEC_UD, VEC_GP, VEC_PF};
+    uint64_t entry = (uint64_t)(uintptr_t)dj_portal_entry;
+    enum dj_status st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, c->pd, 0, DJ_PD_CREATE), DJ_SEL_SELF_PD);
+    if (st == DJ_OK && c->cfg->debug)
+        st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEBUG, 0, DJ_OBJ_ALL), DJ_SEL_DEBUG);
+    if (st == DJ_OK)
+        st = portal_to(c, init_event_ec, DJ_MTD_RIP_RSP, entry, DJ_CHILD_EVENT_BASE + DJ_EV_STARTUP);
+    for (unsigned i = 0; st == DJ_OK && i < sizeof(vectors) / sizeof(vectors[0]); i++)
+        st = portal_to(c, init_event_ec, DJ_MTD_QUAL | DJ_MTD_RIP_RSP, entry, DJ_CHILD_EVENT_BASE + vectors[i]);
+    if (st == DJ_OK)
+        st = portal_to(c, init_parent_ec, 0, entry, DJ_CHILD_FIRST_GRANT);
+    return (st == DJ_OK && named_cap(c, "parent", DJ_CHILD_FIRST_GRANT)) || report(c, "granting its own capabilities failed", st);
+}
+
+/* Tells service s about its new client c (lib/proto.h DJ_SERVICE_OP_CLIENT). */
+static enum dj_status announce(const struct comp *s, const struct comp *c)
+{
+    struct dj_utcb *u = dj_utcb();
+    u->words[0] = DJ_SERVICE_OP_CLIENT;
+    u->words[1] = c->id;
+    u->words[2] = u->words[3] = 0;
+    memcpy(&u->words[2], c->cfg->name, strlen(c->cfg->name));
+    uint64_t out = 0;
+    enum dj_status st = dj_call(s->svc_pt, DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0), &out);
+    if (st == DJ_OK)
+        st = DJ_MTD_UNTYPED(out) >= 1 ? (enum dj_status)u->words[0] : DJ_E_BAD_PARAM;
+    return st;
+}
+
+/* Portals to the services of pt=, in the order the line names them. */
+static bool service_caps(struct comp *c)
+{
+    for (unsigned i = 0; i < c->cfg->nportals; i++) {
+        struct comp *s = &comps[c->cfg->portals[i]];
+        if (!s->serving || s->dead)
+            return report(c, "a service it is granted is not running", DJ_E_ABORTED);
+        uint64_t dst = DJ_CHILD_FIRST_GRANT + 1 + i;
+        enum dj_status st = portal_to(c, s->svc_ec, 0, s->svc_entry, dst);
+        if (st == DJ_OK)
+            st = announce(s, c);
+        if (st != DJ_OK)
+            return report(c, "granting a service portal failed", st);
+        named_cap(c, s->cfg->name, dst);
+    }
+    return true;
+}
+
+/* [first, last] as naturally aligned power-of-two CRDs. */
+static enum dj_status give_ports(struct comp *c, uint64_t first, uint64_t last)
+{
+    while (first <= last) {
+        unsigned order = 0;
+        while (order < IO_MAX_ORDER && !(first & (1ull << order)) && first + (2ull << order) - 1 <= last)
+            order++;
+        enum dj_status st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_IO, first, order, DJ_IO_ACCESS), first);
+        if (st != DJ_OK)
+            return st;
+        first += 1ull << order;
+    }
+    return DJ_OK;
+}
+
+/* Ports the kernel refuses are reported but do not stop the component:
+ * the start page says which ranges it got, so a driver can fall back. */
+static void io_and_irqs(struct comp *c)
+{
+    const struct bc_component *cfg = c->cfg;
+    for (unsigned i = 0; i < cfg->nio && i < DJ_START_MAX_IO; i++) {
+        enum dj_status st = give_ports(c, cfg->io[i].first, cfg->io[i].last);
+        if (st != DJ_OK)
+            printf("init: %s: I/O ports %#x-%#x not granted (status %d)\n", cfg->name, cfg->io[i].first,
+                   cfg->io[i].last, st);
+        c->si->io[c->si->nio++] = (struct dj_start_io){cfg->io[i].first, cfg->io[i].last, st == DJ_OK};
+    }
+    for (unsigned i = 0; i < cfg->nirqs; i++)
+        printf("init: %s: irq %u not granted: the kernel has no interrupt capabilities yet\n", cfg->name,
+               cfg->irqs[i]);
+}
+
+static bool run(struct comp *c)
+{
+    uint64_t ec = init_sel(), sc = init_sel();
+    enum dj_status st = dj_create_ec(ec, c->pd, dj_boot_cpu, DJ_CHILD_UTCB_VA, 0, DJ_CHILD_EVENT_BASE, true);
+    if (st == DJ_OK)
+        st = dj_create_sc(sc, c->pd, ec, c->cfg->prio, QUANTUM_US);
+    return st == DJ_OK || report(c, "creating its thread failed", st);
+}
+
+bool component_start(struct comp *c)
+{
+    c->pd = init_sel();
+    enum dj_status st = dj_create_pd(c->pd, DJ_SEL_SELF_PD, c->cfg->quota);
+    if (st != DJ_OK)
+        return report(c, "creating its PD failed", st);
+    if (!load_image(c) || !give_memory(c, DJ_CHILD_STACK_TOP - DJ_CHILD_STACK_PAGES * PAGE, DJ_CHILD_STACK_PAGES,
+                                       "no memory for its stack"))
+        return false;
+    if (c->cfg->heap && !give_memory(c, DJ_CHILD_HEAP_VA, c->cfg->heap, "no memory for its heap"))
+        return false;
+    if (!start_page(c) || !own_caps(c) || !service_caps(c))
+        return false;
+    io_and_irqs(c);
+    return run(c);
+}

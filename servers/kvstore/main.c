@@ -1,0 +1,111 @@
+/* kvstore: the example server of docs/writing-a-server.md. A table of
+ * (client, key, value) entries on the heap init gave it, served through
+ * one portal per client; the portal badge (the client's component id) is
+ * the client's namespace. Protocol: kv.h. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <component.h>
+#include <console_client.h>
+#include <proto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syscall.h>
+#include <utcb.h>
+#include "kv.h"
+
+#define PAGE 4096ull
+#define TABLE_ENTRIES 256
+#define HANDLER_STACK_BYTES 8192
+#define HANDLER_UTCB_VA DJ_CHILD_FREE_VA
+#define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
+
+struct entry {
+    uint64_t owner; /* the badge of the client that stored it; 0: free */
+    uint64_t key, value;
+};
+
+static struct entry *table;
+static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
+
+static struct entry *lookup(uint64_t owner, uint64_t key)
+{
+    for (unsigned i = 0; i < TABLE_ENTRIES; i++)
+        if (table[i].owner == owner && table[i].key == key)
+            return &table[i];
+    return NULL;
+}
+
+static uint64_t reply(struct dj_utcb *u, enum dj_status st, unsigned words)
+{
+    u->words[0] = st;
+    return DJ_MTD(words, 0);
+}
+
+static uint64_t put(uint64_t owner, struct dj_utcb *u)
+{
+    struct entry *e = lookup(owner, u->words[1]);
+    if (!e)
+        e = lookup(0, 0); /* a free entry (owner 0 is never a client) */
+    if (!e)
+        return reply(u, DJ_E_QUOTA, 1);
+    *e = (struct entry){owner, u->words[1], u->words[2]};
+    return reply(u, DJ_OK, 1);
+}
+
+static uint64_t get(uint64_t owner, struct dj_utcb *u)
+{
+    const struct entry *e = lookup(owner, u->words[1]);
+    u->words[1] = e != NULL;
+    u->words[2] = e ? e->value : 0;
+    return reply(u, DJ_OK, KV_GET_REPLY_WORDS);
+}
+
+static uint64_t del(uint64_t owner, struct dj_utcb *u)
+{
+    struct entry *e = lookup(owner, u->words[1]);
+    if (e)
+        *e = (struct entry){0, 0, 0};
+    u->words[1] = e != NULL;
+    return reply(u, DJ_OK, KV_DEL_REPLY_WORDS);
+}
+
+/* Runs for every call, in a handler EC of this PD, on the caller's time.
+ * The message is the caller's: check its shape before using a word. */
+static uint64_t kv_handler(uint64_t badge, struct dj_utcb *u)
+{
+    uint64_t mtd = u->mtd, op = DJ_MTD_UNTYPED(mtd) ? u->words[0] : 0;
+    if (DJ_MTD_TYPED(mtd) != 0)
+        return reply(u, DJ_E_BAD_PARAM, 1);
+    if (badge == DJ_BADGE_PARENT) /* init announces a client: nothing to set up */
+        return reply(u, op == DJ_SERVICE_OP_CLIENT ? DJ_OK : DJ_E_BAD_PARAM, 1);
+    if (op == KV_OP_PUT && mtd == DJ_MTD(KV_PUT_WORDS, 0))
+        return put(badge, u);
+    if (op == KV_OP_GET && mtd == DJ_MTD(KV_GET_WORDS, 0))
+        return get(badge, u);
+    if (op == KV_OP_DEL && mtd == DJ_MTD(KV_DEL_WORDS, 0))
+        return del(badge, u);
+    return reply(u, DJ_E_BAD_PARAM, 1);
+}
+
+int main(void)
+{
+    const struct dj_start_info *si = dj_start();
+    uint64_t console;
+    if (!si)
+        return 1;
+    if (dj_start_cap("console", &console))
+        dj_console_attach(console);
+    dj_heap_init((void *)(uintptr_t)si->heap_va, si->heap_pages * PAGE);
+    table = dj_calloc(TABLE_ENTRIES, sizeof(*table));
+    if (!table) {
+        puts("kvstore: no heap for the table");
+        return 1;
+    }
+    enum dj_status st = dj_serve(kv_handler, handler_stack, sizeof(handler_stack), HANDLER_UTCB_VA);
+    if (st != DJ_OK) {
+        printf("kvstore: cannot offer its service (status %d)\n", st);
+        return 1;
+    }
+    printf("serving %u entries\n", TABLE_ENTRIES);
+    dj_block_forever(SEL_SLEEP_SM);
+}

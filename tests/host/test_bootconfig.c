@@ -1,0 +1,419 @@
+// host-test-sources: servers/init/bootconfig.c
+/* init's boot-configuration parser: good configurations, every kind of
+ * bad line (reported with its number and skipped, the rest kept), and
+ * hostile input (long lines, NUL bytes, overflow, random bytes). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "../../servers/init/bootconfig.h"
+
+#define MAX_REPORTS 64
+
+struct reports {
+    unsigned n;
+    unsigned line[MAX_REPORTS];
+    char what[MAX_REPORTS][BC_WHAT_MAX];
+};
+
+static void on_error(void *ctx, unsigned line, const char *what)
+{
+    struct reports *r = ctx;
+    assert_true(strlen(what) > 0); /* every report says what is wrong */
+    assert_true(strlen(what) < BC_WHAT_MAX);
+    if (r->n < MAX_REPORTS) {
+        r->line[r->n] = line;
+        snprintf(r->what[r->n], BC_WHAT_MAX, "%s", what);
+    }
+    r->n++;
+}
+
+/* Modules the fake boot loader "has". */
+static bool module_exists(void *ctx, const char *name)
+{
+    (void)ctx;
+    static const char *const have[] = {"console", "kvstore", "kvclient", "echo"};
+    for (size_t i = 0; i < sizeof(have) / sizeof(have[0]); i++)
+        if (strcmp(name, have[i]) == 0)
+            return true;
+    return false;
+}
+
+static struct bc_config cfg;
+static struct reports rep;
+
+static void parse_n(const char *text, size_t len)
+{
+    memset(&rep, 0, sizeof(rep));
+    struct bc_env env = {on_error, module_exists, &rep};
+    bc_parse(text, len, &cfg, &env);
+    assert_int_equal(cfg.errors, rep.n);
+}
+
+static void parse(const char *text)
+{
+    parse_n(text, strlen(text));
+}
+
+/* The single report is for line `line` and mentions `needle`. */
+static void expect_one_error(unsigned line, const char *needle)
+{
+    assert_int_equal(rep.n, 1);
+    assert_int_equal(rep.line[0], line);
+    if (!strstr(rep.what[0], needle))
+        fail_msg("report '%s' does not mention '%s'", rep.what[0], needle);
+}
+
+static void test_full_config(void **state)
+{
+    (void)state;
+    parse("# the example system\n"
+          "console bin=console quota=64 prio=90 io=0x3f8-0x3ff debug=yes\n"
+          "\n"
+          "kvstore bin=kvstore quota=64 prio=70 heap=16 pt=console\n"
+          "kvclient\tbin=kvclient  quota=0x40 prio=50 pt=kvstore,console irq=4,0x0b debug=no\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 3);
+    const struct bc_component *con = &cfg.c[0], *kv = &cfg.c[1], *cl = &cfg.c[2];
+    assert_string_equal(con->name, "console");
+    assert_string_equal(con->bin, "console");
+    assert_int_equal(con->line, 2);
+    assert_int_equal(con->quota, 64);
+    assert_int_equal(con->prio, 90);
+    assert_true(con->debug);
+    assert_int_equal(con->nio, 1);
+    assert_int_equal(con->io[0].first, 0x3f8);
+    assert_int_equal(con->io[0].last, 0x3ff);
+    assert_true(con->serves);
+    assert_int_equal(kv->heap, 16);
+    assert_int_equal(kv->line, 4);
+    assert_int_equal(kv->nportals, 1);
+    assert_int_equal(kv->portals[0], 0);
+    assert_true(kv->serves);
+    assert_int_equal(cl->quota, 64);
+    assert_int_equal(cl->nportals, 2);
+    assert_int_equal(cl->portals[0], 1);
+    assert_int_equal(cl->portals[1], 0);
+    assert_int_equal(cl->nirqs, 2);
+    assert_int_equal(cl->irqs[1], 11);
+    assert_false(cl->debug);
+    assert_false(cl->serves);
+    assert_int_equal(bc_find(&cfg, "kvclient"), 2);
+    assert_int_equal(bc_find(&cfg, "nobody"), -1);
+}
+
+static void test_last_line_without_newline(void **state)
+{
+    (void)state;
+    parse("echo bin=echo quota=16 prio=1");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 1);
+    assert_int_equal(cfg.c[0].prio, 1);
+    parse("");
+    assert_int_equal(cfg.count, 0);
+    assert_int_equal(rep.n, 0);
+}
+
+static void test_unknown_key_skips_line(void **state)
+{
+    (void)state;
+    parse("console bin=console quota=64 prio=90\n"
+          "echo bin=echo quota=64 prio=50 colour=blue\n"
+          "kvstore bin=kvstore quota=64 prio=70\n");
+    expect_one_error(2, "unknown key 'colour'");
+    assert_int_equal(cfg.count, 2);
+    assert_string_equal(cfg.c[1].name, "kvstore");
+}
+
+static void test_missing_fields(void **state)
+{
+    (void)state;
+    parse("echo quota=64 prio=50\n");
+    expect_one_error(1, "missing bin=");
+    parse("echo bin=echo prio=50\n");
+    expect_one_error(1, "missing quota=");
+    parse("echo bin=echo quota=64\n");
+    expect_one_error(1, "missing prio=");
+    parse("echo\n");
+    expect_one_error(1, "missing bin=");
+    assert_int_equal(cfg.count, 0);
+}
+
+static void test_malformed_fields(void **state)
+{
+    (void)state;
+    parse("echo bin=echo quota=64 prio=50 heap\n");
+    expect_one_error(1, "not KEY=VALUE");
+    parse("echo bin=echo quota=64 prio=50 prio=51\n");
+    expect_one_error(1, "given twice");
+    parse("echo bin= quota=64 prio=50\n");
+    expect_one_error(1, "empty value");
+    parse("echo bin=echo quota=64 prio=50 debug=maybe\n");
+    expect_one_error(1, "yes or no");
+    parse("echo bin=echo quota=64 prio=50 =5\n");
+    expect_one_error(1, "unknown key ''");
+    parse("echo bin=echo quota=64 prio=50 # trailing comment\n");
+    expect_one_error(1, "not KEY=VALUE");
+    parse("echo bin=ec/ho quota=64 prio=50\n");
+    expect_one_error(1, "not a module name");
+    parse("echo bin=missing quota=64 prio=50\n");
+    expect_one_error(1, "no boot module");
+    assert_int_equal(cfg.count, 0);
+}
+
+static void test_bad_numbers(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "prio=128", "prio=-1", "prio=+5", "prio=1e2", "prio=0x", "prio=0x80", "prio= ", "quota=15",
+        "quota=65537", "quota=abc", "quota=99999999999999999999999999", "quota=18446744073709551616",
+        "quota=0xffffffffffffffffff", "heap=65537", "quota=64k", "quota=0b101",
+    };
+    char line[128];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        /* The required keys the bad field does not replace, then the bad field. */
+        bool quota = strncmp(bad[i], "quota=", 6) == 0, prio = strncmp(bad[i], "prio=", 5) == 0;
+        snprintf(line, sizeof(line), "echo bin=echo%s%s %s\n", quota ? "" : " quota=64", prio ? "" : " prio=5",
+                 bad[i]);
+        parse(line);
+        if (rep.n != 1 || cfg.count != 0)
+            fail_msg("'%s' accepted (line '%s')", bad[i], line);
+        if (!strstr(rep.what[0], "not a number") && !strstr(rep.what[0], "empty value"))
+            fail_msg("'%s': unexpected report '%s'", bad[i], rep.what[0]);
+    }
+    parse("echo bin=echo quota=0x10 prio=0 heap=0\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.c[0].quota, 16);
+    assert_int_equal(cfg.c[0].prio, 0);
+    parse("echo bin=echo quota=65536 prio=127 heap=65536\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.c[0].quota, 65536);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    parse("Echo bin=echo quota=64 prio=5\n");
+    expect_one_error(1, "not a component name");
+    parse("1echo bin=echo quota=64 prio=5\n");
+    expect_one_error(1, "not a component name");
+    parse("abcdefghijklmnop bin=echo quota=64 prio=5\n"); /* 16 characters */
+    expect_one_error(1, "not a component name");
+    parse("abcdefghijklmno bin=echo quota=64 prio=5\n"); /* 15: fine */
+    assert_int_equal(rep.n, 0);
+    parse("init bin=echo quota=64 prio=5\n");
+    expect_one_error(1, "reserved");
+    parse("sigma0 bin=echo quota=64 prio=5\n");
+    expect_one_error(1, "reserved");
+    parse("bin=echo quota=64 prio=5\n");
+    expect_one_error(1, "not a component name");
+}
+
+static void test_duplicate_name(void **state)
+{
+    (void)state;
+    parse("echo bin=echo quota=64 prio=5\n"
+          "echo bin=kvstore quota=64 prio=6\n");
+    expect_one_error(2, "duplicate component 'echo' (first on line 1)");
+    assert_int_equal(cfg.count, 1);
+    assert_string_equal(cfg.c[0].bin, "echo");
+}
+
+static void test_portal_references(void **state)
+{
+    (void)state;
+    parse("kvclient bin=kvclient quota=64 prio=5 pt=kvstore\n"
+          "kvstore bin=kvstore quota=64 prio=6\n");
+    expect_one_error(1, "no component of that name on an earlier line");
+    assert_int_equal(cfg.count, 1);
+    assert_false(cfg.c[0].serves);
+    parse("kvstore bin=kvstore quota=64 prio=6 pt=kvstore\n");
+    expect_one_error(1, "its own portal");
+    parse("kvstore bin=kvstore quota=64 prio=6\n"
+          "kvclient bin=kvclient quota=64 prio=5 pt=kvstore,kvstore\n");
+    expect_one_error(2, "named twice");
+    assert_false(cfg.c[0].serves); /* a skipped line marks nobody as a server */
+    parse("kvstore bin=kvstore quota=64 prio=6\n"
+          "kvclient bin=kvclient quota=64 prio=5 pt=kvstore,,kvstore\n");
+    expect_one_error(2, "empty item");
+    parse("kvstore bin=kvstore quota=64 prio=6\n"
+          "kvclient bin=kvclient quota=64 prio=5 pt=kvstore,\n");
+    expect_one_error(2, "empty item");
+    parse("a bin=echo quota=64 prio=1\nb bin=echo quota=64 prio=1\nc bin=echo quota=64 prio=1\n"
+          "d bin=echo quota=64 prio=1\ne bin=echo quota=64 prio=1\nf bin=echo quota=64 prio=1\n"
+          "g bin=echo quota=64 prio=1\nh bin=echo quota=64 prio=1\ni bin=echo quota=64 prio=1\n"
+          "x bin=echo quota=64 prio=1 pt=a,b,c,d,e,f,g,h,i\n");
+    expect_one_error(10, "more than 8 items");
+}
+
+/* A skipped server makes its clients' references unknown: they are
+ * skipped too, each with its own report, never started half-granted. */
+static void test_error_cascade(void **state)
+{
+    (void)state;
+    parse("kvstore bin=kvstore quota=64 prio=6 oops=1\n"
+          "kvclient bin=kvclient quota=64 prio=5 pt=kvstore\n"
+          "echo bin=echo quota=64 prio=5\n");
+    assert_int_equal(rep.n, 2);
+    assert_int_equal(rep.line[0], 1);
+    assert_int_equal(rep.line[1], 2);
+    assert_non_null(strstr(rep.what[1], "pt=kvstore"));
+    assert_int_equal(cfg.count, 1);
+    assert_string_equal(cfg.c[0].name, "echo");
+}
+
+static void test_io_ranges(void **state)
+{
+    (void)state;
+    parse("c bin=console quota=64 prio=5 io=0x3f8-0x3ff,0x60-0x60,1016-1023\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.c[0].nio, 3);
+    assert_int_equal(cfg.c[0].io[1].first, 0x60);
+    assert_int_equal(cfg.c[0].io[1].last, 0x60);
+    assert_int_equal(cfg.c[0].io[2].first, 0x3f8);
+    static const char *const bad[] = {"io=0x3ff-0x3f8", "io=0x3f8", "io=0x3f8-", "io=-0x3ff", "io=0-0x10000",
+                                      "io=0x3f8--0x3ff", "io=a-b", "io=1-2,3-4,5-6,7-8,9-10"};
+    char line[128];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(line, sizeof(line), "c bin=console quota=64 prio=5 %s\n", bad[i]);
+        parse(line);
+        if (rep.n != 1 || cfg.count != 0)
+            fail_msg("'%s' accepted", bad[i]);
+    }
+    parse("c bin=console quota=64 prio=5 irq=256\n");
+    expect_one_error(1, "irq=256");
+}
+
+static void test_long_line(void **state)
+{
+    (void)state;
+    char text[1200];
+    memset(text, 'a', 1000);
+    text[1000] = '\n';
+    strcpy(text + 1001, "echo bin=echo quota=64 prio=5\n");
+    parse(text);
+    expect_one_error(1, "longer than 255");
+    assert_int_equal(cfg.count, 1);
+    /* Exactly the limit is fine (blank padding after a valid line). */
+    char edge[BC_LINE_MAX + 2];
+    const char *base = "echo bin=echo quota=64 prio=5";
+    memset(edge, ' ', BC_LINE_MAX);
+    memcpy(edge, base, strlen(base));
+    edge[BC_LINE_MAX] = '\n';
+    parse_n(edge, BC_LINE_MAX + 1);
+    assert_int_equal(rep.n, 0);
+    edge[BC_LINE_MAX] = ' ';
+    edge[BC_LINE_MAX + 1] = '\n';
+    parse_n(edge, BC_LINE_MAX + 2);
+    expect_one_error(1, "longer than 255");
+}
+
+static void test_embedded_nul_and_control(void **state)
+{
+    (void)state;
+    static const char text[] = "echo bin=echo quota=64\0 prio=5\nkvstore bin=kvstore quota=64 prio=6\n";
+    parse_n(text, sizeof(text) - 1);
+    expect_one_error(1, "NUL byte 0x00 at column 23");
+    assert_int_equal(cfg.count, 1);
+    assert_string_equal(cfg.c[0].name, "kvstore");
+    parse("echo bin=echo quota=64 prio=5\r\n");
+    expect_one_error(1, "0x0d");
+    parse("echo bin=echo quota=64 prio=5 \x1b[31m\n");
+    expect_one_error(1, "0x1b");
+    parse("\xc3\xa9" "cho bin=echo quota=64 prio=5\n");
+    expect_one_error(1, "non-ASCII");
+}
+
+static void test_too_many(void **state)
+{
+    (void)state;
+    char text[4096] = "";
+    for (int i = 0; i < BC_MAX_COMPONENTS + 2; i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "c%d bin=echo quota=16 prio=1\n", i);
+        strcat(text, line);
+    }
+    parse(text);
+    assert_int_equal(cfg.count, BC_MAX_COMPONENTS);
+    assert_int_equal(rep.n, 2);
+    assert_int_equal(rep.line[0], BC_MAX_COMPONENTS + 1);
+    assert_non_null(strstr(rep.what[0], "more than 16 components"));
+    parse("e bin=echo quota=16 prio=1 heap=1 heap=1 heap=1 heap=1 heap=1 heap=1 heap=1 heap=1 heap=1 heap=1 "
+          "heap=1 heap=1 heap=1 heap=1 heap=1 heap=1\n");
+    expect_one_error(1, "more than 16 fields");
+}
+
+static void test_without_env(void **state)
+{
+    (void)state;
+    static const char text[] = "x bin=anything quota=16 prio=1\ny bad\n";
+    bc_parse(text, strlen(text), &cfg, NULL);
+    assert_int_equal(cfg.count, 1);
+    assert_int_equal(cfg.errors, 1);
+}
+
+/* Random bytes and random mixes of valid tokens: never a crash, a leak or
+ * an out-of-bounds access (the sanitizers watch), and every committed
+ * component is well-formed. */
+static void test_random_input(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"echo", "kvstore", " ", "\t", "\n", "bin=", "echo", "quota=", "prio=",
+                                         "64", "0x", "pt=", "io=", "0x3f8-0x3ff", ",", "=", "#", "\0", "99999999999",
+                                         "heap=", "irq=", "debug=yes", "-", "kvclient"};
+    srand(4242);
+    char buf[2048];
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0;
+        int n = rand() % 64;
+        for (int i = 0; i < n && len < sizeof(buf) - 32; i++) {
+            if (rand() % 4 == 0) {
+                buf[len++] = (char)(rand() % 256);
+            } else {
+                const char *p = pieces[rand() % (sizeof(pieces) / sizeof(pieces[0]))];
+                size_t pl = p[0] ? strlen(p) : 1;
+                memcpy(buf + len, p, pl);
+                len += pl;
+            }
+        }
+        char *copy = malloc(len ? len : 1); /* exact size: ASan catches reads past the end */
+        memcpy(copy, buf, len);
+        parse_n(copy, len);
+        free(copy);
+        assert_true(cfg.count <= BC_MAX_COMPONENTS);
+        for (unsigned i = 0; i < cfg.count; i++) {
+            const struct bc_component *c = &cfg.c[i];
+            assert_true(strlen(c->name) > 0 && strlen(c->name) <= BC_NAME_MAX);
+            assert_true(c->quota >= BC_QUOTA_MIN && c->prio <= BC_PRIO_MAX);
+            for (unsigned j = 0; j < c->nportals; j++)
+                assert_true(c->portals[j] < i);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_config),
+        cmocka_unit_test(test_last_line_without_newline),
+        cmocka_unit_test(test_unknown_key_skips_line),
+        cmocka_unit_test(test_missing_fields),
+        cmocka_unit_test(test_malformed_fields),
+        cmocka_unit_test(test_bad_numbers),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_duplicate_name),
+        cmocka_unit_test(test_portal_references),
+        cmocka_unit_test(test_error_cascade),
+        cmocka_unit_test(test_io_ranges),
+        cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_embedded_nul_and_control),
+        cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_without_env),
+        cmocka_unit_test(test_random_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
