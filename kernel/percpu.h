@@ -17,6 +17,7 @@
 #define PERCPU_RESUME_RSP 24
 #define PERCPU_KERNEL_STACK_TOP 32
 #define PERCPU_USER_FRAME 40
+#define PERCPU_EXIT_WORK 48
 
 #ifndef __ASSEMBLY__
 struct percpu {
@@ -26,6 +27,7 @@ struct percpu {
     uint64_t resume_rsp;      /* kernel context to return to when a test's user code ends */
     uint64_t kernel_stack_top; /* this CPU's kernel stack, fresh at every entry from ring 3 */
     struct trap_frame *user_frame; /* register state of the user context running here */
+    volatile uint64_t exit_work;   /* nonzero: sched_exit_to_user has work on the way out */
     void *running_ec;              /* struct ec whose state is loaded here (see ec.h) */
     uint32_t index;      /* 0 = bootstrap processor */
     uint32_t apic_id;
@@ -39,6 +41,7 @@ _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "
 _Static_assert(__builtin_offsetof(struct percpu, resume_rsp) == PERCPU_RESUME_RSP, "layout");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_stack_top) == PERCPU_KERNEL_STACK_TOP, "layout");
 _Static_assert(__builtin_offsetof(struct percpu, user_frame) == PERCPU_USER_FRAME, "layout");
+_Static_assert(__builtin_offsetof(struct percpu, exit_work) == PERCPU_EXIT_WORK, "layout");
 
 extern struct percpu percpu[MAX_CPUS];
 extern unsigned cpus_online;

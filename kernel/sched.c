@@ -73,6 +73,7 @@ void kernel_lock(void)
      * gives a pending interrupt a real window before cli. */
     while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != ticket)
         __asm__ volatile("sti; nop; pause; cli" ::: "memory");
+    this_cpu()->exit_work = 1; /* the way out must release the lock */
     __atomic_store_n(&bkl_owner, me, __ATOMIC_RELAXED);
 }
 
@@ -148,6 +149,7 @@ static struct sc *highest(struct runqueue *q)
 void sched_reschedule_cpu(uint32_t cpu)
 {
     rq[cpu].need_resched = true;
+    percpu[cpu].exit_work = 1;
     if (cpu != this_cpu()->index)
         smp_send_wake(cpu);
 }
@@ -224,6 +226,9 @@ static void idle_wait(struct runqueue *q)
 
 static __attribute__((noreturn)) void run_sc(struct runqueue *q, struct sc *sc, struct ec *ec)
 {
+    /* We may come from sched_exit_to_user, which already cleared the flag:
+     * the way out must still drop the kernel lock. */
+    this_cpu()->exit_work = 1;
     q->current = sc;
     ec_switch_to(ec);
     /* ec_switch_to skips everything (this too) when ec's state is still
@@ -277,7 +282,7 @@ void sched_tick(void)
  * client killed mid-call was only marked, see ec_ctrl.c) and move on. */
 static void drop_dead_current(void)
 {
-    struct ec *ec = my_rq()->current_ec;
+    struct ec *ec = ec_running();
     if (__builtin_expect(!ec || !ec->obj.dead, 1))
         return;
     if (ec->state != EC_DEAD)
@@ -301,8 +306,12 @@ void sched_user_interrupt(uint64_t vector)
     /* VEC_IPI_WAKE: sched_exit_to_user acts on need_resched. */
 }
 
+/* Called by return_to_user only when this CPU's exit_work is set: cleared
+ * first, so work flagged while it runs (interrupts are off; remote CPUs
+ * flag and send an IPI) is seen at the next exit. */
 void sched_exit_to_user(void)
 {
+    this_cpu()->exit_work = 0;
     struct runqueue *q = my_rq();
     if (q->need_resched || (q->current_ec && q->current_ec->obj.dead)) {
         kernel_lock();

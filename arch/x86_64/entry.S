@@ -131,8 +131,11 @@ syscall_entry:
     .global return_to_user
 return_to_user:
     cli
+    cmpq $0, %gs:PERCPU_EXIT_WORK
+    je 5f
     andq $-16, %rsp             /* never returns here: give C an aligned stack */
     call sched_exit_to_user     /* preemption, then drop the big kernel lock */
+5:
     movq %gs:PERCPU_USER_FRAME, %rsp
     pop_gprs
     cmpq $VEC_SYSCALL, (%rsp)
