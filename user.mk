@@ -35,7 +35,7 @@ USER_LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
 # The runtime; printf uses the kernel's formatter and the ELF loader the
 # kernel's ELF checks, both built here with user flags (not copied).
-USER_LIB_SRC := $(filter-out lib/crt0.S,$(sort $(wildcard lib/*.c lib/*.S))) kernel/format.c kernel/elf.c
+USER_LIB_SRC := $(filter-out lib/crt0.S,$(sort $(wildcard lib/*.c lib/*.S))) kernel/format.c kernel/elf.c kernel/string.c
 USER_LIB_OBJ := $(addprefix $(USER_OBJDIR)/,$(addsuffix .o,$(basename $(USER_LIB_SRC))))
 USER_LIB := $(USER_OUT)/libdj.a
 USER_CRT0 := $(USER_OBJDIR)/lib/crt0.o

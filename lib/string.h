@@ -3,12 +3,8 @@
 #pragma once
 #include <stddef.h>
 
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *restrict d, const void *restrict s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-size_t strnlen(const char *s, size_t max);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
+/* memset memcpy memmove memcmp strlen strnlen strcmp strncmp: the same
+ * code as the kernel's (kernel/string.c is built into the library). */
+#include "../kernel/kstring.h"
+
 char *strchr(const char *s, int c);
