@@ -125,12 +125,6 @@ struct mdb_node *pd_node_alloc(struct pd *pd)
 
 void pd_node_free(struct pd *pd, struct mdb_node *n)
 {
-    /* Object-capability originals (syscalls.c, root.c) take a whole page:
-     * they sit at offset 0, where a slab page has its header. */
-    if (((uintptr_t)n & (PAGE_SIZE - 1)) == 0) {
-        page_source_free(&pd->pages, n);
-        return;
-    }
     struct node_page *p = (struct node_page *)((uintptr_t)n & ~(uintptr_t)(PAGE_SIZE - 1));
     if (p->used == NODES_PER_PAGE)
         list_add(pd, p);

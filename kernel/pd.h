@@ -54,7 +54,7 @@ void pd_mdb_unlock(uint64_t flags);
 
 /* mdb nodes charged to pd's quota (64 bytes each, from slab pages). */
 struct mdb_node *pd_node_alloc(struct pd *pd);
-/* Free a node from pd_node_alloc, or a whole-page node from page_source_alloc. */
+/* Free a node from pd_node_alloc. */
 void pd_node_free(struct pd *pd, struct mdb_node *n);
 /* The PD whose memspace, iospace or capspace holds node n. */
 struct pd *pd_of_node(const struct mdb_node *n);

@@ -115,7 +115,7 @@ static int give_bootinfo(struct pd *pd)
 
 static int grant(struct pd *pd, uint64_t sel, struct kobj *o)
 {
-    struct mdb_node *n = page_source_alloc(&pd->pages);
+    struct mdb_node *n = pd_node_alloc(pd);
     if (!n || capspace_insert(&pd->caps, sel, o, (enum dj_obj_type)o->type, DJ_OBJ_ALL) != DJ_OK)
         return DJ_E_QUOTA;
     mdb_node_init(n, &pd->caps, DJ_CRD_OBJ, sel, 0, DJ_OBJ_ALL, (uint64_t)o);

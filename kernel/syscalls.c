@@ -49,11 +49,11 @@ static uint64_t install(struct args *x, uint64_t sel, struct kobj *o, enum dj_ob
     if (!o)
         return DJ_E_QUOTA;
     struct pd *pd = x->ec->pd;
-    struct mdb_node *n = page_source_alloc(&pd->pages);
+    struct mdb_node *n = pd_node_alloc(pd);
     enum dj_status s = n ? capspace_insert(&pd->caps, sel, o, t, DJ_OBJ_ALL) : DJ_E_QUOTA;
     if (s != DJ_OK) {
         if (n)
-            page_source_free(&pd->pages, n);
+            pd_node_free(pd, n);
         kobj_put(o);
         return s;
     }
