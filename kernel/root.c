@@ -4,6 +4,7 @@
 #include "acpi.h"
 #include "console.h"
 #include "elf.h"
+#include "irq.h"
 #include "frame_alloc.h"
 #include "kernel.h"
 #include "kstring.h"
@@ -124,6 +125,17 @@ static int grant(struct pd *pd, uint64_t sel, struct kobj *o)
     return DJ_OK;
 }
 
+/* Every interrupt line an IOAPIC has, at DJ_SEL_IRQ_BASE + GSI. */
+static int grant_irqs(struct pd *pd)
+{
+    for (uint32_t gsi = 0; gsi < IRQ_MAX_GSI; gsi++) {
+        struct irq_line *l = irq_line(gsi);
+        if (l && grant(pd, DJ_SEL_IRQ_BASE + gsi, &l->obj) != DJ_OK)
+            return DJ_E_QUOTA;
+    }
+    return DJ_OK;
+}
+
 static int build_root(const struct boot_module *m, struct ec **out)
 {
     const void *image = phys_to_virt(m->start);
@@ -149,7 +161,7 @@ static int build_root(const struct boot_module *m, struct ec **out)
     if (!sc)
         return st != DJ_OK ? st : DJ_E_QUOTA;
     if (grant(pd, DJ_SEL_SELF_PD, &pd->obj) || grant(pd, DJ_SEL_SELF_EC, &ec->obj) ||
-        grant(pd, DJ_SEL_SELF_SC, &sc->obj) || grant(pd, DJ_SEL_DEBUG, &debug_object))
+        grant(pd, DJ_SEL_SELF_SC, &sc->obj) || grant(pd, DJ_SEL_DEBUG, &debug_object) || grant_irqs(pd))
         return DJ_E_QUOTA;
     ec->sc = sc;
     ec->frame.rip = info.entry;

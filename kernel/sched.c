@@ -17,6 +17,7 @@
 #include "sched.h"
 #include "cpu.h"
 #include "ipc.h"
+#include "irq.h"
 #include "percpu.h"
 #include "smp.h"
 #include "spinlock.h"
@@ -222,6 +223,7 @@ static void idle_wait(struct runqueue *q)
     kernel_unlock();
     __asm__ volatile("sti; hlt; cli" ::: "memory");
     kernel_lock();
+    irq_deliver_pending();
 }
 
 static __attribute__((noreturn)) void run_sc(struct runqueue *q, struct sc *sc, struct ec *ec)
@@ -313,6 +315,10 @@ void sched_exit_to_user(void)
 {
     this_cpu()->exit_work = 0;
     struct runqueue *q = my_rq();
+    if (irq_work_pending()) {
+        kernel_lock();
+        irq_deliver_pending();
+    }
     if (q->need_resched || (q->current_ec && q->current_ec->obj.dead)) {
         kernel_lock();
         drop_dead_current();

@@ -7,6 +7,7 @@
 #include "ec.h"
 #include "ec_ctrl.h"
 #include "ipc.h"
+#include "irq.h"
 #include "kstring.h"
 #include "mdb.h"
 #include "paging.h"
@@ -265,6 +266,22 @@ static uint64_t sys_ec_ctrl(struct args *x)
     return ec ? ec_ctrl(x->ec, ec, x->a[1]) : DJ_E_BAD_CAP;
 }
 
+static uint64_t sys_irq_ctrl(struct args *x)
+{
+    struct irq_line *l = obj_of(x, x->a[0], DJ_OBJ_IRQ, DJ_IRQ_CTRL);
+    if (!l)
+        return DJ_E_BAD_CAP;
+    switch (x->a[1]) {
+    case DJ_IRQ_OP_BIND: {
+        struct sm *sm = obj_of(x, x->a[2], DJ_OBJ_SM, DJ_SM_UP);
+        return sm ? (uint64_t)irq_bind(l, sm, x->a[3]) : DJ_E_BAD_CAP;
+    }
+    case DJ_IRQ_OP_ACK: return (uint64_t)irq_ack(l);
+    case DJ_IRQ_OP_UNBIND: return (uint64_t)irq_unbind(l);
+    default: return DJ_E_BAD_PARAM;
+    }
+}
+
 typedef uint64_t (*sys_fn)(struct args *x);
 
 static const sys_fn table[DJ_SYS_COUNT] = {
@@ -275,6 +292,7 @@ static const sys_fn table[DJ_SYS_COUNT] = {
     [DJ_SYS_DELEGATE] = sys_delegate,   [DJ_SYS_PT_CTRL] = sys_pt_ctrl,
     [DJ_SYS_SM_CTRL] = sys_sm_ctrl,     [DJ_SYS_EC_CTRL] = sys_ec_ctrl,
     [DJ_SYS_LOOKUP] = sys_lookup,       [DJ_SYS_DEBUG] = sys_debug,
+    [DJ_SYS_IRQ_CTRL] = sys_irq_ctrl,
 };
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f)

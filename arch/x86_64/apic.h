@@ -16,3 +16,8 @@ void lapic_send_nmi_all_but_self(void);
 
 void ioapic_init(void); /* every redirection entry masked */
 unsigned ioapic_line_count(void);
+bool ioapic_has_gsi(uint32_t gsi);
+/* Program gsi's entry (left masked): vector, destination APIC, trigger and
+ * polarity; -1 when no IOAPIC has that GSI. */
+int ioapic_route(uint32_t gsi, uint8_t vector, uint32_t apic_id, bool level, bool active_low);
+void ioapic_set_masked(uint32_t gsi, bool masked);

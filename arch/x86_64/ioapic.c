@@ -5,6 +5,7 @@
 #include "console.h"
 #include "idt.h"
 #include "paging.h"
+#include "spinlock.h"
 
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WINDOW 0x10 /* bytes, i.e. index 4 in 32-bit words */
@@ -14,6 +15,9 @@
 #define IOAPIC_REG_REDIR 0x10 /* two registers per line */
 #define IOAPIC_VERSION_MAX_REDIR(v) (((v) >> 16) & 0xff)
 #define IOAPIC_REDIR_MASKED (1u << 16)
+#define IOAPIC_REDIR_LEVEL (1u << 15)
+#define IOAPIC_REDIR_ACTIVE_LOW (1u << 13)
+#define IOAPIC_REDIR_DEST_SHIFT 24 /* high word: physical APIC id (xAPIC: 8 bits) */
 #define IOAPIC_ABSENT 0xffffffffu
 
 struct ioapic {
@@ -25,6 +29,8 @@ struct ioapic {
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned ioapic_count;
 static unsigned total_lines;
+/* The register window is two accesses: one CPU at a time. */
+static struct spinlock ioapic_lock = SPINLOCK_INIT;
 
 static uint32_t ioapic_read(const struct ioapic *io, uint32_t reg)
 {
@@ -74,4 +80,50 @@ void ioapic_init(void)
 unsigned ioapic_line_count(void)
 {
     return total_lines;
+}
+
+static struct ioapic *ioapic_for(uint32_t gsi, unsigned *line)
+{
+    for (unsigned i = 0; i < ioapic_count; i++) {
+        struct ioapic *io = &ioapics[i];
+        if (gsi >= io->gsi_base && gsi - io->gsi_base < io->lines) {
+            *line = gsi - io->gsi_base;
+            return io;
+        }
+    }
+    return 0;
+}
+
+int ioapic_route(uint32_t gsi, uint8_t vector, uint32_t apic_id, bool level, bool active_low)
+{
+    unsigned line;
+    struct ioapic *io = ioapic_for(gsi, &line);
+    if (!io)
+        return -1;
+    uint32_t low = IOAPIC_REDIR_MASKED | vector | (level ? IOAPIC_REDIR_LEVEL : 0) |
+                   (active_low ? IOAPIC_REDIR_ACTIVE_LOW : 0);
+    uint64_t flags = spin_lock_irqsave(&ioapic_lock);
+    ioapic_write(io, IOAPIC_REG_REDIR + 2 * line, low);
+    ioapic_write(io, IOAPIC_REG_REDIR + 2 * line + 1, apic_id << IOAPIC_REDIR_DEST_SHIFT);
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+    return 0;
+}
+
+void ioapic_set_masked(uint32_t gsi, bool masked)
+{
+    unsigned line;
+    struct ioapic *io = ioapic_for(gsi, &line);
+    if (!io)
+        return;
+    uint64_t flags = spin_lock_irqsave(&ioapic_lock);
+    uint32_t low = ioapic_read(io, IOAPIC_REG_REDIR + 2 * line);
+    low = masked ? low | IOAPIC_REDIR_MASKED : low & ~IOAPIC_REDIR_MASKED;
+    ioapic_write(io, IOAPIC_REG_REDIR + 2 * line, low);
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+}
+
+bool ioapic_has_gsi(uint32_t gsi)
+{
+    unsigned line;
+    return ioapic_for(gsi, &line) != 0;
 }

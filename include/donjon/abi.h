@@ -22,6 +22,7 @@ enum dj_syscall {
     DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall (not yet), 1 kill */
     DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there */
     DJ_SYS_DEBUG = 13,    /* (op, a, b): kernel debug console, needs the debug capability */
+    DJ_SYS_IRQ_CTRL = 14, /* (irq_sel, op, sm_sel, flags) op: 0 bind, 1 acknowledge, 2 unbind */
     DJ_SYS_COUNT
 };
 
@@ -73,10 +74,11 @@ enum dj_crd_kind { DJ_CRD_NULL = 0, DJ_CRD_MEM = 1, DJ_CRD_IO = 2, DJ_CRD_OBJ = 
 #define DJ_PT_CTRL (1u << 1)
 #define DJ_SM_UP (1u << 0)
 #define DJ_SM_DOWN (1u << 1)
+#define DJ_IRQ_CTRL (1u << 0)    /* bind, acknowledge, unbind an interrupt line */
 #define DJ_OBJ_ALL 0x1f
 
 /* Object types, as DJ_SYS_LOOKUP reports them in RDX. */
-enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, DJ_OBJ_SM, DJ_OBJ_DEBUG };
+enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, DJ_OBJ_SM, DJ_OBJ_DEBUG, DJ_OBJ_IRQ };
 
 /* ---- User thread control block (one 4 KiB page per EC) ------------------ */
 #define DJ_UTCB_SIZE 4096
@@ -127,6 +129,14 @@ struct dj_utcb {
 #define DJ_SEL_SELF_SC 2
 #define DJ_SEL_DEBUG 3
 #define DJ_SEL_FIRST_FREE 32
+#define DJ_SEL_IRQ_BASE 0x1000  /* + GSI: the root's interrupt-line capabilities */
+
+/* DJ_SYS_IRQ_CTRL bind flags (the caller applies ACPI's ISA overrides). */
+#define DJ_IRQ_LEVEL (1u << 0)
+#define DJ_IRQ_ACTIVE_LOW (1u << 1)
+#define DJ_IRQ_OP_BIND 0
+#define DJ_IRQ_OP_ACK 1
+#define DJ_IRQ_OP_UNBIND 2
 
 /* ---- What the root PD finds at start --------------------------------------
  * RDI = its UTCB, RSI = its CPU; its UTCB words: [0] pool VA, [1] pool
