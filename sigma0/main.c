@@ -287,12 +287,17 @@ static bool give_io_ports(void)
     return st == DJ_OK;
 }
 
+#define IRQ_CAPS_ORDER 8 /* 256 selectors from DJ_SEL_IRQ_BASE: every line there is */
+
 static enum dj_status give_caps(void)
 {
     enum dj_status st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, SEL_INIT_PD, 0, DJ_PD_CREATE | DJ_PD_DELEGATE),
                                     DJ_SEL_SELF_PD);
     if (st == DJ_OK)
         st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEBUG, 0, DJ_OBJ_ALL), DJ_SEL_DEBUG);
+    /* Every interrupt line, at the same selectors: init grants them on. */
+    if (st == DJ_OK)
+        st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_IRQ_BASE, IRQ_CAPS_ORDER, DJ_OBJ_ALL), DJ_SEL_IRQ_BASE);
     return st;
 }
 

@@ -188,9 +188,17 @@ static void io_and_irqs(struct comp *c)
                    cfg->io[i].last, st);
         c->si->io[c->si->nio++] = (struct dj_start_io){cfg->io[i].first, cfg->io[i].last, st == DJ_OK};
     }
-    for (unsigned i = 0; i < cfg->nirqs; i++)
-        printf("init: %s: irq %u not granted: the kernel has no interrupt capabilities yet\n", cfg->name,
-               cfg->irqs[i]);
+    /* Interrupt lines keep their selectors: DJ_SEL_IRQ_BASE + GSI. */
+    for (unsigned i = 0; i < cfg->nirqs; i++) {
+        uint64_t sel = DJ_SEL_IRQ_BASE + cfg->irqs[i];
+        enum dj_obj_type type = DJ_OBJ_NONE;
+        enum dj_status st = dj_lookup(DJ_CRD(DJ_CRD_OBJ, sel, 0, 0), 0, &type) == DJ_OK && type == DJ_OBJ_IRQ
+                                ? dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_IRQ_CTRL), sel)
+                                : DJ_E_BAD_CAP;
+        if (st != DJ_OK)
+            printf("init: %s: irq %u not granted (status %d: no such interrupt line)\n", cfg->name, cfg->irqs[i],
+                   st);
+    }
 }
 
 static bool run(struct comp *c)

@@ -158,6 +158,8 @@ static bool example_kv_bad_requests_refused(char *why)
 
 /* Exactly the granted capabilities: parent, kvstore and console portals,
  * its own PD with the create right only, and nothing past the grants. */
+#define GRANTED_GSI 8 /* boot-test.conf and system.conf grant it irq=8 */
+
 static bool example_grants_exact(char *why)
 {
     const struct dj_start_info *si = dj_start();
@@ -171,6 +173,12 @@ static bool example_grants_exact(char *why)
               DJ_CRD_RIGHTS(crd) == DJ_PT_CALL,
           "kvstore portal: type %d rights %#lx", type, (unsigned long)DJ_CRD_RIGHTS(crd));
     CHECK(dj_pt_ctrl(kv_pt, 1) == DJ_E_BAD_CAP, "the client could change its own badge");
+    CHECK(dj_lookup(DJ_CRD(DJ_CRD_OBJ, DJ_SEL_IRQ_BASE + GRANTED_GSI, 0, 0), &crd, &type) == DJ_OK &&
+              type == DJ_OBJ_IRQ && DJ_CRD_RIGHTS(crd) == DJ_IRQ_CTRL,
+          "granted interrupt line: type %d rights %#lx", type, (unsigned long)DJ_CRD_RIGHTS(crd));
+    CHECK(dj_lookup(DJ_CRD(DJ_CRD_OBJ, DJ_SEL_IRQ_BASE + GRANTED_GSI + 1, 0, 0), &crd, &type) == DJ_OK &&
+              type == DJ_OBJ_NONE,
+          "an interrupt line it was not granted is there (type %d)", type);
     uint64_t beyond = DJ_CHILD_FIRST_GRANT + si->ncaps;
     CHECK(dj_call(beyond, DJ_MTD(0, 0), NULL) == DJ_E_BAD_CAP, "selector %lu past the grants is callable",
           (unsigned long)beyond);
