@@ -282,6 +282,36 @@ static uint64_t sys_irq_ctrl(struct args *x)
     }
 }
 
+#define MEM_ALLOC_MAX_ORDER 10 /* 4 MiB a call: bounded work per system call */
+
+/* Turn quota into memory: 2^order fresh pages mapped at va in the
+ * caller's PD, originals in the mapping database like the root's. */
+static uint64_t sys_mem_alloc(struct args *x)
+{
+    uint64_t va = x->a[0], order = x->a[1], rights = x->a[2];
+    if (order > MEM_ALLOC_MAX_ORDER || !(rights & DJ_MEM_R) || (rights & ~(uint64_t)DJ_MEM_ALL))
+        return DJ_E_BAD_PARAM;
+    uint64_t size = PAGE_SIZE << order;
+    if ((va & (PAGE_SIZE - 1)) || va >= USER_TOP || size > USER_TOP - va)
+        return DJ_E_BAD_ADDR;
+    struct pd *pd = x->ec->pd;
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t pa;
+        unsigned have;
+        if (pd_lookup(pd, va + off, &pa, &have))
+            return DJ_E_BUSY; /* pages before this one stay mapped */
+        void *page = page_source_alloc(&pd->pages);
+        if (!page)
+            return DJ_E_QUOTA;
+        int st = pd_map(pd, va + off, virt_to_phys(page), (unsigned)rights);
+        if (st != DJ_OK) {
+            page_source_free(&pd->pages, page);
+            return (uint64_t)st;
+        }
+    }
+    return DJ_OK;
+}
+
 typedef uint64_t (*sys_fn)(struct args *x);
 
 static const sys_fn table[DJ_SYS_COUNT] = {
@@ -292,7 +322,7 @@ static const sys_fn table[DJ_SYS_COUNT] = {
     [DJ_SYS_DELEGATE] = sys_delegate,   [DJ_SYS_PT_CTRL] = sys_pt_ctrl,
     [DJ_SYS_SM_CTRL] = sys_sm_ctrl,     [DJ_SYS_EC_CTRL] = sys_ec_ctrl,
     [DJ_SYS_LOOKUP] = sys_lookup,       [DJ_SYS_DEBUG] = sys_debug,
-    [DJ_SYS_IRQ_CTRL] = sys_irq_ctrl,
+    [DJ_SYS_IRQ_CTRL] = sys_irq_ctrl,   [DJ_SYS_MEM_ALLOC] = sys_mem_alloc,
 };
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f)

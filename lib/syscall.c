@@ -68,6 +68,11 @@ enum dj_status dj_ec_kill(uint64_t ec_sel)
     return sys(DJ_SYS_EC_CTRL, ec_sel, DJ_EC_OP_KILL, 0, 0, 0, 0);
 }
 
+enum dj_status dj_mem_alloc(uint64_t va, unsigned order, unsigned rights)
+{
+    return sys(DJ_SYS_MEM_ALLOC, va, order, rights, 0, 0, 0);
+}
+
 enum dj_status dj_lookup(uint64_t crd, uint64_t *crd_out, enum dj_obj_type *type_out)
 {
     struct dj_sysret r = dj_syscall(DJ_SYS_LOOKUP, crd, 0, 0, 0, 0, 0);

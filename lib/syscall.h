@@ -79,6 +79,8 @@ enum dj_status dj_pt_ctrl(uint64_t pt_sel, uint64_t badge);
 enum dj_status dj_sm_ctrl(uint64_t sm_sel, unsigned op);
 enum dj_status dj_ec_recall(uint64_t ec_sel);
 enum dj_status dj_ec_kill(uint64_t ec_sel);
+/* 2^order fresh zeroed pages at va, paid from this PD's quota. */
+enum dj_status dj_mem_alloc(uint64_t va, unsigned order, unsigned rights);
 /* *crd_out gets the CRD of what is at crd, *type_out its object type
  * (either pointer may be NULL). */
 enum dj_status dj_lookup(uint64_t crd, uint64_t *crd_out, enum dj_obj_type *type_out);

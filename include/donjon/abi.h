@@ -23,6 +23,7 @@ enum dj_syscall {
     DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there */
     DJ_SYS_DEBUG = 13,    /* (op, a, b): kernel debug console, needs the debug capability */
     DJ_SYS_IRQ_CTRL = 14, /* (irq_sel, op, sm_sel, flags) op: 0 bind, 1 acknowledge, 2 unbind */
+    DJ_SYS_MEM_ALLOC = 15, /* (va, order, rights): fresh zeroed pages from the caller's quota */
     DJ_SYS_COUNT
 };
 
