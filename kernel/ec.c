@@ -79,8 +79,8 @@ void ec_switch_to(struct ec *ec)
         cpu->running_ec = ec;
         sched_set_current_ec(ec);
     }
-    if (ec->obj.dead)
-        cpu->exit_work = 1; /* a client killed mid-call dies as its reply resumes it */
+    if (ec->obj.dead || ec->recall_pending)
+        cpu->exit_work = 1; /* a killed client dies, a recalled EC reports, on the way out */
     cpu->user_frame = &ec->frame;
     cpu->entry_stack_top = (uint64_t)(&ec->frame + 1);
     cpu->tables.tss.rsp[0] = cpu->entry_stack_top;

@@ -34,6 +34,7 @@ struct ec {
     uint64_t call_mtd;       /* for a fault call: the portal's MTD (state to return) */
     bool in_fault;           /* waiting for a fault reply, not an IPC reply */
     bool startup_pending;    /* first run: deliver the startup event */
+    volatile bool recall_pending; /* deliver the recall event on its way back to user mode */
     uint64_t handler_rsp;    /* local EC: stack pointer each call starts with */
     struct sc *sc;           /* global EC: its own SC (NULL until one is created) */
     struct sc *blocked_sc;   /* the SC that was running this EC when it blocked */

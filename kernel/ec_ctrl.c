@@ -10,8 +10,8 @@
  *     The server thus ends the call consistently and takes the next one;
  *   - any other EC dies at once; if it runs on another CPU, that CPU is
  *     told (VEC_IPI_WAKE) and dispatches before it returns to user mode.
- * Afterwards the EC's capabilities refuse every use (DJ_E_BAD_CAP). Recall (op 0) is not
- * implemented yet: DJ_E_BAD_PARAM, as for unknown operations. */
+ * Afterwards the EC's capabilities refuse every use (DJ_E_BAD_CAP).
+ * Recall (op 0): see recall() below. Unknown operations: DJ_E_BAD_PARAM. */
 #include "ec_ctrl.h"
 #include "sched.h"
 
@@ -52,12 +52,24 @@ static uint64_t kill(struct ec *target)
     return DJ_OK;
 }
 
+/* The target enters the kernel (an IPI if it runs elsewhere) and, on its
+ * way back to user mode, calls its recall portal (event_base + 31) with
+ * its state; blocked, it does so when it next runs. */
+static uint64_t recall(struct ec *target)
+{
+    if (target->state == EC_DEAD)
+        return DJ_E_ABORTED;
+    target->recall_pending = true;
+    sched_reschedule_cpu(target->cpu);
+    return DJ_OK;
+}
+
 uint64_t ec_ctrl(struct ec *caller, struct ec *target, uint64_t op)
 {
     (void)caller; /* the capability check was the caller's part */
     switch (op) {
     case EC_CTRL_OP_KILL: return kill(target);
-    case EC_CTRL_OP_RECALL:
+    case EC_CTRL_OP_RECALL: return recall(target);
     default: return DJ_E_BAD_PARAM;
     }
 }

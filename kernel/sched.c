@@ -315,6 +315,12 @@ void sched_exit_to_user(void)
 {
     this_cpu()->exit_work = 0;
     struct runqueue *q = my_rq();
+    struct ec *running = ec_running();
+    if (running && running->recall_pending && running->state == EC_READY) {
+        kernel_lock();
+        running->recall_pending = false;
+        ipc_fault(running, DJ_EV_RECALL, 0);
+    }
     if (irq_work_pending()) {
         kernel_lock();
         irq_deliver_pending();

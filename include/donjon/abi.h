@@ -19,7 +19,7 @@ enum dj_syscall {
     DJ_SYS_DELEGATE = 8,  /* (dst_pd_sel, src_crd, dst_base) */
     DJ_SYS_PT_CTRL = 9,   /* (pt_sel, badge) */
     DJ_SYS_SM_CTRL = 10,  /* (sm_sel, op) op: 0 up, 1 down, 2 down without blocking */
-    DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall (not yet), 1 kill */
+    DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall, 1 kill */
     DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there */
     DJ_SYS_DEBUG = 13,    /* (op, a, b): kernel debug console, needs the debug capability */
     DJ_SYS_IRQ_CTRL = 14, /* (irq_sel, op, sm_sel, flags) op: 0 bind, 1 acknowledge, 2 unbind */

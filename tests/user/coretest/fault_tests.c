@@ -203,3 +203,65 @@ UTEST(sysret_noncanonical_becomes_gp)
     UTEST_REQUIRE(gp_rip_seen == NONCANONICAL_RIP, "the #GP reported RIP %#llx", (unsigned long long)gp_rip_seen);
     return true;
 }
+
+/* ---- Recall: a busy thread is pulled into its recall portal. */
+#define LOW_PRIO 10
+
+static volatile uint64_t recall_vector_seen = ~0ull, spin_count;
+static uint64_t recall_done_sm, recall_stack_top;
+
+static void spin_forever(void)
+{
+    for (;;)
+        spin_count++;
+}
+
+static void recalled_rescue(void)
+{
+    dj_sm_up(recall_done_sm);
+    for (;;)
+        dj_sm_ctrl(never_sm, DJ_SM_OP_DOWN);
+}
+
+static uint64_t spin_startup(uint64_t badge, struct dj_utcb *u)
+{
+    (void)badge;
+    u->arch.rip = (uint64_t)spin_forever;
+    u->arch.rsp = recall_stack_top;
+    return DJ_MTD(0, 0);
+}
+
+static uint64_t recall_handler(uint64_t badge, struct dj_utcb *u)
+{
+    (void)badge;
+    recall_vector_seen = u->arch.vector;
+    u->arch.rip = (uint64_t)recalled_rescue;
+    return DJ_MTD(0, 0);
+}
+
+UTEST(ec_recall_calls_recall_portal)
+{
+    void *stack = utest_pages(HANDLER_STACK_PAGES);
+    UTEST_REQUIRE(stack, "out of pool memory");
+    recall_stack_top = (uint64_t)stack + HANDLER_STACK_PAGES * UTEST_PAGE;
+    uint64_t eb = event_base_reserve(), ec = utest_selector(), sc = utest_selector();
+    recall_done_sm = utest_selector();
+    if (!never_sm) {
+        never_sm = utest_selector();
+        UTEST_REQUIRE(dj_create_sm(never_sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
+    }
+    UTEST_REQUIRE(event_portal(eb, DJ_EV_STARTUP, spin_startup, DJ_MTD_RIP_RSP) &&
+                      event_portal(eb, DJ_EV_RECALL, recall_handler, DJ_MTD_QUAL | DJ_MTD_RIP_RSP) &&
+                      dj_create_sm(recall_done_sm, DJ_SEL_SELF_PD, 0) == DJ_OK,
+                  "portals or semaphore");
+    UTEST_REQUIRE(dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, eb, true) == DJ_OK &&
+                      dj_create_sc(sc, DJ_SEL_SELF_PD, ec, LOW_PRIO, 0) == DJ_OK,
+                  "thread");
+    UTEST_REQUIRE(dj_ec_recall(ec) == DJ_OK, "recall refused");
+    /* Blocking lets the low-priority thread run: it starts, spins, and the
+     * pending recall takes it to its portal, whose handler rescues it. */
+    UTEST_REQUIRE(dj_sm_ctrl(recall_done_sm, DJ_SM_OP_DOWN) == DJ_OK, "waiting failed");
+    UTEST_REQUIRE(recall_vector_seen == DJ_EV_RECALL, "the recall portal saw event %llu",
+                  (unsigned long long)recall_vector_seen);
+    return true;
+}
