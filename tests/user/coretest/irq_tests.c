@@ -45,6 +45,13 @@ static enum dj_status irq_ctrl(uint64_t irq, unsigned op, uint64_t sm, uint64_t 
     return (enum dj_status)dj_syscall(DJ_SYS_IRQ_CTRL, irq, op, sm, flags, 0, 0).status;
 }
 
+/* Machines without ACPI (no MADT) show the kernel no IOAPIC: no lines. */
+static bool have_line(uint64_t irq)
+{
+    enum dj_obj_type t = DJ_OBJ_NONE;
+    return dj_lookup(DJ_CRD(DJ_CRD_OBJ, irq, 0, 0), 0, &t) == DJ_OK && t == DJ_OBJ_IRQ;
+}
+
 /* Down the semaphore without blocking forever: spin with interrupts on. */
 static bool wait_signal(uint64_t sm)
 {
@@ -58,6 +65,8 @@ static bool wait_signal(uint64_t sm)
 UTEST(irq_rtc_interrupts_signal_semaphore)
 {
     uint64_t irq = DJ_SEL_IRQ_BASE + RTC_GSI, sm = utest_selector();
+    if (!have_line(irq))
+        UTEST_SKIP("no interrupt line for GSI %u (no IOAPIC known)", RTC_GSI);
     UTEST_REQUIRE(dj_create_sm(sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
     UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 0) == DJ_OK, "binding GSI %u failed", RTC_GSI);
     UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BUSY, "a bound line was bound again");
@@ -79,6 +88,8 @@ UTEST(irq_rtc_interrupts_signal_semaphore)
 UTEST(irq_ctrl_bad_arguments_refused)
 {
     uint64_t irq = DJ_SEL_IRQ_BASE + RTC_GSI, sm = utest_selector();
+    if (!have_line(irq))
+        UTEST_SKIP("no interrupt line for GSI %u (no IOAPIC known)", RTC_GSI);
     UTEST_REQUIRE(dj_create_sm(sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
     UTEST_REQUIRE(irq_ctrl(DJ_SEL_SELF_PD, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BAD_CAP, "a PD used as an interrupt line");
     UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_BIND, DJ_SEL_SELF_PD, 0) == DJ_E_BAD_CAP, "a PD used as a semaphore");
