@@ -27,15 +27,14 @@ static int transfer(struct ec *from, struct ec *to, uint64_t mtd)
     return delegate_items(from->pd, to->pd, items, typed, to->utcb->recv_window);
 }
 
-/* A busy handler: wait in its queue and re-execute the syscall later. */
-static __attribute__((noreturn)) void wait_for_handler(struct ec *caller, struct ec *h)
+/* Wait in a busy handler's queue; woken, ec runs again from its frame. */
+static __attribute__((noreturn)) void wait_for_handler(struct ec *ec, struct ec *h)
 {
-    caller->frame.rip -= SYSCALL_INSN_LEN;
-    caller->state = EC_WAIT_HANDLER;
-    caller->blocked_sc = sched_current_sc();
-    caller->next_waiter = h->waiters;
-    h->waiters = caller;
-    sched_remove(caller->blocked_sc);
+    ec->state = EC_WAIT_HANDLER;
+    ec->blocked_sc = sched_current_sc();
+    ec->next_waiter = h->waiters;
+    h->waiters = ec;
+    sched_remove(ec->blocked_sc);
     sched_dispatch();
 }
 
@@ -50,18 +49,16 @@ void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd)
         caller->frame.rax = DJ_E_BAD_CPU;
         run(caller);
     }
-    if (h->state != EC_WAIT_CALL)
+    if (h->state != EC_WAIT_CALL) {
+        caller->frame.rip -= SYSCALL_INSN_LEN; /* the call is made again */
         wait_for_handler(caller, h);
+    }
     int status = transfer(caller, h, mtd);
     if (status != DJ_OK) {
         caller->frame.rax = (uint64_t)status;
         run(caller);
     }
-    start_handler(h, pt, mtd);
-    h->caller = caller;
-    caller->callee = h;
-    caller->in_fault = false;
-    caller->state = EC_WAIT_REPLY;
+    begin_call(caller, h, pt, mtd, false);
     run(h);
 }
 
@@ -153,20 +150,10 @@ void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
         if (vector == DJ_EV_STARTUP)
             ec->startup_pending = true;
         ec->frame.vector = 0;
-        ec->state = EC_WAIT_HANDLER;
-        ec->blocked_sc = sched_current_sc();
-        ec->next_waiter = h->waiters;
-        h->waiters = ec;
-        sched_remove(ec->blocked_sc);
-        sched_dispatch();
+        wait_for_handler(ec, h);
     }
     save_fault_state(ec, &h->utcb->arch, vector, fault_addr);
     h->utcb->mtd = pt->mtd;
-    start_handler(h, pt, pt->mtd);
-    h->caller = ec;
-    ec->callee = h;
-    ec->in_fault = true;
-    ec->call_mtd = pt->mtd;
-    ec->state = EC_WAIT_REPLY;
+    begin_call(ec, h, pt, pt->mtd, true);
     run(h);
 }

@@ -10,8 +10,11 @@ __attribute__((noreturn)) void ipc_fault(struct ec *ec, unsigned vector, uint64_
 /* Delegations from src to dst (typed items); in delegate.c. */
 int delegate_items(struct pd *src, struct pd *dst, const struct dj_typed_item *items, unsigned n, uint64_t window);
 
-/* The handler starts at the portal's entry with its initial stack. */
-static inline void start_handler(struct ec *h, struct pt *pt, uint64_t mtd)
+/* Caller c now waits for handler h, which starts at the portal's entry
+ * with its initial stack. A fault call (c faulted) is answered with the
+ * state the portal's MTD names. Shared by ipc_call, ipc_fault and the
+ * fast path. */
+static inline void begin_call(struct ec *c, struct ec *h, struct pt *pt, uint64_t mtd, bool fault)
 {
     h->utcb->badge = pt->badge;
     h->frame.rip = pt->ip;
@@ -19,4 +22,10 @@ static inline void start_handler(struct ec *h, struct pt *pt, uint64_t mtd)
     h->frame.rdi = pt->badge;
     h->frame.rsi = mtd;
     h->state = EC_READY;
+    h->caller = c;
+    c->callee = h;
+    c->in_fault = fault;
+    if (fault)
+        c->call_mtd = mtd;
+    c->state = EC_WAIT_REPLY;
 }

@@ -30,11 +30,7 @@ static bool fast_call(struct ec *c, struct trap_frame *f)
         return false;
     copy_words(h->utcb->words, c->utcb->words, n);
     h->utcb->mtd = mtd;
-    start_handler(h, pt, mtd);
-    h->caller = c;
-    c->callee = h;
-    c->in_fault = false;
-    c->state = EC_WAIT_REPLY;
+    begin_call(c, h, pt, mtd, false);
     ec_switch_to(h);
     return true;
 }
