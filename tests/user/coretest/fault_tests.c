@@ -152,6 +152,27 @@ UTEST(exception_ipc_resume)
 static volatile uint64_t gp_rip_seen;
 static uint64_t top_done_sm, top_stack_top;
 
+/* A thread in this PD at priority prio: its startup event goes to startup,
+ * event `vector` to handler (with its state), and *done_sm is a fresh
+ * semaphore for it to signal. Returns its EC selector, 0 on failure. */
+static uint64_t spawn_event_thread(unsigned vector, dj_handler_fn startup, dj_handler_fn handler, unsigned prio,
+                                   uint64_t *done_sm)
+{
+    uint64_t eb = event_base_reserve(), ec = utest_selector(), sc = utest_selector();
+    *done_sm = utest_selector();
+    if (!never_sm) {
+        never_sm = utest_selector();
+        if (dj_create_sm(never_sm, DJ_SEL_SELF_PD, 0) != DJ_OK)
+            return 0;
+    }
+    bool ok = event_portal(eb, DJ_EV_STARTUP, startup, DJ_MTD_RIP_RSP) &&
+              event_portal(eb, vector, handler, DJ_MTD_QUAL | DJ_MTD_RIP_RSP) &&
+              dj_create_sm(*done_sm, DJ_SEL_SELF_PD, 0) == DJ_OK &&
+              dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, eb, true) == DJ_OK &&
+              dj_create_sc(sc, DJ_SEL_SELF_PD, ec, prio, 0) == DJ_OK;
+    return ok ? ec : 0;
+}
+
 static void top_thread_rescued(void)
 {
     dj_sm_up(top_done_sm);
@@ -186,19 +207,7 @@ UTEST(sysret_noncanonical_becomes_gp)
                               TOP_PAGE_VA / UTEST_PAGE) == DJ_OK,
                   "mapping the top page failed");
     top_stack_top = (uint64_t)stack + HANDLER_STACK_PAGES * UTEST_PAGE;
-    uint64_t eb = event_base_reserve(), ec = utest_selector(), sc = utest_selector();
-    top_done_sm = utest_selector();
-    if (!never_sm) {
-        never_sm = utest_selector();
-        UTEST_REQUIRE(dj_create_sm(never_sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
-    }
-    UTEST_REQUIRE(event_portal(eb, DJ_EV_STARTUP, top_startup, DJ_MTD_RIP_RSP) &&
-                      event_portal(eb, VEC_GP, top_gp, DJ_MTD_QUAL | DJ_MTD_RIP_RSP) &&
-                      dj_create_sm(top_done_sm, DJ_SEL_SELF_PD, 0) == DJ_OK,
-                  "portals or semaphore");
-    UTEST_REQUIRE(dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, eb, true) == DJ_OK &&
-                      dj_create_sc(sc, DJ_SEL_SELF_PD, ec, THREAD_PRIO, 0) == DJ_OK,
-                  "thread");
+    UTEST_REQUIRE(spawn_event_thread(VEC_GP, top_startup, top_gp, THREAD_PRIO, &top_done_sm), "thread set-up");
     UTEST_REQUIRE(dj_sm_ctrl(top_done_sm, DJ_SM_OP_DOWN) == DJ_OK, "waiting failed");
     UTEST_REQUIRE(gp_rip_seen == NONCANONICAL_RIP, "the #GP reported RIP %#llx", (unsigned long long)gp_rip_seen);
     return true;
@@ -244,19 +253,8 @@ UTEST(ec_recall_calls_recall_portal)
     void *stack = utest_pages(HANDLER_STACK_PAGES);
     UTEST_REQUIRE(stack, "out of pool memory");
     recall_stack_top = (uint64_t)stack + HANDLER_STACK_PAGES * UTEST_PAGE;
-    uint64_t eb = event_base_reserve(), ec = utest_selector(), sc = utest_selector();
-    recall_done_sm = utest_selector();
-    if (!never_sm) {
-        never_sm = utest_selector();
-        UTEST_REQUIRE(dj_create_sm(never_sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
-    }
-    UTEST_REQUIRE(event_portal(eb, DJ_EV_STARTUP, spin_startup, DJ_MTD_RIP_RSP) &&
-                      event_portal(eb, DJ_EV_RECALL, recall_handler, DJ_MTD_QUAL | DJ_MTD_RIP_RSP) &&
-                      dj_create_sm(recall_done_sm, DJ_SEL_SELF_PD, 0) == DJ_OK,
-                  "portals or semaphore");
-    UTEST_REQUIRE(dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, eb, true) == DJ_OK &&
-                      dj_create_sc(sc, DJ_SEL_SELF_PD, ec, LOW_PRIO, 0) == DJ_OK,
-                  "thread");
+    uint64_t ec = spawn_event_thread(DJ_EV_RECALL, spin_startup, recall_handler, LOW_PRIO, &recall_done_sm);
+    UTEST_REQUIRE(ec, "thread set-up");
     UTEST_REQUIRE(dj_ec_recall(ec) == DJ_OK, "recall refused");
     /* Blocking lets the low-priority thread run: it starts, spins, and the
      * pending recall takes it to its portal, whose handler rescues it. */
