@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "cpu_features.h"
 #include "frame_alloc.h"
+#include "guest_frames.h"
 #include "kstring.h"
 #include "ktest.h"
 #include "layout.h"
@@ -170,13 +171,10 @@ static void *frame_ptr(const struct svm_run *r, int f)
 
 static void build_npt(struct svm_run *r)
 {
-    uint64_t *pml4 = frame_ptr(r, F_NPT_PML4), *pdpt = frame_ptr(r, F_NPT_PDPT);
-    uint64_t *pd = frame_ptr(r, F_NPT_PD), *pt = frame_ptr(r, F_NPT_PT);
-    pml4[0] = r->frame[F_NPT_PDPT] | NPT_FLAGS;
-    pdpt[0] = r->frame[F_NPT_PD] | NPT_FLAGS;
-    pd[0] = r->frame[F_NPT_PT] | NPT_FLAGS;
-    pt[GUEST_CODE_GPA >> PAGE_SHIFT] = r->frame[F_CODE] | NPT_FLAGS;
-    pt[GUEST_STACK_GPA >> PAGE_SHIFT] = r->frame[F_STACK] | NPT_FLAGS;
+    guest_nested_tables(r->frame[F_NPT_PML4], r->frame[F_NPT_PDPT], r->frame[F_NPT_PD], r->frame[F_NPT_PT],
+                        NPT_FLAGS);
+    guest_nested_map(r->frame[F_NPT_PT], GUEST_CODE_GPA, r->frame[F_CODE], NPT_FLAGS);
+    guest_nested_map(r->frame[F_NPT_PT], GUEST_STACK_GPA, r->frame[F_STACK], NPT_FLAGS);
     memcpy(frame_ptr(r, F_CODE), guest_code, sizeof(guest_code));
     memset(phys_to_virt(r->iopm), 0xff, SVM_IOPM_SIZE); /* intercept every port */
 }
@@ -335,11 +333,7 @@ KTEST(svm_guest_exits)
     KTEST_SKIP_IF(!(r->caps.features & CPUID_SVM_EDX_NP), "no nested paging on this CPU");
     r->why = why;
     r->why_len = why_len;
-    bool have_frames = true;
-    for (int i = 0; i < F_COUNT; i++) {
-        r->frame[i] = frame_alloc();
-        have_frames = have_frames && r->frame[i];
-    }
+    bool have_frames = guest_frames_alloc(r->frame, F_COUNT);
     r->iopm = frame_alloc_contig(SVM_IOPM_PAGES, PAGE_SIZE);
     bool ok = false;
     if (!have_frames || !r->iopm) {
@@ -349,9 +343,7 @@ KTEST(svm_guest_exits)
         build_vmcb(r);
         ok = svm_session(r);
     }
-    for (int i = 0; i < F_COUNT; i++)
-        if (r->frame[i])
-            frame_free(r->frame[i]);
+    guest_frames_free(r->frame, F_COUNT);
     if (r->iopm)
         for (int i = 0; i < SVM_IOPM_PAGES; i++)
             frame_free(r->iopm + i * PAGE_SIZE);

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "cpu_features.h"
 #include "frame_alloc.h"
+#include "guest_frames.h"
 #include "gdt.h"
 #include "kstring.h"
 #include "ktest.h"
@@ -242,15 +243,12 @@ static void vmcs_write(struct vmx_run *r, uint64_t field, uint64_t value)
 /* EPT: identity-map the guest pages at the start of guest-physical memory. */
 static void build_ept(struct vmx_run *r)
 {
-    uint64_t *pml4 = frame_ptr(r, F_EPT_PML4), *pdpt = frame_ptr(r, F_EPT_PDPT);
-    uint64_t *pd = frame_ptr(r, F_EPT_PD), *pt = frame_ptr(r, F_EPT_PT);
-    pml4[0] = r->frame[F_EPT_PDPT] | EPT_RWX;
-    pdpt[0] = r->frame[F_EPT_PD] | EPT_RWX;
-    pd[0] = r->frame[F_EPT_PT] | EPT_RWX;
+    guest_nested_tables(r->frame[F_EPT_PML4], r->frame[F_EPT_PDPT], r->frame[F_EPT_PD], r->frame[F_EPT_PT],
+                        EPT_RWX);
     uint64_t leaf = EPT_RWX | (EPT_MEMTYPE_WB << EPT_MEMTYPE_SHIFT);
-    pt[GUEST_CODE_GPA >> PAGE_SHIFT] = r->frame[F_CODE] | leaf;
-    pt[GUEST_STACK_GPA >> PAGE_SHIFT] = r->frame[F_STACK] | leaf;
-    pt[GUEST_PD_GPA >> PAGE_SHIFT] = r->frame[F_GUEST_PD] | leaf;
+    guest_nested_map(r->frame[F_EPT_PT], GUEST_CODE_GPA, r->frame[F_CODE], leaf);
+    guest_nested_map(r->frame[F_EPT_PT], GUEST_STACK_GPA, r->frame[F_STACK], leaf);
+    guest_nested_map(r->frame[F_EPT_PT], GUEST_PD_GPA, r->frame[F_GUEST_PD], leaf);
     uint64_t memtype = (r->caps.ept_vpid & VMX_EPT_CAP_MEMTYPE_WB) ? EPTP_MEMTYPE_WB : EPTP_MEMTYPE_UC;
     r->eptp = r->frame[F_EPT_PML4] | EPTP_WALK_LENGTH_4 | memtype;
 
@@ -587,11 +585,7 @@ KTEST(vmx_guest_exits)
     r->protected_mode = !r->caps.unrestricted;
     r->why = why;
     r->why_len = why_len;
-    bool have_frames = true;
-    for (int i = 0; i < F_COUNT; i++) {
-        r->frame[i] = frame_alloc();
-        have_frames = have_frames && r->frame[i];
-    }
+    bool have_frames = guest_frames_alloc(r->frame, F_COUNT);
     bool ok = false;
     if (!have_frames) {
         ksnprintf(why, why_len, "out of memory");
@@ -599,9 +593,7 @@ KTEST(vmx_guest_exits)
         build_ept(r);
         ok = vmx_session(r);
     }
-    for (int i = 0; i < F_COUNT; i++)
-        if (r->frame[i])
-            frame_free(r->frame[i]);
+    guest_frames_free(r->frame, F_COUNT);
     if (!ok)
         return KTEST_FAIL;
     kprintf("vmx: guest in %s ran CPUID, OUT, HLT: 3 exits as expected\n",

@@ -1,0 +1,36 @@
+#include "guest_frames.h"
+#include "frame_alloc.h"
+#include "layout.h"
+
+bool guest_frames_alloc(uint64_t *frames, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        frames[i] = frame_alloc();
+        if (!frames[i]) {
+            guest_frames_free(frames, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+void guest_frames_free(uint64_t *frames, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (frames[i])
+            frame_free(frames[i]);
+        frames[i] = 0;
+    }
+}
+
+void guest_nested_tables(uint64_t pml4, uint64_t pdpt, uint64_t pd, uint64_t pt, uint64_t table_flags)
+{
+    *(uint64_t *)phys_to_virt(pml4) = pdpt | table_flags;
+    *(uint64_t *)phys_to_virt(pdpt) = pd | table_flags;
+    *(uint64_t *)phys_to_virt(pd) = pt | table_flags;
+}
+
+void guest_nested_map(uint64_t pt, uint64_t gpa, uint64_t frame, uint64_t leaf_flags)
+{
+    ((uint64_t *)phys_to_virt(pt))[gpa >> PAGE_SHIFT] = frame | leaf_flags;
+}
