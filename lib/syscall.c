@@ -105,3 +105,37 @@ enum dj_status dj_debug_puts(const char *s)
 {
     return dj_debug_write(s, strlen(s));
 }
+
+enum dj_status dj_mmio_map(uint64_t devmem_sel, uint64_t va, uint64_t phys, unsigned order, unsigned rights,
+                           unsigned cache)
+{
+    return sys(DJ_SYS_MMIO_MAP, devmem_sel, va, phys, order, rights | (uint64_t)cache << 8, 0);
+}
+
+enum dj_status dj_mem_phys(uint64_t va, uint64_t *phys, unsigned *cache)
+{
+    uint64_t page = va >> 12;
+    struct dj_sysret r = dj_syscall(DJ_SYS_LOOKUP, DJ_CRD(DJ_CRD_MEM, page, 0, 0), 0, 0, 0, 0, 0);
+    if (r.status == DJ_OK && !r.out1)
+        return DJ_E_BAD_ADDR;
+    if (phys)
+        *phys = (r.out2 & ~0xfffull) | (va & 0xfff);
+    if (cache)
+        *cache = (unsigned)(r.out2 & 3);
+    return (enum dj_status)r.status;
+}
+
+enum dj_status dj_irq_ctrl(uint64_t irq_sel, unsigned op, uint64_t sm_sel, uint64_t flags)
+{
+    return sys(DJ_SYS_IRQ_CTRL, irq_sel, op, sm_sel, flags, 0, 0);
+}
+
+enum dj_status dj_msi_bind(uint64_t msi_sel, uint64_t sm_sel, uint64_t *addr, uint64_t *data)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_IRQ_CTRL, msi_sel, DJ_IRQ_OP_BIND, sm_sel, 0, 0, 0);
+    if (addr)
+        *addr = r.out1;
+    if (data)
+        *data = r.out2;
+    return (enum dj_status)r.status;
+}

@@ -85,6 +85,19 @@ enum dj_status dj_mem_alloc(uint64_t va, unsigned order, unsigned rights);
  * (either pointer may be NULL). */
 enum dj_status dj_lookup(uint64_t crd, uint64_t *crd_out, enum dj_obj_type *type_out);
 enum dj_status dj_debug(uint64_t op, uint64_t a, uint64_t b);
+/* Device memory: 2^order pages of physical memory at phys (not RAM) mapped
+ * at va with rights (DJ_MEM_R, DJ_MEM_W) and cache (DJ_CACHE_*); needs the
+ * device-memory capability devmem_sel. */
+enum dj_status dj_mmio_map(uint64_t devmem_sel, uint64_t va, uint64_t phys, unsigned order, unsigned rights,
+                           unsigned cache);
+/* The physical address of the page mapped at va in this PD (for DMA) and
+ * its cache attribute; DJ_E_BAD_ADDR when nothing is mapped there. */
+enum dj_status dj_mem_phys(uint64_t va, uint64_t *phys, unsigned *cache);
+/* DJ_SYS_IRQ_CTRL on an interrupt line or MSI (op DJ_IRQ_OP_*). */
+enum dj_status dj_irq_ctrl(uint64_t irq_sel, unsigned op, uint64_t sm_sel, uint64_t flags);
+/* Binds the MSI capability msi_sel to semaphore sm_sel on the calling
+ * EC's CPU; *addr and *data get the message to program into the device. */
+enum dj_status dj_msi_bind(uint64_t msi_sel, uint64_t sm_sel, uint64_t *addr, uint64_t *data);
 
 /* Writes len bytes (in DJ_DEBUG_PUTS_MAX pieces) to the kernel debug
  * console; dj_debug_puts writes a C string unchanged (no newline added). */

@@ -20,10 +20,11 @@ enum dj_syscall {
     DJ_SYS_PT_CTRL = 9,   /* (pt_sel, badge) */
     DJ_SYS_SM_CTRL = 10,  /* (sm_sel, op) op: 0 up, 1 down, 2 down without blocking */
     DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall, 1 kill */
-    DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there */
+    DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there; objects: type in RDX; memory: physical address | cache in RDX */
     DJ_SYS_DEBUG = 13,    /* (op, a, b): kernel debug console, needs the debug capability */
     DJ_SYS_IRQ_CTRL = 14, /* (irq_sel, op, sm_sel, flags) op: 0 bind, 1 acknowledge, 2 unbind */
     DJ_SYS_MEM_ALLOC = 15, /* (va, order, rights): fresh zeroed pages from the caller's quota */
+    DJ_SYS_MMIO_MAP = 16, /* (devmem_sel, va, phys, order, rights | cache << 8): device memory at va */
     DJ_SYS_COUNT
 };
 
@@ -75,11 +76,12 @@ enum dj_crd_kind { DJ_CRD_NULL = 0, DJ_CRD_MEM = 1, DJ_CRD_IO = 2, DJ_CRD_OBJ = 
 #define DJ_PT_CTRL (1u << 1)
 #define DJ_SM_UP (1u << 0)
 #define DJ_SM_DOWN (1u << 1)
-#define DJ_IRQ_CTRL (1u << 0)    /* bind, acknowledge, unbind an interrupt line */
+#define DJ_IRQ_CTRL (1u << 0)    /* bind, acknowledge, unbind an interrupt line or MSI */
+#define DJ_DEVMEM_MAP (1u << 0)  /* map device memory (DJ_SYS_MMIO_MAP) */
 #define DJ_OBJ_ALL 0x1f
 
 /* Object types, as DJ_SYS_LOOKUP reports them in RDX. */
-enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, DJ_OBJ_SM, DJ_OBJ_DEBUG, DJ_OBJ_IRQ };
+enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, DJ_OBJ_SM, DJ_OBJ_DEBUG, DJ_OBJ_IRQ, DJ_OBJ_DEVMEM };
 
 /* ---- User thread control block (one 4 KiB page per EC) ------------------ */
 #define DJ_UTCB_SIZE 4096
@@ -129,8 +131,17 @@ struct dj_utcb {
 #define DJ_SEL_SELF_EC 1
 #define DJ_SEL_SELF_SC 2
 #define DJ_SEL_DEBUG 3
+#define DJ_SEL_DEVMEM 4          /* device memory: physical ranges that are not RAM */
 #define DJ_SEL_FIRST_FREE 32
 #define DJ_SEL_IRQ_BASE 0x1000  /* + GSI: the root's interrupt-line capabilities */
+#define DJ_SEL_MSI_BASE 0x1100  /* + n (n < DJ_MSI_COUNT): the root's MSI capabilities */
+#define DJ_MSI_COUNT 64
+
+/* Cache attributes of memory (DJ_SYS_MMIO_MAP; DJ_SYS_LOOKUP reports them).
+ * A delegated page keeps the attribute of the page it derives from. */
+#define DJ_CACHE_WB 0 /* write-back: all RAM */
+#define DJ_CACHE_UC 1 /* uncached: device registers */
+#define DJ_CACHE_WC 2 /* write-combining: frame buffers */
 
 /* DJ_SYS_IRQ_CTRL bind flags (the caller applies ACPI's ISA overrides). */
 #define DJ_IRQ_LEVEL (1u << 0)
@@ -138,6 +149,8 @@ struct dj_utcb {
 #define DJ_IRQ_OP_BIND 0
 #define DJ_IRQ_OP_ACK 1
 #define DJ_IRQ_OP_UNBIND 2
+/* Binding an MSI capability returns the message to program into the
+ * device: RSI the MSI address, RDX the MSI data. */
 
 /* ---- What the root PD finds at start --------------------------------------
  * RDI = its UTCB, RSI = its CPU; its UTCB words: [0] pool VA, [1] pool
