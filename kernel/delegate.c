@@ -127,6 +127,7 @@ static int delegate_page(struct pd *src, struct pd *dst, uint64_t svp, uint64_t 
     if (!n)
         return DJ_E_QUOTA;
     mdb_node_init(n, &dst->mem, DJ_CRD_MEM, dvp, 0, rights, frame);
+    n->attr = p->attr; /* device memory stays device memory, with its cache mode */
     int st = pd_mem_attach(dst, n);
     if (st == DJ_OK && mdb_derive(p, n) != DJ_OK) {
         pd_mem_detach(dst, n); /* cannot happen: rights and frame come from p */

@@ -7,7 +7,15 @@
 #define IRQ_FLAG_ACTIVE_LOW DJ_IRQ_ACTIVE_LOW
 #define IRQ_FLAGS_KNOWN (IRQ_FLAG_LEVEL | IRQ_FLAG_ACTIVE_LOW)
 
+/* MSI address: the local APIC window with the destination APIC ID
+ * (physical destination mode, fixed delivery: bits 2-3 clear). */
+#define MSI_ADDRESS_BASE 0xfee00000ull
+#define MSI_DEST_ID_SHIFT 12
+#define MSI_MAX_DEST_ID 0xff /* without interrupt remapping */
+_Static_assert(VEC_MSI_BASE + DJ_MSI_COUNT <= VEC_TIMER, "MSI vectors must end below the timer's");
+
 static struct irq_line lines[IRQ_MAX_GSI];
+static struct irq_line msis[DJ_MSI_COUNT];
 static volatile bool any_pending;
 
 struct irq_line *irq_line(uint32_t gsi)
@@ -18,6 +26,20 @@ struct irq_line *irq_line(uint32_t gsi)
     if (!l->obj.type) {
         l->obj = (struct kobj){.type = DJ_OBJ_IRQ, .refs = 1};
         l->gsi = gsi;
+        l->vector = (uint8_t)(VEC_IOAPIC_BASE + gsi);
+    }
+    return l;
+}
+
+struct irq_line *irq_msi(unsigned n)
+{
+    if (n >= DJ_MSI_COUNT)
+        return 0;
+    struct irq_line *l = &msis[n];
+    if (!l->obj.type) {
+        l->obj = (struct kobj){.type = DJ_OBJ_IRQ, .refs = 1};
+        l->msi = true;
+        l->vector = (uint8_t)(VEC_MSI_BASE + n);
     }
     return l;
 }
@@ -26,7 +48,8 @@ struct irq_line *irq_line(uint32_t gsi)
  * irq_deliver_pending (under the lock) signal its semaphore. */
 static void irq_interrupt(struct trap_frame *f)
 {
-    struct irq_line *l = &lines[f->vector - VEC_IOAPIC_BASE];
+    struct irq_line *l = f->vector >= VEC_MSI_BASE ? &msis[f->vector - VEC_MSI_BASE]
+                                                   : &lines[f->vector - VEC_IOAPIC_BASE];
     if (l->level)
         ioapic_set_masked(l->gsi, true); /* until the driver acknowledges */
     l->pending = true;
@@ -35,21 +58,40 @@ static void irq_interrupt(struct trap_frame *f)
     lapic_eoi();
 }
 
-int irq_bind(struct irq_line *l, struct sm *sm, uint64_t flags)
+static void attach(struct irq_line *l, struct sm *sm)
 {
-    if (flags & ~(uint64_t)IRQ_FLAGS_KNOWN)
-        return DJ_E_BAD_PARAM;
-    if (l->sm)
-        return DJ_E_BUSY;
-    l->level = flags & IRQ_FLAG_LEVEL;
-    uint8_t vector = (uint8_t)(VEC_IOAPIC_BASE + l->gsi);
-    /* Delivered to the CPU that binds it: where its driver runs. */
-    if (ioapic_route(l->gsi, vector, this_cpu()->apic_id, l->level, flags & IRQ_FLAG_ACTIVE_LOW) < 0)
-        return DJ_E_BAD_PARAM;
     kobj_get(&sm->obj);
     l->sm = sm;
     l->pending = false;
-    irq_register(vector, irq_interrupt);
+    irq_register(l->vector, irq_interrupt);
+}
+
+/* Delivered to the CPU that binds it: where its driver runs. */
+static int bind_msi(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t *addr, uint64_t *data)
+{
+    uint32_t apic_id = this_cpu()->apic_id;
+    if (flags)
+        return DJ_E_BAD_PARAM; /* MSIs are edge-triggered messages: nothing to choose */
+    if (apic_id > MSI_MAX_DEST_ID)
+        return DJ_E_BAD_CPU;
+    attach(l, sm);
+    *addr = MSI_ADDRESS_BASE | (uint64_t)apic_id << MSI_DEST_ID_SHIFT;
+    *data = l->vector;
+    return DJ_OK;
+}
+
+int irq_bind(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t *msi_addr, uint64_t *msi_data)
+{
+    if (l->sm)
+        return DJ_E_BUSY;
+    if (l->msi)
+        return bind_msi(l, sm, flags, msi_addr, msi_data);
+    if (flags & ~(uint64_t)IRQ_FLAGS_KNOWN)
+        return DJ_E_BAD_PARAM;
+    l->level = flags & IRQ_FLAG_LEVEL;
+    if (ioapic_route(l->gsi, l->vector, this_cpu()->apic_id, l->level, flags & IRQ_FLAG_ACTIVE_LOW) < 0)
+        return DJ_E_BAD_PARAM;
+    attach(l, sm);
     ioapic_set_masked(l->gsi, false);
     return DJ_OK;
 }
@@ -58,7 +100,8 @@ int irq_ack(struct irq_line *l)
 {
     if (!l->sm)
         return DJ_E_BAD_PARAM;
-    ioapic_set_masked(l->gsi, false);
+    if (!l->msi) /* an MSI is never masked by the kernel */
+        ioapic_set_masked(l->gsi, false);
     return DJ_OK;
 }
 
@@ -66,7 +109,8 @@ int irq_unbind(struct irq_line *l)
 {
     if (!l->sm)
         return DJ_E_BAD_PARAM;
-    ioapic_set_masked(l->gsi, true);
+    if (!l->msi)
+        ioapic_set_masked(l->gsi, true);
     struct sm *sm = l->sm;
     l->sm = 0;
     l->pending = false;
@@ -79,17 +123,22 @@ bool irq_work_pending(void)
     return any_pending;
 }
 
+static void deliver(struct irq_line *l)
+{
+    if (l->pending) {
+        l->pending = false;
+        if (l->sm && !l->sm->obj.dead)
+            sm_up(l->sm);
+    }
+}
+
 void irq_deliver_pending(void)
 {
     if (!any_pending)
         return;
     any_pending = false;
-    for (unsigned gsi = 0; gsi < IRQ_MAX_GSI; gsi++) {
-        struct irq_line *l = &lines[gsi];
-        if (l->pending) {
-            l->pending = false;
-            if (l->sm && !l->sm->obj.dead)
-                sm_up(l->sm);
-        }
-    }
+    for (unsigned gsi = 0; gsi < IRQ_MAX_GSI; gsi++)
+        deliver(&lines[gsi]);
+    for (unsigned n = 0; n < DJ_MSI_COUNT; n++)
+        deliver(&msis[n]);
 }

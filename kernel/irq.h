@@ -1,18 +1,25 @@
-/* Interrupt lines as capabilities: an IOAPIC line (GSI) bound to a
- * semaphore is signalled on every interrupt; a level-triggered line stays
- * masked until its holder acknowledges it. */
+/* Interrupts as capabilities: an IOAPIC line (GSI) or an MSI vector bound
+ * to a semaphore signals it on every interrupt, on the CPU that bound it;
+ * a level-triggered line stays masked until its holder acknowledges it.
+ * MSIs are edge-triggered messages the device writes: binding one tells
+ * the driver what address and data to program into its device. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "idt.h"
 #include "kobj.h"
 #include "sm.h"
 
-/* GSIs that have a vector of their own (VEC_IOAPIC_BASE up to the timer). */
-#define IRQ_MAX_GSI 0xc0
+/* GSIs that have a vector of their own (VEC_IOAPIC_BASE upward), then
+ * the MSI vectors up to the timer's. */
+#define IRQ_MAX_GSI 0x80
+#define VEC_MSI_BASE (VEC_IOAPIC_BASE + IRQ_MAX_GSI)
 
 struct irq_line {
     struct kobj obj;    /* static: never freed */
-    uint32_t gsi;
+    uint32_t gsi;       /* IOAPIC lines */
+    bool msi;
+    uint8_t vector;
     bool level;
     struct sm *sm;      /* bound semaphore, NULL when unbound */
     volatile bool pending;
@@ -20,8 +27,11 @@ struct irq_line {
 
 /* The line object for gsi, or NULL when no IOAPIC has it. */
 struct irq_line *irq_line(uint32_t gsi);
-/* DJ_SYS_IRQ_CTRL operations; status codes of abi.h. */
-int irq_bind(struct irq_line *l, struct sm *sm, uint64_t flags);
+/* The MSI object n (< DJ_MSI_COUNT). */
+struct irq_line *irq_msi(unsigned n);
+/* DJ_SYS_IRQ_CTRL operations; status codes of abi.h. Binding an MSI fills
+ * *msi_addr and *msi_data. */
+int irq_bind(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t *msi_addr, uint64_t *msi_data);
 int irq_ack(struct irq_line *l);
 int irq_unbind(struct irq_line *l);
 /* Signal the semaphores of lines that fired; called under the kernel lock. */

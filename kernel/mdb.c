@@ -11,6 +11,7 @@ void mdb_node_init(struct mdb_node *node, void *space, enum dj_crd_kind kind,
     node->kind = (uint8_t)kind;
     node->rights = (uint8_t)rights;
     node->order = (uint8_t)order;
+    node->attr = 0;
 }
 
 /* Is the child's source range [base, base + 2^order) inside the parent's?

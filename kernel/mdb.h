@@ -31,7 +31,13 @@ struct mdb_node {
     uint8_t kind;         /* enum dj_crd_kind: DJ_CRD_MEM, DJ_CRD_IO or DJ_CRD_OBJ */
     uint8_t rights;       /* DJ_MEM_*, DJ_IO_* or object rights */
     uint8_t order;        /* the node covers 2^order pages, ports or selectors */
+    uint8_t attr;         /* memory: MDB_ATTR_* (cache mode, device memory); copied to children */
 };
+
+/* Memory node attributes: the cache mode (DJ_CACHE_*) in the low bits, and
+ * whether the frames are device memory rather than RAM (never freed). */
+#define MDB_ATTR_CACHE_MASK 0x3
+#define MDB_ATTR_DEVICE 0x4
 
 /* Called for each node a revoke removes (already unlinked: the callback may
  * free it) or a rights reduction changes (still linked: must not unlink). */

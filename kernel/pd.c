@@ -147,9 +147,20 @@ struct pd *pd_of_node(const struct mdb_node *n)
 
 /* ---- Memory ------------------------------------------------------------------ */
 
-static uint64_t pte_flags_for(unsigned rights)
+/* PTE bits selecting the PAT entry of each cache mode (cpu_features.c
+ * programs the PAT: index 0 WB, 1 WC, 3 UC). */
+static uint64_t pte_cache_bits(unsigned attr)
 {
-    uint64_t f = 0;
+    switch (attr & MDB_ATTR_CACHE_MASK) {
+    case DJ_CACHE_UC: return PTE_CACHE_UC;
+    case DJ_CACHE_WC: return PTE_CACHE_WC;
+    default: return 0;
+    }
+}
+
+static uint64_t pte_flags_for(unsigned rights, unsigned attr)
+{
+    uint64_t f = pte_cache_bits(attr);
     if (rights & DJ_MEM_W)
         f |= PTE_WRITE;
     if (!(rights & DJ_MEM_X))
@@ -172,7 +183,7 @@ static void unmap_pages(struct pd *pd, uint64_t vpage, uint64_t count)
  * are cleared again. */
 static int map_node(struct pd *pd, const struct mdb_node *n)
 {
-    uint64_t flags = pte_flags_for(n->rights);
+    uint64_t flags = pte_flags_for(n->rights, n->attr);
     for (uint64_t i = 0; i < node_pages(n); i++) {
         uint64_t va = (n->base + i) << PAGE_SHIFT, pa = (n->source_base + i) << PAGE_SHIFT;
         if (paging_map_user(pd->root, va, pa, flags, table_alloc, &pd->pages) < 0) {
@@ -210,6 +221,11 @@ void pd_mem_protect(struct pd *pd, struct mdb_node *n)
 
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
 {
+    return pd_map_attr(pd, va, pa, rights, 0);
+}
+
+int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsigned attr)
+{
     if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~DJ_MEM_ALL))
         return DJ_E_BAD_PARAM;
     uint64_t flags = pd_mdb_lock();
@@ -217,6 +233,7 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
     int st = DJ_E_QUOTA;
     if (n) {
         mdb_node_init(n, &pd->mem, DJ_CRD_MEM, va >> PAGE_SHIFT, 0, rights, pa >> PAGE_SHIFT);
+        n->attr = (uint8_t)attr;
         st = pd_mem_attach(pd, n);
         if (st != DJ_OK)
             pd_node_free(pd, n);

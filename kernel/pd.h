@@ -38,6 +38,8 @@ struct pd *pd_create(struct quota *from, uint64_t quota_pages);
  * (misaligned, not user, no read right), DJ_E_BUSY (va already holds a
  * page) or DJ_E_QUOTA. */
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights);
+/* The same with MDB_ATTR_* attributes (cache mode, device memory). */
+int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsigned attr);
 /* Give pd the ports [base, base + 2^order) as an original (mdb root). */
 int pd_grant_io(struct pd *pd, uint64_t base, unsigned order);
 /* Physical address and rights of the page at va, or false when unmapped. */

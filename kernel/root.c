@@ -4,6 +4,7 @@
 #include "acpi.h"
 #include "console.h"
 #include "elf.h"
+#include "devmem.h"
 #include "irq.h"
 #include "frame_alloc.h"
 #include "kernel.h"
@@ -136,6 +137,15 @@ static int grant_irqs(struct pd *pd)
     return DJ_OK;
 }
 
+/* Every MSI vector, at DJ_SEL_MSI_BASE + n, and the device memory. */
+static int grant_devices(struct pd *pd)
+{
+    for (unsigned n = 0; n < DJ_MSI_COUNT; n++)
+        if (grant(pd, DJ_SEL_MSI_BASE + n, &irq_msi(n)->obj) != DJ_OK)
+            return DJ_E_QUOTA;
+    return grant(pd, DJ_SEL_DEVMEM, &devmem_object);
+}
+
 static int build_root(const struct boot_module *m, struct ec **out)
 {
     const void *image = phys_to_virt(m->start);
@@ -161,7 +171,8 @@ static int build_root(const struct boot_module *m, struct ec **out)
     if (!sc)
         return st != DJ_OK ? st : DJ_E_QUOTA;
     if (grant(pd, DJ_SEL_SELF_PD, &pd->obj) || grant(pd, DJ_SEL_SELF_EC, &ec->obj) ||
-        grant(pd, DJ_SEL_SELF_SC, &sc->obj) || grant(pd, DJ_SEL_DEBUG, &debug_object) || grant_irqs(pd))
+        grant(pd, DJ_SEL_SELF_SC, &sc->obj) || grant(pd, DJ_SEL_DEBUG, &debug_object) || grant_irqs(pd) ||
+        grant_devices(pd))
         return DJ_E_QUOTA;
     ec->sc = sc;
     ec->frame.rip = info.entry;

@@ -2,6 +2,7 @@
  * argument, and hand over to the object code. */
 #include "acpi.h"
 #include "console.h"
+#include "devmem.h"
 #include "kernel.h"
 #include "cpu.h"
 #include "ec.h"
@@ -179,9 +180,26 @@ static uint64_t sys_sm_ctrl(struct args *x)
     }
 }
 
+/* A memory page: its rights, and for DMA its physical address and cache
+ * attribute. Nothing mapped: RSI and RDX are 0. */
+static uint64_t lookup_memory(struct args *x, uint64_t page)
+{
+    if (page >= (USER_TOP >> PAGE_SHIFT))
+        return DJ_E_BAD_ADDR;
+    struct pd *pd = x->ec->pd;
+    uint64_t flags = pd_mdb_lock();
+    struct mdb_node *n = memspace_lookup(&pd->mem, page);
+    x->ec->frame.rsi = n ? DJ_CRD(DJ_CRD_MEM, page, 0, n->rights) : 0;
+    x->ec->frame.rdx = n ? (n->source_base + (page - n->base)) << PAGE_SHIFT | (n->attr & MDB_ATTR_CACHE_MASK) : 0;
+    pd_mdb_unlock(flags);
+    return DJ_OK;
+}
+
 static uint64_t sys_lookup(struct args *x)
 {
     uint64_t crd = x->a[0];
+    if (DJ_CRD_KIND(crd) == DJ_CRD_MEM)
+        return lookup_memory(x, DJ_CRD_BASE(crd));
     if (DJ_CRD_KIND(crd) != DJ_CRD_OBJ)
         return DJ_E_BAD_PARAM;
     struct capspace_slot *s = cap(x, DJ_CRD_BASE(crd), DJ_OBJ_NONE, 0);
@@ -274,7 +292,7 @@ static uint64_t sys_irq_ctrl(struct args *x)
     switch (x->a[1]) {
     case DJ_IRQ_OP_BIND: {
         struct sm *sm = obj_of(x, x->a[2], DJ_OBJ_SM, DJ_SM_UP);
-        return sm ? (uint64_t)irq_bind(l, sm, x->a[3]) : DJ_E_BAD_CAP;
+        return sm ? (uint64_t)irq_bind(l, sm, x->a[3], &x->ec->frame.rsi, &x->ec->frame.rdx) : DJ_E_BAD_CAP;
     }
     case DJ_IRQ_OP_ACK: return (uint64_t)irq_ack(l);
     case DJ_IRQ_OP_UNBIND: return (uint64_t)irq_unbind(l);
@@ -312,6 +330,16 @@ static uint64_t sys_mem_alloc(struct args *x)
     return DJ_OK;
 }
 
+static uint64_t sys_mmio_map(struct args *x)
+{
+    if (!obj_of(x, x->a[0], DJ_OBJ_DEVMEM, DJ_DEVMEM_MAP))
+        return DJ_E_BAD_CAP;
+    uint64_t order = x->a[3], rights = x->a[4] & 0xff, cache = x->a[4] >> 8;
+    if (order > 63 || cache > 0xff)
+        return DJ_E_BAD_PARAM;
+    return (uint64_t)devmem_map(x->ec->pd, x->a[1], x->a[2], (unsigned)order, (unsigned)rights, (unsigned)cache);
+}
+
 typedef uint64_t (*sys_fn)(struct args *x);
 
 static const sys_fn table[DJ_SYS_COUNT] = {
@@ -323,6 +351,7 @@ static const sys_fn table[DJ_SYS_COUNT] = {
     [DJ_SYS_SM_CTRL] = sys_sm_ctrl,     [DJ_SYS_EC_CTRL] = sys_ec_ctrl,
     [DJ_SYS_LOOKUP] = sys_lookup,       [DJ_SYS_DEBUG] = sys_debug,
     [DJ_SYS_IRQ_CTRL] = sys_irq_ctrl,   [DJ_SYS_MEM_ALLOC] = sys_mem_alloc,
+    [DJ_SYS_MMIO_MAP] = sys_mmio_map,
 };
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f)

@@ -39,6 +39,10 @@ static void read_brand(char *out)
     out[48] = '\0';
 }
 
+#define CPUID_LEAF_EXT_MAX 0x80000000u
+#define CPUID_LEAF_ADDR_SIZES 0x80000008u /* EAX bits 0-7: physical address bits */
+#define PHYS_BITS_DEFAULT 36              /* what a CPU without that leaf has */
+
 void cpu_features_detect(void)
 {
     struct cpu_features *f = &cpu_features;
@@ -62,7 +66,10 @@ void cpu_features_detect(void)
         f->smep = r7.ebx & CPUID7_EBX_SMEP;
         f->smap = r7.ebx & CPUID7_EBX_SMAP;
     }
-    if (cpuid(0x80000000, 0).eax >= 0x80000001) {
+    uint32_t max_ext = cpuid(CPUID_LEAF_EXT_MAX, 0).eax;
+    f->phys_bits = max_ext >= CPUID_LEAF_ADDR_SIZES ? (uint8_t)cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax
+                                                    : PHYS_BITS_DEFAULT;
+    if (max_ext >= 0x80000001) {
         struct cpuid_regs e1 = cpuid(0x80000001, 0);
         f->nx = e1.edx & CPUID_EXT_EDX_NX;
         f->pdpe1gb = e1.edx & CPUID_EXT_EDX_PDPE1GB;

@@ -10,6 +10,7 @@ struct cpu_features {
     bool vmx, svm;
     uint64_t xcr0;       /* state components enabled in XCR0 */
     uint32_t xsave_size; /* bytes of the XSAVE area for xcr0 */
+    uint8_t phys_bits;   /* physical address width (MAXPHYADDR) */
     char vendor[13];
     char brand[49];
 };

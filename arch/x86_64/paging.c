@@ -13,8 +13,6 @@
 
 #define ENTRIES_PER_TABLE 512
 #define FOUR_GIB (4ull << 30)
-#define PTE_CACHE_WC PTE_PWT
-#define PTE_CACHE_UC (PTE_PWT | PTE_PCD)
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITE)
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __kernel_end[];
@@ -24,6 +22,12 @@ static uint64_t kernel_pml4_phys;
 static uint64_t nx_bit;     /* PTE_NX when the CPU has NX, else 0 */
 static uint64_t global_bit; /* PTE_GLOBAL when the CPU has PGE */
 static uint64_t ioremap_next = IOREMAP_BASE;
+/* Physical ranges the kernel maps for itself: never given to user PDs. */
+#define KERNEL_DEVICE_RANGES 32
+static struct {
+    uint64_t first, end;
+} kernel_devices[KERNEL_DEVICE_RANGES];
+static unsigned kernel_device_count;
 static struct spinlock paging_lock = SPINLOCK_INIT;
 
 static unsigned index_at(uint64_t va, unsigned level) /* level 4 = PML4 ... 1 = PT */
@@ -213,9 +217,12 @@ void *ioremap(uint64_t phys, size_t len, enum cache_mode mode)
         return NULL;
     uint64_t flags = spin_lock_irqsave(&paging_lock);
     uint64_t va = ioremap_next;
-    bool fits = size <= IOREMAP_BASE + IOREMAP_SIZE - va;
-    if (fits)
+    bool fits = size <= IOREMAP_BASE + IOREMAP_SIZE - va && kernel_device_count < KERNEL_DEVICE_RANGES;
+    if (fits) {
         ioremap_next += size + PAGE_SIZE; /* an unmapped guard page between windows */
+        kernel_devices[kernel_device_count].first = first;
+        kernel_devices[kernel_device_count++].end = first + size;
+    }
     spin_unlock_irqrestore(&paging_lock, flags);
     if (!fits)
         return NULL;
@@ -223,6 +230,16 @@ void *ioremap(uint64_t phys, size_t len, enum cache_mode mode)
         if (paging_map_page(va + o, first + o, PTE_WRITE | nx_bit | global_bit | cache_flags(mode)) < 0)
             return NULL;
     return (void *)(va + offset);
+}
+
+bool paging_is_kernel_device(uint64_t phys, uint64_t len)
+{
+    uint64_t flags = spin_lock_irqsave(&paging_lock);
+    bool hit = false;
+    for (unsigned i = 0; i < kernel_device_count && !hit; i++)
+        hit = phys < kernel_devices[i].end && phys + len > kernel_devices[i].first;
+    spin_unlock_irqrestore(&paging_lock, flags);
+    return hit;
 }
 
 uint64_t paging_query(uint64_t va)

@@ -17,6 +17,10 @@
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 
+/* PAT entries selected by PWT/PCD (cpu_features.c programs the PAT). */
+#define PTE_CACHE_WC PTE_PWT
+#define PTE_CACHE_UC (PTE_PWT | PTE_PCD)
+
 enum cache_mode { CACHE_WB, CACHE_WC, CACHE_UC };
 
 /* Build the final kernel page tables and switch to them (BSP, once). */
@@ -27,6 +31,8 @@ int paging_map_page(uint64_t va, uint64_t pa, uint64_t pte_flags);
 void paging_unmap_page(uint64_t va);
 /* Map device memory; returns a kernel pointer or NULL when out of window. */
 void *ioremap(uint64_t phys, size_t len, enum cache_mode mode);
+/* Does [phys, phys + len) meet anything the kernel ioremapped? */
+bool paging_is_kernel_device(uint64_t phys, uint64_t len);
 /* User address spaces: a root whose kernel half is shared with the kernel's.
  * Page-table frames come from alloc (charged by the caller). */
 #define USER_TOP 0x0000800000000000ull

@@ -1,0 +1,58 @@
+#include "devmem.h"
+#include "cpu_features.h"
+#include "kernel.h"
+#include "layout.h"
+#include "paging.h"
+
+#define DEVMEM_MAX_ORDER 10 /* 4 MiB a call: bounded work per system call */
+/* Local APIC registers and the MSI address window: the kernel's. */
+#define INTERRUPT_WINDOW_BASE 0xfee00000ull
+#define INTERRUPT_WINDOW_SIZE 0x100000ull
+
+struct kobj devmem_object = {.type = DJ_OBJ_DEVMEM, .refs = 1};
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+static bool meets_ram(uint64_t phys, uint64_t len)
+{
+    for (unsigned i = 0; i < boot_info.mem_count; i++) {
+        const struct mem_region *r = &boot_info.mem[i];
+        if (r->type == MEM_USABLE && overlaps(phys, len, r->base, r->len))
+            return true;
+    }
+    return false;
+}
+
+static bool device_range_ok(uint64_t phys, uint64_t len)
+{
+    uint64_t limit = 1ull << cpu_features.phys_bits;
+    if (phys >= limit || len > limit - phys)
+        return false;
+    return !meets_ram(phys, len) && !paging_is_kernel_device(phys, len) &&
+           !overlaps(phys, len, INTERRUPT_WINDOW_BASE, INTERRUPT_WINDOW_SIZE);
+}
+
+int devmem_map(struct pd *pd, uint64_t va, uint64_t phys, unsigned order, unsigned rights, unsigned cache)
+{
+    if (order > DEVMEM_MAX_ORDER || cache > DJ_CACHE_WC || !(rights & DJ_MEM_R) ||
+        (rights & ~(unsigned)(DJ_MEM_R | DJ_MEM_W)))
+        return DJ_E_BAD_PARAM; /* device memory is never executable */
+    uint64_t size = PAGE_SIZE << order;
+    if ((va & (PAGE_SIZE - 1)) || va >= USER_TOP || size > USER_TOP - va)
+        return DJ_E_BAD_ADDR;
+    if ((phys & (PAGE_SIZE - 1)) || !device_range_ok(phys, size))
+        return DJ_E_BAD_PARAM;
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t pa;
+        unsigned have;
+        if (pd_lookup(pd, va + off, &pa, &have))
+            return DJ_E_BUSY;
+        int st = pd_map_attr(pd, va + off, phys + off, rights, cache | MDB_ATTR_DEVICE);
+        if (st != DJ_OK)
+            return st;
+    }
+    return DJ_OK;
+}
