@@ -111,6 +111,9 @@ static int give_bootinfo(struct pd *pd)
         return st;
     bi->magic = DJ_BOOTINFO_MAGIC;
     bi->cpu_count = cpus_online;
+    bi->pci_ecam_base = acpi.mcfg_base;
+    bi->pci_ecam_bus_start = acpi.mcfg_bus_start;
+    bi->pci_ecam_bus_end = acpi.mcfg_bus_end;
     memcpy(bi->cmdline, boot_info.cmdline, DJ_BOOTINFO_CMDLINE - 1);
     return map_modules(pd, bi);
 }

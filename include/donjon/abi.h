@@ -174,6 +174,10 @@ struct dj_bootinfo {
     uint32_t cpu_count;
     char cmdline[DJ_BOOTINFO_CMDLINE]; /* the kernel command line */
     struct dj_boot_module modules[DJ_BOOTINFO_MAX_MODULES];
+    /* PCI Express configuration space (ACPI MCFG, segment 0): ECAM base
+     * and bus range; base 0 when the firmware gave none. */
+    uint64_t pci_ecam_base;
+    uint32_t pci_ecam_bus_start, pci_ecam_bus_end;
 };
 _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit one page");
 
