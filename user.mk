@@ -8,8 +8,10 @@ BUILD ?= build
 USER_OUT := $(BUILD)/user
 USER_OBJDIR := $(USER_OUT)/obj
 
-# Each program: a name and the directory whose *.c and *.S make it.
-USER_PROGRAMS := sigma0 echo coretest init console kvstore kvclient
+# Each program: a name and the directory whose *.c and *.S make it, or
+# instead an explicit list of sources in USER_SRCS_<name> (programs that
+# share files of one directory, like the NIC drivers).
+USER_PROGRAMS := sigma0 echo coretest init console kvstore kvclient nic-virtio
 USER_DIR_sigma0 := sigma0
 USER_DIR_echo := servers/echo
 USER_DIR_coretest := tests/user/coretest
@@ -17,6 +19,12 @@ USER_DIR_init := servers/init
 USER_DIR_console := servers/console
 USER_DIR_kvstore := servers/kvstore
 USER_DIR_kvclient := servers/kvclient
+USER_PROGRAMS += chantest
+USER_DIR_chantest := servers/chantest
+# NIC drivers: the common loop (main.c, nic_*.c) plus one hardware part.
+NIC_COMMON_SRCS := servers/nic/main.c $(wildcard servers/nic/nic_*.c)
+USER_SRCS_nic-virtio := $(NIC_COMMON_SRCS) $(wildcard servers/nic/virtio_*.c)
+USER_SRCS_nic-e1000e := $(NIC_COMMON_SRCS) servers/nic/e1000e.c
 # Programs that run alone under usersim (the others need a parent and
 # the real kernel: start information, delegation, semaphores).
 USERSIM_PROGRAMS := sigma0 echo
@@ -58,8 +66,8 @@ $(USER_LIB): $(USER_LIB_OBJ)
 
 # One link rule per program: crt0 first, the program, then the runtime.
 define user_program
-USER_OBJ_$(1) := $$(addprefix $$(USER_OBJDIR)/,$$(addsuffix .o,$$(basename \
-	$$(sort $$(wildcard $$(USER_DIR_$(1))/*.c $$(USER_DIR_$(1))/*.S)))))
+USER_OBJ_$(1) := $$(addprefix $$(USER_OBJDIR)/,$$(addsuffix .o,$$(basename $$(sort \
+	$$(or $$(USER_SRCS_$(1)),$$(wildcard $$(USER_DIR_$(1))/*.c $$(USER_DIR_$(1))/*.S))))))
 $$(USER_OUT)/$(1).elf: $$(USER_CRT0) $$(USER_OBJ_$(1)) $$(USER_LIB) lib/user.ld
 	$$(LD) $$(USER_LDFLAGS) -o $$@ $$(USER_CRT0) $$(USER_OBJ_$(1)) $$(USER_LIB) $$(USER_LIBGCC)
 endef

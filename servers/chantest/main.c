@@ -1,0 +1,27 @@
+/* chantest (chantest.h): the component's name chooses its role. */
+#include <component.h>
+#include <console_client.h>
+#include <stdio.h>
+#include <string.h>
+#include "chantest.h"
+
+int main(void)
+{
+    const struct dj_start_info *si = dj_start();
+    uint64_t console;
+    if (!si)
+        return 1;
+    if (dj_start_cap("console", &console))
+        dj_console_attach(console);
+    int status;
+    if (strncmp(si->name, "chansink", DJ_START_NAME_MAX) == 0) {
+        status = chantest_sink();
+    } else if (strncmp(si->name, "chansrc", DJ_START_NAME_MAX) == 0) {
+        status = chantest_source();
+    } else {
+        printf("chantest: no role for the name '%s' (chansink or chansrc)\n", si->name);
+        status = 1;
+    }
+    (void)status; /* reported on the console already */
+    dj_block_forever(CHANTEST_SEL_SLEEP);
+}
