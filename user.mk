@@ -21,6 +21,10 @@ USER_DIR_kvstore := servers/kvstore
 USER_DIR_kvclient := servers/kvclient
 USER_PROGRAMS += chantest
 USER_DIR_chantest := servers/chantest
+USER_PROGRAMS += pci pcicheck intruder
+USER_DIR_pci := servers/pci
+USER_DIR_pcicheck := servers/pcicheck
+USER_DIR_intruder := servers/intruder
 # NIC drivers: the common loop (main.c, nic_*.c) plus one hardware part.
 NIC_COMMON_SRCS := servers/nic/main.c $(wildcard servers/nic/nic_*.c)
 USER_SRCS_nic-virtio := $(NIC_COMMON_SRCS) $(wildcard servers/nic/virtio_*.c)

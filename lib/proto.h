@@ -47,12 +47,20 @@ static inline uint64_t dj_mem_window(uint64_t page, uint64_t n)
  * DJ_BADGE_PARENT (component ids, the clients' badges, start at 1).
  * Before a client starts, init announces it: words [0]
  * DJ_SERVICE_OP_CLIENT, [1] the client's badge, [2..3] its name
- * (DJ_START_NAME_MAX bytes, NUL-terminated). A service that does not care
- * replies DJ_OK; it must refuse the operation on any other badge.
- * Reply: words [0] status. */
+ * (DJ_START_NAME_MAX bytes, NUL-terminated), [4] the PCI device its line
+ * names (pci=, a DJ_PCI_SEL_* value of lib/pci.h), 0 when none; exactly
+ * DJ_SERVICE_CLIENT_WORDS words. When init restarts a client (restart=yes)
+ * it first announces it without a device (word [4] 0) while tearing the
+ * old instance down, then again with the same badge and its device
+ * before the new instance starts: the service decides what it keeps for
+ * the old one (the console drops its unfinished line, the PCI server
+ * takes the device back). A service
+ * that does not care replies DJ_OK; it must refuse the operation on any
+ * other badge. Reply: words [0] status. */
 #define DJ_BADGE_PARENT 0
 #define DJ_SERVICE_OP_CLIENT 0x100
-#define DJ_SERVICE_CLIENT_WORDS 4
+#define DJ_SERVICE_CLIENT_WORDS 5
+#define DJ_SERVICE_CLIENT_PCI 4 /* the word holding the PCI device selector */
 
 /* ---- The console portal (servers/console) -------------------------------
  * DJ_CONSOLE_OP_WRITE: words [1] byte count n (0..DJ_CONSOLE_WRITE_MAX),

@@ -5,10 +5,13 @@
  *   DJ_SEL_SELF_PD (0)      its own PD (DJ_PD_CREATE: local ECs, portals,
  *                           semaphores charged to its own quota)
  *   DJ_SEL_DEBUG (3)        the kernel debug console, only if granted
+ *   DJ_SEL_DEVMEM (4)       device memory (DJ_SYS_MMIO_MAP), only if granted
  *   DJ_CHILD_EVENT_BASE     + vector: its exception and startup portals
  *                           (served by the parent)
  *   DJ_CHILD_FIRST_GRANT..  portals it was granted, named in the start info
  *   DJ_CHILD_FIRST_FREE..   free for the component's own objects
+ *   DJ_SEL_IRQ_BASE + GSI   interrupt lines it was granted (irq=)
+ *   DJ_SEL_MSI_BASE + n     its MSI capabilities, n < nmsi (msi=)
  *
  * Addresses: the ELF image where it was linked, the stack below
  * DJ_CHILD_STACK_TOP, the main EC's UTCB at DJ_CHILD_UTCB_VA, the start
@@ -35,6 +38,7 @@
 #define DJ_START_MAGIC 0x6f666e6974726174ull /* "tartinfo" */
 #define DJ_START_NAME_MAX 16 /* bytes, terminator included */
 #define DJ_START_MAX_IO 8
+#define DJ_START_ARG_MAX 48 /* bytes of the free argument, terminator included */
 
 /* A named capability: a portal at a selector. */
 struct dj_start_cap {
@@ -58,5 +62,14 @@ struct dj_start_info {
     uint32_t ncaps, nio;
     struct dj_start_cap caps[DJ_CHILD_MAX_GRANTS];
     struct dj_start_io io[DJ_START_MAX_IO];
+    /* Added for device drivers and restarts (docs/boot-config.md): */
+    uint32_t generation;          /* 0 on the first start, +1 per restart by init */
+    uint32_t nmsi;                /* MSI capabilities at DJ_SEL_MSI_BASE + 0..nmsi-1 */
+    uint32_t devmem;              /* 1: the device-memory capability is at DJ_SEL_DEVMEM */
+    /* With devmem: PCI Express configuration space (ECAM, segment 0) from
+     * the boot information; base 0 when the firmware gave none. */
+    uint64_t pci_ecam_base;
+    uint32_t pci_ecam_bus_start, pci_ecam_bus_end;
+    char arg[DJ_START_ARG_MAX];   /* the line's arg= text (printable, no blanks), "" if none */
 };
 _Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");

@@ -8,7 +8,8 @@
  *   - its memory server: the "mem" portal (lib/proto.h DJ_MEM_OP_ALLOC)
  *     gives pool pages as typed memory items.
  * init also gets the boot information and the modules read-only, the
- * kernel debug capability and (when the kernel can delegate them) all I/O
+ * kernel debug capability, every interrupt line and MSI capability, the
+ * device-memory capability and (when the kernel can delegate them) all I/O
  * ports. sigma0's main EC then blocks for good; the handler ECs run on
  * init's time (time donation). */
 #include <stdbool.h>
@@ -288,6 +289,8 @@ static bool give_io_ports(void)
 }
 
 #define IRQ_CAPS_ORDER 8 /* 256 selectors from DJ_SEL_IRQ_BASE: every line there is */
+#define MSI_CAPS_ORDER 6 /* DJ_MSI_COUNT selectors from DJ_SEL_MSI_BASE */
+_Static_assert(1u << MSI_CAPS_ORDER == DJ_MSI_COUNT, "one delegation hands over every MSI capability");
 
 static enum dj_status give_caps(void)
 {
@@ -295,9 +298,15 @@ static enum dj_status give_caps(void)
                                     DJ_SEL_SELF_PD);
     if (st == DJ_OK)
         st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEBUG, 0, DJ_OBJ_ALL), DJ_SEL_DEBUG);
-    /* Every interrupt line, at the same selectors: init grants them on. */
+    /* Every interrupt line, MSI and device memory, at the same selectors:
+     * init grants them on (empty selectors of a kernel without them are
+     * skipped by the delegation; init looks before it grants). */
     if (st == DJ_OK)
         st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_IRQ_BASE, IRQ_CAPS_ORDER, DJ_OBJ_ALL), DJ_SEL_IRQ_BASE);
+    if (st == DJ_OK)
+        st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_MSI_BASE, MSI_CAPS_ORDER, DJ_OBJ_ALL), DJ_SEL_MSI_BASE);
+    if (st == DJ_OK)
+        st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEVMEM, 0, DJ_OBJ_ALL), DJ_SEL_DEVMEM);
     return st;
 }
 

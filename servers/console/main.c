@@ -151,6 +151,7 @@ static enum dj_status op_client(uint64_t badge, const struct dj_utcb *u)
     for (size_t i = 0; name[i]; i++)
         name[i] = sanitize(name[i]);
     memcpy(clients[id].name, name, sizeof(name));
+    clients[id].len = 0; /* a restarted client starts a fresh line */
     return DJ_OK;
 }
 

@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 #include "bootconfig.h"
+#include "../../lib/pci.h"
 
 #define MAX_FIELDS 16 /* a name and at most one of each key, with room for repeats to be reported */
 #define QUOTE_MAX 32  /* characters of user text quoted in a report */
 
-enum key { K_BIN, K_QUOTA, K_PRIO, K_HEAP, K_PT, K_IO, K_IRQ, K_DEBUG, K_COUNT };
-static const char *const key_names[K_COUNT] = {"bin", "quota", "prio", "heap", "pt", "io", "irq", "debug"};
+enum key { K_BIN, K_QUOTA, K_PRIO, K_HEAP, K_PT, K_IO, K_IRQ, K_DEBUG, K_DEVMEM, K_MSI, K_PCI, K_ARG, K_RESTART,
+           K_COUNT };
+static const char *const key_names[K_COUNT] = {"bin", "quota", "prio", "heap",   "pt",  "io",     "irq",
+                                               "debug", "devmem", "msi", "pci", "arg", "restart"};
 static const bool key_required[K_COUNT] = {[K_BIN] = true, [K_QUOTA] = true, [K_PRIO] = true};
 
 /* Names that would be confused with the system's own parts. */
@@ -78,7 +81,7 @@ static bool parse_num(const char *s, const char *end, uint64_t max, uint64_t *ou
     uint64_t v = 0;
     for (; s < end; s++) {
         int d = base == 16 ? hex_digit(*s) : (is_digit(*s) ? *s - '0' : -1);
-        if (d < 0 || v > (max - (uint64_t)d) / base)
+        if (d < 0 || (uint64_t)d > max || v > (max - (uint64_t)d) / base)
             return false;
         v = v * base + (uint64_t)d;
     }
@@ -175,11 +178,80 @@ static bool set_bin(struct line_ctx *x, struct bc_component *c, const char *val)
     return true;
 }
 
-static bool set_debug(struct line_ctx *x, struct bc_component *c, const char *val)
+static bool yes_no(struct line_ctx *x, const char *key, const char *val, bool *out)
 {
     if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
-        return FAIL(x, "debug=%.32s: must be yes or no", val);
-    c->debug = val[0] == 'y';
+        return FAIL(x, "%s=%.32s: must be yes or no", key, val);
+    *out = val[0] == 'y';
+    return true;
+}
+
+/* Exactly n hexadecimal digits of s (no prefix), at most 16. */
+static bool fixed_hex(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = hex_digit(s[i]);
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+/* Decimal digits only (parse_num also takes 0x), at most max. */
+static bool decimal(const char *s, uint64_t max, uint64_t *out)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(s[i]))
+            return false;
+    return parse_num(s, s + n, max, out);
+}
+
+/* BB:DD.F: bus and device two hex digits each, function one digit. */
+static bool set_pci_bdf(struct line_ctx *x, struct bc_component *c, const char *val)
+{
+    uint64_t bus, dev;
+    if (strlen(val) != 7 || val[2] != ':' || val[5] != '.' || !fixed_hex(val, 2, &bus) ||
+        !fixed_hex(val + 3, 2, &dev) || val[6] < '0' || val[6] > '7')
+        return FAIL(x, "pci=%.32s: not VVVV:DDDD[#K] or BB:DD.F (hexadecimal, function 0-7)", val);
+    if (dev > 0x1f)
+        return FAIL(x, "pci=%.32s: device number above 0x1f", val);
+    c->pci = DJ_PCI_SEL_BDF(0, bus, dev, (uint64_t)(val[6] - '0'));
+    return true;
+}
+
+/* VVVV:DDDD or VVVV:DDDD#K: the K-th function (from 0, in bus order) with
+ * this vendor and device id. */
+static bool set_pci_id(struct line_ctx *x, struct bc_component *c, const char *val)
+{
+    uint64_t vendor, device, index = 0;
+    const char *hash = strchr(val, '#');
+    size_t id_len = hash ? (size_t)(hash - val) : strlen(val);
+    if (id_len != 9 || val[4] != ':' || !fixed_hex(val, 4, &vendor) || !fixed_hex(val + 5, 4, &device))
+        return FAIL(x, "pci=%.32s: not VVVV:DDDD[#K] or BB:DD.F (hexadecimal, function 0-7)", val);
+    if (vendor == 0xffff || vendor == 0)
+        return FAIL(x, "pci=%.32s: vendor id %04llx is no vendor", val, (unsigned long long)vendor);
+    if (hash && !decimal(hash + 1, BC_PCI_INDEX_MAX, &index))
+        return FAIL(x, "pci=%.32s: #K must be a decimal number in 0..%u", val, BC_PCI_INDEX_MAX);
+    c->pci = DJ_PCI_SEL_ID(vendor, device, index);
+    return true;
+}
+
+static bool set_pci(struct line_ctx *x, struct bc_component *c, const char *val)
+{
+    return strchr(val, '.') ? set_pci_bdf(x, c, val) : set_pci_id(x, c, val);
+}
+
+/* Printable ASCII without blanks (the line is split at blanks already). */
+static bool set_arg(struct line_ctx *x, struct bc_component *c, const char *val)
+{
+    size_t n = strlen(val);
+    if (n > BC_ARG_MAX)
+        return FAIL(x, "arg=%.32s...: longer than %u characters", val, BC_ARG_MAX);
+    memcpy(c->arg, val, n + 1);
     return true;
 }
 
@@ -206,7 +278,16 @@ static bool set_key(struct line_ctx *x, struct bc_component *c, enum key k, char
     case K_PT: return set_portals(x, c, val);
     case K_IO: return set_io(x, c, val);
     case K_IRQ: return set_irqs(x, c, val);
-    case K_DEBUG: return set_debug(x, c, val);
+    case K_DEBUG: return yes_no(x, "debug", val, &c->debug);
+    case K_DEVMEM: return yes_no(x, "devmem", val, &c->devmem);
+    case K_RESTART: return yes_no(x, "restart", val, &c->restart);
+    case K_MSI:
+        if (!number(x, "msi", val, 0, BC_MSI_MAX, &v))
+            return false;
+        c->nmsi = (uint8_t)v;
+        return true;
+    case K_PCI: return set_pci(x, c, val);
+    case K_ARG: return set_arg(x, c, val);
     default: return FAIL(x, "internal: unknown key");
     }
 }

@@ -1,7 +1,8 @@
 /* The boot configuration of init (docs/boot-config.md): one component per
  * line,
  *     name bin=MODULE quota=PAGES prio=N [heap=PAGES] [pt=A,B] [io=LO-HI,..]
- *          [irq=N,..] [debug=yes|no]
+ *          [irq=N,..] [debug=yes|no] [devmem=yes|no] [msi=N]
+ *          [pci=VVVV:DDDD[#K] | pci=BB:DD.F] [arg=TEXT] [restart=yes|no]
  * Pure C (no allocation, no system calls) so the host tests can feed it
  * hostile text. A bad line is reported through the error callback with its
  * number and skipped as a whole; nothing is guessed or repaired. */
@@ -24,6 +25,9 @@
 #define BC_PORT_MAX 0xffff
 #define BC_IRQ_MAX 255
 #define BC_WHAT_MAX 120 /* bytes of an error description */
+#define BC_MSI_MAX 8     /* MSI capabilities per component */
+#define BC_ARG_MAX 47    /* characters of arg= (lib/startinfo.h DJ_START_ARG_MAX - 1) */
+#define BC_PCI_INDEX_MAX 255 /* K of pci=VVVV:DDDD#K */
 
 struct bc_io_range {
     uint16_t first, last; /* inclusive */
@@ -36,6 +40,11 @@ struct bc_component {
     uint32_t heap;    /* heap pages */
     uint8_t prio;
     bool debug;       /* gets the kernel debug capability */
+    bool devmem;      /* gets the device-memory capability */
+    bool restart;     /* init builds it again when it dies */
+    uint8_t nmsi;     /* MSI capabilities it gets */
+    uint64_t pci;     /* its PCI device: a DJ_PCI_SEL_* value (lib/pci.h), 0 none */
+    char arg[BC_ARG_MAX + 1]; /* free argument, "" if none */
     bool serves;      /* a later line grants a portal to it */
     unsigned line;
     unsigned nportals, nio, nirqs;

@@ -5,10 +5,18 @@
  *     a read-only start page (lib/startinfo.h);
  *   - capabilities: its own PD (create only), its event portals and its
  *     parent portal (served by init), a portal to each service of pt=
- *     (badged with its id), the debug capability if debug=yes;
+ *     (badged with its id), the debug capability if debug=yes, the
+ *     device-memory capability if devmem=yes, its irq= lines and msi=
+ *     MSI capabilities;
  *   - the I/O port ranges of io= (when the kernel delegates ports);
  *   - one EC and an SC with the line's priority; its startup event comes
- *     to init, which sets the entry point and stack. */
+ *     to init, which sets the entry point and stack.
+ * Every selector init makes for it is recorded in struct comp and the
+ * memory comes from one stretch of init's staging area, so a teardown
+ * (restart.c) takes back exactly this instance. Capabilities init holds
+ * for several components (debug, device memory, interrupts) reach a
+ * component through a copy of its own, so revoking the copy takes them
+ * from this component only. */
 #include <elfload.h>
 #include <proto.h>
 #include <server.h>
@@ -87,15 +95,18 @@ static bool start_page(struct comp *c)
     c->si->id = c->id;
     c->si->heap_va = c->cfg->heap ? DJ_CHILD_HEAP_VA : 0;
     c->si->heap_pages = c->cfg->heap;
+    c->si->generation = c->generation;
+    memcpy(c->si->arg, c->cfg->arg, strlen(c->cfg->arg) + 1);
     enum dj_status st = dj_map_into(c->pd, c->si, DJ_START_INFO_VA, 1, DJ_MEM_R);
     return st == DJ_OK || report(c, "mapping its start page failed", st);
 }
 
-/* A new portal to handler EC ec (init's, or a service's), badged with c's
- * id, charged to c's quota, given to c at dst with the call right only. */
-static enum dj_status portal_to(struct comp *c, uint64_t ec, uint64_t mtd, uint64_t entry, uint64_t dst)
+/* A new portal at init's selector sel to handler EC ec (init's, or a
+ * service's), badged with c's id, charged to c's quota, given to c at dst
+ * with the call right only. */
+static enum dj_status portal_to(struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd, uint64_t entry,
+                                uint64_t dst)
 {
-    uint64_t sel = init_sel();
     enum dj_status st = dj_create_pt(sel, c->pd, ec, mtd, entry);
     if (st == DJ_OK)
         st = dj_pt_ctrl(sel, c->id);
@@ -112,35 +123,66 @@ static bool named_cap(struct comp *c, const char *name, uint64_t sel)
     return true;
 }
 
+/* A copy of init's capability src made for c alone, given to c at dst. */
+static enum dj_status grant_copy(struct comp *c, uint64_t src, unsigned rights, uint64_t dst)
+{
+    uint64_t mine = comp_sel(c);
+    enum dj_status st = dj_delegate(DJ_SEL_SELF_PD, DJ_CRD(DJ_CRD_OBJ, src, 0, rights), mine);
+    if (st == DJ_OK)
+        st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, mine, 0, rights), dst);
+    return st;
+}
+
+/* Whether init holds a capability of this type at sel (delegating an
+ * empty selector succeeds without giving anything, so look first). */
+static bool holds(uint64_t sel, enum dj_obj_type want)
+{
+    enum dj_obj_type type = DJ_OBJ_NONE;
+    return dj_lookup(DJ_CRD(DJ_CRD_OBJ, sel, 0, 0), 0, &type) == DJ_OK && type == want;
+}
+
 static bool own_caps(struct comp *c)
 {
     static const unsigned vectors[] = {VEC_DE, VEC_UD, VEC_GP, VEC_PF};
     uint64_t entry = (uint64_t)(uintptr_t)dj_portal_entry;
     enum dj_status st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, c->pd, 0, DJ_PD_CREATE), DJ_SEL_SELF_PD);
     if (st == DJ_OK && c->cfg->debug)
-        st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEBUG, 0, DJ_OBJ_ALL), DJ_SEL_DEBUG);
+        st = grant_copy(c, DJ_SEL_DEBUG, DJ_OBJ_ALL, DJ_SEL_DEBUG);
     if (st == DJ_OK)
-        st = portal_to(c, init_event_ec, DJ_MTD_RIP_RSP, entry, DJ_CHILD_EVENT_BASE + DJ_EV_STARTUP);
+        st = portal_to(c, comp_sel(c), init_event_ec, DJ_MTD_RIP_RSP, entry, DJ_CHILD_EVENT_BASE + DJ_EV_STARTUP);
     for (unsigned i = 0; st == DJ_OK && i < sizeof(vectors) / sizeof(vectors[0]); i++)
-        st = portal_to(c, init_event_ec, DJ_MTD_QUAL | DJ_MTD_RIP_RSP, entry, DJ_CHILD_EVENT_BASE + vectors[i]);
+        st = portal_to(c, comp_sel(c), init_event_ec, DJ_MTD_QUAL | DJ_MTD_RIP_RSP, entry,
+                       DJ_CHILD_EVENT_BASE + vectors[i]);
     if (st == DJ_OK)
-        st = portal_to(c, init_parent_ec, 0, entry, DJ_CHILD_FIRST_GRANT);
+        st = portal_to(c, comp_sel(c), init_parent_ec, 0, entry, DJ_CHILD_FIRST_GRANT);
     return (st == DJ_OK && named_cap(c, "parent", DJ_CHILD_FIRST_GRANT)) || report(c, "granting its own capabilities failed", st);
 }
 
-/* Tells service s about its new client c (lib/proto.h DJ_SERVICE_OP_CLIENT). */
-static enum dj_status announce(const struct comp *s, const struct comp *c)
+enum dj_status component_announce(const struct comp *s, const struct comp *c, uint64_t pci)
 {
     struct dj_utcb *u = dj_utcb();
     u->words[0] = DJ_SERVICE_OP_CLIENT;
     u->words[1] = c->id;
     u->words[2] = u->words[3] = 0;
     memcpy(&u->words[2], c->cfg->name, strlen(c->cfg->name));
+    u->words[DJ_SERVICE_CLIENT_PCI] = pci;
     uint64_t out = 0;
     enum dj_status st = dj_call(s->svc_pt, DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0), &out);
     if (st == DJ_OK)
         st = DJ_MTD_UNTYPED(out) >= 1 ? (enum dj_status)u->words[0] : DJ_E_BAD_PARAM;
     return st;
+}
+
+/* Service portals sit after the parent portal, in pt= order. */
+static uint64_t service_slot(unsigned j)
+{
+    return DJ_CHILD_FIRST_GRANT + 1 + j;
+}
+
+enum dj_status component_grant_service(struct comp *c, unsigned j, const struct comp *s)
+{
+    c->grants[j] = init_sel();
+    return portal_to(c, c->grants[j], s->svc_ec, 0, s->svc_entry, service_slot(j));
 }
 
 /* Portals to the services of pt=, in the order the line names them. */
@@ -150,13 +192,12 @@ static bool service_caps(struct comp *c)
         struct comp *s = &comps[c->cfg->portals[i]];
         if (!s->serving || s->dead)
             return report(c, "a service it is granted is not running", DJ_E_ABORTED);
-        uint64_t dst = DJ_CHILD_FIRST_GRANT + 1 + i;
-        enum dj_status st = portal_to(c, s->svc_ec, 0, s->svc_entry, dst);
+        enum dj_status st = component_grant_service(c, i, s);
         if (st == DJ_OK)
-            st = announce(s, c);
+            st = component_announce(s, c, c->cfg->pci);
         if (st != DJ_OK)
             return report(c, "granting a service portal failed", st);
-        named_cap(c, s->cfg->name, dst);
+        named_cap(c, s->cfg->name, service_slot(i));
     }
     return true;
 }
@@ -191,28 +232,77 @@ static void io_and_irqs(struct comp *c)
     /* Interrupt lines keep their selectors: DJ_SEL_IRQ_BASE + GSI. */
     for (unsigned i = 0; i < cfg->nirqs; i++) {
         uint64_t sel = DJ_SEL_IRQ_BASE + cfg->irqs[i];
-        enum dj_obj_type type = DJ_OBJ_NONE;
-        enum dj_status st = dj_lookup(DJ_CRD(DJ_CRD_OBJ, sel, 0, 0), 0, &type) == DJ_OK && type == DJ_OBJ_IRQ
-                                ? dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_IRQ_CTRL), sel)
-                                : DJ_E_BAD_CAP;
+        enum dj_status st = holds(sel, DJ_OBJ_IRQ) ? grant_copy(c, sel, DJ_IRQ_CTRL, sel) : DJ_E_BAD_CAP;
         if (st != DJ_OK)
             printf("init: %s: irq %u not granted (status %d: no such interrupt line)\n", cfg->name, cfg->irqs[i],
                    st);
     }
 }
 
+static void device_memory(struct comp *c)
+{
+    if (!c->cfg->devmem)
+        return;
+    enum dj_status st =
+        holds(DJ_SEL_DEVMEM, DJ_OBJ_DEVMEM) ? grant_copy(c, DJ_SEL_DEVMEM, DJ_DEVMEM_MAP, DJ_SEL_DEVMEM) : DJ_E_BAD_CAP;
+    if (st == DJ_OK) {
+        const struct dj_bootinfo *bi = bootinfo_of();
+        c->si->devmem = 1;
+        c->si->pci_ecam_base = bi->pci_ecam_base;
+        c->si->pci_ecam_bus_start = bi->pci_ecam_bus_start;
+        c->si->pci_ecam_bus_end = bi->pci_ecam_bus_end;
+    } else
+        printf("init: %s: device memory not granted (status %d: init has no device-memory capability)\n",
+               c->cfg->name, st);
+}
+
+/* init's pool of MSI capabilities (sigma0 hands over DJ_MSI_COUNT of
+ * them): each goes to one component, which keeps it across restarts. */
+static uint64_t msi_taken;
+_Static_assert(DJ_MSI_COUNT <= 64, "the MSI pool is one 64-bit mask");
+
+static void take_msis(struct comp *c)
+{
+    for (unsigned n = 0; n < DJ_MSI_COUNT && c->nmsi < c->cfg->nmsi; n++) {
+        if ((msi_taken >> n) & 1 || !holds(DJ_SEL_MSI_BASE + n, DJ_OBJ_IRQ))
+            continue;
+        msi_taken |= 1ull << n;
+        c->msi[c->nmsi++] = (uint8_t)n;
+    }
+    c->msi_assigned = true;
+    if (c->nmsi < c->cfg->nmsi)
+        printf("init: %s: only %u of %u MSI capabilities left to give\n", c->cfg->name, c->nmsi, c->cfg->nmsi);
+}
+
+/* Its MSI capabilities at DJ_SEL_MSI_BASE + 0..nmsi-1 in its own space. */
+static void msis(struct comp *c)
+{
+    if (!c->msi_assigned)
+        take_msis(c);
+    for (unsigned i = 0; i < c->nmsi; i++) {
+        enum dj_status st = grant_copy(c, DJ_SEL_MSI_BASE + c->msi[i], DJ_IRQ_CTRL, DJ_SEL_MSI_BASE + i);
+        if (st != DJ_OK) {
+            printf("init: %s: MSI %u not granted (status %d)\n", c->cfg->name, i, st);
+            return;
+        }
+        c->si->nmsi = i + 1;
+    }
+}
+
 static bool run(struct comp *c)
 {
-    uint64_t ec = init_sel(), sc = init_sel();
-    enum dj_status st = dj_create_ec(ec, c->pd, dj_boot_cpu, DJ_CHILD_UTCB_VA, 0, DJ_CHILD_EVENT_BASE, true);
+    uint64_t sc;
+    c->ec = comp_sel(c);
+    sc = comp_sel(c);
+    enum dj_status st = dj_create_ec(c->ec, c->pd, dj_boot_cpu, DJ_CHILD_UTCB_VA, 0, DJ_CHILD_EVENT_BASE, true);
     if (st == DJ_OK)
-        st = dj_create_sc(sc, c->pd, ec, c->cfg->prio, QUANTUM_US);
+        st = dj_create_sc(sc, c->pd, c->ec, c->cfg->prio, QUANTUM_US);
     return st == DJ_OK || report(c, "creating its thread failed", st);
 }
 
-bool component_start(struct comp *c)
+static bool build(struct comp *c)
 {
-    c->pd = init_sel();
+    c->pd = comp_sel(c);
     enum dj_status st = dj_create_pd(c->pd, DJ_SEL_SELF_PD, c->cfg->quota);
     if (st != DJ_OK)
         return report(c, "creating its PD failed", st);
@@ -224,5 +314,15 @@ bool component_start(struct comp *c)
     if (!start_page(c) || !own_caps(c) || !service_caps(c))
         return false;
     io_and_irqs(c);
+    device_memory(c);
+    msis(c);
     return run(c);
+}
+
+bool component_start(struct comp *c)
+{
+    c->mem_first = init_staging_mark();
+    bool ok = build(c);
+    c->mem_end = init_staging_mark();
+    return ok;
 }

@@ -4,7 +4,8 @@
  *   - events (startup, #DE, #UD, #GP, #PF) of all the component's ECs:
  *     the startup event gets the ELF entry and the stack; everything else
  *     is reported and kills the thread (components get their memory
- *     before they start, so init pages nothing on demand);
+ *     before they start, so init pages nothing on demand); a component
+ *     with restart=yes is then rebuilt by init's main EC (restart.c);
  *   - the parent portal: DJ_PARENT_OP_SERVE (lib/proto.h). */
 #include <proto.h>
 #include <server.h>
@@ -60,6 +61,7 @@ static uint64_t kill_thread(struct comp *c, struct dj_utcb *u, const char *what)
     if (c) {
         c->dead = true;
         resolve_wait(c);
+        restart_request(c);
     }
     u->arch.rip = KILL_RIP;
     return DJ_MTD(0, 0);
@@ -98,7 +100,7 @@ static enum dj_status serve(struct comp *c, const struct dj_utcb *u)
     enum dj_status st = serve_check(c, u);
     if (st != DJ_OK)
         return st;
-    uint64_t ec = init_sel(), pt = init_sel();
+    uint64_t ec = comp_sel(c), pt = comp_sel(c);
     st = dj_create_ec(ec, c->pd, dj_boot_cpu, u->words[1], u->words[2], DJ_CHILD_EVENT_BASE, false);
     if (st == DJ_OK)
         st = dj_create_pt(pt, c->pd, ec, 0, u->words[3]);

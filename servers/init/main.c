@@ -7,7 +7,9 @@
  * (handlers.c). Every configuration error is reported as
  *     init: config line N: <what is wrong>
  * and the line skipped; a component whose line is fine but that cannot be
- * built is reported as "init: NAME not started: ..." and skipped too. */
+ * built is reported as "init: NAME not started: ..." and skipped too.
+ * After the start sequence the main EC rebuilds components that die and
+ * say restart=yes (restart.c). */
 #include <component.h>
 #include <proto.h>
 #include <stdio.h>
@@ -29,11 +31,27 @@ struct comp comps[BC_MAX_COMPONENTS];
 unsigned ncomps;
 
 static struct bc_config config; /* large: not on the stack */
-static uint64_t next_sel = FIRST_SEL, staging_next = STAGING_VA, mem_pt, sleep_sm;
+static uint64_t next_sel = FIRST_SEL, staging_next = STAGING_VA, mem_pt;
 
 uint64_t init_sel(void)
 {
     return next_sel++;
+}
+
+uint64_t comp_sel(struct comp *c)
+{
+    uint64_t sel = init_sel();
+    if (c->nsels < COMP_MAX_SELS)
+        c->sels[c->nsels++] = sel;
+    else
+        printf("init: %s: more than %u capabilities to track: selector %lu stays after a teardown\n",
+               c->cfg->name, COMP_MAX_SELS, (unsigned long)sel);
+    return sel;
+}
+
+uint64_t init_staging_mark(void)
+{
+    return staging_next;
 }
 
 static bool mem_request(uint64_t va, uint64_t n, unsigned rights)
@@ -141,7 +159,7 @@ static bool setup(const struct dj_start_info **si)
         return false;
     }
     dj_heap_init((void *)(uintptr_t)(*si)->heap_va, (*si)->heap_pages * PAGE);
-    if (!handlers_create()) {
+    if (!handlers_create() || !restart_init()) {
         puts("init: cannot create its handler ECs");
         return false;
     }
@@ -157,6 +175,5 @@ int main(void)
     if (bi->magic != DJ_BOOTINFO_MAGIC || !read_config(bi))
         return 1;
     start_all();
-    sleep_sm = init_sel();
-    dj_block_forever(sleep_sm);
+    restart_loop();
 }

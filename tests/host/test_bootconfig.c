@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "../../servers/init/bootconfig.h"
+#include "../../lib/pci.h"
 
 #define MAX_REPORTS 64
 
@@ -356,6 +357,110 @@ static void test_without_env(void **state)
     assert_int_equal(cfg.errors, 1);
 }
 
+/* The device keys: devmem=, msi=, pci=, arg=, restart=. */
+static void test_device_keys(void **state)
+{
+    (void)state;
+    parse("pci bin=echo quota=64 prio=80 io=0xcf8-0xcff devmem=yes debug=yes\n"
+          "nic bin=echo quota=64 prio=60 pt=pci msi=8 pci=8086:10D3 arg=mode=fast,mtu=1500 restart=yes\n"
+          "nic2 bin=echo quota=64 prio=60 pt=pci msi=0 pci=1af4:1041#2 restart=no devmem=no\n"
+          "nic3 bin=echo quota=64 prio=60 pt=pci pci=00:1f.7\n"
+          "plain bin=echo quota=64 prio=1\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 5);
+    assert_true(cfg.c[0].devmem);
+    assert_false(cfg.c[0].restart);
+    assert_int_equal(cfg.c[0].pci, 0);
+    assert_int_equal(cfg.c[1].nmsi, 8);
+    assert_true(cfg.c[1].restart);
+    assert_false(cfg.c[1].devmem);
+    assert_true(cfg.c[1].pci == DJ_PCI_SEL_ID(0x8086, 0x10d3, 0));
+    assert_string_equal(cfg.c[1].arg, "mode=fast,mtu=1500");
+    assert_true(cfg.c[2].pci == DJ_PCI_SEL_ID(0x1af4, 0x1041, 2));
+    assert_int_equal(cfg.c[2].nmsi, 0);
+    assert_false(cfg.c[2].restart);
+    assert_true(cfg.c[3].pci == DJ_PCI_SEL_BDF(0, 0, 0x1f, 7));
+    assert_int_equal(DJ_PCI_SEL_KIND(cfg.c[3].pci), 2);
+    assert_int_equal(DJ_PCI_SEL_KIND(cfg.c[1].pci), 1);
+    assert_string_equal(cfg.c[4].arg, "");
+    assert_int_equal(cfg.c[4].nmsi, 0);
+    /* The longest argument. */
+    char line[256], arg[BC_ARG_MAX + 2];
+    memset(arg, 'x', BC_ARG_MAX);
+    arg[BC_ARG_MAX] = '\0';
+    snprintf(line, sizeof(line), "a bin=echo quota=64 prio=1 arg=%s\n", arg);
+    parse(line);
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(strlen(cfg.c[0].arg), BC_ARG_MAX);
+    arg[BC_ARG_MAX] = 'y';
+    arg[BC_ARG_MAX + 1] = '\0';
+    snprintf(line, sizeof(line), "a bin=echo quota=64 prio=1 arg=%s\n", arg);
+    parse(line);
+    expect_one_error(1, "longer than 47");
+}
+
+static void test_device_keys_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *field, *needle;
+    } bad[] = {
+        {"msi=9", "not a number in 0..8"},
+        {"msi=-1", "not a number"},
+        {"msi=99999999999999999999999", "not a number"},
+        {"devmem=1", "yes or no"},
+        {"restart=always", "yes or no"},
+        {"restart=YES", "yes or no"},
+        {"pci=8086", "not VVVV:DDDD"},
+        {"pci=8086:", "not VVVV:DDDD"},
+        {"pci=:10d3", "not VVVV:DDDD"},
+        {"pci=808:10d3", "not VVVV:DDDD"},
+        {"pci=80866:10d3", "not VVVV:DDDD"},
+        {"pci=8086:10d3:1", "not VVVV:DDDD"},
+        {"pci=8086:10g3", "not VVVV:DDDD"},
+        {"pci=0x8086:10d3", "not VVVV:DDDD"},
+        {"pci=ffff:10d3", "no vendor"},
+        {"pci=0000:10d3", "no vendor"},
+        {"pci=8086:10d3#", "#K"},
+        {"pci=8086:10d3#256", "#K"},
+        {"pci=8086:10d3#0x1", "#K"},
+        {"pci=8086:10d3#-1", "#K"},
+        {"pci=8086:10d3##1", "#K"},
+        {"pci=8086:10d3#1#2", "#K"},
+        {"pci=#1", "not VVVV:DDDD"},
+        {"pci=00:02.8", "function 0-7"},
+        {"pci=00:20.0", "above 0x1f"},
+        {"pci=0:02.0", "not VVVV"},
+        {"pci=000:02.0", "not VVVV"},
+        {"pci=00:02.00", "not VVVV"},
+        {"pci=00.02:0", "not VVVV"},
+        {"pci=zz:02.0", "not VVVV"},
+        {"pci=00:02.", "not VVVV"},
+        {"pci=.", "not VVVV"},
+        {"arg=", "empty value"},
+    };
+    char line[128];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(line, sizeof(line), "d bin=echo quota=64 prio=5 %s\n", bad[i].field);
+        parse(line);
+        if (rep.n != 1 || cfg.count != 0)
+            fail_msg("'%s' accepted", bad[i].field);
+        if (!strstr(rep.what[0], bad[i].needle))
+            fail_msg("'%s': report '%s' does not mention '%s'", bad[i].field, rep.what[0], bad[i].needle);
+    }
+    parse("d bin=echo quota=64 prio=5 pci=8086:10d3 pci=8086:10d3\n");
+    expect_one_error(1, "given twice");
+    parse("d bin=echo quota=64 prio=5 msi=1 msi=1\n");
+    expect_one_error(1, "given twice");
+    /* A blank ends the argument: the rest is another (malformed) field. */
+    parse("d bin=echo quota=64 prio=5 arg=two words\n");
+    expect_one_error(1, "'words' is not KEY=VALUE");
+    parse("d bin=echo quota=64 prio=5 arg=tab\there\n");
+    expect_one_error(1, "not KEY=VALUE");
+    parse("d bin=echo quota=64 prio=5 arg=bell\a\n");
+    expect_one_error(1, "0x07");
+}
+
 /* Random bytes and random mixes of valid tokens: never a crash, a leak or
  * an out-of-bounds access (the sanitizers watch), and every committed
  * component is well-formed. */
@@ -364,7 +469,9 @@ static void test_random_input(void **state)
     (void)state;
     static const char *const pieces[] = {"echo", "kvstore", " ", "\t", "\n", "bin=", "echo", "quota=", "prio=",
                                          "64", "0x", "pt=", "io=", "0x3f8-0x3ff", ",", "=", "#", "\0", "99999999999",
-                                         "heap=", "irq=", "debug=yes", "-", "kvclient"};
+                                         "heap=", "irq=", "debug=yes", "-", "kvclient", "msi=", "8", "pci=",
+                                         "8086:10d3", "00:02.0", "#", "#1", ".", ":", "arg=", "restart=yes",
+                                         "devmem=yes", "ffff"};
     srand(4242);
     char buf[2048];
     for (int round = 0; round < 20000; round++) {
@@ -391,6 +498,9 @@ static void test_random_input(void **state)
             assert_true(c->quota >= BC_QUOTA_MIN && c->prio <= BC_PRIO_MAX);
             for (unsigned j = 0; j < c->nportals; j++)
                 assert_true(c->portals[j] < i);
+            assert_true(c->nmsi <= BC_MSI_MAX);
+            assert_true(strlen(c->arg) <= BC_ARG_MAX);
+            assert_true(c->pci == 0 || DJ_PCI_SEL_KIND(c->pci) == 1 || DJ_PCI_SEL_KIND(c->pci) == 2);
         }
     }
 }
@@ -413,6 +523,8 @@ int main(void)
         cmocka_unit_test(test_embedded_nul_and_control),
         cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_without_env),
+        cmocka_unit_test(test_device_keys),
+        cmocka_unit_test(test_device_keys_refused),
         cmocka_unit_test(test_random_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,202 @@
+/* Restarting a component that died (restart=yes on its line).
+ *
+ * The event handler (handlers.c) only marks the component and wakes
+ * init's main EC: tearing down and building take many system calls and
+ * allocate pages, which only the main EC does. For each request the main
+ * EC
+ *   1. tears the instance down: kills its thread, announces it to its
+ *      services without a device (the PCI server quiesces the device
+ *      before the instance's memory can go away), revokes every
+ *      capability init made for it (PD, EC, SC, event and parent portals,
+ *      its service EC and portal, the copies of debug, device memory,
+ *      interrupt and MSI capabilities), the portals it holds to its
+ *      services and the portals other components hold to it, and all the
+ *      memory init gave it (and with it whatever it delegated onward);
+ *   2. builds it again from its line with the same id (badge), which
+ *      announces it again to its services (a service drops what it kept
+ *      for the old instance: the PCI server quiesces the device and takes
+ *      back the BARs);
+ *   3. when it is a service, waits until it serves again, then gives each
+ *      running client a portal to it at the selector the old one had and
+ *      announces the client to it.
+ * A component is restarted at most RESTART_MAX times. The kernel does not
+ * yet reclaim all memory of a PD whose capabilities are gone, so every
+ * restart costs init the new PD's quota and fresh pages; the limit bounds
+ * that too. */
+#include <stdio.h>
+#include <syscall.h>
+#include "init.h"
+
+#define RESTART_MAX 8
+#define PAGE_SHIFT 12
+#define REVOKE_MAX_ORDER 16 /* 2^16 pages per memory revoke: the kernel's limit */
+#define IO_MAX_ORDER 16
+
+static uint64_t work_sm;
+
+bool restart_init(void)
+{
+    work_sm = init_sel();
+    return dj_create_sm(work_sm, DJ_SEL_SELF_PD, 0) == DJ_OK;
+}
+
+void restart_request(struct comp *c)
+{
+    if (!c->cfg->restart || c->restart_pending)
+        return;
+    c->restart_pending = true;
+    dj_sm_up(work_sm);
+}
+
+static void revoke_cap(uint64_t sel)
+{
+    if (sel)
+        dj_revoke(DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_OBJ_ALL), true);
+}
+
+/* What derives from init's pages [first, end): the component's mappings
+ * and whatever it delegated from them. init keeps its own. */
+static void revoke_memory(uint64_t first, uint64_t end)
+{
+    uint64_t page = first >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
+    while (page < last) {
+        unsigned order = REVOKE_MAX_ORDER;
+        while ((1ull << order) > last - page)
+            order--;
+        dj_revoke(DJ_CRD(DJ_CRD_MEM, page, order, DJ_MEM_ALL), false);
+        page += 1ull << order;
+    }
+}
+
+static bool ports_shared(const struct comp *c, uint64_t first, uint64_t last)
+{
+    for (unsigned k = 0; k < ncomps; k++)
+        for (unsigned r = 0; &comps[k] != c && r < comps[k].cfg->nio; r++)
+            if (first <= comps[k].cfg->io[r].last && last >= comps[k].cfg->io[r].first)
+                return true;
+    return false;
+}
+
+/* Its io= ports, in naturally aligned pieces (as they were given), except
+ * pieces another component's line names too: revoking those would take
+ * them from that component as well. */
+static void revoke_ports(const struct comp *c)
+{
+    for (unsigned i = 0; i < c->cfg->nio; i++) {
+        uint64_t port = c->cfg->io[i].first, last = c->cfg->io[i].last;
+        while (port <= last) {
+            unsigned order = 0;
+            while (order < IO_MAX_ORDER && !(port & (1ull << order)) && port + (2ull << order) - 1 <= last)
+                order++;
+            uint64_t end = port + (1ull << order) - 1;
+            if (ports_shared(c, port, end))
+                printf("init: %s: ports 0x%lx-0x%lx stay (another component's line names them too)\n",
+                       c->cfg->name, (unsigned long)port, (unsigned long)end);
+            else
+                dj_revoke(DJ_CRD(DJ_CRD_IO, port, order, DJ_IO_ACCESS), false);
+            port = end + 1;
+        }
+    }
+}
+
+/* The portals clients hold to service s go with it. */
+static void revoke_client_portals(const struct comp *s)
+{
+    unsigned idx = (unsigned)(s - comps);
+    for (unsigned k = 0; k < ncomps; k++)
+        for (unsigned j = 0; j < comps[k].cfg->nportals; j++)
+            if (comps[k].cfg->portals[j] == idx) {
+                revoke_cap(comps[k].grants[j]);
+                comps[k].grants[j] = 0;
+            }
+}
+
+/* Its services learn first that it has no device any more: the PCI
+ * server stops the device's DMA before the memory it may be writing to
+ * goes back to the kernel. */
+static void announce_gone(const struct comp *c)
+{
+    for (unsigned j = 0; j < c->cfg->nportals; j++) {
+        const struct comp *s = &comps[c->cfg->portals[j]];
+        if (s->serving && !s->dead && c->grants[j])
+            component_announce(s, c, 0);
+    }
+}
+
+static void teardown(struct comp *c)
+{
+    if (c->ec)
+        dj_ec_kill(c->ec); /* a thread that did not fault may still run */
+    announce_gone(c);
+    revoke_client_portals(c);
+    for (unsigned j = 0; j < c->cfg->nportals; j++) {
+        revoke_cap(c->grants[j]);
+        c->grants[j] = 0;
+    }
+    for (unsigned i = 0; i < c->nsels; i++)
+        revoke_cap(c->sels[i]);
+    revoke_memory(c->mem_first, c->mem_end);
+    revoke_ports(c);
+    c->nsels = 0;
+    c->pd = c->ec = c->svc_ec = c->svc_entry = c->svc_pt = 0;
+    c->si = NULL;
+    c->serving = false;
+}
+
+/* Service s serves again: its running clients get their portals back. */
+static void reconnect_clients(const struct comp *s)
+{
+    unsigned idx = (unsigned)(s - comps);
+    for (unsigned k = 0; k < ncomps; k++) {
+        struct comp *client = &comps[k];
+        for (unsigned j = 0; j < client->cfg->nportals; j++) {
+            if (client->cfg->portals[j] != idx || client->dead || !client->pd)
+                continue;
+            enum dj_status st = component_grant_service(client, j, s);
+            if (st == DJ_OK)
+                st = component_announce(s, client, client->cfg->pci);
+            if (st != DJ_OK)
+                printf("init: %s: no portal to the restarted %s (status %d)\n", client->cfg->name, s->cfg->name,
+                       st);
+        }
+    }
+}
+
+static void restart(struct comp *c)
+{
+    if (c->restarts == RESTART_MAX) {
+        printf("init: %s died again after %u restarts: not restarted any more\n", c->cfg->name, RESTART_MAX);
+        teardown(c);
+        return;
+    }
+    c->restarts++;
+    teardown(c);
+    c->generation++;
+    c->dead = false;
+    if (!component_start(c)) {
+        c->dead = true; /* reported by component_start; building again would fail again */
+        return;
+    }
+    printf("init: %s restarted (generation %u)\n", c->cfg->name, c->generation);
+    if (!c->cfg->serves)
+        return;
+    if (!wait_for_service(c)) {
+        printf("init: %s ended before it offered its service\n", c->cfg->name);
+        return;
+    }
+    reconnect_clients(c);
+}
+
+void restart_loop(void)
+{
+    for (;;) {
+        dj_sm_down(work_sm);
+        for (unsigned i = 0; i < ncomps; i++) {
+            struct comp *c = &comps[i];
+            if (!c->restart_pending)
+                continue;
+            c->restart_pending = false;
+            restart(c);
+        }
+    }
+}
