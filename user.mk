@@ -11,7 +11,7 @@ USER_OBJDIR := $(USER_OUT)/obj
 # Each program: a name and the directory whose *.c and *.S make it, or
 # instead an explicit list of sources in USER_SRCS_<name> (programs that
 # share files of one directory, like the NIC drivers).
-USER_PROGRAMS := sigma0 echo coretest init console kvstore kvclient nic-virtio
+USER_PROGRAMS := sigma0 echo coretest init console kvstore kvclient nic-virtio nic-e1000e
 USER_DIR_sigma0 := sigma0
 USER_DIR_echo := servers/echo
 USER_DIR_coretest := tests/user/coretest

@@ -36,7 +36,7 @@ enum dj_nic_stat {
     DJ_NIC_STAT_TX_FRAMES,   /* handed to the device */
     DJ_NIC_STAT_TX_BYTES,
     DJ_NIC_STAT_TX_DROPPED,  /* from the client, but of a bad length */
-    DJ_NIC_STAT_IRQS,        /* interrupts taken */
+    DJ_NIC_STAT_IRQS,        /* wake-ups of the loop: device interrupts and client doorbells (one semaphore) */
     DJ_NIC_STAT_WORK_TSC,    /* TSC ticks spent moving frames (instructions under -icount) */
     DJ_NIC_STAT_COUNT
 };

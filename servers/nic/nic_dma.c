@@ -1,0 +1,40 @@
+/* Memory a NIC reads and writes by DMA: fresh pages from the driver's own
+ * quota (dj_mem_alloc), handed out from a region reserved for them, and
+ * their bus addresses (without an IOMMU, the physical ones the kernel
+ * reports). Only the main thread allocates (during the hardware's init). */
+#include <stddef.h>
+#include <stdint.h>
+#include <syscall.h>
+#include "nic_driver.h"
+
+static uint64_t dma_next = NIC_VA_DMA;
+
+void *nic_dma_pages(size_t pages)
+{
+    if (pages == 0 || pages > (NIC_VA_DMA_END - dma_next) / NIC_PAGE)
+        return NULL;
+    uint64_t va = dma_next;
+    /* One page at a time: the pages are not contiguous anyway, and a
+     * failure part way leaves the region's next pages unused, never
+     * half-mapped. */
+    for (size_t i = 0; i < pages; i++) {
+        enum dj_status st = dj_mem_alloc(va + i * NIC_PAGE, 0, DJ_MEM_R | DJ_MEM_W);
+        if (st != DJ_OK) {
+            dma_next = va + (i + 1) * NIC_PAGE;
+            return NULL;
+        }
+    }
+    dma_next = va + pages * NIC_PAGE;
+    return (void *)(uintptr_t)va;
+}
+
+uint64_t nic_dma_addr(const void *p)
+{
+    uint64_t phys = 0;
+    unsigned cache = 0;
+    /* 0 only for memory that is not mapped (not from nic_dma_pages):
+     * callers refuse to hand that to a device. */
+    if (dj_mem_phys((uint64_t)(uintptr_t)p, &phys, &cache) != DJ_OK)
+        return 0;
+    return phys;
+}
