@@ -1,5 +1,6 @@
 /* Capability spaces: see capspace.h. */
 #include "capspace.h"
+#include "kobj.h"
 #include "kstring.h"
 
 #define SLOTS_PER_LEAF (1u << CAPSPACE_SLOT_BITS)
@@ -14,10 +15,21 @@ static unsigned top_index(uint64_t sel) { return (unsigned)(sel >> (CAPSPACE_DIR
 static unsigned dir_index(uint64_t sel) { return (unsigned)(sel >> CAPSPACE_SLOT_BITS) & (LEAVES_PER_DIR - 1); }
 static unsigned slot_index(uint64_t sel) { return (unsigned)sel & (SLOTS_PER_LEAF - 1); }
 
+/* What call_pt names when the cache is empty: a dead object, which the
+ * fast path turns away even if a caller passes the selector call_sel. */
+static const struct kobj no_portal = {.dead = true};
+
+static void forget_call_cache(struct capspace *cs)
+{
+    cs->call_sel = CAPSPACE_MAX_SEL;
+    cs->call_pt = (void *)&no_portal;
+}
+
 void capspace_init(struct capspace *cs, const struct page_source *pages)
 {
     memset(cs->dirs, 0, sizeof(cs->dirs));
     cs->pages = pages;
+    forget_call_cache(cs);
 }
 
 void capspace_destroy(struct capspace *cs)
@@ -32,6 +44,7 @@ void capspace_destroy(struct capspace *cs)
         page_source_free(cs->pages, dir);
         cs->dirs[t] = NULL;
     }
+    forget_call_cache(cs);
 }
 
 /* The slot for sel if its tables exist (sel must be in range). */
@@ -105,7 +118,30 @@ enum dj_status capspace_remove(struct capspace *cs, uint64_t sel, struct capspac
     if (old)
         *old = *slot;
     memset(slot, 0, sizeof(*slot));
+    if (sel == cs->call_sel)
+        forget_call_cache(cs);
     return DJ_OK;
+}
+
+uint64_t capspace_next(const struct capspace *cs, uint64_t sel)
+{
+    const uint64_t dir_span = (uint64_t)LEAVES_PER_DIR * SLOTS_PER_LEAF;
+    while (sel < CAPSPACE_MAX_SEL) {
+        struct capspace_slot **dir = cs->dirs[top_index(sel)];
+        if (!dir) {
+            sel = (sel & ~(dir_span - 1)) + dir_span;
+            continue;
+        }
+        struct capspace_slot *leaf = dir[dir_index(sel)];
+        if (!leaf) {
+            sel = (sel & ~(uint64_t)(SLOTS_PER_LEAF - 1)) + SLOTS_PER_LEAF;
+            continue;
+        }
+        if (leaf[slot_index(sel)].obj)
+            return sel;
+        sel++;
+    }
+    return CAPSPACE_MAX_SEL;
 }
 
 void capspace_for_each(struct capspace *cs,

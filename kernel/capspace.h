@@ -37,6 +37,12 @@ struct capspace_slot {
 struct capspace {
     struct capspace_slot **dirs[CAPSPACE_DIRS];
     const struct page_source *pages;
+    /* The IPC fast path's one-entry cache: the last selector a call found
+     * a portal with DJ_PT_CALL at, and that portal (none: CAPSPACE_MAX_SEL
+     * and a dead object). capspace_remove forgets it, so it never outlives
+     * its capability. */
+    uint64_t call_sel;
+    void *call_pt;
 };
 
 void capspace_init(struct capspace *cs, const struct page_source *pages);
@@ -59,6 +65,10 @@ enum dj_status capspace_insert(struct capspace *cs, uint64_t sel, void *obj,
 /* Empty the slot at `sel`; if `old` is not NULL it receives what was there.
  * DJ_E_BAD_PARAM: out of range; DJ_E_BAD_CAP: already empty. */
 enum dj_status capspace_remove(struct capspace *cs, uint64_t sel, struct capspace_slot *old);
+
+/* The first occupied selector at or above sel; CAPSPACE_MAX_SEL when there
+ * is none. Absent tables are skipped whole. */
+uint64_t capspace_next(const struct capspace *cs, uint64_t sel);
 
 /* Call fn for each occupied slot, in selector order (fn may remove it). */
 void capspace_for_each(struct capspace *cs,

@@ -14,6 +14,11 @@
  * ranges (a driver given all 65,536 ports costs one node) and keep their
  * numbers: the item's hotspot is ignored for them.
  *
+ * Removing an object capability's original means no capability to the
+ * object is left: for a PD, its destruction starts (pd_reclaim.h). An
+ * allocated page's original (DJ_SYS_MEM_ALLOC) takes its frame along,
+ * freed after the shootdown (revoke.h).
+ *
  * One lock (pd_mdb_lock) serializes all of it; the shootdown runs after
  * the lock is dropped. docs/abi.md states the semantics for user code. */
 #include "ipc.h"
@@ -21,6 +26,8 @@
 #include "layout.h"
 #include "mdb.h"
 #include "paging.h"
+#include "pd_reclaim.h"
+#include "revoke.h"
 #include "syscalls.h"
 #include "tlb.h"
 
@@ -253,6 +260,8 @@ int delegate_items(struct pd *src, struct pd *dst, const struct dj_typed_item *i
 {
     struct change ch = {false};
     int st = DJ_OK;
+    if (dst->obj.dead)
+        return DJ_E_ABORTED; /* a PD being destroyed takes nothing new */
     uint64_t flags = pd_mdb_lock();
     for (unsigned i = 0; i < n && st == DJ_OK; i++)
         if (DJ_CRD_KIND(items[i].crd) != DJ_CRD_NULL)
@@ -270,27 +279,47 @@ struct revoke_op {
     unsigned mask;    /* rights to take away */
     bool remove;      /* remove the nodes (else only clear `mask`) */
     bool self;        /* the caller's own nodes too */
-    struct change ch;
+    struct revoke_batch batch;
 };
 
-/* A node a revoke removes, already unlinked from its tree. */
+/* An object capability is gone. Its original going means no capability
+ * to the object is left: for a PD, that is its end. */
+static void cap_removed(struct mdb_node *n, struct kobj *o)
+{
+    if (o->original == n) {
+        o->original = 0;
+        if (o->type == DJ_OBJ_PD)
+            pd_doom((struct pd *)o);
+    }
+    kobj_put(o);
+}
+
+/* A node a revoke removes, already unlinked from its tree (ctx: the
+ * revoke_batch). An owned frame waits in the batch for the shootdown. */
 static void removed(struct mdb_node *n, void *ctx)
 {
-    struct revoke_op *op = ctx;
+    struct revoke_batch *b = ctx;
     struct pd *holder = pd_of_node(n);
     switch (n->kind) {
     case DJ_CRD_MEM:
         pd_mem_detach(holder, n);
-        op->ch.sync = true;
+        b->sync = true;
+        if (n->owned && n->dma_visible && holder->obj.dead)
+            break; /* its device may still write there: the frame stays allocated, charged */
+        if (n->owned) {
+            n->parent = b->frames;
+            b->frames = n;
+            return;
+        }
         break;
     case DJ_CRD_IO:
         pd_io_detach(holder, n);
-        op->ch.sync = true;
+        b->sync = true;
         break;
     default: {
         struct capspace_slot old;
         if (capspace_remove(&holder->caps, n->base, &old) == DJ_OK && old.obj)
-            kobj_put(old.obj);
+            cap_removed(n, old.obj);
     }
     }
     pd_node_free(holder, n);
@@ -299,18 +328,44 @@ static void removed(struct mdb_node *n, void *ctx)
 /* A memory node whose rights a partial revoke reduced. */
 static void reduced(struct mdb_node *n, void *ctx)
 {
-    struct revoke_op *op = ctx;
+    struct revoke_batch *b = ctx;
     pd_mem_protect(pd_of_node(n), n);
-    op->ch.sync = true;
+    b->sync = true;
 }
 
 /* Remove n and its subtree, or clear the rights from them. */
 static void revoke_subtree(struct mdb_node *n, struct revoke_op *op)
 {
     if (op->remove)
-        mdb_revoke(n, true, removed, op);
+        mdb_revoke(n, true, removed, &op->batch);
     else
-        mdb_reduce_rights(n, op->mask, reduced, op);
+        mdb_reduce_rights(n, op->mask, reduced, &op->batch);
+}
+
+bool revoke_subtree_bounded(struct mdb_node *n, bool self, size_t *budget, struct revoke_batch *b)
+{
+    size_t done = 0;
+    bool complete = mdb_revoke_bounded(n, self, *budget, removed, b, &done);
+    *budget -= done;
+    return complete;
+}
+
+void revoke_batch_finish(struct revoke_batch *b)
+{
+    if (b->sync)
+        tlb_shootdown(); /* no CPU may still use what was revoked */
+    b->sync = false;
+    if (!b->frames)
+        return;
+    uint64_t flags = pd_mdb_lock();
+    while (b->frames) {
+        struct mdb_node *n = b->frames;
+        struct pd *holder = pd_of_node(n);
+        b->frames = n->parent;
+        page_source_free(&holder->pages, phys_to_virt(n->source_base << PAGE_SHIFT));
+        pd_node_free(holder, n);
+    }
+    pd_mdb_unlock(flags);
 }
 
 /* The caller's node n covers some of the range. Every child whose source
@@ -377,8 +432,7 @@ static int revoke_space(struct pd *pd, uint64_t crd, bool self)
         revoke_node(n, &op);
     }
     pd_mdb_unlock(flags);
-    if (op.ch.sync)
-        tlb_shootdown(); /* before returning: no CPU may still use what was revoked */
+    revoke_batch_finish(&op.batch); /* before returning: no CPU may still use what was revoked */
     return DJ_OK;
 }
 
@@ -395,7 +449,7 @@ static int revoke_caps(struct pd *pd, uint64_t crd, bool self)
         if (!s)
             continue;
         if (s->node) {
-            mdb_revoke(s->node, self, removed, &op);
+            mdb_revoke(s->node, self, removed, &op.batch);
         } else if (self) {
             struct capspace_slot old;
             if (capspace_remove(&pd->caps, sel, &old) == DJ_OK && old.obj)
@@ -403,6 +457,7 @@ static int revoke_caps(struct pd *pd, uint64_t crd, bool self)
         }
     }
     pd_mdb_unlock(flags);
+    revoke_batch_finish(&op.batch);
     return DJ_OK;
 }
 

@@ -7,13 +7,12 @@
 #include "percpu.h"
 #include "root.h"
 #include "sched.h"
+#include "sm.h"
 #include "user_mode.h"
 
 #define FXSAVE_MXCSR_OFFSET 24
 #define MXCSR_DEFAULT 0x1f80u
 #define EC_FPU_SPACE (PAGE_SIZE - __builtin_offsetof(struct ec, fpu))
-
-void sched_set_current_ec(struct ec *ec);
 
 static void fpu_init_area(struct ec *ec)
 {
@@ -48,6 +47,8 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     }
     ec->pd = pd;
     kobj_get(&pd->obj);
+    kobj_get(&ec->obj); /* its PD's, until the PD dies (see ec_release) */
+    pd->live_ecs++;
     ec->utcb = utcb;
     ec->utcb_va = utcb_va;
     ec->event_base = event_base;
@@ -77,32 +78,50 @@ void ec_switch_to(struct ec *ec)
         if (!prev || prev->pd != ec->pd)
             pd_activate(ec->pd);
         cpu->running_ec = ec;
-        sched_set_current_ec(ec);
     }
     if (ec->obj.dead || ec->recall_pending)
         cpu->exit_work = 1; /* a killed client dies, a recalled EC reports, on the way out */
-    cpu->user_frame = &ec->frame;
-    cpu->entry_stack_top = (uint64_t)(&ec->frame + 1);
-    cpu->tables.tss.rsp[0] = cpu->entry_stack_top;
+    cpu->tables.tss.rsp[0] = (uint64_t)(&ec->frame + 1);
 }
 
+/* Callers that found this handler busy: woken, each makes its call again
+ * (its RIP was set back to the syscall) and gets DJ_E_ABORTED from the
+ * dead handler; a faulting EC raises its fault again and meets no handler.
+ * Their registers stay as they are. */
 static void abort_waiters(struct ec *ec)
 {
     while (ec->waiters) {
         struct ec *w = ec->waiters;
         ec->waiters = w->next_waiter;
         w->next_waiter = 0;
-        w->frame.rax = DJ_E_ABORTED;
+        w->waiting_for = 0;
         sched_wake(w);
     }
+}
+
+/* Take ec out of the busy handler's queue it waits in. */
+static void leave_handler_queue(struct ec *ec)
+{
+    struct ec **link = &ec->waiting_for->waiters;
+    while (*link && *link != ec)
+        link = &(*link)->next_waiter;
+    if (*link)
+        *link = ec->next_waiter;
+    ec->next_waiter = 0;
+    ec->waiting_for = 0;
 }
 
 void ec_kill(struct ec *ec)
 {
     if (ec->state == EC_DEAD)
         return;
+    if (ec->blocked_on)
+        sm_remove_waiter(ec->blocked_on, ec);
+    if (ec->waiting_for)
+        leave_handler_queue(ec);
     ec->state = EC_DEAD;
     ec->obj.dead = true;
+    ec->pd->live_ecs--;
     abort_waiters(ec);
     /* A handler dying mid-call fails its caller's call. */
     struct ec *caller = ec->caller;
@@ -115,4 +134,14 @@ void ec_kill(struct ec *ec)
     if (ec->sc)
         sched_remove(ec->sc);
     root_ec_killed(ec);
+}
+
+void ec_release(struct ec *ec)
+{
+    if (ec->utcb)
+        page_source_free(&ec->pd->pages, ec->utcb);
+    if (ec->sc)
+        kobj_put(&ec->sc->obj);
+    if (ec->pd)
+        kobj_put(&ec->pd->obj);
 }

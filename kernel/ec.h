@@ -20,7 +20,9 @@ struct sc;
 
 struct ec {
     struct kobj obj;
-    struct trap_frame frame; /* user state, saved by every entry from ring 3 */
+    /* User state, saved by every entry from ring 3. The CPU aligns the
+     * stack to 16 bytes before it pushes an interrupt frame at its end. */
+    struct trap_frame frame __attribute__((aligned(16)));
     struct pd *pd;
     struct dj_utcb *utcb;    /* kernel view of the UTCB page */
     uint64_t utcb_va;
@@ -40,13 +42,19 @@ struct ec {
     struct sc *blocked_sc;   /* the SC that was running this EC when it blocked */
     struct ec *next_waiter;  /* link in a semaphore or busy-handler queue */
     struct ec *waiters;      /* callers waiting for this (busy) handler */
+    struct sm *blocked_on;   /* EC_WAIT_SM: the semaphore whose queue holds it */
+    struct ec *waiting_for;  /* EC_WAIT_HANDLER: the handler whose queue holds it */
+    struct pt *portals;      /* the portals it handles (pt.h) */
     uint8_t fpu[] __attribute__((aligned(64))); /* XSAVE area */
 };
 
-/* The EC running on this CPU (NULL when idle). */
+_Static_assert((__builtin_offsetof(struct ec, frame) + sizeof(struct trap_frame)) % 16 == 0,
+              "the frame ends where the CPU starts pushing an interrupt frame");
+
+/* The EC running on this CPU: the one whose registers and FPU state it
+ * holds (an idle CPU keeps its last EC; NULL before the first). */
 struct ec *ec_current(void);
-/* The EC whose registers and FPU state this CPU holds: ec_current() for
- * the hot paths, read straight from the per-CPU area. */
+/* The same, read straight from the per-CPU area (for the hot paths). */
 static inline struct ec *ec_running(void)
 {
     struct ec *ec;
@@ -55,7 +63,14 @@ static inline struct ec *ec_running(void)
 }
 /* Switch this CPU to ec: address space, FPU state, user frame. */
 void ec_switch_to(struct ec *ec);
-/* Mark ec dead and wake whoever waits on it. */
+/* Mark ec dead, take it out of any wait queue and wake whoever waits on it. */
 void ec_kill(struct ec *ec);
+/* The EC's last reference is gone (kobj.c): free its UTCB page and let go
+ * of its PD. Every EC holds a reference to itself for its PD, which only
+ * the PD's destruction drops (pd_reclaim.c): until then its UTCB may still
+ * be mapped there. */
+void ec_release(struct ec *ec);
+/* A new EC of pd (charged to pd's quota, its UTCB mapped at utcb_va), or
+ * NULL with *status set. */
 struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global, uint64_t utcb_va,
                      uint64_t stack_ptr, uint64_t event_base, int *status);

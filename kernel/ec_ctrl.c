@@ -64,6 +64,11 @@ static uint64_t recall(struct ec *target)
     return DJ_OK;
 }
 
+void ec_ctrl_kill(struct ec *target)
+{
+    kill(target);
+}
+
 uint64_t ec_ctrl(struct ec *caller, struct ec *target, uint64_t op)
 {
     (void)caller; /* the capability check was the caller's part */

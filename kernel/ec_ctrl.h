@@ -9,3 +9,5 @@
  * capability to it); returns the syscall status. May not return when the
  * caller killed itself. */
 uint64_t ec_ctrl(struct ec *caller, struct ec *target, uint64_t op);
+/* The kill operation on its own, for a PD's destruction (pd_reclaim.c). */
+void ec_ctrl_kill(struct ec *target);

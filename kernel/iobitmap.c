@@ -10,7 +10,7 @@ _Static_assert(IOBITMAP_PAGES * IOBITMAP_PAGE_PORTS == IOSPACE_PORTS, "two pages
 _Static_assert(IOBITMAP_PAGES * PAGE_SIZE == TSS_IOMAP_BYTES, "the TSS holds a whole PD bitmap");
 
 uint64_t iobitmap_loaded_gen[MAX_CPUS];
-static uint64_t content_gen[MAX_CPUS]; /* whose bitmap the TSS holds (active or not) */
+uint64_t iobitmap_content_gen[MAX_CPUS];
 static uint64_t next_gen; /* io_gen values are never reused, across all PDs */
 
 static void new_generation(struct pd *pd)
@@ -83,11 +83,11 @@ void iobitmap_load(struct pd *pd)
         iobitmap_loaded_gen[c->index] = 0;
         return;
     }
-    if (content_gen[c->index] != gen) {
+    if (iobitmap_content_gen[c->index] != gen) {
         for (unsigned i = 0; i < IOBITMAP_PAGES; i++)
             memcpy(&t->iomap[i * PAGE_SIZE], pd->io_bits[i], PAGE_SIZE);
         t->iomap[TSS_IOMAP_BYTES] = ALL_DENIED;
-        content_gen[c->index] = gen;
+        iobitmap_content_gen[c->index] = gen;
     }
     t->tss.iomap_base = (uint16_t)(__builtin_offsetof(struct cpu_tables, iomap) -
                                    __builtin_offsetof(struct cpu_tables, tss));

@@ -21,6 +21,9 @@
 
 /* io_gen of the bitmap loaded on each CPU; 0 = all ports denied. */
 extern uint64_t iobitmap_loaded_gen[MAX_CPUS];
+/* io_gen of the bitmap each CPU's TSS holds, in force or not (the IPC
+ * fast path switches to it without copying, as iobitmap_load does). */
+extern uint64_t iobitmap_content_gen[MAX_CPUS];
 
 /* Allow [first, first + count) to pd; DJ_E_QUOTA if its bitmap cannot be
  * allocated (then nothing changed). */

@@ -37,3 +37,8 @@ void iospace_for_each(struct iospace *is, uint64_t first, uint64_t count,
 {
     radix_for_each(&is->map, first, count, fn, ctx);
 }
+
+struct mdb_node *iospace_next(const struct iospace *s, uint64_t port)
+{
+    return radix_next(&s->map, port);
+}

@@ -29,5 +29,7 @@ enum dj_status iospace_insert(struct iospace *is, uint64_t port, unsigned order,
                               struct mdb_node *node);
 struct mdb_node *iospace_lookup(const struct iospace *is, uint64_t port);
 enum dj_status iospace_remove(struct iospace *is, uint64_t port, unsigned order);
+/* The node covering port, or the first one above it; NULL when none. */
+struct mdb_node *iospace_next(const struct iospace *s, uint64_t port);
 void iospace_for_each(struct iospace *is, uint64_t first, uint64_t count,
                       void (*fn)(struct mdb_node *node, void *ctx), void *ctx);

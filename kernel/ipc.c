@@ -33,6 +33,7 @@ static __attribute__((noreturn)) void wait_for_handler(struct ec *ec, struct ec 
     ec->state = EC_WAIT_HANDLER;
     ec->blocked_sc = sched_current_sc();
     ec->next_waiter = h->waiters;
+    ec->waiting_for = h;
     h->waiters = ec;
     sched_remove(ec->blocked_sc);
     sched_dispatch();
@@ -40,8 +41,8 @@ static __attribute__((noreturn)) void wait_for_handler(struct ec *ec, struct ec 
 
 void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd)
 {
-    struct ec *h = pt->ec;
-    if (h->state == EC_DEAD || pt->obj.dead) {
+    struct ec *h = pt->ec; /* NULL once the portal is dead (pt.h) */
+    if (pt->obj.dead || h->state == EC_DEAD) {
         caller->frame.rax = DJ_E_ABORTED;
         run(caller);
     }
@@ -69,6 +70,7 @@ static void wake_first_waiter(struct ec *h)
     while ((w = h->waiters)) {
         h->waiters = w->next_waiter;
         w->next_waiter = 0;
+        w->waiting_for = 0;
         if (w->state != EC_DEAD) {
             sched_wake(w);
             return;
@@ -136,7 +138,7 @@ void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
 {
     struct capspace_slot *slot = capspace_lookup(&ec->pd->caps, ec->event_base + vector, DJ_OBJ_PT, DJ_PT_CALL);
     struct pt *pt = slot ? slot->obj : 0;
-    if (!pt || pt->ec->state == EC_DEAD || pt->ec->cpu != ec->cpu) {
+    if (!pt || pt->obj.dead || pt->ec->state == EC_DEAD || pt->ec->cpu != ec->cpu) {
         kprintf("ec: killed (exception %u at rip %#llx, address %#llx): no handler portal at selector %#llx\n",
                 vector, (unsigned long long)ec->frame.rip, (unsigned long long)fault_addr,
                 (unsigned long long)(ec->event_base + vector));

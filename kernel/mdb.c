@@ -12,6 +12,8 @@ void mdb_node_init(struct mdb_node *node, void *space, enum dj_crd_kind kind,
     node->rights = (uint8_t)rights;
     node->order = (uint8_t)order;
     node->attr = 0;
+    node->owned = false;
+    node->dma_visible = false;
 }
 
 /* Is the child's source range [base, base + 2^order) inside the parent's?

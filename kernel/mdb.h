@@ -32,6 +32,10 @@ struct mdb_node {
     uint8_t rights;       /* DJ_MEM_*, DJ_IO_* or object rights */
     uint8_t order;        /* the node covers 2^order pages, ports or selectors */
     uint8_t attr;         /* memory: MDB_ATTR_* (cache mode, device memory); copied to children */
+    bool owned;           /* memory original whose frame its holder's quota paid for: removing
+                             the node frees the frame (after the TLB shootdown); never copied */
+    bool dma_visible;     /* owned, and its physical address was looked up (DMA): when its
+                             holder dies a device may still write there, so it is never freed */
 };
 
 /* Memory node attributes: the cache mode (DJ_CACHE_*) in the low bits, and

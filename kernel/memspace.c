@@ -37,3 +37,8 @@ void memspace_for_each(struct memspace *ms, uint64_t first, uint64_t count,
 {
     radix_for_each(&ms->map, first, count, fn, ctx);
 }
+
+struct mdb_node *memspace_next(const struct memspace *s, uint64_t vpage)
+{
+    return radix_next(&s->map, vpage);
+}

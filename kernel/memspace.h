@@ -37,6 +37,8 @@ struct mdb_node *memspace_lookup(const struct memspace *ms, uint64_t vpage);
 /* Forget the node that covers exactly [vpage, vpage + 2^order).
  * DJ_E_BAD_PARAM: bad range; DJ_E_BAD_CAP: no node with that base and order. */
 enum dj_status memspace_remove(struct memspace *ms, uint64_t vpage, unsigned order);
+/* The node covering vpage, or the first one above it; NULL when none. */
+struct mdb_node *memspace_next(const struct memspace *s, uint64_t vpage);
 /* Call fn once per node covering any page in [first, first + count), in
  * address order. fn may memspace_remove that node. */
 void memspace_for_each(struct memspace *ms, uint64_t first, uint64_t count,

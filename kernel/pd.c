@@ -58,15 +58,30 @@ struct pd *pd_create(struct quota *from, uint64_t quota_pages)
     pd->pages = (struct page_source){pd_page_alloc, pd_page_free, pd, &pd->quota};
     pd->root = paging_new_root(table_alloc, &pd->pages);
     if (!pd->root) {
-        quota_destroy_child(&pd->quota);
-        kobj_put(&pd->obj);
+        kobj_put(&pd->obj); /* pd_release gives the quota back */
         return 0;
     }
     capspace_init(&pd->caps, &pd->pages);
     memspace_init(&pd->mem, &pd->pages);
     iospace_init(&pd->io, &pd->pages);
     pd->cr3 = virt_to_phys(pd->root);
+    pd->quota.owner = pd;
+    pd->parent_pd = from->owner;
     return pd;
+}
+
+static void table_free(uint64_t pa, void *ctx)
+{
+    page_source_free(ctx, phys_to_virt(pa));
+}
+
+void pd_release(struct pd *pd)
+{
+    if (pd->reclaim.done || !pd->quota.parent)
+        return; /* destroyed already, or pd_create failed before the quota */
+    if (pd->root)
+        paging_free_root(pd->root, table_free, &pd->pages);
+    quota_destroy_child(&pd->quota);
 }
 
 uint64_t pd_mdb_lock(void)
@@ -240,6 +255,30 @@ int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsign
     }
     pd_mdb_unlock(flags);
     return st;
+}
+
+int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
+{
+    void *page = page_source_alloc(&pd->pages);
+    if (!page)
+        return DJ_E_QUOTA;
+    int st = pd_map(pd, va, virt_to_phys(page), rights);
+    if (st != DJ_OK) {
+        page_source_free(&pd->pages, page);
+        return st;
+    }
+    uint64_t flags = pd_mdb_lock();
+    memspace_lookup(&pd->mem, va >> PAGE_SHIFT)->owned = true;
+    pd_mdb_unlock(flags);
+    return DJ_OK;
+}
+
+void pd_mark_dma_visible(struct mdb_node *n)
+{
+    while (n->parent)
+        n = n->parent;
+    if (n->owned)
+        n->dma_visible = true;
 }
 
 bool pd_lookup(struct pd *pd, uint64_t va, uint64_t *pa, unsigned *rights)

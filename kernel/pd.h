@@ -15,6 +15,17 @@
 
 struct node_page;
 
+/* Where a PD's destruction stands (pd_reclaim.c). */
+struct pd_reclaim {
+    struct pd *next;          /* in the queue of dying PDs */
+    uint8_t phase;            /* enum in pd_reclaim.c */
+    bool queued;
+    bool done;                /* all freed, the quota given back */
+    bool parent_waits;        /* counted in parent_pd->dying_children */
+    uint64_t cursor;          /* selector, page or port the phase continues at */
+    struct quota_item *item;  /* object the phase continues at */
+};
+
 struct pd {
     struct kobj obj;
     uint64_t *root; /* page-table root (kernel half shared) */
@@ -27,6 +38,10 @@ struct pd {
     uint8_t *io_bits[2];      /* I/O permission bitmap (1 = denied), NULL until a port is granted */
     uint64_t io_gen;          /* changes with every bitmap change (globally unique; 0 = no bitmap) */
     struct node_page *node_pages; /* slab pages of mdb nodes with a free node */
+    struct pd *parent_pd;     /* whose quota this PD's quota and object came from; NULL: the root PD */
+    uint32_t live_ecs;        /* its ECs not (yet) dead */
+    uint32_t dying_children;  /* PDs charged to its quota whose destruction has not finished */
+    struct pd_reclaim reclaim;
 };
 
 /* A new PD whose quota of quota_pages is taken from `from`; NULL when
@@ -40,12 +55,24 @@ struct pd *pd_create(struct quota *from, uint64_t quota_pages);
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights);
 /* The same with MDB_ATTR_* attributes (cache mode, device memory). */
 int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsigned attr);
+/* Map a fresh zeroed page, charged to pd's quota, at va as an owned
+ * original: the page goes back to the quota when the original is removed
+ * (DJ_SYS_MEM_ALLOC). Errors as pd_map. */
+int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights);
+/* n's physical address is handed out (for DMA): mark the owned original
+ * it derives from, if any, never to be freed when its holder dies. The
+ * caller holds the mdb lock. */
+void pd_mark_dma_visible(struct mdb_node *n);
 /* Give pd the ports [base, base + 2^order) as an original (mdb root). */
 int pd_grant_io(struct pd *pd, uint64_t base, unsigned order);
 /* Physical address and rights of the page at va, or false when unmapped. */
 bool pd_lookup(struct pd *pd, uint64_t va, uint64_t *pa, unsigned *rights);
 /* Make pd's address space and I/O bitmap current on this CPU. */
 void pd_activate(struct pd *pd);
+/* The PD object's last reference is gone (kobj.c). A PD that was never
+ * destroyed (its create call failed to install it) still has its first
+ * page table and its quota to give back. */
+void pd_release(struct pd *pd);
 
 /* ---- For kernel/delegate.c (callers hold the mdb lock) ------------------ */
 

@@ -3,11 +3,18 @@
 #include "kstring.h"
 #include "layout.h"
 
+static void init_items(struct quota *q)
+{
+    q->items.next = q->items.prev = &q->items;
+}
+
 void quota_init_root(struct quota *q, uint64_t pages)
 {
     q->limit_pages = pages;
     q->used_pages = 0;
     q->parent = NULL;
+    q->owner = NULL;
+    init_items(q);
 }
 
 bool quota_init_child(struct quota *child, struct quota *parent, uint64_t pages)
@@ -17,7 +24,34 @@ bool quota_init_child(struct quota *child, struct quota *parent, uint64_t pages)
     child->limit_pages = pages;
     child->used_pages = 0;
     child->parent = parent;
+    child->owner = NULL;
+    init_items(child);
     return true;
+}
+
+void quota_link(struct quota *q, struct quota_item *it)
+{
+    it->prev = q->items.prev;
+    it->next = &q->items;
+    q->items.prev->next = it;
+    q->items.prev = it;
+}
+
+void quota_unlink(struct quota_item *it)
+{
+    it->prev->next = it->next;
+    it->next->prev = it->prev;
+    it->next = it->prev = NULL;
+}
+
+struct quota_item *quota_first(const struct quota *q)
+{
+    return q->items.next == &q->items ? NULL : q->items.next;
+}
+
+struct quota_item *quota_next(const struct quota *q, const struct quota_item *it)
+{
+    return it->next == &q->items ? NULL : it->next;
 }
 
 void quota_destroy_child(struct quota *child)

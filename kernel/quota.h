@@ -7,15 +7,27 @@
  *
  * used_pages is updated with atomic read-modify-write operations, so
  * several CPUs may charge the same quota without a lock; limit_pages and
- * parent are fixed after initialization. No global state. */
+ * parent are fixed after initialization. No global state.
+ *
+ * Besides a count, a quota keeps a list of the kernel objects charged to
+ * it (kobj.h embeds a quota_item), so that destroying a PD finds every
+ * object its quota paid for. The list is changed under the big kernel
+ * lock (or before any other CPU runs). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+
+/* A link in a quota's circular list of charged objects. */
+struct quota_item {
+    struct quota_item *next, *prev;
+};
 
 struct quota {
     uint64_t limit_pages; /* pages this quota may hand out in all */
     uint64_t used_pages;  /* pages charged now (objects and child donations) */
     struct quota *parent; /* whom the limit came from; NULL for the root */
+    void *owner;          /* the PD this quota belongs to; NULL for the root quota */
+    struct quota_item items; /* list head: the objects charged here */
 };
 
 /* The root quota (all kernel memory there is to hand out). */
@@ -27,6 +39,13 @@ bool quota_init_child(struct quota *child, struct quota *parent, uint64_t pages)
  * has charged (objects not yet freed, grandchildren not yet destroyed) stay
  * charged to the parent for good: destroy a PD's objects first. */
 void quota_destroy_child(struct quota *child);
+
+/* Put an item on q's list of charged objects / take it off (it must be on one). */
+void quota_link(struct quota *q, struct quota_item *it);
+void quota_unlink(struct quota_item *it);
+/* The first item on q's list, and the one after it; NULL at the end. */
+struct quota_item *quota_first(const struct quota *q);
+struct quota_item *quota_next(const struct quota *q, const struct quota_item *it);
 
 /* Charge n pages; false (nothing charged) if fewer than n are free. */
 bool quota_charge(struct quota *q, uint64_t n);

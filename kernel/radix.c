@@ -201,3 +201,32 @@ void radix_for_each(struct radix_map *m, uint64_t first, uint64_t count,
     for (uint64_t key = first; key < end && m->root;)
         key = visit_at(m, key, fn, ctx);
 }
+
+/* The entry covering key: its node, or NULL with *after set to the first
+ * key past the empty entry's span. */
+static struct mdb_node *node_or_gap(const struct radix_map *m, uint64_t key, uint64_t *after)
+{
+    const uintptr_t *t = m->root;
+    for (unsigned level = m->levels - 1;; level--) {
+        uintptr_t e = t[index_at(key, level)];
+        if (is_node(e))
+            return as_node(e);
+        if (!e) {
+            uint64_t span = entry_span(level);
+            *after = (key & ~(span - 1)) + span;
+            return NULL;
+        }
+        t = as_table(e); /* level > 0: bottom-level entries are never tables */
+    }
+}
+
+struct mdb_node *radix_next(const struct radix_map *m, uint64_t key)
+{
+    uint64_t limit = 1ull << m->key_bits;
+    while (key < limit && m->root) {
+        struct mdb_node *n = node_or_gap(m, key, &key);
+        if (n)
+            return n;
+    }
+    return NULL;
+}

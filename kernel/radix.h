@@ -49,6 +49,11 @@ struct mdb_node *radix_lookup(const struct radix_map *m, uint64_t key);
  * left empty. DJ_E_BAD_PARAM: bad range; DJ_E_BAD_CAP: no such node. */
 enum dj_status radix_remove(struct radix_map *m, uint64_t key, unsigned order);
 
+/* The node covering key, or else the first node above it; NULL when there
+ * is none. Skips empty entries a whole span at a time, so walking a map
+ * with it (from each node's end on) costs about what its tables hold. */
+struct mdb_node *radix_next(const struct radix_map *m, uint64_t key);
+
 /* Call fn once for each node that covers a key in [first, first + count),
  * in key order. fn may radix_remove that node (nothing else). */
 void radix_for_each(struct radix_map *m, uint64_t first, uint64_t count,

@@ -18,6 +18,8 @@
 #include "cpu.h"
 #include "ipc.h"
 #include "irq.h"
+#include "paging.h"
+#include "pd_reclaim.h"
 #include "percpu.h"
 #include "smp.h"
 #include "spinlock.h"
@@ -33,7 +35,6 @@ struct runqueue {
     struct sc *head[PRIO_LEVELS], *tail[PRIO_LEVELS];
     uint64_t nonempty[BITMAP_WORDS];
     struct sc *current;   /* SC whose time this CPU runs (NULL when idle) */
-    struct ec *current_ec;
     volatile bool need_resched; /* dispatch before returning to user mode */
 };
 
@@ -44,11 +45,10 @@ static volatile uint32_t bkl_owner = NO_OWNER;
 
 static struct runqueue *my_rq(void) { return &rq[this_cpu()->index]; }
 
-struct ec *ec_current(void) { return my_rq()->current_ec; }
+/* One place says which EC runs: the per-CPU running_ec that ec_switch_to
+ * and the IPC fast path set (an idle CPU keeps its last EC there). */
+struct ec *ec_current(void) { return ec_running(); }
 struct sc *sched_current_sc(void) { return my_rq()->current; }
-
-void sched_set_current_ec(struct ec *ec);
-void sched_set_current_ec(struct ec *ec) { my_rq()->current_ec = ec; }
 
 /* ---- big kernel lock ---- */
 
@@ -201,15 +201,63 @@ void sched_wake(struct ec *ec)
 {
     struct sc *sc = ec->blocked_sc;
     ec->blocked_sc = 0;
-    /* A killed EC may still sit in a waiter queue: it must not run again. */
-    if (ec->state == EC_DEAD || ec->obj.dead)
+    if (ec->state == EC_DEAD)
         return;
+    /* One only marked dead (a client killed mid-call) goes to the
+     * dispatcher too, which finishes the kill instead of running it. */
     ec->state = EC_READY;
     if (sc && !sc->obj.dead)
         sched_enqueue(sc);
 }
 
+void sc_release(struct sc *sc)
+{
+    kobj_put(&sc->ec->obj);
+}
+
+bool sched_pd_in_use(const struct pd *pd, bool its_time_too)
+{
+    bool used = false;
+    for (unsigned c = 0; c < MAX_CPUS; c++) {
+        if (!percpu[c].online)
+            continue;
+        const struct ec *e = percpu[c].running_ec;
+        const struct sc *s = rq[c].current;
+        bool holds = e && e->pd == pd;
+        used = used || holds || (its_time_too && s && s->ec->pd == pd);
+        if (holds && e->obj.dead && c != this_cpu()->index && !rq[c].need_resched)
+            sched_reschedule_cpu(c); /* it lets go when it next dispatches */
+    }
+    return used;
+}
+
 /* ---- dispatching ---- */
+
+/* Nothing of a dead EC is needed again: stop holding its registers and
+ * its PD's page tables, so that the PD can be freed. The next switch
+ * loads another EC without saving this one. */
+static void unload_dead_ec(void)
+{
+    struct percpu *cpu = this_cpu();
+    struct ec *ec = cpu->running_ec;
+    if (!ec || !ec->obj.dead)
+        return;
+    cpu->running_ec = 0;
+    write_cr3(paging_kernel_cr3());
+}
+
+/* An idle CPU destroys dying PDs, a bounded step at a time, and lets
+ * interrupts in (and the kernel lock go) between steps. */
+static bool idle_reclaim(void)
+{
+    if (!pd_reclaim_step(RECLAIM_IDLE_BUDGET))
+        return false;
+    kernel_unlock();
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+    kernel_lock();
+    irq_deliver_pending();
+    return true;
+}
 
 /* Wait in HLT without the BKL. Interrupts are off until `sti; hlt`, whose
  * interrupt shadow lets no wake-up IPI slip in between the check of the
@@ -219,7 +267,9 @@ static void idle_wait(struct runqueue *q)
     /* The last EC's registers stay loaded (percpu running_ec): ECs never
      * move between CPUs, so only this CPU ever saves them. */
     q->current = 0;
-    q->current_ec = 0;
+    unload_dead_ec();
+    if (idle_reclaim())
+        return;
     kernel_unlock();
     __asm__ volatile("sti; hlt; cli" ::: "memory");
     kernel_lock();
@@ -233,9 +283,6 @@ static __attribute__((noreturn)) void run_sc(struct runqueue *q, struct sc *sc, 
     this_cpu()->exit_work = 1;
     q->current = sc;
     ec_switch_to(ec);
-    /* ec_switch_to skips everything (this too) when ec's state is still
-     * loaded here, as after an idle period that cleared current_ec. */
-    q->current_ec = ec;
     if (ec->startup_pending) {
         ec->startup_pending = false;
         ipc_fault(ec, DJ_EV_STARTUP, 0);
@@ -252,7 +299,11 @@ void sched_dispatch(void)
         struct sc *sc;
         while ((sc = highest(q))) {
             struct ec *ec = sched_chain_head(sc);
-            if (ec->state == EC_READY && !ec->obj.dead)
+            if (ec->state == EC_READY && ec->obj.dead) {
+                ec_kill(ec); /* marked mid-call, its call is over: the kill ends here */
+                continue;
+            }
+            if (ec->state == EC_READY)
                 run_sc(q, sc, ec);
             /* Its chain is blocked; whoever unblocks it requeues the SC. */
             sched_remove(sc);
@@ -264,6 +315,7 @@ void sched_dispatch(void)
 
 void sched_tick(void)
 {
+    pd_reclaim_step(RECLAIM_TICK_BUDGET); /* progress even when no CPU idles */
     struct runqueue *q = my_rq();
     struct sc *cur = q->current;
     if (!cur)
@@ -289,6 +341,7 @@ static void drop_dead_current(void)
         return;
     if (ec->state != EC_DEAD)
         ec_kill(ec);
+    unload_dead_ec();
     sched_dispatch();
 }
 
@@ -316,7 +369,7 @@ void sched_exit_to_user(void)
     this_cpu()->exit_work = 0;
     struct runqueue *q = my_rq();
     struct ec *running = ec_running();
-    if (running && running->recall_pending && running->state == EC_READY) {
+    if (running && running->recall_pending && running->state == EC_READY && !running->obj.dead) {
         kernel_lock();
         running->recall_pending = false;
         ipc_fault(running, DJ_EV_RECALL, 0);
@@ -325,7 +378,7 @@ void sched_exit_to_user(void)
         kernel_lock();
         irq_deliver_pending();
     }
-    if (q->need_resched || (q->current_ec && q->current_ec->obj.dead)) {
+    if (q->need_resched || (running && running->obj.dead)) {
         kernel_lock();
         drop_dead_current();
         if (q->need_resched) {

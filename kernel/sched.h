@@ -35,8 +35,16 @@ void sched_tick(void);
 /* The EC an SC runs: its EC, or the end of the call chain it lent time to. */
 struct ec *sched_chain_head(struct sc *sc);
 /* Make `ec` (now runnable again) continue on the SC that was running it;
- * a dead EC stays dead (its SC is not queued). Works across CPUs. */
+ * a dead EC stays dead (its SC is not queued), one only marked dead (a
+ * client killed mid-call) is handed to the dispatcher, which finishes the
+ * kill. Works across CPUs. */
 void sched_wake(struct ec *ec);
+/* The SC's last reference is gone (kobj.c): let go of its EC. */
+void sc_release(struct sc *sc);
+/* Does any CPU hold an EC of pd (running it, or keeping it loaded while
+ * idle) or, with its_time_too, run on an SC of pd (lent to a call chain)?
+ * A CPU that keeps a dead EC of pd is told to let go of it. */
+bool sched_pd_in_use(const struct pd *pd, bool its_time_too);
 /* Ask `cpu` to run its dispatcher before it next returns to user mode
  * (used when its current EC was killed from elsewhere). */
 void sched_reschedule_cpu(uint32_t cpu);

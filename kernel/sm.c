@@ -2,6 +2,7 @@
  * an up on one CPU may wake an EC blocked on another: sched_wake queues
  * the waiter's SC on its own CPU and kicks that CPU with an IPI. */
 #include "sm.h"
+#include "irq.h"
 #include "sched.h"
 
 struct sm *sm_create(struct quota *q, uint64_t count)
@@ -19,6 +20,7 @@ static struct ec *pop_waiter(struct sm *sm)
     if (!sm->waiters)
         sm->last_waiter = 0;
     w->next_waiter = 0;
+    w->blocked_on = 0;
     return w;
 }
 
@@ -45,6 +47,7 @@ bool sm_down(struct sm *sm, struct ec *ec)
     }
     ec->state = EC_WAIT_SM;
     ec->blocked_sc = sched_current_sc();
+    ec->blocked_on = sm;
     ec->next_waiter = 0;
     if (sm->last_waiter)
         sm->last_waiter->next_waiter = ec;
@@ -54,4 +57,59 @@ bool sm_down(struct sm *sm, struct ec *ec)
     if (ec->blocked_sc)
         sched_remove(ec->blocked_sc);
     return false;
+}
+
+void sm_remove_waiter(struct sm *sm, struct ec *ec)
+{
+    struct ec *prev = 0, *w = sm->waiters;
+    while (w && w != ec) {
+        prev = w;
+        w = w->next_waiter;
+    }
+    if (!w)
+        return;
+    if (prev)
+        prev->next_waiter = ec->next_waiter;
+    else
+        sm->waiters = ec->next_waiter;
+    if (sm->last_waiter == ec)
+        sm->last_waiter = prev;
+    ec->next_waiter = 0;
+    ec->blocked_on = 0;
+}
+
+static void abort_waiters(struct sm *sm)
+{
+    while (sm->waiters) {
+        struct ec *w = pop_waiter(sm);
+        w->frame.rax = DJ_E_ABORTED;
+        sched_wake(w);
+    }
+}
+
+/* Interrupts bound to sm: a restarted driver must be able to bind them again. */
+static void unbind_interrupts(struct sm *sm)
+{
+    for (uint32_t gsi = 0; gsi < IRQ_MAX_GSI; gsi++) {
+        struct irq_line *l = irq_line(gsi);
+        if (l && l->sm == sm)
+            irq_unbind(l);
+    }
+    for (unsigned n = 0; n < DJ_MSI_COUNT; n++) {
+        struct irq_line *l = irq_msi(n);
+        if (l && l->sm == sm)
+            irq_unbind(l);
+    }
+}
+
+void sm_kill(struct sm *sm)
+{
+    sm->obj.dead = true;
+    abort_waiters(sm);
+    unbind_interrupts(sm);
+}
+
+void sm_release(struct sm *sm)
+{
+    abort_waiters(sm);
 }

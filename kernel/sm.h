@@ -1,4 +1,4 @@
-/* Counting semaphore; interrupts will signal semaphores too. */
+/* Counting semaphore; interrupts signal semaphores too. */
 #pragma once
 #include "ec.h"
 
@@ -14,3 +14,11 @@ struct sm *sm_create(struct quota *q, uint64_t count);
 void sm_up(struct sm *sm);
 /* Count down, or block ec (returns false: the caller must dispatch). */
 bool sm_down(struct sm *sm, struct ec *ec);
+/* Take ec (a waiter) out of the queue. */
+void sm_remove_waiter(struct sm *sm, struct ec *ec);
+/* Its PD dies: wake every waiter with DJ_E_ABORTED and unbind the
+ * interrupt lines and MSIs bound to it. */
+void sm_kill(struct sm *sm);
+/* The last reference is gone (kobj.c): no capability can up it any more,
+ * so its waiters are woken with DJ_E_ABORTED. */
+void sm_release(struct sm *sm);

@@ -12,6 +12,7 @@
 #include "kstring.h"
 #include "mdb.h"
 #include "paging.h"
+#include "pd_reclaim.h"
 #include "percpu.h"
 #include "pt.h"
 #include "sched.h"
@@ -62,6 +63,7 @@ static uint64_t install(struct args *x, uint64_t sel, struct kobj *o, enum dj_ob
     /* Originals are derivation-tree roots, so revoke reaches every copy. */
     mdb_node_init(n, &pd->caps, DJ_CRD_OBJ, sel, 0, DJ_OBJ_ALL, (uint64_t)o);
     capspace_lookup(&pd->caps, sel, DJ_OBJ_NONE, 0)->node = n;
+    o->original = n;
     return DJ_OK;
 }
 
@@ -102,6 +104,8 @@ static uint64_t sys_create_sc(struct args *x)
         return DJ_E_BAD_CAP;
     if (!ec->global || ec->sc)
         return DJ_E_BAD_CAP;
+    if (ec->pd != pd)
+        return DJ_E_BAD_PARAM; /* an SC is its thread's time: it dies with the thread's PD */
     if (!dst_free(x, x->a[0]))
         return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
     uint64_t prio = x->a[3] & 0xff, quantum_us = x->a[3] >> 8;
@@ -131,8 +135,7 @@ static uint64_t sys_create_pt(struct args *x)
         return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
     struct pt *pt = kobj_alloc(&pd->quota, DJ_OBJ_PT);
     if (pt) {
-        pt->ec = ec;
-        kobj_get(&ec->obj);
+        pt_bind(pt, ec);
         pt->mtd = x->a[3];
         pt->ip = x->a[4];
     }
@@ -189,6 +192,8 @@ static uint64_t lookup_memory(struct args *x, uint64_t page)
     struct pd *pd = x->ec->pd;
     uint64_t flags = pd_mdb_lock();
     struct mdb_node *n = memspace_lookup(&pd->mem, page);
+    if (n)
+        pd_mark_dma_visible(n); /* a device may write there after its holder is gone */
     x->ec->frame.rsi = n ? DJ_CRD(DJ_CRD_MEM, page, 0, n->rights) : 0;
     x->ec->frame.rdx = n ? (n->source_base + (page - n->base)) << PAGE_SHIFT | (n->attr & MDB_ATTR_CACHE_MASK) : 0;
     pd_mdb_unlock(flags);
@@ -260,7 +265,14 @@ static uint64_t sys_delegate(struct args *x)
 
 static uint64_t sys_revoke(struct args *x)
 {
-    return (uint64_t)revoke_range(x->ec->pd, x->a[0], x->flags & 1);
+    /* Removing the last capability to a PD destroys it (pd_reclaim.h). */
+    return pd_reclaim_syscall_tail(x->ec, (uint64_t)revoke_range(x->ec->pd, x->a[0], x->flags & 1));
+}
+
+static uint64_t sys_pd_ctrl(struct args *x)
+{
+    struct capspace_slot *s = cap(x, x->a[0], DJ_OBJ_PD, 0); /* a dead PD's too: a kill is made again */
+    return s ? pd_ctrl(x->ec, s->obj, s->rights, x->a[1]) : DJ_E_BAD_CAP;
 }
 
 static uint64_t sys_call(struct args *x)
@@ -318,14 +330,9 @@ static uint64_t sys_mem_alloc(struct args *x)
         unsigned have;
         if (pd_lookup(pd, va + off, &pa, &have))
             return DJ_E_BUSY; /* pages before this one stay mapped */
-        void *page = page_source_alloc(&pd->pages);
-        if (!page)
-            return DJ_E_QUOTA;
-        int st = pd_map(pd, va + off, virt_to_phys(page), (unsigned)rights);
-        if (st != DJ_OK) {
-            page_source_free(&pd->pages, page);
+        int st = pd_map_fresh(pd, va + off, (unsigned)rights);
+        if (st != DJ_OK)
             return (uint64_t)st;
-        }
     }
     return DJ_OK;
 }
@@ -351,7 +358,7 @@ static const sys_fn table[DJ_SYS_COUNT] = {
     [DJ_SYS_SM_CTRL] = sys_sm_ctrl,     [DJ_SYS_EC_CTRL] = sys_ec_ctrl,
     [DJ_SYS_LOOKUP] = sys_lookup,       [DJ_SYS_DEBUG] = sys_debug,
     [DJ_SYS_IRQ_CTRL] = sys_irq_ctrl,   [DJ_SYS_MEM_ALLOC] = sys_mem_alloc,
-    [DJ_SYS_MMIO_MAP] = sys_mmio_map,
+    [DJ_SYS_MMIO_MAP] = sys_mmio_map,   [DJ_SYS_PD_CTRL] = sys_pd_ctrl,
 };
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f)
@@ -388,6 +395,7 @@ void scheduler_enable(void)
 {
     user_noncanonical_set_hook(noncanonical_return);
     syscall_set_handler(syscall_entry_ec);
+    ipc_fast_enable();
     user_fault_set_handler(fault_dispatch_ec);
     user_interrupt_set_hook(after_user_interrupt);
 }

@@ -6,8 +6,10 @@
 #include "pd.h"
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f);
-/* The first stop of every syscall: the IPC fast path, else the general one. */
+/* Every syscall the IPC fast path (arch/x86_64/ipc_fast.S) does not take. */
 uint64_t syscall_entry_ec(struct trap_frame *f);
+/* Let calls and replies take the fast path (once the scheduler runs). */
+void ipc_fast_enable(void);
 void fault_dispatch_ec(struct trap_frame *f);
 /* Revoke what crd names in pd (children; the capability itself with self). */
 int revoke_range(struct pd *pd, uint64_t crd, bool self);

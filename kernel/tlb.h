@@ -10,9 +10,9 @@
  *
  * Call it without holding any lock: while it waits it answers other
  * CPUs' requests itself, so two CPUs shooting at each other both finish.
- * Revocation never frees frames, and the revoking call returns only after
- * the shootdown, so no frame can be handed on while a stale TLB entry for
- * it survives. */
+ * Revocation frees a frame (an allocated page whose original it removed)
+ * only after the shootdown, and the revoking call returns only after it,
+ * so no frame can be handed on while a stale TLB entry for it survives. */
 #pragma once
 #include <stdint.h>
 

@@ -139,3 +139,18 @@ enum dj_status dj_msi_bind(uint64_t msi_sel, uint64_t sm_sel, uint64_t *addr, ui
         *data = r.out2;
     return (enum dj_status)r.status;
 }
+
+enum dj_status dj_pd_quota(uint64_t pd_sel, uint64_t *free_pages, uint64_t *limit_pages)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_PD_CTRL, pd_sel, DJ_PD_OP_QUOTA, 0, 0, 0, 0);
+    if (free_pages)
+        *free_pages = r.out1;
+    if (limit_pages)
+        *limit_pages = r.out2;
+    return (enum dj_status)r.status;
+}
+
+enum dj_status dj_pd_kill(uint64_t pd_sel)
+{
+    return sys(DJ_SYS_PD_CTRL, pd_sel, DJ_PD_OP_KILL, 0, 0, 0, 0);
+}

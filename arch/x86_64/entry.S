@@ -11,6 +11,7 @@
 #include "percpu.h"
 
 #define FRAME_RAX (14 * 8) /* offset of rax in struct trap_frame */
+#define FRAME_SIZE (22 * 8) /* sizeof(struct trap_frame) */
 #define VEC_NMI 2
 #define VEC_DOUBLE_FAULT 8
 #define VEC_MACHINE_CHECK 18
@@ -105,11 +106,18 @@ trap_in_place:
 2:  addq $16, %rsp              /* vector and error code */
     iretq
 
+/* The syscall instruction lands here. Calls and replies try the IPC fast
+ * path (ipc_fast.S) first; it comes back to syscall_general, with every
+ * register as the user left it, when it cannot take them. */
     .global syscall_entry
 syscall_entry:
     swapgs
     movq %rsp, %gs:PERCPU_USER_RSP
-    movq %gs:PERCPU_ENTRY_STACK_TOP, %rsp
+    movq %gs:PERCPU_TSS_RSP0, %rsp
+    cmpq ipc_fast_limit(%rip), %rax
+    jb ipc_fast_path
+    .global syscall_general
+syscall_general:
     pushq $GDT_USER_DS
     pushq %gs:PERCPU_USER_RSP
     pushq %r11                  /* user RFLAGS */
@@ -136,7 +144,8 @@ return_to_user:
     andq $-16, %rsp             /* never returns here: give C an aligned stack */
     call sched_exit_to_user     /* preemption, then drop the big kernel lock */
 5:
-    movq %gs:PERCPU_USER_FRAME, %rsp
+    movq %gs:PERCPU_TSS_RSP0, %rsp
+    subq $FRAME_SIZE, %rsp
     pop_gprs
     cmpq $VEC_SYSCALL, (%rsp)
     je 3f

@@ -20,6 +20,8 @@
 #define SFMASK_VALUE (RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC)
 #define ENOSYS_RESULT ((uint64_t)-1)
 
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "entry.S FRAME_SIZE");
+
 extern char syscall_entry[];
 static uint64_t no_syscalls(struct trap_frame *f)
 {
@@ -49,10 +51,7 @@ void user_noncanonical_set_hook(user_fault_fn fn) { noncanonical_hook = fn; }
 
 void user_context_activate(struct trap_frame *f)
 {
-    struct percpu *p = this_cpu();
-    p->user_frame = f;
-    p->entry_stack_top = (uint64_t)(f + 1);
-    p->tables.tss.rsp[0] = p->entry_stack_top;
+    this_cpu()->tables.tss.rsp[0] = (uint64_t)(f + 1);
 }
 
 int user_frame_sanitize(struct trap_frame *f)
@@ -69,7 +68,7 @@ void user_return_noncanonical(void);
 void user_return_noncanonical(void)
 {
     if (noncanonical_hook)
-        noncanonical_hook(this_cpu()->user_frame);
+        noncanonical_hook(user_frame_current());
     user_mode_end(USER_END_NONCANONICAL_RETURN);
 }
 

@@ -25,6 +25,7 @@ enum dj_syscall {
     DJ_SYS_IRQ_CTRL = 14, /* (irq_sel, op, sm_sel, flags) op: 0 bind, 1 acknowledge, 2 unbind */
     DJ_SYS_MEM_ALLOC = 15, /* (va, order, rights): fresh zeroed pages from the caller's quota */
     DJ_SYS_MMIO_MAP = 16, /* (devmem_sel, va, phys, order, rights | cache << 8): device memory at va */
+    DJ_SYS_PD_CTRL = 17,  /* (pd_sel, op) op: DJ_PD_OP_QUOTA -> free pages, limit; DJ_PD_OP_KILL */
     DJ_SYS_COUNT
 };
 
@@ -69,6 +70,7 @@ enum dj_crd_kind { DJ_CRD_NULL = 0, DJ_CRD_MEM = 1, DJ_CRD_IO = 2, DJ_CRD_OBJ = 
 /* Object rights; their meaning depends on the object type. */
 #define DJ_PD_CREATE (1u << 0)   /* create objects charged to this PD's quota */
 #define DJ_PD_DELEGATE (1u << 1) /* delegate into this PD */
+#define DJ_PD_KILL (1u << 2)     /* destroy this PD (DJ_SYS_PD_CTRL) */
 #define DJ_EC_CTRL (1u << 0)
 #define DJ_EC_BIND (1u << 1)     /* bind an SC or a portal to this EC */
 #define DJ_SC_CTRL (1u << 0)
@@ -142,6 +144,12 @@ struct dj_utcb {
 #define DJ_CACHE_WB 0 /* write-back: all RAM */
 #define DJ_CACHE_UC 1 /* uncached: device registers */
 #define DJ_CACHE_WC 2 /* write-combining: frame buffers */
+
+/* DJ_SYS_PD_CTRL operations. QUOTA needs no right and returns the pages
+ * the PD's quota has free in RSI and its limit in RDX; KILL destroys the
+ * PD (right DJ_PD_KILL). */
+#define DJ_PD_OP_QUOTA 0
+#define DJ_PD_OP_KILL 1
 
 /* DJ_SYS_IRQ_CTRL bind flags (the caller applies ACPI's ISA overrides). */
 #define DJ_IRQ_LEVEL (1u << 0)

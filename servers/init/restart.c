@@ -19,10 +19,11 @@
  *   3. when it is a service, waits until it serves again, then gives each
  *      running client a portal to it at the selector the old one had and
  *      announces the client to it.
- * A component is restarted at most RESTART_MAX times. The kernel does not
- * yet reclaim all memory of a PD whose capabilities are gone, so every
- * restart costs init the new PD's quota and fresh pages; the limit bounds
- * that too. */
+ * A component is restarted at most RESTART_MAX times. Revoking the old
+ * PD's capability destroys it and the kernel gives its quota back, except
+ * for pages whose physical address it looked up (possible DMA targets:
+ * docs/abi.md), so a driver's restart still costs init its DMA buffers;
+ * the limit bounds that too. */
 #include <stdio.h>
 #include <syscall.h>
 #include "init.h"

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "capspace.h"
+#include "kobj.h"
 #include "test_pages.h"
 
 /* Pages for the first insert in an empty space: a directory and a leaf. */
@@ -40,6 +41,38 @@ static void insert_lookup_remove(void **state)
     capspace_destroy(&cs);
     assert_int_equal(tp.live, 0);
     assert_int_equal(tp.quota.used_pages, 0);
+}
+
+/* The IPC fast path's portal cache: empty means a dead object (so even
+ * a call at the empty marker's selector is turned away), and removing
+ * the cached selector empties it while other removals keep it. */
+static bool call_cache_empty(const struct capspace *cs)
+{
+    const struct kobj *none = cs->call_pt;
+    return cs->call_sel == CAPSPACE_MAX_SEL && none && none->dead;
+}
+
+static void call_cache_forgotten_on_remove(void **state)
+{
+    (void)state;
+    struct test_pages tp;
+    struct capspace cs;
+    test_pages_init(&tp, 100);
+    capspace_init(&cs, &tp.src);
+    assert_true(call_cache_empty(&cs));
+    assert_int_equal(capspace_insert(&cs, 40, &obj_a, DJ_OBJ_PT, DJ_PT_CALL), DJ_OK);
+    assert_int_equal(capspace_insert(&cs, 41, &obj_b, DJ_OBJ_PT, DJ_PT_CALL), DJ_OK);
+    cs.call_sel = 40; /* as the fast path fills it */
+    cs.call_pt = &obj_a;
+    assert_int_equal(capspace_remove(&cs, 41, NULL), DJ_OK);
+    assert_int_equal(cs.call_sel, 40);
+    assert_ptr_equal(cs.call_pt, &obj_a);
+    assert_int_equal(capspace_remove(&cs, 40, NULL), DJ_OK);
+    assert_true(call_cache_empty(&cs));
+    cs.call_sel = 7;
+    cs.call_pt = &obj_b;
+    capspace_destroy(&cs);
+    assert_true(call_cache_empty(&cs));
 }
 
 static void wrong_type_is_refused(void **state)
@@ -265,10 +298,36 @@ static void sparse_fill_of_whole_space(void **state)
     assert_int_equal(tp.live, 0);
 }
 
+/* capspace_next: the next occupied selector, skipping absent leaves and
+ * directories whole, CAPSPACE_MAX_SEL past the last. */
+static void next_finds_occupied_selectors(void **state)
+{
+    (void)state;
+    struct test_pages tp;
+    struct capspace cs;
+    test_pages_init(&tp, 100);
+    capspace_init(&cs, &tp.src);
+    assert_int_equal(capspace_next(&cs, 0), CAPSPACE_MAX_SEL);
+    const uint64_t sels[] = {3, SLOTS_PER_LEAF + 1, 2 * SELS_PER_DIR + 5, CAPSPACE_MAX_SEL - 1};
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(capspace_insert(&cs, sels[i], &obj_a, DJ_OBJ_SM, DJ_SM_UP), DJ_OK);
+    assert_int_equal(capspace_next(&cs, 0), 3);
+    assert_int_equal(capspace_next(&cs, 3), 3);
+    assert_int_equal(capspace_next(&cs, 4), SLOTS_PER_LEAF + 1);
+    assert_int_equal(capspace_next(&cs, SLOTS_PER_LEAF + 2), 2 * SELS_PER_DIR + 5);
+    assert_int_equal(capspace_next(&cs, 2 * SELS_PER_DIR + 6), CAPSPACE_MAX_SEL - 1);
+    assert_int_equal(capspace_next(&cs, CAPSPACE_MAX_SEL), CAPSPACE_MAX_SEL);
+    assert_int_equal(capspace_remove(&cs, 3, NULL), DJ_OK);
+    assert_int_equal(capspace_next(&cs, 0), SLOTS_PER_LEAF + 1); /* an emptied slot in a kept leaf */
+    capspace_destroy(&cs);
+    assert_int_equal(tp.live, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(insert_lookup_remove),
+        cmocka_unit_test(call_cache_forgotten_on_remove),
         cmocka_unit_test(wrong_type_is_refused),
         cmocka_unit_test(missing_rights_are_refused),
         cmocka_unit_test(out_of_range_selectors),
@@ -280,6 +339,7 @@ int main(void)
         cmocka_unit_test(allocator_failure_is_quota_error),
         cmocka_unit_test(for_each_visits_in_order),
         cmocka_unit_test(sparse_fill_of_whole_space),
+        cmocka_unit_test(next_finds_occupied_selectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

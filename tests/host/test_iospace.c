@@ -102,12 +102,35 @@ static void port_iteration_and_quota(void **state)
     assert_int_equal(tp.live, 0);
 }
 
+static void next_finds_grants_in_port_order(void **state)
+{
+    (void)state;
+    struct test_pages tp;
+    struct iospace is;
+    test_pages_init(&tp, 10);
+    iospace_init(&is, &tp.src);
+    struct mdb_node com1 = io(COM1_PORT, COM1_ORDER), last = io(IOSPACE_PORTS - 1, 0);
+    assert_null(iospace_next(&is, 0));
+    assert_int_equal(iospace_insert(&is, COM1_PORT, COM1_ORDER, &com1), DJ_OK);
+    assert_int_equal(iospace_insert(&is, IOSPACE_PORTS - 1, 0, &last), DJ_OK);
+    assert_ptr_equal(iospace_next(&is, 0), &com1);
+    assert_ptr_equal(iospace_next(&is, COM1_PORT + 7), &com1);
+    assert_ptr_equal(iospace_next(&is, COM1_PORT + 8), &last);
+    assert_null(iospace_next(&is, IOSPACE_PORTS));
+    assert_int_equal(iospace_remove(&is, COM1_PORT, COM1_ORDER), DJ_OK);
+    assert_int_equal(iospace_remove(&is, IOSPACE_PORTS - 1, 0), DJ_OK);
+    assert_null(iospace_next(&is, 0));
+    assert_int_equal(tp.live, 0);
+    iospace_destroy(&is);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ports_insert_lookup_remove),
         cmocka_unit_test(port_range_limits),
         cmocka_unit_test(port_iteration_and_quota),
+        cmocka_unit_test(next_finds_grants_in_port_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -265,6 +265,34 @@ static void for_each_visits_each_node_once(void **state)
     assert_int_equal(f->tp.live, 0);
 }
 
+/* memspace_next finds the node covering a page or the first one above,
+ * across empty tables at every level, and nothing past the last. */
+static void next_walks_nodes_in_order(void **state)
+{
+    struct fixture *f = *state;
+    struct mdb_node small = mem(0x10, 0), big = mem(1ull << 27, 27), far = mem(VPAGES - 1, 0);
+    assert_null(memspace_next(&f->ms, 0));
+    assert_int_equal(memspace_insert(&f->ms, 0x10, 0, &small), DJ_OK);
+    assert_int_equal(memspace_insert(&f->ms, 1ull << 27, 27, &big), DJ_OK);
+    assert_int_equal(memspace_insert(&f->ms, VPAGES - 1, 0, &far), DJ_OK);
+    assert_ptr_equal(memspace_next(&f->ms, 0), &small);
+    assert_ptr_equal(memspace_next(&f->ms, 0x10), &small);
+    assert_ptr_equal(memspace_next(&f->ms, 0x11), &big);
+    assert_ptr_equal(memspace_next(&f->ms, (1ull << 27) + 12345), &big); /* inside: the covering node */
+    assert_ptr_equal(memspace_next(&f->ms, 1ull << 28), &far);
+    assert_null(memspace_next(&f->ms, VPAGES));
+    /* Walking by each node's end visits every node once. */
+    unsigned seen = 0;
+    for (struct mdb_node *n = memspace_next(&f->ms, 0); n; n = memspace_next(&f->ms, n->base + (1ull << n->order)))
+        seen++;
+    assert_int_equal(seen, 3);
+    assert_int_equal(memspace_remove(&f->ms, 1ull << 27, 27), DJ_OK);
+    assert_ptr_equal(memspace_next(&f->ms, 0x11), &far);
+    assert_int_equal(memspace_remove(&f->ms, 0x10, 0), DJ_OK);
+    assert_int_equal(memspace_remove(&f->ms, VPAGES - 1, 0), DJ_OK);
+    assert_null(memspace_next(&f->ms, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +307,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tables_are_shared_and_freed, setup, teardown),
         cmocka_unit_test_setup_teardown(quota_exhaustion_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(for_each_visits_each_node_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(next_walks_nodes_in_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,7 +52,7 @@ static void child_takes_pages_from_parent(void **state)
 static void child_fails_when_parent_short(void **state)
 {
     (void)state;
-    struct quota parent, child = { 7, 7, NULL };
+    struct quota parent, child = { .limit_pages = 7, .used_pages = 7 };
     quota_init_root(&parent, 10);
     assert_true(quota_charge(&parent, 8));
     assert_false(quota_init_child(&child, &parent, 3));
@@ -135,6 +135,38 @@ static void allocator_failure_releases_charge(void **state)
     assert_int_equal(tp.live, 0);
 }
 
+/* The list of objects charged to a quota: in order, each once, and an
+ * item taken off leaves its neighbours linked. */
+static void charged_objects_list(void **state)
+{
+    (void)state;
+    struct quota q, child;
+    struct quota_item a, b, c;
+    quota_init_root(&q, 10);
+    assert_null(q.owner);
+    assert_null(quota_first(&q));
+    quota_link(&q, &a);
+    quota_link(&q, &b);
+    quota_link(&q, &c);
+    assert_ptr_equal(quota_first(&q), &a);
+    assert_ptr_equal(quota_next(&q, &a), &b);
+    assert_ptr_equal(quota_next(&q, &b), &c);
+    assert_null(quota_next(&q, &c));
+    quota_unlink(&b);
+    assert_ptr_equal(quota_next(&q, &a), &c);
+    assert_null(b.next);
+    quota_unlink(&a);
+    quota_unlink(&c);
+    assert_null(quota_first(&q));
+    /* A child's list starts empty and is its own. */
+    assert_true(quota_init_child(&child, &q, 4));
+    quota_link(&child, &a);
+    assert_null(quota_first(&q));
+    assert_ptr_equal(quota_first(&child), &a);
+    quota_unlink(&a);
+    assert_null(quota_first(&child));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +179,7 @@ int main(void)
         cmocka_unit_test(nested_donations),
         cmocka_unit_test(page_source_charges_and_zeroes),
         cmocka_unit_test(allocator_failure_releases_charge),
+        cmocka_unit_test(charged_objects_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
