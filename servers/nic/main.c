@@ -41,9 +41,12 @@ static bool open_device(void)
         nic_log("PCI reset refused (status %d)", st);
         return false;
     }
-    /* Memory decoding and DMA; never I/O ports or INTx (MSI-X or MSI). */
-    st = dj_pci_command(&pci_dev, DJ_PCI_CMD_MEMORY | DJ_PCI_CMD_BUS_MASTER | DJ_PCI_CMD_INTX_DISABLE,
-                        DJ_PCI_CMD_IO);
+    /* Memory decoding; never I/O ports or INTx (MSI-X or MSI). No DMA
+     * yet: without an FLR the device may still hold the rings of a dead
+     * previous instance, and would write to them as soon as bus mastering
+     * is on. The hardware part switches it on once it has reset the device. */
+    st = dj_pci_command(&pci_dev, DJ_PCI_CMD_MEMORY | DJ_PCI_CMD_INTX_DISABLE,
+                        DJ_PCI_CMD_IO | DJ_PCI_CMD_BUS_MASTER);
     if (st != DJ_OK) {
         nic_log("PCI command register refused (status %d)", st);
         return false;

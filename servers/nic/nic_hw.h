@@ -14,7 +14,7 @@
 #include <pci.h>
 
 struct nic_env {
-    struct dj_pci_dev *pci;           /* opened and reset; decoding enabled */
+    struct dj_pci_dev *pci;           /* opened and reset; memory decoding on, bus mastering off (init turns it on) */
     volatile void *bar[DJ_PCI_BARS];  /* memory BARs mapped uncached, NULL otherwise */
     uint64_t wake_sm;                 /* bind interrupts to this semaphore */
     uint64_t msi_sel;                 /* first MSI capability, msi_count of them */

@@ -158,6 +158,9 @@ static bool bring_up(struct nic_env *env)
 {
     if (!virtio_pci_find(&vp, env) || !virtio_pci_reset(&vp))
         return false;
+    /* The device is reset: DMA may start (QEMU ignores DRIVER_OK without it). */
+    if (dj_pci_command(env->pci, DJ_PCI_CMD_BUS_MASTER, 0) != DJ_OK)
+        return false;
     virtio_pci_add_status(&vp, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
     if (!negotiate())
         return false;
