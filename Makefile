@@ -25,6 +25,7 @@ all: kernel user iso iso-test iso-boot-test
 
 include user.mk
 include boot-test.mk
+include net.mk
 
 kernel: $(KERNEL_ELF)
 
@@ -92,8 +93,8 @@ check-host:
 	tests/host/run $(BUILD)
 
 bench: deps
-	$(MAKE) $(BUILD)/donjon-bench.iso
-	tools/bench $(BUILD)/donjon-bench.iso
+	$(MAKE) $(BUILD)/donjon-bench.iso $(NET_ISO)
+	tools/bench $(BUILD)/donjon-bench.iso $(NET_ISO)
 
 tcb:
 	tools/tcb

@@ -48,7 +48,7 @@
 /* What init gets. */
 #define INIT_MODULE "init"
 #define INIT_BADGE 1
-#define INIT_QUOTA_PAGES 4096 /* kernel memory for init and all it creates */
+#define INIT_QUOTA_PAGES 8192 /* kernel memory for init and all it creates */
 #define INIT_HEAP_PAGES 1024  /* demand-paged heap window */
 #define INIT_PRIO 60
 #define INIT_QUANTUM_US 10000
