@@ -38,3 +38,10 @@ iso-net: $(NET_ISO) $(NET_RESTART_ISO)
 check-net: deps
 	$(MAKE) iso-net
 	tests/net/run $(BUILD)
+
+# The NIC demo: both NICs on taps in namespaces, the serial console on the
+# terminal, ping instructions (tools/run-net; root).
+.PHONY: run-net
+run-net: deps
+	$(MAKE) $(NET_ISO)
+	tools/run-net $(NET_ISO)
