@@ -1,5 +1,6 @@
 /* Start-up helpers for components: see component.h. */
 #include "component.h"
+#include "console_client.h"
 #include "proto.h"
 #include "runtime.h"
 #include "string.h"
@@ -52,4 +53,13 @@ void dj_block_forever(uint64_t sm_sel)
             dj_sm_down(sm_sel);
     }
     dj_idle();
+}
+
+const struct dj_start_info *dj_start_with_console(void)
+{
+    const struct dj_start_info *si = dj_start();
+    uint64_t console;
+    if (si && dj_start_cap("console", &console))
+        dj_console_attach(console);
+    return si;
 }

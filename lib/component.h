@@ -14,6 +14,10 @@
  * components started by a parent (a root PD has nothing mapped there). */
 const struct dj_start_info *dj_start(void);
 
+/* dj_start, and when the parent granted a "console" portal, printf goes
+ * there (dj_console_attach). NULL when there is no start page. */
+const struct dj_start_info *dj_start_with_console(void);
+
 /* The selector of the capability the parent granted under name; false if
  * there is none. */
 bool dj_start_cap(const char *name, uint64_t *sel);

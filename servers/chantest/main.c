@@ -7,12 +7,9 @@
 
 int main(void)
 {
-    const struct dj_start_info *si = dj_start();
-    uint64_t console;
+    const struct dj_start_info *si = dj_start_with_console();
     if (!si)
         return 1;
-    if (dj_start_cap("console", &console))
-        dj_console_attach(console);
     int status;
     if (strncmp(si->name, "chansink", DJ_START_NAME_MAX) == 0) {
         status = chantest_sink();

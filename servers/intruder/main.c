@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <component.h>
-#include <console_client.h>
 #include <pci.h>
 #include <stdio.h>
 #include <syscall.h>
@@ -69,9 +68,7 @@ static inline uint32_t inl(uint16_t port)
 
 int main(void)
 {
-    uint64_t console_pt;
-    if (dj_start() && dj_start_cap("console", &console_pt))
-        dj_console_attach(console_pt);
+    dj_start_with_console();
     dj_create_sm(SEL_SM, DJ_SEL_SELF_PD, 0);
     expect("isolation_device_memory", dj_mmio_map(DJ_SEL_DEVMEM, MAP_VA, ANY_DEVICE_PAGE, 0, DJ_MEM_R, DJ_CACHE_UC),
            DJ_E_BAD_CAP);

@@ -92,12 +92,9 @@ static uint64_t kv_handler(uint64_t badge, struct dj_utcb *u)
 
 int main(void)
 {
-    const struct dj_start_info *si = dj_start();
-    uint64_t console;
+    const struct dj_start_info *si = dj_start_with_console();
     if (!si)
         return 1;
-    if (dj_start_cap("console", &console))
-        dj_console_attach(console);
     dj_heap_init((void *)(uintptr_t)si->heap_va, si->heap_pages * PAGE);
     table = dj_calloc(TABLE_ENTRIES, sizeof(*table));
     if (!table) {

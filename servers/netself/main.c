@@ -197,12 +197,9 @@ static __attribute__((noreturn)) void serve(void)
 
 int main(void)
 {
-    const struct dj_start_info *si = dj_start();
-    uint64_t console;
+    const struct dj_start_info *si = dj_start_with_console();
     if (!si)
         return 1;
-    if (dj_start_cap("console", &console))
-        dj_console_attach(console);
     char why[96];
     if (!netself_parse_args(si->arg, sizeof(si->arg), &args, why, sizeof(why))) {
         printf("netself: arg=%.*s: %s\n", (int)sizeof(si->arg), si->arg, why);
