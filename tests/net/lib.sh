@@ -67,8 +67,9 @@ net_setup_namespaces() {
 net_start_qemu() {
     local iso=$1 log=$2 limit=$3
     shift 3
-    local args=(-machine q35 -accel tcg -cpu "${NET_CPU:-max}" -smp "${NET_SMP:-1}" -m "${NET_MEM:-256M}"
-        -cdrom "$iso" -boot d -serial "file:$log" -monitor none -display none -no-reboot)
+    local args=(-machine "${NET_MACHINE:-q35}" -accel tcg -cpu "${NET_CPU:-max}" -smp "${NET_SMP:-1}"
+        -m "${NET_MEM:-256M}" -cdrom "$iso" -boot d -serial "file:$log" -monitor none -display none -no-reboot)
+    [ "${NET_FIRMWARE:-seabios}" = ovmf ] && args+=(-bios /usr/share/ovmf/OVMF.fd)
     local nic
     for nic in "${NET_NICS[@]}"; do
         args+=(-netdev "tap,id=n$nic,ifname=${NET_TAP[$nic]},script=no,downscript=no"
