@@ -8,16 +8,18 @@
  * node derived from the named ones, in all PDs, and then shoots down stale
  * TLB entries and I/O bitmaps on all CPUs before the revoking call returns.
  *
- * Memory is recorded and mapped eagerly, one node per 4 KiB page: a page
- * fault never consults the database, and revoking any page of a delegated
- * range is exact. I/O ports are recorded in naturally aligned power-of-two
- * ranges (a driver given all 65,536 ports costs one node) and keep their
- * numbers: the item's hotspot is ignored for them.
+ * Memory is recorded and mapped eagerly, in naturally aligned power-of-two
+ * nodes mapped with pages as large as their alignment allows
+ * (mem_delegate.c): a page fault never consults the database, and revoking
+ * any page of a delegated node revokes all of it. I/O ports are recorded
+ * in naturally aligned power-of-two ranges (a driver given all 65,536
+ * ports costs one node) and keep their numbers: the item's hotspot is
+ * ignored for them.
  *
  * Removing an object capability's original means no capability to the
  * object is left: for a PD, its destruction starts (pd_reclaim.h). An
- * allocated page's original (DJ_SYS_MEM_ALLOC) takes its frame along,
- * freed after the shootdown (revoke.h).
+ * allocated original (DJ_SYS_MEM_ALLOC) takes its frames along, freed
+ * after the shootdown (revoke.h).
  *
  * One lock (pd_mdb_lock) serializes all of it; the shootdown runs after
  * the lock is dropped. docs/abi.md states the semantics for user code. */
@@ -25,6 +27,7 @@
 #include "kstring.h"
 #include "layout.h"
 #include "mdb.h"
+#include "mem_delegate.h"
 #include "paging.h"
 #include "pd_reclaim.h"
 #include "revoke.h"
@@ -32,8 +35,6 @@
 #include "tlb.h"
 
 #define OBJ_ITEM_MAX_ORDER 8   /* 256 capabilities per item */
-#define MEM_ITEM_MAX_ORDER 10  /* 4 MiB per item: each page gets a node and a PTE */
-#define MEM_REVOKE_MAX_ORDER 16 /* 256 MiB per revoke: one lookup per page */
 #define USER_PAGES (USER_TOP >> PAGE_SHIFT)
 
 /* What the database walks below report back. */
@@ -88,78 +89,6 @@ static int delegate_caps(struct pd *src, struct pd *dst, uint64_t crd, uint64_t 
             return st;
     }
     return DJ_OK;
-}
-
-/* ---- Memory ------------------------------------------------------------------ */
-
-/* The frame (physical page number) a node maps at virtual page vpage. */
-static uint64_t frame_at(const struct mdb_node *n, uint64_t vpage)
-{
-    return n->source_base + (vpage - n->base);
-}
-
-/* dst already has a page at dvp. The same frame from the same parent is a
- * repeated delegation (a pager answering a write fault, say): it may add
- * rights the parent has. Anything else stays as it is and is reported. */
-static void delegate_onto(struct pd *dst, struct mdb_node *e, struct mdb_node *p, uint64_t frame,
-                          unsigned rights, uint64_t dvp, bool *busy)
-{
-    if (e == p)
-        return; /* a page delegated onto itself */
-    if (e->parent != p || frame_at(e, dvp) != frame) {
-        *busy = true;
-        return;
-    }
-    if ((e->rights | rights) != e->rights) {
-        e->rights = (uint8_t)(e->rights | rights);
-        pd_mem_protect(dst, e); /* more rights: stale TLB entries only cause a spurious fault */
-    }
-}
-
-static int delegate_page(struct pd *src, struct pd *dst, uint64_t svp, uint64_t dvp, unsigned want, bool *busy)
-{
-    struct mdb_node *p = memspace_lookup(&src->mem, svp);
-    if (!p)
-        return DJ_OK; /* holes are skipped */
-    unsigned rights = p->rights & want;
-    if (!(rights & DJ_MEM_R))
-        return DJ_OK; /* x86 cannot map a page without read access */
-    uint64_t frame = frame_at(p, svp);
-    struct mdb_node *e = memspace_lookup(&dst->mem, dvp);
-    if (e) {
-        delegate_onto(dst, e, p, frame, rights, dvp, busy);
-        return DJ_OK;
-    }
-    struct mdb_node *n = pd_node_alloc(dst);
-    if (!n)
-        return DJ_E_QUOTA;
-    mdb_node_init(n, &dst->mem, DJ_CRD_MEM, dvp, 0, rights, frame);
-    n->attr = p->attr; /* device memory stays device memory, with its cache mode */
-    int st = pd_mem_attach(dst, n);
-    if (st == DJ_OK && mdb_derive(p, n) != DJ_OK) {
-        pd_mem_detach(dst, n); /* cannot happen: rights and frame come from p */
-        st = DJ_E_BAD_PARAM;
-    }
-    if (st != DJ_OK)
-        pd_node_free(dst, n);
-    return st;
-}
-
-static int delegate_memory(struct pd *src, struct pd *dst, uint64_t crd, uint64_t to_page)
-{
-    unsigned order = DJ_CRD_ORDER(crd);
-    if (order > MEM_ITEM_MAX_ORDER)
-        return DJ_E_BAD_PARAM;
-    uint64_t base = DJ_CRD_BASE(crd), count = 1ull << order;
-    if (base >= USER_PAGES || count > USER_PAGES - base || to_page >= USER_PAGES || count > USER_PAGES - to_page)
-        return DJ_E_BAD_ADDR;
-    bool busy = false;
-    for (uint64_t i = 0; i < count; i++) {
-        int st = delegate_page(src, dst, base + i, to_page + i, DJ_CRD_RIGHTS(crd), &busy);
-        if (st != DJ_OK)
-            return st;
-    }
-    return busy ? DJ_E_BUSY : DJ_OK;
 }
 
 /* ---- I/O ports ------------------------------------------------------------- */
@@ -362,7 +291,7 @@ void revoke_batch_finish(struct revoke_batch *b)
         struct mdb_node *n = b->frames;
         struct pd *holder = pd_of_node(n);
         b->frames = n->parent;
-        page_source_free(&holder->pages, phys_to_virt(n->source_base << PAGE_SHIFT));
+        pd_free_owned_frames(holder, n->source_base << PAGE_SHIFT, n->order);
         pd_node_free(holder, n);
     }
     pd_mdb_unlock(flags);
@@ -388,9 +317,14 @@ static void revoke_node(struct mdb_node *n, struct revoke_op *op)
         revoke_subtree(n, op);
 }
 
-static struct mdb_node *lookup_in(struct pd *pd, unsigned kind, uint64_t key)
+/* The first node meeting [key, end) (memory holes are skipped a table
+ * entry's span at a time); NULL when none. */
+static struct mdb_node *next_in(struct pd *pd, unsigned kind, uint64_t key, uint64_t end)
 {
-    return kind == DJ_CRD_MEM ? memspace_lookup(&pd->mem, key) : iospace_lookup(&pd->io, key);
+    if (kind == DJ_CRD_MEM)
+        return memspace_next_before(&pd->mem, key, end);
+    struct mdb_node *n = iospace_next(&pd->io, key);
+    return n && n->base < end ? n : 0;
 }
 
 /* Decode a MEM or IO revoke CRD: the rights field names the rights to take
@@ -403,7 +337,7 @@ static int revoke_op_init(struct revoke_op *op, uint64_t crd, bool self)
     bool mem = kind == DJ_CRD_MEM;
     unsigned all = mem ? DJ_MEM_ALL : DJ_IO_ACCESS;
     uint64_t space = mem ? USER_PAGES : IOSPACE_PORTS;
-    if (order > (mem ? MEM_REVOKE_MAX_ORDER : IOSPACE_MAX_ORDER) || !rights || (rights & ~all))
+    if (order > (mem ? MEMSPACE_MAX_ORDER : IOSPACE_MAX_ORDER) || !rights || (rights & ~all))
         return DJ_E_BAD_PARAM;
     if (base >= space || (1ull << order) > space - base)
         return mem ? DJ_E_BAD_ADDR : DJ_E_BAD_PARAM;
@@ -422,12 +356,10 @@ static int revoke_space(struct pd *pd, uint64_t crd, bool self)
         return st;
     unsigned kind = DJ_CRD_KIND(crd);
     uint64_t flags = pd_mdb_lock();
-    for (uint64_t key = op.lo; key < op.hi;) { /* every step advances: at most 2^16 */
-        struct mdb_node *n = lookup_in(pd, kind, key);
-        if (!n) {
-            key++;
-            continue;
-        }
+    for (uint64_t key = op.lo; key < op.hi;) { /* one step per node the range meets */
+        struct mdb_node *n = next_in(pd, kind, key, op.hi);
+        if (!n)
+            break;
         key = n->base + (1ull << n->order); /* before n may be freed */
         revoke_node(n, &op);
     }

@@ -25,6 +25,9 @@ uint64_t frame_alloc_below(uint64_t limit);
 /* n physically contiguous frames aligned to align bytes (power of two). */
 uint64_t frame_alloc_contig(size_t n, uint64_t align);
 void frame_free(uint64_t phys);
+/* Free n contiguous frames from frame_alloc_contig at once: they rejoin the
+ * free ranges as one run, so contiguous memory comes back. */
+void frame_free_contig(uint64_t phys, size_t n);
 uint64_t frame_free_count(void);   /* frames currently available */
 uint64_t frame_total_count(void);  /* frames managed in all */
 uint64_t frame_highest_end(void);  /* end of the highest managed frame */

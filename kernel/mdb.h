@@ -32,8 +32,9 @@ struct mdb_node {
     uint8_t rights;       /* DJ_MEM_*, DJ_IO_* or object rights */
     uint8_t order;        /* the node covers 2^order pages, ports or selectors */
     uint8_t attr;         /* memory: MDB_ATTR_* (cache mode, device memory); copied to children */
-    bool owned;           /* memory original whose frame its holder's quota paid for: removing
-                             the node frees the frame (after the TLB shootdown); never copied */
+    bool owned;           /* memory original whose frames its holder's quota paid for: removing
+                             the node frees all 2^order of them (after the TLB shootdown); never
+                             copied */
     bool dma_visible;     /* owned, and its physical address was looked up (DMA): when its
                              holder dies a device may still write there, so it is never freed */
 };

@@ -42,3 +42,8 @@ struct mdb_node *memspace_next(const struct memspace *s, uint64_t vpage)
 {
     return radix_next(&s->map, vpage);
 }
+
+struct mdb_node *memspace_next_before(const struct memspace *s, uint64_t vpage, uint64_t end)
+{
+    return radix_next_before(&s->map, vpage, end);
+}

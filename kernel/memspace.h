@@ -39,6 +39,8 @@ struct mdb_node *memspace_lookup(const struct memspace *ms, uint64_t vpage);
 enum dj_status memspace_remove(struct memspace *ms, uint64_t vpage, unsigned order);
 /* The node covering vpage, or the first one above it; NULL when none. */
 struct mdb_node *memspace_next(const struct memspace *s, uint64_t vpage);
+/* The first node meeting [vpage, end), or NULL; never looks past end. */
+struct mdb_node *memspace_next_before(const struct memspace *s, uint64_t vpage, uint64_t end);
 /* Call fn once per node covering any page in [first, first + count), in
  * address order. fn may memspace_remove that node. */
 void memspace_for_each(struct memspace *ms, uint64_t first, uint64_t count,

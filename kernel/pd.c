@@ -183,28 +183,37 @@ static uint64_t pte_flags_for(unsigned rights, unsigned attr)
     return f;
 }
 
-static uint64_t node_pages(const struct mdb_node *n)
+/* Pages one leaf entry at `level` maps, as an order. */
+static unsigned leaf_order(unsigned level)
 {
-    return 1ull << n->order;
+    return 9 * (level - 1);
 }
 
-static void unmap_pages(struct pd *pd, uint64_t vpage, uint64_t count)
+/* The leaf level a node is mapped with: the largest page size no bigger
+ * than the node to which its first frame is aligned. Its virtual start is
+ * aligned to its own size (memspace.h), so the physical start decides. */
+static unsigned leaf_level(const struct mdb_node *n)
 {
-    for (uint64_t i = 0; i < count; i++)
-        paging_unmap_user(pd->root, (vpage + i) << PAGE_SHIFT);
+    unsigned level = paging_user_leaf_max();
+    while (level > PAGING_LEAF_4K &&
+           (n->order < leaf_order(level) || (n->source_base & ((1ull << leaf_order(level)) - 1))))
+        level--;
+    return level;
+}
+
+static void unmap_node(struct pd *pd, const struct mdb_node *n)
+{
+    paging_unmap_user_range(pd->root, n->base << PAGE_SHIFT, PAGE_SIZE << n->order);
 }
 
 /* Page-table entries for the node's pages; on failure the ones written
  * are cleared again. */
 static int map_node(struct pd *pd, const struct mdb_node *n)
 {
-    uint64_t flags = pte_flags_for(n->rights, n->attr);
-    for (uint64_t i = 0; i < node_pages(n); i++) {
-        uint64_t va = (n->base + i) << PAGE_SHIFT, pa = (n->source_base + i) << PAGE_SHIFT;
-        if (paging_map_user(pd->root, va, pa, flags, table_alloc, &pd->pages) < 0) {
-            unmap_pages(pd, n->base, i);
-            return DJ_E_QUOTA;
-        }
+    if (paging_map_user_range(pd->root, n->base << PAGE_SHIFT, n->source_base << PAGE_SHIFT, PAGE_SIZE << n->order,
+                              leaf_level(n), pte_flags_for(n->rights, n->attr), table_alloc, &pd->pages) < 0) {
+        unmap_node(pd, n);
+        return DJ_E_QUOTA;
     }
     return DJ_OK;
 }
@@ -225,13 +234,13 @@ int pd_mem_attach(struct pd *pd, struct mdb_node *n)
 void pd_mem_detach(struct pd *pd, struct mdb_node *n)
 {
     memspace_remove(&pd->mem, n->base, n->order);
-    unmap_pages(pd, n->base, node_pages(n));
+    unmap_node(pd, n);
 }
 
 void pd_mem_protect(struct pd *pd, struct mdb_node *n)
 {
     if (!(n->rights & DJ_MEM_R) || map_node(pd, n) != DJ_OK)
-        unmap_pages(pd, n->base, node_pages(n)); /* rewriting a present entry needs no table page */
+        unmap_node(pd, n); /* rewriting a present entry needs no table page */
 }
 
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
@@ -273,6 +282,60 @@ int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
     return DJ_OK;
 }
 
+int pd_map_owned(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights)
+{
+    if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~DJ_MEM_ALL))
+        return DJ_E_BAD_PARAM;
+    uint64_t flags = pd_mdb_lock();
+    struct mdb_node *n = pd_node_alloc(pd);
+    int st = DJ_E_QUOTA;
+    if (n) {
+        mdb_node_init(n, &pd->mem, DJ_CRD_MEM, va >> PAGE_SHIFT, order, rights, pa >> PAGE_SHIFT);
+        n->owned = true;
+        st = pd_mem_attach(pd, n);
+        if (st != DJ_OK)
+            pd_node_free(pd, n);
+    }
+    pd_mdb_unlock(flags);
+    return st;
+}
+
+/* Contiguous frames are aligned to the largest page size that fits in the
+ * node, so that the node is mapped with pages of that size. */
+static uint64_t contig_align(unsigned order)
+{
+    unsigned level = paging_user_leaf_max();
+    while (level > PAGING_LEAF_4K && order < leaf_order(level))
+        level--;
+    return paging_leaf_size(level);
+}
+
+int pd_alloc_owned(struct pd *pd, uint64_t va, unsigned order, unsigned rights)
+{
+    uint64_t pages = 1ull << order;
+    if (!quota_charge(&pd->quota, pages))
+        return DJ_E_QUOTA;
+    uint64_t pa = frame_alloc_contig(pages, contig_align(order));
+    if (!pa) {
+        quota_release(&pd->quota, pages);
+        return PD_NO_CONTIG;
+    }
+    int st = pd_map_owned(pd, va, pa, order, rights);
+    if (st != DJ_OK)
+        pd_free_owned_frames(pd, pa, order);
+    return st;
+}
+
+void pd_free_owned_frames(struct pd *pd, uint64_t pa, unsigned order)
+{
+    if (order == 0) {
+        page_source_free(&pd->pages, phys_to_virt(pa));
+        return;
+    }
+    frame_free_contig(pa, 1ull << order);
+    quota_release(&pd->quota, 1ull << order);
+}
+
 void pd_mark_dma_visible(struct mdb_node *n)
 {
     while (n->parent)
@@ -283,10 +346,9 @@ void pd_mark_dma_visible(struct mdb_node *n)
 
 bool pd_lookup(struct pd *pd, uint64_t va, uint64_t *pa, unsigned *rights)
 {
-    uint64_t pte = paging_query_in(pd->root, va);
-    if (!(pte & PTE_PRESENT))
+    uint64_t pte;
+    if (!paging_translate_in(pd->root, va, pa, &pte))
         return false;
-    *pa = pte & PTE_ADDR_MASK;
     *rights = DJ_MEM_R | ((pte & PTE_WRITE) ? DJ_MEM_W : 0) | ((pte & PTE_NX) ? 0 : DJ_MEM_X);
     return true;
 }

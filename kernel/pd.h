@@ -59,6 +59,19 @@ int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsign
  * original: the page goes back to the quota when the original is removed
  * (DJ_SYS_MEM_ALLOC). Errors as pd_map. */
 int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights);
+/* Give pd the 2^order frames at pa, already charged to its quota, as one
+ * owned original at va (both aligned to 2^order pages): removing it frees
+ * them. Errors as pd_map; on error the frames are still the caller's. */
+int pd_map_owned(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights);
+/* 2^order fresh zeroed frames, physically contiguous and aligned (up to
+ * the largest page size), charged to pd's quota and mapped at va as one
+ * owned original. PD_NO_CONTIG when no such run of frames is free (nothing
+ * charged: the caller may fall back to single pages); errors as pd_map. */
+#define PD_NO_CONTIG 1
+int pd_alloc_owned(struct pd *pd, uint64_t va, unsigned order, unsigned rights);
+/* Free the 2^order frames at pa of an owned original held by pd and give
+ * them back to its quota (the caller has shot down stale TLB entries). */
+void pd_free_owned_frames(struct pd *pd, uint64_t pa, unsigned order);
 /* n's physical address is handed out (for DMA): mark the owned original
  * it derives from, if any, never to be freed when its holder dies. The
  * caller holds the mdb lock. */

@@ -222,7 +222,14 @@ static struct mdb_node *node_or_gap(const struct radix_map *m, uint64_t key, uin
 
 struct mdb_node *radix_next(const struct radix_map *m, uint64_t key)
 {
+    return radix_next_before(m, key, UINT64_MAX);
+}
+
+struct mdb_node *radix_next_before(const struct radix_map *m, uint64_t key, uint64_t end)
+{
     uint64_t limit = 1ull << m->key_bits;
+    if (end < limit)
+        limit = end;
     while (key < limit && m->root) {
         struct mdb_node *n = node_or_gap(m, key, &key);
         if (n)

@@ -53,6 +53,10 @@ enum dj_status radix_remove(struct radix_map *m, uint64_t key, unsigned order);
  * is none. Skips empty entries a whole span at a time, so walking a map
  * with it (from each node's end on) costs about what its tables hold. */
 struct mdb_node *radix_next(const struct radix_map *m, uint64_t key);
+/* The same, but only a node that covers a key in [key, end): NULL when
+ * there is none, found without looking past end (so a small query in a
+ * sparse map costs a few loads). */
+struct mdb_node *radix_next_before(const struct radix_map *m, uint64_t key, uint64_t end);
 
 /* Call fn once for each node that covers a key in [first, first + count),
  * in key order. fn may radix_remove that node (nothing else). */

@@ -20,7 +20,8 @@
 #define ROOT_STACK_PAGES 16
 #define ROOT_UTCB_VA 0x7fff00100000ull
 #define ROOT_POOL_VA 0x100000000ull
-#define ROOT_POOL_MAX_PAGES 8192 /* 32 MiB */
+#define ROOT_POOL_MAX_PAGES (1ull << 16) /* 256 MiB: contiguous runs, mapped as large nodes */
+#define ROOT_POOL_NODE_MAX_ORDER 18        /* one node maps at most 1 GiB of the pool */
 #define ROOT_PRIO 64
 #define ROOT_QUANTUM_TICKS 2
 #define ROOT_KERNEL_RESERVE 1024 /* frames kept out of the root quota for the kernel itself */
@@ -69,6 +70,35 @@ static int load_elf(struct pd *pd, const void *image, const struct elf_info *inf
     return DJ_OK;
 }
 
+/* The largest order of a naturally aligned page range at vpage ending by limit. */
+static unsigned aligned_order(uint64_t vpage, uint64_t limit)
+{
+    unsigned o = 0;
+    while (o < ROOT_POOL_NODE_MAX_ORDER && (vpage & ((2ull << o) - 1)) == 0 && vpage + (2ull << o) <= limit)
+        o++;
+    return o;
+}
+
+/* The pool in as few owned originals as contiguous free memory allows:
+ * each maps with pages as large as its alignment permits, so the pool's
+ * size costs little boot time beyond zeroing it. */
+static int give_pool(struct pd *pd, uint64_t pages)
+{
+    const unsigned rights = DJ_MEM_R | DJ_MEM_W | DJ_MEM_X;
+    uint64_t end = (ROOT_POOL_VA >> PAGE_SHIFT) + pages;
+    for (uint64_t vpage = ROOT_POOL_VA >> PAGE_SHIFT; vpage < end;) {
+        unsigned o = aligned_order(vpage, end);
+        int st;
+        while ((st = o ? pd_alloc_owned(pd, vpage << PAGE_SHIFT, o, rights) : pd_map_fresh(pd, vpage << PAGE_SHIFT, rights)) ==
+               PD_NO_CONTIG)
+            o--; /* no run that long: a smaller one */
+        if (st != DJ_OK)
+            return st;
+        vpage += 1ull << o;
+    }
+    return DJ_OK;
+}
+
 static int give_stack_and_pool(struct pd *pd, uint64_t *pool_pages)
 {
     for (uint64_t i = 1; i <= ROOT_STACK_PAGES; i++)
@@ -77,9 +107,9 @@ static int give_stack_and_pool(struct pd *pd, uint64_t *pool_pages)
     uint64_t n = quota_available(&pd->quota) / 2;
     if (n > ROOT_POOL_MAX_PAGES)
         n = ROOT_POOL_MAX_PAGES;
-    for (uint64_t i = 0; i < n; i++)
-        if (map_fresh(pd, ROOT_POOL_VA + i * PAGE_SIZE, DJ_MEM_R | DJ_MEM_W | DJ_MEM_X, 0) != DJ_OK)
-            return DJ_E_QUOTA;
+    int st = give_pool(pd, n);
+    if (st != DJ_OK)
+        return st;
     *pool_pages = n;
     return DJ_OK;
 }

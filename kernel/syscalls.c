@@ -312,7 +312,41 @@ static uint64_t sys_irq_ctrl(struct args *x)
     }
 }
 
-#define MEM_ALLOC_MAX_ORDER 10 /* 4 MiB a call: bounded work per system call */
+#define MEM_ALLOC_MAX_ORDER 18      /* 1 GiB a call */
+#define MEM_ALLOC_PAGEWISE_ORDER 10 /* without contiguous frames, 4 MiB a call: a node per page */
+
+/* Does any node of pd's memspace meet [vpage, vpage + count)? */
+static bool mem_range_used(struct pd *pd, uint64_t vpage, uint64_t count)
+{
+    uint64_t flags = pd_mdb_lock();
+    bool used = memspace_next_before(&pd->mem, vpage, vpage + count) != 0;
+    pd_mdb_unlock(flags);
+    return used;
+}
+
+/* The largest order of a naturally aligned page range at vpage ending by limit. */
+static unsigned aligned_order(uint64_t vpage, uint64_t limit)
+{
+    unsigned o = 0;
+    while ((vpage & ((2ull << o) - 1)) == 0 && vpage + (2ull << o) <= limit)
+        o++;
+    return o;
+}
+
+/* One naturally aligned piece: contiguous frames as one original, else
+ * (small enough) a fresh page at a time. */
+static int mem_alloc_piece(struct pd *pd, uint64_t vpage, unsigned order, unsigned rights)
+{
+    int st = order ? pd_alloc_owned(pd, vpage << PAGE_SHIFT, order, rights) : PD_NO_CONTIG;
+    if (st != PD_NO_CONTIG)
+        return st;
+    if (order > MEM_ALLOC_PAGEWISE_ORDER)
+        return DJ_E_QUOTA;
+    st = DJ_OK;
+    for (uint64_t i = 0; i < (1ull << order) && st == DJ_OK; i++)
+        st = pd_map_fresh(pd, (vpage + i) << PAGE_SHIFT, rights);
+    return st;
+}
 
 /* Turn quota into memory: 2^order fresh pages mapped at va in the
  * caller's PD, originals in the mapping database like the root's. */
@@ -325,14 +359,15 @@ static uint64_t sys_mem_alloc(struct args *x)
     if ((va & (PAGE_SIZE - 1)) || va >= USER_TOP || size > USER_TOP - va)
         return DJ_E_BAD_ADDR;
     struct pd *pd = x->ec->pd;
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        uint64_t pa;
-        unsigned have;
-        if (pd_lookup(pd, va + off, &pa, &have))
-            return DJ_E_BUSY; /* pages before this one stay mapped */
-        int st = pd_map_fresh(pd, va + off, (unsigned)rights);
+    uint64_t first = va >> PAGE_SHIFT, end = first + (1ull << order);
+    if (mem_range_used(pd, first, end - first))
+        return DJ_E_BUSY;
+    for (uint64_t vpage = first; vpage < end;) { /* at most two pieces per order */
+        unsigned o = aligned_order(vpage, end);
+        int st = mem_alloc_piece(pd, vpage, o, (unsigned)rights);
         if (st != DJ_OK)
-            return (uint64_t)st;
+            return (uint64_t)st; /* pieces before this one stay */
+        vpage += 1ull << o;
     }
     return DJ_OK;
 }

@@ -328,3 +328,129 @@ void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *c
     }
     free_fn(virt_to_phys(root), ctx);
 }
+
+/* ---- User mappings of any leaf size ------------------------------------- */
+
+struct user_map {
+    uint64_t flags;
+    uint64_t (*alloc)(void *);
+    void *ctx;
+};
+
+unsigned paging_user_leaf_max(void)
+{
+    return cpu_features.pdpe1gb ? PAGING_LEAF_1G : PAGING_LEAF_2M;
+}
+
+uint64_t paging_leaf_size(unsigned level)
+{
+    return PAGE_SIZE << (9 * (level - 1));
+}
+
+static uint64_t leaf_entry(uint64_t pa, unsigned level, uint64_t flags)
+{
+    uint64_t f = (flags & ~PTE_ADDR_MASK & ~PTE_LARGE & ~(nx_bit ? 0 : PTE_NX)) | PTE_PRESENT | PTE_USER;
+    return (pa & PTE_ADDR_MASK) | f | (level > PAGING_LEAF_4K ? PTE_LARGE : 0);
+}
+
+static bool is_table(uint64_t e, unsigned level)
+{
+    return level > PAGING_LEAF_4K && (e & PTE_PRESENT) && !(e & PTE_LARGE);
+}
+
+/* The table entry e points to, created when e is empty; NULL when no page
+ * is left or e is a large leaf (no finer table under it). */
+static uint64_t *table_under(uint64_t *e, const struct user_map *m)
+{
+    if (!(*e & PTE_PRESENT)) {
+        uint64_t pa = m->alloc(m->ctx);
+        if (!pa)
+            return NULL;
+        *e = pa | TABLE_FLAGS | PTE_USER;
+    } else if (*e & PTE_LARGE) {
+        return NULL;
+    }
+    return phys_to_virt(*e & PTE_ADDR_MASK);
+}
+
+/* Map [va, end) within `table` (at `level`) with leaves at `leaf`. The
+ * tables form at most four levels: bounded recursion. */
+static int map_in(uint64_t *table, unsigned level, uint64_t va, uint64_t pa, uint64_t end, unsigned leaf,
+                  const struct user_map *m)
+{
+    uint64_t span = paging_leaf_size(level);
+    while (va < end) {
+        uint64_t *e = &table[index_at(va, level)];
+        uint64_t next = (va & ~(span - 1)) + span, stop = next < end ? next : end;
+        if (level == leaf && !is_table(*e, level)) {
+            *e = leaf_entry(pa, level, m->flags);
+        } else {
+            uint64_t *t = table_under(e, m);
+            /* A table where a leaf was wanted: smaller leaves under it. */
+            if (!t || map_in(t, level - 1, va, pa, stop, level == leaf ? leaf - 1 : leaf, m) < 0)
+                return -1;
+        }
+        pa += stop - va;
+        va = stop;
+    }
+    return 0;
+}
+
+int paging_map_user_range(uint64_t *root, uint64_t va, uint64_t pa, uint64_t len, unsigned level,
+                          uint64_t pte_flags, uint64_t (*alloc)(void *), void *ctx)
+{
+    uint64_t size = paging_leaf_size(level);
+    if (level < PAGING_LEAF_4K || level > paging_user_leaf_max() || ((va | pa | len) & (size - 1)) ||
+        va >= USER_TOP || len > USER_TOP - va)
+        return -1;
+    if (len == size) { /* one leaf (a single page, say): the direct walk */
+        uint64_t *t = walk_in(root, va, level, true, PTE_USER, alloc, ctx);
+        if (t && !is_table(t[index_at(va, level)], level)) {
+            t[index_at(va, level)] = leaf_entry(pa, level, pte_flags);
+            return 0;
+        }
+    }
+    struct user_map m = {pte_flags, alloc, ctx};
+    return map_in(root, 4, va, pa, va + len, level, &m);
+}
+
+static void unmap_in(uint64_t *table, unsigned level, uint64_t va, uint64_t end)
+{
+    uint64_t span = paging_leaf_size(level);
+    while (va < end) {
+        uint64_t *e = &table[index_at(va, level)];
+        uint64_t next = (va & ~(span - 1)) + span, stop = next < end ? next : end;
+        if (is_table(*e, level))
+            unmap_in(phys_to_virt(*e & PTE_ADDR_MASK), level - 1, va, stop);
+        else
+            *e = 0;
+        va = stop;
+    }
+}
+
+void paging_unmap_user_range(uint64_t *root, uint64_t va, uint64_t len)
+{
+    if (va >= USER_TOP)
+        return;
+    if (len > USER_TOP - va)
+        len = USER_TOP - va;
+    unmap_in(root, 4, va, va + len);
+}
+
+bool paging_translate_in(uint64_t *root, uint64_t va, uint64_t *pa, uint64_t *entry)
+{
+    uint64_t *table = root;
+    for (unsigned level = 4; level >= PAGING_LEAF_4K; level--) {
+        uint64_t e = table[index_at(va, level)];
+        if (!(e & PTE_PRESENT))
+            return false;
+        if (!is_table(e, level)) {
+            uint64_t span = paging_leaf_size(level);
+            *pa = (e & PTE_ADDR_MASK & ~(span - 1)) + (va & (span - 1) & ~(uint64_t)(PAGE_SIZE - 1));
+            *entry = e;
+            return true;
+        }
+        table = phys_to_virt(e & PTE_ADDR_MASK);
+    }
+    return false;
+}

@@ -40,6 +40,27 @@ uint64_t *paging_new_root(uint64_t (*alloc)(void *), void *ctx);
 int paging_map_user(uint64_t *root, uint64_t va, uint64_t pa, uint64_t pte_flags, uint64_t (*alloc)(void *), void *ctx);
 /* Returns the old PTE (0 when nothing was mapped); the caller flushes TLBs. */
 uint64_t paging_unmap_user(uint64_t *root, uint64_t va);
+/* Leaf levels of user mappings: a 4 KiB PTE, a 2 MiB PDE, a 1 GiB PDPTE. */
+#define PAGING_LEAF_4K 1
+#define PAGING_LEAF_2M 2
+#define PAGING_LEAF_1G 3
+/* The largest leaf level this CPU supports (1 GiB pages need pdpe1gb). */
+unsigned paging_user_leaf_max(void);
+/* Bytes one leaf entry at `level` maps. */
+uint64_t paging_leaf_size(unsigned level);
+/* Map [va, va + len) to [pa, pa + len) with leaf entries of `level` (va,
+ * pa and len aligned to its size); present leaves are rewritten (rights
+ * changes). A leaf slot that holds a page table, left from earlier smaller
+ * mappings, is mapped with the next smaller leaves instead. -1 when a table
+ * page cannot be allocated: the caller unmaps the range. */
+int paging_map_user_range(uint64_t *root, uint64_t va, uint64_t pa, uint64_t len, unsigned level,
+                          uint64_t pte_flags, uint64_t (*alloc)(void *), void *ctx);
+/* Clear every leaf entry, of any size, that maps part of [va, va + len);
+ * tables stay. The caller flushes TLBs. */
+void paging_unmap_user_range(uint64_t *root, uint64_t va, uint64_t len);
+/* The physical address of the page va lies in, and its leaf entry; false
+ * when va is not mapped. */
+bool paging_translate_in(uint64_t *root, uint64_t va, uint64_t *pa, uint64_t *entry);
 void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *ctx);
 /* The PTE (flags and address) mapping va in the kernel's tables or in root;
  * 0 when unmapped. */

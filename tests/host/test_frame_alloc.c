@@ -323,6 +323,33 @@ static void freeing_restores_contiguous_ranges(void **state)
     assert_no_bad_touch();
 }
 
+/* A contiguous run freed at once rejoins the free ranges whole, so the same
+ * aligned run can be had again; bad or double frees of runs are refused. */
+static void contig_free_restores_the_run(void **state)
+{
+    (void)state;
+    setup_pc();
+    uint64_t before = frame_free_count();
+    uint64_t a = frame_alloc_contig(512, 2 * MiB), b = frame_alloc_contig(512, 2 * MiB);
+    assert_true(a && b && a != b);
+    frame_free_contig(a, 512);
+    assert_int_equal(frame_free_count(), before - 512);
+    assert_int_equal(frame_alloc_contig(512, 2 * MiB), a); /* the run came back whole */
+    frame_free_contig(a, 512);
+    frame_free_contig(a, 512);
+    assert_true(warned("double free of frames"));
+    uint64_t f = frame_alloc();
+    frame_free(f); /* on the free list, or back in a range */
+    frame_free_contig(f & ~(2 * MiB - 1), 512);
+    assert_true(warned("double free of frames") || warned("not managed"));
+    frame_free_contig(b + 1, 512);
+    frame_free_contig(1ull << 50, 512);
+    assert_true(warned("not managed frames"));
+    frame_free_contig(b, 512);
+    assert_int_equal(frame_free_count(), before);
+    assert_no_bad_touch();
+}
+
 static void free_list_is_lifo_and_counted(void **state)
 {
     (void)state;
@@ -479,6 +506,7 @@ int main(void)
         cmocka_unit_test_teardown(below_limit_uses_the_free_list_only_when_it_fits, teardown),
         cmocka_unit_test_teardown(contig_is_aligned_and_clean, teardown),
         cmocka_unit_test_teardown(freeing_restores_contiguous_ranges, teardown),
+        cmocka_unit_test_teardown(contig_free_restores_the_run, teardown),
         cmocka_unit_test_teardown(free_list_is_lifo_and_counted, teardown),
         cmocka_unit_test_teardown(bad_frees_are_reported_not_obeyed, teardown),
         cmocka_unit_test_teardown(memory_above_4gib_is_used_and_reachable, teardown),

@@ -293,6 +293,25 @@ static void next_walks_nodes_in_order(void **state)
     assert_null(memspace_next(&f->ms, 0));
 }
 
+/* memspace_next_before finds only nodes meeting [vpage, end). */
+static void next_before_stops_at_the_end(void **state)
+{
+    struct fixture *f = *state;
+    struct mdb_node small = mem(0x10, 0), big = mem(1ull << 27, 27);
+    assert_int_equal(memspace_insert(&f->ms, 0x10, 0, &small), DJ_OK);
+    assert_int_equal(memspace_insert(&f->ms, 1ull << 27, 27, &big), DJ_OK);
+    assert_null(memspace_next_before(&f->ms, 0, 0x10));
+    assert_ptr_equal(memspace_next_before(&f->ms, 0, 0x11), &small);
+    assert_ptr_equal(memspace_next_before(&f->ms, 0x10, 0x11), &small);
+    assert_null(memspace_next_before(&f->ms, 0x11, 1ull << 27));
+    assert_ptr_equal(memspace_next_before(&f->ms, 0x11, (1ull << 27) + 1), &big);
+    assert_ptr_equal(memspace_next_before(&f->ms, (1ull << 27) + 5, (1ull << 27) + 6), &big); /* inside */
+    assert_null(memspace_next_before(&f->ms, 1ull << 28, UINT64_MAX));
+    assert_null(memspace_next_before(&f->ms, 5, 5)); /* empty range */
+    assert_int_equal(memspace_remove(&f->ms, 0x10, 0), DJ_OK);
+    assert_int_equal(memspace_remove(&f->ms, 1ull << 27, 27), DJ_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(quota_exhaustion_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(for_each_visits_each_node_once, setup, teardown),
         cmocka_unit_test_setup_teardown(next_walks_nodes_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(next_before_stops_at_the_end, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

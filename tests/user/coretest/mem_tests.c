@@ -27,7 +27,7 @@ UTEST(mem_alloc_maps_zeroed_pages)
 UTEST(mem_alloc_bad_arguments_refused)
 {
     uint64_t va = utest_va(1);
-    UTEST_REQUIRE(dj_mem_alloc(va, 11, DJ_MEM_R) == DJ_E_BAD_PARAM, "order 11 accepted");
+    UTEST_REQUIRE(dj_mem_alloc(va, 19, DJ_MEM_R) == DJ_E_BAD_PARAM, "order 19 accepted");
     UTEST_REQUIRE(dj_mem_alloc(va, 0, DJ_MEM_W) == DJ_E_BAD_PARAM, "memory without read accepted");
     UTEST_REQUIRE(dj_mem_alloc(va, 0, 0x10) == DJ_E_BAD_PARAM, "unknown rights accepted");
     UTEST_REQUIRE(dj_mem_alloc(va + 8, 0, DJ_MEM_R) == DJ_E_BAD_ADDR, "unaligned address accepted");

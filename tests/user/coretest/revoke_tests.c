@@ -41,7 +41,7 @@
 #define MAGIC 0x5eed0000c0ffeeull
 #define BADGE 0x4e70
 
-enum probe_op { PROBE_LOAD, PROBE_STORE, PROBE_OUT, PROBE_DELEGATE, PROBE_REVOKE, PROBE_CALL };
+enum probe_op { PROBE_LOAD, PROBE_STORE, PROBE_OUT, PROBE_DELEGATE, PROBE_REVOKE, PROBE_CALL, PROBE_ALLOC, PROBE_PHYS };
 
 /* A request to one child's probe thread (in this program's data, which
  * children share). */
@@ -112,6 +112,12 @@ static uint64_t probe_run(const struct probe_slot *s)
     case PROBE_DELEGATE: return dj_delegate(s->a, s->b, s->c);
     case PROBE_REVOKE: return dj_revoke(s->a, s->b != 0);
     case PROBE_CALL: return dj_call(s->a, DJ_MTD(0, 0), 0);
+    case PROBE_ALLOC: return dj_mem_alloc(s->a, (unsigned)s->b, (unsigned)s->c);
+    case PROBE_PHYS: {
+        uint64_t phys;
+        unsigned cache;
+        return dj_mem_phys(s->a, &phys, &cache);
+    }
     default: return CALL_FAILED;
     }
 }
@@ -351,14 +357,19 @@ UTEST(revoke_mem_partial_keeps_read)
     return true;
 }
 
+/* Pages delegated one item each are separate children: revoking one of
+ * them is exact. (One item covering them all would be one child, revoked
+ * whole: see large_page_tests.) */
 UTEST(revoke_mem_one_page_of_range)
 {
     struct child a;
     uint64_t *pages = utest_pages(RANGE_PAGES), va = utest_va(RANGE_PAGES);
     UTEST_REQUIRE(pages && child_create(&a), "setup failed");
-    for (unsigned i = 0; i < RANGE_PAGES; i++)
+    for (unsigned i = 0; i < RANGE_PAGES; i++) {
         pages[i * UTEST_PAGE / 8] = MAGIC + 16 + i;
-    UTEST_REQUIRE(give(&a, pages, va, RANGE_ORDER, DJ_MEM_R | DJ_MEM_W) == DJ_OK, "delegation of the range failed");
+        UTEST_REQUIRE(give(&a, (char *)pages + i * UTEST_PAGE, va + i * UTEST_PAGE, 0, DJ_MEM_R | DJ_MEM_W) == DJ_OK,
+                      "delegation of page %u failed", i);
+    }
     uint64_t victim = (uint64_t)pages + REVOKED_INDEX * UTEST_PAGE;
     UTEST_REQUIRE(dj_revoke(page_crd(victim, 0, DJ_MEM_ALL), false) == DJ_OK, "revoke failed");
     for (unsigned i = 0; i < RANGE_PAGES; i++) {
@@ -493,4 +504,228 @@ UTEST(revoke_io_cannot_pass_on_missing_port)
                   "A's delegation failed");
     UTEST_REQUIRE(out(&b) == FAULTED, "B got a port A never had");
     return true;
+}
+
+/* ---- Large nodes: one item, one child, mapped with large pages ----------- */
+
+#define PAGES_2M 512u
+#define ORDER_2M 9
+#define ORDER_1G 18
+#define SIZE_2M (2ull << 20)
+#define SIZE_1G (1ull << 30)
+#define RW (DJ_MEM_R | DJ_MEM_W)
+#define CHILD_QUOTA 256 /* child_pd_create's quota (ipc_tests.c) */
+#define RECLAIM_POLLS 100000
+#define ROOT_SLACK 4 /* root pages a child's death may free besides its quota: the root's nodes and
+                        capability tables for the child's objects (removed with them) */
+
+/* A fresh virtual range of `size` bytes aligned to `align`. */
+static uint64_t aligned_va(uint64_t size, uint64_t align)
+{
+    uint64_t va = utest_va((size + align) / UTEST_PAGE);
+    return (va + align - 1) & ~(align - 1);
+}
+
+static uint64_t self_quota(void)
+{
+    uint64_t free = 0;
+    dj_pd_quota(DJ_SEL_SELF_PD, &free, 0);
+    return free;
+}
+
+static uint64_t quota_of(uint64_t pd)
+{
+    uint64_t free = 0;
+    dj_pd_quota(pd, &free, 0);
+    return free;
+}
+
+/* 2^order fresh pages at va as one contiguous original, each page's first
+ * word holding MAGIC + its index; false when memory or quota is lacking. */
+static bool alloc_marked(uint64_t va, unsigned order)
+{
+    if (dj_mem_alloc(va, order, RW) != DJ_OK)
+        return false;
+    for (uint64_t i = 0; i < (1ull << order); i++)
+        *(volatile uint64_t *)(va + i * UTEST_PAGE) = MAGIC + i;
+    return true;
+}
+
+UTEST(revoke_large_alloc_is_contiguous)
+{
+    uint64_t va = aligned_va(SIZE_2M, SIZE_2M), before = self_quota();
+    UTEST_REQUIRE(alloc_marked(va, ORDER_2M), "a 2 MiB allocation failed");
+    uint64_t first, last;
+    unsigned cache;
+    UTEST_REQUIRE(dj_mem_phys(va, &first, &cache) == DJ_OK && dj_mem_phys(va + SIZE_2M - UTEST_PAGE, &last, &cache) == DJ_OK,
+                  "lookup failed");
+    UTEST_REQUIRE((first & (SIZE_2M - 1)) == 0 && last == first + SIZE_2M - UTEST_PAGE,
+                  "frames %#llx..%#llx are not one aligned 2 MiB run", (unsigned long long)first, (unsigned long long)last);
+    uint64_t mid = self_quota();
+    UTEST_REQUIRE(before - mid >= PAGES_2M, "only %llu pages were charged", (unsigned long long)(before - mid));
+    UTEST_REQUIRE(dj_revoke(page_crd(va, ORDER_2M, DJ_MEM_ALL), true) == DJ_OK, "revoke failed");
+    UTEST_REQUIRE(self_quota() - mid == PAGES_2M + 0 || self_quota() - mid == PAGES_2M + 1,
+                  "%llu pages came back, not the 512 frames (and the node's slab page)",
+                  (unsigned long long)(self_quota() - mid));
+    return true;
+}
+
+/* A 2 MiB item inside one source node becomes one child node mapped with
+ * one 2 MiB entry: two such items into one page directory cost the child
+ * at most a node page, where 4 KiB entries would need a page table each. */
+UTEST(revoke_large_delegate_2m_one_item)
+{
+    struct child a;
+    uint64_t src = aligned_va(2 * SIZE_2M, SIZE_2M), dst = aligned_va(3 * SIZE_2M, SIZE_1G);
+    UTEST_REQUIRE(alloc_marked(src, ORDER_2M + 1) && child_create(&a), "setup failed");
+    UTEST_REQUIRE(give(&a, (void *)src, dst, 0, DJ_MEM_R) == DJ_OK, "the priming delegation failed");
+    uint64_t before = quota_of(a.pd);
+    UTEST_REQUIRE(give(&a, (void *)src, dst + SIZE_2M, ORDER_2M, RW) == DJ_OK &&
+                      give(&a, (void *)(src + SIZE_2M), dst + 2 * SIZE_2M, ORDER_2M, RW) == DJ_OK,
+                  "delegating the 2 MiB items failed");
+    UTEST_REQUIRE(before - quota_of(a.pd) <= 1, "two 2 MiB items cost the child %llu pages",
+                  (unsigned long long)(before - quota_of(a.pd)));
+    uint64_t d = dst + SIZE_2M;
+    UTEST_REQUIRE(load(&a, d) == MAGIC && load(&a, d + SIZE_2M - UTEST_PAGE) == MAGIC + PAGES_2M - 1 &&
+                      load(&a, d + SIZE_2M) == MAGIC + PAGES_2M,
+                  "the child reads wrong values");
+    UTEST_REQUIRE(store(&a, d + 8, 77) == 0 && store(&a, d + SIZE_2M - 8, 78) == 0, "the child cannot write");
+    UTEST_REQUIRE(*(volatile uint64_t *)(src + 8) == 77 && *(volatile uint64_t *)(src + SIZE_2M - 8) == 78,
+                  "the child's writes did not reach the frames");
+    return true;
+}
+
+UTEST(revoke_large_part_takes_whole_child)
+{
+    struct child a;
+    uint64_t src = aligned_va(SIZE_2M, SIZE_2M), dst = aligned_va(SIZE_2M, SIZE_2M);
+    UTEST_REQUIRE(alloc_marked(src, ORDER_2M) && child_create(&a), "setup failed");
+    UTEST_REQUIRE(give(&a, (void *)src, dst, ORDER_2M, RW) == DJ_OK && load(&a, dst) == MAGIC, "delegation failed");
+    /* Taking W from one page downgrades the whole child. */
+    UTEST_REQUIRE(dj_revoke(page_crd(src + 100 * UTEST_PAGE, 0, DJ_MEM_W), false) == DJ_OK, "partial revoke failed");
+    UTEST_REQUIRE(store(&a, dst, 1) == FAULTED && store(&a, dst + SIZE_2M - 8, 1) == FAULTED,
+                  "the child can still write");
+    UTEST_REQUIRE(load(&a, dst + SIZE_2M - UTEST_PAGE) == MAGIC + PAGES_2M - 1, "the child lost read access");
+    /* Revoking one page removes the whole child; the root keeps its memory. */
+    UTEST_REQUIRE(dj_revoke(page_crd(src + 300 * UTEST_PAGE, 0, DJ_MEM_ALL), false) == DJ_OK, "revoke failed");
+    UTEST_REQUIRE(load(&a, dst) == FAULTED && load(&a, dst + SIZE_2M - UTEST_PAGE) == FAULTED,
+                  "part of the child survived");
+    UTEST_REQUIRE(*(volatile uint64_t *)(src + 300 * UTEST_PAGE) == MAGIC + 300, "the root lost its page");
+    return true;
+}
+
+/* One item over a large node, single pages and a hole: a child per source
+ * node; revoking a single page's child leaves the others. */
+UTEST(revoke_large_mixed_nodes_one_item)
+{
+    struct child a;
+    const unsigned half = PAGES_2M / 2, singles = 4;
+    uint64_t src = aligned_va(SIZE_2M, SIZE_2M), dst = aligned_va(SIZE_2M, SIZE_2M);
+    UTEST_REQUIRE(alloc_marked(src, ORDER_2M - 1) && child_create(&a), "setup failed");
+    for (unsigned i = 0; i < singles; i++)
+        UTEST_REQUIRE(alloc_marked(src + (half + i) * UTEST_PAGE, 0), "single page %u", i);
+    UTEST_REQUIRE(give(&a, (void *)src, dst, ORDER_2M, DJ_MEM_R) == DJ_OK, "delegation failed");
+    UTEST_REQUIRE(load(&a, dst) == MAGIC && load(&a, dst + (half - 1) * UTEST_PAGE) == MAGIC + half - 1,
+                  "the large part reads wrong");
+    for (unsigned i = 0; i < singles; i++)
+        UTEST_REQUIRE(load(&a, dst + (half + i) * UTEST_PAGE) == MAGIC, "single page %u reads wrong", i);
+    UTEST_REQUIRE(load(&a, dst + (half + singles) * UTEST_PAGE) == FAULTED, "the hole is mapped");
+    UTEST_REQUIRE(dj_revoke(page_crd(src + (half + 1) * UTEST_PAGE, 0, DJ_MEM_ALL), false) == DJ_OK, "revoke failed");
+    UTEST_REQUIRE(load(&a, dst + (half + 1) * UTEST_PAGE) == FAULTED, "the revoked single page survived");
+    UTEST_REQUIRE(load(&a, dst) == MAGIC && load(&a, dst + half * UTEST_PAGE) == MAGIC &&
+                      load(&a, dst + (half + 2) * UTEST_PAGE) == MAGIC,
+                  "revoking one single page took other children");
+    return true;
+}
+
+/* A destination not aligned to the item's order: the part is split into
+ * aligned pieces, every page landing where it should. Orders beyond what
+ * a node holds are refused. */
+UTEST(revoke_large_misaligned_items)
+{
+    struct child a;
+    uint64_t src = aligned_va(SIZE_2M, SIZE_2M), dst = aligned_va(2 * SIZE_2M, SIZE_2M) + 3 * UTEST_PAGE;
+    UTEST_REQUIRE(alloc_marked(src, ORDER_2M) && child_create(&a), "setup failed");
+    UTEST_REQUIRE(give(&a, (void *)src, dst, ORDER_2M, DJ_MEM_R) == DJ_OK, "misaligned delegation failed");
+    for (unsigned i = 0; i < PAGES_2M; i += 37)
+        UTEST_REQUIRE(load(&a, dst + i * UTEST_PAGE) == MAGIC + i, "page %u landed wrong", i);
+    UTEST_REQUIRE(load(&a, dst + (PAGES_2M - 1) * UTEST_PAGE) == MAGIC + PAGES_2M - 1, "the last page landed wrong");
+    UTEST_REQUIRE(load(&a, dst + PAGES_2M * UTEST_PAGE) == FAULTED, "a page past the item is mapped");
+    UTEST_REQUIRE(give(&a, (void *)src, dst, 28, DJ_MEM_R) == DJ_E_BAD_PARAM, "an order-28 item was accepted");
+    return true;
+}
+
+UTEST(revoke_large_delegate_1g)
+{
+    struct child a;
+    uint64_t src = aligned_va(SIZE_1G, SIZE_1G), dst = aligned_va(SIZE_1G, SIZE_1G);
+    uint64_t before = self_quota();
+    enum dj_status st = dj_mem_alloc(src, ORDER_1G, RW);
+    if (st == DJ_E_QUOTA)
+        UTEST_SKIP("no 1 GiB of contiguous memory and quota (%llu pages free): needs -m 6G",
+                   (unsigned long long)before);
+    UTEST_REQUIRE(st == DJ_OK && child_create(&a), "setup failed (%d)", st);
+    const uint64_t offsets[] = {0, SIZE_1G / 2, SIZE_1G - UTEST_PAGE};
+    for (unsigned i = 0; i < 3; i++)
+        *(volatile uint64_t *)(src + offsets[i]) = MAGIC + i;
+    UTEST_REQUIRE(give(&a, (void *)src, dst, ORDER_1G, RW) == DJ_OK, "delegating 1 GiB failed");
+    for (unsigned i = 0; i < 3; i++) {
+        UTEST_REQUIRE(load(&a, dst + offsets[i]) == MAGIC + i, "the child reads wrong at %#llx",
+                      (unsigned long long)offsets[i]);
+        UTEST_REQUIRE(store(&a, dst + offsets[i] + 8, i) == 0 && *(volatile uint64_t *)(src + offsets[i] + 8) == i,
+                      "the child's write at %#llx was lost", (unsigned long long)offsets[i]);
+    }
+    UTEST_REQUIRE(dj_revoke(page_crd(src + SIZE_1G / 2, 0, DJ_MEM_ALL), false) == DJ_OK &&
+                      load(&a, dst) == FAULTED && load(&a, dst + SIZE_1G - UTEST_PAGE) == FAULTED,
+                  "revoking one page left part of the 1 GiB child");
+    uint64_t mid = self_quota();
+    UTEST_REQUIRE(dj_revoke(page_crd(src, ORDER_1G, DJ_MEM_ALL), true) == DJ_OK, "revoking the original failed");
+    UTEST_REQUIRE(self_quota() - mid >= (1ull << ORDER_1G), "the 1 GiB did not go back to the quota");
+    return true;
+}
+
+/* Wait until pd's destruction is over: its capability reads no free
+ * quota and a limit of what stays charged. */
+static bool reclaimed(uint64_t pd, uint64_t charged)
+{
+    for (unsigned i = 0; i < RECLAIM_POLLS; i++) {
+        uint64_t free = 1, limit = 1;
+        if (dj_pd_quota(pd, &free, &limit) == DJ_OK && free == 0 && limit == charged)
+            return true;
+    }
+    return false;
+}
+
+/* A dying PD holding a large delegated child and an owned multi-page node
+ * gives back every page of its quota; one whose node's address went to a
+ * device keeps that node's frames charged. */
+static bool reclaim_case(bool dma, char *why, size_t why_len)
+{
+    struct child a;
+    const unsigned order = 7;
+    uint64_t src = aligned_va(SIZE_2M, SIZE_2M), dst = aligned_va(SIZE_2M, SIZE_2M), own = aligned_va(SIZE_2M, SIZE_2M);
+    UTEST_REQUIRE(alloc_marked(src, ORDER_2M) && child_create(&a), "setup failed");
+    UTEST_REQUIRE(give(&a, (void *)src, dst, ORDER_2M, RW) == DJ_OK, "delegation failed");
+    UTEST_REQUIRE(probe(&a, PROBE_ALLOC, own, order, RW) == DJ_OK, "the child's allocation failed");
+    UTEST_REQUIRE(store(&a, own + 8, 5) == 0 && load(&a, own + 8) == 5, "the child's own pages do not work");
+    if (dma)
+        UTEST_REQUIRE(probe(&a, PROBE_PHYS, own, 0, 0) == DJ_OK, "the child's lookup failed");
+    uint64_t before = self_quota();
+    uint64_t kept = dma ? 1u << order : 0;
+    UTEST_REQUIRE(dj_pd_kill(a.pd) == DJ_OK && reclaimed(a.pd, kept), "the child was not destroyed");
+    uint64_t back = self_quota() - before, expect = CHILD_QUOTA - kept;
+    UTEST_REQUIRE(back >= expect && back <= expect + ROOT_SLACK, "%llu pages came back, %llu expected",
+                  (unsigned long long)back, (unsigned long long)expect);
+    UTEST_REQUIRE(*(volatile uint64_t *)src == MAGIC, "the root's 2 MiB changed");
+    return true;
+}
+
+UTEST(revoke_large_reclaim_gives_quota_back)
+{
+    return reclaim_case(false, why, why_len);
+}
+
+UTEST(revoke_large_reclaim_keeps_dma_frames)
+{
+    return reclaim_case(true, why, why_len);
 }
