@@ -15,8 +15,12 @@
  * that it moved forward by no more than the peer can have moved it:
  *   tail in [tail_seen, published]         (the producer's check)
  *   head in [head_seen, released + S]      (the consumer's check)
- * A slot length above Z - 8 is corrupt too. Anything corrupt marks this
- * end broken for good: it then reports empty/full and never touches the
+ * A slot length above Z - 8 is corrupt too, and so is a control block
+ * whose marks (a constant next to each index, written by the producer's
+ * attach) are gone: memory shared with a peer that died is replaced by
+ * zeroed pages (docs/channels.md, "A peer dies"), which a fresh ring at
+ * index 0 would otherwise resemble. Anything corrupt marks this end
+ * broken for good: it then reports empty/full and never touches the
  * slots again.
  *
  * Doorbells: a side about to sleep stores the index it waits for in its
@@ -31,15 +35,21 @@
 
 #define CACHE_LINE 64
 #define PAGE_BYTES 4096u
+/* Any value but 0 would do: a page that was replaced by a zeroed one must
+ * not look like a live ring. ASCII "ring". */
+#define RING_MARK 0x676e6972u
 
-/* Each side writes only its own cache line. */
+/* Each side writes only its own cache line (the marks only at attach). A
+ * side reads the peer's index and the mark on the same line together. */
 struct dj_chan_ring {
     volatile uint32_t head;        /* producer: messages published */
     volatile uint32_t space_event; /* producer: wake me when this message is released */
-    uint8_t producer_pad[CACHE_LINE - 2 * sizeof(uint32_t)];
+    volatile uint32_t producer_mark; /* RING_MARK while the ring lives */
+    uint8_t producer_pad[CACHE_LINE - 3 * sizeof(uint32_t)];
     volatile uint32_t tail;        /* consumer: messages released */
     volatile uint32_t data_event;  /* consumer: wake me when this message is published */
-    uint8_t consumer_pad[CACHE_LINE - 2 * sizeof(uint32_t)];
+    volatile uint32_t consumer_mark; /* RING_MARK while the ring lives */
+    uint8_t consumer_pad[CACHE_LINE - 3 * sizeof(uint32_t)];
 };
 _Static_assert(sizeof(struct dj_chan_ring) == 2 * CACHE_LINE, "control block is two cache lines");
 
@@ -129,6 +139,8 @@ enum dj_status dj_chan_tx_attach(struct dj_chan_tx *tx, void *mem, size_t bytes,
     tx->ring->space_event = 0 - slots; /* nobody waits for space yet */
     tx->ring->tail = 0;
     tx->ring->data_event = 0; /* the consumer may wait for the first message */
+    tx->ring->producer_mark = RING_MARK;
+    tx->ring->consumer_mark = RING_MARK;
     return DJ_OK;
 }
 
@@ -139,13 +151,14 @@ static bool tx_dead(const struct dj_chan_tx *tx)
 }
 
 /* Reads the consumer's index once and checks it; false (and broken) when
- * it is not in [tail_seen, published]. */
+ * it is not in [tail_seen, published] or the consumer's mark is gone. */
 static bool tx_refresh(struct dj_chan_tx *tx)
 {
     if (tx_dead(tx))
         return false;
     uint32_t tail = tx->ring->tail;
-    if ((uint32_t)(tail - tx->tail_seen) > (uint32_t)(tx->published - tx->tail_seen)) {
+    if ((uint32_t)(tail - tx->tail_seen) > (uint32_t)(tx->published - tx->tail_seen) ||
+        tx->ring->consumer_mark != RING_MARK) {
         tx->broken = true;
         return false;
     }
@@ -236,13 +249,15 @@ static bool rx_dead(const struct dj_chan_rx *rx)
 }
 
 /* Reads the producer's index once and checks it; false (and broken) when
- * it is not in [head_seen, released + slots]. */
+ * it is not in [head_seen, released + slots] or the producer's mark is
+ * gone. */
 static bool rx_refresh(struct dj_chan_rx *rx)
 {
     if (rx_dead(rx))
         return false;
     uint32_t head = rx->ring->head;
-    if ((uint32_t)(head - rx->head_seen) > (uint32_t)(rx->released + rx->slots - rx->head_seen)) {
+    if ((uint32_t)(head - rx->head_seen) > (uint32_t)(rx->released + rx->slots - rx->head_seen) ||
+        rx->ring->producer_mark != RING_MARK) {
         rx->broken = true;
         return false;
     }

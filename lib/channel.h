@@ -14,7 +14,10 @@
  * index; it reads only the peer's index and the slot lengths from shared
  * memory and checks every one of them, so a peer that stops, dies or
  * scribbles over the ring can make this side see errors (DJ_E_ABORTED
- * for a corrupt ring), never overrun a buffer or loop forever.
+ * for a corrupt ring), never overrun a buffer or loop forever. A client
+ * maps the region in its shared window (DJ_CHILD_SHARED_VA, startinfo.h):
+ * when the server dies, init replaces the vanished pages by zeroed ones,
+ * which read as a broken ring (docs/channels.md, "A peer dies").
  *
  * Threads: each side of a channel is used by one thread at a time (the
  * rings are single-producer, single-consumer, and the doorbell's count is
@@ -168,7 +171,10 @@ size_t dj_chan_region_bytes(struct dj_chan_geom geom);
  * -1 for a bad geometry or a region above DJ_CHAN_MAX_REGION_PAGES. */
 int dj_chan_region_order(struct dj_chan_geom geom);
 /* va: 2^dj_chan_region_order(geom) free pages from a page-aligned
- * address; sm_sel: two free selectors. Uses the calling EC's UTCB
+ * address, in the shared window [DJ_CHILD_SHARED_VA, DJ_CHILD_SHARED_END)
+ * for a component started by init (elsewhere the server's death makes the
+ * client's next access fault, which kills it); sm_sel: two free
+ * selectors. Uses the calling EC's UTCB
  * (dj_utcb()). DJ_OK, the call's status, or the server's; on failure
  * nothing of the attempt stays at va and sm_sel. */
 enum dj_status dj_chan_connect(struct dj_chan *c, uint64_t pt, struct dj_chan_geom geom, uint64_t va, uint64_t sm_sel);
@@ -222,7 +228,8 @@ enum dj_status dj_chan_try_read(struct dj_chan *c, void *buf, size_t cap, size_t
 void dj_chan_flush(struct dj_chan *c);
 /* Flushes, then waits until the doorbell rings (data or space may have
  * arrived: check, arm, check again, then wait). Not DJ_OK when the
- * doorbell is gone (the channel was closed): the ends are broken then. */
+ * doorbell is gone (the channel was closed, or the peer that made it
+ * died: a sleeper wakes with DJ_E_ABORTED): the ends are broken then. */
 enum dj_status dj_chan_wait(struct dj_chan *c);
 /* Ring the peer's doorbell if the last publishes asked for it. */
 void dj_chan_kick(struct dj_chan *c, bool needed);
@@ -230,6 +237,8 @@ void dj_chan_kick(struct dj_chan *c, bool needed);
  * peer and keeps them (a server uses dj_chan_server_reset, which also
  * accepts the next client); the other side gives up its own copies.
  * Either way this side's ends are broken afterwards (DJ_E_ABORTED). The
- * peer is not told: its next access to the region faults, and a peer
- * asleep on its doorbell stays asleep. */
+ * peer is not told: a client whose region lies in its shared window
+ * finds its ends broken at its next look (zeroed pages, see above); a
+ * peer asleep on its doorbell stays asleep until it is rung or the
+ * doorbell is destroyed. */
 void dj_chan_close(struct dj_chan *c);

@@ -17,7 +17,17 @@
  * DJ_CHILD_STACK_TOP, the main EC's UTCB at DJ_CHILD_UTCB_VA, the start
  * information page (read-only) at DJ_START_INFO_VA, the heap at
  * dj_start_info.heap_va, and [DJ_CHILD_FREE_VA, DJ_CHILD_FREE_END) free for
- * the component (UTCBs of its handler ECs, memory it asks for). */
+ * the component (UTCBs of its handler ECs, memory it asks for).
+ *
+ * [DJ_CHILD_SHARED_VA, DJ_CHILD_SHARED_END) is where a component puts
+ * memory a peer owns and delegated to it (a channel's region from its
+ * server). Such memory vanishes when the peer dies; a fault there is
+ * survivable: the parent maps a fresh zeroed page at the address and
+ * resumes the thread (at most DJ_CHILD_SHARED_FAULT_MAX pages per
+ * instance, then it kills the component), so the component finds a
+ * broken ring instead of dying (docs/channels.md, docs/boot-config.md).
+ * A fault anywhere else, or on a page that is present there (a write to
+ * read-only memory, an instruction fetch), kills the thread as before. */
 #pragma once
 #include <stdint.h>
 #include <donjon/abi.h>
@@ -34,6 +44,9 @@
 #define DJ_CHILD_HEAP_VA 0x10000000000ull /* 1 TiB */
 #define DJ_CHILD_FREE_VA 0x500000000000ull
 #define DJ_CHILD_FREE_END 0x600000000000ull /* the boot modules follow (init only) */
+#define DJ_CHILD_SHARED_VA 0x400000000000ull
+#define DJ_CHILD_SHARED_END DJ_CHILD_FREE_VA
+#define DJ_CHILD_SHARED_FAULT_MAX 64 /* zeroed pages per instance of a component */
 
 #define DJ_START_MAGIC 0x6f666e6974726174ull /* "tartinfo" */
 #define DJ_START_NAME_MAX 16 /* bytes, terminator included */

@@ -3,7 +3,8 @@
  * servers/init/boot-test.conf: "chansink" accepts a channel through its
  * portal and checks a stream of messages; "chansrc" connects (pt=chansink)
  * and sends it. The last message goes back: the sink's totals, which the
- * source compares with its own. */
+ * source compares with its own. "chandie" and "chanorph" do the same with
+ * a server that dies mid-stream (peer_death.c). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,3 +31,6 @@ struct chantest_totals {
 
 int chantest_source(void);
 int chantest_sink(void);
+/* The peer-death variant (peer_death.c): "chandie" and "chanorph". */
+int chantest_dying_sink(void);
+int chantest_orphan_source(void);

@@ -15,8 +15,12 @@ int main(void)
         status = chantest_sink();
     } else if (strncmp(si->name, "chansrc", DJ_START_NAME_MAX) == 0) {
         status = chantest_source();
+    } else if (strncmp(si->name, "chandie", DJ_START_NAME_MAX) == 0) {
+        status = chantest_dying_sink();
+    } else if (strncmp(si->name, "chanorph", DJ_START_NAME_MAX) == 0) {
+        status = chantest_orphan_source();
     } else {
-        printf("chantest: no role for the name '%s' (chansink or chansrc)\n", si->name);
+        printf("chantest: no role for the name '%s' (chansink, chansrc, chandie or chanorph)\n", si->name);
         status = 1;
     }
     (void)status; /* reported on the console already */

@@ -1,22 +1,13 @@
 /* netself's connection to its NIC driver (driver_link.h). */
 #include "driver_link.h"
+#include "layout.h"
 #include <component.h>
 #include <string.h>
 #include <syscall.h>
 #include <utcb.h>
 
-/* Each connection's region gets its own naturally aligned slot in the
- * free area (the receive window for the region's pages is one aligned
- * power of two), and its doorbells two selectors of their own. */
-#define CHANNEL_VA_BASE (DJ_CHILD_FREE_VA + CHANNEL_VA_SLOT)
-#define CHANNEL_VA_SLOT (1ull << 24)
-#define CHANNEL_VA_SLOTS ((DJ_CHILD_FREE_END - CHANNEL_VA_BASE) / CHANNEL_VA_SLOT)
-#define CHANNEL_SEL_BASE (DJ_CHILD_FIRST_FREE + 2)
-#define CHANNEL_SEL_PAIRS 1024 /* generations before selectors are reused */
 #define MAC_BYTES 6
 #define PAGE_SIZE 4096ull
-
-_Static_assert(CHANNEL_SEL_BASE + 2 * CHANNEL_SEL_PAIRS < DJ_SEL_IRQ_BASE, "doorbell selectors below the IRQ range");
 
 bool driver_link_find(struct driver_link *l, const char *want)
 {
@@ -63,12 +54,12 @@ enum dj_status driver_link_connect(struct driver_link *l, const char **step)
     if (st != DJ_OK)
         return st;
     unsigned g = l->generation++;
-    uint64_t va = CHANNEL_VA_BASE + (g % CHANNEL_VA_SLOTS) * CHANNEL_VA_SLOT;
-    uint64_t sm = CHANNEL_SEL_BASE + 2 * (g % CHANNEL_SEL_PAIRS);
+    uint64_t va = NETSELF_CHANNEL_VA + (g % NETSELF_CHANNEL_VA_SLOTS) * NETSELF_CHANNEL_VA_SLOT;
+    uint64_t sm = NETSELF_SEL_CHANNELS + 2 * (g % NETSELF_CHANNEL_SEL_PAIRS);
     struct dj_chan_geom geom = {DJ_NIC_SLOTS, DJ_NIC_SLOT_SIZE};
     *step = "channel connect";
     int order = dj_chan_region_order(geom);
-    if (order < 0 || (PAGE_SIZE << order) > CHANNEL_VA_SLOT)
+    if (order < 0 || (PAGE_SIZE << order) > NETSELF_CHANNEL_VA_SLOT)
         return DJ_E_BAD_PARAM;
     st = dj_chan_connect(&l->chan, l->pt, geom, va, sm);
     l->connected = st == DJ_OK;

@@ -4,8 +4,10 @@
  *
  * A driver can die and be restarted by init, which then puts a portal to
  * the new instance at the same selector. Each connection therefore takes
- * fresh addresses and selectors (generation), so nothing of a dead
- * channel can be mistaken for the new one. */
+ * fresh addresses and selectors (generation, layout.h), so nothing of a
+ * dead channel can be mistaken for the new one. The region lies in the
+ * shared window: when the driver dies, its pages are replaced by zeroed
+ * ones (init) and the channel reads as broken instead of faulting. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>

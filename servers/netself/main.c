@@ -7,8 +7,11 @@
  * Configuration (servers/init/net.conf): pt=<driver>[,console] and
  * arg=ip=A.B.C.D[,nic=<driver>] (args.h). When the driver dies, init
  * restarts it and puts a portal to the new instance at the same selector;
- * netself notices (a failed call, a broken ring, its doorbell gone) and
- * connects again. */
+ * netself survives and connects again by itself: the channel's region
+ * lies in the shared window, where init replaces the vanished pages by
+ * zeroed ones, so netself sees a broken ring or its doorbell gone (never
+ * a fault), gives the channel up and waits for the new portal
+ * (retry_wait.h). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <channel.h>
@@ -19,16 +22,15 @@
 #include <syscall.h>
 #include "args.h"
 #include "driver_link.h"
+#include "layout.h"
 #include "report.h"
 #include "responder.h"
+#include "retry_wait.h"
 
-#define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
 #define FRAME_BUF_MAX (DJ_NIC_SLOT_SIZE - DJ_CHAN_SLOT_HEADER) /* any message the channel can carry */
 #define PUBLISH_EVERY 32        /* frames between handing slots back to the driver */
 #define TEXT_MAX 1024
 #define CONSOLE_TEXT_MAX 140    /* the console cuts lines at 160 bytes; "netself: " goes first */
-#define RETRY_SPIN_MIN 1024     /* pause instructions between connection attempts, doubling */
-#define RETRY_SPIN_MAX (1u << 22)
 #define REPORT_RETRY_EVERY 64   /* attempts between "still retrying" lines */
 
 static struct netself_args args;
@@ -40,17 +42,6 @@ static uint8_t reply[NETSELF_REPLY_MAX];
 static char text[TEXT_MAX];
 
 _Static_assert(FRAME_BUF_MAX >= NETSELF_FRAME_MAX, "a frame fits the private copy");
-
-/* Waiting without a timer: the driver is being restarted by init, which
- * runs at a higher priority, so spinning here only uses idle time. */
-static void back_off(unsigned attempt)
-{
-    unsigned spins = RETRY_SPIN_MIN << (attempt < 12 ? attempt : 12);
-    if (spins > RETRY_SPIN_MAX)
-        spins = RETRY_SPIN_MAX;
-    for (unsigned i = 0; i < spins; i++)
-        __builtin_ia32_pause();
-}
 
 static void print_ready(void)
 {
@@ -70,7 +61,7 @@ static void connect_driver(void)
             break;
         if (attempt % REPORT_RETRY_EVERY == 0)
             printf("netself: %s: %s failed (status %d), retrying\n", drv.name, step, st);
-        back_off(attempt);
+        retry_wait(attempt);
     }
     memcpy(self.mac, drv.mac, sizeof(self.mac));
     print_ready();
@@ -203,12 +194,14 @@ int main(void)
     char why[96];
     if (!netself_parse_args(si->arg, sizeof(si->arg), &args, why, sizeof(why))) {
         printf("netself: arg=%.*s: %s\n", (int)sizeof(si->arg), si->arg, why);
-        dj_block_forever(SEL_SLEEP_SM);
+        dj_block_forever(NETSELF_SEL_SLEEP_SM);
     }
     self.ip = args.ip;
     if (!driver_link_find(&drv, args.nic)) {
         printf("netself: no driver portal %s granted (pt=)\n", args.nic[0] ? args.nic : "besides console/parent");
-        dj_block_forever(SEL_SLEEP_SM);
+        dj_block_forever(NETSELF_SEL_SLEEP_SM);
     }
+    if (!retry_wait_init(drv.pt))
+        printf("netself: no low-priority retry thread: retries spin at netself's priority\n");
     serve();
 }

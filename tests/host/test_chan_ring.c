@@ -5,7 +5,8 @@
  * model of two sleeping sides and by two real threads with semaphores),
  * and hostile peers: indices moved backwards or far forward, lengths too
  * large, random scribbling over the control block and the slots, also
- * from a second thread while the honest side runs. The ring memory is
+ * from a second thread while the honest side runs, and a ring whose
+ * memory was replaced by zeroed pages (a dead peer's). The ring memory is
  * malloc'ed at its exact size, so ASan catches any access outside it. */
 #include <pthread.h>
 #include <semaphore.h>
@@ -28,10 +29,10 @@
 
 /* The control block, as chan_ring.c lays it out (docs/channels.md). */
 struct control {
-    uint32_t head, space_event;
-    uint8_t pad0[CONSUMER_LINE - 8];
-    uint32_t tail, data_event;
-    uint8_t pad1[CONSUMER_LINE - 8];
+    uint32_t head, space_event, producer_mark;
+    uint8_t pad0[CONSUMER_LINE - 12];
+    uint32_t tail, data_event, consumer_mark;
+    uint8_t pad1[CONSUMER_LINE - 12];
 };
 
 struct ring {
@@ -791,6 +792,75 @@ static void fuzz_against_honest_consumer(void **state)
     assert_true(broken > 0);
 }
 
+/* What a side sees when the peer died and its memory was replaced by
+ * zeroed pages (init does that in the shared window): a broken ring at
+ * the next look, in either direction, whether or not messages had gone
+ * through (a fresh ring's indices are 0 too: the marks tell them apart). */
+static void zeroed_ring_is_broken(uint32_t progress)
+{
+    struct ring r;
+    ring_open(&r, SMALL_SLOTS, SMALL_SLOT_SIZE);
+    for (uint32_t n = 0; n < progress; n++) {
+        assert_true(send_one(&r.tx, n, SEQ_BYTES));
+        dj_chan_tx_publish(&r.tx);
+        expect_one(&r.rx, n);
+        dj_chan_rx_publish(&r.rx);
+    }
+    assert_true(send_one(&r.tx, progress, SEQ_BYTES)); /* one in flight: nothing is empty or full */
+    dj_chan_tx_publish(&r.tx);
+    struct dj_chan_tx tx_copy = r.tx; /* the same state, for the second look */
+    struct dj_chan_rx rx_copy = r.rx;
+    memset(r.mem, 0, r.bytes);
+    /* The consumer's look for data, and its look before sleeping. */
+    assert_int_equal(dj_chan_rx_pending(&r.rx), 0);
+    assert_true(r.rx.broken);
+    assert_false(dj_chan_rx_arm(&rx_copy));
+    assert_true(rx_copy.broken);
+    /* The producer's look for space, and its look before sleeping. */
+    assert_int_equal(dj_chan_tx_space(&r.tx), 0);
+    assert_true(r.tx.broken);
+    assert_false(dj_chan_tx_arm(&tx_copy));
+    assert_true(tx_copy.broken);
+    ring_close(&r);
+}
+
+static void zeroed_fresh_ring_is_broken(void **state)
+{
+    (void)state;
+    zeroed_ring_is_broken(0);
+}
+
+static void zeroed_ring_after_traffic_is_broken(void **state)
+{
+    (void)state;
+    zeroed_ring_is_broken(3 * SMALL_SLOTS + 1);
+}
+
+/* An empty consumer asleep-to-be and a full producer, each finding the
+ * control block zeroed while it arms. */
+static void zeroed_ring_stops_sleepers(void **state)
+{
+    (void)state;
+    struct ring r;
+    ring_open(&r, SMALL_SLOTS, SMALL_SLOT_SIZE);
+    for (uint32_t n = 0; n < SMALL_SLOTS; n++)
+        assert_true(send_one(&r.tx, n, SEQ_BYTES));
+    dj_chan_tx_publish(&r.tx);
+    assert_null(dj_chan_tx_reserve(&r.tx, SEQ_BYTES)); /* full */
+    struct ring empty;
+    ring_open(&empty, SMALL_SLOTS, SMALL_SLOT_SIZE);
+    size_t len;
+    assert_null(dj_chan_rx_peek(&empty.rx, &len)); /* empty */
+    memset((void *)control(&r), 0, CONTROL_BYTES);
+    memset((void *)control(&empty), 0, CONTROL_BYTES);
+    assert_false(dj_chan_tx_arm(&r.tx));
+    assert_true(r.tx.broken);
+    assert_false(dj_chan_rx_arm(&empty.rx));
+    assert_true(empty.rx.broken);
+    ring_close(&r);
+    ring_close(&empty);
+}
+
 /* A hostile peer thread scribbling while the honest side runs. */
 struct scribbler {
     struct ring *r;
@@ -883,6 +953,9 @@ int main(void)
         cmocka_unit_test(producer_index_backwards_after_progress),
         cmocka_unit_test(slot_length_checked),
         cmocka_unit_test(garbage_events_are_harmless),
+        cmocka_unit_test(zeroed_fresh_ring_is_broken),
+        cmocka_unit_test(zeroed_ring_after_traffic_is_broken),
+        cmocka_unit_test(zeroed_ring_stops_sleepers),
         cmocka_unit_test(fuzz_against_honest_producer),
         cmocka_unit_test(fuzz_against_honest_consumer),
         cmocka_unit_test(concurrent_scribbler_vs_producer),
