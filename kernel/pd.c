@@ -248,7 +248,9 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
     return pd_map_attr(pd, va, pa, rights, 0);
 }
 
-int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsigned attr)
+/* A new original node of 2^order pages at va over the frames from pa. */
+static int map_original(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights, unsigned attr,
+                        bool owned)
 {
     if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~DJ_MEM_ALL))
         return DJ_E_BAD_PARAM;
@@ -256,14 +258,20 @@ int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsign
     struct mdb_node *n = pd_node_alloc(pd);
     int st = DJ_E_QUOTA;
     if (n) {
-        mdb_node_init(n, &pd->mem, DJ_CRD_MEM, va >> PAGE_SHIFT, 0, rights, pa >> PAGE_SHIFT);
+        mdb_node_init(n, &pd->mem, DJ_CRD_MEM, va >> PAGE_SHIFT, order, rights, pa >> PAGE_SHIFT);
         n->attr = (uint8_t)attr;
+        n->owned = owned;
         st = pd_mem_attach(pd, n);
         if (st != DJ_OK)
             pd_node_free(pd, n);
     }
     pd_mdb_unlock(flags);
     return st;
+}
+
+int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsigned attr)
+{
+    return map_original(pd, va, pa, 0, rights, attr, false);
 }
 
 int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
@@ -284,20 +292,7 @@ int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
 
 int pd_map_owned(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights)
 {
-    if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~DJ_MEM_ALL))
-        return DJ_E_BAD_PARAM;
-    uint64_t flags = pd_mdb_lock();
-    struct mdb_node *n = pd_node_alloc(pd);
-    int st = DJ_E_QUOTA;
-    if (n) {
-        mdb_node_init(n, &pd->mem, DJ_CRD_MEM, va >> PAGE_SHIFT, order, rights, pa >> PAGE_SHIFT);
-        n->owned = true;
-        st = pd_mem_attach(pd, n);
-        if (st != DJ_OK)
-            pd_node_free(pd, n);
-    }
-    pd_mdb_unlock(flags);
-    return st;
+    return map_original(pd, va, pa, order, rights, 0, true);
 }
 
 /* Contiguous frames are aligned to the largest page size that fits in the
