@@ -49,10 +49,17 @@ int devmem_map(struct pd *pd, uint64_t va, uint64_t phys, unsigned order, unsign
         uint64_t pa;
         unsigned have;
         if (pd_lookup(pd, va + off, &pa, &have))
-            return DJ_E_BUSY;
-        int st = pd_map_attr(pd, va + off, phys + off, rights, cache | MDB_ATTR_DEVICE);
+            return DJ_E_BUSY; /* nothing mapped yet */
+    }
+    unsigned attr = cache | MDB_ATTR_DEVICE;
+    /* One node (mapped with large pages where they fit) when both addresses
+     * are aligned to the size; page by page otherwise. */
+    if (!((va | phys) & (size - 1)))
+        return pd_map_attr(pd, va, phys, order, rights, attr);
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        int st = pd_map_attr(pd, va + off, phys + off, 0, rights, attr);
         if (st != DJ_OK)
-            return st;
+            return st; /* the pages before it stay mapped */
     }
     return DJ_OK;
 }

@@ -245,7 +245,7 @@ void pd_mem_protect(struct pd *pd, struct mdb_node *n)
 
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
 {
-    return pd_map_attr(pd, va, pa, rights, 0);
+    return pd_map_attr(pd, va, pa, 0, rights, 0);
 }
 
 /* A new original node of 2^order pages at va over the frames from pa. */
@@ -269,9 +269,9 @@ static int map_original(struct pd *pd, uint64_t va, uint64_t pa, unsigned order,
     return st;
 }
 
-int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsigned attr)
+int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights, unsigned attr)
 {
-    return map_original(pd, va, pa, 0, rights, attr, false);
+    return map_original(pd, va, pa, order, rights, attr, false);
 }
 
 int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights)

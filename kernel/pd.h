@@ -53,8 +53,9 @@ struct pd *pd_create(struct quota *from, uint64_t quota_pages);
  * (misaligned, not user, no read right), DJ_E_BUSY (va already holds a
  * page) or DJ_E_QUOTA. */
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights);
-/* The same with MDB_ATTR_* attributes (cache mode, device memory). */
-int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights, unsigned attr);
+/* 2^order pages from pa as one original with MDB_ATTR_* attributes (cache
+ * mode, device memory); va aligned to the order. */
+int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights, unsigned attr);
 /* Map a fresh zeroed page, charged to pd's quota, at va as an owned
  * original: the page goes back to the quota when the original is removed
  * (DJ_SYS_MEM_ALLOC). Errors as pd_map. */

@@ -68,6 +68,39 @@ UTEST(dev_mmio_map_write_combining_attribute_kept)
     return true;
 }
 
+#define BIOS_AREA_ORDER 4 /* 0xf0000-0xfffff: 16 pages, aligned to its size */
+
+UTEST(dev_mmio_map_aligned_range_is_one_node)
+{
+    uint64_t pages = 1ull << BIOS_AREA_ORDER, span = pages * UTEST_PAGE;
+    uint64_t va = (utest_va(2 * pages) + span - 1) & ~(span - 1), pa = 0;
+    UTEST_REQUIRE(dj_mmio_map(DJ_SEL_DEVMEM, va, BIOS_AREA, BIOS_AREA_ORDER, DJ_MEM_R, DJ_CACHE_UC) == DJ_OK,
+                  "mapping 16 pages failed");
+    for (uint64_t i = 0; i < pages; i++)
+        UTEST_REQUIRE(dj_mem_phys(va + i * UTEST_PAGE, &pa, 0) == DJ_OK && pa == BIOS_AREA + i * UTEST_PAGE,
+                      "page %llu at %#llx", (unsigned long long)i, (unsigned long long)pa);
+    /* One node: a revoke of one page does not cover it, so it stays whole
+     * (docs/abi.md, Revocation); one of the whole range removes it. */
+    UTEST_REQUIRE(dj_revoke(DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE + 3, 0, DJ_MEM_ALL), true) == DJ_OK, "revoke");
+    UTEST_REQUIRE(dj_mem_phys(va + 3 * UTEST_PAGE, &pa, 0) == DJ_OK, "a part of one node was revoked");
+    UTEST_REQUIRE(dj_revoke(DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE, BIOS_AREA_ORDER, DJ_MEM_ALL), true) == DJ_OK,
+                  "revoke");
+    for (uint64_t i = 0; i < pages; i++)
+        UTEST_REQUIRE(dj_mem_phys(va + i * UTEST_PAGE, &pa, 0) == DJ_E_BAD_ADDR, "page %llu still mapped",
+                      (unsigned long long)i);
+    return true;
+}
+
+UTEST(dev_mmio_map_busy_maps_nothing)
+{
+    uint64_t va = utest_va(2), pa = 0;
+    UTEST_REQUIRE(dj_mmio_map(DJ_SEL_DEVMEM, va + UTEST_PAGE, BIOS_AREA, 0, DJ_MEM_R, DJ_CACHE_UC) == DJ_OK, "map");
+    UTEST_REQUIRE(dj_mmio_map(DJ_SEL_DEVMEM, va, BIOS_AREA, 1, DJ_MEM_R, DJ_CACHE_UC) == DJ_E_BUSY,
+                  "mapped over a mapped page");
+    UTEST_REQUIRE(dj_mem_phys(va, &pa, 0) == DJ_E_BAD_ADDR, "the free page before it was mapped");
+    return true;
+}
+
 UTEST(dev_mmio_map_refuses_ram_and_kernel_devices)
 {
     uint64_t ram_va = utest_va(1), pa = 0, va = utest_va(1);
