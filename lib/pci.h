@@ -2,8 +2,10 @@
  * (servers/pci; docs/pci.md).
  *
  * A driver reaches exactly one PCI function, the one its boot
- * configuration line names (pci=VVVV:DDDD or pci=BB:DD.F). init announces
- * that choice to the PCI server together with the driver's badge, and
+ * configuration line names (pci=VVVV:DDDD or pci=BB:DD.F, or up to four
+ * such alternatives separated by '|': the first that names a present
+ * function no other driver owns). init announces that choice to the PCI
+ * server together with the driver's badge, and
  * gives the driver a portal named "pci". Through it the driver reads its
  * identity and BARs, reads and writes its configuration space (filtered:
  * no BAR or ROM relocation, command register bits limited to decoding,
@@ -55,8 +57,9 @@
 #define DJ_PCI_BAR_PREFETCH 0x8
 #define DJ_PCI_BAR_FLAGS 0xf
 
-/* The device selector init sends with a client announcement
- * (DJ_SERVICE_OP_CLIENT word [4]): 0 none, or one of these. */
+/* The device selectors init sends with a client announcement
+ * (DJ_SERVICE_OP_CLIENT words [4..7], lib/proto.h): one of these per
+ * alternative of pci=, in the order written, then 0. */
 #define DJ_PCI_SEL_ID(vendor, device, index) \
     (1ull << 60 | (uint64_t)(index) << 32 | (uint64_t)(device) << 16 | (uint64_t)(vendor))
 #define DJ_PCI_SEL_BDF(seg, bus, dev, fn) \

@@ -47,20 +47,22 @@ static inline uint64_t dj_mem_window(uint64_t page, uint64_t n)
  * DJ_BADGE_PARENT (component ids, the clients' badges, start at 1).
  * Before a client starts, init announces it: words [0]
  * DJ_SERVICE_OP_CLIENT, [1] the client's badge, [2..3] its name
- * (DJ_START_NAME_MAX bytes, NUL-terminated), [4] the PCI device its line
- * names (pci=, a DJ_PCI_SEL_* value of lib/pci.h), 0 when none; exactly
- * DJ_SERVICE_CLIENT_WORDS words. When init restarts a client (restart=yes)
- * it first announces it without a device (word [4] 0) while tearing the
- * old instance down, then again with the same badge and its device
- * before the new instance starts: the service decides what it keeps for
- * the old one (the console drops its unfinished line, the PCI server
- * takes the device back). A service
- * that does not care replies DJ_OK; it must refuse the operation on any
+ * (DJ_START_NAME_MAX bytes, NUL-terminated), [4..7] the PCI devices its
+ * line names (pci=, alternatives in the order written, each a
+ * DJ_PCI_SEL_* value of lib/pci.h), 0 after the last and all 0 when none;
+ * exactly DJ_SERVICE_CLIENT_WORDS words. When init restarts a client
+ * (restart=yes) it first announces it without a device (words [4..7] 0)
+ * while tearing the old instance down, then again with the same badge
+ * and its devices before the new instance starts: the service decides
+ * what it keeps for the old one (the console drops its unfinished line,
+ * the PCI server takes the device back). A service that does not care
+ * checks the shape and replies DJ_OK; it must refuse the operation on any
  * other badge. Reply: words [0] status. */
 #define DJ_BADGE_PARENT 0
 #define DJ_SERVICE_OP_CLIENT 0x100
-#define DJ_SERVICE_CLIENT_WORDS 5
-#define DJ_SERVICE_CLIENT_PCI 4 /* the word holding the PCI device selector */
+#define DJ_SERVICE_CLIENT_PCI 4      /* the first word of the PCI device selectors */
+#define DJ_SERVICE_CLIENT_PCI_ALTS 4 /* selectors: the alternatives of one pci= */
+#define DJ_SERVICE_CLIENT_WORDS (DJ_SERVICE_CLIENT_PCI + DJ_SERVICE_CLIENT_PCI_ALTS)
 
 /* ---- The console portal (servers/console) -------------------------------
  * DJ_CONSOLE_OP_WRITE: words [1] byte count n (0..DJ_CONSOLE_WRITE_MAX),

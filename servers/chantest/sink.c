@@ -33,7 +33,7 @@ struct sink {
 static uint64_t handler(uint64_t badge, struct dj_utcb *u)
 {
     if (badge == DJ_BADGE_PARENT) { /* init announces the source: nothing to set up */
-        bool ok = DJ_MTD_UNTYPED(u->mtd) >= 1 && u->words[0] == DJ_SERVICE_OP_CLIENT && !DJ_MTD_TYPED(u->mtd);
+        bool ok = u->mtd == DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0) && u->words[0] == DJ_SERVICE_OP_CLIENT;
         u->words[0] = ok ? DJ_OK : DJ_E_BAD_PARAM;
         return DJ_MTD(1, 0);
     }

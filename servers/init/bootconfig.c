@@ -5,6 +5,9 @@
 #include <string.h>
 #include "bootconfig.h"
 #include "../../lib/pci.h"
+#include "../../lib/proto.h"
+
+_Static_assert(BC_PCI_ALTS == DJ_SERVICE_CLIENT_PCI_ALTS, "init announces every alternative of pci=");
 
 #define MAX_FIELDS 16 /* a name and at most one of each key, with room for repeats to be reported */
 #define QUOTE_MAX 32  /* characters of user text quoted in a report */
@@ -98,29 +101,43 @@ static bool number(struct line_ctx *x, const char *key, const char *val, uint64_
     return FAIL(x, "%s=%.*s: not a number in %s", key, QUOTE_MAX, val, range);
 }
 
-/* Splits a comma-separated list in place; every item must be non-empty. */
-static bool split_list(struct line_ctx *x, const char *key, char *val, char **items, unsigned max, unsigned *n)
+/* How a list value is split: its key, the separator, what its items are
+ * called in reports and how many it may have. */
+struct list_shape {
+    const char *key;
+    char sep;
+    const char *item;
+    unsigned max;
+};
+
+static const struct list_shape pt_list = {"pt", ',', "item", BC_MAX_PORTALS};
+static const struct list_shape io_list = {"io", ',', "item", BC_MAX_IO};
+static const struct list_shape irq_list = {"irq", ',', "item", BC_MAX_IRQS};
+static const struct list_shape pci_list = {"pci", '|', "alternative", BC_PCI_ALTS};
+
+/* Splits a list in place; every item must be non-empty. */
+static bool split_list(struct line_ctx *x, const struct list_shape *shape, char *val, char **items, unsigned *n)
 {
     *n = 0;
     for (char *p = val;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
+        char *sep = strchr(p, shape->sep);
+        if (sep)
+            *sep = '\0';
         if (!*p)
-            return FAIL(x, "%s=: empty item in the list", key);
-        if (*n == max)
-            return FAIL(x, "%s=: more than %u items", key, max);
+            return FAIL(x, "%s=: empty %s in the list", shape->key, shape->item);
+        if (*n == shape->max)
+            return FAIL(x, "%s=: more than %u %ss", shape->key, shape->max, shape->item);
         items[(*n)++] = p;
-        if (!comma)
+        if (!sep)
             return true;
-        p = comma + 1;
+        p = sep + 1;
     }
 }
 
 static bool set_portals(struct line_ctx *x, struct bc_component *c, char *val)
 {
     char *items[BC_MAX_PORTALS];
-    if (!split_list(x, "pt", val, items, BC_MAX_PORTALS, &c->nportals))
+    if (!split_list(x, &pt_list, val, items, &c->nportals))
         return false;
     for (unsigned i = 0; i < c->nportals; i++) {
         if (strcmp(items[i], c->name) == 0)
@@ -139,7 +156,7 @@ static bool set_portals(struct line_ctx *x, struct bc_component *c, char *val)
 static bool set_io(struct line_ctx *x, struct bc_component *c, char *val)
 {
     char *items[BC_MAX_IO];
-    if (!split_list(x, "io", val, items, BC_MAX_IO, &c->nio))
+    if (!split_list(x, &io_list, val, items, &c->nio))
         return false;
     for (unsigned i = 0; i < c->nio; i++) {
         char *dash = strchr(items[i], '-');
@@ -157,7 +174,7 @@ static bool set_io(struct line_ctx *x, struct bc_component *c, char *val)
 static bool set_irqs(struct line_ctx *x, struct bc_component *c, char *val)
 {
     char *items[BC_MAX_IRQS];
-    if (!split_list(x, "irq", val, items, BC_MAX_IRQS, &c->nirqs))
+    if (!split_list(x, &irq_list, val, items, &c->nirqs))
         return false;
     for (unsigned i = 0; i < c->nirqs; i++) {
         uint64_t v;
@@ -211,7 +228,7 @@ static bool decimal(const char *s, uint64_t max, uint64_t *out)
 }
 
 /* BB:DD.F: bus and device two hex digits each, function one digit. */
-static bool set_pci_bdf(struct line_ctx *x, struct bc_component *c, const char *val)
+static bool pci_bdf(struct line_ctx *x, const char *val, uint64_t *sel)
 {
     uint64_t bus, dev;
     if (strlen(val) != 7 || val[2] != ':' || val[5] != '.' || !fixed_hex(val, 2, &bus) ||
@@ -219,13 +236,13 @@ static bool set_pci_bdf(struct line_ctx *x, struct bc_component *c, const char *
         return FAIL(x, "pci=%.32s: not VVVV:DDDD[#K] or BB:DD.F (hexadecimal, function 0-7)", val);
     if (dev > 0x1f)
         return FAIL(x, "pci=%.32s: device number above 0x1f", val);
-    c->pci = DJ_PCI_SEL_BDF(0, bus, dev, (uint64_t)(val[6] - '0'));
+    *sel = DJ_PCI_SEL_BDF(0, bus, dev, (uint64_t)(val[6] - '0'));
     return true;
 }
 
 /* VVVV:DDDD or VVVV:DDDD#K: the K-th function (from 0, in bus order) with
  * this vendor and device id. */
-static bool set_pci_id(struct line_ctx *x, struct bc_component *c, const char *val)
+static bool pci_id(struct line_ctx *x, const char *val, uint64_t *sel)
 {
     uint64_t vendor, device, index = 0;
     const char *hash = strchr(val, '#');
@@ -236,13 +253,28 @@ static bool set_pci_id(struct line_ctx *x, struct bc_component *c, const char *v
         return FAIL(x, "pci=%.32s: vendor id %04llx is no vendor", val, (unsigned long long)vendor);
     if (hash && !decimal(hash + 1, BC_PCI_INDEX_MAX, &index))
         return FAIL(x, "pci=%.32s: #K must be a decimal number in 0..%u", val, BC_PCI_INDEX_MAX);
-    c->pci = DJ_PCI_SEL_ID(vendor, device, index);
+    *sel = DJ_PCI_SEL_ID(vendor, device, index);
     return true;
 }
 
-static bool set_pci(struct line_ctx *x, struct bc_component *c, const char *val)
+/* Alternatives separated by '|', each a selector of its own; the driver
+ * gets the first that names a present device no other driver owns (the
+ * PCI server decides). Two alternatives naming the same selector
+ * ("8086:10d3" and "8086:10d3#0" too) are a mistake, not a preference. */
+static bool set_pci(struct line_ctx *x, struct bc_component *c, char *val)
 {
-    return strchr(val, '.') ? set_pci_bdf(x, c, val) : set_pci_id(x, c, val);
+    char *alts[BC_PCI_ALTS];
+    unsigned n;
+    if (!split_list(x, &pci_list, val, alts, &n))
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        if (!(strchr(alts[i], '.') ? pci_bdf(x, alts[i], &c->pci[i]) : pci_id(x, alts[i], &c->pci[i])))
+            return false;
+        for (unsigned j = 0; j < i; j++)
+            if (c->pci[j] == c->pci[i])
+                return FAIL(x, "pci=%.32s: the same device as alternative %u", alts[i], j + 1);
+    }
+    return true;
 }
 
 /* Printable ASCII without blanks (the line is split at blanks already). */

@@ -2,7 +2,8 @@
  * line,
  *     name bin=MODULE quota=PAGES prio=N [heap=PAGES] [pt=A,B] [io=LO-HI,..]
  *          [irq=N,..] [debug=yes|no] [devmem=yes|no] [msi=N]
- *          [pci=VVVV:DDDD[#K] | pci=BB:DD.F] [arg=TEXT] [restart=yes|no]
+ *          [pci=SEL|SEL..] [arg=TEXT] [restart=yes|no]
+ *     (SEL: VVVV:DDDD[#K] or BB:DD.F; at most BC_PCI_ALTS alternatives)
  * Pure C (no allocation, no system calls) so the host tests can feed it
  * hostile text. A bad line is reported through the error callback with its
  * number and skipped as a whole; nothing is guessed or repaired. */
@@ -28,6 +29,7 @@
 #define BC_MSI_MAX 8     /* MSI capabilities per component */
 #define BC_ARG_MAX 47    /* characters of arg= (lib/startinfo.h DJ_START_ARG_MAX - 1) */
 #define BC_PCI_INDEX_MAX 255 /* K of pci=VVVV:DDDD#K */
+#define BC_PCI_ALTS 4        /* alternatives of pci= (lib/proto.h DJ_SERVICE_CLIENT_PCI_ALTS) */
 
 struct bc_io_range {
     uint16_t first, last; /* inclusive */
@@ -43,7 +45,9 @@ struct bc_component {
     bool devmem;      /* gets the device-memory capability */
     bool restart;     /* init builds it again when it dies */
     uint8_t nmsi;     /* MSI capabilities it gets */
-    uint64_t pci;     /* its PCI device: a DJ_PCI_SEL_* value (lib/pci.h), 0 none */
+    /* its PCI device: DJ_PCI_SEL_* values (lib/pci.h), the alternatives of
+     * pci= in the order written, 0 after the last (all 0: no pci=) */
+    uint64_t pci[BC_PCI_ALTS];
     char arg[BC_ARG_MAX + 1]; /* free argument, "" if none */
     bool serves;      /* a later line grants a portal to it */
     unsigned line;

@@ -158,14 +158,15 @@ static bool own_caps(struct comp *c)
     return (st == DJ_OK && named_cap(c, "parent", DJ_CHILD_FIRST_GRANT)) || report(c, "granting its own capabilities failed", st);
 }
 
-enum dj_status component_announce(const struct comp *s, const struct comp *c, uint64_t pci)
+enum dj_status component_announce(const struct comp *s, const struct comp *c, bool with_device)
 {
     struct dj_utcb *u = dj_utcb();
     u->words[0] = DJ_SERVICE_OP_CLIENT;
     u->words[1] = c->id;
     u->words[2] = u->words[3] = 0;
     memcpy(&u->words[2], c->cfg->name, strlen(c->cfg->name));
-    u->words[DJ_SERVICE_CLIENT_PCI] = pci;
+    for (unsigned i = 0; i < DJ_SERVICE_CLIENT_PCI_ALTS; i++)
+        u->words[DJ_SERVICE_CLIENT_PCI + i] = with_device ? c->cfg->pci[i] : 0;
     uint64_t out = 0;
     enum dj_status st = dj_call(s->svc_pt, DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0), &out);
     if (st == DJ_OK)
@@ -194,7 +195,7 @@ static bool service_caps(struct comp *c)
             return report(c, "a service it is granted is not running", DJ_E_ABORTED);
         enum dj_status st = component_grant_service(c, i, s);
         if (st == DJ_OK)
-            st = component_announce(s, c, c->cfg->pci);
+            st = component_announce(s, c, true);
         if (st != DJ_OK)
             return report(c, "granting a service portal failed", st);
         named_cap(c, s->cfg->name, service_slot(i));

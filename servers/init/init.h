@@ -59,9 +59,10 @@ bool wait_for_service(struct comp *c);
 
 /* component.c: builds and starts c (reports every failure itself). */
 bool component_start(struct comp *c);
-/* Tells service s about its client c (DJ_SERVICE_OP_CLIENT) with PCI
- * device selector pci (c's pci=, or 0 when c is being torn down). */
-enum dj_status component_announce(const struct comp *s, const struct comp *c, uint64_t pci);
+/* Tells service s about its client c (DJ_SERVICE_OP_CLIENT): with the
+ * PCI device selectors of c's pci= when with_device, without any when c
+ * is being torn down. */
+enum dj_status component_announce(const struct comp *s, const struct comp *c, bool with_device);
 /* A portal to service s for client c at its pt= position j. */
 enum dj_status component_grant_service(struct comp *c, unsigned j, const struct comp *s);
 

@@ -120,7 +120,7 @@ static void announce_gone(const struct comp *c)
     for (unsigned j = 0; j < c->cfg->nportals; j++) {
         const struct comp *s = &comps[c->cfg->portals[j]];
         if (s->serving && !s->dead && c->grants[j])
-            component_announce(s, c, 0);
+            component_announce(s, c, false);
     }
 }
 
@@ -155,7 +155,7 @@ static void reconnect_clients(const struct comp *s)
                 continue;
             enum dj_status st = component_grant_service(client, j, s);
             if (st == DJ_OK)
-                st = component_announce(s, client, client->cfg->pci);
+                st = component_announce(s, client, true);
             if (st != DJ_OK)
                 printf("init: %s: no portal to the restarted %s (status %d)\n", client->cfg->name, s->cfg->name,
                        st);

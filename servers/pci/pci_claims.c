@@ -18,28 +18,58 @@ int pci_device_of(const struct pci_claims *c, uint64_t badge)
     return badge >= 1 && badge <= PCI_MAX_CLIENTS ? c->dev_of[badge] : PCI_NO_DEVICE;
 }
 
-enum pci_claim_result pci_claim(struct pci_claims *c, const struct pci_scan *scan, uint64_t badge, uint64_t sel,
-                                int *released, int *dev, unsigned *holder)
+/* The badge's device goes back to nobody. */
+static void release(struct pci_claims *c, uint64_t badge, struct pci_claim_outcome *out)
 {
-    *released = *dev = PCI_NO_DEVICE;
-    *holder = 0;
+    out->released = c->dev_of[badge];
+    if (out->released != PCI_NO_DEVICE)
+        c->owner_of[out->released] = 0;
+    c->dev_of[badge] = PCI_NO_DEVICE;
+}
+
+/* The first alternative naming a function nobody owns; failing that, the
+ * first naming another badge's (out->holder set), or none (-1). */
+static int first_free(const struct pci_claims *c, const struct pci_scan *scan, const uint64_t sels[PCI_SEL_ALTS],
+                      struct pci_claim_outcome *out)
+{
+    int taken = -1, taken_alt = -1;
+    for (unsigned a = 0; a < pci_select_list_count(sels); a++) {
+        int i = pci_select(scan, sels[a]);
+        if (i < 0)
+            continue;
+        if (!c->owner_of[i]) {
+            out->alt = (int)a;
+            return i;
+        }
+        if (taken < 0) {
+            taken = i;
+            taken_alt = (int)a;
+        }
+    }
+    if (taken >= 0) {
+        out->alt = taken_alt;
+        out->holder = c->owner_of[taken];
+    }
+    return taken;
+}
+
+enum pci_claim_result pci_claim(struct pci_claims *c, const struct pci_scan *scan, uint64_t badge,
+                                const uint64_t sels[PCI_SEL_ALTS], struct pci_claim_outcome *out)
+{
+    *out = (struct pci_claim_outcome){PCI_NO_DEVICE, PCI_NO_DEVICE, -1, 0};
     if (badge < 1 || badge > PCI_MAX_CLIENTS)
         return PCI_CLAIM_BAD_BADGE;
-    if (c->dev_of[badge] != PCI_NO_DEVICE) {
-        *released = c->dev_of[badge];
-        c->owner_of[*released] = 0;
-        c->dev_of[badge] = PCI_NO_DEVICE;
-    }
-    if (sel == 0)
+    if (!pci_select_list_ok(sels))
+        return PCI_CLAIM_BAD_LIST;
+    release(c, badge, out);
+    if (pci_select_list_count(sels) == 0)
         return PCI_CLAIM_NONE;
-    int i = pci_select(scan, sel);
+    int i = first_free(c, scan, sels, out);
     if (i < 0)
         return PCI_CLAIM_NO_MATCH;
-    *dev = i;
-    if (c->owner_of[i]) {
-        *holder = c->owner_of[i];
+    out->dev = i;
+    if (out->holder)
         return PCI_CLAIM_TAKEN;
-    }
     if (scan->func[i].header_type != PCI_HEADER_NORMAL)
         return PCI_CLAIM_NOT_ENDPOINT;
     c->owner_of[i] = (uint8_t)badge;

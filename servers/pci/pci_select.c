@@ -1,5 +1,6 @@
 /* Device selectors: see pci_select.h. */
 #include <stdio.h>
+#include <string.h>
 #include "pci_select.h"
 
 #define ID_VENDOR(s) ((uint16_t)(s))
@@ -47,4 +48,39 @@ void pci_select_text(uint64_t sel, char *buf, size_t size)
         pci_bdf_text(BDF_FUNC(sel), buf, size);
     else
         snprintf(buf, size, "selector 0x%llx", (unsigned long long)sel);
+}
+
+bool pci_select_list_ok(const uint64_t sels[PCI_SEL_ALTS])
+{
+    unsigned n = pci_select_list_count(sels);
+    for (unsigned i = n; i < PCI_SEL_ALTS; i++)
+        if (sels[i] != 0)
+            return false;
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (sels[i] == sels[j])
+                return false;
+    return true;
+}
+
+unsigned pci_select_list_count(const uint64_t sels[PCI_SEL_ALTS])
+{
+    unsigned n = 0;
+    while (n < PCI_SEL_ALTS && sels[n] != 0)
+        n++;
+    return n;
+}
+
+void pci_select_list_text(const uint64_t sels[PCI_SEL_ALTS], char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    unsigned n = pci_select_list_count(sels);
+    for (unsigned i = 0; i < n; i++) {
+        char one[PCI_SEL_TEXT_MAX];
+        pci_select_text(sels[i], one, sizeof(one));
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? "|" : "", one);
+    }
 }

@@ -44,12 +44,14 @@ static void take_back(int dev, uint64_t badge)
            client_name(badge));
 }
 
-static enum dj_status report_claim(enum pci_claim_result r, uint64_t badge, uint64_t sel, int dev, unsigned holder)
+static enum dj_status report_claim(enum pci_claim_result r, uint64_t badge, const uint64_t *sels,
+                                   const struct pci_claim_outcome *out)
 {
-    char what[32], where[8] = "";
-    pci_select_text(sel, what, sizeof(what));
-    if (dev >= 0)
-        pci_bdf_text(pci_devices.func[dev].bdf, where, sizeof(where));
+    char what[PCI_SEL_TEXT_MAX], all[PCI_SEL_LIST_TEXT_MAX], where[8] = "";
+    pci_select_text(out->alt >= 0 ? sels[out->alt] : 0, what, sizeof(what));
+    pci_select_list_text(sels, all, sizeof(all));
+    if (out->dev >= 0)
+        pci_bdf_text(pci_devices.func[out->dev].bdf, where, sizeof(where));
     const char *name = client_name(badge);
     switch (r) {
     case PCI_CLAIM_GIVEN:
@@ -57,37 +59,50 @@ static enum dj_status report_claim(enum pci_claim_result r, uint64_t badge, uint
         return DJ_OK;
     case PCI_CLAIM_NONE: return DJ_OK;
     case PCI_CLAIM_NO_MATCH:
-        printf(PCI_LOG_PREFIX "%s: no device matches pci=%s: its requests will be refused\n", name, what);
+        printf(PCI_LOG_PREFIX "%s: no device matches pci=%s: its requests will be refused\n", name, all);
         return DJ_OK;
     case PCI_CLAIM_TAKEN:
-        printf(PCI_LOG_PREFIX "%s refused: %s (%s) already belongs to %s\n", name, where, what, client_name(holder));
+        if (pci_select_list_count(sels) > 1)
+            printf(PCI_LOG_PREFIX "%s refused: no device pci=%s matches is free; %s (%s) already belongs to %s\n",
+                   name, all, where, what, client_name(out->holder));
+        else
+            printf(PCI_LOG_PREFIX "%s refused: %s (%s) already belongs to %s\n", name, where, what,
+                   client_name(out->holder));
         return DJ_E_BUSY;
     case PCI_CLAIM_NOT_ENDPOINT:
         printf(PCI_LOG_PREFIX "%s refused: %s (%s) is a bridge, not a device for a driver\n", name, where, what);
         return DJ_E_BAD_PARAM;
+    case PCI_CLAIM_BAD_LIST:
     case PCI_CLAIM_BAD_BADGE: break;
     }
     return DJ_E_BAD_PARAM;
 }
 
-/* DJ_SERVICE_OP_CLIENT from init: name, badge and device of a driver. */
+/* DJ_SERVICE_OP_CLIENT from init: name, badge and devices of a driver.
+ * The selector list is checked before anything changes, the name
+ * included; it is copied out of the UTCB before system calls (taking a
+ * device back revokes) could disturb the message. */
 static enum dj_status announce(const struct dj_utcb *u)
 {
-    uint64_t badge = u->words[1], sel = u->words[DJ_SERVICE_CLIENT_PCI];
+    uint64_t badge = u->words[1], sels[PCI_SEL_ALTS];
     if (u->mtd != DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0) || badge < 1 || badge > PCI_MAX_CLIENTS)
         return DJ_E_BAD_PARAM;
+    memcpy(sels, &u->words[DJ_SERVICE_CLIENT_PCI], sizeof(sels));
+    if (!pci_select_list_ok(sels)) {
+        printf(PCI_LOG_PREFIX "announcement of badge %llu refused: malformed device list\n", (unsigned long long)badge);
+        return DJ_E_BAD_PARAM;
+    }
     char *name = pci_client_names[badge];
     memcpy(name, &u->words[2], DJ_START_NAME_MAX);
     name[DJ_START_NAME_MAX - 1] = '\0';
     for (size_t i = 0; name[i]; i++)
         if (name[i] < 0x21 || name[i] > 0x7e)
             name[i] = '?';
-    int released, dev;
-    unsigned holder;
-    enum pci_claim_result r = pci_claim(&pci_owners, &pci_devices, badge, sel, &released, &dev, &holder);
-    if (released >= 0)
-        take_back(released, badge);
-    return report_claim(r, badge, sel, dev, holder);
+    struct pci_claim_outcome out;
+    enum pci_claim_result r = pci_claim(&pci_owners, &pci_devices, badge, sels, &out);
+    if (out.released >= 0)
+        take_back(out.released, badge);
+    return report_claim(r, badge, sels, &out);
 }
 
 /* ---- A driver's requests ------------------------------------------------------ */

@@ -370,18 +370,20 @@ static void test_device_keys(void **state)
     assert_int_equal(cfg.count, 5);
     assert_true(cfg.c[0].devmem);
     assert_false(cfg.c[0].restart);
-    assert_int_equal(cfg.c[0].pci, 0);
+    for (unsigned a = 0; a < BC_PCI_ALTS; a++)
+        assert_true(cfg.c[0].pci[a] == 0);
     assert_int_equal(cfg.c[1].nmsi, 8);
     assert_true(cfg.c[1].restart);
     assert_false(cfg.c[1].devmem);
-    assert_true(cfg.c[1].pci == DJ_PCI_SEL_ID(0x8086, 0x10d3, 0));
+    assert_true(cfg.c[1].pci[0] == DJ_PCI_SEL_ID(0x8086, 0x10d3, 0));
+    assert_true(cfg.c[1].pci[1] == 0);
     assert_string_equal(cfg.c[1].arg, "mode=fast,mtu=1500");
-    assert_true(cfg.c[2].pci == DJ_PCI_SEL_ID(0x1af4, 0x1041, 2));
+    assert_true(cfg.c[2].pci[0] == DJ_PCI_SEL_ID(0x1af4, 0x1041, 2));
     assert_int_equal(cfg.c[2].nmsi, 0);
     assert_false(cfg.c[2].restart);
-    assert_true(cfg.c[3].pci == DJ_PCI_SEL_BDF(0, 0, 0x1f, 7));
-    assert_int_equal(DJ_PCI_SEL_KIND(cfg.c[3].pci), 2);
-    assert_int_equal(DJ_PCI_SEL_KIND(cfg.c[1].pci), 1);
+    assert_true(cfg.c[3].pci[0] == DJ_PCI_SEL_BDF(0, 0, 0x1f, 7));
+    assert_int_equal(DJ_PCI_SEL_KIND(cfg.c[3].pci[0]), 2);
+    assert_int_equal(DJ_PCI_SEL_KIND(cfg.c[1].pci[0]), 1);
     assert_string_equal(cfg.c[4].arg, "");
     assert_int_equal(cfg.c[4].nmsi, 0);
     /* The longest argument. */
@@ -461,6 +463,79 @@ static void test_device_keys_refused(void **state)
     expect_one_error(1, "0x07");
 }
 
+/* pci= with alternatives: kept in the order written, 0 after the last;
+ * ids and addresses mixed; #K counts as before. */
+static void test_pci_alternatives(void **state)
+{
+    (void)state;
+    parse("virtio bin=echo quota=64 prio=60 pci=1af4:1041|1af4:1000\n"
+          "mixed bin=echo quota=64 prio=60 pci=00:03.0|8086:10d3#1|8086:10D3|1af4:1000#255\n"
+          "one bin=echo quota=64 prio=60 pci=1af4:1000|00:02.0\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 3);
+    assert_true(cfg.c[0].pci[0] == DJ_PCI_SEL_ID(0x1af4, 0x1041, 0));
+    assert_true(cfg.c[0].pci[1] == DJ_PCI_SEL_ID(0x1af4, 0x1000, 0));
+    assert_true(cfg.c[0].pci[2] == 0 && cfg.c[0].pci[3] == 0);
+    assert_true(cfg.c[1].pci[0] == DJ_PCI_SEL_BDF(0, 0, 3, 0));
+    assert_true(cfg.c[1].pci[1] == DJ_PCI_SEL_ID(0x8086, 0x10d3, 1));
+    assert_true(cfg.c[1].pci[2] == DJ_PCI_SEL_ID(0x8086, 0x10d3, 0));
+    assert_true(cfg.c[1].pci[3] == DJ_PCI_SEL_ID(0x1af4, 0x1000, 255));
+    assert_true(cfg.c[2].pci[1] == DJ_PCI_SEL_BDF(0, 0, 2, 0));
+    /* The shipped NIC line. */
+    parse("pci bin=echo quota=64 prio=85 devmem=yes\n"
+          "nic-virtio bin=echo quota=1024 prio=80 pt=pci pci=1af4:1041|1af4:1000 msi=1 restart=yes\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 2);
+    assert_true(cfg.c[1].pci[1] == DJ_PCI_SEL_ID(0x1af4, 0x1000, 0));
+}
+
+/* Every malformed list of alternatives is an error for its line, which
+ * is skipped as a whole (the next line still counts). */
+static void test_pci_alternatives_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *field, *needle;
+    } bad[] = {
+        {"pci=|", "empty alternative"},
+        {"pci=||", "empty alternative"},
+        {"pci=8086:10d3|", "empty alternative"},
+        {"pci=|8086:10d3", "empty alternative"},
+        {"pci=8086:10d3||1af4:1000", "empty alternative"},
+        {"pci=1af4:1041|1af4:1000|00:02.0|00:03.0|00:04.0", "more than 4 alternatives"},
+        {"pci=1af4:1041|1af4:1041", "the same device as alternative 1"},
+        {"pci=1af4:1000|1af4:1000#0", "the same device as alternative 1"},
+        {"pci=00:02.0|8086:10d3|00:02.0", "the same device as alternative 1"},
+        {"pci=8086:10d3|1af4:1000|1af4:1000", "the same device as alternative 2"},
+        {"pci=8086:10d3|zz", "pci=zz: not VVVV:DDDD"},
+        {"pci=8086:10d3|00:20.0", "above 0x1f"},
+        {"pci=8086:10d3|ffff:0001", "no vendor"},
+        {"pci=8086:10d3|8086:10d3#256", "#K"},
+        {"pci=8086:10d3,1af4:1000", "not VVVV:DDDD"},
+        {"pci=8086:10d3;1af4:1000", "not VVVV:DDDD"},
+        {"pci=8086:10d3|1af4:1000#", "#K"},
+        {"pci=8086:10d3#1|#1", "not VVVV:DDDD"},
+    };
+    char text[256];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), "good bin=echo quota=64 prio=5\nd bin=echo quota=64 prio=5 %s\n"
+                 "after bin=echo quota=64 prio=5 pci=8086:10d3|1af4:1000\n", bad[i].field);
+        parse_n(text, strlen(text));
+        if (rep.n != 1 || cfg.count != 2 || rep.line[0] != 2)
+            fail_msg("'%s': %u reports, %u components", bad[i].field, rep.n, cfg.count);
+        if (!strstr(rep.what[0], bad[i].needle))
+            fail_msg("'%s': report '%s' does not mention '%s'", bad[i].field, rep.what[0], bad[i].needle);
+        assert_string_equal(cfg.c[1].name, "after");
+    }
+    /* Four is the limit, exactly. */
+    parse("d bin=echo quota=64 prio=5 pci=1af4:1041|1af4:1000|00:02.0|00:03.0\n");
+    assert_int_equal(rep.n, 0);
+    assert_true(cfg.c[0].pci[3] == DJ_PCI_SEL_BDF(0, 0, 3, 0));
+    /* pci= twice is still an error, alternatives or not. */
+    parse("d bin=echo quota=64 prio=5 pci=1af4:1041|1af4:1000 pci=8086:10d3\n");
+    expect_one_error(1, "given twice");
+}
+
 /* Random bytes and random mixes of valid tokens: never a crash, a leak or
  * an out-of-bounds access (the sanitizers watch), and every committed
  * component is well-formed. */
@@ -471,7 +546,7 @@ static void test_random_input(void **state)
                                          "64", "0x", "pt=", "io=", "0x3f8-0x3ff", ",", "=", "#", "\0", "99999999999",
                                          "heap=", "irq=", "debug=yes", "-", "kvclient", "msi=", "8", "pci=",
                                          "8086:10d3", "00:02.0", "#", "#1", ".", ":", "arg=", "restart=yes",
-                                         "devmem=yes", "ffff"};
+                                         "devmem=yes", "ffff", "|", "1af4:1000", "|1af4:1041", "8086:10d3#0|"};
     srand(4242);
     char buf[2048];
     for (int round = 0; round < 20000; round++) {
@@ -500,7 +575,19 @@ static void test_random_input(void **state)
                 assert_true(c->portals[j] < i);
             assert_true(c->nmsi <= BC_MSI_MAX);
             assert_true(strlen(c->arg) <= BC_ARG_MAX);
-            assert_true(c->pci == 0 || DJ_PCI_SEL_KIND(c->pci) == 1 || DJ_PCI_SEL_KIND(c->pci) == 2);
+            /* Alternatives first, then only 0; each a selector; none twice. */
+            unsigned n = 0;
+            while (n < BC_PCI_ALTS && c->pci[n])
+                n++;
+            for (unsigned a = 0; a < BC_PCI_ALTS; a++) {
+                if (a >= n) {
+                    assert_true(c->pci[a] == 0);
+                    continue;
+                }
+                assert_true(DJ_PCI_SEL_KIND(c->pci[a]) == 1 || DJ_PCI_SEL_KIND(c->pci[a]) == 2);
+                for (unsigned b = 0; b < a; b++)
+                    assert_true(c->pci[a] != c->pci[b]);
+            }
         }
     }
 }
@@ -525,6 +612,8 @@ int main(void)
         cmocka_unit_test(test_without_env),
         cmocka_unit_test(test_device_keys),
         cmocka_unit_test(test_device_keys_refused),
+        cmocka_unit_test(test_pci_alternatives),
+        cmocka_unit_test(test_pci_alternatives_refused),
         cmocka_unit_test(test_random_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

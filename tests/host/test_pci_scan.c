@@ -259,6 +259,14 @@ static void test_select(void **state)
     assert_string_equal(text, "selector 0xffffffffffffffff");
 }
 
+/* A selector list as init sends it: the alternatives, then 0. */
+static uint64_t e1000e_sel(void)
+{
+    return DJ_PCI_SEL_ID(0x8086, 0x10d3, 0);
+}
+
+#define SELS(...) ((const uint64_t[PCI_SEL_ALTS]){__VA_ARGS__})
+
 static void test_claims(void **state)
 {
     (void)state;
@@ -266,42 +274,181 @@ static void test_claims(void **state)
     run_scan();
     struct pci_claims c;
     pci_claims_init(&c);
-    int released, dev;
-    unsigned holder;
+    struct pci_claim_outcome out;
     uint64_t e1000e = DJ_PCI_SEL_ID(0x8086, 0x10d3, 0), virtio = DJ_PCI_SEL_BDF(0, 1, 0, 0);
     int nic_index = pci_select(&scan, e1000e);
-    assert_int_equal(pci_claim(&c, &scan, 3, e1000e, &released, &dev, &holder), PCI_CLAIM_GIVEN);
-    assert_int_equal(dev, nic_index);
-    assert_int_equal(released, PCI_NO_DEVICE);
+    assert_int_equal(pci_claim(&c, &scan, 3, SELS(e1000e), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.dev, nic_index);
+    assert_int_equal(out.alt, 0);
+    assert_int_equal(out.released, PCI_NO_DEVICE);
     assert_int_equal(pci_device_of(&c, 3), nic_index);
     /* The same device for another badge, by another selector: refused. */
-    assert_int_equal(pci_claim(&c, &scan, 4, DJ_PCI_SEL_BDF(0, 0, 2, 0), &released, &dev, &holder),
-                     PCI_CLAIM_TAKEN);
-    assert_int_equal(holder, 3);
+    assert_int_equal(pci_claim(&c, &scan, 4, SELS(DJ_PCI_SEL_BDF(0, 0, 2, 0)), &out), PCI_CLAIM_TAKEN);
+    assert_int_equal(out.holder, 3);
+    assert_int_equal(out.dev, nic_index);
     assert_int_equal(pci_device_of(&c, 4), PCI_NO_DEVICE);
     /* Announced again (a restart): released, then given again. */
-    assert_int_equal(pci_claim(&c, &scan, 3, e1000e, &released, &dev, &holder), PCI_CLAIM_GIVEN);
-    assert_int_equal(released, nic_index);
-    assert_int_equal(dev, nic_index);
+    assert_int_equal(pci_claim(&c, &scan, 3, SELS(e1000e), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.released, nic_index);
+    assert_int_equal(out.dev, nic_index);
     /* Another device: the old one is free for others. */
-    assert_int_equal(pci_claim(&c, &scan, 3, virtio, &released, &dev, &holder), PCI_CLAIM_GIVEN);
-    assert_int_equal(released, nic_index);
-    assert_int_equal(pci_claim(&c, &scan, 4, e1000e, &released, &dev, &holder), PCI_CLAIM_GIVEN);
+    assert_int_equal(pci_claim(&c, &scan, 3, SELS(virtio), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.released, nic_index);
+    assert_int_equal(pci_claim(&c, &scan, 4, SELS(e1000e), &out), PCI_CLAIM_GIVEN);
     /* No device, no match, a bridge, bad badges. */
-    assert_int_equal(pci_claim(&c, &scan, 4, 0, &released, &dev, &holder), PCI_CLAIM_NONE);
-    assert_int_equal(released, nic_index);
+    assert_int_equal(pci_claim(&c, &scan, 4, SELS(0), &out), PCI_CLAIM_NONE);
+    assert_int_equal(out.released, nic_index);
+    assert_int_equal(out.dev, PCI_NO_DEVICE);
     assert_int_equal(pci_device_of(&c, 4), PCI_NO_DEVICE);
-    assert_int_equal(pci_claim(&c, &scan, 5, DJ_PCI_SEL_ID(0xabcd, 1, 0), &released, &dev, &holder),
-                     PCI_CLAIM_NO_MATCH);
-    assert_int_equal(pci_claim(&c, &scan, 5, DJ_PCI_SEL_BDF(0, 0, 3, 0), &released, &dev, &holder),
-                     PCI_CLAIM_NOT_ENDPOINT);
+    assert_int_equal(pci_claim(&c, &scan, 5, SELS(DJ_PCI_SEL_ID(0xabcd, 1, 0)), &out), PCI_CLAIM_NO_MATCH);
+    assert_int_equal(pci_claim(&c, &scan, 5, SELS(DJ_PCI_SEL_BDF(0, 0, 3, 0)), &out), PCI_CLAIM_NOT_ENDPOINT);
     assert_int_equal(pci_device_of(&c, 5), PCI_NO_DEVICE);
-    assert_int_equal(pci_claim(&c, &scan, 0, e1000e, &released, &dev, &holder), PCI_CLAIM_BAD_BADGE);
-    assert_int_equal(pci_claim(&c, &scan, PCI_MAX_CLIENTS + 1, e1000e, &released, &dev, &holder),
-                     PCI_CLAIM_BAD_BADGE);
-    assert_int_equal(pci_claim(&c, &scan, ~0ull, e1000e, &released, &dev, &holder), PCI_CLAIM_BAD_BADGE);
+    assert_int_equal(pci_claim(&c, &scan, 0, SELS(e1000e), &out), PCI_CLAIM_BAD_BADGE);
+    assert_int_equal(pci_claim(&c, &scan, PCI_MAX_CLIENTS + 1, SELS(e1000e), &out), PCI_CLAIM_BAD_BADGE);
+    assert_int_equal(pci_claim(&c, &scan, ~0ull, SELS(e1000e), &out), PCI_CLAIM_BAD_BADGE);
     assert_int_equal(pci_device_of(&c, 0), PCI_NO_DEVICE);
     assert_int_equal(pci_device_of(&c, ~0ull), PCI_NO_DEVICE);
+}
+
+/* pci=1af4:1041|1af4:1000 and friends: the first alternative, in the
+ * order written, naming a present function no other badge owns. */
+static void test_claims_alternatives(void **state)
+{
+    (void)state;
+    build_machine(); /* two 1af4:1041 (01:00.0, 02:00.0), no 1af4:1000 */
+    fake_add(&pci, 0, 4, 0, 0x1af4, 0x1000, PCI_HEADER_NORMAL);
+    run_scan();
+    struct pci_claims c;
+    pci_claims_init(&c);
+    struct pci_claim_outcome out;
+    uint64_t modern = DJ_PCI_SEL_ID(0x1af4, 0x1041, 0), modern1 = DJ_PCI_SEL_ID(0x1af4, 0x1041, 1),
+             transitional = DJ_PCI_SEL_ID(0x1af4, 0x1000, 0), absent = DJ_PCI_SEL_ID(0x1af4, 0x1042, 0);
+    int m0 = pci_select(&scan, modern), m1 = pci_select(&scan, modern1), t = pci_select(&scan, transitional);
+    assert_true(m0 >= 0 && m1 >= 0 && t >= 0);
+    /* The first that matches wins, even when a later one is free too. */
+    assert_int_equal(pci_claim(&c, &scan, 1, SELS(modern, transitional), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.dev, m0);
+    assert_int_equal(out.alt, 0);
+    /* One that matches nothing is passed over. */
+    assert_int_equal(pci_claim(&c, &scan, 2, SELS(absent, transitional, modern1), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.dev, t);
+    assert_int_equal(out.alt, 1);
+    /* One another badge owns is passed over; #K counts every function of
+     * the id, owned or not: modern#0 stays 01:00.0, modern#1 is 02:00.0. */
+    assert_int_equal(pci_claim(&c, &scan, 3, SELS(modern, transitional, modern1), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.dev, m1);
+    assert_int_equal(out.alt, 2);
+    /* All taken: refused, naming the first alternative's owner; nothing given. */
+    assert_int_equal(pci_claim(&c, &scan, 4, SELS(absent, transitional, modern), &out), PCI_CLAIM_TAKEN);
+    assert_int_equal(out.dev, t);
+    assert_int_equal(out.alt, 1);
+    assert_int_equal(out.holder, 2);
+    assert_int_equal(pci_device_of(&c, 4), PCI_NO_DEVICE);
+    /* Nothing matches at all: accepted without a device. */
+    assert_int_equal(pci_claim(&c, &scan, 4, SELS(absent, DJ_PCI_SEL_BDF(0, 9, 0, 0)), &out), PCI_CLAIM_NO_MATCH);
+    assert_int_equal(out.dev, PCI_NO_DEVICE);
+    assert_int_equal(out.alt, -1);
+    /* A restart: the badge's own device is released first, so its first
+     * alternative is free again for it. */
+    assert_int_equal(pci_claim(&c, &scan, 1, SELS(modern, transitional), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.released, m0);
+    assert_int_equal(out.dev, m0);
+    /* Two alternatives naming one function (by id and by address). */
+    assert_int_equal(pci_claim(&c, &scan, 1, SELS(DJ_PCI_SEL_BDF(0, 1, 0, 0), modern), &out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out.dev, m0);
+    assert_int_equal(out.alt, 0);
+    /* The first free match is a bridge: refused, not passed over. */
+    assert_int_equal(pci_claim(&c, &scan, 5, SELS(absent, DJ_PCI_SEL_BDF(0, 0, 3, 0), transitional), &out),
+                     PCI_CLAIM_NOT_ENDPOINT);
+    assert_int_equal(out.alt, 1);
+    assert_int_equal(pci_device_of(&c, 5), PCI_NO_DEVICE);
+    /* Malformed selectors among the alternatives match nothing. */
+    uint64_t stray_bits = DJ_PCI_SEL_BDF(0, 0, 2, 0) | 1ull << 40;
+    assert_int_equal(pci_claim(&c, &scan, 5, SELS(~0ull, 3ull << 60, stray_bits, e1000e_sel()), &out),
+                     PCI_CLAIM_GIVEN);
+    assert_int_equal(out.alt, 3);
+}
+
+/* Lists init never sends (a broken or hostile init): refused as a whole,
+ * and the badge keeps what it had. */
+static void test_claims_bad_lists(void **state)
+{
+    (void)state;
+    build_machine();
+    run_scan();
+    struct pci_claims c;
+    pci_claims_init(&c);
+    struct pci_claim_outcome out;
+    uint64_t e1000e = e1000e_sel(), modern = DJ_PCI_SEL_ID(0x1af4, 0x1041, 0);
+    int nic_index = pci_select(&scan, e1000e);
+    assert_int_equal(pci_claim(&c, &scan, 7, SELS(e1000e), &out), PCI_CLAIM_GIVEN);
+    static const uint64_t bad[][PCI_SEL_ALTS] = {
+        {0, DJ_PCI_SEL_ID(0x8086, 0x10d3, 0)},          /* a hole first */
+        {DJ_PCI_SEL_ID(0x1af4, 0x1041, 0), 0, DJ_PCI_SEL_ID(0x1af4, 0x1041, 1)}, /* a hole */
+        {DJ_PCI_SEL_ID(0x1af4, 0x1041, 0), 0, 0, ~0ull}, /* garbage after the end */
+        {DJ_PCI_SEL_ID(0x1af4, 0x1041, 0), DJ_PCI_SEL_ID(0x1af4, 0x1041, 0)}, /* twice */
+        {1, 2, 3, 1},                                   /* twice, malformed */
+        {~0ull, ~0ull, ~0ull, ~0ull},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(pci_select_list_ok(bad[i]));
+        assert_int_equal(pci_claim(&c, &scan, 7, bad[i], &out), PCI_CLAIM_BAD_LIST);
+        assert_int_equal(out.released, PCI_NO_DEVICE);
+        assert_int_equal(out.dev, PCI_NO_DEVICE);
+        assert_int_equal(pci_device_of(&c, 7), nic_index);
+        assert_int_equal(pci_claim(&c, &scan, 8, bad[i], &out), PCI_CLAIM_BAD_LIST);
+        assert_int_equal(pci_device_of(&c, 8), PCI_NO_DEVICE);
+    }
+    /* Well-formed: all 0, one, four distinct (malformed selectors too). */
+    assert_true(pci_select_list_ok(SELS(0)));
+    assert_true(pci_select_list_ok(SELS(modern)));
+    assert_true(pci_select_list_ok(SELS(1, 2, 3, 4)));
+    assert_int_equal(pci_select_list_count(SELS(1, 2, 3, 4)), 4);
+    assert_int_equal(pci_select_list_count(SELS(modern)), 1);
+    assert_int_equal(pci_select_list_count(SELS(0)), 0);
+    /* Random lists: never a crash; a badge ends with a device only when
+     * the list was well-formed, and never with another badge's. */
+    srand(99);
+    for (int round = 0; round < 20000; round++) {
+        static const uint64_t pool[] = {0, DJ_PCI_SEL_ID(0x8086, 0x10d3, 0), DJ_PCI_SEL_ID(0x1af4, 0x1041, 0),
+                                        DJ_PCI_SEL_ID(0x1af4, 0x1041, 1), DJ_PCI_SEL_BDF(0, 0, 3, 0),
+                                        DJ_PCI_SEL_BDF(0, 1, 0, 0), ~0ull, 3ull << 60};
+        uint64_t sels[PCI_SEL_ALTS];
+        for (unsigned a = 0; a < PCI_SEL_ALTS; a++)
+            sels[a] = rand() % 3 ? pool[rand() % (sizeof(pool) / sizeof(pool[0]))]
+                                 : (uint64_t)rand() << 32 | (uint64_t)rand();
+        uint64_t badge = (uint64_t)(rand() % (PCI_MAX_CLIENTS + 3));
+        int before = pci_device_of(&c, badge);
+        enum pci_claim_result r = pci_claim(&c, &scan, badge, sels, &out);
+        if (r == PCI_CLAIM_BAD_LIST || r == PCI_CLAIM_BAD_BADGE)
+            assert_int_equal(pci_device_of(&c, badge), before);
+        else if (r == PCI_CLAIM_GIVEN)
+            assert_true(out.alt >= 0 && pci_select(&scan, sels[out.alt]) == out.dev);
+        else
+            assert_int_equal(pci_device_of(&c, badge), PCI_NO_DEVICE);
+        for (unsigned i = 0; i < scan.count; i++)
+            assert_true(c.owner_of[i] == 0 || c.dev_of[c.owner_of[i]] == (int)i);
+        for (unsigned b = 1; b <= PCI_MAX_CLIENTS; b++)
+            assert_true(c.dev_of[b] == PCI_NO_DEVICE || c.owner_of[c.dev_of[b]] == b);
+    }
+}
+
+static void test_select_list_text(void **state)
+{
+    (void)state;
+    char text[PCI_SEL_LIST_TEXT_MAX];
+    pci_select_list_text(SELS(DJ_PCI_SEL_ID(0x1af4, 0x1041, 0), DJ_PCI_SEL_ID(0x1af4, 0x1000, 0)), text,
+                         sizeof(text));
+    assert_string_equal(text, "1af4:1041#0|1af4:1000#0");
+    pci_select_list_text(SELS(0), text, sizeof(text));
+    assert_string_equal(text, "");
+    pci_select_list_text(SELS(~0ull, ~0ull - 1, ~0ull - 2, ~0ull - 3), text, sizeof(text));
+    assert_string_equal(text, "selector 0xffffffffffffffff|selector 0xfffffffffffffffe|"
+                              "selector 0xfffffffffffffffd|selector 0xfffffffffffffffc");
+    char small[8];
+    pci_select_list_text(SELS(DJ_PCI_SEL_ID(0x1af4, 0x1041, 0), DJ_PCI_SEL_ID(0x1af4, 0x1000, 0)), small,
+                         sizeof(small));
+    assert_string_equal(small, "1af4:10");
 }
 
 static void test_bar_pages_shared(void **state)
@@ -417,6 +564,9 @@ int main(void)
         cmocka_unit_test(test_scan_random),
         cmocka_unit_test(test_select),
         cmocka_unit_test(test_claims),
+        cmocka_unit_test(test_claims_alternatives),
+        cmocka_unit_test(test_claims_bad_lists),
+        cmocka_unit_test(test_select_list_text),
         cmocka_unit_test(test_bar_pages_shared),
         cmocka_unit_test(test_reset_flr),
         cmocka_unit_test(test_reset_flr_no_answer),

@@ -10,12 +10,28 @@
 
 # The two NICs: short name, QEMU device, guest MAC and IPv4 address (as
 # servers/init/net.conf gives them to netself), the peer's address.
+# The QEMU devices can be overridden: NET_VIRTIO_DEVICE (default the
+# modern-only virtio-net-pci,disable-legacy=on, 1af4:1041; plain
+# virtio-net-pci is the transitional 1af4:1000, which net.conf's pci=
+# names as its second alternative) and NET_E1000E_DEVICE (e1000e).
 NET_NICS=(virtio e1000e)
-declare -A NET_DEVICE=([virtio]="virtio-net-pci,disable-legacy=on" [e1000e]="e1000e")
+declare -A NET_DEVICE=([virtio]="${NET_VIRTIO_DEVICE:-virtio-net-pci,disable-legacy=on}"
+    [e1000e]="${NET_E1000E_DEVICE:-e1000e}")
 declare -A NET_GUEST_MAC=([virtio]=52:54:00:d0:01:02 [e1000e]=52:54:00:d0:02:02)
 declare -A NET_GUEST_IP=([virtio]=10.0.1.2 [e1000e]=10.0.2.2)
 declare -A NET_PEER_IP=([virtio]=10.0.1.1 [e1000e]=10.0.2.1)
 NET_PREFIX_LEN=24
+
+# net_pci_id NIC: the vendor:device id NIC's QEMU device shows, the one
+# the driver's pci= must find (empty for a device string not known here).
+# virtio-net-pci is transitional (1af4:1000) unless legacy is disabled.
+net_pci_id() {
+    case $1:${NET_DEVICE[$1]} in
+        e1000e:e1000e | e1000e:e1000e,*) echo 8086:10d3 ;;
+        virtio:*disable-legacy=on* | virtio:virtio-net-pci-non-transitional*) echo 1af4:1041 ;;
+        virtio:virtio-net-pci | virtio:virtio-net-pci,*) echo 1af4:1000 ;;
+    esac
+}
 
 net_id=dj$$
 net_qemu_ns=${net_id}q
