@@ -63,3 +63,15 @@ const struct dj_start_info *dj_start_with_console(void)
         dj_console_attach(console);
     return si;
 }
+
+const struct dj_boot_module *dj_boot_module(const struct dj_bootinfo *bi, const char *name)
+{
+    size_t len = strlen(name);
+    for (uint32_t i = 0; i < bi->module_count && i < DJ_BOOTINFO_MAX_MODULES; i++) {
+        const char *cmd = bi->modules[i].cmdline;
+        /* The name is the command line's first word. */
+        if (strncmp(cmd, name, len) == 0 && (cmd[len] == '\0' || cmd[len] == ' '))
+            return &bi->modules[i];
+    }
+    return NULL;
+}

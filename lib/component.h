@@ -18,6 +18,10 @@ const struct dj_start_info *dj_start(void);
  * there (dj_console_attach). NULL when there is no start page. */
 const struct dj_start_info *dj_start_with_console(void);
 
+/* The boot module whose GRUB command line starts with the word name, or
+ * NULL (sigma0 and init read the boot information page). */
+const struct dj_boot_module *dj_boot_module(const struct dj_bootinfo *bi, const char *name);
+
 /* The selector of the capability the parent granted under name; false if
  * there is none. */
 bool dj_start_cap(const char *name, uint64_t *sel);

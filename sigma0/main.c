@@ -196,18 +196,6 @@ static uint64_t mem_handler(uint64_t badge, struct dj_utcb *u)
 
 /* ---- Building init ------------------------------------------------------- */
 
-static const struct dj_boot_module *find_module(const char *name)
-{
-    size_t len = strlen(name);
-    for (uint32_t i = 0; i < bootinfo->module_count && i < DJ_BOOTINFO_MAX_MODULES; i++) {
-        const char *c = bootinfo->modules[i].cmdline;
-        /* The name is the command line's first word. */
-        if (strncmp(c, name, len) == 0 && (c[len] == '\0' || c[len] == ' '))
-            return &bootinfo->modules[i];
-    }
-    return NULL;
-}
-
 static enum dj_status server(uint64_t ec, uint64_t utcb_va, void *stack, dj_handler_fn fn, uint64_t pt,
                              uint64_t mtd)
 {
@@ -331,7 +319,7 @@ static enum dj_status load_init(const struct dj_boot_module *m)
 
 static enum dj_status start_init(void)
 {
-    const struct dj_boot_module *m = find_module(INIT_MODULE);
+    const struct dj_boot_module *m = dj_boot_module(bootinfo, INIT_MODULE);
     if (!m) {
         printf("sigma0: no boot module named '%s': nothing to start\n", INIT_MODULE);
         return DJ_E_BAD_PARAM;

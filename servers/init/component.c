@@ -17,6 +17,7 @@
  * for several components (debug, device memory, interrupts) reach a
  * component through a copy of its own, so revoking the copy takes them
  * from this component only. */
+#include <component.h>
 #include <elfload.h>
 #include <proto.h>
 #include <server.h>
@@ -38,18 +39,6 @@ static const struct dj_bootinfo *bootinfo_of(void)
 {
     const struct dj_start_info *si = (const struct dj_start_info *)(uintptr_t)DJ_START_INFO_VA;
     return (const struct dj_bootinfo *)(uintptr_t)si->bootinfo_va;
-}
-
-static const struct dj_boot_module *module(const char *name)
-{
-    const struct dj_bootinfo *bi = bootinfo_of();
-    size_t len = strlen(name);
-    for (uint32_t i = 0; i < bi->module_count && i < DJ_BOOTINFO_MAX_MODULES; i++) {
-        const char *cmd = bi->modules[i].cmdline;
-        if (strncmp(cmd, name, len) == 0 && (cmd[len] == '\0' || cmd[len] == ' '))
-            return &bi->modules[i];
-    }
-    return NULL;
 }
 
 static void *loader_pages(void *ctx, uint64_t n)
@@ -74,7 +63,7 @@ static bool give_memory(struct comp *c, uint64_t child_va, uint64_t n, const cha
 
 static bool load_image(struct comp *c)
 {
-    const struct dj_boot_module *m = module(c->cfg->bin);
+    const struct dj_boot_module *m = dj_boot_module(bootinfo_of(), c->cfg->bin);
     if (!m)
         return report(c, "its boot module vanished", DJ_E_BAD_PARAM);
     struct dj_loader l = {.pd_sel = c->pd, .pages = loader_pages};

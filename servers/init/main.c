@@ -97,20 +97,9 @@ void *init_code_pages(uint64_t n)
     return pages(n, DJ_MEM_ALL);
 }
 
-static const struct dj_boot_module *find_module(const struct dj_bootinfo *bi, const char *name)
-{
-    size_t len = strlen(name);
-    for (uint32_t i = 0; i < bi->module_count && i < DJ_BOOTINFO_MAX_MODULES; i++) {
-        const char *cmd = bi->modules[i].cmdline;
-        if (strncmp(cmd, name, len) == 0 && (cmd[len] == '\0' || cmd[len] == ' '))
-            return &bi->modules[i];
-    }
-    return NULL;
-}
-
 static bool module_exists(void *ctx, const char *name)
 {
-    return find_module(ctx, name) != NULL;
+    return dj_boot_module(ctx, name) != NULL;
 }
 
 static void config_error(void *ctx, unsigned line, const char *what)
@@ -121,7 +110,7 @@ static void config_error(void *ctx, unsigned line, const char *what)
 
 static bool read_config(const struct dj_bootinfo *bi)
 {
-    const struct dj_boot_module *m = find_module(bi, CONFIG_MODULE);
+    const struct dj_boot_module *m = dj_boot_module(bi, CONFIG_MODULE);
     if (!m) {
         printf("init: no boot module named '%s': nothing to start\n", CONFIG_MODULE);
         return false;
