@@ -24,6 +24,7 @@
  * One lock (pd_mdb_lock) serializes all of it; the shootdown runs after
  * the lock is dropped. docs/abi.md states the semantics for user code. */
 #include "ipc.h"
+#include "align.h"
 #include "kstring.h"
 #include "layout.h"
 #include "mdb.h"
@@ -93,16 +94,6 @@ static int delegate_caps(struct pd *src, struct pd *dst, uint64_t crd, uint64_t 
 
 /* ---- I/O ports ------------------------------------------------------------- */
 
-/* The largest order of a naturally aligned port range starting at `port`
- * that ends at or before `limit`. */
-static unsigned chunk_order(uint64_t port, uint64_t limit)
-{
-    unsigned c = 0;
-    while (c < IOSPACE_MAX_ORDER && (port & ((2ull << c) - 1)) == 0 && port + (2ull << c) <= limit)
-        c++;
-    return c;
-}
-
 static int delegate_port_chunk(struct pd *dst, struct mdb_node *p, uint64_t port, unsigned order)
 {
     struct mdb_node *n = pd_node_alloc(dst);
@@ -157,8 +148,8 @@ static int delegate_ports(struct pd *src, struct pd *dst, uint64_t crd, struct c
             continue;
         }
         uint64_t p_end = p->base + (1ull << p->order);
-        unsigned done;
-        int st = delegate_ports_at(dst, p, port, chunk_order(port, p_end < end ? p_end : end), &done, &busy);
+        unsigned done, order = aligned_order(port, p_end < end ? p_end : end, IOSPACE_MAX_ORDER);
+        int st = delegate_ports_at(dst, p, port, order, &done, &busy);
         if (st != DJ_OK)
             return st;
         ch->sync = true;

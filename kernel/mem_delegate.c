@@ -17,6 +17,7 @@
  * a table entry's span at a time, never looking past the item
  * (memspace_next_before): a one-page item costs a few loads. */
 #include "mem_delegate.h"
+#include "align.h"
 #include "layout.h"
 #include "paging.h"
 
@@ -41,16 +42,6 @@ static uint64_t nodes_meeting(const struct memspace *ms, uint64_t first, uint64_
         key = n->base + (1ull << n->order);
     }
     return count;
-}
-
-/* The largest order of a naturally aligned page range starting at `page`
- * that ends at or before `limit` (page < limit). */
-static unsigned piece_order(uint64_t page, uint64_t limit)
-{
-    unsigned o = 0;
-    while (o < MEMSPACE_MAX_ORDER && (page & ((2ull << o) - 1)) == 0 && page + (2ull << o) <= limit)
-        o++;
-    return o;
 }
 
 /* The frame a node maps at virtual page vpage. */
@@ -114,7 +105,7 @@ static int delegate_piece(struct mem_item *it, struct mdb_node *p, uint64_t d, u
         return DJ_OK;
     }
     uint64_t limit = e ? e->base : d_end;
-    unsigned order = piece_order(d, limit);
+    unsigned order = aligned_order(d, limit, MEMSPACE_MAX_ORDER);
     *done = 1ull << order;
     return make_child(it->dst, p, d, order, frame, rights);
 }

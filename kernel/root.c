@@ -2,6 +2,7 @@
  * It gets its ELF image, a stack, a UTCB, a pool of free memory mapped at
  * ROOT_POOL_VA, and capabilities to itself and to the debug console. */
 #include "acpi.h"
+#include "align.h"
 #include "console.h"
 #include "elf.h"
 #include "devmem.h"
@@ -70,15 +71,6 @@ static int load_elf(struct pd *pd, const void *image, const struct elf_info *inf
     return DJ_OK;
 }
 
-/* The largest order of a naturally aligned page range at vpage ending by limit. */
-static unsigned aligned_order(uint64_t vpage, uint64_t limit)
-{
-    unsigned o = 0;
-    while (o < ROOT_POOL_NODE_MAX_ORDER && (vpage & ((2ull << o) - 1)) == 0 && vpage + (2ull << o) <= limit)
-        o++;
-    return o;
-}
-
 /* The pool in as few owned originals as contiguous free memory allows:
  * each maps with pages as large as its alignment permits, so the pool's
  * size costs little boot time beyond zeroing it. */
@@ -87,7 +79,7 @@ static int give_pool(struct pd *pd, uint64_t pages)
     const unsigned rights = DJ_MEM_R | DJ_MEM_W | DJ_MEM_X;
     uint64_t end = (ROOT_POOL_VA >> PAGE_SHIFT) + pages;
     for (uint64_t vpage = ROOT_POOL_VA >> PAGE_SHIFT; vpage < end;) {
-        unsigned o = aligned_order(vpage, end);
+        unsigned o = aligned_order(vpage, end, ROOT_POOL_NODE_MAX_ORDER);
         int st;
         while ((st = o ? pd_alloc_owned(pd, vpage << PAGE_SHIFT, o, rights) : pd_map_fresh(pd, vpage << PAGE_SHIFT, rights)) ==
                PD_NO_CONTIG)

@@ -1,6 +1,7 @@
 /* System call dispatch: decode the registers, check every capability and
  * argument, and hand over to the object code. */
 #include "acpi.h"
+#include "align.h"
 #include "console.h"
 #include "devmem.h"
 #include "kernel.h"
@@ -324,15 +325,6 @@ static bool mem_range_used(struct pd *pd, uint64_t vpage, uint64_t count)
     return used;
 }
 
-/* The largest order of a naturally aligned page range at vpage ending by limit. */
-static unsigned aligned_order(uint64_t vpage, uint64_t limit)
-{
-    unsigned o = 0;
-    while ((vpage & ((2ull << o) - 1)) == 0 && vpage + (2ull << o) <= limit)
-        o++;
-    return o;
-}
-
 /* One naturally aligned piece: contiguous frames as one original, else
  * (small enough) a fresh page at a time. */
 static int mem_alloc_piece(struct pd *pd, uint64_t vpage, unsigned order, unsigned rights)
@@ -363,7 +355,7 @@ static uint64_t sys_mem_alloc(struct args *x)
     if (mem_range_used(pd, first, end - first))
         return DJ_E_BUSY;
     for (uint64_t vpage = first; vpage < end;) { /* at most two pieces per order */
-        unsigned o = aligned_order(vpage, end);
+        unsigned o = aligned_order(vpage, end, ALIGN_ORDER_ANY);
         int st = mem_alloc_piece(pd, vpage, o, (unsigned)rights);
         if (st != DJ_OK)
             return (uint64_t)st; /* pieces before this one stay */

@@ -29,7 +29,6 @@
 
 #define PAGE 4096ull
 #define QUANTUM_US 10000
-#define IO_MAX_ORDER 16
 #define VEC_DE 0
 #define VEC_UD 6
 #define VEC_GP 13
@@ -192,13 +191,19 @@ static bool service_caps(struct comp *c)
     return true;
 }
 
+unsigned io_piece_order(uint64_t first, uint64_t last)
+{
+    unsigned order = 0;
+    while (order < IO_MAX_ORDER && !(first & (1ull << order)) && first + (2ull << order) - 1 <= last)
+        order++;
+    return order;
+}
+
 /* [first, last] as naturally aligned power-of-two CRDs. */
 static enum dj_status give_ports(struct comp *c, uint64_t first, uint64_t last)
 {
     while (first <= last) {
-        unsigned order = 0;
-        while (order < IO_MAX_ORDER && !(first & (1ull << order)) && first + (2ull << order) - 1 <= last)
-            order++;
+        unsigned order = io_piece_order(first, last);
         enum dj_status st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_IO, first, order, DJ_IO_ACCESS), first);
         if (st != DJ_OK)
             return st;

@@ -68,6 +68,12 @@ enum dj_status component_grant_service(struct comp *c, unsigned j, const struct 
 
 /* restart.c: c died; if its line says restart=yes, init's main EC builds
  * it again (restart_loop). Called from the event handler. */
+/* io= ranges go out in naturally aligned power-of-two pieces: the order
+ * of the piece at first within [first, last]. Giving and taking back
+ * use the same pieces. */
+#define IO_MAX_ORDER 16
+unsigned io_piece_order(uint64_t first, uint64_t last);
+
 void restart_request(struct comp *c);
 bool restart_init(void);
 /* init's main EC after the start sequence: serves restart requests. */

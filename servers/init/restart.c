@@ -31,7 +31,6 @@
 #define RESTART_MAX 8
 #define PAGE_SHIFT 12
 #define REVOKE_MAX_ORDER 16 /* 2^16 pages per memory revoke: the kernel's limit */
-#define IO_MAX_ORDER 16
 
 static uint64_t work_sm;
 
@@ -86,9 +85,7 @@ static void revoke_ports(const struct comp *c)
     for (unsigned i = 0; i < c->cfg->nio; i++) {
         uint64_t port = c->cfg->io[i].first, last = c->cfg->io[i].last;
         while (port <= last) {
-            unsigned order = 0;
-            while (order < IO_MAX_ORDER && !(port & (1ull << order)) && port + (2ull << order) - 1 <= last)
-                order++;
+            unsigned order = io_piece_order(port, last);
             uint64_t end = port + (1ull << order) - 1;
             if (ports_shared(c, port, end))
                 printf("init: %s: ports 0x%lx-0x%lx stay (another component's line names them too)\n",
