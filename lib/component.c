@@ -75,3 +75,8 @@ const struct dj_boot_module *dj_boot_module(const struct dj_bootinfo *bi, const 
     }
     return NULL;
 }
+
+bool dj_is_client_announcement(const struct dj_utcb *u)
+{
+    return u->mtd == DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0) && u->words[0] == DJ_SERVICE_OP_CLIENT;
+}

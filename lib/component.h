@@ -18,6 +18,11 @@ const struct dj_start_info *dj_start(void);
  * there (dj_console_attach). NULL when there is no start page. */
 const struct dj_start_info *dj_start_with_console(void);
 
+/* Whether u holds a client announcement as init sends it (lib/proto.h):
+ * DJ_SERVICE_OP_CLIENT in exactly DJ_SERVICE_CLIENT_WORDS words, no items.
+ * A service checks this on calls with badge DJ_BADGE_PARENT. */
+bool dj_is_client_announcement(const struct dj_utcb *u);
+
 /* The boot module whose GRUB command line starts with the word name, or
  * NULL (sigma0 and init read the boot information page). */
 const struct dj_boot_module *dj_boot_module(const struct dj_bootinfo *bi, const char *name);

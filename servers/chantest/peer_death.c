@@ -42,8 +42,7 @@ static struct dj_chan_server server = {
 static uint64_t handler(uint64_t badge, struct dj_utcb *u)
 {
     if (badge == DJ_BADGE_PARENT) { /* init announces the client: nothing to set up */
-        bool ok = u->mtd == DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0) && u->words[0] == DJ_SERVICE_OP_CLIENT;
-        u->words[0] = ok ? DJ_OK : DJ_E_BAD_PARAM;
+        u->words[0] = dj_is_client_announcement(u) ? DJ_OK : DJ_E_BAD_PARAM;
         return DJ_MTD(1, 0);
     }
     return dj_chan_serve(&server, u);

@@ -78,8 +78,7 @@ static uint64_t kv_handler(uint64_t badge, struct dj_utcb *u)
         return reply(u, DJ_E_BAD_PARAM, 1);
     if (badge == DJ_BADGE_PARENT) { /* init announces a client: nothing to set up (a restarted
                                       * client finds its entries again) */
-        bool announce = op == DJ_SERVICE_OP_CLIENT && mtd == DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0);
-        return reply(u, announce ? DJ_OK : DJ_E_BAD_PARAM, 1);
+        return reply(u, dj_is_client_announcement(u) ? DJ_OK : DJ_E_BAD_PARAM, 1);
     }
     if (op == KV_OP_PUT && mtd == DJ_MTD(KV_PUT_WORDS, 0))
         return put(badge, u);

@@ -12,6 +12,7 @@
  * connect. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <component.h>
 #include <proto.h>
 #include <syscall.h>
 #include "nic_driver.h"
@@ -61,7 +62,7 @@ static void drop_old_channel(void)
 
 static uint64_t announce(struct dj_utcb *u)
 {
-    if (u->mtd != DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0) || u->words[0] != DJ_SERVICE_OP_CLIENT)
+    if (!dj_is_client_announcement(u))
         return reply(u, DJ_E_BAD_PARAM, 1);
     if (nic.ready && nic.server.state != DJ_CHAN_IDLE && u->words[1] == nic.server.badge)
         drop_old_channel();
