@@ -40,11 +40,6 @@ static void rtc_write(uint8_t reg, uint8_t v)
     outb(RTC_DATA, v);
 }
 
-static enum dj_status irq_ctrl(uint64_t irq, unsigned op, uint64_t sm, uint64_t flags)
-{
-    return (enum dj_status)dj_syscall(DJ_SYS_IRQ_CTRL, irq, op, sm, flags, 0, 0).status;
-}
-
 /* Machines without ACPI (no MADT) show the kernel no IOAPIC: no lines. */
 static bool have_line(uint64_t irq)
 {
@@ -68,8 +63,8 @@ UTEST(irq_rtc_interrupts_signal_semaphore)
     if (!have_line(irq))
         UTEST_SKIP("no interrupt line for GSI %u (no IOAPIC known)", RTC_GSI);
     UTEST_REQUIRE(dj_create_sm(sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
-    UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 0) == DJ_OK, "binding GSI %u failed", RTC_GSI);
-    UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BUSY, "a bound line was bound again");
+    UTEST_REQUIRE(dj_irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 0) == DJ_OK, "binding GSI %u failed", RTC_GSI);
+    UTEST_REQUIRE(dj_irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BUSY, "a bound line was bound again");
     rtc_write(RTC_REG_A, (uint8_t)((rtc_read(RTC_REG_A) & ~RTC_A_RATE_MASK) | RTC_A_RATE_64HZ));
     rtc_read(RTC_REG_C); /* drop anything pending */
     rtc_write(RTC_REG_B, rtc_read(RTC_REG_B) | RTC_B_PERIODIC);
@@ -80,7 +75,7 @@ UTEST(irq_rtc_interrupts_signal_semaphore)
     }
     rtc_write(RTC_REG_B, rtc_read(RTC_REG_B) & ~RTC_B_PERIODIC);
     rtc_read(RTC_REG_C);
-    UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_UNBIND, 0, 0) == DJ_OK, "unbind failed");
+    UTEST_REQUIRE(dj_irq_ctrl(irq, DJ_IRQ_OP_UNBIND, 0, 0) == DJ_OK, "unbind failed");
     UTEST_REQUIRE(seen == RTC_INTERRUPTS_WANTED, "%u of %u RTC interrupts signalled", seen, RTC_INTERRUPTS_WANTED);
     return true;
 }
@@ -91,12 +86,12 @@ UTEST(irq_ctrl_bad_arguments_refused)
     if (!have_line(irq))
         UTEST_SKIP("no interrupt line for GSI %u (no IOAPIC known)", RTC_GSI);
     UTEST_REQUIRE(dj_create_sm(sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
-    UTEST_REQUIRE(irq_ctrl(DJ_SEL_SELF_PD, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BAD_CAP, "a PD used as an interrupt line");
-    UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_BIND, DJ_SEL_SELF_PD, 0) == DJ_E_BAD_CAP, "a PD used as a semaphore");
-    UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 1u << 7) == DJ_E_BAD_PARAM, "unknown flags accepted");
-    UTEST_REQUIRE(irq_ctrl(irq, 9, sm, 0) == DJ_E_BAD_PARAM, "unknown operation accepted");
-    UTEST_REQUIRE(irq_ctrl(irq, DJ_IRQ_OP_ACK, 0, 0) == DJ_E_BAD_PARAM, "acknowledging an unbound line");
-    UTEST_REQUIRE(irq_ctrl(DJ_SEL_IRQ_BASE + 0xbf, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BAD_CAP,
+    UTEST_REQUIRE(dj_irq_ctrl(DJ_SEL_SELF_PD, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BAD_CAP, "a PD used as an interrupt line");
+    UTEST_REQUIRE(dj_irq_ctrl(irq, DJ_IRQ_OP_BIND, DJ_SEL_SELF_PD, 0) == DJ_E_BAD_CAP, "a PD used as a semaphore");
+    UTEST_REQUIRE(dj_irq_ctrl(irq, DJ_IRQ_OP_BIND, sm, 1u << 7) == DJ_E_BAD_PARAM, "unknown flags accepted");
+    UTEST_REQUIRE(dj_irq_ctrl(irq, 9, sm, 0) == DJ_E_BAD_PARAM, "unknown operation accepted");
+    UTEST_REQUIRE(dj_irq_ctrl(irq, DJ_IRQ_OP_ACK, 0, 0) == DJ_E_BAD_PARAM, "acknowledging an unbound line");
+    UTEST_REQUIRE(dj_irq_ctrl(DJ_SEL_IRQ_BASE + 0xbf, DJ_IRQ_OP_BIND, sm, 0) == DJ_E_BAD_CAP,
                   "a line no IOAPIC has (GSI 191)");
     return true;
 }

@@ -63,20 +63,10 @@ static struct worker workers[MAX_WORKERS];
 static void *worker_stacks[MAX_WORKERS];
 static uint64_t startup_ec[MAX_CPUS_USED];
 
-static uint64_t pd_ctrl(uint64_t pd, uint64_t op, uint64_t *out1, uint64_t *out2)
-{
-    struct dj_sysret r = dj_syscall(DJ_SYS_PD_CTRL, pd, op, 0, 0, 0, 0);
-    if (out1)
-        *out1 = r.out1;
-    if (out2)
-        *out2 = r.out2;
-    return r.status;
-}
-
 static uint64_t quota_free(uint64_t pd)
 {
     uint64_t free = 0;
-    return pd_ctrl(pd, DJ_PD_OP_QUOTA, &free, 0) == DJ_OK ? free : ~0ull;
+    return dj_pd_quota(pd, &free, 0) == DJ_OK ? free : ~0ull;
 }
 
 static enum dj_status destroy(uint64_t pd)
@@ -152,7 +142,7 @@ static __attribute__((noreturn)) void worker_main(struct worker *w)
     case W_CALL: w->result = dj_call(CHILD_SEL_CALL, DJ_MTD(0, 0), 0); break;
     case W_SELF_KILL:
         dj_sm_up(CHILD_SEL_DONE);
-        w->result = pd_ctrl(CHILD_SEL_SELF, DJ_PD_OP_KILL, 0, 0); /* returns only if refused */
+        w->result = dj_pd_kill(CHILD_SEL_SELF); /* returns only if refused */
         break;
     case W_DROP_OWN_CAP: w->result = dj_revoke(DJ_CRD(DJ_CRD_OBJ, CHILD_SEL_SELF, 0, 0), true); break;
     default: w->result = DJ_OK; break;
@@ -281,13 +271,14 @@ UTEST(pd_quota_reads_free_pages)
     UTEST_REQUIRE(quota_pd(&q), "quota PD failed");
     UTEST_REQUIRE(dj_create_pd(pd, q, GRANDCHILD_PAGES) == DJ_OK, "create failed");
     /* Its top-level page table is its first page. */
-    UTEST_REQUIRE(pd_ctrl(pd, DJ_PD_OP_QUOTA, &free, &limit) == DJ_OK && free == GRANDCHILD_PAGES - 1 &&
+    UTEST_REQUIRE(dj_pd_quota(pd, &free, &limit) == DJ_OK && free == GRANDCHILD_PAGES - 1 &&
                       limit == GRANDCHILD_PAGES,
                   "a fresh PD reads %llu free of %llu", (unsigned long long)free, (unsigned long long)limit);
     UTEST_REQUIRE(dj_create_sm(sm, pd, 0) == DJ_OK && quota_free(pd) == GRANDCHILD_PAGES - 2,
                   "a semaphore did not cost one page");
-    UTEST_REQUIRE(pd_ctrl(pd, 7, 0, 0) == DJ_E_BAD_PARAM, "an unknown operation was accepted");
-    UTEST_REQUIRE(pd_ctrl(sm, DJ_PD_OP_QUOTA, 0, 0) == DJ_E_BAD_CAP, "a semaphore read as a PD");
+    UTEST_REQUIRE(dj_syscall(DJ_SYS_PD_CTRL, pd, 7, 0, 0, 0, 0).status == DJ_E_BAD_PARAM,
+                  "an unknown operation was accepted");
+    UTEST_REQUIRE(dj_pd_quota(sm, 0, 0) == DJ_E_BAD_CAP, "a semaphore read as a PD");
     UTEST_REQUIRE(destroy(pd) == DJ_OK && type_at(sm) == DJ_OBJ_NONE, "the PD's semaphore outlived it");
     return true;
 }
@@ -523,10 +514,10 @@ UTEST(pd_kill_itself_consistently)
     for (volatile int i = 0; i < 100000; i++)
         ;
     UTEST_REQUIRE(workers[0].progress == progress, "its other thread still runs");
-    UTEST_REQUIRE(pd_ctrl(c.pd, DJ_PD_OP_QUOTA, &free, &limit) == DJ_OK && free == 0 && limit == 0,
+    UTEST_REQUIRE(dj_pd_quota(c.pd, &free, &limit) == DJ_OK && free == 0 && limit == 0,
                   "the dead PD reads %llu free of %llu", (unsigned long long)free, (unsigned long long)limit);
     UTEST_REQUIRE(dj_create_sm(utest_selector(), c.pd, 0) == DJ_E_BAD_CAP, "an object was created in the dead PD");
-    UTEST_REQUIRE(pd_ctrl(c.pd, DJ_PD_OP_KILL, 0, 0) == DJ_OK, "killing it again failed");
+    UTEST_REQUIRE(dj_pd_kill(c.pd) == DJ_OK, "killing it again failed");
     UTEST_REQUIRE(destroy(c.pd) == DJ_OK && quota_free(q) == before, "its page did not come back with our capability");
     child_forget(&c);
     return true;
@@ -542,9 +533,9 @@ UTEST(pd_kill_needs_the_right)
                       dj_delegate(DJ_SEL_SELF_PD, DJ_CRD(DJ_CRD_OBJ, pd, 0, DJ_PD_CREATE | DJ_PD_DELEGATE), weak) ==
                           DJ_OK,
                   "setup failed");
-    UTEST_REQUIRE(pd_ctrl(weak, DJ_PD_OP_KILL, 0, 0) == DJ_E_BAD_CAP, "killed without DJ_PD_KILL");
-    UTEST_REQUIRE(pd_ctrl(DJ_SEL_SELF_PD, DJ_PD_OP_KILL, 0, 0) == DJ_E_BAD_PARAM, "the root PD could be killed");
-    UTEST_REQUIRE(pd_ctrl(pd, DJ_PD_OP_KILL, 0, 0) == DJ_OK, "kill failed");
+    UTEST_REQUIRE(dj_pd_kill(weak) == DJ_E_BAD_CAP, "killed without DJ_PD_KILL");
+    UTEST_REQUIRE(dj_pd_kill(DJ_SEL_SELF_PD) == DJ_E_BAD_PARAM, "the root PD could be killed");
+    UTEST_REQUIRE(dj_pd_kill(pd) == DJ_OK, "kill failed");
     UTEST_REQUIRE(dj_create_sm(utest_selector(), pd, 0) == DJ_E_BAD_CAP, "the killed PD still takes objects");
     UTEST_REQUIRE(quota_free(q) == before - 1, "%llu free, %llu before and the PD's own page",
                   (unsigned long long)quota_free(q), (unsigned long long)before);
