@@ -7,12 +7,12 @@ OBJCOPY := objcopy
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-tree-loop-distribute-patterns -fcf-protection=none \
-	-Ikernel -Iarch/x86_64 -Iinclude -I$(BUILD)/gen
-KERNEL_ASFLAGS := -g -Ikernel -Iarch/x86_64 -Iinclude -D__ASSEMBLY__
+	-I. -Iinclude
+KERNEL_ASFLAGS := -g -I. -Iinclude -D__ASSEMBLY__
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T arch/x86_64/kernel.ld
 
-KERNEL_C := $(sort $(wildcard kernel/*.c arch/x86_64/*.c))
+KERNEL_C := $(sort $(wildcard common/*.c kernel/*.c arch/x86_64/*.c))
 KERNEL_S := $(sort $(wildcard arch/x86_64/*.S))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/obj/%.o) $(KERNEL_S:%.S=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/font.o
 KERNEL_ELF := $(BUILD)/donjon.elf

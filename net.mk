@@ -1,5 +1,5 @@
 # The NIC ISO: sigma0, init, the console, the PCI server, both NIC drivers
-# and two instances of the network self-test (servers/netself), one per
+# and two instances of the network self-test (tests/components/netself), one per
 # NIC, from servers/init/net.conf. tests/net/run boots it in QEMU with a
 # virtio-net and an e1000e NIC on tap devices and pings both; tools/bench
 # measures the drivers with it.
@@ -10,7 +10,7 @@ NET_PROGRAMS := sigma0 init console pci nic-virtio nic-e1000e netself intruder
 NET_ELFS := $(NET_PROGRAMS:%=$(USER_OUT)/%.elf)
 
 # netself is wired here rather than in user.mk's list (same rule).
-USER_DIR_netself := servers/netself
+USER_DIR_netself := tests/components/netself
 $(eval $(call user_program,netself))
 user: $(USER_OUT)/netself.elf
 

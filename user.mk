@@ -20,11 +20,11 @@ USER_DIR_console := servers/console
 USER_DIR_kvstore := servers/kvstore
 USER_DIR_kvclient := servers/kvclient
 USER_PROGRAMS += chantest
-USER_DIR_chantest := servers/chantest
+USER_DIR_chantest := tests/components/chantest
 USER_PROGRAMS += pci pcicheck intruder
 USER_DIR_pci := servers/pci
-USER_DIR_pcicheck := servers/pcicheck
-USER_DIR_intruder := servers/intruder
+USER_DIR_pcicheck := tests/components/pcicheck
+USER_DIR_intruder := tests/components/intruder
 # NIC drivers: the common loop (main.c, nic_*.c) plus one hardware part.
 NIC_COMMON_SRCS := servers/nic/main.c $(wildcard servers/nic/nic_*.c)
 USER_SRCS_nic-virtio := $(NIC_COMMON_SRCS) $(wildcard servers/nic/virtio_*.c)
@@ -40,14 +40,15 @@ USER_ELFS := $(USER_PROGRAMS:%=$(USER_OUT)/%.elf)
 USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -fno-tree-loop-distribute-patterns -fcf-protection=none \
-	-fno-toplevel-reorder -nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -Ilib
-USER_ASFLAGS := -g -Iinclude -Ilib -D__ASSEMBLY__
+	-fno-toplevel-reorder -nostdinc -isystem $(shell $(CC) -print-file-name=include) -I. -Iinclude -Ilib
+USER_ASFLAGS := -g -I. -Iinclude -Ilib -D__ASSEMBLY__
 USER_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --build-id=none -T lib/user.ld
 USER_LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
-# The runtime; printf uses the kernel's formatter and the ELF loader the
-# kernel's ELF checks, both built here with user flags (not copied).
-USER_LIB_SRC := $(filter-out lib/crt0.S,$(sort $(wildcard lib/*.c lib/*.S))) kernel/format.c kernel/elf.c kernel/string.c
+# The runtime: lib/ and the freestanding code it shares with the kernel
+# (common/: the formatter, the ELF checks, the string functions), built
+# here with user flags.
+USER_LIB_SRC := $(filter-out lib/crt0.S,$(sort $(wildcard lib/*.c lib/*.S))) $(sort $(wildcard common/*.c))
 USER_LIB_OBJ := $(addprefix $(USER_OBJDIR)/,$(addsuffix .o,$(basename $(USER_LIB_SRC))))
 USER_LIB := $(USER_OUT)/libdj.a
 USER_CRT0 := $(USER_OBJDIR)/lib/crt0.o

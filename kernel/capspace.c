@@ -1,7 +1,7 @@
 /* Capability spaces: see capspace.h. */
-#include "capspace.h"
-#include "kobj.h"
-#include "kstring.h"
+#include "kernel/capspace.h"
+#include "kernel/kobj.h"
+#include "common/string.h"
 
 #define SLOTS_PER_LEAF (1u << CAPSPACE_SLOT_BITS)
 #define LEAVES_PER_DIR (1u << CAPSPACE_DIR_BITS)

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <donjon/abi.h>
-#include "layout.h"
-#include "quota.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/quota.h"
 
 struct mdb_node;
 

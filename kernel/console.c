@@ -1,6 +1,6 @@
-#include "console.h"
-#include "format.h"
-#include "spinlock.h"
+#include "kernel/console.h"
+#include "common/format.h"
+#include "arch/x86_64/spinlock.h"
 
 #define CONSOLE_MAX_SINKS 4
 #define CONSOLE_LINE_MAX 512

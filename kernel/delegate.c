@@ -23,17 +23,17 @@
  *
  * One lock (pd_mdb_lock) serializes all of it; the shootdown runs after
  * the lock is dropped. docs/abi.md states the semantics for user code. */
-#include "ipc.h"
-#include "align.h"
-#include "kstring.h"
-#include "layout.h"
-#include "mdb.h"
-#include "mem_delegate.h"
-#include "paging.h"
-#include "pd_reclaim.h"
-#include "revoke.h"
-#include "syscalls.h"
-#include "tlb.h"
+#include "kernel/ipc.h"
+#include "common/align.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/mdb.h"
+#include "kernel/mem_delegate.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/pd_reclaim.h"
+#include "kernel/revoke.h"
+#include "kernel/syscalls.h"
+#include "kernel/tlb.h"
 
 #define OBJ_ITEM_MAX_ORDER 8   /* 256 capabilities per item */
 #define USER_PAGES (USER_TOP >> PAGE_SHIFT)

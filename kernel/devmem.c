@@ -1,8 +1,8 @@
-#include "devmem.h"
-#include "cpu_features.h"
-#include "kernel.h"
-#include "layout.h"
-#include "paging.h"
+#include "kernel/devmem.h"
+#include "arch/x86_64/cpu_features.h"
+#include "kernel/kernel.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 
 #define DEVMEM_MAX_ORDER 10 /* 4 MiB a call: bounded work per system call */
 /* Local APIC registers and the MSI address window: the kernel's. */

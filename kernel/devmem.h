@@ -6,8 +6,8 @@
  * their frames are never freed as RAM. */
 #pragma once
 #include <stdint.h>
-#include "kobj.h"
-#include "pd.h"
+#include "kernel/kobj.h"
+#include "kernel/pd.h"
 
 extern struct kobj devmem_object;
 

@@ -1,10 +1,10 @@
 /* Execution context: a thread (global EC, runs on its own SC) or a portal
  * handler (local EC, runs only when called, on its caller's SC). */
 #pragma once
-#include "idt.h"
-#include "kobj.h"
-#include "pd.h"
-#include "percpu.h"
+#include "arch/x86_64/idt.h"
+#include "kernel/kobj.h"
+#include "kernel/pd.h"
+#include "arch/x86_64/percpu.h"
 
 enum ec_state {
     EC_READY,         /* runnable (a global EC with an SC, or a handler in a call) */

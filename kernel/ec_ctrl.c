@@ -12,8 +12,8 @@
  *     told (VEC_IPI_WAKE) and dispatches before it returns to user mode.
  * Afterwards the EC's capabilities refuse every use (DJ_E_BAD_CAP).
  * Recall (op 0): see recall() below. Unknown operations: DJ_E_BAD_PARAM. */
-#include "ec_ctrl.h"
-#include "sched.h"
+#include "kernel/ec_ctrl.h"
+#include "kernel/sched.h"
 
 /* True when ec called a portal whose handler is working on that call. */
 static bool client_in_call(const struct ec *ec)

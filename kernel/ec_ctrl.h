@@ -1,6 +1,6 @@
 /* DJ_SYS_EC_CTRL operations on an EC (see ec_ctrl.c). */
 #pragma once
-#include "ec.h"
+#include "kernel/ec.h"
 
 #define EC_CTRL_OP_RECALL 0
 #define EC_CTRL_OP_KILL 1

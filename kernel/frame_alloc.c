@@ -17,11 +17,11 @@
  * all of RAM is mapped); frames are touched through the map callback only
  * when they are handed out or freed. */
 #include <stdarg.h>
-#include "frame_alloc.h"
-#include "format.h"
-#include "kstring.h"
+#include "kernel/frame_alloc.h"
+#include "common/format.h"
+#include "common/string.h"
 #ifndef HOST_TEST
-#include "spinlock.h"
+#include "arch/x86_64/spinlock.h"
 static struct spinlock lock = SPINLOCK_INIT;
 #define LOCK() uint64_t irq_flags_ = spin_lock_irqsave(&lock)
 #define UNLOCK() spin_unlock_irqrestore(&lock, irq_flags_)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "boot_info.h"
+#include "kernel/boot_info.h"
 
 #define FRAME_SIZE 4096ull
 #define FRAME_ALLOC_MAX_RANGES 256

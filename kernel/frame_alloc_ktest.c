@@ -1,10 +1,10 @@
 /* Frame allocator checks on the live machine: counts agree with the memory
  * map, frames above 4 GiB work through the direct map, and no frame handed
  * out overlaps the kernel image, the boot information or a module. */
-#include "boot_info.h"
-#include "frame_alloc.h"
-#include "ktest.h"
-#include "layout.h"
+#include "kernel/boot_info.h"
+#include "kernel/frame_alloc.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/layout.h"
 
 #define KERNEL_PHYS_START 0x200000ull /* KERNEL_PHYS in kernel.ld: the .boot section */
 #define FOUR_GIB (4ull << 30)

@@ -1,5 +1,5 @@
 /* Per-PD I/O port delegation records: see iospace.h. */
-#include "iospace.h"
+#include "kernel/iospace.h"
 
 _Static_assert(IOSPACE_PORT_BITS <= IOSPACE_LEVELS * RADIX_BITS, "levels cover the port space");
 _Static_assert(IOSPACE_MAX_ORDER / RADIX_BITS < IOSPACE_LEVELS, "the largest order has a level");

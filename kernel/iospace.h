@@ -10,8 +10,8 @@
 #pragma once
 #include <stdint.h>
 #include <donjon/abi.h>
-#include "mdb.h"
-#include "radix.h"
+#include "kernel/mdb.h"
+#include "kernel/radix.h"
 
 #define IOSPACE_PORT_BITS 16
 #define IOSPACE_PORTS (1u << IOSPACE_PORT_BITS)

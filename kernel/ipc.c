@@ -1,8 +1,8 @@
-#include "ipc.h"
-#include "console.h"
-#include "kstring.h"
-#include "sched.h"
-#include "user_mode.h"
+#include "kernel/ipc.h"
+#include "kernel/console.h"
+#include "common/string.h"
+#include "kernel/sched.h"
+#include "arch/x86_64/user_mode.h"
 
 #define SYSCALL_INSN_LEN 2
 

@@ -1,7 +1,7 @@
 /* Synchronous IPC: call, reply, and exceptions delivered as calls. Each
  * function ends by running some EC (it does not return). */
 #pragma once
-#include "pt.h"
+#include "kernel/pt.h"
 
 __attribute__((noreturn)) void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd);
 __attribute__((noreturn)) void ipc_reply(struct ec *handler, uint64_t mtd);

@@ -7,12 +7,12 @@
  * ipc_reply do for such messages (the user tests run every message size
  * through both). Anything else it hands, untouched, to syscall_entry_ec. */
 #include <stddef.h>
-#include "capspace.h"
-#include "cpu_features.h"
-#include "iobitmap.h"
-#include "ipc.h"
-#include "sched.h"
-#include "syscalls.h"
+#include "kernel/capspace.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/iobitmap.h"
+#include "kernel/ipc.h"
+#include "kernel/sched.h"
+#include "kernel/syscalls.h"
 
 /* Read by syscall_entry (entry.S): system call numbers below it take the
  * fast path. 0 until the scheduler runs, so the kernel's self-tests keep

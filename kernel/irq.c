@@ -1,7 +1,7 @@
-#include "irq.h"
-#include "apic.h"
-#include "idt.h"
-#include "percpu.h"
+#include "kernel/irq.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
 
 #define IRQ_FLAG_LEVEL DJ_IRQ_LEVEL
 #define IRQ_FLAG_ACTIVE_LOW DJ_IRQ_ACTIVE_LOW

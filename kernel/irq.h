@@ -6,9 +6,9 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "idt.h"
-#include "kobj.h"
-#include "sm.h"
+#include "arch/x86_64/idt.h"
+#include "kernel/kobj.h"
+#include "kernel/sm.h"
 
 /* GSIs that have a vector of their own (VEC_IOAPIC_BASE upward), then
  * the MSI vectors up to the timer's. */

@@ -1,8 +1,8 @@
 /* Kernel-wide state decided at boot. */
 #pragma once
 #include <stdbool.h>
-#include "boot_info.h"
-#include "ktest.h"
+#include "kernel/boot_info.h"
+#include "kernel/ktest.h"
 
 extern bool kernel_test_mode;      /* donjon.test: print results, power off */
 extern struct boot_info boot_info; /* parsed multiboot2 information */

@@ -1,10 +1,10 @@
-#include "kobj.h"
-#include "ec.h"
-#include "frame_alloc.h"
-#include "layout.h"
-#include "pt.h"
-#include "sched.h"
-#include "sm.h"
+#include "kernel/kobj.h"
+#include "kernel/ec.h"
+#include "kernel/frame_alloc.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/pt.h"
+#include "kernel/sched.h"
+#include "kernel/sm.h"
 
 void *kobj_alloc(struct quota *q, enum dj_obj_type type)
 {

@@ -9,8 +9,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "donjon/abi.h"
-#include "quota.h"
+#include <donjon/abi.h>
+#include "kernel/quota.h"
 
 struct mdb_node;
 

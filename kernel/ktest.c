@@ -1,5 +1,5 @@
-#include "ktest.h"
-#include "console.h"
+#include "kernel/ktest.h"
+#include "kernel/console.h"
 
 #define KTEST_WHY_MAX 160
 

@@ -3,7 +3,7 @@
  * reason into why (a short phrase, no newline). */
 #pragma once
 #include <stddef.h>
-#include "format.h"
+#include "common/format.h"
 
 enum ktest_result { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
 

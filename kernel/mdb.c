@@ -1,5 +1,5 @@
 /* The mapping database (derivation trees): see mdb.h. */
-#include "mdb.h"
+#include "kernel/mdb.h"
 
 void mdb_node_init(struct mdb_node *node, void *space, enum dj_crd_kind kind,
                    uint64_t base, unsigned order, unsigned rights, uint64_t source_base)

@@ -16,10 +16,10 @@
  * destination range, is refused before anything changes. Holes are skipped
  * a table entry's span at a time, never looking past the item
  * (memspace_next_before): a one-page item costs a few loads. */
-#include "mem_delegate.h"
-#include "align.h"
-#include "layout.h"
-#include "paging.h"
+#include "kernel/mem_delegate.h"
+#include "common/align.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 
 #define USER_PAGES (USER_TOP >> PAGE_SHIFT)
 

@@ -1,7 +1,7 @@
 /* Delegating memory (a DJ_CRD_MEM typed item): see mem_delegate.c. */
 #pragma once
 #include <stdint.h>
-#include "pd.h"
+#include "kernel/pd.h"
 
 /* Nodes one memory item may meet in the source range, and again in the
  * destination range: the bound on the work of one item. */

@@ -1,5 +1,5 @@
 /* Per-PD memory delegation records: see memspace.h. */
-#include "memspace.h"
+#include "kernel/memspace.h"
 
 _Static_assert(MEMSPACE_VPAGE_BITS <= MEMSPACE_LEVELS * RADIX_BITS, "levels cover the address space");
 _Static_assert(MEMSPACE_MAX_ORDER / RADIX_BITS < MEMSPACE_LEVELS, "the largest order has a level");

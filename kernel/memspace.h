@@ -11,8 +11,8 @@
 #pragma once
 #include <stdint.h>
 #include <donjon/abi.h>
-#include "mdb.h"
-#include "radix.h"
+#include "kernel/mdb.h"
+#include "kernel/radix.h"
 
 #define MEMSPACE_VPAGE_BITS 36 /* 48-bit virtual addresses, 4 KiB pages */
 #define MEMSPACE_LEVELS 4

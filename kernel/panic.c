@@ -2,17 +2,17 @@
  * then halt (or power off in test mode so the harness sees the end). */
 #include <stdarg.h>
 #include <stdbool.h>
-#include "panic.h"
-#include "acpi.h"
-#include "console.h"
-#include "cpu.h"
-#include "format.h"
-#include "idt.h"
-#include "kernel.h"
-#include "kstring.h"
-#include "layout.h"
-#include "percpu.h"
-#include "smp.h"
+#include "kernel/panic.h"
+#include "arch/x86_64/acpi.h"
+#include "kernel/console.h"
+#include "arch/x86_64/cpu.h"
+#include "common/format.h"
+#include "arch/x86_64/idt.h"
+#include "kernel/kernel.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 
 #define BACKTRACE_MAX_DEPTH 16
 #define PANIC_LINE_MAX 160

@@ -1,12 +1,12 @@
-#include "pd.h"
-#include "cpu.h"
-#include "cpu_features.h"
-#include "frame_alloc.h"
-#include "iobitmap.h"
-#include "kstring.h"
-#include "layout.h"
-#include "paging.h"
-#include "spinlock.h"
+#include "kernel/pd.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "kernel/frame_alloc.h"
+#include "arch/x86_64/iobitmap.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/spinlock.h"
 
 /* mdb nodes come from slab pages: a header in the first slot, then
  * NODES_PER_PAGE nodes. A whole page per node would cost 64 times the

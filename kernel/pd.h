@@ -7,11 +7,11 @@
  * derived from another PD's by delegation (kernel/delegate.c). The page
  * tables and the I/O permission bitmap only mirror those records. */
 #pragma once
-#include "capspace.h"
-#include "iospace.h"
-#include "kobj.h"
-#include "memspace.h"
-#include "quota.h"
+#include "kernel/capspace.h"
+#include "kernel/iospace.h"
+#include "kernel/kobj.h"
+#include "kernel/memspace.h"
+#include "kernel/quota.h"
 
 struct node_page;
 

@@ -6,15 +6,15 @@
  * the kill phase, so its list of objects stays put until the objects
  * phase lets them go; nothing new is charged to it (creating objects in a
  * dead PD or delegating into it is refused). */
-#include "pd_reclaim.h"
-#include "console.h"
-#include "ec_ctrl.h"
-#include "layout.h"
-#include "paging.h"
-#include "pt.h"
-#include "revoke.h"
-#include "sched.h"
-#include "sm.h"
+#include "kernel/pd_reclaim.h"
+#include "kernel/console.h"
+#include "kernel/ec_ctrl.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/pt.h"
+#include "kernel/revoke.h"
+#include "kernel/sched.h"
+#include "kernel/sm.h"
 
 #define SYSCALL_INSN_LEN 2
 #define TABLE_ENTRIES 512

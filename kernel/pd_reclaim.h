@@ -31,8 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "ec.h"
-#include "pd.h"
+#include "kernel/ec.h"
+#include "kernel/pd.h"
 
 #define RECLAIM_CALL_BUDGET 256 /* per system call entry */
 #define RECLAIM_IDLE_BUDGET 256 /* per step of an idle CPU */

@@ -1,5 +1,5 @@
 /* Portals and their handler ECs: see pt.h. */
-#include "pt.h"
+#include "kernel/pt.h"
 
 void pt_bind(struct pt *pt, struct ec *ec)
 {

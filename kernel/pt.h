@@ -6,7 +6,7 @@
  * portals, so that when its PD is destroyed each portal lets go of it:
  * the portal is then dead and has no EC (calls fail, nothing dangles). */
 #pragma once
-#include "ec.h"
+#include "kernel/ec.h"
 
 struct pt {
     struct kobj obj;

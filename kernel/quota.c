@@ -1,7 +1,7 @@
 /* Kernel-memory quotas: see quota.h. */
-#include "quota.h"
-#include "kstring.h"
-#include "layout.h"
+#include "kernel/quota.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
 
 static void init_items(struct quota *q)
 {

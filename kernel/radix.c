@@ -1,6 +1,6 @@
 /* Sparse power-of-two range map: see radix.h. */
-#include "radix.h"
-#include "layout.h"
+#include "kernel/radix.h"
+#include "arch/x86_64/layout.h"
 
 #define NODE_TAG ((uintptr_t)1)
 

@@ -16,8 +16,8 @@
 #pragma once
 #include <stdint.h>
 #include <donjon/abi.h>
-#include "mdb.h"
-#include "quota.h"
+#include "kernel/mdb.h"
+#include "kernel/quota.h"
 
 #define RADIX_BITS 9                   /* 512 eight-byte entries per page */
 #define RADIX_ENTRIES (1u << RADIX_BITS)

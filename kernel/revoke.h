@@ -8,7 +8,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
-#include "mdb.h"
+#include "kernel/mdb.h"
 
 struct revoke_batch {
     bool sync;               /* page tables or I/O bitmaps changed: shoot down */

@@ -1,21 +1,21 @@
 /* The root PD: built by the kernel from the boot module named "sigma0".
  * It gets its ELF image, a stack, a UTCB, a pool of free memory mapped at
  * ROOT_POOL_VA, and capabilities to itself and to the debug console. */
-#include "acpi.h"
-#include "align.h"
-#include "console.h"
-#include "elf.h"
-#include "devmem.h"
-#include "irq.h"
-#include "frame_alloc.h"
-#include "kernel.h"
-#include "kstring.h"
-#include "layout.h"
-#include "mdb.h"
-#include "paging.h"
-#include "percpu.h"
-#include "root.h"
-#include "sched.h"
+#include "arch/x86_64/acpi.h"
+#include "common/align.h"
+#include "kernel/console.h"
+#include "common/elf.h"
+#include "kernel/devmem.h"
+#include "kernel/irq.h"
+#include "kernel/frame_alloc.h"
+#include "kernel/kernel.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/mdb.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/root.h"
+#include "kernel/sched.h"
 
 #define ROOT_STACK_TOP 0x7fff00000000ull
 #define ROOT_STACK_PAGES 16

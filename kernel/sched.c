@@ -14,16 +14,16 @@
  * idle CPU leaves HLT and re-runs the dispatcher; a CPU in user mode
  * enters the kernel, and on its way back out sched_exit_to_user sees the
  * flag and dispatches. */
-#include "sched.h"
-#include "cpu.h"
-#include "ipc.h"
-#include "irq.h"
-#include "paging.h"
-#include "pd_reclaim.h"
-#include "percpu.h"
-#include "smp.h"
-#include "spinlock.h"
-#include "user_mode.h"
+#include "kernel/sched.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/ipc.h"
+#include "kernel/irq.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/pd_reclaim.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/spinlock.h"
+#include "arch/x86_64/user_mode.h"
 
 #define PRIO_LEVELS (DJ_PRIO_MAX + 1)
 #define BITMAP_WORDS (PRIO_LEVELS / 64)

@@ -5,7 +5,7 @@
  * the SCs of ECs bound to it. Kernel work that entered from user mode runs
  * under one big kernel lock (BKL): see kernel_lock() below. */
 #pragma once
-#include "ec.h"
+#include "kernel/ec.h"
 
 #define SC_DEFAULT_QUANTUM_TICKS 1
 

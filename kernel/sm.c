@@ -1,9 +1,9 @@
 /* Counting semaphores. All operations run under the big kernel lock, so
  * an up on one CPU may wake an EC blocked on another: sched_wake queues
  * the waiter's SC on its own CPU and kicks that CPU with an IPI. */
-#include "sm.h"
-#include "irq.h"
-#include "sched.h"
+#include "kernel/sm.h"
+#include "kernel/irq.h"
+#include "kernel/sched.h"
 
 struct sm *sm_create(struct quota *q, uint64_t count)
 {

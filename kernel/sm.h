@@ -1,6 +1,6 @@
 /* Counting semaphore; interrupts signal semaphores too. */
 #pragma once
-#include "ec.h"
+#include "kernel/ec.h"
 
 struct sm {
     struct kobj obj;

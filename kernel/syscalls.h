@@ -2,8 +2,8 @@
  * user PDs run under the scheduler. */
 #pragma once
 #include <stddef.h>
-#include "idt.h"
-#include "pd.h"
+#include "arch/x86_64/idt.h"
+#include "kernel/pd.h"
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f);
 /* Every syscall the IPC fast path (arch/x86_64/ipc_fast.S) does not take. */

@@ -5,15 +5,15 @@
  * reading its request count first and flushing afterwards, so every change
  * made before a request was counted is covered by the flush that
  * acknowledges it. */
-#include "tlb.h"
-#include "apic.h"
-#include "console.h"
-#include "cpu.h"
-#include "ec.h"
-#include "idt.h"
-#include "iobitmap.h"
-#include "percpu.h"
-#include "timer.h"
+#include "kernel/tlb.h"
+#include "arch/x86_64/apic.h"
+#include "kernel/console.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/ec.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/iobitmap.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/timer.h"
 
 #define CACHE_LINE 64
 

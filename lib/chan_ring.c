@@ -31,7 +31,7 @@
  * sides store, fence, then load, so at least one of them sees the other:
  * either the sleeper's re-check finds the new index, or the updater finds
  * the event and rings. */
-#include "channel.h"
+#include "lib/channel.h"
 
 #define CACHE_LINE 64
 #define PAGE_BYTES 4096u

@@ -8,10 +8,10 @@
  * of the page count, largest first: 258 pages are 256 + 2), and delegates
  * them as one memory item per piece (the kernel moves at most 2^10 pages
  * per item); the client's receive window is the next power of two. */
-#include "channel.h"
+#include "lib/channel.h"
 #include "string.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define PAGE_SHIFT 12
 #define PAGE_BYTES (1ull << PAGE_SHIFT)

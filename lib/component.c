@@ -1,11 +1,11 @@
 /* Start-up helpers for components: see component.h. */
-#include "component.h"
-#include "console_client.h"
-#include "proto.h"
-#include "runtime.h"
+#include "lib/component.h"
+#include "lib/console_client.h"
+#include "lib/proto.h"
+#include "lib/runtime.h"
 #include "string.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 const struct dj_start_info *dj_start(void)
 {

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "server.h"
-#include "startinfo.h"
+#include "lib/server.h"
+#include "lib/startinfo.h"
 
 /* The start information page, or NULL if its magic is wrong. Only for
  * components started by a parent (a root PD has nothing mapped there). */

@@ -1,10 +1,10 @@
 /* Client side of the console protocol: see console_client.h. */
-#include "console_client.h"
-#include "proto.h"
+#include "lib/console_client.h"
+#include "lib/proto.h"
 #include "stdio.h"
 #include "string.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define BYTES_PER_WORD 8
 

@@ -1,7 +1,7 @@
 /* ELF loading into a child PD: see elfload.h. */
-#include "elfload.h"
-#include "../kernel/elf.h"
-#include "syscall.h"
+#include "lib/elfload.h"
+#include "common/elf.h"
+#include "lib/syscall.h"
 
 #define PAGE 4096ull
 #define PAGE_SHIFT 12

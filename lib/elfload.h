@@ -1,5 +1,5 @@
 /* Loading an ELF boot module into a child PD: the checks are the kernel's
- * own (kernel/elf.c, compiled into the runtime), the pages come from the
+ * own (common/elf.c, compiled into the runtime), the pages come from the
  * caller (sigma0's pool, or memory init got from sigma0) and reach the
  * child by DJ_SYS_DELEGATE with each segment's rights. */
 #pragma once

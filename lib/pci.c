@@ -2,10 +2,10 @@
  * the main EC's UTCB (dj_utcb()), like printf on the console: call these
  * from the main EC only. Replies are checked for their shape before a
  * word is used. */
-#include "pci.h"
-#include "proto.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/pci.h"
+#include "lib/proto.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define PAGE 4096ull
 #define PAGE_SHIFT 12

@@ -1,9 +1,9 @@
-/* printf on top of the kernel's formatter (kernel/format.c is compiled
+/* printf on top of the kernel's formatter (common/format.c is compiled
  * into the library rather than copied). */
 #include "stdio.h"
 #include "string.h"
-#include "syscall.h"
-#include "../kernel/format.h"
+#include "lib/syscall.h"
+#include "common/format.h"
 
 static void debug_output(const char *s, size_t len)
 {

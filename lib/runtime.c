@@ -1,6 +1,6 @@
 /* Fatal errors of the user runtime. */
 #include <stdarg.h>
-#include "runtime.h"
+#include "lib/runtime.h"
 #include "stdio.h"
 #include "stdlib.h"
 

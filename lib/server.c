@@ -1,6 +1,6 @@
 /* Server-loop helper: see server.h. */
-#include "server.h"
-#include "syscall.h"
+#include "lib/server.h"
+#include "lib/syscall.h"
 
 /* The two words dj_portal_entry reads at its stack pointer. */
 struct handler_frame {

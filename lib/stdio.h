@@ -1,5 +1,5 @@
 /* Formatted output of the user runtime. The formatter is the kernel's
- * (kernel/format.c, built into the library): %d %i %u %x %X %o %p %s %c %%,
+ * (common/format.c, built into the library): %d %i %u %x %X %o %p %s %c %%,
  * flags, width, precision, the hh h l ll z modifiers; no floating point. */
 #pragma once
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* String functions the user runtime has beyond the kernel's own
- * (kernel/string.c, which the runtime library compiles in as well). */
+ * (common/string.c, which the runtime library compiles in as well). */
 #include "string.h"
 
 /* Like the C standard: the terminator counts, so strchr(s, 0) finds the end. */

@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 /* memset memcpy memmove memcmp strlen strnlen strcmp strncmp: the same
- * code as the kernel's (kernel/string.c is built into the library). */
-#include "../kernel/kstring.h"
+ * code as the kernel's (common/string.c is built into the library). */
+#include "common/string.h"
 
 char *strchr(const char *s, int c);

@@ -1,5 +1,5 @@
 /* Typed wrappers for the system calls that are not on the IPC hot path. */
-#include "syscall.h"
+#include "lib/syscall.h"
 #include "string.h"
 
 static enum dj_status sys(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,

@@ -14,14 +14,14 @@
  * init's time (time donation). */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <elfload.h>
-#include <proto.h>
-#include <server.h>
+#include "lib/component.h"
+#include "lib/elfload.h"
+#include "lib/proto.h"
+#include "lib/server.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define PAGE 4096ull
 #define PAGE_SHIFT 12

@@ -5,9 +5,9 @@
  * length is checked against the table that holds it, every loop is bounded
  * by a table length, and a table with a bad checksum is reported and left
  * out. */
-#include "acpi.h"
-#include "format.h"
-#include "kstring.h"
+#include "arch/x86_64/acpi.h"
+#include "common/format.h"
+#include "common/string.h"
 
 #define RSDP_SIGNATURE "RSD PTR "
 #define RSDP_V1_LEN 20
@@ -540,11 +540,11 @@ void acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, struct ac
 
 #ifndef HOST_TEST
 /* ---- kernel side ---- */
-#include "console.h"
-#include "cpu.h"
-#include "layout.h"
-#include "paging.h"
-#include "timer.h"
+#include "kernel/console.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/timer.h"
 
 #define FOUR_GIB (4ull << 30)
 #define DEFAULT_LAPIC_ADDR 0xfee00000ull

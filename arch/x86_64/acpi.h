@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "boot_info.h"
-#include "percpu.h"
+#include "kernel/boot_info.h"
+#include "arch/x86_64/percpu.h"
 
 #define ACPI_MAX_IOAPICS 16
 #define ACPI_MAX_OVERRIDES 48

@@ -1,9 +1,9 @@
 /* ACPI checks on the running platform (QEMU and Bochs always have ACPI). */
-#include "acpi.h"
-#include "apic.h"
-#include "cpu.h"
-#include "ktest.h"
-#include "timer.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/timer.h"
 
 KTEST(acpi_tables_found)
 {

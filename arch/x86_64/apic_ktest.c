@@ -1,12 +1,12 @@
 /* Local APIC, IOAPIC and LAPIC timer checks on the bootstrap processor. */
-#include "acpi.h"
-#include "apic.h"
-#include "cpu.h"
-#include "cpu_features.h"
-#include "kstring.h"
-#include "ktest.h"
-#include "percpu.h"
-#include "timer.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "common/string.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/timer.h"
 
 #define TICK_TEST_US 50000 /* 5 ticks at 100 Hz */
 

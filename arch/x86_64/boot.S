@@ -3,7 +3,7 @@
  * We check the CPU can run us, build boot page tables that map 0..4 GiB
  * three times (identity, direct map, and the first GiB at the kernel's
  * higher-half address), enter long mode and jump to kmain. */
-#include "layout.h"
+#include "arch/x86_64/layout.h"
 
 #define MB2_HEADER_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0

@@ -1,6 +1,6 @@
-#include "cpu_features.h"
-#include "cpu.h"
-#include "kstring.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/cpu.h"
+#include "common/string.h"
 
 /* XCR0 state components. */
 #define XCR0_X87 (1ull << 0)

@@ -1,10 +1,10 @@
 /* CPU set-up checks: protection features on, FPU state saved and restored,
  * exceptions dispatched and resumed. */
-#include "cpu.h"
-#include "cpu_features.h"
-#include "idt.h"
-#include "ktest.h"
-#include "kstring.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/idt.h"
+#include "kernel/ktest.h"
+#include "common/string.h"
 
 #define VEC_BREAKPOINT 3
 #define FPU_AREA_MAX 4096

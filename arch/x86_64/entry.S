@@ -6,9 +6,9 @@
  * From ring 0, and for the IST vectors (NMI, #DF, #MC, which may arrive at
  * any instruction), the frame stays on the current stack and iretq
  * returns to the interrupted code. */
-#include "gdt.h"
-#include "idt.h"
-#include "percpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
 
 #define FRAME_RAX (14 * 8) /* offset of rax in struct trap_frame */
 #define FRAME_SIZE (22 * 8) /* sizeof(struct trap_frame) */

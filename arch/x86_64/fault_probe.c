@@ -1,6 +1,6 @@
-#include "fault_probe.h"
-#include "cpu.h"
-#include "idt.h"
+#include "arch/x86_64/fault_probe.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
 
 #define VEC_GENERAL_PROTECTION 13
 #define VEC_PAGE_FAULT 14

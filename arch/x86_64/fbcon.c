@@ -5,11 +5,11 @@
  * panic path can always write. */
 #include <stdbool.h>
 #include <stdint.h>
-#include "cpu.h"
-#include "fbcon.h"
-#include "font.h"
-#include "kstring.h"
-#include "paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fbcon.h"
+#include "kernel/font.h"
+#include "common/string.h"
+#include "arch/x86_64/paging.h"
 
 #define FB_MAX_DIM 16384u       /* pixels (or text cells) per side */
 #define FB_MAX_BYTES (1ull << 30)

@@ -2,7 +2,7 @@
  * font, or EGA text mode). */
 #pragma once
 #include <stddef.h>
-#include "boot_info.h"
+#include "kernel/boot_info.h"
 /* Returns 0 when the console is active. */
 int fbcon_init(const struct boot_framebuffer *fb);
 void fbcon_write(const char *s, size_t n);

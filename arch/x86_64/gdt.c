@@ -1,5 +1,5 @@
-#include "gdt.h"
-#include "kstring.h"
+#include "arch/x86_64/gdt.h"
+#include "common/string.h"
 
 /* Segment descriptor bits. */
 #define SEG_PRESENT (1ull << 47)

@@ -27,7 +27,7 @@ struct tss {
 
 /* [helper H: I/O permission bitmap] One bit per port (1 = denied) right
  * after the TSS, inside its limit, plus the all-ones byte the CPU reads past
- * the last port. kernel/iobitmap.c fills it and points iomap_base at it
+ * the last port. arch/x86_64/iobitmap.c fills it and points iomap_base at it
  * for a PD that holds ports; TSS_IOMAP_DENY (beyond the limit) denies all. */
 #define TSS_IOMAP_BYTES (65536 / 8)
 #define TSS_IOMAP_DENY 0xffff

@@ -1,6 +1,6 @@
-#include "guest_frames.h"
-#include "frame_alloc.h"
-#include "layout.h"
+#include "arch/x86_64/guest_frames.h"
+#include "kernel/frame_alloc.h"
+#include "arch/x86_64/layout.h"
 
 bool guest_frames_alloc(uint64_t *frames, unsigned n)
 {

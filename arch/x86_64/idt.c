@@ -1,8 +1,8 @@
 #include <stdbool.h>
-#include "idt.h"
-#include "apic.h"
-#include "gdt.h"
-#include "panic.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/gdt.h"
+#include "kernel/panic.h"
 
 #define IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define VEC_NMI 2

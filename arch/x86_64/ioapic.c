@@ -1,11 +1,11 @@
 /* IOAPICs from the MADT: mapped, counted, and every line masked until a
  * driver asks for one. */
-#include "acpi.h"
-#include "apic.h"
-#include "console.h"
-#include "idt.h"
-#include "paging.h"
-#include "spinlock.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "kernel/console.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/spinlock.h"
 
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WINDOW 0x10 /* bytes, i.e. index 4 in 32-bit words */

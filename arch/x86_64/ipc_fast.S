@@ -21,8 +21,8 @@
  * like every other entry (sched.h), and leaves through return_to_user,
  * which drops it. Structure offsets and constants are absolute symbols
  * from kernel/ipc_fast.c. */
-#include "percpu.h"
-#include "idt.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/idt.h"
 
 /* Register use once the user's callee-saved registers are in the frame:
  *   %rbx  the running EC            %r15  the EC to switch to

@@ -1,15 +1,15 @@
 /* Local APIC: x2APIC through MSRs when the CPU has it, xAPIC through an
  * uncached MMIO window otherwise. Also masks the legacy 8259 PICs, which
  * the kernel never uses. */
-#include "acpi.h"
-#include "apic.h"
-#include "console.h"
-#include "cpu.h"
-#include "cpu_features.h"
-#include "idt.h"
-#include "layout.h"
-#include "paging.h"
-#include "panic.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "kernel/console.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/panic.h"
 
 /* Register offsets (xAPIC MMIO); the x2APIC MSR is 0x800 + offset / 16. */
 #define LAPIC_ID 0x020

@@ -9,9 +9,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "multiboot2.h"
-#include "format.h"
-#include "kstring.h"
+#include "arch/x86_64/multiboot2.h"
+#include "common/format.h"
+#include "common/string.h"
 
 #define MB2_TAG_END 0
 #define MB2_TAG_CMDLINE 1

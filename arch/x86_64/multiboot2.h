@@ -1,6 +1,6 @@
 /* Multiboot2 boot information parser (host-testable: pure logic). */
 #pragma once
-#include "boot_info.h"
+#include "kernel/boot_info.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 

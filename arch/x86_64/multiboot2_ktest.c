@@ -1,10 +1,10 @@
 /* The boot information as parsed at boot: a sane memory map that holds
  * the kernel, and a parse of the live information that repeats exactly. */
-#include "boot_info.h"
-#include "ktest.h"
-#include "kstring.h"
-#include "layout.h"
-#include "multiboot2.h"
+#include "kernel/boot_info.h"
+#include "kernel/ktest.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/multiboot2.h"
 
 #define KERNEL_PHYS_START 0x200000ull /* KERNEL_PHYS in kernel.ld */
 

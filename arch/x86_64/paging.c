@@ -2,14 +2,14 @@
  * with large writable pages; here we replace them with: the kernel image
  * in 4 KiB pages with W^X, a non-executable direct map of 0..4 GiB and of
  * every memory-map region above it, and a window for device memory. */
-#include "paging.h"
-#include "cpu.h"
-#include "cpu_features.h"
-#include "frame_alloc.h"
-#include "kstring.h"
-#include "layout.h"
-#include "panic.h"
-#include "spinlock.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "kernel/frame_alloc.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/panic.h"
+#include "arch/x86_64/spinlock.h"
 
 #define ENTRIES_PER_TABLE 512
 #define FOUR_GIB (4ull << 30)

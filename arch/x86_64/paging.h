@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "boot_info.h"
+#include "kernel/boot_info.h"
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)

@@ -1,9 +1,9 @@
 /* W^X and direct-map checks on the live kernel page tables. */
-#include "cpu_features.h"
-#include "fault_probe.h"
-#include "ktest.h"
-#include "layout.h"
-#include "paging.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/fault_probe.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 
 #define PF_ERR_PRESENT (1u << 0)
 #define PF_ERR_WRITE (1u << 1)

@@ -1,9 +1,9 @@
 /* User mappings with leaves of every size, on a scratch address space that
  * is never loaded: entries are only written and read back. */
-#include "frame_alloc.h"
-#include "ktest.h"
-#include "layout.h"
-#include "paging.h"
+#include "kernel/frame_alloc.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 
 #define SIZE_2M (2ull << 20)
 #define SIZE_1G (1ull << 30)

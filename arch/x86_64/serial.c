@@ -1,5 +1,5 @@
-#include "serial.h"
-#include "cpu.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/cpu.h"
 
 #define COM1 0x3f8
 #define UART_DATA 0

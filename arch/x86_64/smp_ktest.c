@@ -1,11 +1,11 @@
 /* Multiprocessor checks: every CPU came up, ticks, and answers IPIs. */
-#include "acpi.h"
-#include "apic.h"
-#include "cpu.h"
-#include "idt.h"
-#include "ktest.h"
-#include "percpu.h"
-#include "timer.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/timer.h"
 
 #define TICK_WAIT_US 50000
 #define IPI_WAIT_US 100000

@@ -3,16 +3,16 @@
  * #VMEXIT. Everything is set up and torn down inside the test: EFER.SVME,
  * the host save area, one VMCB with ASID 1, NPT tables and the I/O
  * permission map. */
-#include "console.h"
-#include "cpu.h"
-#include "cpu_features.h"
-#include "frame_alloc.h"
-#include "guest_frames.h"
-#include "kstring.h"
-#include "ktest.h"
-#include "layout.h"
-#include "paging.h"
-#include "svm.h"
+#include "kernel/console.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "kernel/frame_alloc.h"
+#include "arch/x86_64/guest_frames.h"
+#include "common/string.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/svm.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_FIXED1 (1ull << 1)

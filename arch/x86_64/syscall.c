@@ -1,10 +1,10 @@
 /* The kernel side of ring-3 entries: syscall MSRs, the active user frame,
  * and the hand-off to whoever handles syscalls and user faults. */
-#include "user_mode.h"
-#include "cpu.h"
-#include "gdt.h"
-#include "kstring.h"
-#include "percpu.h"
+#include "arch/x86_64/user_mode.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "common/string.h"
+#include "arch/x86_64/percpu.h"
 
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082

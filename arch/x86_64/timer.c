@@ -7,14 +7,14 @@
  * ~10 ms of the reference, three times, and keeps the median. Emulators
  * (QEMU TCG, Bochs) are slow and jittery, so every wait is bounded, every
  * result is range-checked, and nothing divides by a measured zero. */
-#include "timer.h"
-#include "acpi.h"
-#include "apic.h"
-#include "console.h"
-#include "cpu.h"
-#include "format.h"
-#include "idt.h"
-#include "percpu.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "kernel/console.h"
+#include "arch/x86_64/cpu.h"
+#include "common/format.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
 
 /* LAPIC register access lives in lapic.c. */
 uint32_t lapic_read(uint32_t reg);

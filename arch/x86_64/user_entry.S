@@ -1,6 +1,6 @@
 /* Running user code from inside the kernel (self-tests and, until the
  * scheduler exists, the first user context): enter ring 3 and come back. */
-#include "percpu.h"
+#include "arch/x86_64/percpu.h"
 
     .text
 /* uint64_t user_mode_run(uint64_t rip, uint64_t rsp) */

@@ -1,14 +1,14 @@
 /* Ring-3 checks: syscall round trip, kernel memory and I/O ports closed to
  * user code, SMEP/SMAP, and the non-canonical sysret return refused. */
-#include "cpu.h"
-#include "cpu_features.h"
-#include "fault_probe.h"
-#include "frame_alloc.h"
-#include "ktest.h"
-#include "kstring.h"
-#include "layout.h"
-#include "paging.h"
-#include "user_mode.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/fault_probe.h"
+#include "kernel/frame_alloc.h"
+#include "kernel/ktest.h"
+#include "common/string.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/user_mode.h"
 
 #define SYS_TEST_ECHO 1
 #define SYS_TEST_EXIT 2

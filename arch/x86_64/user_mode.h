@@ -3,7 +3,7 @@
  * leaves through return_to_user, which resumes that frame. */
 #pragma once
 #include <stdint.h>
-#include "idt.h"
+#include "arch/x86_64/idt.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_RESERVED_1 (1ull << 1)

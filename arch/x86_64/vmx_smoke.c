@@ -3,17 +3,17 @@
  * real mode with unrestricted guest, or in 32-bit paged protected mode when
  * the CPU lacks it. Everything is set up and torn down inside the test:
  * VMXON, one VMCS, EPT tables, VMXOFF, CR4.VMXE cleared again. */
-#include "console.h"
-#include "cpu.h"
-#include "cpu_features.h"
-#include "frame_alloc.h"
-#include "guest_frames.h"
-#include "gdt.h"
-#include "kstring.h"
-#include "ktest.h"
-#include "layout.h"
-#include "percpu.h"
-#include "vmx.h"
+#include "kernel/console.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "kernel/frame_alloc.h"
+#include "arch/x86_64/guest_frames.h"
+#include "arch/x86_64/gdt.h"
+#include "common/string.h"
+#include "kernel/ktest.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/vmx.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_FIXED1 (1ull << 1)

@@ -9,12 +9,12 @@
  * so once and writes through the kernel debug console instead. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <proto.h>
+#include "lib/component.h"
+#include "lib/proto.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define COM1 0x3f8
 #define UART_PORTS 8

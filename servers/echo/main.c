@@ -8,9 +8,9 @@
  * first boot module until init starts servers with their own grants. */
 #include <stdint.h>
 #include <stdio.h>
-#include <server.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/server.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define ECHO_EC_SEL (DJ_SEL_FIRST_FREE + 0)
 #define ECHO_PT_SEL (DJ_SEL_FIRST_FREE + 1)

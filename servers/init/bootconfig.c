@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "bootconfig.h"
-#include "../../lib/pci.h"
-#include "../../lib/proto.h"
+#include "lib/pci.h"
+#include "lib/proto.h"
 
 _Static_assert(BC_PCI_ALTS == DJ_SERVICE_CLIENT_PCI_ALTS, "init announces every alternative of pci=");
 

@@ -17,14 +17,14 @@
  * for several components (debug, device memory, interrupts) reach a
  * component through a copy of its own, so revoking the copy takes them
  * from this component only. */
-#include <component.h>
-#include <elfload.h>
-#include <proto.h>
-#include <server.h>
+#include "lib/component.h"
+#include "lib/elfload.h"
+#include "lib/proto.h"
+#include "lib/server.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "init.h"
 
 #define PAGE 4096ull

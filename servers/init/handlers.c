@@ -10,12 +10,12 @@
  *     nothing else on demand); a component with restart=yes is then
  *     rebuilt by init's main EC (restart.c);
  *   - the parent portal: DJ_PARENT_OP_SERVE (lib/proto.h). */
-#include <elfload.h>
-#include <proto.h>
-#include <server.h>
+#include "lib/elfload.h"
+#include "lib/proto.h"
+#include "lib/server.h"
 #include <stdio.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "init.h"
 
 #define PAGE 4096ull

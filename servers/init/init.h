@@ -5,7 +5,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include <startinfo.h>
+#include "lib/startinfo.h"
 #include "bootconfig.h"
 
 #define COMP_MAX_SELS 32 /* init's selectors made for one instance of a component */

@@ -10,13 +10,13 @@
  * built is reported as "init: NAME not started: ..." and skipped too.
  * After the start sequence the main EC rebuilds components that die and
  * say restart=yes (restart.c). */
-#include <component.h>
-#include <proto.h>
+#include "lib/component.h"
+#include "lib/proto.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "init.h"
 
 #define PAGE 4096ull

@@ -25,7 +25,7 @@
  * docs/abi.md), so a driver's restart still costs init its DMA buffers;
  * the limit bounds that too. */
 #include <stdio.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "init.h"
 
 #define RESTART_MAX 8

@@ -6,14 +6,14 @@
  * with DJ_SYS_DEBUG op 1, which powers the machine off in test mode. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <console_client.h>
-#include <proto.h>
+#include "lib/component.h"
+#include "lib/console_client.h"
+#include "lib/proto.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
-#include "../kvstore/kv.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
+#include "servers/kvstore/kv.h"
 
 #define DEBUG_OP_TEST_DONE 1
 #define WHY_MAX 120

@@ -4,13 +4,13 @@
  * the client's namespace. Protocol: kv.h. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <console_client.h>
-#include <proto.h>
+#include "lib/component.h"
+#include "lib/console_client.h"
+#include "lib/proto.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "kv.h"
 
 #define PAGE 4096ull

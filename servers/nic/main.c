@@ -9,9 +9,9 @@
  * with DJ_E_ABORTED, and then rests. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <pci.h>
-#include <syscall.h>
+#include "lib/component.h"
+#include "lib/pci.h"
+#include "lib/syscall.h"
 #include "nic_driver.h"
 
 #define HANDLER_STACK_BYTES 16384

@@ -4,7 +4,7 @@
  * reports). Only the main thread allocates (during the hardware's init). */
 #include <stddef.h>
 #include <stdint.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "nic_driver.h"
 
 static uint64_t dma_next = NIC_VA_DMA;

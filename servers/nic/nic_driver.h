@@ -10,9 +10,9 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include <channel.h>
-#include <nic_proto.h>
-#include <startinfo.h>
+#include "lib/channel.h"
+#include "lib/nic_proto.h"
+#include "lib/startinfo.h"
 #include "nic_hw.h"
 
 #define NIC_PAGE 4096ull

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <donjon/abi.h>
-#include <pci.h>
+#include "lib/pci.h"
 
 struct nic_env {
     struct dj_pci_dev *pci;           /* opened and reset; memory decoding on, bus mastering off (init turns it on) */

@@ -5,10 +5,10 @@
  * client uses the main EC's UTCB. */
 #include <stdarg.h>
 #include <stdbool.h>
-#include <component.h>
-#include <console_client.h>
+#include "lib/component.h"
+#include "lib/console_client.h"
 #include <stdio.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "nic_driver.h"
 
 #define LOG_LINE_MAX 200

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "nic_driver.h"
 
 #define BATCH 64 /* frames per direction per round: neither side starves the other */

@@ -1,8 +1,8 @@
 /* MSI-X set-up for NIC drivers: see nic_msix.h. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <pci.h>
-#include <syscall.h>
+#include "lib/pci.h"
+#include "lib/syscall.h"
 #include "nic_msix.h"
 
 /* The MSI-X capability in configuration space (PCI 3.0, 6.8.2). */

@@ -12,9 +12,9 @@
  * connect. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <proto.h>
-#include <syscall.h>
+#include "lib/component.h"
+#include "lib/proto.h"
+#include "lib/syscall.h"
 #include "nic_driver.h"
 
 #define INFO_REPLY_WORDS DJ_NIC_INFO_WORDS

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <nic_proto.h>
+#include "lib/nic_proto.h"
 #include <string.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "nic_hw.h"
 #include "nic_msix.h"
 #include "virtio_pci.h"

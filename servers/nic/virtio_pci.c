@@ -2,7 +2,7 @@
  * capability layout from the virtio 1.x specification, 4.1.4. */
 #include <stddef.h>
 #include <stdint.h>
-#include <pci.h>
+#include "lib/pci.h"
 #include "virtio_pci.h"
 
 /* Configuration space: the capability list. */

@@ -8,9 +8,9 @@
  * ECAM) and debug=yes: it reports on the kernel debug console, because
  * most reports come from its portal handler, which cannot call the
  * console portal with the main EC's UTCB. */
-#include <component.h>
+#include "lib/component.h"
 #include <stdio.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "pci_access.h"
 #include "pci_server.h"
 

@@ -1,6 +1,6 @@
 /* Configuration-space access on the machine: see pci_access.h. */
 #include <stdio.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "pci_access.h"
 #include "pci_regs.h"
 

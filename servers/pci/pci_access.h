@@ -5,7 +5,7 @@
  * mechanism 1 (ports 0xcf8-0xcff, granted by io= on the server's line). */
 #pragma once
 #include <stdbool.h>
-#include <startinfo.h>
+#include "lib/startinfo.h"
 #include "pci_cfg.h"
 #include "pci_reset.h"
 

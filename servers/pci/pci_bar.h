@@ -6,7 +6,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "../../lib/pci.h"
+#include "lib/pci.h"
 
 enum pci_bar_kind {
     PCI_BAR_NONE,  /* not implemented (reads back 0) */

@@ -1,5 +1,5 @@
 /* Configuration-space filtering: see pci_filter.h. */
-#include "../../lib/pci.h"
+#include "lib/pci.h"
 #include "pci_cfg.h"
 #include "pci_filter.h"
 #include "pci_regs.h"

@@ -4,8 +4,8 @@
  * mapping) takes every copy back; an I/O BAR is delegated from the ports
  * the server holds (io= on its line) and revoked the same way. */
 #include <stdio.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "pci_access.h"
 #include "pci_server.h"
 

@@ -1,5 +1,5 @@
 /* Quiescing and resetting a function: see pci_reset.h. */
-#include "../../lib/pci.h"
+#include "lib/pci.h"
 #include "pci_regs.h"
 #include "pci_reset.h"
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../../lib/pci.h"
+#include "lib/pci.h"
 #include "pci_cfg.h"
 
 #define PCI_MAX_FUNCS 64

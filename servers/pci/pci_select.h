@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../../lib/proto.h"
+#include "lib/proto.h"
 #include "pci_scan.h"
 
 #define PCI_SEL_KIND_ID 1

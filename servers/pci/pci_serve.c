@@ -2,11 +2,11 @@
  * DJ_BADGE_PARENT) and each driver's requests about the one function its
  * badge owns. Every word is checked before use; a request of the wrong
  * shape gets DJ_E_BAD_PARAM and changes nothing. */
-#include <proto.h>
+#include "lib/proto.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "pci_access.h"
 #include "pci_filter.h"
 #include "pci_reset.h"

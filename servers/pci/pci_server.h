@@ -4,7 +4,7 @@
  * offered, then only the service's handler EC. */
 #pragma once
 #include <stdint.h>
-#include <startinfo.h>
+#include "lib/startinfo.h"
 #include "pci_cfg.h"
 #include "pci_claims.h"
 #include "pci_scan.h"

@@ -1,4 +1,4 @@
-// host-test-sources: arch/x86_64/acpi.c kernel/format.c
+// host-test-sources: arch/x86_64/acpi.c common/format.c
 /* The ACPI parser against crafted tables in a fake physical memory: good
  * tables, corrupt and truncated ones, odd MADT entries, \_S5 encodings, and
  * the RSDP scan of the BIOS areas. */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "acpi.h"
+#include "arch/x86_64/acpi.h"
 
 #define FAKE_MEM_SIZE (2u << 20)
 #define RSDP_AT 0x1000

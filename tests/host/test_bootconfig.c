@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../servers/init/bootconfig.h"
-#include "../../lib/pci.h"
+#include "servers/init/bootconfig.h"
+#include "lib/pci.h"
 
 #define MAX_REPORTS 64
 

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "capspace.h"
-#include "kobj.h"
+#include "kernel/capspace.h"
+#include "kernel/kobj.h"
 #include "test_pages.h"
 
 /* Pages for the first insert in an empty space: a directory and a leaf. */

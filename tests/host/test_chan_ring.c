@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../lib/channel.h"
+#include "lib/channel.h"
 
 #define SMALL_SLOTS 8
 #define SMALL_SLOT_SIZE 64

@@ -1,11 +1,11 @@
-// host-test-sources: kernel/cmdline.c
+// host-test-sources: common/cmdline.c
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "cmdline.h"
+#include "common/cmdline.h"
 
 static void finds_bare_and_valued_keys(void **state)
 {

@@ -1,4 +1,4 @@
-// host-test-sources: kernel/elf.c
+// host-test-sources: common/elf.c
 /* The ELF loader's checks, on an executable crafted here (text RX, rodata
  * R, data+bss RW, the layout lib/user.ld produces) and on hostile variants
  * of it, one defect each. */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "elf.h"
+#include "common/elf.h"
 
 #define BASE 0x400000ull
 #define PAGE 4096u

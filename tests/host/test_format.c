@@ -1,4 +1,4 @@
-// host-test-sources: kernel/format.c
+// host-test-sources: common/format.c
 /* The kernel's printf formatter against the C library's for the same input. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "format.h"
+#include "common/format.h"
 
 #define CHECK_SAME(...)                                      \
     do {                                                     \

@@ -1,4 +1,4 @@
-// host-test-sources: kernel/frame_alloc.c kernel/format.c
+// host-test-sources: kernel/frame_alloc.c common/format.c
 /* The frame allocator over a fake sparse physical memory: a table of host
  * pages keyed by physical address, created on first touch. The map
  * callback fails the test when the allocator touches anything that is not
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "frame_alloc.h"
+#include "kernel/frame_alloc.h"
 
 #define GiB (1ull << 30)
 #define MiB (1ull << 20)

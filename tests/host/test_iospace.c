@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "iospace.h"
+#include "kernel/iospace.h"
 #include "test_pages.h"
 
 #define COM1_PORT 0x3f8

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../lib/stdlib.h"
+#include "lib/stdlib.h"
 
 #define HEAP_SIZE 65536
 #define HEADER 16

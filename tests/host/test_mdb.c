@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <pthread.h>
 #include <cmocka.h>
-#include "mdb.h"
+#include "kernel/mdb.h"
 
 #define DEEP_CHAIN 100000
 #define SMALL_STACK (128 * 1024) /* far too small for one frame per level */

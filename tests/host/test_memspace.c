@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "memspace.h"
+#include "kernel/memspace.h"
 #include "test_pages.h"
 
 #define VPAGES (1ull << MEMSPACE_VPAGE_BITS)

@@ -1,4 +1,4 @@
-// host-test-sources: arch/x86_64/multiboot2.c kernel/format.c
+// host-test-sources: arch/x86_64/multiboot2.c common/format.c
 /* The multiboot2 parser against built boot information: a good BIOS-style
  * one, an EFI-only one, and hostile ones (bad sizes, overrunning and tiny
  * tags, no end tag, strings without NUL, too many regions and modules,
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "multiboot2.h"
+#include "arch/x86_64/multiboot2.h"
 
 /* ---- building boot information --------------------------------------- */
 

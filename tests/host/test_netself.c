@@ -1,4 +1,4 @@
-// host-test-sources: servers/netself/responder.c servers/netself/inet_checksum.c
+// host-test-sources: tests/components/netself/responder.c tests/components/netself/inet_checksum.c
 /* The network self-test's answering logic: ARP, ICMP echo and the UDP
  * stats request answered exactly; hostile frames (truncated headers, bad
  * lengths, options, bad checksums, fragments, foreign addresses, random
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../servers/netself/responder.h"
-#include "../../servers/netself/wire.h"
+#include "tests/components/netself/responder.h"
+#include "tests/components/netself/wire.h"
 
 #define OUR_IP 0x0a000102u  /* 10.0.1.2 */
 #define PEER_IP 0x0a000101u /* 10.0.1.1 */

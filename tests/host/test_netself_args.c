@@ -1,4 +1,4 @@
-// host-test-sources: servers/netself/args.c servers/netself/report.c servers/netself/responder.c servers/netself/inet_checksum.c
+// host-test-sources: tests/components/netself/args.c tests/components/netself/report.c tests/components/netself/responder.c tests/components/netself/inet_checksum.c
 /* netself's configuration (arg=) and its counter lines: strict parsing of
  * hostile text, bounded output. */
 #include <setjmp.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../servers/netself/args.h"
-#include "../../servers/netself/report.h"
+#include "tests/components/netself/args.h"
+#include "tests/components/netself/report.h"
 
 #define WHY_MAX 96
 

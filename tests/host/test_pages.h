@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "quota.h"
+#include "kernel/quota.h"
 
 struct test_pages {
     long live;       /* pages handed out and not freed */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../servers/pci/pci_bar.h"
+#include "servers/pci/pci_bar.h"
 
 static struct dj_pci_bar bar;
 static const char *why;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "test_pci_fake.h"
-#include "../../servers/pci/pci_caps.h"
+#include "servers/pci/pci_caps.h"
 
 static struct fake_pci pci;
 static struct pci_cfg cfg;

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../servers/pci/pci_cfg.h"
-#include "../../servers/pci/pci_regs.h"
+#include "servers/pci/pci_cfg.h"
+#include "servers/pci/pci_regs.h"
 
 #define FAKE_MAX 80
 

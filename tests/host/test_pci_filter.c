@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "../../lib/pci.h"
-#include "../../servers/pci/pci_filter.h"
+#include "lib/pci.h"
+#include "servers/pci/pci_filter.h"
 
 static void test_filter_access_shapes(void **state)
 {

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include "test_pci_fake.h"
-#include "../../servers/pci/pci_claims.h"
-#include "../../servers/pci/pci_reset.h"
-#include "../../servers/pci/pci_select.h"
+#include "servers/pci/pci_claims.h"
+#include "servers/pci/pci_reset.h"
+#include "servers/pci/pci_select.h"
 
 static struct fake_pci pci;
 static struct pci_cfg cfg;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "quota.h"
+#include "kernel/quota.h"
 #include "test_pages.h"
 
 static void root_charge_and_release(void **state)

@@ -30,7 +30,7 @@ import struct
 import sys
 import time
 
-STATS_PORT = 7007          # servers/netself/responder.h NETSELF_STATS_PORT
+STATS_PORT = 7007          # tests/components/netself/responder.h NETSELF_STATS_PORT
 STATS_TRIES = 3
 STATS_TIMEOUT_S = 5.0
 ETH_P_ALL = 0x0003

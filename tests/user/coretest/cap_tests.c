@@ -2,11 +2,11 @@
  * and object rules the kernel enforces. */
 #include <stdbool.h>
 #include "echo_server.h"
-#include "server.h"
+#include "lib/server.h"
 #include "shared.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define HANDLER_STACK_PAGES 4

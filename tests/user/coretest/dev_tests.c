@@ -4,11 +4,11 @@
  * MSI; a child PD without them is refused. */
 #include <stdbool.h>
 #include "echo_server.h"
-#include "server.h"
+#include "lib/server.h"
 #include "shared.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define BIOS_AREA 0xf0000ull        /* firmware ROM window: device memory on every PC */

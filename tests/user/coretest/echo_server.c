@@ -1,10 +1,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "echo_server.h"
-#include "server.h"
+#include "lib/server.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 uint64_t echo_handler(uint64_t badge, struct dj_utcb *u)

@@ -1,10 +1,10 @@
 /* A thread with exception portals: its startup event, page faults served
  * by a user-level pager, and exceptions that the handler fixes up. */
 #include <stdbool.h>
-#include "server.h"
+#include "lib/server.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define HANDLER_STACK_PAGES 4

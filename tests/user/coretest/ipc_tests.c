@@ -1,10 +1,10 @@
 /* Synchronous IPC within and across address spaces. */
 #include "echo_server.h"
-#include "server.h"
+#include "lib/server.h"
 #include "shared.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define BADGE 0xb00c

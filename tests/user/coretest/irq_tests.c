@@ -4,7 +4,7 @@
  * ports (all ports) and every line. */
 #include <stdbool.h>
 #include "stdio.h"
-#include "syscall.h"
+#include "lib/syscall.h"
 #include "utest.h"
 
 #define RTC_INDEX 0x70

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <donjon/abi.h>
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define DEBUG_OP_TEST_DONE 1

@@ -2,7 +2,7 @@
  * was given into pages of its own. */
 #include <stdbool.h>
 #include "stdio.h"
-#include "syscall.h"
+#include "lib/syscall.h"
 #include "utest.h"
 
 #define ALLOC_ORDER 4 /* 16 pages */

@@ -12,10 +12,10 @@
  * its components), and report through a worker slot in shared data. */
 #include <stdbool.h>
 #include "echo_server.h"
-#include "server.h"
+#include "lib/server.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 extern char __text_start[], __text_end[], __data_start[], __image_end[];

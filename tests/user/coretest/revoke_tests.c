@@ -10,11 +10,11 @@
  * in the middle of a call currently loses its caller (ipc_fault reuses
  * ec->partner), so the caller would never get its reply. */
 #include "echo_server.h"
-#include "server.h"
+#include "lib/server.h"
 #include "shared.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define VEC_GP 13

@@ -9,10 +9,10 @@
  * semaphore once a TSC budget has passed; busy threads bound their own
  * loops by the TSC as well. */
 #include <stdbool.h>
-#include "server.h"
+#include "lib/server.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define MAX_TEST_CPUS 64

@@ -1,7 +1,7 @@
 /* Malformed system calls: every one gets its documented error. */
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define KERNEL_HALF 0xffff800000000000ull

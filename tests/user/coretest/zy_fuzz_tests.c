@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include "shared.h"
 #include "stdio.h"
-#include "syscall.h"
+#include "lib/syscall.h"
 #include "utest.h"
 
 #define FUZZ_ITERATIONS 20000

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include "shared.h"
 #include "stdio.h"
-#include "syscall.h"
+#include "lib/syscall.h"
 #include "utest.h"
 
 #define BENCH_ITERATIONS 10000

@@ -14,13 +14,13 @@
  * (shared.h child_pd_create); the channel region and the doorbells are
  * set up here directly (the set-up protocol is exercised by chantest). */
 #include <stdbool.h>
-#include "channel.h"
+#include "lib/channel.h"
 #include "echo_server.h"
-#include "server.h"
+#include "lib/server.h"
 #include "shared.h"
 #include "stdio.h"
-#include "syscall.h"
-#include "utcb.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "utest.h"
 
 #define MESSAGES 20000    /* per channel trial: ~80 rounds of the ring */

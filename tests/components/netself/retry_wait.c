@@ -6,10 +6,10 @@
  * end it, leaving the main thread asleep (reported by nothing: keep it
  * trivial). */
 #include "retry_wait.h"
-#include <component.h>
-#include <server.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/component.h"
+#include "lib/server.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "layout.h"
 
 #define WAITER_STACK_BYTES 4096

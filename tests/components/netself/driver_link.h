@@ -11,8 +11,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include <channel.h>
-#include <nic_proto.h>
+#include "lib/channel.h"
+#include "lib/nic_proto.h"
 
 struct driver_link {
     char name[16];     /* the driver's portal name */

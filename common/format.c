@@ -1,7 +1,7 @@
 /* A small printf formatter: no floating point, no locale, bounded output. */
 #include <stdbool.h>
 #include <stdint.h>
-#include "format.h"
+#include "common/format.h"
 
 struct out {
     char *buf;

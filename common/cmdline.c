@@ -1,5 +1,5 @@
-#include "cmdline.h"
-#include "kstring.h"
+#include "common/cmdline.h"
+#include "common/string.h"
 
 /* Finds the word that is key or starts with "key="; returns its value
  * (after '=') or an empty string for a bare key, NULL when absent. */

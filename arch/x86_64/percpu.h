@@ -3,8 +3,8 @@
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stdint.h>
-#include "gdt.h"
-#include "idt.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
 #endif
 
 #define MAX_CPUS 64

@@ -2,11 +2,11 @@
  * and sends the stream, alternating between dj_chan_write copies and
  * messages built in place and published in batches; then reads the
  * sink's totals and compares them with its own. */
-#include <component.h>
+#include "lib/component.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "chantest.h"
 #include "stream.h"
 

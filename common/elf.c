@@ -1,8 +1,8 @@
 /* ELF64 executable validation: see elf.h. Headers are copied out of the
  * image before use because a boot module need not be aligned for them. */
 #include <stdbool.h>
-#include "elf.h"
-#include "kstring.h"
+#include "common/elf.h"
+#include "common/string.h"
 
 #define EI_NIDENT 16
 #define EI_CLASS 4

@@ -1,6 +1,6 @@
 /* I/O permission bitmaps: see iobitmap.h. */
-#include "iobitmap.h"
-#include "kstring.h"
+#include "arch/x86_64/iobitmap.h"
+#include "common/string.h"
 
 #define IOBITMAP_PAGES 2
 #define BITS_PER_BYTE 8

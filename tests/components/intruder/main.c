@@ -7,10 +7,10 @@
  * with a #GP (init reports the kill). */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <pci.h>
+#include "lib/component.h"
+#include "lib/pci.h"
 #include <stdio.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define ANY_DEVICE_PAGE 0xfebf0000ull /* where firmware puts PCI BARs on QEMU's PCs */

@@ -14,8 +14,8 @@
  * and the changer's shootdown IPI makes every CPU resync at once). */
 #pragma once
 #include <stdint.h>
-#include "pd.h"
-#include "percpu.h"
+#include "kernel/pd.h"
+#include "arch/x86_64/percpu.h"
 
 #define IOBITMAP_PAGE_PORTS (4096u * 8) /* ports described by one bitmap page */
 

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <channel.h>
-#include <startinfo.h>
+#include "lib/channel.h"
+#include "lib/startinfo.h"
 
 #define CHANTEST_MESSAGES 1000000ull
 #define CHANTEST_SLOTS 256

@@ -1,6 +1,6 @@
 /* The freestanding kernel's string functions (GCC may also call these). */
 #include <stdint.h>
-#include "kstring.h"
+#include "common/string.h"
 
 void *memset(void *d, int c, size_t n)
 {

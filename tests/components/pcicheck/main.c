@@ -11,13 +11,13 @@
  * off) before handing it out again. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <component.h>
-#include <pci.h>
-#include <proto.h>
+#include "lib/component.h"
+#include "lib/pci.h"
+#include "lib/proto.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define DEBUG_OP_TEST_DONE 1
 #define WHY_MAX 120

@@ -12,12 +12,12 @@
  *      region went away, read as broken (init maps zeroed pages there;
  *      those ends had seen index 0 only, so only the ring marks can tell);
  *   4. it connects to the new instance and streams again, confirmed. */
-#include <component.h>
-#include <proto.h>
+#include "lib/component.h"
+#include "lib/proto.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "chantest.h"
 #include "stream.h"
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-#include "../../lib/nic_proto.h"
+#include "lib/nic_proto.h"
 #include "responder.h"
 
 /* "rx=.. rx_bytes=.. arp=.. echo=.. stats=.. tx=.. tx_full=.. ignored=.."

@@ -1,10 +1,10 @@
 /* netself's connection to its NIC driver (driver_link.h). */
 #include "driver_link.h"
 #include "layout.h"
-#include <component.h>
+#include "lib/component.h"
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #define MAC_BYTES 6
 #define PAGE_SIZE 4096ull

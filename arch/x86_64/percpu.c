@@ -1,5 +1,5 @@
-#include "percpu.h"
-#include "cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/cpu.h"
 
 struct percpu percpu[MAX_CPUS];
 unsigned cpus_online;

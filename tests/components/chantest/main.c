@@ -1,6 +1,6 @@
 /* chantest (chantest.h): the component's name chooses its role. */
-#include <component.h>
-#include <console_client.h>
+#include "lib/component.h"
+#include "lib/console_client.h"
 #include <stdio.h>
 #include <string.h>
 #include "chantest.h"

@@ -5,7 +5,7 @@
  * even the zeroed pages init put where its region was, is mistaken for
  * the new one. */
 #pragma once
-#include <startinfo.h>
+#include "lib/startinfo.h"
 
 #define NETSELF_SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
 #define NETSELF_SEL_CHANNELS (DJ_CHILD_FIRST_FREE + 2)

@@ -2,12 +2,12 @@
  * its portal, then checks every message of the stream (sequence, length,
  * checksum), alternating between dj_chan_read copies and in-place peeks
  * released in batches, and finally sends its totals back. */
-#include <component.h>
-#include <console_client.h>
-#include <proto.h>
+#include "lib/component.h"
+#include "lib/console_client.h"
+#include "lib/proto.h"
 #include <stdio.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 #include "chantest.h"
 #include "stream.h"
 

@@ -14,12 +14,12 @@
  * (retry_wait.h). */
 #include <stdbool.h>
 #include <stdint.h>
-#include <channel.h>
-#include <component.h>
-#include <console_client.h>
+#include "lib/channel.h"
+#include "lib/component.h"
+#include "lib/console_client.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 #include "args.h"
 #include "driver_link.h"
 #include "layout.h"
