@@ -10,15 +10,7 @@
 #include "kernel/sm.h"
 #include "arch/x86_64/user_mode.h"
 
-#define FXSAVE_MXCSR_OFFSET 24
-#define MXCSR_DEFAULT 0x1f80u
 #define EC_FPU_SPACE (PAGE_SIZE - __builtin_offsetof(struct ec, fpu))
-
-static void fpu_init_area(struct ec *ec)
-{
-    uint32_t mxcsr = MXCSR_DEFAULT;
-    memcpy(ec->fpu + FXSAVE_MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
-}
 
 struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global, uint64_t utcb_va,
                      uint64_t stack_ptr, uint64_t event_base, int *status)
@@ -61,7 +53,7 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     ec->frame.rsi = cpu;
     ec->frame.vector = 0;    /* first entry returns with iret */
     user_frame_sanitize(&ec->frame);
-    fpu_init_area(ec);
+    fpu_area_init(ec->fpu);
     *status = DJ_OK;
     return ec;
 }

@@ -57,9 +57,7 @@ struct ec *ec_current(void);
 /* The same, read straight from the per-CPU area (for the hot paths). */
 static inline struct ec *ec_running(void)
 {
-    struct ec *ec;
-    __asm__("mov %%gs:%c1, %0" : "=r"(ec) : "i"(__builtin_offsetof(struct percpu, running_ec)));
-    return ec;
+    return percpu_running_ec();
 }
 /* Switch this CPU to ec: address space, FPU state, user frame. */
 void ec_switch_to(struct ec *ec);

@@ -9,7 +9,6 @@
 #include "kernel/pd_reclaim.h"
 #include "kernel/console.h"
 #include "kernel/ec_ctrl.h"
-#include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/pt.h"
 #include "kernel/revoke.h"
@@ -17,9 +16,6 @@
 #include "kernel/sm.h"
 
 #define SYSCALL_INSN_LEN 2
-#define TABLE_ENTRIES 512
-#define USER_ROOT_ENTRIES 256 /* the lower half of a top-level table */
-#define TOP_LEVEL 4           /* page-table levels: 4 top, 1 the tables of pages */
 
 enum phase {
     PHASE_KILL,    /* kill the objects charged to it */
@@ -253,26 +249,9 @@ static void hand_over_leftovers(struct pd *pd)
     }
 }
 
-/* The page tables under table (at `level`), freed bottom up. Freed entries
- * are cleared, so a walk cut short by the budget starts again where it
- * stopped. The pages they map are not theirs: already unmapped. */
-static bool free_tables_below(uint64_t *table, unsigned level, unsigned entries, size_t *budget,
-                              const struct page_source *ps)
+static void table_free(void *table, void *pages)
 {
-    for (unsigned i = 0; i < entries; i++) {
-        uint64_t e = table[i];
-        if (!(e & PTE_PRESENT) || (e & PTE_LARGE))
-            continue;
-        uint64_t *sub = phys_to_virt(e & PTE_ADDR_MASK);
-        if (level > 2 && !free_tables_below(sub, level - 1, TABLE_ENTRIES, budget, ps))
-            return false;
-        if (!*budget)
-            return false;
-        page_source_free(ps, sub);
-        table[i] = 0;
-        (*budget)--;
-    }
-    return true;
+    page_source_free(pages, table);
 }
 
 static void free_io_bitmap(struct pd *pd)
@@ -286,7 +265,8 @@ static void free_io_bitmap(struct pd *pd)
 
 static enum outcome free_tables(struct pd *pd, size_t *budget)
 {
-    if (!free_tables_below(pd->root, TOP_LEVEL, USER_ROOT_ENTRIES, budget, &pd->pages))
+    /* The pages the tables map are not theirs: already unmapped. */
+    if (!paging_free_user_tables(pd->root, budget, table_free, &pd->pages))
         return OUT_OF_BUDGET;
     page_source_free(&pd->pages, pd->root);
     pd->root = 0;

@@ -69,11 +69,8 @@ void kernel_lock(void)
     uint32_t ticket = __atomic_fetch_add(&bkl.next, 1, __ATOMIC_RELAXED);
     /* Interrupts stay deliverable while waiting: another CPU holding the
      * lock may need this one to answer an IPI (TLB shootdown, stop). */
-    /* After sti, interrupts are held off for one instruction, and QEMU
-     * checks for them only between translation blocks: the extra nop
-     * gives a pending interrupt a real window before cli. */
     while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != ticket)
-        __asm__ volatile("sti; nop; pause; cli" ::: "memory");
+        cpu_interrupt_window_pause();
     this_cpu()->exit_work = 1; /* the way out must release the lock */
     __atomic_store_n(&bkl_owner, me, __ATOMIC_RELAXED);
 }
@@ -253,7 +250,7 @@ static bool idle_reclaim(void)
     if (!pd_reclaim_step(RECLAIM_IDLE_BUDGET))
         return false;
     kernel_unlock();
-    __asm__ volatile("sti; nop; cli" ::: "memory");
+    cpu_interrupt_window();
     kernel_lock();
     irq_deliver_pending();
     return true;
@@ -271,7 +268,7 @@ static void idle_wait(struct runqueue *q)
     if (idle_reclaim())
         return;
     kernel_unlock();
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    cpu_wait_for_interrupt();
     kernel_lock();
     irq_deliver_pending();
 }

@@ -49,6 +49,19 @@ static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
+/* Let pending interrupts in for a moment, with interrupts off before and
+ * after. After sti, interrupts are held off for one instruction, and QEMU
+ * checks for them only between translation blocks: the nop gives a
+ * pending interrupt a real window before cli. */
+static inline void cpu_interrupt_window(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+/* The same inside a spin-wait loop (pause: the spin is polite to the
+ * sibling hyperthread). */
+static inline void cpu_interrupt_window_pause(void) { __asm__ volatile("sti; nop; pause; cli" ::: "memory"); }
+/* Halt until an interrupt, entered with interrupts off and left with them
+ * off again. The interrupt shadow of sti covers the hlt, so a wake-up
+ * that arrives after the caller's last check ends the halt instead of
+ * being handled before it. */
+static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 static inline void io_delay(void) { outb(0x80, 0); }
 

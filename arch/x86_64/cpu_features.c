@@ -12,7 +12,6 @@
 #define XCR0_AVX512 (XCR0_OPMASK | XCR0_ZMM_HI256 | XCR0_HI16_ZMM)
 #define CPUID_LEAF_XSAVE 0xd
 #define FXSAVE_AREA_SIZE 512
-#define MXCSR_DEFAULT 0x1f80
 
 /* PAT: index 0 WB, 1 WC, 2 UC-, 3 UC, then the same again. PTE bits select
  * the index (PWT = 1, PCD = 2), so CACHE_WC uses PWT and CACHE_UC PWT|PCD. */

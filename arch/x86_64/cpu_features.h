@@ -29,6 +29,16 @@ static inline void fpu_save(void *area)
         __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
 }
 
+/* A fresh FPU/SSE state in area (zeroed, XSAVE layout): the FXSAVE part
+ * with the power-on MXCSR (all exceptions masked), everything else in its
+ * initial state. */
+#define FXSAVE_MXCSR_OFFSET 24
+#define MXCSR_DEFAULT 0x1f80u
+static inline void fpu_area_init(void *area)
+{
+    *(uint32_t *)((uint8_t *)area + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
+}
+
 static inline void fpu_restore(const void *area)
 {
     if (cpu_features.xsave)

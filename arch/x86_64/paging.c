@@ -12,6 +12,7 @@
 #include "arch/x86_64/spinlock.h"
 
 #define ENTRIES_PER_TABLE 512
+#define PAGING_LEVELS 4 /* 4 the top-level table ... 1 the tables of pages */
 #define FOUR_GIB (4ull << 30)
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITE)
 
@@ -304,28 +305,49 @@ uint64_t paging_unmap_user(uint64_t *root, uint64_t va)
     return old;
 }
 
-/* Frees the user half's page tables (not the pages they map) and the root. */
-static void free_level(uint64_t *table, unsigned level, void (*free_fn)(uint64_t, void *), void *ctx)
+/* The tables under the first `entries` entries of table (at `level`),
+ * bottom up. Freed entries are cleared, so a walk cut short by the budget
+ * starts again where it stopped. */
+static bool free_tables_below(uint64_t *table, unsigned level, unsigned entries, size_t *budget,
+                              void (*free_fn)(void *, void *), void *ctx)
 {
-    for (unsigned i = 0; i < ENTRIES_PER_TABLE; i++) {
+    for (unsigned i = 0; i < entries; i++) {
         uint64_t e = table[i];
         if (!(e & PTE_PRESENT) || (e & PTE_LARGE))
             continue;
-        if (level > 2)
-            free_level(phys_to_virt(e & PTE_ADDR_MASK), level - 1, free_fn, ctx);
-        else
-            free_fn(e & PTE_ADDR_MASK, ctx);
+        uint64_t *sub = phys_to_virt(e & PTE_ADDR_MASK);
+        if (level > 2 && !free_tables_below(sub, level - 1, ENTRIES_PER_TABLE, budget, free_fn, ctx))
+            return false;
+        if (!*budget)
+            return false;
+        free_fn(sub, ctx);
+        table[i] = 0;
+        (*budget)--;
     }
-    free_fn(virt_to_phys(table), ctx);
+    return true;
+}
+
+bool paging_free_user_tables(uint64_t *root, size_t *budget, void (*free_fn)(void *table, void *ctx), void *ctx)
+{
+    return free_tables_below(root, PAGING_LEVELS, ENTRIES_PER_TABLE / 2, budget, free_fn, ctx);
+}
+
+struct phys_free {
+    void (*free_fn)(uint64_t, void *);
+    void *ctx;
+};
+
+static void free_by_phys(void *table, void *ctx)
+{
+    struct phys_free *pf = ctx;
+    pf->free_fn(virt_to_phys(table), pf->ctx);
 }
 
 void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *ctx)
 {
-    for (unsigned i = 0; i < ENTRIES_PER_TABLE / 2; i++) {
-        uint64_t e = root[i];
-        if (e & PTE_PRESENT)
-            free_level(phys_to_virt(e & PTE_ADDR_MASK), 3, free_fn, ctx);
-    }
+    struct phys_free pf = {free_fn, ctx};
+    size_t unlimited = SIZE_MAX;
+    paging_free_user_tables(root, &unlimited, free_by_phys, &pf);
     free_fn(virt_to_phys(root), ctx);
 }
 

@@ -62,6 +62,11 @@ void paging_unmap_user_range(uint64_t *root, uint64_t va, uint64_t len);
  * when va is not mapped. */
 bool paging_translate_in(uint64_t *root, uint64_t va, uint64_t *pa, uint64_t *entry);
 void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *ctx);
+/* Free the user half's page tables (not the pages they map, nor root) in
+ * steps: at most *budget tables (each counted off *budget) go to free_fn,
+ * bottom up; false when the budget ran out first. Freed entries are
+ * cleared, so the next call takes up where this one stopped. */
+bool paging_free_user_tables(uint64_t *root, size_t *budget, void (*free_fn)(void *table, void *ctx), void *ctx);
 /* The PTE (flags and address) mapping va in the kernel's tables or in root;
  * 0 when unmapped. */
 uint64_t paging_query(uint64_t va);

@@ -56,6 +56,14 @@ static inline struct percpu *this_cpu(void)
     return p;
 }
 
+/* percpu.running_ec in one load (the hot paths' ec_running). */
+static inline void *percpu_running_ec(void)
+{
+    void *ec;
+    __asm__("mov %%gs:%c1, %0" : "=r"(ec) : "i"(__builtin_offsetof(struct percpu, running_ec)));
+    return ec;
+}
+
 /* The user context running on this CPU: its frame ends at TSS.RSP0. */
 static inline struct trap_frame *user_frame_current(void)
 {
