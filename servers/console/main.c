@@ -15,6 +15,7 @@
 #include <string.h>
 #include "lib/syscall.h"
 #include "lib/utcb.h"
+#include "lib/x86.h"
 
 #define COM1 0x3f8
 #define UART_PORTS 8
@@ -52,18 +53,6 @@ static struct client clients[MAX_CLIENTS + 1];
 static bool use_ports;
 static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
 static void uart_init(void)
 {
     outb(COM1 + UART_IER, 0); /* polled: no interrupts */
@@ -79,7 +68,7 @@ static void uart_write(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         for (unsigned spin = 0; spin < TX_SPIN_LIMIT && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); spin++)
-            __asm__ volatile("pause");
+            cpu_pause();
         outb(COM1 + UART_THR, (uint8_t)s[i]);
     }
 }

@@ -25,6 +25,7 @@
 #include "lib/syscall.h"
 #include "nic_hw.h"
 #include "nic_msix.h"
+#include "lib/x86.h"
 
 /* ---- Identity ------------------------------------------------------------ */
 #define INTEL_VENDOR 0x8086
@@ -232,18 +233,11 @@ static struct {
     bool stopped;
 } dev;
 
-static uint64_t tsc_now(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 static void delay_us(uint64_t us)
 {
-    uint64_t end = tsc_now() + us * TSC_TICKS_PER_US_MAX;
-    while (tsc_now() < end)
-        __asm__ volatile("pause");
+    uint64_t end = rdtsc() + us * TSC_TICKS_PER_US_MAX;
+    while (rdtsc() < end)
+        cpu_pause();
 }
 
 static uint32_t reg_read(unsigned reg)
@@ -265,13 +259,13 @@ static void reg_flush(void)
 /* Polls until (reg & mask) == want; false after timeout_us. */
 static bool reg_poll(unsigned reg, uint32_t mask, uint32_t want, uint64_t timeout_us)
 {
-    uint64_t end = tsc_now() + timeout_us * TSC_TICKS_PER_US_MAX;
+    uint64_t end = rdtsc() + timeout_us * TSC_TICKS_PER_US_MAX;
     for (;;) {
         if ((reg_read(reg) & mask) == want)
             return true;
-        if (tsc_now() >= end)
+        if (rdtsc() >= end)
             return false;
-        __asm__ volatile("pause");
+        cpu_pause();
     }
 }
 

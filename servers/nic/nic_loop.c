@@ -17,18 +17,12 @@
 #include <stdint.h>
 #include "lib/syscall.h"
 #include "nic_driver.h"
+#include "lib/x86.h"
 
 #define BATCH 64 /* frames per direction per round: neither side starves the other */
 
 static uint8_t scratch[DJ_NIC_FRAME_MAX]; /* where frames nobody takes go */
 static bool channel_dead;                 /* the client broke its rings */
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 static void count(enum dj_nic_stat s, uint64_t n)
 {

@@ -20,6 +20,7 @@
 #include "lib/utcb.h"
 #include "chantest.h"
 #include "stream.h"
+#include "lib/x86.h"
 
 #define DIE_AFTER 5000          /* messages the first instance reads before it faults */
 #define AFTER_RESTART 1000      /* messages streamed through the new connection */
@@ -143,7 +144,7 @@ static bool reconnect(struct dj_chan *c, uint64_t pt)
     for (unsigned i = 0; i < CONNECT_TRIES && st != DJ_OK; i++) {
         st = connect(c, pt, 1);
         for (unsigned k = 0; st != DJ_OK && k < CONNECT_SPIN; k++)
-            __builtin_ia32_pause();
+            cpu_pause();
     }
     if (!check(st == DJ_OK, "chantest_peer_death_reconnect", "the restarted server never accepted"))
         return false;

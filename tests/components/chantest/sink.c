@@ -10,6 +10,7 @@
 #include "lib/utcb.h"
 #include "chantest.h"
 #include "stream.h"
+#include "lib/x86.h"
 
 #define HANDLER_STACK_BYTES 8192
 #define HANDLER_UTCB_VA DJ_CHILD_FREE_VA
@@ -110,14 +111,14 @@ int chantest_sink(void)
     }
     wait_for_source();
     struct sink k = {.c = &server.chan, .max = dj_chan_payload_max(CHANTEST_SLOT_SIZE)};
-    uint64_t t0 = __builtin_ia32_rdtsc();
+    uint64_t t0 = rdtsc();
     for (uint64_t n = 0; n < CHANTEST_MESSAGES; n++) {
         bool copying = (n / CHANTEST_SINK_MODE_PERIOD) % 2 == 0;
         if (!(copying ? read_copy(&k, n) : read_in_place(&k, n)))
             return 1;
     }
     dj_chan_flush(k.c);
-    uint64_t cycles = __builtin_ia32_rdtsc() - t0;
+    uint64_t cycles = rdtsc() - t0;
     st = dj_chan_write(k.c, &k.totals, sizeof(k.totals));
     printf("%llu messages received in order, lengths and checksums correct\n",
            (unsigned long long)k.totals.messages);

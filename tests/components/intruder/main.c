@@ -11,6 +11,7 @@
 #include "lib/pci.h"
 #include <stdio.h>
 #include "lib/syscall.h"
+#include "lib/x86.h"
 
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define ANY_DEVICE_PAGE 0xfebf0000ull /* where firmware puts PCI BARs on QEMU's PCs */
@@ -45,13 +46,6 @@ static void try_pci_server(void)
     d = (struct dj_pci_dev){.pt = pt, .bar[0] = {.base = ANY_DEVICE_PAGE, .size = 4096}};
     expect("isolation_pci_cfg_read_without_device", dj_pci_cfg_read(&d, 0, 4, &value), DJ_E_BAD_CAP);
     expect("isolation_pci_map_bar_without_device", dj_pci_map_bar(&d, 0, MAP_VA, 0), DJ_E_BAD_CAP);
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-    uint32_t v;
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
 }
 
 int main(void)

@@ -11,6 +11,7 @@
 #include "lib/syscall.h"
 #include "lib/utcb.h"
 #include "layout.h"
+#include "lib/x86.h"
 
 #define WAITER_STACK_BYTES 4096
 #define STARTUP_STACK_BYTES 4096
@@ -39,7 +40,7 @@ static uint64_t startup_stack[STARTUP_STACK_BYTES / 8] __attribute__((aligned(16
 static void spin(unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        __builtin_ia32_pause();
+        cpu_pause();
 }
 
 static void back_off(unsigned failures)

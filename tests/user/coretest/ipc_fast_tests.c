@@ -12,6 +12,7 @@
 #include "lib/syscall.h"
 #include "lib/utcb.h"
 #include "utest.h"
+#include "lib/x86.h"
 
 #define PROBE_GPRS 15
 #define FPU_XMMS 16
@@ -287,13 +288,10 @@ uint64_t probe_ymm_high_store(void);
 
 static bool avx_usable(void)
 {
-    uint32_t a = 1, b, c = 0, d;
-    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    uint32_t c = cpuid(1, 0).ecx;
     if ((c & (CPUID_ECX_OSXSAVE | CPUID_ECX_AVX)) != (CPUID_ECX_OSXSAVE | CPUID_ECX_AVX))
         return false;
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & XCR0_SSE_AVX) == XCR0_SSE_AVX;
+    return (xgetbv(0) & XCR0_SSE_AVX) == XCR0_SSE_AVX;
 }
 
 static uint64_t avx_handler(uint64_t badge, struct dj_utcb *u)

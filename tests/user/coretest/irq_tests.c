@@ -6,6 +6,7 @@
 #include "stdio.h"
 #include "lib/syscall.h"
 #include "utest.h"
+#include "lib/x86.h"
 
 #define RTC_INDEX 0x70
 #define RTC_DATA 0x71
@@ -20,13 +21,6 @@
 #define RTC_INTERRUPTS_WANTED 5
 #define WAIT_BUDGET_TSC 8000000000ull /* generous: TSC rates differ between emulators */
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
 
 static uint8_t rtc_read(uint8_t reg)
 {

@@ -14,6 +14,7 @@
 #include "lib/syscall.h"
 #include "lib/utcb.h"
 #include "utest.h"
+#include "lib/x86.h"
 
 #define MAX_TEST_CPUS 64
 #define MAX_THREADS 48
@@ -62,9 +63,7 @@ static uint64_t new_sm(uint64_t count)
 
 static uint32_t apic_id(void)
 {
-    uint32_t a = 1, b, c = 0, d;
-    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-    return b >> 24;
+    return cpuid(1, 0).ebx >> 24;
 }
 
 /* Spin until *v >= want or the budget ends; true when reached. */
@@ -81,7 +80,7 @@ static void spin_cycles(uint64_t cycles)
 {
     uint64_t t0 = utest_rdtsc();
     while (utest_rdtsc() - t0 < cycles)
-        __asm__ volatile("pause");
+        cpu_pause();
 }
 
 /* ---- threads ---- */
@@ -185,7 +184,7 @@ static void watchdog_main(uint64_t arg)
         dj_sm_down(wd_go);
         uint64_t gen = wd_gen, t0 = utest_rdtsc();
         while (wd_gen == gen && utest_rdtsc() - t0 < BUDGET_CYCLES)
-            __asm__ volatile("pause");
+            cpu_pause();
         if (wd_gen == gen && gen != fired_gen) {
             fired_gen = gen;
             wd_fired = true;
@@ -478,7 +477,7 @@ static uint64_t server_handler(uint64_t badge, struct dj_utcb *u)
     case MODE_SPIN: /* until killed; bounded so a failure cannot hang */
         dj_sm_up(sv->in_call_sm);
         while (utest_rdtsc() - t0 < BUDGET_CYCLES)
-            __asm__ volatile("pause");
+            cpu_pause();
         break;
     case MODE_WAIT_RELEASE:
         sv->mode = MODE_ECHO;

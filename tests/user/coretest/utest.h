@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <donjon/abi.h>
+#include "lib/x86.h"
 
 #define UTEST_PAGE 4096ull
 
@@ -52,7 +53,5 @@ uint64_t utest_va(uint64_t pages);
 void utest_bench(const char *name, uint64_t tsc_value);
 static inline uint64_t utest_rdtsc(void)
 {
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
+    return rdtsc();
 }

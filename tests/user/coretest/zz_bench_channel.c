@@ -22,6 +22,7 @@
 #include "lib/syscall.h"
 #include "lib/utcb.h"
 #include "utest.h"
+#include "lib/x86.h"
 
 #define MESSAGES 20000    /* per channel trial: ~80 rounds of the ring */
 #define IPC_MESSAGES 4000 /* per IPC trial (cross-PD calls are slow in plain TCG) */
@@ -313,18 +314,6 @@ static uint64_t fastest_ipc(size_t len)
 }
 
 /* ---- TSC frequency, for the rate -------------------------------------------- */
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
 
 /* TSC ticks per second over PIT_TICKS of PIT channel 2 (55 ms); 0 if it
  * did not run out within the budget. */
