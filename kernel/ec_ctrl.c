@@ -73,8 +73,8 @@ uint64_t ec_ctrl(struct ec *caller, struct ec *target, uint64_t op)
 {
     (void)caller; /* the capability check was the caller's part */
     switch (op) {
-    case EC_CTRL_OP_KILL: return kill(target);
-    case EC_CTRL_OP_RECALL: return recall(target);
+    case DJ_EC_OP_KILL: return kill(target);
+    case DJ_EC_OP_RECALL: return recall(target);
     default: return DJ_E_BAD_PARAM;
     }
 }

@@ -2,10 +2,7 @@
 #pragma once
 #include "kernel/ec.h"
 
-#define EC_CTRL_OP_RECALL 0
-#define EC_CTRL_OP_KILL 1
-
-/* Apply op to target on behalf of caller (who holds a DJ_EC_CTRL
+/* Apply op (DJ_EC_OP_*) to target on behalf of caller (who holds a DJ_EC_CTRL
  * capability to it); returns the syscall status. May not return when the
  * caller killed itself. */
 uint64_t ec_ctrl(struct ec *caller, struct ec *target, uint64_t op);

@@ -3,9 +3,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
 
-#define IRQ_FLAG_LEVEL DJ_IRQ_LEVEL
-#define IRQ_FLAG_ACTIVE_LOW DJ_IRQ_ACTIVE_LOW
-#define IRQ_FLAGS_KNOWN (IRQ_FLAG_LEVEL | IRQ_FLAG_ACTIVE_LOW)
+#define IRQ_FLAGS_KNOWN (DJ_IRQ_LEVEL | DJ_IRQ_ACTIVE_LOW)
 
 /* MSI address: the local APIC window with the destination APIC ID
  * (physical destination mode, fixed delivery: bits 2-3 clear). */
@@ -88,8 +86,8 @@ int irq_bind(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t *msi_ad
         return bind_msi(l, sm, flags, msi_addr, msi_data);
     if (flags & ~(uint64_t)IRQ_FLAGS_KNOWN)
         return DJ_E_BAD_PARAM;
-    l->level = flags & IRQ_FLAG_LEVEL;
-    if (ioapic_route(l->gsi, l->vector, this_cpu()->apic_id, l->level, flags & IRQ_FLAG_ACTIVE_LOW) < 0)
+    l->level = flags & DJ_IRQ_LEVEL;
+    if (ioapic_route(l->gsi, l->vector, this_cpu()->apic_id, l->level, flags & DJ_IRQ_ACTIVE_LOW) < 0)
         return DJ_E_BAD_PARAM;
     attach(l, sm);
     ioapic_set_masked(l->gsi, false);

@@ -23,7 +23,6 @@
 #define ROOT_POOL_VA 0x100000000ull
 #define ROOT_POOL_MAX_PAGES (1ull << 16) /* 256 MiB: contiguous runs, mapped as large nodes */
 #define ROOT_POOL_NODE_MAX_ORDER 18        /* one node maps at most 1 GiB of the pool */
-#define ROOT_PRIO 64
 #define ROOT_QUANTUM_TICKS 2
 #define ROOT_KERNEL_RESERVE 1024 /* frames kept out of the root quota for the kernel itself */
 #define ROOT_BOOTINFO_VA 0x7fff00200000ull
@@ -192,7 +191,7 @@ static int build_root(const struct boot_module *m, struct ec **out)
     if (st == DJ_OK) /* [helper H] all I/O ports, as an mdb root it can delegate and revoke */
         st = pd_grant_io(pd, 0, IOSPACE_PORT_BITS);
     struct ec *ec = st == DJ_OK ? ec_create(pd, pd, 0, true, ROOT_UTCB_VA, ROOT_STACK_TOP, 0, &st) : 0;
-    struct sc *sc = ec ? sc_create(&pd->quota, ec, ROOT_PRIO, ROOT_QUANTUM_TICKS) : 0;
+    struct sc *sc = ec ? sc_create(&pd->quota, ec, DJ_ROOT_PRIO, ROOT_QUANTUM_TICKS) : 0;
     if (!sc)
         return st != DJ_OK ? st : DJ_E_QUOTA;
     if (grant(pd, DJ_SEL_SELF_PD, &pd->obj) || grant(pd, DJ_SEL_SELF_EC, &ec->obj) ||

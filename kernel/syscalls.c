@@ -22,12 +22,6 @@
 #include "kernel/syscalls.h"
 #include "arch/x86_64/user_mode.h"
 
-#define DEBUG_PUTS_MAX 256
-#define SM_OP_UP 0
-#define SM_OP_DOWN 1
-#define SM_OP_TRY_DOWN 2
-#define DEBUG_OP_PUTS 0
-#define DEBUG_OP_TEST_DONE 1
 #define QUANTUM_US_PER_TICK 10000u
 
 struct args {
@@ -109,7 +103,7 @@ static uint64_t sys_create_sc(struct args *x)
         return DJ_E_BAD_PARAM; /* an SC is its thread's time: it dies with the thread's PD */
     if (!dst_free(x, x->a[0]))
         return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
-    uint64_t prio = x->a[3] & 0xff, quantum_us = x->a[3] >> 8;
+    uint64_t prio = x->a[3] & DJ_SC_PRIO_MASK, quantum_us = x->a[3] >> DJ_SC_QUANTUM_SHIFT;
     if (prio > DJ_PRIO_MAX)
         return DJ_E_BAD_PARAM;
     struct sc *sc = sc_create(&pd->quota, ec, (uint8_t)prio, (uint32_t)(quantum_us / QUANTUM_US_PER_TICK));
@@ -165,18 +159,18 @@ static uint64_t sys_pt_ctrl(struct args *x)
 
 static uint64_t sys_sm_ctrl(struct args *x)
 {
-    unsigned need = x->a[1] == SM_OP_UP ? DJ_SM_UP : DJ_SM_DOWN;
+    unsigned need = x->a[1] == DJ_SM_OP_UP ? DJ_SM_UP : DJ_SM_DOWN;
     struct sm *sm = obj_of(x, x->a[0], DJ_OBJ_SM, need);
     if (!sm)
         return DJ_E_BAD_CAP;
     switch (x->a[1]) {
-    case SM_OP_UP: sm_up(sm); return DJ_OK;
-    case SM_OP_TRY_DOWN:
+    case DJ_SM_OP_UP: sm_up(sm); return DJ_OK;
+    case DJ_SM_OP_TRY_DOWN:
         if (!sm->count)
             return DJ_E_TIMEOUT;
         sm->count--;
         return DJ_OK;
-    case SM_OP_DOWN:
+    case DJ_SM_OP_DOWN:
         if (sm_down(sm, x->ec))
             return DJ_OK;
         sched_dispatch();
@@ -241,11 +235,11 @@ static uint64_t sys_debug(struct args *x)
 {
     if (!obj_of(x, DJ_SEL_DEBUG, DJ_OBJ_DEBUG, 0))
         return DJ_E_BAD_CAP;
-    if (x->a[0] == DEBUG_OP_TEST_DONE)
+    if (x->a[0] == DJ_DEBUG_OP_TEST_DONE)
         return test_done(x);
-    if (x->a[0] != DEBUG_OP_PUTS || x->a[2] > DEBUG_PUTS_MAX)
+    if (x->a[0] != DJ_DEBUG_OP_PUTS || x->a[2] > DJ_DEBUG_PUTS_MAX)
         return DJ_E_BAD_PARAM;
-    char buf[DEBUG_PUTS_MAX + 1];
+    char buf[DJ_DEBUG_PUTS_MAX + 1];
     if (!copy_from_user(buf, x->a[1], x->a[2]))
         return DJ_E_BAD_ADDR;
     buf[x->a[2]] = '\0';
@@ -368,7 +362,7 @@ static uint64_t sys_mmio_map(struct args *x)
 {
     if (!obj_of(x, x->a[0], DJ_OBJ_DEVMEM, DJ_DEVMEM_MAP))
         return DJ_E_BAD_CAP;
-    uint64_t order = x->a[3], rights = x->a[4] & 0xff, cache = x->a[4] >> 8;
+    uint64_t order = x->a[3], rights = x->a[4] & DJ_MMIO_RIGHTS_MASK, cache = x->a[4] >> DJ_MMIO_CACHE_SHIFT;
     if (order > 63 || cache > 0xff)
         return DJ_E_BAD_PARAM;
     return (uint64_t)devmem_map(x->ec->pd, x->a[1], x->a[2], (unsigned)order, (unsigned)rights, (unsigned)cache);
@@ -390,9 +384,10 @@ static const sys_fn table[DJ_SYS_COUNT] = {
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f)
 {
-    struct args x = {ec_current(), (unsigned)(f->rax >> 8) & 0xff, {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}};
-    uint64_t op = f->rax & 0xff;
-    if (op >= DJ_SYS_COUNT || (f->rax >> 16) != 0)
+    struct args x = {ec_current(), (unsigned)(f->rax >> DJ_SYS_FLAGS_SHIFT) & DJ_SYS_FLAGS_MASK,
+                     {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}};
+    uint64_t op = f->rax & DJ_SYS_NUMBER_MASK;
+    if (op >= DJ_SYS_COUNT || (f->rax >> DJ_SYS_RAX_BITS) != 0)
         return DJ_E_BAD_SYS;
     return table[op](&x);
 }

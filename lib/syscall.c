@@ -25,7 +25,7 @@ enum dj_status dj_create_sc(uint64_t dst_sel, uint64_t pd_sel, uint64_t ec_sel, 
 {
     if (priority > DJ_PRIO_MAX)
         return DJ_E_BAD_PARAM;
-    return sys(DJ_SYS_CREATE_SC, dst_sel, pd_sel, ec_sel, priority | quantum_us << 8, 0, 0);
+    return sys(DJ_SYS_CREATE_SC, dst_sel, pd_sel, ec_sel, priority | quantum_us << DJ_SC_QUANTUM_SHIFT, 0, 0);
 }
 
 enum dj_status dj_create_pt(uint64_t dst_sel, uint64_t pd_sel, uint64_t ec_sel, uint64_t mtd, uint64_t entry_ip)
@@ -109,7 +109,7 @@ enum dj_status dj_debug_puts(const char *s)
 enum dj_status dj_mmio_map(uint64_t devmem_sel, uint64_t va, uint64_t phys, unsigned order, unsigned rights,
                            unsigned cache)
 {
-    return sys(DJ_SYS_MMIO_MAP, devmem_sel, va, phys, order, rights | (uint64_t)cache << 8, 0);
+    return sys(DJ_SYS_MMIO_MAP, devmem_sel, va, phys, order, rights | (uint64_t)cache << DJ_MMIO_CACHE_SHIFT, 0);
 }
 
 enum dj_status dj_mem_phys(uint64_t va, uint64_t *phys, unsigned *cache)

@@ -15,16 +15,6 @@
 #include <stdint.h>
 #include <donjon/abi.h>
 
-/* Operations of DJ_SYS_SM_CTRL, DJ_SYS_EC_CTRL and DJ_SYS_DEBUG (abi.h
- * names them in comments only). */
-#define DJ_SM_OP_UP 0
-#define DJ_SM_OP_DOWN 1
-#define DJ_SM_OP_TRY_DOWN 2 /* DJ_E_TIMEOUT instead of blocking */
-#define DJ_EC_OP_RECALL 0
-#define DJ_EC_OP_KILL 1
-#define DJ_DEBUG_OP_PUTS 0  /* (ptr, len): print len bytes at ptr */
-#define DJ_DEBUG_PUTS_MAX 256 /* the kernel copies at most this much per call */
-
 /* Status (RAX) and the two extra results (RSI, RDX) of a system call. */
 struct dj_sysret {
     uint64_t status, out1, out2;

@@ -32,6 +32,37 @@ enum dj_syscall {
 #define DJ_SYS_FLAG_GLOBAL (1u << 8) /* create_ec: an EC with its own SC (a thread) */
 #define DJ_SYS_FLAG_SELF (1u << 8)   /* revoke: include the root capability itself */
 
+/* RAX of a system call: the number in bits 0..7, flags (DJ_SYS_FLAG_*) in
+ * bits 8..15; bits 16..63 must be zero (else DJ_E_BAD_SYS). */
+#define DJ_SYS_NUMBER_MASK 0xffu
+#define DJ_SYS_FLAGS_SHIFT 8
+#define DJ_SYS_FLAGS_MASK 0xffu
+#define DJ_SYS_RAX_BITS 16
+
+/* DJ_SYS_CREATE_SC's fourth argument: priority | quantum_us << DJ_SC_QUANTUM_SHIFT
+ * (priority 0..DJ_PRIO_MAX; quantum 0: the default). */
+#define DJ_SC_PRIO_MASK 0xffu
+#define DJ_SC_QUANTUM_SHIFT 8
+
+/* DJ_SYS_MMIO_MAP's fifth argument: rights | cache << DJ_MMIO_CACHE_SHIFT
+ * (rights DJ_MEM_*, cache DJ_CACHE_*). */
+#define DJ_MMIO_RIGHTS_MASK 0xffu
+#define DJ_MMIO_CACHE_SHIFT 8
+
+/* DJ_SYS_SM_CTRL operations: UP needs DJ_SM_UP, the others DJ_SM_DOWN. */
+#define DJ_SM_OP_UP 0
+#define DJ_SM_OP_DOWN 1
+#define DJ_SM_OP_TRY_DOWN 2 /* DJ_E_TIMEOUT instead of blocking */
+
+/* DJ_SYS_EC_CTRL operations (right DJ_EC_CTRL). */
+#define DJ_EC_OP_RECALL 0
+#define DJ_EC_OP_KILL 1
+
+/* DJ_SYS_DEBUG operations (the debug capability at DJ_SEL_DEBUG). */
+#define DJ_DEBUG_OP_PUTS 0      /* (ptr, len): print len bytes at ptr */
+#define DJ_DEBUG_OP_TEST_DONE 1 /* (passed << 32 | failed, skipped): test mode only: print the run's summary, power off */
+#define DJ_DEBUG_PUTS_MAX 256   /* the kernel copies at most this much per call */
+
 enum dj_status {
     DJ_OK = 0,
     DJ_E_TIMEOUT = 1,   /* a non-blocking operation would block */
@@ -164,7 +195,9 @@ struct dj_utcb {
  * RDI = its UTCB, RSI = its CPU; its UTCB words: [0] pool VA, [1] pool
  * pages (free memory mapped RWX for it to hand out), [2] the boot
  * information page (read-only, struct dj_bootinfo). Boot modules are
- * mapped read-only at the addresses the page lists. */
+ * mapped read-only at the addresses the page lists. Its thread runs at
+ * priority DJ_ROOT_PRIO. */
+#define DJ_ROOT_PRIO 64
 #define DJ_BOOTINFO_MAGIC 0x6f666e69746f6f62ull /* "bootinfo" */
 #define DJ_BOOTINFO_MAX_MODULES 24
 #define DJ_BOOTINFO_CMDLINE 256

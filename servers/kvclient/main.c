@@ -3,7 +3,7 @@
  * kvstore and the console through the portals init granted it
  * (docs/boot-config.md), prints one "PASS name" or "FAIL name: why" line
  * per check on the kernel debug console, and then reports its totals
- * with DJ_SYS_DEBUG op 1, which powers the machine off in test mode. */
+ * with DJ_SYS_DEBUG op DJ_DEBUG_OP_TEST_DONE, which powers the machine off in test mode. */
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/component.h"
@@ -15,7 +15,6 @@
 #include "lib/utcb.h"
 #include "servers/kvstore/kv.h"
 
-#define DEBUG_OP_TEST_DONE 1
 #define WHY_MAX 120
 #define ROUNDTRIP_KEYS 100
 #define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
@@ -228,7 +227,7 @@ int main(void)
 {
     if (!dj_start() || !dj_start_cap("kvstore", &kv_pt) || !dj_start_cap("console", &console_pt)) {
         dj_debug_puts("FAIL example_kv_setup: kvstore or console portal not granted\n");
-        dj_debug(DEBUG_OP_TEST_DONE, 1, 0);
+        dj_debug(DJ_DEBUG_OP_TEST_DONE, 1, 0);
         return 1;
     }
     dj_console_attach(console_pt);
@@ -236,6 +235,6 @@ int main(void)
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
         run(&checks[i]);
     printf("%u passed, %u failed\n", passed, failed);
-    dj_debug(DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, 0);
+    dj_debug(DJ_DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, 0);
     dj_block_forever(SEL_SLEEP_SM); /* outside test mode the kernel refuses and the client rests */
 }

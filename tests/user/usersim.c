@@ -34,7 +34,6 @@
 #define INSN_INT3 0xcc
 #define EXIT_BROKEN 99
 #define EXIT_NO_PTRACE 77 /* the runner reports SKIP */
-#define DEBUG_MAX 256
 #define MAX_INJECT_STEPS 3
 
 struct ec {
@@ -162,8 +161,8 @@ static void copy_words(uint64_t from_utcb, uint64_t to_utcb, uint64_t mtd)
 
 static uint64_t sys_debug(const struct user_regs_struct *r)
 {
-    char buf[DEBUG_MAX];
-    if (r->rdi != 0 || r->rdx > DEBUG_MAX)
+    char buf[DJ_DEBUG_PUTS_MAX];
+    if (r->rdi != DJ_DEBUG_OP_PUTS || r->rdx > DJ_DEBUG_PUTS_MAX)
         return DJ_E_BAD_PARAM;
     mem_read(r->rsi, buf, r->rdx);
     fwrite(buf, 1, r->rdx, stdout);
@@ -241,7 +240,7 @@ static void sys_reply(struct user_regs_struct *r)
 
 static void emulate(struct user_regs_struct *r)
 {
-    uint64_t op = r->orig_rax & 0xff;
+    uint64_t op = r->orig_rax & DJ_SYS_NUMBER_MASK;
     switch (op) {
     case DJ_SYS_DEBUG: r->rax = sys_debug(r); break;
     case DJ_SYS_CREATE_EC: r->rax = sys_create_ec(r); break;

@@ -2,7 +2,7 @@
  * grants, as a driver sees them. Its line names a device (pci=), the pci
  * portal and one MSI; it prints one "PASS name" or "FAIL name: why" line
  * per check on the kernel debug console and reports its totals with
- * DJ_SYS_DEBUG op 1 (test mode powers the machine off).
+ * DJ_SYS_DEBUG op DJ_DEBUG_OP_TEST_DONE (test mode powers the machine off).
  *
  * With arg=idle it only holds its device (so that a second claim can be
  * seen refused). With arg=crash and restart=yes, the first instance switches bus
@@ -19,7 +19,6 @@
 #include "lib/syscall.h"
 #include "lib/utcb.h"
 
-#define DEBUG_OP_TEST_DONE 1
 #define WHY_MAX 120
 #define MAP_VA (DJ_CHILD_FREE_VA + 0x1000000)
 #define PAGE 4096ull
@@ -221,7 +220,7 @@ int main(void)
     si = dj_start();
     if (!si || !dj_start_cap("pci", &pci_pt) || dj_pci_open(pci_pt, &dev) != DJ_OK) {
         dj_debug_puts("FAIL pci_open: no pci portal or no device\n");
-        dj_debug(DEBUG_OP_TEST_DONE, 1, 0);
+        dj_debug(DJ_DEBUG_OP_TEST_DONE, 1, 0);
         dj_block_forever(SEL_SLEEP_SM);
     }
     if (strcmp(si->arg, "idle") == 0) /* holds its device so another line's claim can be refused */
@@ -234,6 +233,6 @@ int main(void)
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
         run(&checks[i]);
     printf("%u passed, %u failed\n", passed, failed);
-    dj_debug(DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, 0);
+    dj_debug(DJ_DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, 0);
     dj_block_forever(SEL_SLEEP_SM);
 }

@@ -10,7 +10,6 @@
 #include "lib/utcb.h"
 #include "utest.h"
 
-#define DEBUG_OP_TEST_DONE 1
 #define FIRST_TEST_SELECTOR 1024
 #define TEST_VA_BASE 0x7f0000000000ull
 #define WHY_MAX 160
@@ -72,6 +71,6 @@ int main(void)
         else
             ok ? passed++ : failed++;
     }
-    dj_debug(DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, skipped);
+    dj_debug(DJ_DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, skipped);
     return 0;
 }

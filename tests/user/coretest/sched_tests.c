@@ -20,11 +20,9 @@
 #define MAX_THREADS 48
 #define STACK_PAGES 4
 #define HANDLER_STACK_PAGES 2
-#define ROOT_PRIO 64          /* kernel/root.c ROOT_PRIO */
 #define HIGH_PRIO 100
 #define LOW_PRIO 32
 #define WATCHDOG_PRIO 1       /* below every other thread on the root's CPU */
-#define EC_OP_KILL 1
 /* ~2 s of TSC on QEMU: reached only on failure, but generous, because a
  * busy host may leave a virtual CPU unscheduled for a long while. */
 #define BUDGET_CYCLES 5000000000ull
@@ -52,7 +50,7 @@ static uint64_t never_sm; /* never upped: finished threads block here */
 
 static enum dj_status ec_kill(uint64_t ec_sel)
 {
-    return (enum dj_status)dj_syscall(DJ_SYS_EC_CTRL, ec_sel, EC_OP_KILL, 0, 0, 0, 0).status;
+    return (enum dj_status)dj_syscall(DJ_SYS_EC_CTRL, ec_sel, DJ_EC_OP_KILL, 0, 0, 0, 0).status;
 }
 
 static uint64_t new_sm(uint64_t count)
@@ -290,7 +288,7 @@ static void rr_main(uint64_t me)
 UTEST(sched_round_robin_equal_priority)
 {
     rr_done = new_sm(0);
-    UTEST_REQUIRE(rr_done && spawn(dj_boot_cpu, ROOT_PRIO, rr_main, 0) && spawn(dj_boot_cpu, ROOT_PRIO, rr_main, 1),
+    UTEST_REQUIRE(rr_done && spawn(dj_boot_cpu, DJ_ROOT_PRIO, rr_main, 0) && spawn(dj_boot_cpu, DJ_ROOT_PRIO, rr_main, 1),
                   "thread setup failed");
     /* Both threads end on their own (switches seen, or budget spent). */
     UTEST_REQUIRE(down_bounded(rr_done) && down_bounded(rr_done), "the busy threads did not finish");
@@ -320,7 +318,7 @@ UTEST(sm_up_wakes_thread_blocked_on_other_cpu)
         UTEST_SKIP("only 1 CPU");
     static struct sync y;
     y.status = ~0ull;
-    UTEST_REQUIRE(sync_init(&y) && spawn(cpu_list[1], ROOT_PRIO, remote_waiter, (uint64_t)&y), "thread setup failed");
+    UTEST_REQUIRE(sync_init(&y) && spawn(cpu_list[1], DJ_ROOT_PRIO, remote_waiter, (uint64_t)&y), "thread setup failed");
     UTEST_REQUIRE(spin_until(&y.waiting, 1, BUDGET_CYCLES), "the thread on CPU %u never ran", cpu_list[1]);
     spin_cycles(SETTLE_CYCLES); /* let it block in the down */
     UTEST_REQUIRE(!y.woken, "the thread passed a down on a zero semaphore");
@@ -344,7 +342,7 @@ UTEST(sm_up_from_other_cpu_wakes_blocked_root)
     if (ncpus < 2)
         UTEST_SKIP("only 1 CPU");
     static struct sync y;
-    UTEST_REQUIRE(sync_init(&y) && spawn(cpu_list[ncpus - 1], ROOT_PRIO, remote_upper, (uint64_t)&y),
+    UTEST_REQUIRE(sync_init(&y) && spawn(cpu_list[ncpus - 1], DJ_ROOT_PRIO, remote_upper, (uint64_t)&y),
                   "thread setup failed");
     UTEST_REQUIRE(down_bounded(y.go), "an up on CPU %u did not wake the root blocked on CPU %u", cpu_list[ncpus - 1],
                   dj_boot_cpu);
@@ -379,7 +377,7 @@ UTEST(sched_threads_run_on_every_cpu)
     rendezvous_done = new_sm(0);
     UTEST_REQUIRE(rendezvous_done, "semaphore setup failed");
     for (unsigned i = 1; i < ncpus; i++)
-        UTEST_REQUIRE(spawn(cpu_list[i], ROOT_PRIO, rendezvous_thread, i), "thread on CPU %u failed", cpu_list[i]);
+        UTEST_REQUIRE(spawn(cpu_list[i], DJ_ROOT_PRIO, rendezvous_thread, i), "thread on CPU %u failed", cpu_list[i]);
     rendezvous(0);
     for (unsigned i = 1; i < ncpus; i++)
         UTEST_REQUIRE(down_bounded(rendezvous_done), "only %u of %u threads finished", i - 1, ncpus - 1);
@@ -421,7 +419,7 @@ UTEST(ec_kill_stops_thread_running_on_other_cpu)
     if (ncpus < 2)
         UTEST_SKIP("only 1 CPU");
     spins = 0;
-    uint64_t ec = spawn(cpu_list[1], ROOT_PRIO, spinner, 0);
+    uint64_t ec = spawn(cpu_list[1], DJ_ROOT_PRIO, spinner, 0);
     UTEST_REQUIRE(ec, "thread setup failed");
     UTEST_REQUIRE(spin_until(&spins, 1, BUDGET_CYCLES), "the thread on CPU %u never ran", cpu_list[1]);
     UTEST_REQUIRE(ec_kill(ec) == DJ_OK, "kill refused");

@@ -41,7 +41,7 @@ static bool fuzz_allowed(uint64_t op, uint64_t *a, uint64_t scratch)
     switch (op) {
     case DJ_SYS_CALL: case DJ_SYS_REPLY: case DJ_SYS_EC_CTRL: return false;
     case DJ_SYS_SM_CTRL: return a[1] != DJ_SM_OP_DOWN;
-    case DJ_SYS_DEBUG: return a[0] != 1 && (a[1] >= 0x800000000000ull || a[2] > DJ_DEBUG_PUTS_MAX);
+    case DJ_SYS_DEBUG: return a[0] != DJ_DEBUG_OP_TEST_DONE && (a[1] >= 0x800000000000ull || a[2] > DJ_DEBUG_PUTS_MAX);
     case DJ_SYS_REVOKE:
         a[0] = DJ_CRD(DJ_CRD_OBJ, scratch + rng() % FUZZ_SELECTORS, rng() % 3, rng());
         return true;

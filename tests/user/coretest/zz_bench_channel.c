@@ -39,7 +39,7 @@
 #define CHILD_SEL_OWN 131
 #define CHILD_SEL_PEER 132
 #define CHILD_SEL_DONE 133
-#define CONSUMER_PRIO 64     /* the root's (kernel/root.c): the two take turns */
+#define CONSUMER_PRIO DJ_ROOT_PRIO /* the root's: the two take turns */
 #define CALL_FRAME 8         /* a thread starts as if called: RSP = 16n + 8 */
 #define HANDLER_STACK_PAGES 2
 
