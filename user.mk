@@ -9,12 +9,12 @@ USER_OUT := $(BUILD)/user
 USER_OBJDIR := $(USER_OUT)/obj
 
 # Each program: a name and the directory whose *.c and *.S make it, or
-# instead an explicit list of sources in USER_SRCS_<name> (programs that
-# share files of one directory, like the NIC drivers).
+# instead an explicit list of sources in USER_SRCS_<name>, linked in that
+# order (programs that share files of one directory, like the NIC
+# drivers, and the core tests, whose order is their run order).
 USER_PROGRAMS := sigma0 echo coretest init console kvstore kvclient nic-virtio nic-e1000e
 USER_DIR_sigma0 := sigma0
 USER_DIR_echo := servers/echo
-USER_DIR_coretest := tests/user/coretest
 USER_DIR_init := servers/init
 USER_DIR_console := servers/console
 USER_DIR_kvstore := servers/kvstore
@@ -29,6 +29,20 @@ USER_DIR_intruder := tests/components/intruder
 NIC_COMMON_SRCS := servers/nic/main.c $(wildcard servers/nic/nic_*.c)
 USER_SRCS_nic-virtio := $(NIC_COMMON_SRCS) $(wildcard servers/nic/virtio_*.c)
 USER_SRCS_nic-e1000e := $(NIC_COMMON_SRCS) servers/nic/e1000e.c
+# The core tests run in the order of tests/user/coretest/order: the link
+# order of their files decides the order of the "utests" section. A file
+# the list does not name takes the place of its "--unlisted--" line (and
+# the build names it); a listed file that does not exist stops the build.
+CORETEST_DIR := tests/user/coretest
+CORETEST_ORDER := $(shell sed -e 's/\#.*//' $(CORETEST_DIR)/order)
+CORETEST_FILES := $(notdir $(sort $(wildcard $(CORETEST_DIR)/*.c $(CORETEST_DIR)/*.S)))
+CORETEST_UNLISTED := $(filter-out $(CORETEST_ORDER),$(CORETEST_FILES))
+$(if $(filter-out $(CORETEST_FILES) --unlisted--,$(CORETEST_ORDER)),\
+	$(error $(CORETEST_DIR)/order names files that do not exist: $(filter-out $(CORETEST_FILES) --unlisted--,$(CORETEST_ORDER))))
+$(if $(filter --unlisted--,$(CORETEST_ORDER)),,$(error $(CORETEST_DIR)/order has no --unlisted-- line))
+$(if $(CORETEST_UNLISTED),$(info coretest: not in $(CORETEST_DIR)/order, run at its --unlisted-- line: $(CORETEST_UNLISTED)))
+$(USER_OUT)/coretest.elf: $(CORETEST_DIR)/order
+USER_SRCS_coretest := $(addprefix $(CORETEST_DIR)/,$(patsubst --unlisted--,$(CORETEST_UNLISTED),$(CORETEST_ORDER)))
 # Programs that run alone under usersim (the others need a parent and
 # the real kernel: start information, delegation, semaphores).
 USERSIM_PROGRAMS := sigma0 echo
@@ -71,8 +85,8 @@ $(USER_LIB): $(USER_LIB_OBJ)
 
 # One link rule per program: crt0 first, the program, then the runtime.
 define user_program
-USER_OBJ_$(1) := $$(addprefix $$(USER_OBJDIR)/,$$(addsuffix .o,$$(basename $$(sort \
-	$$(or $$(USER_SRCS_$(1)),$$(wildcard $$(USER_DIR_$(1))/*.c $$(USER_DIR_$(1))/*.S))))))
+USER_OBJ_$(1) := $$(addprefix $$(USER_OBJDIR)/,$$(addsuffix .o,$$(basename \
+	$$(or $$(USER_SRCS_$(1)),$$(sort $$(wildcard $$(USER_DIR_$(1))/*.c $$(USER_DIR_$(1))/*.S))))))
 $$(USER_OUT)/$(1).elf: $$(USER_CRT0) $$(USER_OBJ_$(1)) $$(USER_LIB) lib/user.ld
 	$$(LD) $$(USER_LDFLAGS) -o $$@ $$(USER_CRT0) $$(USER_OBJ_$(1)) $$(USER_LIB) $$(USER_LIBGCC)
 endef

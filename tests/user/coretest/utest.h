@@ -1,5 +1,6 @@
 /* User-level test registry: each file registers tests with UTEST(name) and
- * main runs them in link order. A test returns true on success; on
+ * main runs them in the order of the file `order`
+ * (user.mk links the files in that order). A test returns true on success; on
  * failure it writes a short reason into why. Tests may use the helpers
  * below for memory from the root's pool and for printing. */
 #pragma once
