@@ -1,13 +1,11 @@
 #include "kernel/devmem.h"
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu_features.h"
 #include "kernel/kernel.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 
 #define DEVMEM_MAX_ORDER 10 /* 4 MiB a call: bounded work per system call */
-/* Local APIC registers and the MSI address window: the kernel's. */
-#define INTERRUPT_WINDOW_BASE 0xfee00000ull
-#define INTERRUPT_WINDOW_SIZE 0x100000ull
 
 struct kobj devmem_object = {.type = DJ_OBJ_DEVMEM, .refs = 1};
 
@@ -32,7 +30,7 @@ static bool device_range_ok(uint64_t phys, uint64_t len)
     if (phys >= limit || len > limit - phys)
         return false;
     return !meets_ram(phys, len) && !paging_is_kernel_device(phys, len) &&
-           !overlaps(phys, len, INTERRUPT_WINDOW_BASE, INTERRUPT_WINDOW_SIZE);
+           !overlaps(phys, len, APIC_INTERRUPT_WINDOW_BASE, APIC_INTERRUPT_WINDOW_SIZE);
 }
 
 int devmem_map(struct pd *pd, uint64_t va, uint64_t phys, unsigned order, unsigned rights, unsigned cache)

@@ -5,11 +5,6 @@
 
 #define IRQ_FLAGS_KNOWN (DJ_IRQ_LEVEL | DJ_IRQ_ACTIVE_LOW)
 
-/* MSI address: the local APIC window with the destination APIC ID
- * (physical destination mode, fixed delivery: bits 2-3 clear). */
-#define MSI_ADDRESS_BASE 0xfee00000ull
-#define MSI_DEST_ID_SHIFT 12
-#define MSI_MAX_DEST_ID 0xff /* without interrupt remapping */
 _Static_assert(VEC_MSI_BASE + DJ_MSI_COUNT <= VEC_TIMER, "MSI vectors must end below the timer's");
 
 static struct irq_line lines[IRQ_MAX_GSI];
@@ -73,7 +68,7 @@ static int bind_msi(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t 
     if (apic_id > MSI_MAX_DEST_ID)
         return DJ_E_BAD_CPU;
     attach(l, sm);
-    *addr = MSI_ADDRESS_BASE | (uint64_t)apic_id << MSI_DEST_ID_SHIFT;
+    *addr = msi_address(apic_id);
     *data = l->vector;
     return DJ_OK;
 }

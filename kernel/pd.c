@@ -162,25 +162,9 @@ struct pd *pd_of_node(const struct mdb_node *n)
 
 /* ---- Memory ------------------------------------------------------------------ */
 
-/* PTE bits selecting the PAT entry of each cache mode (cpu_features.c
- * programs the PAT: index 0 WB, 1 WC, 3 UC). */
-static uint64_t pte_cache_bits(unsigned attr)
-{
-    switch (attr & MDB_ATTR_CACHE_MASK) {
-    case DJ_CACHE_UC: return PTE_CACHE_UC;
-    case DJ_CACHE_WC: return PTE_CACHE_WC;
-    default: return 0;
-    }
-}
-
 static uint64_t pte_flags_for(unsigned rights, unsigned attr)
 {
-    uint64_t f = pte_cache_bits(attr);
-    if (rights & DJ_MEM_W)
-        f |= PTE_WRITE;
-    if (!(rights & DJ_MEM_X))
-        f |= PTE_NX;
-    return f;
+    return paging_user_pte_flags(rights, attr & MDB_ATTR_CACHE_MASK);
 }
 
 /* Pages one leaf entry at `level` maps, as an order. */
@@ -344,7 +328,7 @@ bool pd_lookup(struct pd *pd, uint64_t va, uint64_t *pa, unsigned *rights)
     uint64_t pte;
     if (!paging_translate_in(pd->root, va, pa, &pte))
         return false;
-    *rights = DJ_MEM_R | ((pte & PTE_WRITE) ? DJ_MEM_W : 0) | ((pte & PTE_NX) ? 0 : DJ_MEM_X);
+    *rights = paging_user_rights(pte);
     return true;
 }
 

@@ -2,6 +2,7 @@
  * with large writable pages; here we replace them with: the kernel image
  * in 4 KiB pages with W^X, a non-executable direct map of 0..4 GiB and of
  * every memory-map region above it, and a window for device memory. */
+#include <donjon/abi.h>
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
@@ -349,6 +350,21 @@ void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *c
     size_t unlimited = SIZE_MAX;
     paging_free_user_tables(root, &unlimited, free_by_phys, &pf);
     free_fn(virt_to_phys(root), ctx);
+}
+
+uint64_t paging_user_pte_flags(unsigned rights, unsigned cache)
+{
+    uint64_t f = cache == DJ_CACHE_UC ? PTE_CACHE_UC : cache == DJ_CACHE_WC ? PTE_CACHE_WC : 0;
+    if (rights & DJ_MEM_W)
+        f |= PTE_WRITE;
+    if (!(rights & DJ_MEM_X))
+        f |= PTE_NX;
+    return f;
+}
+
+unsigned paging_user_rights(uint64_t pte)
+{
+    return DJ_MEM_R | ((pte & PTE_WRITE) ? DJ_MEM_W : 0) | ((pte & PTE_NX) ? 0 : DJ_MEM_X);
 }
 
 /* ---- User mappings of any leaf size ------------------------------------- */

@@ -67,6 +67,11 @@ void paging_free_root(uint64_t *root, void (*free_fn)(uint64_t, void *), void *c
  * bottom up; false when the budget ran out first. Freed entries are
  * cleared, so the next call takes up where this one stopped. */
 bool paging_free_user_tables(uint64_t *root, size_t *budget, void (*free_fn)(void *table, void *ctx), void *ctx);
+/* The PTE flags of a user mapping with DJ_MEM_* rights (read is implied)
+ * and a DJ_CACHE_* mode (the PAT entry cpu_features.c programs for it). */
+uint64_t paging_user_pte_flags(unsigned rights, unsigned cache);
+/* The DJ_MEM_* rights a present user PTE grants. */
+unsigned paging_user_rights(uint64_t pte);
 /* The PTE (flags and address) mapping va in the kernel's tables or in root;
  * 0 when unmapped. */
 uint64_t paging_query(uint64_t va);
