@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Donjon top-level build. Out-of-tree: everything goes to $(BUILD).
 BUILD ?= build
 CC := gcc

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The boot test ISO: the whole user-level boot chain (sigma0, init, the
 # console, the key-value example server and its client) started from a
 # boot configuration with deliberate mistakes (servers/init/boot-test.conf).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The NIC ISO: sigma0, init, the console, the PCI server, both NIC drivers
 # and two instances of the network self-test (tests/components/netself), one per
 # NIC, from servers/init/net.conf. tests/net/run boots it in QEMU with a

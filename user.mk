@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # User programs and their runtime (lib/). Included by the top Makefile
 # (`include user.mk` after its `all:` line), or used alone:
 #     make -f user.mk BUILD=build-x user

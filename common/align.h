@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Naturally aligned power-of-two ranges of pages, ports or selectors. */
 #pragma once
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Kernel command-line options (space-separated words, key or key=value). */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ELF64 executable validation: see elf.h. Headers are copied out of the
  * image before use because a boot module need not be aligned for them. */
 #include <stdbool.h>

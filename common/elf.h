@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ELF64 executable validation for loading user programs (boot modules).
  * Pure C, no allocation, host-testable. The image is untrusted: every
  * field is checked before it is used, and the caller gets a list of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A small printf formatter: no floating point, no locale, bounded output. */
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* printf-style formatting into a buffer (freestanding, host-testable).
  * Supports %d %i %u %x %X %o %p %s %c %%, flags '-' '0' ' ' '+', width,
  * precision (for strings and integers), and the l, ll, z, h, hh length modifiers. */

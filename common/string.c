@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The freestanding kernel's string functions (GCC may also call these). */
 #include <stdint.h>
 #include "common/string.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The few libc string functions the freestanding kernel uses. */
 #pragma once
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What the boot loader told us, in a loader-independent form. Filled by the
  * multiboot2 parser (arch/x86_64/multiboot2.c), read by everything else. */
 #pragma once

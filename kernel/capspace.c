@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Capability spaces: see capspace.h. */
 #include "kernel/capspace.h"
 #include "kernel/kobj.h"

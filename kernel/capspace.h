@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A PD's capability space for object capabilities (PD, EC, SC, PT, SM).
  *
  * Selectors 0..CAPSPACE_MAX_SEL-1 index slots in a radix table: a small

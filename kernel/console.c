@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "kernel/console.h"
 #include "common/format.h"
 #include "arch/x86_64/spinlock.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel console: every message goes to every registered sink (serial,
  * framebuffer) as whole lines, serialized across CPUs. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Delegation (typed items and DJ_SYS_DELEGATE) and revocation.
  *
  * Every capability a PD holds has a node in the mapping database

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "kernel/devmem.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu_features.h"

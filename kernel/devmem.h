@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Device memory as a capability: the holder of the device-memory object
  * (the root PD gets it; it hands it on) may map physical ranges that are
  * not RAM and not used by the kernel itself (DJ_SYS_MMIO_MAP), with a

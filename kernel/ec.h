@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Execution context: a thread (global EC, runs on its own SC) or a portal
  * handler (local EC, runs only when called, on its caller's SC). */
 #pragma once

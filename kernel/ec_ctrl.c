@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* DJ_SYS_EC_CTRL: operations on an EC through a DJ_EC_CTRL capability.
  *
  * Kill (op 1) semantics, so that neither side of a call can hold the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* DJ_SYS_EC_CTRL operations on an EC (see ec_ctrl.c). */
 #pragma once
 #include "kernel/ec.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The console font, generated at build time from a PSF file (tools/psf2c). */
 #pragma once
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Physical frame allocator.
  *
  * Metadata is O(ranges): a sorted table of free ranges [base, end) from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Physical frame allocator. Knows every usable range of RAM, above and
  * below 4 GiB, minus the ranges reserved at boot (kernel image, modules,
  * boot information). Metadata is O(number of ranges), not O(RAM): free

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Frame allocator checks on the live machine: counts agree with the memory
  * map, frames above 4 GiB work through the direct map, and no frame handed
  * out overlaps the kernel image, the boot information or a module. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Per-PD I/O port delegation records: see iospace.h. */
 #include "kernel/iospace.h"
 

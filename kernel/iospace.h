@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A PD's record of the I/O ports delegated to it: which mdb node covers
  * each port, for revoke. (The TSS I/O permission bitmap is what the CPU
  * checks; this records where each grant came from.)

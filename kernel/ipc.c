@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "kernel/ipc.h"
 #include "kernel/console.h"
 #include "common/string.h"

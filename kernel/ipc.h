@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Synchronous IPC: call, reply, and exceptions delivered as calls. Each
  * function ends by running some EC (it does not return). */
 #pragma once

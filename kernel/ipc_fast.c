@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The IPC fast path's C side: the system-call entry every other call
  * takes, the switch that turns the fast path on, and the structure
  * layout the assembly fast path (arch/x86_64/ipc_fast.S) reads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Interrupts as capabilities: an IOAPIC line (GSI) or an MSI vector bound
  * to a semaphore signals it on every interrupt, on the CPU that bound it;
  * a level-triggered line stays masked until its holder acknowledges it.

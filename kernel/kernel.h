@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel-wide state decided at boot. */
 #pragma once
 #include <stdbool.h>

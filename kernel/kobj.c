@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "kernel/kobj.h"
 #include "kernel/ec.h"
 #include "kernel/frame_alloc.h"

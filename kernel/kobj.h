@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel objects: every PD, EC, SC, PT and SM occupies one page charged to
  * the quota of the PD it was created for, and starts with this header.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* In-kernel self-tests. Each file registers its tests with KTEST; main runs
  * them in link order and prints PASS/FAIL/SKIP lines. A test writes its
  * reason into why (a short phrase, no newline). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel entry: bring the machine up step by step, run the self-tests, and
  * either idle (normal boot) or power off (test mode). */
 #include "arch/x86_64/acpi.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The mapping database (derivation trees): see mdb.h. */
 #include "kernel/mdb.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The mapping database: one derivation tree per original resource.
  *
  * Every capability a PD holds - a range of memory pages, a range of I/O

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Delegating memory.
  *
  * An item names a naturally aligned power-of-two range of source pages.

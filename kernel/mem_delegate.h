@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Delegating memory (a DJ_CRD_MEM typed item): see mem_delegate.c. */
 #pragma once
 #include <stdint.h>

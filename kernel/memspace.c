@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Per-PD memory delegation records: see memspace.h. */
 #include "kernel/memspace.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A PD's record of the memory delegated to it: which mdb node covers each
  * user virtual page. Page tables say what the hardware may access; this
  * says where each mapping came from, so revoke can find and undo it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Fatal errors: print everything useful on the console, stop all CPUs,
  * then halt (or power off in test mode so the harness sees the end). */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Protection domain: an address space, a capability space, an I/O port
  * space and a kernel memory quota.
  *

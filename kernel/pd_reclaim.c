@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Destroying PDs: see pd_reclaim.h.
  *
  * Dying PDs wait in one queue, each with its phase and a cursor into it,

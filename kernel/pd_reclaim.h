@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Destroying a PD and giving back everything it had.
  *
  * A PD dies when the last capability to it is removed (the original its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Portals and their handler ECs: see pt.h. */
 #include "kernel/pt.h"
 

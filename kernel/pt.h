@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Portal: an IPC entry point into a handler EC, with the badge its handler
  * sees and, for event portals, which architectural state travels.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel-memory quotas: see quota.h. */
 #include "kernel/quota.h"
 #include "common/string.h"

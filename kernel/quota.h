@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel-memory quotas, counted in pages.
  *
  * Every page the kernel allocates on behalf of a PD is charged to a quota

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Sparse power-of-two range map: see radix.h. */
 #include "kernel/radix.h"
 #include "arch/x86_64/layout.h"

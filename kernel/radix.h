@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A sparse map from keys (page numbers, port numbers) to the mdb nodes
  * that cover them, each node a naturally aligned power-of-two range
  * [node->base, node->base + 2^node->order). The shared engine under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Revocation steps shared by DJ_SYS_REVOKE and the destruction of a PD
  * (both in delegate.c / pd_reclaim.c).
  *

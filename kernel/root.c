@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The root PD: built by the kernel from the boot module named "sigma0".
  * It gets its ELF image, a stack, a UTCB, a pool of free memory mapped at
  * ROOT_POOL_VA, and capabilities to itself and to the debug console. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Starting the first user PD. */
 #pragma once
 #include <stdbool.h>

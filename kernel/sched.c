@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Per-CPU run queues: one FIFO per priority and a bitmap of non-empty
  * ones, each queue with its own lock. The kernel is not preemptible;
  * switches happen on the way out to user mode, on the kernel stack that

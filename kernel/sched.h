@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Scheduling contexts and the per-CPU fixed-priority round-robin scheduler.
  * An SC lends its time to whatever EC its EC's call chain has reached.
  *

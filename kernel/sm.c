@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Counting semaphores. All operations run under the big kernel lock, so
  * an up on one CPU may wake an EC blocked on another: sched_wake queues
  * the waiter's SC on its own CPU and kicks that CPU with an IPI. */

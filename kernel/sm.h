@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Counting semaphore; interrupts signal semaphores too. */
 #pragma once
 #include "kernel/ec.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* System call dispatch: decode the registers, check every capability and
  * argument, and hand over to the object code. */
 #include "arch/x86_64/acpi.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Entry points the arch layer calls for ring-3 syscalls and faults once
  * user PDs run under the scheduler. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* TLB shootdown: see tlb.h.
  *
  * Each CPU has a request counter that requesters increment and a done

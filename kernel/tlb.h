@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* TLB shootdown across CPUs.
  *
  * After the mapping database removes or downgrades user mappings, another

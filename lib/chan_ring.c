@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The ring layer of channels (lib/channel.h, docs/channels.md): one
  * single-producer/single-consumer ring in shared memory, with event-index
  * doorbell suppression. No system calls, so it also runs in host tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Channels with doorbells (lib/channel.h, docs/channels.md): the set-up
  * protocol through a portal, the blocking and non-blocking copies, and
  * tear-down. The rings themselves are lib/chan_ring.c.

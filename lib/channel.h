@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared-memory channels between exactly two PDs (docs/channels.md).
  *
  * A channel is a pair of single-producer/single-consumer rings, one per

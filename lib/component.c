@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Start-up helpers for components: see component.h. */
 #include "lib/component.h"
 #include "lib/console_client.h"

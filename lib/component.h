@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Start-up helpers for components started by a parent (init, or sigma0
  * for init): their start information, their granted capabilities, offering
  * a service through the parent, and waiting forever without spinning.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Client side of the console protocol: see console_client.h. */
 #include "lib/console_client.h"
 #include "lib/proto.h"

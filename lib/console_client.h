@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Client side of the console protocol (lib/proto.h): sends bytes to the
  * console server's portal, which prints them as "[name] text" lines. */
 #pragma once

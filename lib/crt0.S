@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Start code of every user program.
  * Entry state (set by the kernel, see docs in lib/utcb.h):
  *   RSP  a valid stack (the kernel or the creator chose it)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ELF loading into a child PD: see elfload.h. */
 #include "lib/elfload.h"
 #include "common/elf.h"

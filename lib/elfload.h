@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Loading an ELF boot module into a child PD: the checks are the kernel's
  * own (common/elf.c, compiled into the runtime), the pages come from the
  * caller (sigma0's pool, or memory init got from sigma0) and reach the

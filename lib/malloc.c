@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* First-fit allocator. Every block starts with a header; free blocks form
  * a list sorted by address, so a freed block merges with free neighbours
  * and the heap does not fragment into ever smaller pieces. */

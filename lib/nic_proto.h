@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The packet interface of the NIC drivers (servers/nic; docs/nic.md).
  *
  * A driver serves one client, the component whose boot configuration line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Client side of the PCI server's protocol: see pci.h. Every call uses
  * the main EC's UTCB (dj_utcb()), like printf on the console: call these
  * from the main EC only. Replies are checked for their shape before a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI devices for drivers: the client side of the PCI server's protocol
  * (servers/pci; docs/pci.md).
  *

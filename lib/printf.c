@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* printf on top of the kernel's formatter (common/format.c is compiled
  * into the library rather than copied). */
 #include "stdio.h"

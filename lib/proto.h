@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* IPC protocols of the system servers. Every request starts with an
  * operation word; every reply starts with a status word (enum dj_status).
  * Servers check every field of every request: a wrong size, an unknown

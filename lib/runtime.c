@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fatal errors of the user runtime. */
 #include <stdarg.h>
 #include "lib/runtime.h"

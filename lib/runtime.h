@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Program lifetime in the user runtime. */
 #pragma once
 

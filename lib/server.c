@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Server-loop helper: see server.h. */
 #include "lib/server.h"
 #include "lib/syscall.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Portal entry stub: RSP is the handler EC's stack pointer as
  * dj_handler_stack laid it out (UTCB address, then handler function). */
     .text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a component finds when it starts (the contract between a parent,
  * sigma0 for init and init for every other component, and its child).
  *

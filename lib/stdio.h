@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Formatted output of the user runtime. The formatter is the kernel's
  * (common/format.c, built into the library): %d %i %u %x %X %o %p %s %c %%,
  * flags, width, precision, the hh h l ll z modifiers; no floating point. */

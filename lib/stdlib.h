@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Memory allocation of the user runtime: first fit over regions handed to
  * dj_heap_init (a static array today, pager-provided memory later). */
 #pragma once

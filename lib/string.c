@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* String functions the user runtime has beyond the kernel's own
  * (common/string.c, which the runtime library compiles in as well). */
 #include "string.h"

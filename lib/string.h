@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The user runtime's string functions (C names, so GCC's own calls to
  * memcpy/memset land here too). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Typed wrappers for the system calls that are not on the IPC hot path. */
 #include "lib/syscall.h"
 #include "string.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* System call stubs for every DJ_SYS_* of include/donjon/abi.h.
  *
  * Register convention (abi.h): RAX = op | flags << 8, arguments in RDI,

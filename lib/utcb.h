@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Access to the UTCB (the per-EC message page, struct dj_utcb in abi.h).
  *
  * User-program entry state (the contract with the kernel):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The x86 instructions user-level code may use: port I/O (in the ports
  * its PD was given; any other faults), the time-stamp counter, the spin
  * hint and CPUID. One copy for every server and test. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sigma0, the root PD. It starts with the free-memory pool, the boot
  * information and the boot modules (abi.h: "What the root PD finds at
  * start") and hands them out: it loads the module named "init" into a new

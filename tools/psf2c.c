@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* psf2c: convert an uncompressed PSF1/PSF2 console font into C source that
  * defines `const struct console_font console_font` (kernel/font.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ACPI table discovery. The parser (acpi_parse) is pure logic over a
  * caller-supplied mapper and is also compiled on the host for unit tests;
  * the kernel-only parts (acpi_init, power-off, reset) sit at the end behind

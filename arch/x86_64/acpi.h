@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ACPI table discovery: RSDP, RSDT/XSDT, MADT, FADT (+ \_S5 from the DSDT),
  * MCFG. The parser is pure logic over a caller-supplied mapper, so host tests
  * can feed it crafted tables. */

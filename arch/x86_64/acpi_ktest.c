@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ACPI checks on the running platform (QEMU and Bochs always have ACPI). */
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"

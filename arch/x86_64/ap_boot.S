@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Application processor trampoline. smp.c copies the bytes between
  * ap_trampoline_start and ap_trampoline_end to a page below 1 MiB whose
  * page number is the STARTUP IPI vector, fills in the parameter block at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Local APIC (x2APIC when the CPU has it, xAPIC otherwise) and IOAPICs. */
 #pragma once
 #include <stdbool.h>

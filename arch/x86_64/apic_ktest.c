@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Local APIC, IOAPIC and LAPIC timer checks on the bootstrap processor. */
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The structure offsets and constants the assembly (ipc_fast.S, entry.S)
  * reads, which it cannot compute itself. */
 #include <stddef.h>

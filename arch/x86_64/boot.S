@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Multiboot2 entry: GRUB enters _start32 in 32-bit protected mode with
  * paging off, EAX = magic, EBX = physical address of the boot information.
  * We check the CPU can run us, build boot page tables that map 0..4 GiB

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Thin wrappers around x86-64 instructions the kernel needs. */
 #pragma once
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* CPU feature detection and per-CPU enabling (NX, SMEP, SMAP, PGE, PAT,
  * FPU/SSE/AVX with XSAVE or FXSAVE). */
 #pragma once

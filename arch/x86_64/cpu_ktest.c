@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* CPU set-up checks: protection features on, FPU state saved and restored,
  * exceptions dispatched and resumed. */
 #include "arch/x86_64/cpu.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Interrupt and exception entry. Every vector gets a stub that pushes a
  * uniform frame (struct trap_frame in idt.h).
  * From ring 3, the CPU pushes onto TSS.RSP0, which points just past the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Self-test helper: run one memory access that is expected to fault, catch
  * the exception, and report what the CPU said. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Text console on the boot framebuffer: RGB pixels drawn with the PSF
  * console font (light gray on black), or EGA text mode cells. Scrolling
  * moves the framebuffer contents up (no shadow buffer). Callers (the

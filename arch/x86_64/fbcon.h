@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Text console on the framebuffer GRUB hands over (RGB pixels with a PSF
  * font, or EGA text mode). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "arch/x86_64/gdt.h"
 #include "common/string.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "arch/x86_64/guest_frames.h"
 #include "kernel/frame_alloc.h"
 #include "arch/x86_64/layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Memory for the virtualization smoke tests' tiny guests, shared by the
  * VMX (EPT) and SVM (NPT) tests: the frames, and a 4-level nested page
  * table that maps a few guest pages in the first 2 MiB of guest memory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Interrupt descriptor table, exception and interrupt dispatch. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* IOAPICs from the MADT: mapped, counted, and every line masked until a
  * driver asks for one. */
 #include "arch/x86_64/acpi.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* I/O permission bitmaps: see iobitmap.h. */
 #include "arch/x86_64/iobitmap.h"
 #include "common/string.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Per-PD I/O permission bitmaps and the per-CPU copy the CPU checks.
  *
  * A PD that was granted ports has an 8 KiB bitmap (two pages charged to

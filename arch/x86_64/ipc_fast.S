@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The IPC fast path: DJ_SYS_CALL and DJ_SYS_REPLY with untyped words only,
  * straight from the syscall instruction to the other EC's sysret.
  *

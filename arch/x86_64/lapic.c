@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Local APIC: x2APIC through MSRs when the CPU has it, xAPIC through an
  * uncached MMIO window otherwise. Also masks the legacy 8259 PICs, which
  * the kernel never uses. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The kernel's virtual address-space layout. */
 #pragma once
 #define KERNEL_VMA 0xffffffff80000000ull  /* kernel image: phys + KERNEL_VMA */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Multiboot2 boot information parser. Pure logic (no inline assembly, no
  * hardware access) so it is unit-tested on the host against hostile input.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Multiboot2 boot information parser (host-testable: pure logic). */
 #pragma once
 #include "kernel/boot_info.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The boot information as parsed at boot: a sane memory map that holds
  * the kernel, and a parse of the live information that repeats exactly. */
 #include "kernel/boot_info.h"

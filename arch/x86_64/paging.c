@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The kernel's own page tables. The boot tables from boot.S map 0..4 GiB
  * with large writable pages; here we replace them with: the kernel image
  * in 4 KiB pages with W^X, a non-executable direct map of 0..4 GiB and of

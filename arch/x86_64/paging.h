@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Kernel page tables: the image (W^X), the direct map, device windows. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* W^X and direct-map checks on the live kernel page tables. */
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/fault_probe.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* User mappings with leaves of every size, on a scratch address space that
  * is never loaded: entries are only written and read back. */
 #include "kernel/frame_alloc.h"

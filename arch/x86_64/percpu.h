@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Per-CPU data, reached through the GS base. */
 #pragma once
 #ifndef __ASSEMBLY__

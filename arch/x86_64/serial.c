@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/cpu.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Application processor start-up (INIT-SIPI-SIPI, one CPU at a time) and
  * the cross-CPU IPIs: stop (panic) and wake (the scheduler's kick, also
  * counted for the self-tests). Each AP ends in the scheduler: it idles in

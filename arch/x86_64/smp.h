@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Application processor start-up (INIT-SIPI-SIPI) and cross-CPU stop. */
 #pragma once
 #include <stdint.h>

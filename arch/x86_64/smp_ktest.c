@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Multiprocessor checks: every CPU came up, ticks, and answers IPIs. */
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Ticket spinlock; the irqsave variants keep the holder from being
  * interrupted by a handler that takes the same lock. */
 #pragma once

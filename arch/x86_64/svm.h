@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* AMD SVM (AMD-V) architecture: MSRs, CPUID feature bits, VMCB layout,
  * intercept bits, exit codes and the SVM instructions.
  * Source: AMD64 APM vol. 2, chapter 15 and appendix B (VMCB layout). */

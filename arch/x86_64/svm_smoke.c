@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* SVM smoke self-tests: detect AMD-V and its features, then run a tiny
  * real-mode guest (CPUID, OUT 0x80, HLT) under nested paging and check each
  * #VMEXIT. Everything is set up and torn down inside the test: EFER.SVME,

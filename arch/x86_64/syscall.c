@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The kernel side of ring-3 entries: syscall MSRs, the active user frame,
  * and the hand-off to whoever handles syscalls and user faults. */
 #include "arch/x86_64/user_mode.h"

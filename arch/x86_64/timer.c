@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* LAPIC timer calibration and the periodic tick.
  *
  * Reference clocks, in order of preference: the TSC frequency CPUID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* LAPIC timer: calibrated once on the BSP (CPUID 0x15, the ACPI PM timer,
  * or the PIT), then a periodic tick on every CPU. */
 #pragma once

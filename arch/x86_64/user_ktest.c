@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Ring-3 checks: syscall round trip, kernel memory and I/O ports closed to
  * user code, SMEP/SMAP, and the non-canonical sysret return refused. */
 #include "arch/x86_64/cpu.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Tiny position-independent user programs for the ring-3 self-tests. */
 #define SYS_TEST_ECHO 1
 #define SYS_TEST_EXIT 2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Ring-3 entry and exit. The CPU saves user state into the frame of the
  * user context that runs on this CPU (user_context_activate); the kernel
  * leaves through return_to_user, which resumes that frame. */

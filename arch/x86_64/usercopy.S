@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Copies from user memory: the only place the kernel reads user pages.
  * SMAP is opened (stac) just around the copy; a fault inside it returns -1
  * through the fixup that trap_dispatch applies. */

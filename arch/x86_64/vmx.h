@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Intel VMX (VT-x) architecture: capability MSRs, VMCS field encodings,
  * control bits, exit reasons, EPT entry format and the VMX instructions.
  * Source: Intel SDM vol. 3C (chapters 24-28 and appendices A-C). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* VMX smoke self-tests: detect VT-x and its features, then run a tiny guest
  * (CPUID, OUT 0x80, HLT) under EPT and check each VM exit. The guest runs in
  * real mode with unrestricted guest, or in 32-bit paged protected mode when

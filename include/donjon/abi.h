@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Donjon kernel ABI: the one source of truth shared by the kernel and
  * user-level code. docs/abi.md explains every item here. */
 #pragma once

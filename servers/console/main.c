@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The console server: the user-level driver of the first serial port
  * (16550 UART, COM1 at 0x3f8). Components send it bytes through a portal
  * (lib/proto.h DJ_CONSOLE_OP_WRITE); the portal's badge, set by init,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Echo server and its client in one program (the writing-a-server example
  * in its smallest form). The server's handler runs in a local EC of this
  * PD behind a portal; the client is the program's initial EC. The reply

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Boot configuration parser: see bootconfig.h and docs/boot-config.md.
  * Each line is checked completely into a scratch component and committed
  * only if nothing is wrong, so a bad line leaves no trace but its report. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Building one component from its configuration line, with exactly the
  * rights the line grants:
  *   - a PD with the line's kernel-memory quota, the ELF image of its boot

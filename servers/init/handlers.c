@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The portals init serves for its components. Each component's portals
  * carry its id as badge, so a handler knows whom it serves without
  * trusting anything in the message:

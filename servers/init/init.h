@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* init: shared state of its files (main.c: configuration and the start
  * sequence; component.c: building one component; handlers.c: the portals
  * init serves for its components; restart.c: tearing a dead component

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* init: starts the system's components from the boot configuration, the
  * boot module named "config" (docs/boot-config.md). sigma0 started init
  * with its memory portal ("mem"), the boot information and modules

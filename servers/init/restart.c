@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Restarting a component that died (restart=yes on its line).
  *
  * The event handler (handlers.c) only marks the component and wakes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* kvclient: the client half of the writing-a-server example, and the
  * boot-chain test of the boot test ISO (boot-test.mk). It talks to
  * kvstore and the console through the portals init granted it

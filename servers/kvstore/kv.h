@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The key-value store's protocol (docs/writing-a-server.md builds it step
  * by step). One request per call, untyped words only:
  *   KV_OP_PUT  [1] key, [2] value   -> [0] status (DJ_E_QUOTA when full)

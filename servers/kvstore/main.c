@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* kvstore: the example server of docs/writing-a-server.md. A table of
  * (client, key, value) entries on the heap init gave it, served through
  * one portal per client; the portal badge (the client's component id) is

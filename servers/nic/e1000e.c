@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Intel 82574 (e1000e) hardware code for the NIC driver loop (nic_hw.h).
  * QEMU's "-device e1000e" is this chip (PCI 8086:10d3).
  *

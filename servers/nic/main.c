@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A NIC driver (docs/nic.md): this common part plus one hardware file
  * (nic_hw.h). Start-up here: the device through the PCI server's portal
  * ("pci"), its memory BARs mapped, the wake-up semaphore, the hardware

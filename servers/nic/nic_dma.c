@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Memory a NIC reads and writes by DMA: fresh pages from the driver's own
  * quota (dj_mem_alloc), handed out from a region reserved for them, and
  * their bus addresses (without an IOMMU, the physical ones the kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The common part of every NIC driver (servers/nic): state shared by its
  * files. main.c brings the device up, nic_service.c answers the portal,
  * nic_loop.c moves frames, nic_dma.c, nic_log.c and nic_fault.c are the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Fault injection for the restart test (docs/nic.md): with
  * "crash_after=N" in the configuration's arg=, the first instance of the
  * driver (start info generation 0) executes ud2 once it has moved N

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What a NIC's hardware code provides to the common driver loop
  * (servers/nic/main.c), and what the loop gives it. One driver binary is
  * the loop plus one hardware file (virtio_net.c, e1000e.c): a driver

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Driver log lines. Through the console portal when the driver has one
  * (the console server prefixes each line with "[name] "), otherwise on
  * the kernel debug console with a "name: " prefix of its own (written only

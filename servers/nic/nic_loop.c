@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The driver's main loop: frames from the client's ring 0 to the device,
  * from the device to the client's ring 1, then sleep on the one wake-up
  * semaphore that device interrupts and the client's doorbell both up.

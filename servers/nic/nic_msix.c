@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* MSI-X set-up for NIC drivers: see nic_msix.h. */
 #include <stdbool.h>
 #include <stdint.h>

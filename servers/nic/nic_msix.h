@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* MSI-X for NIC hardware files: routes a device's MSI-X table entries to
  * the driver's wake semaphore through the MSI capabilities init granted
  * (nic_env.msi_sel, msi_count). The table lives in a memory BAR the

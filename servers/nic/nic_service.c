@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The driver's portal (lib/nic_proto.h): device information, counters,
  * and the channel set-up, which lib/channel.c does (dj_chan_serve). Runs
  * in the handler EC on the caller's time; it never touches the device's

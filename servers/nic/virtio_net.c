@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* virtio-net over modern virtio 1.x PCI (virtio 1.x specification, 5.1),
  * for 1af4:1041 and the transitional 1af4:1000 (through its modern
  * interface only). One receive queue (0) and one transmit queue (1), each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The modern virtio PCI transport: see virtio_pci.h. Offsets and
  * capability layout from the virtio 1.x specification, 4.1.4. */
 #include <stddef.h>

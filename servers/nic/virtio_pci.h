@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The modern (virtio 1.x) PCI transport, 4.1: the device's structures are
  * found through vendor-specific PCI capabilities that point into its
  * memory BARs; the common configuration drives the status handshake,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Split virtqueues: see virtio_ring.h. x86 keeps stores in order and
  * loads in order, so the only hardware barrier needed is the one between
  * publishing the available index and reading the device's no-notify flag

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Split virtqueues (virtio 1.x, 2.6) from the driver's side: the
  * descriptor table and the driver area (available ring) are written here
  * and only read by the device; the device area (used ring) is written by

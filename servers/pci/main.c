@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The PCI server: enumerates PCI (ECAM or configuration mechanism 1),
  * prints one line per function, and hands each driver exactly the
  * function its boot configuration line names (docs/pci.md): filtered

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Configuration-space access on the machine: see pci_access.h. */
 #include <stdio.h>
 #include "lib/syscall.h"

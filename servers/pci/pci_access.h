@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The PCI server's way to configuration space on this machine: ECAM
  * (memory-mapped, 4 KiB per function, from the ACPI MCFG table that the
  * kernel passes in the boot information and init in the start page) when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* BAR decoding: see pci_bar.h. */
 #include "pci_bar.h"
 #include "pci_regs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Decoding a BAR from what it held and what it read back after all ones
  * were written to it (the sizing probe). Firmware and devices can be
  * wrong: a probe whose size bits are not contiguous, whose type bits

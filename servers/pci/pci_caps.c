@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Capability list walk: see pci_caps.h. */
 #include "pci_caps.h"
 #include "pci_regs.h"

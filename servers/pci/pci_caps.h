@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Walking a function's capability list (configuration space read through
  * an accessor that may lie): pointers are masked as the specification
  * says, must point past the standard header and inside configuration

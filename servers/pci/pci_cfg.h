@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Configuration-space access through an accessor: the PCI server's logic
  * runs over the hardware (pci_access.c: mechanism 1 ports or ECAM) and, in
  * the host tests, over fake configuration spaces that lie. */

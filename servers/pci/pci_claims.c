@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Device ownership: see pci_claims.h. */
 #include "pci_claims.h"
 #include "pci_regs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Which driver owns which function. init announces each driver (its badge)
  * with the devices its pci= names: alternatives, of which the driver gets
  * the first, in the order written, that matches a function no other badge

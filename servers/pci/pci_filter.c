@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Configuration-space filtering: see pci_filter.h. */
 #include "lib/pci.h"
 #include "pci_cfg.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What a driver may do with its function's configuration space.
  *
  * Reads: anything inside configuration space (256 bytes with mechanism 1,

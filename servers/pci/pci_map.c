@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* BARs as capabilities. A memory BAR is mapped into the server once,
  * uncached (DJ_SYS_MMIO_MAP with the device-memory capability), and
  * delegated from there, so revoking the server's pages (without its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* PCI configuration-space registers the PCI server uses (PCI Local Bus
  * 3.0 chapter 6, PCI Express Base 4.0 section 7.5.3). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Quiescing and resetting a function: see pci_reset.h. */
 #include "lib/pci.h"
 #include "pci_regs.h"

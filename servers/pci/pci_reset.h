@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Taking a function back from a driver and resetting it for one.
  *
  * Quiescing stops what a dead or replaced driver left running: bus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* PCI enumeration: see pci_scan.h. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Enumerating PCI functions: every bus reachable from bus 0 through
  * bridges (each bus once, however the bridges point), every device and
  * function, their BARs (sized with decoding off, then restored) and the

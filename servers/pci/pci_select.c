@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Device selectors: see pci_select.h. */
 #include <stdio.h>
 #include <string.h>

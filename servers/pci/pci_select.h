@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Which function a boot configuration's pci= names: device selectors
  * (lib/pci.h DJ_PCI_SEL_*) as init announces them, matched against the
  * enumeration. A pci= may list alternatives, so an announcement carries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The PCI server's protocol (lib/pci.h): announcements from init (badge
  * DJ_BADGE_PARENT) and each driver's requests about the one function its
  * badge owns. Every word is checked before use; a request of the wrong

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The PCI server's shared state (main.c: start and device list;
  * pci_serve.c: the protocol; pci_map.c: BARs as capabilities). All of it
  * is touched by one EC at a time: the main EC until the service is

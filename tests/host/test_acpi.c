@@ -1,4 +1,5 @@
 // host-test-sources: arch/x86_64/acpi.c common/format.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The ACPI parser against crafted tables in a fake physical memory: good
  * tables, corrupt and truncated ones, odd MADT entries, \_S5 encodings, and
  * the RSDP scan of the BIOS areas. */

@@ -1,4 +1,5 @@
 // host-test-sources: servers/init/bootconfig.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* init's boot-configuration parser: good configurations, every kind of
  * bad line (reported with its number and skipped, the rest kept), and
  * hostile input (long lines, NUL bytes, overflow, random bytes). */

@@ -1,4 +1,5 @@
 // host-test-sources: kernel/capspace.c kernel/quota.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,4 +1,5 @@
 // host-test-sources: lib/chan_ring.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The channel ring layer (lib/chan_ring.c): ordering, wrap-around of the
  * slots and of the 32-bit indices, full and empty, batching, event-index
  * doorbell suppression (doorbells counted, lost wakeups searched for by a

@@ -1,4 +1,5 @@
 // host-test-sources: common/elf.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The ELF loader's checks, on an executable crafted here (text RX, rodata
  * R, data+bss RW, the layout lib/user.ld produces) and on hostile variants
  * of it, one defect each. */

@@ -1,4 +1,5 @@
 // host-test-sources: common/format.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The kernel's printf formatter against the C library's for the same input. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 // host-test-sources: kernel/frame_alloc.c common/format.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The frame allocator over a fake sparse physical memory: a table of host
  * pages keyed by physical address, created on first touch. The map
  * callback fails the test when the allocator touches anything that is not

@@ -1,4 +1,5 @@
 // host-test-sources: lib/malloc.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The user runtime's first-fit allocator (lib/malloc.c) over a test
  * buffer: alignment, splitting, merging of freed neighbours, exhaustion,
  * overflow, realloc/calloc, and detection of bad and double frees. */

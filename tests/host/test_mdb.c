@@ -1,4 +1,5 @@
 // host-test-sources: kernel/mdb.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,4 +1,5 @@
 // host-test-sources: kernel/memspace.c kernel/radix.c kernel/mdb.c kernel/quota.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,4 +1,5 @@
 // host-test-sources: arch/x86_64/multiboot2.c common/format.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The multiboot2 parser against built boot information: a good BIOS-style
  * one, an EFI-only one, and hostile ones (bad sizes, overrunning and tiny
  * tags, no end tag, strings without NUL, too many regions and modules,

@@ -1,4 +1,5 @@
 // host-test-sources: tests/components/netself/responder.c tests/components/netself/inet_checksum.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The network self-test's answering logic: ARP, ICMP echo and the UDP
  * stats request answered exactly; hostile frames (truncated headers, bad
  * lengths, options, bad checksums, fragments, foreign addresses, random

@@ -1,4 +1,5 @@
 // host-test-sources: tests/components/netself/args.c tests/components/netself/report.c tests/components/netself/responder.c tests/components/netself/inet_checksum.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself's configuration (arg=) and its counter lines: strict parsing of
  * hostile text, bounded output. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A page allocator for host tests of the kernel's page_source users:
  * counts live pages, can be told to fail, and poisons pages so callers
  * that forget to zero are caught. */

@@ -1,4 +1,5 @@
 // host-test-sources: servers/pci/pci_bar.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* BAR decoding from the original value and the sizing probe: every kind
  * of BAR, and garbage probes (non-contiguous size bits, changed type
  * bits, misaligned bases, ranges past the end) refused, never guessed. */

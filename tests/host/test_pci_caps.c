@@ -1,4 +1,5 @@
 // host-test-sources: servers/pci/pci_caps.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The PCI server's capability walk over lying configuration spaces:
  * loops of every length, pointers into the header, reserved pointer
  * bits, a list that fills all of configuration space, random bytes. */

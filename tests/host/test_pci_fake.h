@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A fake PCI configuration space for the PCI server's host tests: each
  * present function has 4 KiB of bytes and a mask of the bits a write may
  * change, which is how BAR sizing, read-only identity fields and liars

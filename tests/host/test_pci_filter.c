@@ -1,4 +1,5 @@
 // host-test-sources: servers/pci/pci_filter.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What a driver may write into its function's configuration space: the
  * header's identity, BARs, ROM and pointers never; the command register
  * only in its four driver bits; capabilities and device registers yes;

@@ -1,4 +1,5 @@
 // host-test-sources: servers/pci/pci_scan.c servers/pci/pci_bar.c servers/pci/pci_caps.c servers/pci/pci_select.c servers/pci/pci_claims.c servers/pci/pci_reset.c
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The PCI server's enumeration, device selection, ownership and resets
  * over fake configuration spaces: a normal topology, bridges that loop or
  * point nowhere, too many functions, lying BARs and capability lists,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Shared by tests/net/run and tests/net/bench (sourced, not run): the NIC
 # ISO in QEMU with one virtio-net and one e1000e NIC, each on a tap device
 # in a network namespace of its own, so the Linux peer of each NIC is that

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """The Linux end of the NIC tests (tests/net/run), run inside a NIC's
 network namespace:
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* usersim: runs a Donjon user program (a static ELF built by user.mk) as a
  * Linux process under ptrace and emulates the few Donjon system calls a
  * small program needs, so the runtime (crt0, syscall stubs, printf, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* chantest: the in-system channel test of the boot test ISO
  * (docs/channels.md). One program, two components named in
  * servers/init/boot-test.conf: "chansink" accepts a channel through its

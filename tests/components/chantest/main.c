@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* chantest (chantest.h): the component's name chooses its role. */
 #include "lib/component.h"
 #include "lib/console_client.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The peer-death variant of the channel test (chantest.h): "chandie"
  * serves a channel and, in its first instance, faults on purpose in the
  * middle of the stream; init restarts it (restart=yes). "chanorph" is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The accepting side of the channel test: serves the channel set-up on
  * its portal, then checks every message of the stream (sequence, length,
  * checksum), alternating between dj_chan_read copies and in-place peeks

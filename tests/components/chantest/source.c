@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The connecting side of the channel test: connects to the sink's portal
  * and sends the stream, alternating between dj_chan_write copies and
  * messages built in place and published in batches; then reads the

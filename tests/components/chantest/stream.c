@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Message contents of the channel test (stream.h). -ffreestanding turns
  * off the builtins, so fixed-size copies ask for __builtin_memcpy: it
  * becomes plain loads and stores. */

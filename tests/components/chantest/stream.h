@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The messages of the channel test: message n has a length and contents
  * derived from n alone, so the receiver can check each one completely:
  *   [0] n, [1] checksum of bytes 16..len-1, then the payload.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* intruder: the isolation test of the NIC ISO (servers/init/net.conf). A
  * component that was granted a portal to the PCI server (and the console)
  * but no device, no device memory, no MSI, no interrupt line and no I/O

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself's configuration (args.h). */
 #include "args.h"
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself's configuration, from the arg= field of its boot configuration
  * line: comma-separated KEY=VALUE items,
  *     ip=A.B.C.D   its IPv4 address (required)

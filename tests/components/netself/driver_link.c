@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself's connection to its NIC driver (driver_link.h). */
 #include "driver_link.h"
 #include "layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself's connection to its NIC driver: the driver's portal (granted
  * by init, named after the driver), its MAC address, and the frame
  * channel (lib/channel.h, geometry of lib/nic_proto.h).

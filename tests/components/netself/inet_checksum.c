@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The Internet checksum (inet_checksum.h). */
 #include "inet_checksum.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The Internet checksum (RFC 1071): the ones' complement of the ones'
  * complement sum of the data as big-endian 16-bit words, an odd last byte
  * padded with zero. Used by the IPv4 header, ICMP and UDP. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Where netself keeps things: its selectors (from DJ_CHILD_FIRST_FREE
  * up) and its addresses (lib/startinfo.h). Each connection to the driver
  * gets a fresh slot of the shared window for its region and a fresh pair

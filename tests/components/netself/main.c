@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself: the network self-test. It connects to one NIC driver's frame
  * channel and answers ARP requests for its IPv4 address, ICMP echo
  * requests and stats requests (UDP to NETSELF_STATS_PORT: its counters

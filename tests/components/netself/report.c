@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself's counter lines (report.h). */
 #include "report.h"
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* netself's counter lines: its own counts and the driver's
  * (DJ_NIC_OP_STATS), as "key=value" words a test can pick apart. */
 #pragma once

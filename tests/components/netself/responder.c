@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The network self-test's answering logic (responder.h). */
 #include "responder.h"
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The network self-test's answering logic, free of system calls so the
  * host tests can feed it anything: one received Ethernet frame in, at
  * most one reply frame out, and a counter for what happened.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The low-priority retry waiter (retry_wait.h). Its thread is a global EC
  * of netself's PD with an SC of its own; its startup event comes to a
  * portal of netself's (a local handler EC), which starts it on its own

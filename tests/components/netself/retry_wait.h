@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Waiting between attempts to reach a driver that is being restarted.
  *
  * There is no timer in the ABI, and nothing tells netself when init has

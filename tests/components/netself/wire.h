@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Wire formats netself reads and writes: Ethernet II, ARP for IPv4 over
  * Ethernet (RFC 826), IPv4 (RFC 791), ICMP echo (RFC 792) and UDP
  * (RFC 768). Offsets are from the start of each header; every multi-byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pcicheck: an in-system check of the PCI server and of init's device
  * grants, as a driver sees them. Its line names a device (pci=), the pci
  * portal and one MSI; it prints one "PASS name" or "FAIL name: why" line

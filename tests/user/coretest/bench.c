@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* BENCH lines: round trips measured with the TSC around BENCH_ITERATIONS
  * calls, minus the same loop without the call. Under QEMU's -icount
  * shift=0 the TSC counts executed instructions (tools/bench), and every

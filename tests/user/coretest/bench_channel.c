@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Channel benchmarks (docs/channels.md, docs/benchmarks.md): the same
  * payload moved from this PD to another on the same CPU
  *   - over a channel, built and read in place, batched:   channel_msg_*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Object capabilities: rights along derivations, revocation of copies,
  * and object rules the kernel enforces. */
 #include <stdbool.h>

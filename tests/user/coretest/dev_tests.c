@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Device access by capability: device memory (DJ_SYS_MMIO_MAP) with cache
  * attributes, physical addresses for DMA (DJ_SYS_LOOKUP on memory), and
  * MSI capabilities. The root holds the device-memory capability and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 #include <stdbool.h>
 #include <stddef.h>
 #include "echo_server.h"

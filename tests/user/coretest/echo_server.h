@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A handler that echoes messages (each word plus one; an empty message is
  * answered with the badge), used by several test files. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A thread with exception portals: its startup event, page faults served
  * by a user-level pager, and exceptions that the handler fixes up. */
 #include <stdbool.h>

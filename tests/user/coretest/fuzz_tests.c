@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Random system calls: the kernel must answer every one with a status
  * and keep working. Runs late (file order) because what it creates eats
  * into this PD's quota. */

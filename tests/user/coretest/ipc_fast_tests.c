@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* The IPC fast path (arch/x86_64/ipc_fast.S) against the general path:
  * register and FPU state on both sides of a call, badges, the portal
  * cache after revocation, handlers on other CPUs, and a return address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Register probes for the IPC tests (ipc_fast_tests.c): what C compiled
  * with -mgeneral-regs-only cannot do itself. */
 #define SYS_CALL 0  /* DJ_SYS_CALL */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Synchronous IPC within and across address spaces. */
 #include "echo_server.h"
 #include "lib/server.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Interrupt lines as capabilities: the CMOS real-time clock's periodic
  * interrupt (ISA IRQ 8, GSI 8 without an ACPI override on the PC
  * platforms we test) signals a bound semaphore. The root holds the RTC's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* In-system tests of the kernel core, run as the root PD (the sigma0
  * module of the test ISO). Runs every UTEST, prints PASS/FAIL lines and
  * BENCH lines on the kernel debug console, then hands its totals to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Memory from quota (DJ_SYS_MEM_ALLOC): a PD turns kernel-memory quota it
  * was given into pages of its own. */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Destroying PDs (kernel/pd_reclaim.h): a PD dies when the last
  * capability to it goes or when it is killed; its threads stop, callers
  * into it get an error, everything it held is revoked (with what derives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Delegation and revocation of memory, I/O ports and object capabilities,
  * observed from child PDs. Each child runs a probe thread (sharing this
  * program's image) that loads, stores, writes a port, delegates, revokes

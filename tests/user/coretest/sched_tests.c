@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Scheduling and SMP: priority preemption, round robin, semaphores and
  * threads across CPUs, killing ECs mid-call, and kernel-memory quotas.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Fixtures shared between test files. */
 #pragma once
 #include <stdint.h>

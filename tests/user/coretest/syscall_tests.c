@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Malformed system calls: every one gets its documented error. */
 #include "stdio.h"
 #include "lib/syscall.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* User-level test registry: each file registers tests with UTEST(name) and
  * main runs them in the order of the file `order`
  * (user.mk links the files in that order). A test returns true on success; on
