@@ -5,8 +5,6 @@
 #include "kernel/sched.h"
 #include "arch/x86_64/user_mode.h"
 
-#define SYSCALL_INSN_LEN 2
-
 static __attribute__((noreturn)) void run(struct ec *ec)
 {
     ec_switch_to(ec);
@@ -52,7 +50,7 @@ void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd)
         run(caller);
     }
     if (h->state != EC_WAIT_CALL) {
-        caller->frame.rip -= SYSCALL_INSN_LEN; /* the call is made again */
+        user_frame_restart_syscall(&caller->frame); /* the call is made again */
         wait_for_handler(caller, h);
     }
     int status = transfer(caller, h, mtd);

@@ -11,12 +11,12 @@
 #include "kernel/console.h"
 #include "kernel/ec_ctrl.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/user_mode.h"
 #include "kernel/pt.h"
 #include "kernel/revoke.h"
 #include "kernel/sched.h"
 #include "kernel/sm.h"
 
-#define SYSCALL_INSN_LEN 2
 
 enum phase {
     PHASE_KILL,    /* kill the objects charged to it */
@@ -346,7 +346,7 @@ uint64_t pd_reclaim_syscall_tail(struct ec *caller, uint64_t status)
 {
     if (!pd_reclaim_step(RECLAIM_CALL_BUDGET) || caller->obj.dead)
         return status;
-    caller->frame.rip -= SYSCALL_INSN_LEN; /* made again: a step per entry */
+    user_frame_restart_syscall(&caller->frame); /* made again: a step per entry */
     return caller->frame.rax;
 }
 

@@ -11,6 +11,14 @@
 /* Flags user code may own: CF PF AF ZF SF TF DF OF AC ID (never IOPL, NT, VM, RF). */
 #define RFLAGS_USER_MASK 0x250dd5ull
 
+/* Make the system call that entered through f run again when f resumes
+ * (the syscall instruction is two bytes long). */
+#define SYSCALL_INSN_LEN 2
+static inline void user_frame_restart_syscall(struct trap_frame *f)
+{
+    f->rip -= SYSCALL_INSN_LEN;
+}
+
 /* Dispatcher for syscalls; its return value goes to user RAX. */
 typedef uint64_t (*syscall_handler_fn)(struct trap_frame *f);
 /* Called for an exception raised by user code (interrupts go to irq handlers). */
