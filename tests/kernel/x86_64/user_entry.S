@@ -1,5 +1,5 @@
-/* Running user code from inside the kernel (self-tests and, until the
- * scheduler exists, the first user context): enter ring 3 and come back. */
+/* Running user code from inside the test kernel, before the scheduler
+ * exists (self-tests): enter ring 3 and come back. */
 #include "percpu.h"
 
     .text

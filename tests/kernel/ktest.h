@@ -1,9 +1,11 @@
-/* In-kernel self-tests. Each file registers its tests with KTEST; main runs
- * them in link order and prints PASS/FAIL/SKIP lines. A test writes its
- * reason into why (a short phrase, no newline). */
+/* In-kernel self-tests, linked into the test kernel only
+ * (build/donjon-test.elf). Each file registers its tests with KTEST; main
+ * runs them in link order and prints PASS/FAIL/SKIP lines. A test writes
+ * its reason into why (a short phrase, no newline). */
 #pragma once
 #include <stddef.h>
 #include "format.h"
+#include "kernel.h"
 
 enum ktest_result { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
 
@@ -40,5 +42,4 @@ struct ktest {
         }                                               \
     } while (0)
 
-struct ktest_totals { unsigned passed, failed, skipped; };
 void ktest_run_phase(enum ktest_phase phase, struct ktest_totals *totals);
