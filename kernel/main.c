@@ -102,9 +102,12 @@ static void start_framebuffer_console(void)
         kprintf("console: no framebuffer from the boot loader; serial only\n");
         return;
     }
-    if (fbcon_init(&boot_info.fb) == 0)
+    if (fbcon_init(&boot_info.fb) == 0) {
         console_add_sink(fbcon_write);
-    else
+        kprintf("console: framebuffer %ux%u, %u bpp %s at %#llx\n", boot_info.fb.width, boot_info.fb.height,
+                boot_info.fb.bpp, boot_info.fb.type == FB_EGA_TEXT ? "EGA text" : "RGB",
+                (unsigned long long)boot_info.fb.addr);
+    } else
         kprintf("console: framebuffer %ux%u bpp %u unusable; serial only\n", boot_info.fb.width,
                 boot_info.fb.height, boot_info.fb.bpp);
 }
