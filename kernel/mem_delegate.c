@@ -18,6 +18,7 @@
  * (memspace_next_before): a one-page item costs a few loads. */
 #include "mem_delegate.h"
 #include "align.h"
+#include "assert.h"
 #include "layout.h"
 #include "paging.h"
 
@@ -83,7 +84,8 @@ static int make_child(struct pd *dst, struct mdb_node *p, uint64_t d, unsigned o
     n->attr = p->attr; /* device memory stays device memory, with its cache mode */
     int st = pd_mem_attach(dst, n);
     if (st == DJ_OK && mdb_derive(p, n) != DJ_OK) {
-        pd_mem_detach(dst, n); /* cannot happen: rights and frames come from p */
+        ASSERT_UNREACHABLE("a memory node whose rights and frames come from its parent does not derive from it");
+        pd_mem_detach(dst, n);
         st = DJ_E_BAD_PARAM;
     }
     if (st != DJ_OK)

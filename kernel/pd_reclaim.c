@@ -7,6 +7,7 @@
  * phase lets them go; nothing new is charged to it (creating objects in a
  * dead PD or delegating into it is refused). */
 #include "pd_reclaim.h"
+#include "assert.h"
 #include "console.h"
 #include "ec_ctrl.h"
 #include "layout.h"
@@ -152,7 +153,8 @@ static enum outcome revoke_held_caps(struct pd *pd, size_t *budget, struct revok
         if (s->node) {
             if (!revoke_subtree_bounded(s->node, true, budget, b))
                 return OUT_OF_BUDGET;
-        } else { /* cannot happen: every capability has a node */
+        } else {
+            ASSERT_UNREACHABLE("a capability without a mapping-database node");
             struct capspace_slot old;
             capspace_remove(&pd->caps, sel, &old);
             kobj_put(old.obj);

@@ -1,5 +1,6 @@
 /* Kernel-memory quotas: see quota.h. */
 #include "quota.h"
+#include "assert.h"
 #include "kstring.h"
 #include "layout.h"
 
@@ -57,8 +58,9 @@ struct quota_item *quota_next(const struct quota *q, const struct quota_item *it
 void quota_destroy_child(struct quota *child)
 {
     uint64_t used = __atomic_load_n(&child->used_pages, __ATOMIC_RELAXED);
-    /* used > limit cannot happen through this API; clamp anyway so a
-     * corrupted count never credits the parent with pages it never had. */
+    ASSERT(used <= child->limit_pages);
+    /* Clamp anyway, so that a corrupted count never credits the parent with
+     * pages it never had. */
     uint64_t unused = used < child->limit_pages ? child->limit_pages - used : 0;
     if (child->parent)
         quota_release(child->parent, unused);
