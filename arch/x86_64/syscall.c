@@ -81,7 +81,6 @@ void syscall_init_cpu(uint64_t kernel_stack_top)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-
 void user_context_activate(struct trap_frame *f)
 {
     this_cpu()->tables.tss.rsp[0] = (uint64_t)(f + 1);
