@@ -18,17 +18,30 @@ KERNEL_S := $(sort $(wildcard arch/x86_64/*.S))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/obj/%.o) $(KERNEL_S:%.S=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/font.o
 KERNEL_ELF := $(BUILD)/donjon.elf
 
+# The test kernel: the same sources built with DONJON_TEST_KERNEL (test
+# mode, the ring-3 hooks of the self-tests, ASSERT panics) plus the
+# in-kernel self-tests of tests/kernel/. The production kernel above has
+# none of it (tests/run-all checks its symbols).
+TEST_KERNEL_DIRS := tests/kernel tests/kernel/x86_64
+TEST_KERNEL_C := $(KERNEL_C) $(sort $(foreach d,$(TEST_KERNEL_DIRS),$(wildcard $(d)/*.c)))
+TEST_KERNEL_S := $(KERNEL_S) $(sort $(foreach d,$(TEST_KERNEL_DIRS),$(wildcard $(d)/*.S)))
+TEST_KERNEL_OBJ := $(TEST_KERNEL_C:%.c=$(BUILD)/obj-test/%.o) $(TEST_KERNEL_S:%.S=$(BUILD)/obj-test/%.o) \
+	$(BUILD)/obj/gen/font.o
+TEST_KERNEL_ELF := $(BUILD)/donjon-test.elf
+TEST_KERNEL_DEFS := -DDONJON_TEST_KERNEL $(TEST_KERNEL_DIRS:%=-I%)
+
 # The console font: a PSF from Debian's console-setup, converted at build time.
 FONT_PSF ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 
-.PHONY: all kernel iso iso-test run check check-host bench debug tcb deps clean
-all: kernel user iso iso-test iso-boot-test
+.PHONY: all kernel kernel-test iso iso-test run check check-host bench debug tcb deps clean
+all: kernel kernel-test user iso iso-test iso-boot-test
 
 include user.mk
 include boot-test.mk
 include net.mk
 
 kernel: $(KERNEL_ELF)
+kernel-test: $(TEST_KERNEL_ELF)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,6 +50,14 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj-test/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) $(TEST_KERNEL_DEFS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj-test/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_ASFLAGS) $(TEST_KERNEL_DEFS) -MMD -MP -c $< -o $@
 
 $(BUILD)/tools/psf2c: tools/psf2c.c
 	@mkdir -p $(dir $@)
@@ -54,24 +75,28 @@ $(BUILD)/obj/gen/font.o: $(BUILD)/gen/font.c
 $(KERNEL_ELF): $(KERNEL_OBJ) arch/x86_64/kernel.ld
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
+$(TEST_KERNEL_ELF): $(TEST_KERNEL_OBJ) arch/x86_64/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(TEST_KERNEL_OBJ)
+
 # ISO images: a hybrid BIOS+UEFI GRUB image.
-# The system ISO starts sigma0 as the root PD, which starts init, which
-# starts the components of servers/init/system.conf. The test ISO starts
+# The system ISO boots the production kernel and starts sigma0 as the root
+# PD, which starts init, which starts the components of
+# servers/init/system.conf. The test ISO boots the test kernel and starts
 # the user-level core tests as the root PD instead (after the in-kernel
-# self-tests).
+# self-tests); so do the benchmark, boot-test and panic-path ISOs.
 SYSTEM_PROGRAMS := sigma0 init console kvstore kvclient
 SYSTEM_CONFIG := servers/init/system.conf
 $(BUILD)/donjon.iso: $(KERNEL_ELF) $(SYSTEM_PROGRAMS:%=$(USER_OUT)/%.elf) $(SYSTEM_CONFIG) tools/grub.cfg tools/mkiso
 	MKISO_MODULES="$(foreach p,$(SYSTEM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(SYSTEM_CONFIG):config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
 
-$(BUILD)/donjon-test.iso: $(KERNEL_ELF) $(USER_OUT)/coretest.elf tools/grub-test.cfg tools/mkiso
-	MKISO_MODULES="$(USER_OUT)/coretest.elf:sigma0" tools/mkiso $@ $(KERNEL_ELF) tools/grub-test.cfg
+$(BUILD)/donjon-test.iso: $(TEST_KERNEL_ELF) $(USER_OUT)/coretest.elf tools/grub-test.cfg tools/mkiso
+	MKISO_MODULES="$(USER_OUT)/coretest.elf:sigma0" tools/mkiso $@ $(TEST_KERNEL_ELF) tools/grub-test.cfg
 
 # Benchmarks boot with a GRUB configuration without a serial terminal:
 # GRUB's serial terminal hangs under QEMU's -icount.
-$(BUILD)/donjon-bench.iso: $(KERNEL_ELF) $(USER_OUT)/coretest.elf tools/grub-bench.cfg tools/mkiso
-	MKISO_MODULES="$(USER_OUT)/coretest.elf:sigma0" tools/mkiso $@ $(KERNEL_ELF) tools/grub-bench.cfg
+$(BUILD)/donjon-bench.iso: $(TEST_KERNEL_ELF) $(USER_OUT)/coretest.elf tools/grub-bench.cfg tools/mkiso
+	MKISO_MODULES="$(USER_OUT)/coretest.elf:sigma0" tools/mkiso $@ $(TEST_KERNEL_ELF) tools/grub-bench.cfg
 
 iso: $(BUILD)/donjon.iso
 iso-test: $(BUILD)/donjon-test.iso
@@ -103,4 +128,4 @@ tcb:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-test -name '*.d' 2>/dev/null)

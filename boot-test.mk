@@ -11,9 +11,10 @@ BOOT_TEST_PROGRAMS += chantest
 BOOT_TEST_ELFS := $(BOOT_TEST_PROGRAMS:%=$(USER_OUT)/%.elf)
 
 # Modules are named after their programs; the configuration is "config".
-$(BOOT_TEST_ISO): $(KERNEL_ELF) $(BOOT_TEST_ELFS) $(BOOT_TEST_CONFIG) tools/grub-test.cfg tools/mkiso
+# It boots the test kernel: test mode (donjon.test) ends the run.
+$(BOOT_TEST_ISO): $(TEST_KERNEL_ELF) $(BOOT_TEST_ELFS) $(BOOT_TEST_CONFIG) tools/grub-test.cfg tools/mkiso
 	MKISO_MODULES="$(foreach p,$(BOOT_TEST_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(BOOT_TEST_CONFIG):config" \
-		tools/mkiso $@ $(KERNEL_ELF) tools/grub-test.cfg
+		tools/mkiso $@ $(TEST_KERNEL_ELF) tools/grub-test.cfg
 
 .PHONY: iso-boot-test
 iso-boot-test: $(BOOT_TEST_ISO)

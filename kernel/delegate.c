@@ -35,6 +35,7 @@
 #include "kernel/revoke.h"
 #include "kernel/syscalls.h"
 #include "kernel/tlb.h"
+#include "kernel/assert.h"
 
 #define OBJ_ITEM_MAX_ORDER 8   /* 256 capabilities per item */
 #define USER_PAGES (USER_TOP >> PAGE_SHIFT)
@@ -73,8 +74,8 @@ static int delegate_one_cap(struct pd *src, struct pd *dst, uint64_t from, uint6
     }
     struct capspace_slot *d = capspace_lookup(&dst->caps, to, DJ_OBJ_NONE, 0);
     mdb_node_init(n, &dst->caps, DJ_CRD_OBJ, to, 0, d->rights, (uint64_t)o);
-    if (s->node)
-        mdb_derive(s->node, n);
+    if (s->node && mdb_derive(s->node, n) != DJ_OK)
+        ASSERT_UNREACHABLE("a copy of a capability with its rights or fewer does not derive from it");
     d->node = n;
     kobj_get(o);
     return DJ_OK;
@@ -103,7 +104,8 @@ static int delegate_port_chunk(struct pd *dst, struct mdb_node *p, uint64_t port
     mdb_node_init(n, &dst->io, DJ_CRD_IO, port, order, DJ_IO_ACCESS, port);
     int st = pd_io_attach(dst, n);
     if (st == DJ_OK && mdb_derive(p, n) != DJ_OK) {
-        pd_io_detach(dst, n); /* cannot happen: the range lies inside p's */
+        ASSERT_UNREACHABLE("a port range inside its parent's does not derive from it");
+        pd_io_detach(dst, n);
         st = DJ_E_BAD_PARAM;
     }
     if (st != DJ_OK)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Kernel entry: bring the machine up step by step, run the self-tests, and
- * either idle (normal boot) or power off (test mode). */
+/* Kernel entry: bring the machine up step by step and start the root PD.
+ * The test kernel also runs its self-tests (selftest.h) and, in test mode,
+ * powers off at the end. */
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "common/cmdline.h"
@@ -12,7 +13,6 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "kernel/kernel.h"
-#include "kernel/ktest.h"
 #include "common/string.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/multiboot2.h"
@@ -20,6 +20,7 @@
 #include "kernel/panic.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/root.h"
+#include "kernel/selftest.h"
 #include "kernel/sched.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/smp.h"
@@ -32,8 +33,6 @@
 #define FOUR_GIB (4ull << 30)
 #define MAX_RESERVED (BOOT_MAX_MODULES + 4)
 
-bool kernel_test_mode;
-struct ktest_totals kernel_test_totals;
 struct boot_info boot_info;
 
 extern char __kernel_end[];
@@ -104,9 +103,12 @@ static void start_framebuffer_console(void)
         kprintf("console: no framebuffer from the boot loader; serial only\n");
         return;
     }
-    if (fbcon_init(&boot_info.fb) == 0)
+    if (fbcon_init(&boot_info.fb) == 0) {
         console_add_sink(fbcon_write);
-    else
+        kprintf("console: framebuffer %ux%u, %u bpp %s at %#llx\n", boot_info.fb.width, boot_info.fb.height,
+                boot_info.fb.bpp, boot_info.fb.type == FB_EGA_TEXT ? "EGA text" : "RGB",
+                (unsigned long long)boot_info.fb.addr);
+    } else
         kprintf("console: framebuffer %ux%u bpp %u unusable; serial only\n", boot_info.fb.width,
                 boot_info.fb.height, boot_info.fb.bpp);
 }
@@ -129,23 +131,13 @@ static void print_cpu(void)
             f->smap, f->xsave, f->avx, f->x2apic, f->vmx, f->svm, f->xsave_size);
 }
 
-/* donjon.crash=KIND: fault on purpose, to show the panic path works. */
-static void crash_if_asked(void)
+#ifndef DONJON_TEST_KERNEL
+void selftest_options(void)
 {
-    char kind[8];
-    if (!cmdline_value(boot_info.cmdline, "donjon.crash", kind, sizeof(kind)))
-        return;
-    kprintf("crash: faulting on purpose (donjon.crash=%s)\n", kind);
-    if (strcmp(kind, "ud") == 0)
-        __asm__ volatile("ud2");
-    else if (strcmp(kind, "pf") == 0)
-        *(volatile uint64_t *)(uintptr_t)0xdead000ull = 1;
-    else if (strcmp(kind, "gp") == 0)
-        *(volatile uint64_t *)(uintptr_t)0x8000000000000000ull = 1;
-    else if (strcmp(kind, "de") == 0)
-        __asm__ volatile("xorl %%ecx, %%ecx; divl %%ecx" ::: "eax", "ecx", "edx");
-    kprintf("crash: unknown kind '%s' (use ud, pf, gp or de)\n", kind);
+    if (cmdline_has(boot_info.cmdline, "donjon.test") || cmdline_has(boot_info.cmdline, "donjon.crash"))
+        kprintf("boot: donjon.test and donjon.crash= are options of the test kernel (donjon-test.elf); ignored\n");
 }
+#endif
 
 static uint64_t usable_mib(void)
 {
@@ -159,7 +151,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
     console_add_sink(serial_write);
     kprintf("Donjon %s x86-64 microkernel starting\n", DONJON_VERSION);
     parse_boot_information(magic, mbi_phys);
-    kernel_test_mode = cmdline_has(boot_info.cmdline, "donjon.test");
+    selftest_options();
     kprintf("boot: loader '%s', command line '%s', %u modules\n", boot_info.loader_name, boot_info.cmdline,
             boot_info.module_count);
     cpu_features_detect();
@@ -181,26 +173,20 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
     timer_start_this_cpu();
     irq_enable();
 
-    struct ktest_totals totals = {0};
-    ktest_run_phase(KTEST_EARLY, &totals);
+    selftest_run_early();
     smp_boot_aps();
     kprintf("Donjon %s: %u CPUs online, %llu MiB memory\n", DONJON_VERSION, cpus_online,
             (unsigned long long)usable_mib());
-    ktest_run_phase(KTEST_LATE, &totals);
-    crash_if_asked();
-    kernel_test_totals = totals;
-    /* In test mode the root PD's tests come next; it reports the totals. */
-    if (!kernel_test_mode) {
-        kprintf("%u passed, %u failed, %u skipped\n", totals.passed, totals.failed, totals.skipped);
+    selftest_run_late();
+    /* In test mode the root PD's tests come next; it ends the run. */
+    if (!kernel_test_mode)
         kprintf("donjon: boot complete\n");
-    }
     if (root_start())
         sched_start();
-    if (kernel_test_mode) {
-        kprintf("%u passed, %u failed, %u skipped\n", totals.passed, totals.failed, totals.skipped);
-        kprintf("donjon: boot complete\n");
-        acpi_poweroff();
-    }
+#ifdef DONJON_TEST_KERNEL
+    if (kernel_test_mode)
+        selftest_finish();
+#endif
     kprintf("donjon: no root PD (boot module 'sigma0'); idling\n");
     for (;;)
         cpu_halt();

@@ -21,6 +21,7 @@
 #include "common/align.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "kernel/assert.h"
 
 #define USER_PAGES (USER_TOP >> PAGE_SHIFT)
 
@@ -84,7 +85,8 @@ static int make_child(struct pd *dst, struct mdb_node *p, uint64_t d, unsigned o
     n->attr = p->attr; /* device memory stays device memory, with its cache mode */
     int st = pd_mem_attach(dst, n);
     if (st == DJ_OK && mdb_derive(p, n) != DJ_OK) {
-        pd_mem_detach(dst, n); /* cannot happen: rights and frames come from p */
+        ASSERT_UNREACHABLE("a memory node whose rights and frames come from its parent does not derive from it");
+        pd_mem_detach(dst, n);
         st = DJ_E_BAD_PARAM;
     }
     if (st != DJ_OK)

@@ -16,6 +16,8 @@
 #include "kernel/revoke.h"
 #include "kernel/sched.h"
 #include "kernel/sm.h"
+#include "kernel/assert.h"
+#include "arch/x86_64/layout.h"
 
 
 enum phase {
@@ -149,7 +151,8 @@ static enum outcome revoke_held_caps(struct pd *pd, size_t *budget, struct revok
         if (s->node) {
             if (!revoke_subtree_bounded(s->node, true, budget, b))
                 return OUT_OF_BUDGET;
-        } else { /* cannot happen: every capability has a node */
+        } else {
+            ASSERT_UNREACHABLE("a capability without a mapping-database node");
             struct capspace_slot old;
             capspace_remove(&pd->caps, sel, &old);
             kobj_put(old.obj);

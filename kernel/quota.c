@@ -3,6 +3,7 @@
 #include "kernel/quota.h"
 #include "common/string.h"
 #include "arch/x86_64/layout.h"
+#include "kernel/assert.h"
 
 static void init_items(struct quota *q)
 {
@@ -58,8 +59,9 @@ struct quota_item *quota_next(const struct quota *q, const struct quota_item *it
 void quota_destroy_child(struct quota *child)
 {
     uint64_t used = __atomic_load_n(&child->used_pages, __ATOMIC_RELAXED);
-    /* used > limit cannot happen through this API; clamp anyway so a
-     * corrupted count never credits the parent with pages it never had. */
+    ASSERT(used <= child->limit_pages);
+    /* Clamp anyway, so that a corrupted count never credits the parent with
+     * pages it never had. */
     uint64_t unused = used < child->limit_pages ? child->limit_pages - used : 0;
     if (child->parent)
         quota_release(child->parent, unused);

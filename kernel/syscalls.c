@@ -399,15 +399,10 @@ void fault_dispatch_ec(struct trap_frame *f)
     ipc_fault(ec_current(), (unsigned)f->vector, f->vector == 14 ? read_cr2() : 0);
 }
 
-static void after_user_interrupt(uint64_t vector)
-{
-    sched_user_interrupt(vector);
-}
-
 #define VEC_GENERAL_PROTECTION 13
 
 /* A return address past the canonical lower half: a #GP of that EC. */
-static void noncanonical_return(struct trap_frame *f)
+void noncanonical_return_ec(struct trap_frame *f)
 {
     (void)f;
     sched_kernel_entry();
@@ -416,9 +411,6 @@ static void noncanonical_return(struct trap_frame *f)
 
 void scheduler_enable(void)
 {
-    user_noncanonical_set_hook(noncanonical_return);
-    syscall_set_handler(syscall_entry_ec);
+    user_entries_to_kernel();
     ipc_fast_enable();
-    user_fault_set_handler(fault_dispatch_ec);
-    user_interrupt_set_hook(after_user_interrupt);
 }

@@ -131,7 +131,11 @@ syscall_general:
     movq %rsp, %rbx             /* callee-saved: the frame the result goes to */
     movq %gs:PERCPU_KERNEL_STACK_TOP, %rsp
     xorl %ebp, %ebp
-    call *syscall_handler(%rip)
+#ifdef DONJON_TEST_KERNEL
+    call *syscall_handler(%rip) /* self-tests own ring 3 before the scheduler */
+#else
+    call syscall_entry_ec
+#endif
     movq %rax, FRAME_RAX(%rbx)
     /* fall through */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Text console on the boot framebuffer: RGB pixels drawn with the PSF
- * console font (light gray on black), or EGA text mode cells. Scrolling
+/* Text console on the boot framebuffer: direct-colour pixels of 15, 16, 24
+ * or 32 bits drawn with the PSF console font (light gray on black), or EGA
+ * text mode cells. Indexed-colour framebuffers are not driven. Scrolling
  * moves the framebuffer contents up (no shadow buffer). Callers (the
  * console) serialize writes; this file takes no lock of its own so the
  * panic path can always write. */
@@ -63,13 +64,14 @@ int fbcon_init(const struct boot_framebuffer *fb)
         return -1;
     uint32_t bytespp;
     if (fb->type == FB_RGB) {
-        if (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32)
+        /* Direct colour in 2, 3 or 4 bytes a pixel (15 bpp is 5:5:5 in 2). */
+        if (fb->bpp != 15 && fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32)
             return -1;
         if (!channel_ok(fb->red_pos, fb->red_size, fb->bpp) ||
             !channel_ok(fb->green_pos, fb->green_size, fb->bpp) ||
             !channel_ok(fb->blue_pos, fb->blue_size, fb->bpp) || !font_ok())
             return -1;
-        bytespp = fb->bpp / 8;
+        bytespp = (fb->bpp + 7u) / 8;
     } else if (fb->type == FB_EGA_TEXT) {
         bytespp = 2; /* character + attribute */
     } else {

@@ -28,7 +28,7 @@
 struct percpu {
     struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
     uint64_t user_rsp;        /* scratch: user stack pointer during syscall entry */
-    uint64_t resume_rsp;      /* kernel context to return to when a test's user code ends */
+    uint64_t resume_rsp;      /* test kernel: where user_mode_run returns when a test's user code ends */
     uint64_t kernel_stack_top; /* this CPU's kernel stack, fresh at every entry from ring 3 */
     volatile uint64_t exit_work;   /* nonzero: sched_exit_to_user has work on the way out */
     void *running_ec;              /* struct ec whose state is loaded here (see ec.h) */

@@ -45,8 +45,10 @@ struct ap_boot_params {
 
 extern const char ap_trampoline_start[], ap_trampoline_end[], ap_trampoline_params[];
 
+#ifdef DONJON_TEST_KERNEL
 /* Per-CPU count of VEC_IPI_WAKE interrupts received (read by smp_ktest.c). */
 volatile uint64_t smp_ipi_wake_count[MAX_CPUS];
+#endif
 
 static uint64_t ap_stack_top[MAX_CPUS];
 static uint64_t ap_kernel_stack_top[MAX_CPUS]; /* for entries from ring 3 */
@@ -77,7 +79,9 @@ static void nmi_stop(struct trap_frame *f)
 static void ipi_wake(struct trap_frame *f)
 {
     (void)f;
+#ifdef DONJON_TEST_KERNEL
     smp_ipi_wake_count[this_cpu()->index]++;
+#endif
     lapic_eoi();
 }
 

@@ -24,6 +24,9 @@
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "entry.S FRAME_SIZE");
 
 extern char syscall_entry[];
+
+#ifdef DONJON_TEST_KERNEL
+/* Until user_entries_to_kernel, ring-3 entries belong to the self-tests. */
 static uint64_t no_syscalls(struct trap_frame *f)
 {
     (void)f;
@@ -32,9 +35,43 @@ static uint64_t no_syscalls(struct trap_frame *f)
 /* Called by syscall_entry (entry.S); its result goes to the frame's RAX. */
 syscall_handler_fn syscall_handler = no_syscalls;
 static user_fault_fn fault_handler;
-static void (*interrupt_hook)(uint64_t vector);
-static user_fault_fn noncanonical_hook;
-static struct trap_frame test_frame[MAX_CPUS];
+static bool kernel_handlers;
+
+void syscall_set_handler(syscall_handler_fn fn) { syscall_handler = fn ? fn : no_syscalls; }
+void user_fault_set_handler(user_fault_fn fn) { fault_handler = fn; }
+
+void user_entries_to_kernel(void)
+{
+    syscall_handler = syscall_entry_ec;
+    fault_handler = fault_dispatch_ec;
+    kernel_handlers = true;
+}
+
+static void user_fault(struct trap_frame *f)
+{
+    if (fault_handler)
+        fault_handler(f);
+    else
+        user_mode_end(USER_END_FAULT | f->vector);
+}
+
+static void user_interrupt_done(uint64_t vector)
+{
+    if (kernel_handlers)
+        sched_user_interrupt(vector);
+}
+
+static void user_noncanonical(struct trap_frame *f)
+{
+    if (kernel_handlers)
+        noncanonical_return_ec(f);
+    user_mode_end(USER_END_NONCANONICAL_RETURN);
+}
+#else
+static void user_fault(struct trap_frame *f) { fault_dispatch_ec(f); }
+static void user_interrupt_done(uint64_t vector) { sched_user_interrupt(vector); }
+static void user_noncanonical(struct trap_frame *f) { noncanonical_return_ec(f); }
+#endif
 
 void syscall_init_cpu(uint64_t kernel_stack_top)
 {
@@ -44,11 +81,6 @@ void syscall_init_cpu(uint64_t kernel_stack_top)
     wrmsr(MSR_SFMASK, SFMASK_VALUE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
-
-void syscall_set_handler(syscall_handler_fn fn) { syscall_handler = fn ? fn : no_syscalls; }
-void user_fault_set_handler(user_fault_fn fn) { fault_handler = fn; }
-void user_interrupt_set_hook(void (*fn)(uint64_t vector)) { interrupt_hook = fn; }
-void user_noncanonical_set_hook(user_fault_fn fn) { noncanonical_hook = fn; }
 
 void user_context_activate(struct trap_frame *f)
 {
@@ -68,34 +100,16 @@ int user_frame_sanitize(struct trap_frame *f)
 void user_return_noncanonical(void);
 void user_return_noncanonical(void)
 {
-    if (noncanonical_hook)
-        noncanonical_hook(user_frame_current());
-    user_mode_end(USER_END_NONCANONICAL_RETURN);
+    user_noncanonical(user_frame_current());
 }
 
 void trap_from_user(struct trap_frame *f);
 void trap_from_user(struct trap_frame *f)
 {
     if (f->vector < 32) {
-        if (fault_handler)
-            fault_handler(f);
-        else
-            user_mode_end(USER_END_FAULT | f->vector);
+        user_fault(f);
         return;
     }
     trap_dispatch(f);
-    if (interrupt_hook)
-        interrupt_hook(f->vector);
-}
-
-/* Called by user_mode_run: a fresh frame entering at rip with stack rsp. */
-void user_mode_prepare(uint64_t rip, uint64_t rsp);
-void user_mode_prepare(uint64_t rip, uint64_t rsp)
-{
-    struct trap_frame *f = &test_frame[this_cpu()->index];
-    memset(f, 0, sizeof(*f));
-    f->rip = rip;
-    f->rsp = rsp;
-    user_frame_sanitize(f);
-    user_context_activate(f);
+    user_interrupt_done(f->vector);
 }

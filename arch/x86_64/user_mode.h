@@ -19,20 +19,38 @@ static inline void user_frame_restart_syscall(struct trap_frame *f)
     f->rip -= SYSCALL_INSN_LEN;
 }
 
-/* Dispatcher for syscalls; its return value goes to user RAX. */
-typedef uint64_t (*syscall_handler_fn)(struct trap_frame *f);
-/* Called for an exception raised by user code (interrupts go to irq handlers). */
-typedef void (*user_fault_fn)(struct trap_frame *f);
+/* The kernel's handlers of ring-3 entries (kernel/). The production kernel
+ * calls them directly: a syscall (its result goes to user RAX), an
+ * exception raised by user code, the end of an interrupt taken in ring 3
+ * (the scheduler tick), and a return that would sysret to a non-canonical
+ * RIP (f is that frame; must not return). */
+uint64_t syscall_entry_ec(struct trap_frame *f);
+void fault_dispatch_ec(struct trap_frame *f);
+void sched_user_interrupt(uint64_t vector);
+__attribute__((noreturn)) void noncanonical_return_ec(struct trap_frame *f);
 
 /* Program STAR/LSTAR/SFMASK on this CPU and set its kernel stack. */
 void syscall_init_cpu(uint64_t kernel_stack_top);
+
+#ifdef DONJON_TEST_KERNEL
+/* The test kernel's self-tests run ring-3 code before the scheduler
+ * exists, with handlers of their own (tests/kernel/x86_64/user_ktest.c);
+ * ring-3 entries go through these hooks until the scheduler starts. */
+typedef uint64_t (*syscall_handler_fn)(struct trap_frame *f);
+typedef void (*user_fault_fn)(struct trap_frame *f);
 void syscall_set_handler(syscall_handler_fn fn);
 void user_fault_set_handler(user_fault_fn fn);
-/* Called after an interrupt taken in ring 3 was handled (scheduler tick). */
-void user_interrupt_set_hook(void (*fn)(uint64_t vector));
-/* Called (must not return) when the active frame would sysret to a
- * non-canonical RIP; f is that frame. */
-void user_noncanonical_set_hook(user_fault_fn fn);
+/* Enter ring 3 at rip with stack rsp and return the value given to
+ * user_mode_end when the kernel ends the run (tests/kernel/x86_64/user_entry.S). */
+uint64_t user_mode_run(uint64_t rip, uint64_t rsp);
+__attribute__((noreturn)) void user_mode_end(uint64_t value);
+#define USER_END_NONCANONICAL_RETURN 0xdead0001ull
+#define USER_END_FAULT 0xfa000000ull /* | exception vector */
+/* From now on ring-3 entries go to the kernel's handlers above. */
+void user_entries_to_kernel(void);
+#else
+static inline void user_entries_to_kernel(void) {}
+#endif
 
 /* Make f the user context of this CPU: ring-3 entries save into it. */
 void user_context_activate(struct trap_frame *f);
@@ -41,13 +59,6 @@ __attribute__((noreturn)) void return_to_user(void);
 /* Make a frame safe to resume: user selectors, canonical RIP, tame RFLAGS.
  * Returns 0, or -1 when RIP is not canonical (the caller must not resume). */
 int user_frame_sanitize(struct trap_frame *f);
-
-/* Self-test support: enter ring 3 at rip with stack rsp and return the
- * value given to user_mode_end when the kernel ends the run. */
-uint64_t user_mode_run(uint64_t rip, uint64_t rsp);
-__attribute__((noreturn)) void user_mode_end(uint64_t value);
-#define USER_END_NONCANONICAL_RETURN 0xdead0001ull
-#define USER_END_FAULT 0xfa000000ull /* | exception vector */
 
 /* True for addresses the CPU accepts in RIP (48-bit canonical form). */
 static inline int is_canonical(uint64_t a)

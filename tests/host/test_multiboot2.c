@@ -728,6 +728,133 @@ static void framebuffer_kinds(void **state)
     assert_true(warned("lacks colour information"));
 }
 
+/* A framebuffer tag as GRUB writes it, with the colour information of its
+ * type: for indexed colour a palette of n_colors entries (3 bytes each),
+ * for RGB the given field positions and sizes. */
+static void tag_fb_grub(struct mb *m, uint32_t w, uint32_t h, uint32_t pitch, uint8_t bpp, uint8_t type,
+                        const uint8_t fields[6], uint16_t n_colors)
+{
+    size_t off = tag_begin(m, 8);
+    put64(m, 0xe0000000);
+    put32(m, pitch);
+    put32(m, w);
+    put32(m, h);
+    put8(m, bpp);
+    put8(m, type);
+    put8(m, 0);
+    put8(m, 0);
+    if (type == 0) {
+        put(m, &n_colors, 2);
+        for (unsigned i = 0; i < n_colors; i++) {
+            const uint8_t rgb[3] = {(uint8_t)i, (uint8_t)(i * 3), (uint8_t)(255 - i)};
+            put(m, rgb, 3);
+        }
+    } else if (type == 1) {
+        put(m, fields, 6);
+    }
+    tag_end(m, off);
+}
+
+/* The framebuffers GRUB gives when the firmware offers other modes than
+ * the 32-bpp one the kernel asks for: the direct-colour ones are kept
+ * with their layout, the others are ignored with a warning, and the tags
+ * after a large palette are still found. */
+static void framebuffer_odd_types(void **state)
+{
+    (void)state;
+    static struct mb m;
+    static const uint8_t rgb888[6] = {16, 8, 8, 8, 0, 8}, rgb565[6] = {11, 5, 5, 6, 0, 5},
+                         rgb555[6] = {10, 5, 5, 5, 0, 5}, bad16[6] = {12, 5, 5, 6, 0, 5};
+
+    /* 640x480, 8-bit indexed with 256 colours, then an RSDP and a module. */
+    mb_begin(&m);
+    tag_mmap(&m, 24, pc_e820, 7);
+    tag_fb_grub(&m, 640, 480, 640, 8, 0, NULL, 256);
+    tag_rsdp(&m, true, 0x33);
+    tag_module(&m, 0x400000, 0x401000, "sigma0");
+    mb_finish(&m);
+    assert_int_equal(parse(&m), 0);
+    assert_int_equal(bi.fb.type, FB_NONE);
+    assert_true(warned("indexed-colour framebuffer (640x480, 8 bpp) is not supported"));
+    assert_int_equal(bi.rsdp_len, 36);
+    assert_int_equal(bi.rsdp[8], 0x33);
+    assert_int_equal(bi.module_count, 1);
+
+    /* A palette that claims more colours than its tag holds: the tag's
+     * size, not the count, says where the next tag is. */
+    mb_begin(&m);
+    tag_mmap(&m, 24, pc_e820, 7);
+    size_t fb_off = m.len;
+    tag_fb_grub(&m, 320, 200, 320, 8, 0, NULL, 4);
+    const uint16_t claimed = 256;
+    memcpy(m.buf + fb_off + 32, &claimed, 2);
+    tag_rsdp(&m, false, 0x44);
+    mb_finish(&m);
+    assert_int_equal(parse(&m), 0);
+    assert_int_equal(bi.fb.type, FB_NONE);
+    assert_int_equal(bi.rsdp_len, 20);
+    assert_int_equal(bi.rsdp[8], 0x44);
+
+    /* Direct colour in 24, 16 and 15 bits: kept, with its layout. */
+    struct {
+        uint8_t bpp;
+        const uint8_t *fields;
+        uint32_t pitch;
+    } direct[] = {{24, rgb888, 640 * 3}, {16, rgb565, 640 * 2}, {15, rgb555, 640 * 2}, {32, rgb888, 640 * 4}};
+    for (unsigned i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
+        mb_begin(&m);
+        tag_mmap(&m, 24, pc_e820, 7);
+        tag_fb_grub(&m, 640, 480, direct[i].pitch, direct[i].bpp, 1, direct[i].fields, 0);
+        mb_finish(&m);
+        assert_int_equal(parse(&m), 0);
+        assert_int_equal(warn_count, 0);
+        assert_int_equal(bi.fb.type, FB_RGB);
+        assert_int_equal(bi.fb.bpp, direct[i].bpp);
+        assert_int_equal(bi.fb.pitch, direct[i].pitch);
+        assert_int_equal(bi.fb.red_pos, direct[i].fields[0]);
+        assert_int_equal(bi.fb.red_size, direct[i].fields[1]);
+        assert_int_equal(bi.fb.green_pos, direct[i].fields[2]);
+        assert_int_equal(bi.fb.green_size, direct[i].fields[3]);
+        assert_int_equal(bi.fb.blue_pos, direct[i].fields[4]);
+        assert_int_equal(bi.fb.blue_size, direct[i].fields[5]);
+    }
+
+    /* 16 bpp whose red field reaches bit 17: ignored. */
+    mb_begin(&m);
+    tag_mmap(&m, 24, pc_e820, 7);
+    tag_fb_grub(&m, 640, 480, 640 * 2, 16, 1, bad16, 0);
+    mb_finish(&m);
+    assert_int_equal(parse(&m), 0);
+    assert_int_equal(bi.fb.type, FB_NONE);
+    assert_true(warned("colour fields do not fit in 16 bpp"));
+
+    /* A type the specification does not define: ignored. */
+    mb_begin(&m);
+    tag_mmap(&m, 24, pc_e820, 7);
+    tag_fb_grub(&m, 640, 480, 640 * 4, 32, 3, NULL, 0);
+    mb_finish(&m);
+    assert_int_equal(parse(&m), 0);
+    assert_int_equal(bi.fb.type, FB_NONE);
+    assert_true(warned("unknown type 3"));
+
+    /* 0 bits per pixel: degenerate, ignored. */
+    mb_begin(&m);
+    tag_mmap(&m, 24, pc_e820, 7);
+    tag_fb_grub(&m, 640, 480, 640 * 4, 0, 1, rgb888, 0);
+    mb_finish(&m);
+    assert_int_equal(parse(&m), 0);
+    assert_int_equal(bi.fb.type, FB_NONE);
+    assert_true(warned("degenerate"));
+
+    /* EGA text as GRUB gives it under BIOS in text mode. */
+    mb_begin(&m);
+    tag_mmap(&m, 24, pc_e820, 7);
+    tag_fb(&m, 0xb8000, 160, 80, 25, 16, 2);
+    mb_finish(&m);
+    assert_int_equal(parse(&m), 0);
+    assert_int_equal(bi.fb.type, FB_EGA_TEXT);
+}
+
 static void duplicate_and_short_tags(void **state)
 {
     (void)state;
@@ -877,6 +1004,7 @@ int main(void)
         cmocka_unit_test(zero_length_and_wrapping_regions),
         cmocka_unit_test(too_many_regions),
         cmocka_unit_test(framebuffer_kinds),
+        cmocka_unit_test(framebuffer_odd_types),
         cmocka_unit_test(duplicate_and_short_tags),
         cmocka_unit_test(misaligned_information_is_reported),
         cmocka_unit_test(warnings_are_bounded),

@@ -4,7 +4,7 @@
  * out overlaps the kernel image, the boot information or a module. */
 #include "kernel/boot_info.h"
 #include "kernel/frame_alloc.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "arch/x86_64/layout.h"
 
 #define KERNEL_PHYS_START 0x200000ull /* KERNEL_PHYS in kernel.ld: the .boot section */

@@ -3,9 +3,9 @@
  * user code, SMEP/SMAP, and the non-canonical sysret return refused. */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
-#include "arch/x86_64/fault_probe.h"
+#include "tests/kernel/x86_64/fault_probe.h"
 #include "kernel/frame_alloc.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "common/string.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "arch/x86_64/guest_frames.h"
+#include "tests/kernel/x86_64/guest_frames.h"
 #include "kernel/frame_alloc.h"
 #include "arch/x86_64/layout.h"
 

@@ -4,7 +4,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
 

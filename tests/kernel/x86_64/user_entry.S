@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Running user code from inside the kernel (self-tests and, until the
- * scheduler exists, the first user context): enter ring 3 and come back. */
+/* Running user code from inside the test kernel, before the scheduler
+ * exists (self-tests): enter ring 3 and come back. */
 #include "arch/x86_64/percpu.h"
 
     .text

@@ -5,7 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "common/string.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
 

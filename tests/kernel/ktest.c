@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "kernel/console.h"
 
 #define KTEST_WHY_MAX 160

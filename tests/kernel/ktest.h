@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* In-kernel self-tests. Each file registers its tests with KTEST; main runs
- * them in link order and prints PASS/FAIL/SKIP lines. A test writes its
- * reason into why (a short phrase, no newline). */
+/* In-kernel self-tests, linked into the test kernel only
+ * (build/donjon-test.elf). Each file registers its tests with KTEST; main
+ * runs them in link order and prints PASS/FAIL/SKIP lines. A test writes
+ * its reason into why (a short phrase, no newline). */
 #pragma once
 #include <stddef.h>
 #include "common/format.h"
+#include "kernel/kernel.h"
 
 enum ktest_result { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
 
@@ -41,5 +43,4 @@ struct ktest {
         }                                               \
     } while (0)
 
-struct ktest_totals { unsigned passed, failed, skipped; };
 void ktest_run_phase(enum ktest_phase phase, struct ktest_totals *totals);

@@ -4,7 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/idt.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "common/string.h"
 
 #define VEC_BREAKPOINT 3

@@ -2,7 +2,7 @@
 /* User mappings with leaves of every size, on a scratch address space that
  * is never loaded: entries are only written and read back. */
 #include "kernel/frame_alloc.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 

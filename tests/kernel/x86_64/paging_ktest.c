@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* W^X and direct-map checks on the live kernel page tables. */
 #include "arch/x86_64/cpu_features.h"
-#include "arch/x86_64/fault_probe.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/x86_64/fault_probe.h"
+#include "tests/kernel/ktest.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "arch/x86_64/fault_probe.h"
+#include "tests/kernel/x86_64/fault_probe.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 

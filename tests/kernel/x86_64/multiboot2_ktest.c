@@ -2,7 +2,7 @@
 /* The boot information as parsed at boot: a sane memory map that holds
  * the kernel, and a parse of the live information that repeats exactly. */
 #include "kernel/boot_info.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "common/string.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/multiboot2.h"

@@ -3,7 +3,7 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "arch/x86_64/timer.h"
 
 KTEST(acpi_tables_found)
