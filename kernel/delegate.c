@@ -25,6 +25,7 @@
  * the lock is dropped. docs/abi.md states the semantics for user code. */
 #include "ipc.h"
 #include "align.h"
+#include "irq.h"
 #include "kstring.h"
 #include "layout.h"
 #include "mdb.h"
@@ -206,6 +207,8 @@ struct revoke_op {
  * to the object is left: for a PD, that is its end. */
 static void cap_removed(struct mdb_node *n, struct kobj *o)
 {
+    if (o->type == DJ_OBJ_IRQ)
+        irq_cap_removed((struct irq_line *)o, n);
     if (o->original == n) {
         o->original = 0;
         if (o->type == DJ_OBJ_PD)

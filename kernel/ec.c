@@ -97,16 +97,21 @@ static void abort_waiters(struct ec *ec)
         w->waiting_for = 0;
         sched_wake(w);
     }
+    ec->last_waiter = 0;
 }
 
 /* Take ec out of the busy handler's queue it waits in. */
 static void leave_handler_queue(struct ec *ec)
 {
-    struct ec **link = &ec->waiting_for->waiters;
-    while (*link && *link != ec)
+    struct ec *h = ec->waiting_for, *prev = 0, **link = &h->waiters;
+    while (*link && *link != ec) {
+        prev = *link;
         link = &(*link)->next_waiter;
+    }
     if (*link)
         *link = ec->next_waiter;
+    if (h->last_waiter == ec)
+        h->last_waiter = prev;
     ec->next_waiter = 0;
     ec->waiting_for = 0;
 }

@@ -41,7 +41,8 @@ struct ec {
     struct sc *sc;           /* global EC: its own SC (NULL until one is created) */
     struct sc *blocked_sc;   /* the SC that was running this EC when it blocked */
     struct ec *next_waiter;  /* link in a semaphore or busy-handler queue */
-    struct ec *waiters;      /* callers waiting for this (busy) handler */
+    struct ec *waiters;      /* callers waiting for this (busy) handler, first come first */
+    struct ec *last_waiter;  /* the newest of them: arrivals queue behind it */
     struct sm *blocked_on;   /* EC_WAIT_SM: the semaphore whose queue holds it */
     struct ec *waiting_for;  /* EC_WAIT_HANDLER: the handler whose queue holds it */
     struct pt *portals;      /* the portals it handles (pt.h) */

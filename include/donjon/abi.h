@@ -10,9 +10,9 @@
 enum dj_syscall {
     DJ_SYS_CALL = 0,      /* (pt_sel, mtd) -> status, mtd */
     DJ_SYS_REPLY = 1,     /* (mtd): reply to the caller and wait for the next call */
-    DJ_SYS_CREATE_PD = 2, /* (dst_sel, quota_pd_sel, quota_pages) */
+    DJ_SYS_CREATE_PD = 2, /* (dst_sel, quota_pd_sel, quota_pages, max_prio); flag MAX_PRIO */
     DJ_SYS_CREATE_EC = 3, /* (dst_sel, pd_sel, cpu, utcb_va, stack_ptr, event_base); flag GLOBAL */
-    DJ_SYS_CREATE_SC = 4, /* (dst_sel, pd_sel, ec_sel, priority | quantum_us << 8) */
+    DJ_SYS_CREATE_SC = 4, /* (dst_sel, pd_sel, ec_sel, priority | quantum_us << 8): priority <= both PDs' max_prio */
     DJ_SYS_CREATE_PT = 5, /* (dst_sel, pd_sel, ec_sel, mtd, entry_ip) */
     DJ_SYS_CREATE_SM = 6, /* (dst_sel, pd_sel, initial_count) */
     DJ_SYS_REVOKE = 7,    /* (crd): memory/ports: take away the crd's rights from what derives from it; objects: remove copies; flag SELF includes the caller's own */
@@ -31,6 +31,7 @@ enum dj_syscall {
 
 #define DJ_SYS_FLAG_GLOBAL (1u << 8) /* create_ec: an EC with its own SC (a thread) */
 #define DJ_SYS_FLAG_SELF (1u << 8)   /* revoke: include the root capability itself */
+#define DJ_SYS_FLAG_MAX_PRIO (1u << 8) /* create_pd: R10 is the new PD's maximum priority (else the creator's) */
 
 enum dj_status {
     DJ_OK = 0,
@@ -189,6 +190,7 @@ struct dj_bootinfo {
 };
 _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit one page");
 
-/* Priorities: higher runs first. */
+/* Priorities: higher runs first. Every PD has a maximum priority (the
+ * root PD DJ_PRIO_MAX): no SC of it, and none it creates, runs above it. */
 #define DJ_PRIO_MAX 127
 _Static_assert(sizeof(struct dj_utcb) <= DJ_UTCB_SIZE, "UTCB must fit one page");
