@@ -9,6 +9,7 @@
 #include "sched.h"
 #include "sm.h"
 #include "user_mode.h"
+#include "user_segments.h"
 
 #define FXSAVE_MXCSR_OFFSET 24
 #define MXCSR_DEFAULT 0x1f80u
@@ -50,6 +51,7 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     kobj_get(&ec->obj); /* its PD's, until the PD dies (see ec_release) */
     pd->live_ecs++;
     ec->utcb = utcb;
+    ec->utcb_words = ec->utcb->words;
     ec->utcb_va = utcb_va;
     ec->event_base = event_base;
     ec->cpu = cpu;
@@ -60,6 +62,7 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     ec->frame.rdi = utcb_va; /* the user runtime finds its UTCB here */
     ec->frame.rsi = cpu;
     ec->frame.vector = 0;    /* first entry returns with iret */
+    ec->segs = 0;            /* null selectors: another EC's never reach it */
     user_frame_sanitize(&ec->frame);
     fpu_init_area(ec);
     *status = DJ_OK;
@@ -75,6 +78,12 @@ void ec_switch_to(struct ec *ec)
         if (prev)
             fpu_save(prev->fpu);
         fpu_restore(ec->fpu);
+        /* The selectors likewise (the fast path does the same). */
+        uint64_t segs = user_segs_read();
+        if (prev)
+            prev->segs = segs;
+        if (segs != ec->segs)
+            user_segs_load(ec->segs);
         if (!prev || prev->pd != ec->pd)
             pd_activate(ec->pd);
         cpu->running_ec = ec;
@@ -126,6 +135,7 @@ void ec_kill(struct ec *ec)
         leave_handler_queue(ec);
     ec->state = EC_DEAD;
     ec->obj.dead = true;
+    ec->killed = true;
     ec->pd->live_ecs--;
     abort_waiters(ec);
     /* A handler dying mid-call fails its caller's call. */
