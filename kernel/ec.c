@@ -79,10 +79,9 @@ void ec_switch_to(struct ec *ec)
             fpu_save(prev->fpu);
         fpu_restore(ec->fpu);
         /* The selectors likewise (the fast path does the same). */
-        uint64_t segs = user_segs_read();
         if (prev)
-            prev->segs = segs;
-        if (segs != ec->segs)
+            user_segs_save(&prev->segs);
+        if (!prev || prev->segs != ec->segs)
             user_segs_load(ec->segs);
         if (!prev || prev->pd != ec->pd)
             pd_activate(ec->pd);

@@ -16,15 +16,15 @@
 #define USER_SEG_FS_SHIFT 32
 #define USER_SEG_GS_SHIFT 48
 
-/* The selectors this CPU holds: those of the last EC that ran user code
- * here (the kernel never loads DS, ES, FS or GS after boot). */
-static inline uint64_t user_segs_read(void)
+/* Store the selectors this CPU holds, those of the last EC that ran user
+ * code here (the kernel never loads DS, ES, FS or GS after boot), into
+ * *segs in the packed layout. */
+static inline void user_segs_save(uint64_t *segs)
 {
-    uint16_t ds, es, fs, gs;
-    __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2\n\tmov %%gs, %3"
-                     : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
-    return (uint64_t)ds << USER_SEG_DS_SHIFT | (uint64_t)es << USER_SEG_ES_SHIFT | (uint64_t)fs << USER_SEG_FS_SHIFT |
-           (uint64_t)gs << USER_SEG_GS_SHIFT;
+    uint16_t *s = (uint16_t *)segs;
+    __asm__ volatile("movw %%ds, %0\n\tmovw %%es, %1\n\tmovw %%fs, %2\n\tmovw %%gs, %3"
+                     : "=m"(s[USER_SEG_DS_SHIFT / 16]), "=m"(s[USER_SEG_ES_SHIFT / 16]),
+                       "=m"(s[USER_SEG_FS_SHIFT / 16]), "=m"(s[USER_SEG_GS_SHIFT / 16]));
 }
 
 /* Load them for the next EC. Loading GS also loads its base: it is loaded

@@ -92,14 +92,15 @@ enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, 
 
 /* Message transfer descriptor for IPC: untyped word count in bits 0-9,
  * typed item count in bits 10-19. For exception portals, the MTD of the
- * portal selects which architectural state travels (DJ_MTD_* bits 32-63). */
+ * portal selects which architectural state travels (DJ_MTD_* bits 32-63):
+ * the vector always, the named state, and 0 in every other arch word. */
 #define DJ_MTD(untyped, typed) ((uint64_t)(untyped) | (uint64_t)(typed) << 10)
 #define DJ_MTD_UNTYPED(m) ((m) & 0x3ff)
 #define DJ_MTD_TYPED(m) (((m) >> 10) & 0x3ff)
 #define DJ_MTD_GPR (1ull << 32)    /* rax..r15 */
 #define DJ_MTD_RIP_RSP (1ull << 33)
 #define DJ_MTD_RFLAGS (1ull << 34)
-#define DJ_MTD_QUAL (1ull << 35)   /* exception vector, error code, fault address */
+#define DJ_MTD_QUAL (1ull << 35)   /* error code, fault address (the vector is always sent) */
 
 struct dj_arch_state {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
