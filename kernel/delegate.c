@@ -36,6 +36,7 @@
 #include "kernel/syscalls.h"
 #include "kernel/tlb.h"
 #include "kernel/assert.h"
+#include "kernel/irq.h"
 
 #define OBJ_ITEM_MAX_ORDER 8   /* 256 capabilities per item */
 #define USER_PAGES (USER_TOP >> PAGE_SHIFT)
@@ -209,6 +210,8 @@ struct revoke_op {
  * to the object is left: for a PD, that is its end. */
 static void cap_removed(struct mdb_node *n, struct kobj *o)
 {
+    if (o->type == DJ_OBJ_IRQ)
+        irq_cap_removed((struct irq_line *)o, n);
     if (o->original == n) {
         o->original = 0;
         if (o->type == DJ_OBJ_PD)

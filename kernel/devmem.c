@@ -34,7 +34,7 @@ static bool device_range_ok(uint64_t phys, uint64_t len)
            !overlaps(phys, len, APIC_INTERRUPT_WINDOW_BASE, APIC_INTERRUPT_WINDOW_SIZE);
 }
 
-int devmem_map(struct pd *pd, uint64_t va, uint64_t phys, unsigned order, unsigned rights, unsigned cache)
+int devmem_map(struct pd *pd, struct mdb_node *cap, uint64_t va, uint64_t phys, unsigned order, unsigned rights, unsigned cache)
 {
     if (order > DEVMEM_MAX_ORDER || cache > DJ_CACHE_WC || !(rights & DJ_MEM_R) ||
         (rights & ~(unsigned)(DJ_MEM_R | DJ_MEM_W)))
@@ -54,9 +54,9 @@ int devmem_map(struct pd *pd, uint64_t va, uint64_t phys, unsigned order, unsign
     /* One node (mapped with large pages where they fit) when both addresses
      * are aligned to the size; page by page otherwise. */
     if (!((va | phys) & (size - 1)))
-        return pd_map_attr(pd, va, phys, order, rights, attr);
+        return pd_map_below(pd, cap, va, phys, order, rights, attr);
     for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        int st = pd_map_attr(pd, va + off, phys + off, 0, rights, attr);
+        int st = pd_map_below(pd, cap, va + off, phys + off, 0, rights, attr);
         if (st != DJ_OK)
             return st; /* the pages before it stay mapped */
     }

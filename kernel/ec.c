@@ -10,6 +10,7 @@
 #include "kernel/sched.h"
 #include "kernel/sm.h"
 #include "arch/x86_64/user_mode.h"
+#include "arch/x86_64/user_segments.h"
 
 #define EC_FPU_SPACE (PAGE_SIZE - __builtin_offsetof(struct ec, fpu))
 
@@ -43,6 +44,7 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     kobj_get(&ec->obj); /* its PD's, until the PD dies (see ec_release) */
     pd->live_ecs++;
     ec->utcb = utcb;
+    ec->utcb_words = ec->utcb->words;
     ec->utcb_va = utcb_va;
     ec->event_base = event_base;
     ec->cpu = cpu;
@@ -53,6 +55,7 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     ec->frame.rdi = utcb_va; /* the user runtime finds its UTCB here */
     ec->frame.rsi = cpu;
     ec->frame.vector = 0;    /* first entry returns with iret */
+    ec->segs = 0;            /* null selectors: another EC's never reach it */
     user_frame_sanitize(&ec->frame);
     fpu_area_init(ec->fpu);
     *status = DJ_OK;
@@ -68,6 +71,11 @@ void ec_switch_to(struct ec *ec)
         if (prev)
             fpu_save(prev->fpu);
         fpu_restore(ec->fpu);
+        /* The selectors likewise (the fast path does the same). */
+        if (prev)
+            user_segs_save(&prev->segs);
+        if (!prev || prev->segs != ec->segs)
+            user_segs_load(ec->segs);
         if (!prev || prev->pd != ec->pd)
             pd_activate(ec->pd);
         cpu->running_ec = ec;
@@ -90,16 +98,21 @@ static void abort_waiters(struct ec *ec)
         w->waiting_for = 0;
         sched_wake(w);
     }
+    ec->last_waiter = 0;
 }
 
 /* Take ec out of the busy handler's queue it waits in. */
 static void leave_handler_queue(struct ec *ec)
 {
-    struct ec **link = &ec->waiting_for->waiters;
-    while (*link && *link != ec)
+    struct ec *h = ec->waiting_for, *prev = 0, **link = &h->waiters;
+    while (*link && *link != ec) {
+        prev = *link;
         link = &(*link)->next_waiter;
+    }
     if (*link)
         *link = ec->next_waiter;
+    if (h->last_waiter == ec)
+        h->last_waiter = prev;
     ec->next_waiter = 0;
     ec->waiting_for = 0;
 }
@@ -114,6 +127,7 @@ void ec_kill(struct ec *ec)
         leave_handler_queue(ec);
     ec->state = EC_DEAD;
     ec->obj.dead = true;
+    ec->killed = true;
     ec->pd->live_ecs--;
     abort_waiters(ec);
     /* A handler dying mid-call fails its caller's call. */

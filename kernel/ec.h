@@ -24,8 +24,10 @@ struct ec {
     /* User state, saved by every entry from ring 3. The CPU aligns the
      * stack to 16 bytes before it pushes an interrupt frame at its end. */
     struct trap_frame frame __attribute__((aligned(16)));
+    uint64_t segs;           /* user DS, ES, FS, GS while it does not run (user_segments.h) */
     struct pd *pd;
     struct dj_utcb *utcb;    /* kernel view of the UTCB page */
+    uint64_t *utcb_words;    /* utcb->words, where the fast path copies messages from and to */
     uint64_t utcb_va;
     uint64_t event_base;     /* selector of this EC's exception portal 0 */
     uint32_t cpu;
@@ -36,13 +38,15 @@ struct ec {
                                 that calls on is both at once) */
     uint64_t call_mtd;       /* for a fault call: the portal's MTD (state to return) */
     bool in_fault;           /* waiting for a fault reply, not an IPC reply */
-    bool startup_pending;    /* first run: deliver the startup event */
+    bool killed;             /* obj.dead, where the fast path tests it with in_fault and recall_pending */
     volatile bool recall_pending; /* deliver the recall event on its way back to user mode */
+    bool startup_pending;    /* first run: deliver the startup event */
     uint64_t handler_rsp;    /* local EC: stack pointer each call starts with */
     struct sc *sc;           /* global EC: its own SC (NULL until one is created) */
     struct sc *blocked_sc;   /* the SC that was running this EC when it blocked */
     struct ec *next_waiter;  /* link in a semaphore or busy-handler queue */
-    struct ec *waiters;      /* callers waiting for this (busy) handler */
+    struct ec *waiters;      /* callers waiting for this (busy) handler, first come first */
+    struct ec *last_waiter;  /* the newest of them: arrivals queue behind it */
     struct sm *blocked_on;   /* EC_WAIT_SM: the semaphore whose queue holds it */
     struct ec *waiting_for;  /* EC_WAIT_HANDLER: the handler whose queue holds it */
     struct pt *portals;      /* the portals it handles (pt.h) */

@@ -36,6 +36,7 @@ static uint64_t kill(struct ec *target)
         return DJ_OK;
     if (client_in_call(target)) {
         target->obj.dead = true;
+        target->killed = true;
         return DJ_OK;
     }
     struct ec *client = client_of(target);

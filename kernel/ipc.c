@@ -26,14 +26,20 @@ static int transfer(struct ec *from, struct ec *to, uint64_t mtd)
     return delegate_items(from->pd, to->pd, items, typed, to->utcb->recv_window);
 }
 
-/* Wait in a busy handler's queue; woken, ec runs again from its frame. */
+/* Wait at the end of a busy handler's queue (first in, first out: the
+ * longest waiting caller is woken first); woken, ec runs again from its
+ * frame. */
 static __attribute__((noreturn)) void wait_for_handler(struct ec *ec, struct ec *h)
 {
     ec->state = EC_WAIT_HANDLER;
     ec->blocked_sc = sched_current_sc();
-    ec->next_waiter = h->waiters;
+    ec->next_waiter = 0;
     ec->waiting_for = h;
-    h->waiters = ec;
+    if (h->waiters)
+        h->last_waiter->next_waiter = ec;
+    else
+        h->waiters = ec;
+    h->last_waiter = ec;
     sched_remove(ec->blocked_sc);
     sched_dispatch();
 }
@@ -68,6 +74,8 @@ static void wake_first_waiter(struct ec *h)
     struct ec *w;
     while ((w = h->waiters)) {
         h->waiters = w->next_waiter;
+        if (!h->waiters)
+            h->last_waiter = 0;
         w->next_waiter = 0;
         w->waiting_for = 0;
         if (w->state != EC_DEAD) {
@@ -122,15 +130,30 @@ void ipc_reply(struct ec *h, uint64_t mtd)
     run(caller);
 }
 
-static void save_fault_state(struct ec *ec, struct dj_arch_state *a, unsigned vector, uint64_t addr)
+/* The fault message: the event's vector (it names the portal, not the
+ * EC's state) and exactly the state the portal's MTD names; every other
+ * word of the handler's arch area is zero, so no register of the faulting
+ * EC reaches a handler that did not ask for it. */
+static void save_fault_state(struct ec *ec, struct dj_arch_state *a, uint64_t mtd, unsigned vector, uint64_t addr)
 {
     const struct trap_frame *f = &ec->frame;
-    *a = (struct dj_arch_state){
-        .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
-        .rbp = f->rbp, .r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11, .r12 = f->r12,
-        .r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rip = f->rip, .rsp = f->rsp, .rflags = f->rflags,
-        .vector = vector, .error_code = f->error_code, .fault_addr = addr,
-    };
+    *a = (struct dj_arch_state){.vector = vector};
+    if (mtd & DJ_MTD_GPR) {
+        a->rax = f->rax; a->rbx = f->rbx; a->rcx = f->rcx; a->rdx = f->rdx;
+        a->rsi = f->rsi; a->rdi = f->rdi; a->rbp = f->rbp; a->r8 = f->r8;
+        a->r9 = f->r9; a->r10 = f->r10; a->r11 = f->r11; a->r12 = f->r12;
+        a->r13 = f->r13; a->r14 = f->r14; a->r15 = f->r15;
+    }
+    if (mtd & DJ_MTD_RIP_RSP) {
+        a->rip = f->rip;
+        a->rsp = f->rsp;
+    }
+    if (mtd & DJ_MTD_RFLAGS)
+        a->rflags = f->rflags;
+    if (mtd & DJ_MTD_QUAL) {
+        a->error_code = f->error_code;
+        a->fault_addr = addr;
+    }
 }
 
 void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
@@ -153,7 +176,7 @@ void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
         ec->frame.vector = 0;
         wait_for_handler(ec, h);
     }
-    save_fault_state(ec, &h->utcb->arch, vector, fault_addr);
+    save_fault_state(ec, &h->utcb->arch, pt->mtd, vector, fault_addr);
     h->utcb->mtd = pt->mtd;
     begin_call(ec, h, pt, pt->mtd, true);
     run(h);

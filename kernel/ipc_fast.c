@@ -15,19 +15,19 @@
 #include "kernel/ipc.h"
 #include "kernel/sched.h"
 #include "kernel/syscalls.h"
+#include "arch/x86_64/user_segments.h"
 
 /* Read by syscall_entry (entry.S): system call numbers below it take the
  * fast path. 0 until the scheduler runs, so the kernel's self-tests keep
  * their own system-call handlers. */
 uint64_t ipc_fast_limit;
-/* cpu_features.xsave where the assembly reaches it in one load. */
-bool ipc_fast_xsave;
 
 void ipc_fast_enable(void)
 {
     _Static_assert(DJ_SYS_CALL == 0 && DJ_SYS_REPLY == 1, "the fast path takes the two lowest numbers");
-    ipc_fast_xsave = cpu_features.xsave;
-    ipc_fast_limit = DJ_SYS_REPLY + 1;
+    /* The fast path switches FPU state with XSAVE only: without it (CPUs
+     * from before about 2010) every call takes the general path. */
+    ipc_fast_limit = cpu_features.xsave ? DJ_SYS_REPLY + 1 : 0;
 }
 
 uint64_t syscall_entry_ec(struct trap_frame *f)

@@ -52,40 +52,42 @@ static void irq_interrupt(struct trap_frame *f)
     lapic_eoi();
 }
 
-static void attach(struct irq_line *l, struct sm *sm)
+static void attach(struct irq_line *l, const struct mdb_node *by, struct sm *sm)
 {
     kobj_get(&sm->obj);
     l->sm = sm;
+    l->bound_by = by;
     l->pending = false;
     irq_register(l->vector, irq_interrupt);
 }
 
 /* Delivered to the CPU that binds it: where its driver runs. */
-static int bind_msi(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t *addr, uint64_t *data)
+static int bind_msi(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, uint64_t *addr, uint64_t *data)
 {
     uint32_t apic_id = this_cpu()->apic_id;
     if (flags)
         return DJ_E_BAD_PARAM; /* MSIs are edge-triggered messages: nothing to choose */
     if (apic_id > MSI_MAX_DEST_ID)
         return DJ_E_BAD_CPU;
-    attach(l, sm);
+    attach(l, by, sm);
     *addr = msi_address(apic_id);
     *data = l->vector;
     return DJ_OK;
 }
 
-int irq_bind(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t *msi_addr, uint64_t *msi_data)
+int irq_bind(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, uint64_t *msi_addr,
+             uint64_t *msi_data)
 {
     if (l->sm)
         return DJ_E_BUSY;
     if (l->msi)
-        return bind_msi(l, sm, flags, msi_addr, msi_data);
+        return bind_msi(l, by, sm, flags, msi_addr, msi_data);
     if (flags & ~(uint64_t)IRQ_FLAGS_KNOWN)
         return DJ_E_BAD_PARAM;
     l->level = flags & DJ_IRQ_LEVEL;
     if (ioapic_route(l->gsi, l->vector, this_cpu()->apic_id, l->level, flags & DJ_IRQ_ACTIVE_LOW) < 0)
         return DJ_E_BAD_PARAM;
-    attach(l, sm);
+    attach(l, by, sm);
     ioapic_set_masked(l->gsi, false);
     return DJ_OK;
 }
@@ -107,9 +109,16 @@ int irq_unbind(struct irq_line *l)
         ioapic_set_masked(l->gsi, true);
     struct sm *sm = l->sm;
     l->sm = 0;
+    l->bound_by = 0;
     l->pending = false;
     kobj_put(&sm->obj);
     return DJ_OK;
+}
+
+void irq_cap_removed(struct irq_line *l, const struct mdb_node *n)
+{
+    if (l->sm && l->bound_by == n)
+        irq_unbind(l);
 }
 
 bool irq_work_pending(void)

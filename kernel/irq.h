@@ -10,6 +10,7 @@
 #include "arch/x86_64/idt.h"
 #include "kernel/kobj.h"
 #include "kernel/sm.h"
+#include "kernel/mdb.h"
 
 /* GSIs that have a vector of their own (VEC_IOAPIC_BASE upward), then
  * the MSI vectors up to the timer's. */
@@ -23,6 +24,7 @@ struct irq_line {
     uint8_t vector;
     bool level;
     struct sm *sm;      /* bound semaphore, NULL when unbound */
+    const struct mdb_node *bound_by; /* the capability that bound it: revoking it unbinds */
     volatile bool pending;
 };
 
@@ -30,11 +32,17 @@ struct irq_line {
 struct irq_line *irq_line(uint32_t gsi);
 /* The MSI object n (< DJ_MSI_COUNT). */
 struct irq_line *irq_msi(unsigned n);
-/* DJ_SYS_IRQ_CTRL operations; status codes of abi.h. Binding an MSI fills
+/* DJ_SYS_IRQ_CTRL operations; status codes of abi.h. `by` is the mapping
+ * database node of the capability used to bind. Binding an MSI fills
  * *msi_addr and *msi_data. */
-int irq_bind(struct irq_line *l, struct sm *sm, uint64_t flags, uint64_t *msi_addr, uint64_t *msi_data);
+int irq_bind(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, uint64_t *msi_addr,
+             uint64_t *msi_data);
 int irq_ack(struct irq_line *l);
 int irq_unbind(struct irq_line *l);
+/* The capability node n to line l is being removed (revocation, or its
+ * PD's destruction): if it bound the line, the line is unbound, so the
+ * line's rightful holder can bind it again. Caller holds the mdb lock. */
+void irq_cap_removed(struct irq_line *l, const struct mdb_node *n);
 /* Signal the semaphores of lines that fired; called under the kernel lock. */
 void irq_deliver_pending(void);
 bool irq_work_pending(void);

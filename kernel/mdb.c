@@ -34,6 +34,15 @@ static bool is_detached(const struct mdb_node *n)
     return !n->parent && !n->first_child && !n->next_sibling && !n->prev_sibling;
 }
 
+static void link_child(struct mdb_node *parent, struct mdb_node *child)
+{
+    child->parent = parent;
+    child->next_sibling = parent->first_child;
+    if (parent->first_child)
+        parent->first_child->prev_sibling = child;
+    parent->first_child = child;
+}
+
 enum dj_status mdb_derive(struct mdb_node *parent, struct mdb_node *child)
 {
     if (child == parent || !is_detached(child) || child->kind != parent->kind)
@@ -42,11 +51,15 @@ enum dj_status mdb_derive(struct mdb_node *parent, struct mdb_node *child)
         return DJ_E_BAD_PARAM;
     if (!source_within(parent, child))
         return DJ_E_BAD_PARAM;
-    child->parent = parent;
-    child->next_sibling = parent->first_child;
-    if (parent->first_child)
-        parent->first_child->prev_sibling = child;
-    parent->first_child = child;
+    link_child(parent, child);
+    return DJ_OK;
+}
+
+enum dj_status mdb_derive_mapping(struct mdb_node *cap, struct mdb_node *child)
+{
+    if (cap->kind != DJ_CRD_OBJ || child->kind != DJ_CRD_MEM || !is_detached(child))
+        return DJ_E_BAD_PARAM;
+    link_child(cap, child);
     return DJ_OK;
 }
 

@@ -58,6 +58,14 @@ void mdb_node_init(struct mdb_node *node, void *space, enum dj_crd_kind kind,
  * lacks, its source range is not inside the parent's, or it is linked. */
 enum dj_status mdb_derive(struct mdb_node *parent, struct mdb_node *child);
 
+/* Link memory node `child` (initialized, unlinked) below the object
+ * capability node `cap` it was mapped with (DJ_SYS_MMIO_MAP: device memory
+ * below the device-memory capability), so that revoking the capability
+ * removes the mapping. Kinds differ, so neither rights nor ranges are
+ * compared. DJ_E_BAD_PARAM, nothing linked, unless cap is an object node
+ * and child an unlinked memory node. */
+enum dj_status mdb_derive_mapping(struct mdb_node *cap, struct mdb_node *child);
+
 /* Remove every descendant of `node`, and `node` itself if include_self, calling
  * `removed` for each once it is unlinked, children before their parents.
  * Returns the number of nodes removed. */

@@ -47,7 +47,7 @@ static uint64_t table_alloc(void *ctx)
     return p ? virt_to_phys(p) : 0;
 }
 
-struct pd *pd_create(struct quota *from, uint64_t quota_pages)
+struct pd *pd_create(struct quota *from, uint64_t quota_pages, uint8_t max_prio)
 {
     struct pd *pd = kobj_alloc(from, DJ_OBJ_PD);
     if (!pd)
@@ -68,6 +68,7 @@ struct pd *pd_create(struct quota *from, uint64_t quota_pages)
     pd->cr3 = virt_to_phys(pd->root);
     pd->quota.owner = pd;
     pd->parent_pd = from->owner;
+    pd->max_prio = max_prio;
     return pd;
 }
 
@@ -233,9 +234,10 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
     return pd_map_attr(pd, va, pa, 0, rights, 0);
 }
 
-/* A new original node of 2^order pages at va over the frames from pa. */
-static int map_original(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights, unsigned attr,
-                        bool owned)
+/* A new node of 2^order pages at va over the frames from pa: an original,
+ * or derived from the capability node `cap`. */
+static int map_recorded(struct pd *pd, struct mdb_node *cap, uint64_t va, uint64_t pa, unsigned order, unsigned rights,
+                    unsigned attr, bool owned)
 {
     if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~DJ_MEM_ALL))
         return DJ_E_BAD_PARAM;
@@ -247,6 +249,10 @@ static int map_original(struct pd *pd, uint64_t va, uint64_t pa, unsigned order,
         n->attr = (uint8_t)attr;
         n->owned = owned;
         st = pd_mem_attach(pd, n);
+        if (st == DJ_OK && cap && mdb_derive_mapping(cap, n) != DJ_OK) {
+            pd_mem_detach(pd, n); /* cannot happen: the callers pass a capability node */
+            st = DJ_E_BAD_PARAM;
+        }
         if (st != DJ_OK)
             pd_node_free(pd, n);
     }
@@ -256,7 +262,13 @@ static int map_original(struct pd *pd, uint64_t va, uint64_t pa, unsigned order,
 
 int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights, unsigned attr)
 {
-    return map_original(pd, va, pa, order, rights, attr, false);
+    return map_recorded(pd, 0, va, pa, order, rights, attr, false);
+}
+
+int pd_map_below(struct pd *pd, struct mdb_node *cap, uint64_t va, uint64_t pa, unsigned order, unsigned rights,
+                 unsigned attr)
+{
+    return map_recorded(pd, cap, va, pa, order, rights, attr, false);
 }
 
 int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
@@ -277,7 +289,7 @@ int pd_map_fresh(struct pd *pd, uint64_t va, unsigned rights)
 
 int pd_map_owned(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights)
 {
-    return map_original(pd, va, pa, order, rights, 0, true);
+    return map_recorded(pd, 0, va, pa, order, rights, 0, true);
 }
 
 /* Contiguous frames are aligned to the largest page size that fits in the

@@ -40,14 +40,16 @@ struct pd {
     uint64_t io_gen;          /* changes with every bitmap change (globally unique; 0 = no bitmap) */
     struct node_page *node_pages; /* slab pages of mdb nodes with a free node */
     struct pd *parent_pd;     /* whose quota this PD's quota and object came from; NULL: the root PD */
+    uint8_t max_prio;         /* highest priority of an SC in it or created by it (its creator's choice) */
     uint32_t live_ecs;        /* its ECs not (yet) dead */
     uint32_t dying_children;  /* PDs charged to its quota whose destruction has not finished */
     struct pd_reclaim reclaim;
 };
 
-/* A new PD whose quota of quota_pages is taken from `from`; NULL when
- * `from` cannot cover it (the PD object itself is charged to `from`). */
-struct pd *pd_create(struct quota *from, uint64_t quota_pages);
+/* A new PD whose quota of quota_pages is taken from `from`, with maximum
+ * priority max_prio; NULL when `from` cannot cover it (the PD object
+ * itself is charged to `from`). */
+struct pd *pd_create(struct quota *from, uint64_t quota_pages, uint8_t max_prio);
 
 /* Give pd the page at pa as an original (an mdb root it may delegate and
  * revoke) at va with DJ_MEM_* rights, and map it. 0, or DJ_E_BAD_PARAM
@@ -57,6 +59,11 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights);
 /* 2^order pages from pa as one original with MDB_ATTR_* attributes (cache
  * mode, device memory); va aligned to the order. */
 int pd_map_attr(struct pd *pd, uint64_t va, uint64_t pa, unsigned order, unsigned rights, unsigned attr);
+/* The same, but the node derives from the object capability node `cap`
+ * it was mapped with (mdb_derive_mapping) instead of being an original:
+ * revoking that capability removes the mapping. */
+int pd_map_below(struct pd *pd, struct mdb_node *cap, uint64_t va, uint64_t pa, unsigned order, unsigned rights,
+                 unsigned attr);
 /* Map a fresh zeroed page, charged to pd's quota, at va as an owned
  * original: the page goes back to the quota when the original is removed
  * (DJ_SYS_MEM_ALLOC). Errors as pd_map. */

@@ -182,7 +182,7 @@ static int build_root(const struct boot_module *m, struct ec **out)
     }
     uint64_t frames = frame_free_count();
     quota_init_root(&root_quota, frames > ROOT_KERNEL_RESERVE ? frames - ROOT_KERNEL_RESERVE : 0);
-    struct pd *pd = pd_create(&root_quota, quota_available(&root_quota) - 64);
+    struct pd *pd = pd_create(&root_quota, quota_available(&root_quota) - 64, DJ_PRIO_MAX);
     uint64_t pool = 0;
     int st = pd ? load_elf(pd, image, &info) : DJ_E_QUOTA;
     if (st == DJ_OK)

@@ -75,7 +75,12 @@ static uint64_t sys_create_pd(struct args *x)
         return DJ_E_BAD_CAP;
     if (!dst_free(x, x->a[0]))
         return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
-    return install(x, x->a[0], (struct kobj *)pd_create(&quota_pd->quota, x->a[2]), DJ_OBJ_PD);
+    /* A creator hands on at most its own maximum priority. */
+    uint64_t own_max = x->ec->pd->max_prio;
+    uint64_t max_prio = (x->flags & (DJ_SYS_FLAG_MAX_PRIO >> 8)) ? x->a[3] : own_max;
+    if (max_prio > own_max)
+        return DJ_E_BAD_PARAM;
+    return install(x, x->a[0], (struct kobj *)pd_create(&quota_pd->quota, x->a[2], (uint8_t)max_prio), DJ_OBJ_PD);
 }
 
 static uint64_t sys_create_ec(struct args *x)
@@ -105,7 +110,9 @@ static uint64_t sys_create_sc(struct args *x)
     if (!dst_free(x, x->a[0]))
         return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
     uint64_t prio = x->a[3] & DJ_SC_PRIO_MASK, quantum_us = x->a[3] >> DJ_SC_QUANTUM_SHIFT;
-    if (prio > DJ_PRIO_MAX)
+    /* Neither the thread's PD nor the caller's may exceed its maximum:
+     * a component cannot starve what runs above its controlled priority. */
+    if (prio > DJ_PRIO_MAX || prio > pd->max_prio || prio > x->ec->pd->max_prio)
         return DJ_E_BAD_PARAM;
     struct sc *sc = sc_create(&pd->quota, ec, (uint8_t)prio, (uint32_t)(quantum_us / QUANTUM_US_PER_TICK));
     uint64_t s = install(x, x->a[0], sc ? &sc->obj : 0, DJ_OBJ_SC);
@@ -294,13 +301,15 @@ static uint64_t sys_ec_ctrl(struct args *x)
 
 static uint64_t sys_irq_ctrl(struct args *x)
 {
-    struct irq_line *l = obj_of(x, x->a[0], DJ_OBJ_IRQ, DJ_IRQ_CTRL);
-    if (!l)
+    struct capspace_slot *s = cap(x, x->a[0], DJ_OBJ_IRQ, DJ_IRQ_CTRL);
+    if (!s)
         return DJ_E_BAD_CAP;
+    struct irq_line *l = s->obj;
     switch (x->a[1]) {
     case DJ_IRQ_OP_BIND: {
+        /* The binding lasts as long as the capability used for it. */
         struct sm *sm = obj_of(x, x->a[2], DJ_OBJ_SM, DJ_SM_UP);
-        return sm ? (uint64_t)irq_bind(l, sm, x->a[3], &x->ec->frame.rsi, &x->ec->frame.rdx) : DJ_E_BAD_CAP;
+        return sm ? (uint64_t)irq_bind(l, s->node, sm, x->a[3], &x->ec->frame.rsi, &x->ec->frame.rdx) : DJ_E_BAD_CAP;
     }
     case DJ_IRQ_OP_ACK: return (uint64_t)irq_ack(l);
     case DJ_IRQ_OP_UNBIND: return (uint64_t)irq_unbind(l);
@@ -361,12 +370,13 @@ static uint64_t sys_mem_alloc(struct args *x)
 
 static uint64_t sys_mmio_map(struct args *x)
 {
-    if (!obj_of(x, x->a[0], DJ_OBJ_DEVMEM, DJ_DEVMEM_MAP))
+    struct capspace_slot *s = cap(x, x->a[0], DJ_OBJ_DEVMEM, DJ_DEVMEM_MAP);
+    if (!s)
         return DJ_E_BAD_CAP;
     uint64_t order = x->a[3], rights = x->a[4] & DJ_MMIO_RIGHTS_MASK, cache = x->a[4] >> DJ_MMIO_CACHE_SHIFT;
     if (order > 63 || cache > 0xff)
         return DJ_E_BAD_PARAM;
-    return (uint64_t)devmem_map(x->ec->pd, x->a[1], x->a[2], (unsigned)order, (unsigned)rights, (unsigned)cache);
+    return (uint64_t)devmem_map(x->ec->pd, s->node, x->a[1], x->a[2], (unsigned)order, (unsigned)rights, (unsigned)cache);
 }
 
 typedef uint64_t (*sys_fn)(struct args *x);

@@ -14,6 +14,11 @@ enum dj_status dj_create_pd(uint64_t dst_sel, uint64_t quota_pd_sel, uint64_t qu
     return sys(DJ_SYS_CREATE_PD, dst_sel, quota_pd_sel, quota_pages, 0, 0, 0);
 }
 
+enum dj_status dj_create_pd_prio(uint64_t dst_sel, uint64_t quota_pd_sel, uint64_t quota_pages, unsigned max_prio)
+{
+    return sys(DJ_SYS_CREATE_PD | DJ_SYS_FLAG_MAX_PRIO, dst_sel, quota_pd_sel, quota_pages, max_prio, 0, 0);
+}
+
 enum dj_status dj_create_ec(uint64_t dst_sel, uint64_t pd_sel, uint64_t cpu, uint64_t utcb_va,
                             uint64_t stack_ptr, uint64_t event_base, bool global)
 {

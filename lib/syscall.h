@@ -52,13 +52,20 @@ static inline enum dj_status dj_reply(uint64_t mtd)
     return (enum dj_status)dj_syscall(DJ_SYS_REPLY, mtd, 0, 0, 0, 0, 0).status;
 }
 
+/* The new PD's maximum priority is the caller's PD's own. */
 enum dj_status dj_create_pd(uint64_t dst_sel, uint64_t quota_pd_sel, uint64_t quota_pages);
+/* The same with a maximum priority of max_prio: no SC of the new PD, nor
+ * any it creates, may have a higher priority. DJ_E_BAD_PARAM above the
+ * caller's own maximum. */
+enum dj_status dj_create_pd_prio(uint64_t dst_sel, uint64_t quota_pd_sel, uint64_t quota_pages, unsigned max_prio);
 /* global: a thread with its own SC later (DJ_SYS_FLAG_GLOBAL); otherwise a
  * local EC that only runs as a portal handler. */
 enum dj_status dj_create_ec(uint64_t dst_sel, uint64_t pd_sel, uint64_t cpu, uint64_t utcb_va,
                             uint64_t stack_ptr, uint64_t event_base, bool global);
 /* priority 0..DJ_PRIO_MAX; anything larger is refused here (DJ_E_BAD_PARAM)
- * because it would spill into the quantum field. */
+ * because it would spill into the quantum field. The kernel refuses
+ * (DJ_E_BAD_PARAM) a priority above the maximum of pd_sel's PD or of the
+ * caller's PD. */
 enum dj_status dj_create_sc(uint64_t dst_sel, uint64_t pd_sel, uint64_t ec_sel, unsigned priority,
                             uint64_t quantum_us);
 enum dj_status dj_create_pt(uint64_t dst_sel, uint64_t pd_sel, uint64_t ec_sel, uint64_t mtd, uint64_t entry_ip);

@@ -9,6 +9,7 @@
 #include "kernel/ec.h"
 #include "kernel/pd.h"
 #include "kernel/pt.h"
+#include "arch/x86_64/user_segments.h"
 
 /* The assembly reads structures by offsets it cannot compute itself: each
  * becomes an absolute symbol here, resolved when the kernel is linked, so
@@ -32,10 +33,17 @@ __attribute__((used)) static void asm_offsets(void)
     FRAME_FIELD(RFLAGS, rflags); FRAME_FIELD(RSP, rsp);
 
     LAYOUT(EC_FRAME, offsetof(struct ec, frame));
+    LAYOUT(EC_SEGS, offsetof(struct ec, segs));
+    LAYOUT(EC_SEGS_DS, offsetof(struct ec, segs) + USER_SEG_DS_SHIFT / 8);
+    LAYOUT(EC_SEGS_ES, offsetof(struct ec, segs) + USER_SEG_ES_SHIFT / 8);
+    LAYOUT(EC_SEGS_FS, offsetof(struct ec, segs) + USER_SEG_FS_SHIFT / 8);
+    LAYOUT(EC_SEGS_GS, offsetof(struct ec, segs) + USER_SEG_GS_SHIFT / 8);
     LAYOUT(EC_FRAME_END, FRAME_END);
     LAYOUT(EC_DEAD, offsetof(struct ec, obj.dead));
     LAYOUT(EC_PD, offsetof(struct ec, pd));
-    LAYOUT(EC_UTCB, offsetof(struct ec, utcb));
+    LAYOUT(EC_UTCB_WORDS, offsetof(struct ec, utcb_words));
+    LAYOUT(UTCB_MTD_FROM_WORDS, (long)offsetof(struct dj_utcb, mtd) - (long)offsetof(struct dj_utcb, words));
+    LAYOUT(UTCB_BADGE_FROM_WORDS, (long)offsetof(struct dj_utcb, badge) - (long)offsetof(struct dj_utcb, words));
     LAYOUT(EC_CPU, offsetof(struct ec, cpu));
     LAYOUT(EC_GLOBAL, offsetof(struct ec, global));
     LAYOUT(EC_STATE, offsetof(struct ec, state));
@@ -44,12 +52,16 @@ __attribute__((used)) static void asm_offsets(void)
     LAYOUT(EC_IN_FAULT, offsetof(struct ec, in_fault));
     LAYOUT(EC_RECALL_PENDING, offsetof(struct ec, recall_pending));
     LAYOUT(EC_HANDLER_RSP, offsetof(struct ec, handler_rsp));
-    LAYOUT(FR_HANDLER_RSP, offsetof(struct ec, handler_rsp) - offsetof(struct ec, frame));
-    /* One 32-bit test covers in_fault and recall_pending. */
+    /* One 32-bit test covers in_fault, recall_pending and killed. */
     _Static_assert(offsetof(struct ec, recall_pending) - offsetof(struct ec, in_fault) < 4 &&
+                       offsetof(struct ec, killed) - offsetof(struct ec, in_fault) < 4 &&
                        offsetof(struct ec, in_fault) + 4 <= offsetof(struct ec, handler_rsp),
-                   "in_fault and recall_pending share a 32-bit word");
-    LAYOUT(EC_FAULT_OR_RECALL, 0xffu | 0xffu << 8 * (offsetof(struct ec, recall_pending) - offsetof(struct ec, in_fault)));
+                   "in_fault, recall_pending and killed share a 32-bit word");
+    _Static_assert(offsetof(struct ec, recall_pending) - offsetof(struct ec, in_fault) < 3 &&
+                       offsetof(struct ec, killed) - offsetof(struct ec, in_fault) < 3,
+                   "the mask fits a signed 32-bit immediate");
+    LAYOUT(EC_FAULT_RECALL_KILLED, 0xff | 0xff << 8 * (offsetof(struct ec, recall_pending) - offsetof(struct ec, in_fault)) |
+                                       0xff << 8 * (offsetof(struct ec, killed) - offsetof(struct ec, in_fault)));
     LAYOUT(EC_WAITERS, offsetof(struct ec, waiters));
     LAYOUT(EC_FPU, offsetof(struct ec, fpu));
     _Static_assert(sizeof(enum ec_state) == 4, "the fast path compares EC states as 32-bit words");

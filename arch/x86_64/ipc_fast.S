@@ -36,24 +36,39 @@
 #define SYSRET_RIP_BAD_BIT 47 /* a syscall RIP is canonical unless this bit is set */
 
 /* ec_switch_to from %rbx to %r15 (the address space was switched before,
- * if it differs): eager FPU switch, so that no EC ever sees another's
- * vector registers (the all-ones mask: every component XCR0 enables),
- * then this CPU's running EC and the frame its next entry saves to.
+ * if it differs): eager FPU switch with XSAVE (ipc_fast_enable turns the
+ * fast path on only where it exists), so that no EC ever sees another's
+ * vector registers (mask EDX:EAX = 0:all-ones: every component XCR0
+ * enables, all below bit 32), leaving RAX 0xffffffff and RDX 0,
+ * then this CPU's running EC and the frame its next entry saves to, then
+ * the data segment selectors (user_segments.h): the running EC's saved,
+ * the other's loaded only where they differ (rare: user code seldom loads
+ * any), GS between two swapgs so the kernel's GS base stays in its MSR.
  * Clobbers %rax, %rdx, %r13. */
 .macro switch_ec
-    cmpb $0, ipc_fast_xsave(%rip)
-    je 3f
     movl $-1, %eax
-    movl $-1, %edx
+    xorl %edx, %edx
     xsave64 EC_FPU(%rbx)
     xrstor64 EC_FPU(%r15)
-2:  movq %r15, %gs:PERCPU_RUNNING_EC
+    movq %r15, %gs:PERCPU_RUNNING_EC
     leaq EC_FRAME_END(%r15), %r13
     movq %r13, %gs:PERCPU_TSS_RSP0
-    .pushsection .text.ipc_fast_fxsave, "ax"
-3:  fxsave64 EC_FPU(%rbx)
-    fxrstor64 EC_FPU(%r15)
-    jmp 2b
+    movw %ds, EC_SEGS_DS(%rbx)
+    movw %es, EC_SEGS_ES(%rbx)
+    movw %fs, EC_SEGS_FS(%rbx)
+    movw %gs, EC_SEGS_GS(%rbx)
+    movq EC_SEGS(%rbx), %r13
+    cmpq %r13, EC_SEGS(%r15)
+    jne 4f
+5:
+    .pushsection .text.ipc_fast_segments, "ax"
+4:  movw EC_SEGS_DS(%r15), %ds
+    movw EC_SEGS_ES(%r15), %es
+    movw EC_SEGS_FS(%r15), %fs
+    swapgs
+    movw EC_SEGS_GS(%r15), %gs
+    swapgs
+    jmp 5b
     .popsection
 .endm
 
@@ -123,21 +138,21 @@ ipc_fast_path:
     jne .Lgeneral
     movq EC_PD(%r15), %r12
     cmpq %r12, %rbp
-    jne .Lcall_other_pd
+    je .Lcall_commit
+    switch_pd
 .Lcall_commit:
     /* Committed. The message: MTD and words to the handler's UTCB. */
     movq %rsi, %r8
-    movq EC_UTCB(%r15), %r13
-    movq %rsi, UTCB_MTD(%r13)
-    movq %rsi, %rcx
-    movq EC_UTCB(%rbx), %rsi
-    addq $UTCB_WORDS, %rsi
-    leaq UTCB_WORDS(%r13), %rdi
-    rep movsq
+    movq EC_UTCB_WORDS(%r15), %rdi
+    movq %rsi, UTCB_MTD_FROM_WORDS(%rdi)
     /* begin_call: the caller waits for the handler, which starts at the
      * portal's entry on its initial stack with the badge and the MTD. */
-    movq PT_BADGE(%r14), %rdi
-    movq %rdi, UTCB_BADGE(%r13)
+    movq PT_BADGE(%r14), %r13
+    movq %r13, UTCB_BADGE_FROM_WORDS(%rdi)
+    movq %rsi, %rcx
+    movq EC_UTCB_WORDS(%rbx), %rsi
+    rep movsq
+    movq %r13, %rdi
     movl $EC_STATE_READY, EC_STATE(%r15)
     movq %rbx, EC_CALLER(%r15)
     movq %r15, EC_CALLEE(%rbx)
@@ -150,20 +165,19 @@ ipc_fast_path:
     /* sysret into the handler: RIP, RSP, RDI and RSI are the call's, the
      * rest its own from its frame. */
     movq %r8, %rsi
-    leaq EC_FRAME(%r15), %rsp
-    movq F_RFLAGS(%rsp), %r11
-    movq F_RAX(%rsp), %rax
-    movq F_RBX(%rsp), %rbx
-    movq F_RDX(%rsp), %rdx
-    movq F_RBP(%rsp), %rbp
-    movq F_R8(%rsp), %r8
-    movq F_R9(%rsp), %r9
-    movq F_R10(%rsp), %r10
-    movq F_R12(%rsp), %r12
-    movq F_R13(%rsp), %r13
-    movq F_R14(%rsp), %r14
-    movq F_R15(%rsp), %r15
-    movq FR_HANDLER_RSP(%rsp), %rsp
+    movq EC_F_RFLAGS(%r15), %r11
+    movq EC_F_RAX(%r15), %rax
+    movq EC_F_RBX(%r15), %rbx
+    movq EC_F_RDX(%r15), %rdx
+    movq EC_F_RBP(%r15), %rbp
+    movq EC_F_R8(%r15), %r8
+    movq EC_F_R9(%r15), %r9
+    movq EC_F_R10(%r15), %r10
+    movq EC_F_R12(%r15), %r12
+    movq EC_F_R13(%r15), %r13
+    movq EC_F_R14(%r15), %r14
+    movq EC_HANDLER_RSP(%r15), %rsp
+    movq EC_F_R15(%r15), %r15
     swapgs
     sysretq
 
@@ -196,10 +210,6 @@ ipc_fast_path:
     movq %r14, PD_CALL_PT(%rbp)
     jmp .Lportal
 
-.Lcall_other_pd:
-    switch_pd
-    jmp .Lcall_commit
-
 /* Flagged work (the kernel lock to drop, rescheduling, interrupts to
  * deliver) is the general exit's, which needs the whole frame. */
 .Lcall_exit_work:
@@ -225,28 +235,25 @@ ipc_fast_path:
     jne .Lgeneral
     cmpq %rbx, EC_CALLEE(%r15)
     jne .Lgeneral
-    /* Not a fault call (its reply carries state), no recall to deliver
-     * (both bytes at once), not killed mid-call (it dies on the way). */
-    testl $EC_FAULT_OR_RECALL, EC_IN_FAULT(%r15)
+    /* Not a fault call (its reply carries state), no recall to deliver,
+     * not killed mid-call (it dies on the way): three bytes at once. */
+    testl $EC_FAULT_RECALL_KILLED, EC_IN_FAULT(%r15)
     jnz .Lgeneral
-    cmpb $0, EC_DEAD(%r15)
-    jne .Lgeneral
     movq EC_F_RIP(%r15), %r14        /* a non-canonical return is a #GP there */
     btq $SYSRET_RIP_BAD_BIT, %r14
     jc .Lgeneral
     movq EC_PD(%rbx), %rbp
     movq EC_PD(%r15), %r12
     cmpq %r12, %rbp
-    jne .Lreply_other_pd
+    je .Lreply_commit
+    switch_pd
 .Lreply_commit:
     /* Committed. The reply: MTD and words to the caller's UTCB. */
     movq %rdi, %r8
-    movq EC_UTCB(%r15), %r13
-    movq %rdi, UTCB_MTD(%r13)
     movq %rdi, %rcx
-    movq EC_UTCB(%rbx), %rsi
-    addq $UTCB_WORDS, %rsi
-    leaq UTCB_WORDS(%r13), %rdi
+    movq EC_UTCB_WORDS(%r15), %rdi
+    movq %r8, UTCB_MTD_FROM_WORDS(%rdi)
+    movq EC_UTCB_WORDS(%rbx), %rsi
     rep movsq
     movq $0, EC_CALLER(%rbx)
     movl $EC_STATE_WAIT_CALL, EC_STATE(%rbx) /* its next call starts on its initial stack */
@@ -255,31 +262,25 @@ ipc_fast_path:
     switch_ec
     cmpq $0, %gs:PERCPU_EXIT_WORK
     jne .Lreply_exit_work
-    /* sysret into the caller: DJ_OK and the reply's MTD, the rest as its
-     * call left them. */
+    /* sysret into the caller: DJ_OK and the reply's MTD, RDX 0 (from
+     * switch_ec; a call clobbers it), the rest as its call left them. */
     movq %r14, %rcx
     movq %r8, %rsi
-    leaq EC_FRAME(%r15), %rsp
-    movq F_RFLAGS(%rsp), %r11
+    movq EC_F_RFLAGS(%r15), %r11
     xorl %eax, %eax
-    movq F_RBX(%rsp), %rbx
-    movq F_RDX(%rsp), %rdx
-    movq F_RDI(%rsp), %rdi
-    movq F_RBP(%rsp), %rbp
-    movq F_R8(%rsp), %r8
-    movq F_R9(%rsp), %r9
-    movq F_R10(%rsp), %r10
-    movq F_R12(%rsp), %r12
-    movq F_R13(%rsp), %r13
-    movq F_R14(%rsp), %r14
-    movq F_R15(%rsp), %r15
-    movq F_RSP(%rsp), %rsp
+    movq EC_F_RBX(%r15), %rbx
+    movq EC_F_RDI(%r15), %rdi
+    movq EC_F_RBP(%r15), %rbp
+    movq EC_F_R8(%r15), %r8
+    movq EC_F_R9(%r15), %r9
+    movq EC_F_R10(%r15), %r10
+    movq EC_F_R12(%r15), %r12
+    movq EC_F_R13(%r15), %r13
+    movq EC_F_R14(%r15), %r14
+    movq EC_F_RSP(%r15), %rsp
+    movq EC_F_R15(%r15), %r15
     swapgs
     sysretq
-
-.Lreply_other_pd:
-    switch_pd
-    jmp .Lreply_commit
 
 .Lreply_exit_work:
     movq $0, EC_F_RAX(%r15)

@@ -11,9 +11,9 @@
 enum dj_syscall {
     DJ_SYS_CALL = 0,      /* (pt_sel, mtd) -> status, mtd */
     DJ_SYS_REPLY = 1,     /* (mtd): reply to the caller and wait for the next call */
-    DJ_SYS_CREATE_PD = 2, /* (dst_sel, quota_pd_sel, quota_pages) */
+    DJ_SYS_CREATE_PD = 2, /* (dst_sel, quota_pd_sel, quota_pages, max_prio); flag MAX_PRIO */
     DJ_SYS_CREATE_EC = 3, /* (dst_sel, pd_sel, cpu, utcb_va, stack_ptr, event_base); flag GLOBAL */
-    DJ_SYS_CREATE_SC = 4, /* (dst_sel, pd_sel, ec_sel, priority | quantum_us << 8) */
+    DJ_SYS_CREATE_SC = 4, /* (dst_sel, pd_sel, ec_sel, priority | quantum_us << 8): priority <= both PDs' max_prio */
     DJ_SYS_CREATE_PT = 5, /* (dst_sel, pd_sel, ec_sel, mtd, entry_ip) */
     DJ_SYS_CREATE_SM = 6, /* (dst_sel, pd_sel, initial_count) */
     DJ_SYS_REVOKE = 7,    /* (crd): memory/ports: take away the crd's rights from what derives from it; objects: remove copies; flag SELF includes the caller's own */
@@ -32,6 +32,7 @@ enum dj_syscall {
 
 #define DJ_SYS_FLAG_GLOBAL (1u << 8) /* create_ec: an EC with its own SC (a thread) */
 #define DJ_SYS_FLAG_SELF (1u << 8)   /* revoke: include the root capability itself */
+#define DJ_SYS_FLAG_MAX_PRIO (1u << 8) /* create_pd: R10 is the new PD's maximum priority (else the creator's) */
 
 /* RAX of a system call: the number in bits 0..7, flags (DJ_SYS_FLAG_*) in
  * bits 8..15; bits 16..63 must be zero (else DJ_E_BAD_SYS). */
@@ -123,14 +124,15 @@ enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, 
 
 /* Message transfer descriptor for IPC: untyped word count in bits 0-9,
  * typed item count in bits 10-19. For exception portals, the MTD of the
- * portal selects which architectural state travels (DJ_MTD_* bits 32-63). */
+ * portal selects which architectural state travels (DJ_MTD_* bits 32-63):
+ * the vector always, the named state, and 0 in every other arch word. */
 #define DJ_MTD(untyped, typed) ((uint64_t)(untyped) | (uint64_t)(typed) << 10)
 #define DJ_MTD_UNTYPED(m) ((m) & 0x3ff)
 #define DJ_MTD_TYPED(m) (((m) >> 10) & 0x3ff)
 #define DJ_MTD_GPR (1ull << 32)    /* rax..r15 */
 #define DJ_MTD_RIP_RSP (1ull << 33)
 #define DJ_MTD_RFLAGS (1ull << 34)
-#define DJ_MTD_QUAL (1ull << 35)   /* exception vector, error code, fault address */
+#define DJ_MTD_QUAL (1ull << 35)   /* error code, fault address (the vector is always sent) */
 
 struct dj_arch_state {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
@@ -223,6 +225,7 @@ struct dj_bootinfo {
 };
 _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit one page");
 
-/* Priorities: higher runs first. */
+/* Priorities: higher runs first. Every PD has a maximum priority (the
+ * root PD DJ_PRIO_MAX): no SC of it, and none it creates, runs above it. */
 #define DJ_PRIO_MAX 127
 _Static_assert(sizeof(struct dj_utcb) <= DJ_UTCB_SIZE, "UTCB must fit one page");

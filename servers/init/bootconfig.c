@@ -14,9 +14,9 @@ _Static_assert(BC_PCI_ALTS == DJ_SERVICE_CLIENT_PCI_ALTS, "init announces every 
 #define QUOTE_MAX 32  /* characters of user text quoted in a report */
 
 enum key { K_BIN, K_QUOTA, K_PRIO, K_HEAP, K_PT, K_IO, K_IRQ, K_DEBUG, K_DEVMEM, K_MSI, K_PCI, K_ARG, K_RESTART,
-           K_COUNT };
+           K_MAXPRIO, K_COUNT };
 static const char *const key_names[K_COUNT] = {"bin", "quota", "prio", "heap",   "pt",  "io",     "irq",
-                                               "debug", "devmem", "msi", "pci", "arg", "restart"};
+                                               "debug", "devmem", "msi", "pci", "arg", "restart", "maxprio"};
 static const bool key_required[K_COUNT] = {[K_BIN] = true, [K_QUOTA] = true, [K_PRIO] = true};
 
 /* Names that would be confused with the system's own parts. */
@@ -303,6 +303,11 @@ static bool set_key(struct line_ctx *x, struct bc_component *c, enum key k, char
             return false;
         c->prio = (uint8_t)v;
         return true;
+    case K_MAXPRIO:
+        if (!number(x, "maxprio", val, 0, BC_PRIO_MAX, &v))
+            return false;
+        c->maxprio = (uint8_t)v;
+        return true;
     case K_HEAP:
         if (!number(x, "heap", val, 0, BC_HEAP_MAX, &v))
             return false;
@@ -377,6 +382,10 @@ static bool parse_fields(struct line_ctx *x, char **tok, unsigned ntok, struct b
     for (int k = 0; k < K_COUNT; k++)
         if (key_required[k] && !seen[k])
             return FAIL(x, "missing %s=", key_names[k]);
+    if (!seen[K_MAXPRIO])
+        c->maxprio = c->prio; /* its threads never above the one init gives it */
+    else if (c->maxprio < c->prio)
+        return FAIL(x, "maxprio=%u is below prio=%u", c->maxprio, c->prio);
     if (x->cfg->count == BC_MAX_COMPONENTS) {
         return FAIL(x, "more than %u components", BC_MAX_COMPONENTS);
     }

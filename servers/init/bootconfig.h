@@ -3,7 +3,7 @@
  * line,
  *     name bin=MODULE quota=PAGES prio=N [heap=PAGES] [pt=A,B] [io=LO-HI,..]
  *          [irq=N,..] [debug=yes|no] [devmem=yes|no] [msi=N]
- *          [pci=SEL|SEL..] [arg=TEXT] [restart=yes|no]
+ *          [pci=SEL|SEL..] [arg=TEXT] [restart=yes|no] [maxprio=N]
  *     (SEL: VVVV:DDDD[#K] or BB:DD.F; at most BC_PCI_ALTS alternatives)
  * Pure C (no allocation, no system calls) so the host tests can feed it
  * hostile text. A bad line is reported through the error callback with its
@@ -42,6 +42,7 @@ struct bc_component {
     uint32_t quota;   /* kernel-memory quota in pages */
     uint32_t heap;    /* heap pages */
     uint8_t prio;
+    uint8_t maxprio;  /* its PD's maximum priority (default: prio) */
     bool debug;       /* gets the kernel debug capability */
     bool devmem;      /* gets the device-memory capability */
     bool restart;     /* init builds it again when it dies */

@@ -299,7 +299,7 @@ static bool run(struct comp *c)
 static bool build(struct comp *c)
 {
     c->pd = comp_sel(c);
-    enum dj_status st = dj_create_pd(c->pd, DJ_SEL_SELF_PD, c->cfg->quota);
+    enum dj_status st = dj_create_pd_prio(c->pd, DJ_SEL_SELF_PD, c->cfg->quota, c->cfg->maxprio);
     if (st != DJ_OK)
         return report(c, "creating its PD failed", st);
     if (!load_image(c) || !give_memory(c, DJ_CHILD_STACK_TOP - DJ_CHILD_STACK_PAGES * PAGE, DJ_CHILD_STACK_PAGES,

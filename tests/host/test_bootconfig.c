@@ -120,6 +120,26 @@ static void test_last_line_without_newline(void **state)
     assert_int_equal(rep.n, 0);
 }
 
+static void test_maxprio(void **state)
+{
+    (void)state;
+    parse("echo bin=echo quota=16 prio=40\n"
+          "spin bin=echo quota=16 maxprio=60 prio=50\n"
+          "top bin=echo quota=16 prio=127 maxprio=127\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 3);
+    assert_int_equal(cfg.c[0].maxprio, 40); /* default: its own thread's priority */
+    assert_int_equal(cfg.c[1].maxprio, 60);
+    assert_int_equal(cfg.c[2].maxprio, 127);
+    parse("echo bin=echo quota=16 prio=40 maxprio=39\n");
+    expect_one_error(1, "maxprio=39 is below prio=40");
+    parse("echo bin=echo quota=16 prio=40 maxprio=128\n");
+    expect_one_error(1, "maxprio");
+    parse("echo bin=echo quota=16 prio=40 maxprio=50 maxprio=60\n");
+    expect_one_error(1, "given twice");
+    assert_int_equal(cfg.count, 0);
+}
+
 static void test_unknown_key_skips_line(void **state)
 {
     (void)state;
@@ -615,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_device_keys_refused),
         cmocka_unit_test(test_pci_alternatives),
         cmocka_unit_test(test_pci_alternatives_refused),
+        cmocka_unit_test(test_maxprio),
         cmocka_unit_test(test_random_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

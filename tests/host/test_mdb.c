@@ -56,6 +56,32 @@ static bool was_removed(const struct removal_log *log, const struct mdb_node *n)
     return false;
 }
 
+/* Device memory hangs below the device-memory capability it was mapped
+ * with: revoking the capability's derivations removes a delegated copy,
+ * the mappings made with that copy and what was delegated from them. */
+static void mapping_below_capability(void **state)
+{
+    (void)state;
+    struct mdb_node cap, copy, other;
+    mdb_node_init(&cap, &pd_a, DJ_CRD_OBJ, 4, 0, DJ_OBJ_ALL, 0x1000);
+    mdb_node_init(&copy, &pd_b, DJ_CRD_OBJ, 9, 0, DJ_DEVMEM_MAP, 0x1000);
+    mdb_node_init(&other, &pd_b, DJ_CRD_OBJ, 10, 0, DJ_OBJ_ALL, 0x2000);
+    struct mdb_node map = mem_node(&pd_b, 0x50, 0, DJ_MEM_R | DJ_MEM_W, 0xf0);
+    struct mdb_node given = mem_node(&pd_c, 0x60, 0, DJ_MEM_R, 0xf0);
+    struct mdb_node stray = mem_node(&pd_c, 0x70, 0, DJ_MEM_R, 0xf0);
+    assert_int_equal(mdb_derive(&cap, &copy), DJ_OK);
+    assert_int_equal(mdb_derive_mapping(&copy, &map), DJ_OK);
+    assert_int_equal(mdb_derive(&map, &given), DJ_OK);
+    assert_int_equal(mdb_derive_mapping(&copy, &map), DJ_E_BAD_PARAM);   /* linked already */
+    assert_int_equal(mdb_derive_mapping(&map, &stray), DJ_E_BAD_PARAM);  /* not below an object node */
+    assert_int_equal(mdb_derive_mapping(&other, &copy), DJ_E_BAD_PARAM); /* not a memory node */
+    assert_int_equal(mdb_derive(&copy, &stray), DJ_E_BAD_PARAM);         /* kinds still differ for mdb_derive */
+    struct removal_log log = {0};
+    assert_int_equal(mdb_revoke(&cap, false, record_removal, &log), 3);
+    assert_true(was_removed(&log, &copy) && was_removed(&log, &map) && was_removed(&log, &given));
+    assert_null(cap.first_child);
+}
+
 static void derive_links_children(void **state)
 {
     (void)state;
@@ -390,6 +416,7 @@ int main(void)
         cmocka_unit_test(reduce_rights_from_the_root),
         cmocka_unit_test(bounded_revoke_continues),
         cmocka_unit_test(for_each_child_and_subtree_walk),
+        cmocka_unit_test(mapping_below_capability),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,9 +66,14 @@ static enum dj_status share_range(uint64_t pd, uint64_t start, uint64_t end, uns
 /* A new PD sharing this program's image (code, data and a stack). */
 uint64_t child_pd_create(void **stack_out)
 {
+    return child_pd_create_prio(stack_out, DJ_PRIO_MAX);
+}
+
+uint64_t child_pd_create_prio(void **stack_out, unsigned max_prio)
+{
     uint64_t child = utest_selector();
     void *stack = utest_pages(ECHO_STACK_PAGES);
-    if (!stack || dj_create_pd(child, DJ_SEL_SELF_PD, CHILD_QUOTA_PAGES) != DJ_OK)
+    if (!stack || dj_create_pd_prio(child, DJ_SEL_SELF_PD, CHILD_QUOTA_PAGES, max_prio) != DJ_OK)
         return 0;
     if (share_range(child, (uint64_t)__text_start, (uint64_t)__text_end, DJ_MEM_R | DJ_MEM_X) != DJ_OK ||
         share_range(child, (uint64_t)__text_end, (uint64_t)__data_start, DJ_MEM_R) != DJ_OK ||
