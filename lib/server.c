@@ -1,5 +1,6 @@
 /* Server-loop helper: see server.h. */
 #include "server.h"
+#include "handler_output.h"
 #include "syscall.h"
 
 /* The two words dj_portal_entry reads at its stack pointer. */
@@ -12,6 +13,7 @@ struct handler_frame {
 
 uint64_t dj_handler_stack(void *stack, size_t size, struct dj_utcb *utcb_va, dj_handler_fn fn)
 {
+    dj_handler_stack_register(stack, size);
     uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)(STACK_ALIGN - 1);
     struct handler_frame *f = (struct handler_frame *)top - 1;
     f->utcb = utcb_va;
