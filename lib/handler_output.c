@@ -9,7 +9,7 @@ struct stack_range {
 };
 
 static struct stack_range stacks[DJ_HANDLER_STACKS_MAX];
-static unsigned nstacks;
+static unsigned nstacks, next_slot; /* full: the oldest entry makes room */
 
 static char queue[DJ_HANDLER_OUTPUT_MAX];
 static size_t queued;
@@ -24,8 +24,10 @@ void dj_handler_stack_register(const void *stack, size_t size)
     for (unsigned i = 0; i < nstacks; i++)
         if (stacks[i].lo == lo)
             return;
+    stacks[next_slot] = (struct stack_range){lo, lo + size};
+    next_slot = (next_slot + 1) % DJ_HANDLER_STACKS_MAX;
     if (nstacks < DJ_HANDLER_STACKS_MAX)
-        stacks[nstacks++] = (struct stack_range){lo, lo + size};
+        nstacks++;
 }
 
 bool dj_in_handler(void)

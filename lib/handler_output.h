@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define DJ_HANDLER_OUTPUT_MAX 2048 /* bytes queued between two wake-ups of the main EC */
-#define DJ_HANDLER_STACKS_MAX 8    /* handler stacks the runtime recognises */
+#define DJ_HANDLER_STACKS_MAX 64   /* handler stacks recognised: the most recently laid out */
 
 /* Registers [stack, stack + size) as a handler stack (dj_handler_stack
  * calls it). */
