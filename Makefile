@@ -23,6 +23,15 @@ FONT_PSF ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 .PHONY: all kernel iso iso-test run check check-host bench debug tcb deps clean
 all: kernel user iso iso-test iso-boot-test
 
+# Boot configurations are checked at build time with init's own parser
+# (servers/init/bootconfig.c built for the host): $(call check_config,
+# CONFIG,PROGRAMS) fails the ISO rule on a bad line (tools/bootconfig-check.c).
+BOOTCONFIG_CHECK := $(BUILD)/tools/bootconfig-check
+$(BOOTCONFIG_CHECK): tools/bootconfig-check.c servers/init/bootconfig.c servers/init/bootconfig.h lib/pci.h lib/proto.h lib/startinfo.h include/donjon/abi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude tools/bootconfig-check.c servers/init/bootconfig.c -o $@
+check_config = $(BOOTCONFIG_CHECK) $(1) $(2)
+
 include user.mk
 include boot-test.mk
 include net.mk
@@ -58,9 +67,11 @@ $(KERNEL_ELF): $(KERNEL_OBJ) arch/x86_64/kernel.ld
 # starts the components of servers/init/system.conf. The test ISO starts
 # the user-level core tests as the root PD instead (after the in-kernel
 # self-tests).
-SYSTEM_PROGRAMS := sigma0 init console kvstore kvclient
+SYSTEM_PROGRAMS := sigma0 init console kvstore kvclient counter counterclient
 SYSTEM_CONFIG := servers/init/system.conf
-$(BUILD)/donjon.iso: $(KERNEL_ELF) $(SYSTEM_PROGRAMS:%=$(USER_OUT)/%.elf) $(SYSTEM_CONFIG) tools/grub.cfg tools/mkiso
+$(BUILD)/donjon.iso: $(KERNEL_ELF) $(SYSTEM_PROGRAMS:%=$(USER_OUT)/%.elf) $(SYSTEM_CONFIG) tools/grub.cfg tools/mkiso \
+		$(BOOTCONFIG_CHECK)
+	$(call check_config,$(SYSTEM_CONFIG),$(SYSTEM_PROGRAMS))
 	MKISO_MODULES="$(foreach p,$(SYSTEM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(SYSTEM_CONFIG):config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
 
