@@ -131,8 +131,8 @@ static bool split_list(struct line_ctx *x, const struct list_shape *shape, char 
         if (sep)
             *sep = '\0';
         if (!*p && !sep && *n > 0)
-            return FAIL(x, "%s=%.*s: ends with '%c' (no blanks inside a value: %s=a%cb)", shape->key, QUOTE_MAX,
-                        x->value, shape->sep, shape->key, shape->sep);
+            return FAIL(x, "%s=%.*s: empty %s at the end (no blanks inside a value: %s=a%cb)", shape->key,
+                        QUOTE_MAX, x->value, shape->item, shape->key, shape->sep);
         if (!*p)
             return FAIL(x, "%s=%.*s: empty %s in the list", shape->key, QUOTE_MAX, x->value, shape->item);
         if (*n == shape->max)
@@ -176,8 +176,8 @@ static bool set_portals(struct line_ctx *x, struct bc_component *c, char *val)
         int idx = bc_find(x->cfg, items[i]);
         unsigned later = idx < 0 ? later_line_named(x, items[i]) : 0;
         if (later)
-            return FAIL(x, "pt=%.32s: defined on line %u, after this one (a service's line comes first)",
-                        items[i], later);
+            return FAIL(x, "pt=%.32s: no component of that name on an earlier line (it is on line %u)", items[i],
+                        later);
         if (idx < 0)
             return FAIL(x, "pt=%.32s: no component of that name on an earlier line", items[i]);
         for (unsigned j = 0; j < i; j++)
