@@ -27,7 +27,7 @@ all: kernel user iso iso-test iso-boot-test
 # (servers/init/bootconfig.c built for the host): $(call check_config,
 # CONFIG,PROGRAMS) fails the ISO rule on a bad line (tools/bootconfig-check.c).
 BOOTCONFIG_CHECK := $(BUILD)/tools/bootconfig-check
-$(BOOTCONFIG_CHECK): tools/bootconfig-check.c servers/init/bootconfig.c servers/init/bootconfig.h lib/pci.h lib/proto.h lib/startinfo.h include/donjon/abi.h
+$(BOOTCONFIG_CHECK): tools/bootconfig-check.c tools/bootconfig-check.h servers/init/bootconfig.c servers/init/bootconfig.h lib/pci.h lib/proto.h lib/startinfo.h include/donjon/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude tools/bootconfig-check.c servers/init/bootconfig.c -o $@
 check_config = $(BOOTCONFIG_CHECK) $(1) $(2)

@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../servers/init/bootconfig.h"
+#include "bootconfig-check.h"
 
 #define MAX_LINES 1024
 #define EXPECT_MARK "# expect-errors "
 
 struct check {
+    FILE *err;
     const char *path;
     const char *text;
     size_t len;
@@ -59,12 +61,12 @@ static void on_error(void *ctx, unsigned line, const char *what)
         return; /* a mistake on purpose */
     char text[BC_LINE_MAX + 2];
     line_text(c, line, text, sizeof(text));
-    fprintf(stderr, "%s:%u: error: %s\n    %s\n", c->path, line, what, text);
+    fprintf(c->err, "%s:%u: error: %s\n    %s\n", c->path, line, what, text);
     if (strstr(what, "no boot module")) {
-        fprintf(stderr, "    (programs of this ISO:");
+        fprintf(c->err, "    (programs of this ISO:");
         for (int i = 0; i < c->nprograms; i++)
-            fprintf(stderr, " %s", c->programs[i]);
-        fprintf(stderr, ")\n");
+            fprintf(c->err, " %s", c->programs[i]);
+        fprintf(c->err, ")\n");
     }
     c->errors++;
 }
@@ -119,40 +121,50 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
+int bootconfig_check(const char *path, char **programs, int nprograms, FILE *err)
+{
+    static struct bc_config cfg;
+    struct check *c = calloc(1, sizeof(*c));
+    if (!c)
+        return 2;
+    c->err = err;
+    c->path = path;
+    c->programs = programs;
+    c->nprograms = nprograms;
+    char *text = read_all(path, &c->len);
+    if (!text) {
+        fprintf(err, "%s: cannot read it\n", path);
+        free(c);
+        return 2;
+    }
+    c->text = text;
+    find_expected(c);
+    struct bc_env env = {on_error, module_exists, c};
+    bc_parse(c->text, c->len, &cfg, &env);
+    for (unsigned line = 1; line <= MAX_LINES; line++) {
+        if (c->expected[line] && !c->reported[line]) {
+            char buf[BC_LINE_MAX + 2];
+            line_text(c, line, buf, sizeof(buf));
+            fprintf(err, "%s:%u: error: marked as a mistake (# expect-errors) but init accepts it\n    %s\n", path,
+                    line, buf);
+            c->errors++;
+        }
+    }
+    unsigned errors = c->errors;
+    if (errors)
+        fprintf(err, "%s: %u error%s: init would skip these lines at boot\n", path, errors, errors == 1 ? "" : "s");
+    free(text);
+    free(c);
+    return errors ? 1 : 0;
+}
+
+#ifndef HOST_TEST /* the host tests call bootconfig_check directly */
 int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: %s CONFIG PROGRAM...\n", argv[0]);
         return 2;
     }
-    static struct check c;
-    static struct bc_config cfg;
-    c.path = argv[1];
-    c.programs = argv + 2;
-    c.nprograms = argc - 2;
-    char *text = read_all(c.path, &c.len);
-    if (!text) {
-        fprintf(stderr, "%s: cannot read it\n", c.path);
-        return 2;
-    }
-    c.text = text;
-    find_expected(&c);
-    struct bc_env env = {on_error, module_exists, &c};
-    bc_parse(c.text, c.len, &cfg, &env);
-    for (unsigned line = 1; line <= MAX_LINES; line++) {
-        if (c.expected[line] && !c.reported[line]) {
-            char buf[BC_LINE_MAX + 2];
-            line_text(&c, line, buf, sizeof(buf));
-            fprintf(stderr, "%s:%u: error: marked as a mistake (# expect-errors) but init accepts it\n    %s\n",
-                    c.path, line, buf);
-            c.errors++;
-        }
-    }
-    free(text);
-    if (c.errors) {
-        fprintf(stderr, "%s: %u error%s: init would skip these lines at boot\n", c.path, c.errors,
-                c.errors == 1 ? "" : "s");
-        return 1;
-    }
-    return 0;
+    return bootconfig_check(argv[1], argv + 2, argc - 2, stderr);
 }
+#endif
