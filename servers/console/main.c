@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <component.h>
 #include <proto.h>
+#include <status.h>
 #include <stdio.h>
 #include <string.h>
 #include <syscall.h>
@@ -215,7 +216,7 @@ int main(void)
     }
     enum dj_status st = dj_serve(console_handler, handler_stack, sizeof(handler_stack), HANDLER_UTCB_VA);
     if (st != DJ_OK) {
-        printf("console: cannot offer its service (status %d)\n", st);
+        printf("console: cannot offer its service: %s\n", dj_status_name(st));
         return 1;
     }
     say("ready");
