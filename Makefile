@@ -36,6 +36,15 @@ FONT_PSF ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 .PHONY: all kernel kernel-test iso iso-test run check check-host bench debug tcb deps clean
 all: kernel kernel-test user iso iso-test iso-boot-test
 
+# Boot configurations are checked at build time with init's own parser
+# (servers/init/bootconfig.c built for the host): $(call check_config,
+# CONFIG,PROGRAMS) fails the ISO rule on a bad line (tools/bootconfig-check.c).
+BOOTCONFIG_CHECK := $(BUILD)/tools/bootconfig-check
+$(BOOTCONFIG_CHECK): tools/bootconfig-check.c tools/bootconfig-check.h servers/init/bootconfig.c servers/init/bootconfig.h lib/pci.h lib/proto.h lib/startinfo.h include/donjon/abi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iinclude tools/bootconfig-check.c servers/init/bootconfig.c -o $@
+check_config = $(BOOTCONFIG_CHECK) $(1) $(2)
+
 include user.mk
 include boot-test.mk
 include net.mk
@@ -84,9 +93,11 @@ $(TEST_KERNEL_ELF): $(TEST_KERNEL_OBJ) arch/x86_64/kernel.ld
 # servers/init/system.conf. The test ISO boots the test kernel and starts
 # the user-level core tests as the root PD instead (after the in-kernel
 # self-tests); so do the benchmark, boot-test and panic-path ISOs.
-SYSTEM_PROGRAMS := sigma0 init console kvstore kvclient
+SYSTEM_PROGRAMS := sigma0 init console kvstore kvclient counter counterclient
 SYSTEM_CONFIG := servers/init/system.conf
-$(BUILD)/donjon.iso: $(KERNEL_ELF) $(SYSTEM_PROGRAMS:%=$(USER_OUT)/%.elf) $(SYSTEM_CONFIG) tools/grub.cfg tools/mkiso
+$(BUILD)/donjon.iso: $(KERNEL_ELF) $(SYSTEM_PROGRAMS:%=$(USER_OUT)/%.elf) $(SYSTEM_CONFIG) tools/grub.cfg tools/mkiso \
+		$(BOOTCONFIG_CHECK)
+	$(call check_config,$(SYSTEM_CONFIG),$(SYSTEM_PROGRAMS))
 	MKISO_MODULES="$(foreach p,$(SYSTEM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(SYSTEM_CONFIG):config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
 

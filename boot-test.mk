@@ -7,12 +7,13 @@
 BOOT_TEST_ISO := $(BUILD)/donjon-boot-test.iso
 BOOT_TEST_CONFIG := servers/init/boot-test.conf
 BOOT_TEST_PROGRAMS := sigma0 init console kvstore kvclient
-BOOT_TEST_PROGRAMS += chantest
+BOOT_TEST_PROGRAMS += chantest counter counterclient
 BOOT_TEST_ELFS := $(BOOT_TEST_PROGRAMS:%=$(USER_OUT)/%.elf)
 
 # Modules are named after their programs; the configuration is "config".
 # It boots the test kernel: test mode (donjon.test) ends the run.
-$(BOOT_TEST_ISO): $(TEST_KERNEL_ELF) $(BOOT_TEST_ELFS) $(BOOT_TEST_CONFIG) tools/grub-test.cfg tools/mkiso
+$(BOOT_TEST_ISO): $(TEST_KERNEL_ELF) $(BOOT_TEST_ELFS) $(BOOT_TEST_CONFIG) tools/grub-test.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,$(BOOT_TEST_CONFIG),$(BOOT_TEST_PROGRAMS))
 	MKISO_MODULES="$(foreach p,$(BOOT_TEST_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(BOOT_TEST_CONFIG):config" \
 		tools/mkiso $@ $(TEST_KERNEL_ELF) tools/grub-test.cfg
 

@@ -15,7 +15,8 @@ USER_DIR_netself := tests/components/netself
 $(eval $(call user_program,netself))
 user: $(USER_OUT)/netself.elf
 
-$(NET_ISO): $(KERNEL_ELF) $(NET_ELFS) $(NET_CONFIG) tools/grub-net.cfg tools/mkiso
+$(NET_ISO): $(KERNEL_ELF) $(NET_ELFS) $(NET_CONFIG) tools/grub-net.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,$(NET_CONFIG),$(NET_PROGRAMS))
 	MKISO_MODULES="$(foreach p,$(NET_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(NET_CONFIG):config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub-net.cfg
 
@@ -28,7 +29,8 @@ $(NET_RESTART_CONFIG): $(NET_CONFIG) tests/net/crash-config
 	@mkdir -p $(dir $@)
 	tests/net/crash-config $(NET_CRASH_AFTER) <$< >$@
 
-$(NET_RESTART_ISO): $(KERNEL_ELF) $(NET_ELFS) $(NET_RESTART_CONFIG) tools/grub-net.cfg tools/mkiso
+$(NET_RESTART_ISO): $(KERNEL_ELF) $(NET_ELFS) $(NET_RESTART_CONFIG) tools/grub-net.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,$(NET_RESTART_CONFIG),$(NET_PROGRAMS))
 	MKISO_MODULES="$(foreach p,$(NET_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(NET_RESTART_CONFIG):config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub-net.cfg
 

@@ -22,6 +22,12 @@ static void write_all(const char *s, size_t n)
         sinks[i](s, n);
 }
 
+/* One call, one piece of text written whole under the console lock, so
+ * lines from different CPUs never mix. What the kernel cannot order is a
+ * second writer on the same UART: the user-level console therefore sends
+ * its finished lines through DJ_SYS_DEBUG (servers/console), and the
+ * runtime's debug writes end pieces at a newline (lib/syscall.c), so user
+ * lines arrive here whole too. */
 void kvprintf(const char *fmt, va_list ap)
 {
     char line[CONSOLE_LINE_MAX];

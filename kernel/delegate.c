@@ -180,6 +180,18 @@ static int delegate_item(struct pd *src, struct pd *dst, const struct dj_typed_i
     }
 }
 
+bool delegate_items_fit(const struct dj_typed_item *items, unsigned n, uint64_t window)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t crd = items[i].crd;
+        unsigned kind = DJ_CRD_KIND(crd);
+        uint64_t to = kind == DJ_CRD_IO ? DJ_CRD_BASE(crd) : items[i].hotspot;
+        if (kind != DJ_CRD_NULL && !in_window(window, kind, to, DJ_CRD_ORDER(crd)))
+            return false;
+    }
+    return true;
+}
+
 int delegate_items(struct pd *src, struct pd *dst, const struct dj_typed_item *items, unsigned n, uint64_t window)
 {
     struct change ch = {false};

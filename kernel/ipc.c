@@ -11,18 +11,31 @@ static __attribute__((noreturn)) void run(struct ec *ec)
     return_to_user();
 }
 
-/* Untyped words and typed items of a message, from one UTCB to another. */
+/* Whether an IPC MTD's counts are valid: DJ_MTD yields DJ_MTD_BAD for a
+ * count out of range, and words and items together must fit the UTCB. */
+static bool mtd_fits(uint64_t mtd)
+{
+    return !(mtd & DJ_MTD_BAD) && DJ_MTD_UNTYPED(mtd) + 2 * DJ_MTD_TYPED(mtd) <= DJ_UTCB_WORDS;
+}
+
+/* Untyped words and typed items of a message, from one UTCB to another.
+ * Items that do not all fit the receiver's window are not delivered: the
+ * words are, and the receiver's MTD says 0 items (DJ_E_RECV_WINDOW). */
 static int transfer(struct ec *from, struct ec *to, uint64_t mtd)
 {
-    unsigned words = DJ_MTD_UNTYPED(mtd), typed = DJ_MTD_TYPED(mtd);
-    if (words + 2 * typed > DJ_UTCB_WORDS)
+    if (!mtd_fits(mtd))
         return DJ_E_OVERFLOW;
+    unsigned words = DJ_MTD_UNTYPED(mtd), typed = DJ_MTD_TYPED(mtd);
     memcpy(to->utcb->words, from->utcb->words, words * sizeof(uint64_t));
     to->utcb->mtd = DJ_MTD(words, typed);
     if (!typed)
         return DJ_OK;
     const struct dj_typed_item *items =
         (const struct dj_typed_item *)&from->utcb->words[DJ_UTCB_WORDS - 2 * typed];
+    if (!delegate_items_fit(items, typed, to->utcb->recv_window)) {
+        to->utcb->mtd = DJ_MTD(words, 0);
+        return DJ_E_RECV_WINDOW;
+    }
     return delegate_items(from->pd, to->pd, items, typed, to->utcb->recv_window);
 }
 
@@ -62,6 +75,7 @@ void ipc_call(struct ec *caller, struct pt *pt, uint64_t mtd)
     int status = transfer(caller, h, mtd);
     if (status != DJ_OK) {
         caller->frame.rax = (uint64_t)status;
+        caller->frame.rsi = 0; /* no reply arrived */
         run(caller);
     }
     begin_call(caller, h, pt, mtd, false);
@@ -117,15 +131,19 @@ void ipc_reply(struct ec *h, uint64_t mtd)
     caller->state = EC_READY;
     if (caller->in_fault) {
         apply_fault_reply(caller, &h->utcb->arch, caller->call_mtd);
-        int status = DJ_MTD_TYPED(mtd) ? transfer(h, caller, DJ_MTD(0, DJ_MTD_TYPED(mtd))) : DJ_OK;
+        int status = !mtd_fits(mtd) ? DJ_E_OVERFLOW
+                     : DJ_MTD_TYPED(mtd) ? transfer(h, caller, DJ_MTD(0, DJ_MTD_TYPED(mtd)))
+                                         : DJ_OK;
         if (status != DJ_OK || user_frame_sanitize(&caller->frame) < 0)
             ec_kill(caller);
         if (caller->state == EC_DEAD)
             sched_dispatch();
     } else {
+        /* The caller's UTCB changes only when the words arrive: on
+         * DJ_OK and DJ_E_RECV_WINDOW (its MTD then says 0 items). */
         int status = transfer(h, caller, mtd);
         caller->frame.rax = (uint64_t)status;
-        caller->frame.rsi = caller->utcb->mtd;
+        caller->frame.rsi = status == DJ_OK || status == DJ_E_RECV_WINDOW ? caller->utcb->mtd : 0;
     }
     run(caller);
 }

@@ -10,6 +10,9 @@ __attribute__((noreturn)) void ipc_reply(struct ec *handler, uint64_t mtd);
 __attribute__((noreturn)) void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr);
 /* Delegations from src to dst (typed items); in delegate.c. */
 int delegate_items(struct pd *src, struct pd *dst, const struct dj_typed_item *items, unsigned n, uint64_t window);
+/* Whether every item's target range lies in window (nothing is delegated
+ * when one does not: IPC reports DJ_E_RECV_WINDOW). */
+bool delegate_items_fit(const struct dj_typed_item *items, unsigned n, uint64_t window);
 
 /* Caller c now waits for handler h, which starts at the portal's entry
  * with its initial stack. A fault call (c faulted) is answered with the

@@ -81,7 +81,7 @@ static enum dj_status setup_call(uint64_t pt, uint64_t window, unsigned words, u
     if (DJ_MTD_UNTYPED(out) < 1)
         return DJ_E_BAD_PARAM;
     if (u->words[0] != DJ_OK)
-        return u->words[0] <= DJ_E_BAD_ADDR ? (enum dj_status)u->words[0] : DJ_E_BAD_PARAM;
+        return u->words[0] < DJ_STATUS_COUNT ? (enum dj_status)u->words[0] : DJ_E_BAD_PARAM;
     bool items_ok = items_expected == ANY_ITEMS || DJ_MTD_TYPED(out) == items_expected;
     return DJ_MTD_UNTYPED(out) == reply_words && items_ok ? DJ_OK : DJ_E_BAD_PARAM;
 }

@@ -4,6 +4,7 @@
 #include "lib/console_client.h"
 #include "lib/proto.h"
 #include "lib/runtime.h"
+#include "lib/handler_output.h"
 #include "string.h"
 #include "lib/syscall.h"
 #include "lib/utcb.h"
@@ -50,8 +51,11 @@ enum dj_status dj_serve(dj_handler_fn fn, void *stack, size_t stack_size, uint64
 void dj_block_forever(uint64_t sm_sel)
 {
     if (dj_create_sm(sm_sel, DJ_SEL_SELF_PD, 0) == DJ_OK) {
-        for (;;)
+        dj_handler_output_wake_sm(sm_sel);
+        for (;;) {
+            dj_console_flush_handlers();
             dj_sm_down(sm_sel);
+        }
     }
     dj_idle();
 }

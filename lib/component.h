@@ -40,6 +40,8 @@ enum dj_status dj_serve(dj_handler_fn fn, void *stack, size_t stack_size, uint64
 
 /* Blocks the calling EC for good on a fresh semaphore at sm_sel (a free
  * selector); spins (dj_idle) only if the semaphore cannot be created.
+ * Woken by output its handlers printed, it sends that to the console
+ * (lib/handler_output.h) and sleeps again.
  * A finished main EC ends here so it does not take CPU time from
  * lower-priority components. */
 __attribute__((noreturn)) void dj_block_forever(uint64_t sm_sel);

@@ -2,6 +2,7 @@
 /* Client side of the console protocol: see console_client.h. */
 #include "lib/console_client.h"
 #include "lib/proto.h"
+#include "lib/handler_output.h"
 #include "stdio.h"
 #include "string.h"
 #include "lib/syscall.h"
@@ -40,9 +41,25 @@ enum dj_status dj_console_write(uint64_t pt, struct dj_utcb *u, const char *s, s
     return DJ_OK;
 }
 
-static void console_output(const char *s, size_t len)
+static void console_send(const char *s, size_t len)
 {
     dj_console_write(attached_pt, dj_utcb(), s, len);
+}
+
+/* A handler's printf is queued for the main EC (handler_output.h): a
+ * call from the handler would use the wrong UTCB and hold its caller. */
+static void console_output(const char *s, size_t len)
+{
+    if (dj_in_handler())
+        dj_handler_output_queue(s, len);
+    else
+        console_send(s, len);
+}
+
+void dj_console_flush_handlers(void)
+{
+    if (attached_pt)
+        dj_handler_output_flush(console_send);
 }
 
 void dj_console_attach(uint64_t pt)

@@ -12,6 +12,9 @@
 enum dj_status dj_console_write(uint64_t pt, struct dj_utcb *u, const char *s, size_t len);
 
 /* Makes printf/puts of this program go to the console portal pt. They
- * then use the main EC's UTCB (dj_utcb()): call printf from the main EC
- * only, never from a portal handler (whose UTCB holds its own message). */
+ * then use the main EC's UTCB (dj_utcb()). printf from a portal handler
+ * (whose UTCB holds its own message) is queued instead and sent when the
+ * main EC flushes it (lib/handler_output.h; dj_block_forever does). */
 void dj_console_attach(uint64_t pt);
+/* Main EC: sends what handlers printed meanwhile (nothing if not attached). */
+void dj_console_flush_handlers(void);

@@ -64,9 +64,9 @@ int printf(const char *fmt, ...)
     return n;
 }
 
+/* One output call for the whole line, so no other writer's text can land
+ * between the text and its newline. */
 int puts(const char *s)
 {
-    output(s, strlen(s));
-    output("\n", 1);
-    return 0;
+    return printf("%s\n", s) < 0 ? -1 : 0;
 }

@@ -2,6 +2,7 @@
 /* Server-loop helper: see server.h. */
 #include "lib/server.h"
 #include "lib/syscall.h"
+#include "lib/handler_output.h"
 
 /* The two words dj_portal_entry reads at its stack pointer. */
 struct handler_frame {
@@ -13,6 +14,7 @@ struct handler_frame {
 
 uint64_t dj_handler_stack(void *stack, size_t size, struct dj_utcb *utcb_va, dj_handler_fn fn)
 {
+    dj_handler_stack_register(stack, size);
     uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)(STACK_ALIGN - 1);
     struct handler_frame *f = (struct handler_frame *)top - 1;
     f->utcb = utcb_va;

@@ -33,6 +33,14 @@
 #include <stdint.h>
 #include <donjon/abi.h>
 
+#define DJ_PAGE_SIZE 4096ull
+#define DJ_PAGE_SHIFT 12
+/* Component ids (the badges init gives clients' portals) are
+ * 1..DJ_COMPONENT_ID_MAX, one per configuration line (init's
+ * BC_MAX_COMPONENTS); 0 is DJ_BADGE_PARENT (lib/proto.h). A server sizes
+ * its per-client tables with DJ_COMPONENT_ID_MAX + 1 entries. */
+#define DJ_COMPONENT_ID_MAX 16
+
 #define DJ_CHILD_EVENT_BASE 32
 #define DJ_CHILD_FIRST_GRANT (DJ_CHILD_EVENT_BASE + DJ_EV_COUNT)
 #define DJ_CHILD_MAX_GRANTS 32

@@ -94,10 +94,24 @@ enum dj_status dj_debug(uint64_t op, uint64_t a, uint64_t b)
     return sys(DJ_SYS_DEBUG, op, a, b, 0, 0, 0);
 }
 
+/* The bytes of the next piece: at most DJ_DEBUG_PUTS_MAX, ending after a
+ * newline when there is one in reach. The kernel prints each piece whole
+ * under its console lock, so a line that fits one piece is never cut by
+ * another CPU's or program's output. */
+static size_t debug_piece(const char *s, size_t len)
+{
+    if (len <= DJ_DEBUG_PUTS_MAX)
+        return len;
+    for (size_t n = DJ_DEBUG_PUTS_MAX; n > 0; n--)
+        if (s[n - 1] == '\n')
+            return n;
+    return DJ_DEBUG_PUTS_MAX;
+}
+
 enum dj_status dj_debug_write(const char *s, size_t len)
 {
     while (len) {
-        size_t n = len < DJ_DEBUG_PUTS_MAX ? len : DJ_DEBUG_PUTS_MAX;
+        size_t n = debug_piece(s, len);
         enum dj_status st = dj_debug(DJ_DEBUG_OP_PUTS, (uint64_t)(uintptr_t)s, n);
         if (st != DJ_OK)
             return st;

@@ -35,13 +35,32 @@ static inline struct dj_sysret dj_syscall(uint64_t op, uint64_t a0, uint64_t a1,
     return (struct dj_sysret){rax, rsi, rdx};
 }
 
-/* Calls portal pt with the message in the UTCB described by mtd; on
- * DJ_OK, *mtd_out (if given) describes the reply now in the UTCB. */
+/* Whether mtd is a message the UTCB can hold: no count out of range
+ * (DJ_MTD_BAD) and words + 2 * items <= DJ_UTCB_WORDS. */
+static inline bool dj_mtd_fits(uint64_t mtd)
+{
+    return !(mtd & DJ_MTD_BAD) && DJ_MTD_UNTYPED(mtd) + 2 * DJ_MTD_TYPED(mtd) <= DJ_UTCB_WORDS;
+}
+
+/* Calls portal pt with the message in the UTCB described by mtd.
+ *   DJ_OK             the reply is in the UTCB, *mtd_out describes it;
+ *   DJ_E_RECV_WINDOW  the reply's words are in the UTCB but its typed
+ *                     items did not fit the receive window and none was
+ *                     delivered: *mtd_out says the words and 0 items;
+ *   anything else     no reply arrived: the UTCB words are as the caller
+ *                     left them and *mtd_out is 0 (docs/writing-a-server.md
+ *                     lists the statuses). A message that does not fit
+ *                     (dj_mtd_fits) is refused here with DJ_E_OVERFLOW. */
 static inline enum dj_status dj_call(uint64_t pt, uint64_t mtd, uint64_t *mtd_out)
 {
+    if (!dj_mtd_fits(mtd)) {
+        if (mtd_out)
+            *mtd_out = 0;
+        return DJ_E_OVERFLOW;
+    }
     struct dj_sysret r = dj_syscall(DJ_SYS_CALL, pt, mtd, 0, 0, 0, 0);
     if (mtd_out)
-        *mtd_out = r.out1;
+        *mtd_out = r.status == DJ_OK || r.status == DJ_E_RECV_WINDOW ? r.out1 : 0;
     return (enum dj_status)r.status;
 }
 

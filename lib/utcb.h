@@ -24,7 +24,8 @@ static inline struct dj_utcb *dj_utcb(void)
 /* A message's n typed items are an array that ends with the word array
  * (abi.h: "typed items from the end down"): item 0 at
  * words[DJ_UTCB_WORDS - 2 * n], item n - 1 in the last two words. */
-#define DJ_UTCB_MAX_TYPED (DJ_UTCB_WORDS / 2)
+#define DJ_UTCB_MAX_TYPED DJ_MTD_MAX_TYPED
+_Static_assert(sizeof(struct dj_typed_item) == 2 * sizeof(uint64_t), "a typed item is two words");
 
 static inline struct dj_typed_item *dj_utcb_typed(struct dj_utcb *u, unsigned n)
 {
@@ -32,11 +33,12 @@ static inline struct dj_typed_item *dj_utcb_typed(struct dj_utcb *u, unsigned n)
 }
 
 /* Copies n words into the message and returns the MTD that sends them
- * (no typed items); n is clamped to DJ_UTCB_WORDS. */
+ * (no typed items); more than DJ_UTCB_WORDS copies nothing and returns
+ * DJ_MTD_BAD, which dj_call and the kernel refuse (DJ_E_OVERFLOW). */
 static inline uint64_t dj_utcb_set_words(struct dj_utcb *u, const uint64_t *w, size_t n)
 {
     if (n > DJ_UTCB_WORDS)
-        n = DJ_UTCB_WORDS;
+        return DJ_MTD_BAD;
     for (size_t i = 0; i < n; i++)
         u->words[i] = w[i];
     return DJ_MTD(n, 0);

@@ -77,7 +77,9 @@ enum dj_status {
     DJ_E_QUOTA = 8,     /* the kernel-memory quota is exhausted */
     DJ_E_BUSY = 9,      /* destination selector occupied */
     DJ_E_BAD_ADDR = 10, /* address not canonical, not user, or not aligned */
+    DJ_E_RECV_WINDOW = 11, /* a typed item does not fit the receiver's receive window */
 };
+#define DJ_STATUS_COUNT 12 /* statuses are 0..DJ_STATUS_COUNT - 1 */
 
 /* ---- Capability range descriptors (CRD) ----------------------------------
  * bits 0-1 kind, 2-6 rights, 7-11 order (2^order items), 12-63 base (a page
@@ -125,8 +127,19 @@ enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, 
 /* Message transfer descriptor for IPC: untyped word count in bits 0-9,
  * typed item count in bits 10-19. For exception portals, the MTD of the
  * portal selects which architectural state travels (DJ_MTD_* bits 32-63):
- * the vector always, the named state, and 0 in every other arch word. */
-#define DJ_MTD(untyped, typed) ((uint64_t)(untyped) | (uint64_t)(typed) << 10)
+ * the vector always, the named state, and 0 in every other arch word.
+ * A message holds at most DJ_MTD_MAX_UNTYPED words and DJ_MTD_MAX_TYPED
+ * items (and words + 2 * items <= DJ_UTCB_WORDS). DJ_MTD with a count
+ * above its maximum (or negative) yields DJ_MTD_BAD instead of wrapping
+ * into the other field; the kernel refuses a message with DJ_MTD_BAD set
+ * (DJ_E_OVERFLOW). DJ_MTD evaluates its arguments twice. */
+#define DJ_MTD_MAX_UNTYPED DJ_UTCB_WORDS
+#define DJ_MTD_MAX_TYPED (DJ_UTCB_WORDS / 2)
+#define DJ_MTD_BAD (1ull << 20)
+#define DJ_MTD(untyped, typed)                                                                      \
+    ((uint64_t)(untyped) <= DJ_MTD_MAX_UNTYPED && (uint64_t)(typed) <= DJ_MTD_MAX_TYPED             \
+         ? ((uint64_t)(untyped) | (uint64_t)(typed) << 10)                                          \
+         : DJ_MTD_BAD)
 #define DJ_MTD_UNTYPED(m) ((m) & 0x3ff)
 #define DJ_MTD_TYPED(m) (((m) >> 10) & 0x3ff)
 #define DJ_MTD_GPR (1ull << 32)    /* rax..r15 */
@@ -153,7 +166,10 @@ struct dj_utcb {
     uint64_t badge;       /* the portal badge of the current call */
     uint64_t tls;         /* free for the user runtime */
     struct dj_arch_state arch; /* exception and fault state (see DJ_MTD_*) */
-    uint64_t words[DJ_UTCB_WORDS]; /* untyped words from 0 up, typed items from the end down */
+    /* untyped words from 0 up; the n typed items of a message are an array
+     * ending with the words: item 0 at words[DJ_UTCB_WORDS - 2n], item
+     * n - 1 in the last two words (lib/utcb.h dj_utcb_typed) */
+    uint64_t words[DJ_UTCB_WORDS];
 };
 
 /* ---- Event portals: selector offsets from an EC's event base ------------ */

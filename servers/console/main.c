@@ -5,13 +5,18 @@
  * names the sender, so a component cannot pose as another. Bytes are
  * collected per client into lines printed as "[name] text".
  *
- * It needs the I/O ports 0x3f8-0x3ff (io= in its configuration line).
- * If init could not grant them (a kernel without I/O delegation), it says
- * so once and writes through the kernel debug console instead. */
+ * The kernel prints on COM1 too, and two writers without a common lock
+ * cut into each other's lines ("... changes 3PASS example_kv_..."). So
+ * when it holds the kernel debug capability (debug=yes), the console
+ * sends each finished line whole with one DJ_SYS_DEBUG call: the kernel
+ * prints it under its console lock, and no line is split. Without it, it
+ * drives the UART itself through the I/O ports 0x3f8-0x3ff (io= in its
+ * configuration line); kernel lines may then cut into its lines. */
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/component.h"
 #include "lib/proto.h"
+#include "lib/status.h"
 #include <stdio.h>
 #include <string.h>
 #include "lib/syscall.h"
@@ -39,6 +44,7 @@
 #define MAX_CLIENTS 32 /* badges 1..MAX_CLIENTS */
 #define LINE_MAX 160
 #define OUT_MAX (LINE_MAX + DJ_START_NAME_MAX + 8)
+_Static_assert(OUT_MAX <= DJ_DEBUG_PUTS_MAX, "a line goes to the kernel in one call");
 #define BYTES_PER_WORD 8
 #define HANDLER_STACK_BYTES 8192
 #define HANDLER_UTCB_VA DJ_CHILD_FREE_VA
@@ -51,7 +57,7 @@ struct client {
 };
 
 static struct client clients[MAX_CLIENTS + 1];
-static bool use_ports;
+static bool use_ports; /* else: whole lines through the kernel console */
 static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
 
 static void uart_init(void)
@@ -177,22 +183,30 @@ static void say(const char *text)
     emit(out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
 }
 
+/* Whether init granted the kernel debug capability (debug=yes). */
+static bool have_debug(void)
+{
+    enum dj_obj_type type = DJ_OBJ_NONE;
+    return dj_lookup(DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEBUG, 0, 0), 0, &type) == DJ_OK && type == DJ_OBJ_DEBUG;
+}
+
 int main(void)
 {
     const struct dj_start_info *si = dj_start();
     if (!si)
         return 1;
-    use_ports = have_com1(si);
+    use_ports = have_com1(si) && !have_debug();
     if (use_ports) {
         uart_init();
         say("COM1 at 0x3f8 driven at user level");
     } else {
-        dj_debug_puts("console: I/O ports 0x3f8-0x3ff of COM1 not granted (no io= line, or no kernel I/O "
-                      "delegation): writing through the kernel debug console\n");
+        /* With neither ports nor the debug capability, output is dropped
+         * but clients are still served (they must not wait on us). */
+        say("lines written whole through the kernel console (it shares COM1)");
     }
     enum dj_status st = dj_serve(console_handler, handler_stack, sizeof(handler_stack), HANDLER_UTCB_VA);
     if (st != DJ_OK) {
-        printf("console: cannot offer its service (status %d)\n", st);
+        printf("console: cannot offer its service: %s\n", dj_status_name(st));
         return 1;
     }
     say("ready");

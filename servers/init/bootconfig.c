@@ -7,8 +7,10 @@
 #include "bootconfig.h"
 #include "lib/pci.h"
 #include "lib/proto.h"
+#include "lib/startinfo.h"
 
 _Static_assert(BC_PCI_ALTS == DJ_SERVICE_CLIENT_PCI_ALTS, "init announces every alternative of pci=");
+_Static_assert(BC_MAX_COMPONENTS == DJ_COMPONENT_ID_MAX, "component ids are 1..BC_MAX_COMPONENTS");
 
 #define MAX_FIELDS 16 /* a name and at most one of each key, with room for repeats to be reported */
 #define QUOTE_MAX 32  /* characters of user text quoted in a report */
@@ -26,6 +28,10 @@ struct line_ctx {
     const struct bc_config *cfg;
     const struct bc_env *env;
     char *what; /* BC_WHAT_MAX bytes for the report */
+    const char *value; /* the whole value being parsed, as written (reports quote it) */
+    const char *rest;  /* the text after this line (a name used before its line) */
+    size_t rest_len;
+    unsigned line;
 };
 
 /* Describes what is wrong with the line and makes the caller fail. */
@@ -116,7 +122,8 @@ static const struct list_shape io_list = {"io", ',', "item", BC_MAX_IO};
 static const struct list_shape irq_list = {"irq", ',', "item", BC_MAX_IRQS};
 static const struct list_shape pci_list = {"pci", '|', "alternative", BC_PCI_ALTS};
 
-/* Splits a list in place; every item must be non-empty. */
+/* Splits a list in place; every item must be non-empty. Reports quote
+ * the whole value (x->value), not the piece left after splitting. */
 static bool split_list(struct line_ctx *x, const struct list_shape *shape, char *val, char **items, unsigned *n)
 {
     *n = 0;
@@ -124,15 +131,39 @@ static bool split_list(struct line_ctx *x, const struct list_shape *shape, char 
         char *sep = strchr(p, shape->sep);
         if (sep)
             *sep = '\0';
+        if (!*p && !sep && *n > 0)
+            return FAIL(x, "%s=%.*s: empty %s at the end (no blanks inside a value: %s=a%cb)", shape->key,
+                        QUOTE_MAX, x->value, shape->item, shape->key, shape->sep);
         if (!*p)
-            return FAIL(x, "%s=: empty %s in the list", shape->key, shape->item);
+            return FAIL(x, "%s=%.*s: empty %s in the list", shape->key, QUOTE_MAX, x->value, shape->item);
         if (*n == shape->max)
-            return FAIL(x, "%s=: more than %u %ss", shape->key, shape->max, shape->item);
+            return FAIL(x, "%s=%.*s: more than %u %ss", shape->key, QUOTE_MAX, x->value, shape->max, shape->item);
         items[(*n)++] = p;
         if (!sep)
             return true;
         p = sep + 1;
     }
+}
+
+/* The number of a later line whose first word is name, or 0. */
+static unsigned later_line_named(const struct line_ctx *x, const char *name)
+{
+    size_t n = strlen(name);
+    unsigned line = x->line;
+    for (size_t pos = 0; pos < x->rest_len;) {
+        const char *s = x->rest + pos;
+        size_t len = 0;
+        while (pos + len < x->rest_len && s[len] != '\n')
+            len++;
+        line++;
+        size_t b = 0;
+        while (b < len && is_blank(s[b]))
+            b++;
+        if (len - b > n && strncmp(s + b, name, n) == 0 && is_blank(s[b + n]))
+            return line;
+        pos += len + 1;
+    }
+    return 0;
 }
 
 static bool set_portals(struct line_ctx *x, struct bc_component *c, char *val)
@@ -144,6 +175,10 @@ static bool set_portals(struct line_ctx *x, struct bc_component *c, char *val)
         if (strcmp(items[i], c->name) == 0)
             return FAIL(x, "pt=%.32s: a component cannot be granted its own portal", items[i]);
         int idx = bc_find(x->cfg, items[i]);
+        unsigned later = idx < 0 ? later_line_named(x, items[i]) : 0;
+        if (later)
+            return FAIL(x, "pt=%.32s: no component of that name on an earlier line (it is on line %u)", items[i],
+                        later);
         if (idx < 0)
             return FAIL(x, "pt=%.32s: no component of that name on an earlier line", items[i]);
         for (unsigned j = 0; j < i; j++)
@@ -338,6 +373,50 @@ static int key_index(const char *key)
     return -1;
 }
 
+/* Edits (insert, delete, replace a character) from a to b, counted up to
+ * a limit: keys are short. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    enum { MAX = 24 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAX || lb >= MAX)
+        return MAX;
+    unsigned row[MAX + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        unsigned diag = row[0];
+        row[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* The known key closest to an unknown one (a typo, or a longer word that
+ * starts with the key: "priority"), or NULL if none is close. */
+static const char *closest_key(const char *key)
+{
+    const char *best = NULL;
+    unsigned best_d = 3; /* at most two edits */
+    for (int k = 0; k < K_COUNT; k++) {
+        size_t n = strlen(key_names[k]);
+        unsigned d = strncmp(key, key_names[k], n) == 0 ? 1 : edit_distance(key, key_names[k]);
+        if (d < best_d) {
+            best_d = d;
+            best = key_names[k];
+        }
+    }
+    return best;
+}
+
 static bool field(struct line_ctx *x, struct bc_component *c, char *tok, bool *seen)
 {
     char *eq = strchr(tok, '=');
@@ -345,6 +424,9 @@ static bool field(struct line_ctx *x, struct bc_component *c, char *tok, bool *s
         return FAIL(x, "field '%.32s' is not KEY=VALUE", tok);
     *eq = '\0';
     int k = key_index(tok);
+    const char *near = k < 0 ? closest_key(tok) : NULL;
+    if (near)
+        return FAIL(x, "unknown key '%.32s' (did you mean '%s'?)", tok, near);
     if (k < 0)
         return FAIL(x, "unknown key '%.32s'", tok);
     if (seen[k])
@@ -352,7 +434,12 @@ static bool field(struct line_ctx *x, struct bc_component *c, char *tok, bool *s
     seen[k] = true;
     if (!eq[1])
         return FAIL(x, "%s=: empty value", key_names[k]);
-    return set_key(x, c, (enum key)k, eq + 1);
+    char value[BC_LINE_MAX + 1]; /* as written: set_key may split eq + 1 in place */
+    memcpy(value, eq + 1, strlen(eq + 1) + 1);
+    x->value = value;
+    bool ok = set_key(x, c, (enum key)k, eq + 1);
+    x->value = NULL;
+    return ok;
 }
 
 static bool check_name(struct line_ctx *x, const char *name)
@@ -468,7 +555,7 @@ void bc_parse(const char *text, size_t len, struct bc_config *out, const struct 
 {
     memset(out, 0, sizeof(*out));
     char what[BC_WHAT_MAX];
-    struct line_ctx x = {out, env, what};
+    struct line_ctx x = {out, env, what, NULL, NULL, 0, 0};
     unsigned line = 0;
     for (size_t pos = 0; pos < len;) {
         size_t n = line_length(text + pos, len - pos);
@@ -476,6 +563,10 @@ void bc_parse(const char *text, size_t len, struct bc_config *out, const struct 
         struct bc_component c = {.line = ++line};
         bool empty;
         what[0] = '\0';
+        bool more = pos + n < len;
+        x.line = line;
+        x.rest = more ? text + pos + n + 1 : text + len;
+        x.rest_len = more ? len - pos - n - 1 : 0;
         if (parse_line(&x, text + pos, n, &c, &empty)) {
             if (!empty)
                 commit(out, &c);

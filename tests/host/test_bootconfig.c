@@ -264,7 +264,7 @@ static void test_portal_references(void **state)
     expect_one_error(2, "empty item");
     parse("kvstore bin=kvstore quota=64 prio=6\n"
           "kvclient bin=kvclient quota=64 prio=5 pt=kvstore,\n");
-    expect_one_error(2, "empty item");
+    expect_one_error(2, "pt=kvstore,: empty item at the end (no blanks");
     parse("a bin=echo quota=64 prio=1\nb bin=echo quota=64 prio=1\nc bin=echo quota=64 prio=1\n"
           "d bin=echo quota=64 prio=1\ne bin=echo quota=64 prio=1\nf bin=echo quota=64 prio=1\n"
           "g bin=echo quota=64 prio=1\nh bin=echo quota=64 prio=1\ni bin=echo quota=64 prio=1\n"
@@ -613,6 +613,57 @@ static void test_random_input(void **state)
     }
 }
 
+
+/* The build-time check (tools/bootconfig-check) and init report these
+ * with the parser's own words; each kind of mistake once. */
+static void test_unknown_key_suggests_closest(void **state)
+{
+    (void)state;
+    parse("console bin=console quota=64 prio=90\n"
+          "kvstore bin=kvstore quota=64 prio=70 hep=16\n");
+    expect_one_error(2, "unknown key 'hep' (did you mean 'heap'?)");
+    parse("kvstore bin=kvstore quota=64 priority=70\n");
+    expect_one_error(1, "(did you mean 'prio'?)");
+    parse("kvstore bin=kvstore quota=64 prio=70 colour=blue\n");
+    expect_one_error(1, "unknown key 'colour'");
+    assert_null(strstr(rep.what[0], "did you mean")); /* nothing close: no guess */
+}
+
+static void test_list_errors_quote_whole_value(void **state)
+{
+    (void)state;
+    /* A blank after the comma ends the value: say so, quoting all of it. */
+    parse("console bin=console quota=64 prio=90\n"
+          "kvstore bin=kvstore quota=64 prio=70\n"
+          "kvclient bin=kvclient quota=64 prio=50 pt=kvstore, console\n");
+    expect_one_error(3, "pt=kvstore,: empty item at the end (no blanks inside a value: pt=a,b)");
+    parse("console bin=console quota=64 prio=90\n"
+          "kvclient bin=kvclient quota=64 prio=50 pt=console,,console\n");
+    expect_one_error(2, "pt=console,,console: empty item");
+    parse("kvclient bin=kvclient quota=64 prio=50 io=0x60-0x64,,0x70-0x71\n");
+    expect_one_error(1, "io=0x60-0x64,,0x70-0x71: empty item");
+}
+
+static void test_reference_to_later_line(void **state)
+{
+    (void)state;
+    parse("kvclient bin=kvclient quota=64 prio=50 pt=kvstore\n"
+          "# the service comes too late\n"
+          "  kvstore bin=kvstore quota=64 prio=70\n");
+    expect_one_error(1, "pt=kvstore: no component of that name on an earlier line (it is on line 3)");
+    parse("kvclient bin=kvclient quota=64 prio=50 pt=kvstor\n"
+          "kvstore bin=kvstore quota=64 prio=70\n");
+    expect_one_error(1, "pt=kvstor: no component of that name on an earlier line");
+    assert_null(strstr(rep.what[0], "it is on line"));
+}
+
+static void test_bin_not_a_program_of_the_iso(void **state)
+{
+    (void)state;
+    parse("counter bin=counter quota=64 prio=70\n");
+    expect_one_error(1, "bin=counter: no boot module of that name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +688,10 @@ int main(void)
         cmocka_unit_test(test_pci_alternatives_refused),
         cmocka_unit_test(test_maxprio),
         cmocka_unit_test(test_random_input),
+        cmocka_unit_test(test_unknown_key_suggests_closest),
+        cmocka_unit_test(test_list_errors_quote_whole_value),
+        cmocka_unit_test(test_reference_to_later_line),
+        cmocka_unit_test(test_bin_not_a_program_of_the_iso),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
