@@ -26,6 +26,7 @@ all: kernel user iso iso-test iso-boot-test
 include user.mk
 include boot-test.mk
 include net.mk
+include init-hostile.mk
 
 kernel: $(KERNEL_ELF)
 
