@@ -30,6 +30,9 @@
 #define HANDLER_STACK_BYTES 8192
 #define EVENT_UTCB_VA 0x7ff000000000ull
 #define PARENT_UTCB_VA 0x7ff000002000ull
+#define VEC_DE 0
+#define VEC_UD 6
+#define VEC_GP 13
 #define VEC_PF 14
 #define PF_ERR_PRESENT (1ull << 0) /* the page was there: a protection fault */
 #define PF_ERR_WRITE (1ull << 1)
@@ -186,12 +189,22 @@ static uint64_t refuse_forged(struct comp *c, unsigned vector, struct dj_utcb *u
     return DJ_MTD(1, 0);
 }
 
+static const char *exception_name(uint64_t vector)
+{
+    switch (vector) {
+    case VEC_DE: return "exception #DE (divide error)";
+    case VEC_UD: return "exception #UD (invalid opcode)";
+    case VEC_GP: return "exception #GP (general protection: a privileged instruction, an I/O port not granted, a non-canonical address)";
+    default: return "exception";
+    }
+}
+
 static uint64_t exception(struct comp *c, struct dj_utcb *u)
 {
     if (shared_window_miss(u))
         return shared_window_fault(c, u);
     if (u->arch.vector != VEC_PF)
-        return kill_thread(c, u, "exception");
+        return kill_thread(c, u, exception_name(u->arch.vector));
     char what[160];
     describe_page_fault(u->arch.error_code, what, sizeof(what));
     return kill_thread(c, u, what);
