@@ -3,7 +3,8 @@
  * picks the behaviour:
  *   crash    faults (a write to an unmapped page) in generation 0; a
  *            restarted instance says so and rests;
- *   noserve  is named as a service by a later line but never offers it;
+ *   noserve  is named as a service by a later line but never offers it:
+ *            it computes without end instead;
  *   noreply  offers its service, then never answers an announcement: its
  *            handler blocks for good on a semaphore nobody ups;
  *   forge    calls its own event portals with plain calls (one with the
@@ -108,8 +109,11 @@ int main(void)
     const char *mode = si->arg;
     if (strcmp(mode, "crash") == 0)
         crash(si);
-    else if (strcmp(mode, "noserve") == 0)
-        puts("never offering my service");
+    else if (strcmp(mode, "noserve") == 0) {
+        puts("never offering my service, computing instead");
+        for (;;)
+            __builtin_ia32_pause();
+    }
     else if (strcmp(mode, "noreply") == 0)
         noreply();
     else if (strcmp(mode, "forge") == 0)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syscall.h>
+#include <utcb.h>
 #include "init.h"
 
 #define ANNOUNCE_WAIT_MS 2000
@@ -102,7 +103,7 @@ bool announcers_create(void)
         a->sm = init_sel();
         if (dj_create_sm(a->sm, DJ_SEL_SELF_PD, 0) != DJ_OK ||
             !init_thread_create(announcer_main, i, announcer_stacks[i], sizeof(announcer_stacks[i]),
-                                comps[i].cfg->prio, &a->utcb_va))
+                                comps[i].cfg->prio, dj_boot_cpu, &a->utcb_va))
             return false;
         a->running = true;
     }

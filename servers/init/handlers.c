@@ -66,8 +66,9 @@ static bool serving_or_dead(const void *ctx)
 bool wait_for_service(struct comp *c, bool restarts)
 {
     if (!init_wait(serving_or_dead, c, SERVICE_WAIT_MS, restarts)) {
-        printf("init: %s did not offer its service within %u ms: its clients are not started\n", c->cfg->name,
-               SERVICE_WAIT_MS);
+        printf("init: %s did not offer its service within %u ms: stopped; its clients are not started\n",
+               c->cfg->name, SERVICE_WAIT_MS);
+        component_stop(c);
         return false;
     }
     if (!c->serving)

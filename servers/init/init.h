@@ -58,9 +58,10 @@ void *init_code_pages(uint64_t n);
 
 /* handlers.c */
 bool handlers_create(void);
-/* Blocks until the component serves or dies, at most SERVICE_WAIT_MS
- * (reported by name when that runs out); true if it serves. With
- * restarts, restart requests are served meanwhile (wait.c). */
+/* Blocks until the component serves or dies, at most SERVICE_WAIT_MS;
+ * a component late by then is reported by name and stopped (restarted
+ * if its line says so). True if it serves. With restarts, restart
+ * requests are served meanwhile (wait.c). */
 #define SERVICE_WAIT_MS 2000
 bool wait_for_service(struct comp *c, bool restarts);
 /* The badge of c's event portal for vector: the handler checks that an
@@ -82,9 +83,9 @@ bool wait_for_service(struct comp *c, bool restarts);
 #define INIT_THREAD_STACK_BYTES 4096
 #define INIT_THREAD_BADGE (1ull << 63)
 #define INIT_THREAD_STARTUP_MTD (DJ_MTD_RIP_RSP | DJ_MTD_GPR)
-bool wait_init(void);
+bool wait_init(unsigned cpu_count);
 bool init_thread_create(void (*fn)(uint64_t), uint64_t arg, void *stack, size_t stack_size, unsigned prio,
-                        uint64_t *utcb_va);
+                        unsigned cpu, uint64_t *utcb_va);
 uint64_t init_thread_startup(unsigned index, struct dj_utcb *u);
 /* Wakes the main EC so it checks again what it waits for. */
 void init_wake(void);
@@ -117,6 +118,8 @@ enum dj_status component_grant_service(struct comp *c, unsigned j, const struct 
 unsigned io_piece_order(uint64_t first, uint64_t last);
 
 void restart_request(struct comp *c);
+/* Stops c as if it had died (torn down, restarted if its line says so). */
+void component_stop(struct comp *c);
 /* Runs the pending restarts; false if there were none. */
 bool restart_run_pending(void);
 /* init's main EC after the start sequence: serves restart requests. */

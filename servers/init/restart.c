@@ -137,6 +137,13 @@ static void teardown(struct comp *c)
     c->serving = false;
 }
 
+void component_stop(struct comp *c)
+{
+    c->dead = true;
+    teardown(c);
+    restart_request(c);
+}
+
 /* Service s serves again: its running clients get their portals back. */
 static void reconnect_clients(const struct comp *s)
 {

@@ -1,12 +1,15 @@
 /* Bounded waits of init's main EC, and init's own threads.
  *
  * The kernel has no timed wait, so a deadline is kept by a watchdog: a
- * thread of init at the lowest priority (WATCHDOG_PRIO) that, while the
- * main EC sleeps with a deadline, spins on the TSC and wakes the main EC
- * once the deadline has passed. It only runs when nothing else on the CPU
- * wants to, so a deadline fires no earlier than its time and as soon as
- * the CPU is otherwise idle (a component that blocks, never a component
- * that computes, is what runs into it). Without a deadline it sleeps.
+ * thread of init that, while the main EC sleeps with a deadline, spins on
+ * the TSC and wakes the main EC once the deadline has passed; without a
+ * deadline it sleeps. On a machine with more than one CPU it runs on the
+ * last one, where no component runs (init starts them all on the boot
+ * CPU), so nothing a component does on the boot CPU holds it off. On one
+ * CPU it runs there at the lowest priority (WATCHDOG_PRIO): it then fires
+ * as soon as the CPU is otherwise idle, so a component that blocks runs
+ * into it, while one that computes without end at a higher priority
+ * delays it as long as it computes. Either way it never fires early.
  *
  * Everything the main EC waits for (a service offered, a component died,
  * an announcement answered, a restart requested) wakes it through one
@@ -27,12 +30,17 @@
 #define MS_PER_S 1000ull
 /* UTCBs of init's own threads, after the handler ECs' (handlers.c). */
 #define THREAD_UTCB_VA 0x7ff000100000ull
+/* The handler EC for startup events of threads on another CPU. */
+#define REMOTE_STARTUP_UTCB_VA 0x7ff000004000ull
 #define PAGE 4096ull
 
 static uint64_t main_sm, watchdog_sm, tsc_per_ms;
 static volatile uint64_t deadline_tsc; /* 0: the main EC waits without one */
 static unsigned wait_depth;
 static uint64_t watchdog_stack[INIT_THREAD_STACK_BYTES / 8] __attribute__((aligned(16)));
+static uint64_t remote_startup_stack[INIT_THREAD_STACK_BYTES / 8] __attribute__((aligned(16)));
+static uint64_t remote_startup_ec;
+static unsigned remote_cpu;
 
 static inline uint64_t tsc_now(void)
 {
@@ -95,25 +103,50 @@ uint64_t init_thread_startup(unsigned index, struct dj_utcb *u)
     return DJ_MTD(0, 0);
 }
 
-/* A thread of init: a global EC with its own event base, whose only
- * portal is the startup one (served by the event handler EC, badge
- * INIT_THREAD_BADGE | index); a fault ends the thread (the kernel says so). */
-bool init_thread_create(void (*fn)(uint64_t), uint64_t arg, void *stack, size_t stack_size, unsigned prio,
-                        uint64_t *utcb_va)
+static uint64_t remote_startup(uint64_t badge, struct dj_utcb *u)
 {
-    if (nthreads == INIT_THREADS_MAX)
+    return init_thread_startup((unsigned)(badge & ~INIT_THREAD_BADGE), u);
+}
+
+/* Events are calls, and calls only reach handlers on the caller's CPU:
+ * a thread on another CPU has its startup event served by a handler EC
+ * there (one CPU only: the watchdog's). */
+static uint64_t startup_handler_for(unsigned cpu)
+{
+    if (cpu == dj_boot_cpu)
+        return init_event_ec;
+    if (remote_startup_ec)
+        return cpu == remote_cpu ? remote_startup_ec : 0;
+    uint64_t ec = init_sel();
+    uint64_t sp = dj_handler_stack(remote_startup_stack, sizeof(remote_startup_stack),
+                                   (struct dj_utcb *)(uintptr_t)REMOTE_STARTUP_UTCB_VA, remote_startup);
+    if (dj_create_ec(ec, DJ_SEL_SELF_PD, cpu, REMOTE_STARTUP_UTCB_VA, sp, DJ_CHILD_EVENT_BASE, false) != DJ_OK)
+        return 0;
+    remote_startup_ec = ec;
+    remote_cpu = cpu;
+    return ec;
+}
+
+/* A thread of init on cpu: a global EC with its own event base, whose
+ * only portal is the startup one (badge INIT_THREAD_BADGE | index); a
+ * fault ends the thread (the kernel says so). */
+bool init_thread_create(void (*fn)(uint64_t), uint64_t arg, void *stack, size_t stack_size, unsigned prio,
+                        unsigned cpu, uint64_t *utcb_va)
+{
+    uint64_t handler = startup_handler_for(cpu);
+    if (nthreads == INIT_THREADS_MAX || !handler)
         return false;
     unsigned index = nthreads++;
     threads[index] = (struct init_thread){fn, arg, stack, stack_size};
     uint64_t base = init_sels(DJ_EV_COUNT), ec = init_sel(), sc = init_sel();
     uint64_t pt = base + DJ_EV_STARTUP;
     *utcb_va = THREAD_UTCB_VA + index * PAGE;
-    enum dj_status st = dj_create_pt(pt, DJ_SEL_SELF_PD, init_event_ec, INIT_THREAD_STARTUP_MTD,
+    enum dj_status st = dj_create_pt(pt, DJ_SEL_SELF_PD, handler, INIT_THREAD_STARTUP_MTD,
                                      (uint64_t)(uintptr_t)dj_portal_entry);
     if (st == DJ_OK)
         st = dj_pt_ctrl(pt, INIT_THREAD_BADGE | index);
     if (st == DJ_OK)
-        st = dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, *utcb_va, 0, base, true);
+        st = dj_create_ec(ec, DJ_SEL_SELF_PD, cpu, *utcb_va, 0, base, true);
     if (st == DJ_OK)
         st = dj_create_sc(sc, DJ_SEL_SELF_PD, ec, prio, THREAD_QUANTUM_US);
     if (st != DJ_OK)
@@ -129,11 +162,11 @@ static __attribute__((noreturn)) void watchdog(uint64_t arg)
     for (;;) {
         dj_sm_down(watchdog_sm);
         for (;;) {
-            uint64_t d = deadline_tsc;
+            uint64_t d = __atomic_load_n(&deadline_tsc, __ATOMIC_ACQUIRE);
             if (!d)
                 break;
             if (tsc_now() >= d) {
-                deadline_tsc = 0;
+                __atomic_compare_exchange_n(&deadline_tsc, &d, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
                 dj_sm_up(main_sm);
                 break;
             }
@@ -142,7 +175,7 @@ static __attribute__((noreturn)) void watchdog(uint64_t arg)
     }
 }
 
-bool wait_init(void)
+bool wait_init(unsigned cpu_count)
 {
     const char *source = "";
     tsc_per_ms = tsc_hz(&source) / MS_PER_S;
@@ -151,12 +184,18 @@ bool wait_init(void)
     main_sm = init_sel();
     watchdog_sm = init_sel();
     uint64_t utcb;
-    bool ok = dj_create_sm(main_sm, DJ_SEL_SELF_PD, 0) == DJ_OK && dj_create_sm(watchdog_sm, DJ_SEL_SELF_PD, 0) == DJ_OK &&
-              init_thread_create(watchdog, 0, watchdog_stack, sizeof(watchdog_stack),
-                                 WATCHDOG_PRIO, &utcb);
-    if (ok)
-        printf("init: waits are bounded by the TSC at %lu MHz (%s)\n", (unsigned long)(tsc_per_ms / 1000), source);
-    return ok;
+    if (dj_create_sm(main_sm, DJ_SEL_SELF_PD, 0) != DJ_OK || dj_create_sm(watchdog_sm, DJ_SEL_SELF_PD, 0) != DJ_OK)
+        return false;
+    unsigned cpu = cpu_count > 1 ? cpu_count - 1 : dj_boot_cpu;
+    if (cpu == dj_boot_cpu || !init_thread_create(watchdog, 0, watchdog_stack, sizeof(watchdog_stack), WATCHDOG_PRIO,
+                                                  cpu, &utcb)) {
+        cpu = dj_boot_cpu;
+        if (!init_thread_create(watchdog, 0, watchdog_stack, sizeof(watchdog_stack), WATCHDOG_PRIO, cpu, &utcb))
+            return false;
+    }
+    printf("init: waits are bounded by the TSC at %lu MHz (%s), watched from CPU %u\n",
+           (unsigned long)(tsc_per_ms / 1000), source, cpu);
+    return true;
 }
 
 void init_wake(void)
@@ -178,11 +217,11 @@ bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, bool
          * component is half built. */
         if (restarts && wait_depth == 1 && restart_run_pending())
             continue;
-        deadline_tsc = end;
+        __atomic_store_n(&deadline_tsc, end, __ATOMIC_RELEASE);
         dj_sm_up(watchdog_sm);
         dj_sm_down(main_sm);
     }
-    deadline_tsc = 0;
+    __atomic_store_n(&deadline_tsc, 0, __ATOMIC_RELEASE);
     wait_depth--;
     return ok;
 }
