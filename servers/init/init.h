@@ -62,7 +62,7 @@ bool handlers_create(void);
  * a component late by then is reported by name and stopped (restarted
  * if its line says so). True if it serves. With restarts, restart
  * requests are served meanwhile (wait.c). */
-#define SERVICE_WAIT_MS 2000
+#define SERVICE_WAIT_MS 5000
 bool wait_for_service(struct comp *c, bool restarts);
 /* The badge of c's event portal for vector: the handler checks that an
  * event came through the portal of its vector. */
