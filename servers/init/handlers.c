@@ -18,8 +18,8 @@
  *   - the startup events of init's own threads (wait.c);
  *   - the parent portal: DJ_PARENT_OP_SERVE (lib/proto.h). */
 #include <elfload.h>
-#include <stddef.h>
 #include <proto.h>
+#include <stddef.h>
 #include <server.h>
 #include <stdio.h>
 #include <syscall.h>
@@ -175,9 +175,10 @@ static bool shared_window_miss(const struct dj_utcb *u)
 }
 
 /* A call to c's event portal for vector that the kernel did not make: the
- * UTCB's arch state is whatever the last real event left there. Refused;
- * the arch state is left alone, so were it a real event after all, the
- * thread would die (INIT_KILL_RIP) instead of running on. */
+ * UTCB's arch state is whatever the last real event left there, so none
+ * of it is used. Refused; RIP is set to INIT_KILL_RIP all the same, so
+ * that were it a real event after all, the thread would die instead of
+ * running on. */
 static uint64_t refuse_forged(struct comp *c, unsigned vector, struct dj_utcb *u)
 {
     if (c->forged < FORGED_REPORTS_MAX)
