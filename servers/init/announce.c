@@ -145,7 +145,7 @@ enum dj_status component_announce(const struct comp *s, const struct comp *c, bo
         return DJ_E_TIMEOUT;
     }
     struct answer_wait w = {a, k, seq};
-    if (init_wait(answered, &w, ANNOUNCE_WAIT_MS, false))
+    if (init_wait(answered, &w, ANNOUNCE_WAIT_MS, s->cfg->prio, false))
         return a->status[k];
     a->stuck_call = a->calls_started;
     a->reported_call = a->stuck_call;

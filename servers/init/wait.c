@@ -2,14 +2,19 @@
  *
  * The kernel has no timed wait, so a deadline is kept by a watchdog: a
  * thread of init that, while the main EC sleeps with a deadline, spins on
- * the TSC and wakes the main EC once the deadline has passed; without a
- * deadline it sleeps. On a machine with more than one CPU it runs on the
- * last one, where no component runs (init starts them all on the boot
- * CPU), so nothing a component does on the boot CPU holds it off. On one
- * CPU it runs there at the lowest priority (WATCHDOG_PRIO): it then fires
- * as soon as the CPU is otherwise idle, so a component that blocks runs
- * into it, while one that computes without end at a higher priority
- * delays it as long as it computes. Either way it never fires early.
+ * the TSC and wakes the main EC once the deadline has passed; it stops
+ * spinning as soon as anything else wakes the main EC, and sleeps without
+ * a deadline. Deadlines never fire early.
+ *   - With more than one CPU, one watchdog runs on the last CPU, where no
+ *     component runs (init starts them all on the boot CPU), so nothing a
+ *     component does on the boot CPU holds it off.
+ *   - On one CPU, a wait for a component (its service offer, or its answer
+ *     to an announcement, which runs on its announcer at its priority) is
+ *     kept by a watchdog at that component's priority: it shares the CPU
+ *     round robin with the component, so a component that blocks or one
+ *     that computes without end runs into the deadline alike, while
+ *     components of lower priority wait until the wait ends. Only another
+ *     component computing without end at a higher priority holds it off.
  *
  * Everything the main EC waits for (a service offered, a component died,
  * an announcement answered, a restart requested) wakes it through one
@@ -20,7 +25,9 @@
 #include <utcb.h>
 #include "init.h"
 
-#define WATCHDOG_PRIO 0
+#define WATCHDOG_PRIO 0 /* of the watchdog on another CPU */
+#define WATCHDOG_STACK_BYTES 2048
+#define WATCHDOGS_MAX (BC_MAX_COMPONENTS + 1)
 #define THREAD_QUANTUM_US 10000
 #define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 (its return address) */
 #define TSC_HZ_ASSUMED 2000000000ull /* when CPUID does not say */
@@ -34,10 +41,22 @@
 #define REMOTE_STARTUP_UTCB_VA 0x7ff000004000ull
 #define PAGE 4096ull
 
-static uint64_t main_sm, watchdog_sm, tsc_per_ms;
-static volatile uint64_t deadline_tsc; /* 0: the main EC waits without one */
+static uint64_t main_sm, tsc_per_ms;
 static unsigned wait_depth;
-static uint64_t watchdog_stack[INIT_THREAD_STACK_BYTES / 8] __attribute__((aligned(16)));
+
+struct watchdog {
+    uint64_t sm;
+    unsigned prio;
+};
+static struct watchdog watchdogs[WATCHDOGS_MAX];
+static unsigned nwatchdogs;
+static bool remote_watchdog; /* watchdogs[0] runs on another CPU and keeps every deadline */
+static uint64_t watchdog_stacks[WATCHDOGS_MAX][WATCHDOG_STACK_BYTES / 8] __attribute__((aligned(16)));
+/* The deadline of the main EC's wait (0: none), the watchdog keeping it,
+ * and whether anything woke the main EC since it last looked. */
+static volatile uint64_t deadline_tsc;
+static volatile unsigned armed;
+static volatile bool woken;
 static uint64_t remote_startup_stack[INIT_THREAD_STACK_BYTES / 8] __attribute__((aligned(16)));
 static uint64_t remote_startup_ec;
 static unsigned remote_cpu;
@@ -156,12 +175,11 @@ bool init_thread_create(void (*fn)(uint64_t), uint64_t arg, void *stack, size_t 
 
 /* ---- the watchdog and the bounded waits ---------------------------------- */
 
-static __attribute__((noreturn)) void watchdog(uint64_t arg)
+static __attribute__((noreturn)) void watchdog(uint64_t index)
 {
-    (void)arg;
     for (;;) {
-        dj_sm_down(watchdog_sm);
-        for (;;) {
+        dj_sm_down(watchdogs[index].sm);
+        while (armed == index && !woken) {
             uint64_t d = __atomic_load_n(&deadline_tsc, __ATOMIC_ACQUIRE);
             if (!d)
                 break;
@@ -175,6 +193,33 @@ static __attribute__((noreturn)) void watchdog(uint64_t arg)
     }
 }
 
+static bool watchdog_create(unsigned prio, unsigned cpu)
+{
+    if (nwatchdogs == WATCHDOGS_MAX)
+        return false;
+    struct watchdog *w = &watchdogs[nwatchdogs];
+    uint64_t utcb;
+    w->sm = init_sel();
+    w->prio = prio;
+    if (dj_create_sm(w->sm, DJ_SEL_SELF_PD, 0) != DJ_OK ||
+        !init_thread_create(watchdog, nwatchdogs, watchdog_stacks[nwatchdogs], sizeof(watchdog_stacks[0]), prio, cpu,
+                            &utcb))
+        return false;
+    nwatchdogs++;
+    return true;
+}
+
+/* The watchdog for a wait on a component of priority prio. */
+static unsigned watchdog_for(unsigned prio)
+{
+    if (remote_watchdog)
+        return 0;
+    for (unsigned i = 0; i < nwatchdogs; i++)
+        if (watchdogs[i].prio == prio)
+            return i;
+    return watchdog_create(prio, dj_boot_cpu) ? nwatchdogs - 1 : 0;
+}
+
 bool wait_init(unsigned cpu_count)
 {
     const char *source = "";
@@ -182,33 +227,36 @@ bool wait_init(unsigned cpu_count)
     if (!tsc_per_ms)
         tsc_per_ms = TSC_HZ_ASSUMED / MS_PER_S;
     main_sm = init_sel();
-    watchdog_sm = init_sel();
-    uint64_t utcb;
-    if (dj_create_sm(main_sm, DJ_SEL_SELF_PD, 0) != DJ_OK || dj_create_sm(watchdog_sm, DJ_SEL_SELF_PD, 0) != DJ_OK)
+    if (dj_create_sm(main_sm, DJ_SEL_SELF_PD, 0) != DJ_OK)
         return false;
     unsigned cpu = cpu_count > 1 ? cpu_count - 1 : dj_boot_cpu;
-    if (cpu == dj_boot_cpu || !init_thread_create(watchdog, 0, watchdog_stack, sizeof(watchdog_stack), WATCHDOG_PRIO,
-                                                  cpu, &utcb)) {
-        cpu = dj_boot_cpu;
-        if (!init_thread_create(watchdog, 0, watchdog_stack, sizeof(watchdog_stack), WATCHDOG_PRIO, cpu, &utcb))
-            return false;
-    }
-    printf("init: waits are bounded by the TSC at %lu MHz (%s), watched from CPU %u\n",
-           (unsigned long)(tsc_per_ms / 1000), source, cpu);
+    remote_watchdog = cpu != dj_boot_cpu && watchdog_create(WATCHDOG_PRIO, cpu);
+    /* On one CPU, watchdogs[0] (priority 0) is the fallback of watchdog_for. */
+    if (!remote_watchdog && !watchdog_create(WATCHDOG_PRIO, dj_boot_cpu))
+        return false;
+    if (remote_watchdog)
+        printf("init: waits are bounded by the TSC at %lu MHz (%s), watched from CPU %u\n",
+               (unsigned long)(tsc_per_ms / 1000), source, cpu);
+    else
+        printf("init: waits are bounded by the TSC at %lu MHz (%s), watched at the priority of what is awaited\n",
+               (unsigned long)(tsc_per_ms / 1000), source);
     return true;
 }
 
 void init_wake(void)
 {
+    woken = true;
     dj_sm_up(main_sm);
 }
 
-bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, bool restarts)
+bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, unsigned prio, bool restarts)
 {
     uint64_t end = tsc_now() + (uint64_t)ms * tsc_per_ms;
+    unsigned w = watchdog_for(prio);
     wait_depth++;
     bool ok;
     for (;;) {
+        woken = false; /* what wakes the main EC from here on stops the watchdog */
         if ((ok = done(ctx)))
             break;
         if (tsc_now() >= end)
@@ -217,8 +265,9 @@ bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, bool
          * component is half built. */
         if (restarts && wait_depth == 1 && restart_run_pending())
             continue;
+        armed = w;
         __atomic_store_n(&deadline_tsc, end, __ATOMIC_RELEASE);
-        dj_sm_up(watchdog_sm);
+        dj_sm_up(watchdogs[w].sm);
         dj_sm_down(main_sm);
     }
     __atomic_store_n(&deadline_tsc, 0, __ATOMIC_RELEASE);
