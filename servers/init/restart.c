@@ -20,9 +20,13 @@
  *      SERVICE_WAIT_MS), then gives each running client a portal to it at
  *      the selector the old one had and announces the client to it.
  * Announcements never hold the main EC longer than announce.c allows, so
- * a service that does not answer them delays a restart, never stops it.
- * Restarts run from the main EC's loop and, during the start sequence,
- * while it waits for a service to offer its service (wait.c). 
+ * a service that does not answer them delays a restart, never stops it;
+ * the teardown then goes on without the service's answer (a PCI server
+ * that does not answer may not have stopped the device's DMA before the
+ * memory goes back: a stuck PCI server is trusted code gone wrong, and
+ * waiting for it would stop every restart). Restarts run from the main
+ * EC's loop and, during the start sequence, while it waits for a service
+ * to offer its service (wait.c).
  * A component is restarted at most RESTART_MAX times. Revoking the old
  * PD's capability destroys it and the kernel gives its quota back, except
  * for pages whose physical address it looked up (possible DMA targets:
