@@ -48,6 +48,7 @@ check_config = $(BOOTCONFIG_CHECK) $(1) $(2)
 include user.mk
 include boot-test.mk
 include net.mk
+include init-hostile.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)

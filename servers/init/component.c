@@ -91,14 +91,15 @@ static bool start_page(struct comp *c)
 }
 
 /* A new portal at init's selector sel to handler EC ec (init's, or a
- * service's), badged with c's id, charged to c's quota, given to c at dst
- * with the call right only. */
+ * service's), with the badge given (c's id, for event portals also the
+ * vector), charged to c's quota, given to c at dst with the call right
+ * only. */
 static enum dj_status portal_to(struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd, uint64_t entry,
-                                uint64_t dst)
+                                uint64_t badge, uint64_t dst)
 {
     enum dj_status st = dj_create_pt(sel, c->pd, ec, mtd, entry);
     if (st == DJ_OK)
-        st = dj_pt_ctrl(sel, c->id);
+        st = dj_pt_ctrl(sel, badge);
     if (st == DJ_OK)
         st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_PT_CALL), dst);
     return st;
@@ -138,29 +139,14 @@ static bool own_caps(struct comp *c)
     if (st == DJ_OK && c->cfg->debug)
         st = grant_copy(c, DJ_SEL_DEBUG, DJ_OBJ_ALL, DJ_SEL_DEBUG);
     if (st == DJ_OK)
-        st = portal_to(c, comp_sel(c), init_event_ec, DJ_MTD_RIP_RSP, entry, DJ_CHILD_EVENT_BASE + DJ_EV_STARTUP);
+        st = portal_to(c, comp_sel(c), init_event_ec, STARTUP_MTD, entry, EVENT_BADGE(c->id, DJ_EV_STARTUP),
+                       DJ_CHILD_EVENT_BASE + DJ_EV_STARTUP);
     for (unsigned i = 0; st == DJ_OK && i < sizeof(vectors) / sizeof(vectors[0]); i++)
-        st = portal_to(c, comp_sel(c), init_event_ec, DJ_MTD_QUAL | DJ_MTD_RIP_RSP, entry,
+        st = portal_to(c, comp_sel(c), init_event_ec, EXCEPTION_MTD, entry, EVENT_BADGE(c->id, vectors[i]),
                        DJ_CHILD_EVENT_BASE + vectors[i]);
     if (st == DJ_OK)
-        st = portal_to(c, comp_sel(c), init_parent_ec, 0, entry, DJ_CHILD_FIRST_GRANT);
+        st = portal_to(c, comp_sel(c), init_parent_ec, 0, entry, c->id, DJ_CHILD_FIRST_GRANT);
     return (st == DJ_OK && named_cap(c, "parent", DJ_CHILD_FIRST_GRANT)) || report(c, "granting its own capabilities failed", st);
-}
-
-enum dj_status component_announce(const struct comp *s, const struct comp *c, bool with_device)
-{
-    struct dj_utcb *u = dj_utcb();
-    u->words[0] = DJ_SERVICE_OP_CLIENT;
-    u->words[1] = c->id;
-    u->words[2] = u->words[3] = 0;
-    memcpy(&u->words[2], c->cfg->name, strlen(c->cfg->name));
-    for (unsigned i = 0; i < DJ_SERVICE_CLIENT_PCI_ALTS; i++)
-        u->words[DJ_SERVICE_CLIENT_PCI + i] = with_device ? c->cfg->pci[i] : 0;
-    uint64_t out = 0;
-    enum dj_status st = dj_call(s->svc_pt, DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0), &out);
-    if (st == DJ_OK)
-        st = DJ_MTD_UNTYPED(out) >= 1 ? (enum dj_status)u->words[0] : DJ_E_BAD_PARAM;
-    return st;
 }
 
 /* Service portals sit after the parent portal, in pt= order. */
@@ -172,7 +158,7 @@ static uint64_t service_slot(unsigned j)
 enum dj_status component_grant_service(struct comp *c, unsigned j, const struct comp *s)
 {
     c->grants[j] = init_sel();
-    return portal_to(c, c->grants[j], s->svc_ec, 0, s->svc_entry, service_slot(j));
+    return portal_to(c, c->grants[j], s->svc_ec, 0, s->svc_entry, c->id, service_slot(j));
 }
 
 /* Portals to the services of pt=, in the order the line names them. */
@@ -183,8 +169,13 @@ static bool service_caps(struct comp *c)
         if (!s->serving || s->dead)
             return report(c, "a service it is granted is not running", DJ_E_ABORTED);
         enum dj_status st = component_grant_service(c, i, s);
-        if (st == DJ_OK)
-            st = component_announce(s, c, true);
+        if (st != DJ_OK)
+            return report(c, "granting a service portal failed", st);
+        st = component_announce(s, c, true);
+        if (st == DJ_E_TIMEOUT) {
+            printf("init: %s not started: %s did not answer its announcement in time\n", c->cfg->name, s->cfg->name);
+            return false;
+        }
         if (st != DJ_OK)
             return report(c, "granting a service portal failed", st);
         named_cap(c, s->cfg->name, service_slot(i));

@@ -1,19 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The portals init serves for its components. Each component's portals
- * carry its id as badge, so a handler knows whom it serves without
- * trusting anything in the message:
+ * carry its id in the badge (event portals also the vector they are for),
+ * so a handler knows whom it serves without trusting anything in the
+ * message:
  *   - events (startup, #DE, #UD, #GP, #PF) of all the component's ECs:
- *     the startup event gets the ELF entry and the stack; a page fault on
- *     a missing page in the shared window (lib/startinfo.h) gets a fresh
- *     zeroed page there, so the thread survives a peer whose memory went
- *     away with it; everything else is reported and kills the thread
+ *     only a message the kernel made is an event: it arrives with the
+ *     portal's MTD in the UTCB (bits a plain call cannot set, docs/abi.md)
+ *     and the vector of the portal it came through; a plain call to an
+ *     event portal is refused (DJ_E_BAD_PARAM) and reported, and changes
+ *     nothing. The startup event gets the ELF entry and the stack; a page
+ *     fault on a missing page in the shared window (lib/startinfo.h) gets
+ *     a fresh zeroed page there, so the thread survives a peer whose
+ *     memory went away with it; everything else is reported (a page fault
+ *     decoded, with the way to its source line) and kills the thread
  *     (components get their memory before they start, so init pages
  *     nothing else on demand); a component with restart=yes is then
  *     rebuilt by init's main EC (restart.c);
+ *   - the startup events of init's own threads (wait.c);
  *   - the parent portal: DJ_PARENT_OP_SERVE (lib/proto.h). */
 #include "lib/elfload.h"
 #include "lib/proto.h"
 #include "lib/server.h"
+#include <stddef.h>
 #include <stdio.h>
 #include "lib/syscall.h"
 #include "lib/utcb.h"
@@ -23,11 +31,16 @@
 #define HANDLER_STACK_BYTES 8192
 #define EVENT_UTCB_VA 0x7ff000000000ull
 #define PARENT_UTCB_VA 0x7ff000002000ull
-/* A non-canonical RIP in a fault reply makes the kernel kill the thread. */
-#define KILL_RIP 0x8000000000000000ull
+#define VEC_DE 0
+#define VEC_UD 6
+#define VEC_GP 13
 #define VEC_PF 14
 #define PF_ERR_PRESENT (1ull << 0) /* the page was there: a protection fault */
+#define PF_ERR_WRITE (1ull << 1)
+#define PF_ERR_USER (1ull << 2)    /* the access came from user mode */
+#define PF_ERR_RESERVED (1ull << 3) /* a reserved bit set in a page-table entry */
 #define PF_ERR_FETCH (1ull << 4)   /* an instruction fetch */
+#define FORGED_REPORTS_MAX 3       /* per instance; the rest are refused silently */
 /* init's pages for faults in its components' shared windows, one stretch
  * of DJ_CHILD_SHARED_FAULT_MAX pages per component, in init's own free
  * window (nothing else of init lives there). */
@@ -36,8 +49,6 @@ _Static_assert(SHARED_POOL_VA + (uint64_t)BC_MAX_COMPONENTS * DJ_CHILD_SHARED_FA
                "the shared-window pool fits init's free window");
 
 uint64_t init_event_ec, init_parent_ec;
-static uint64_t wait_sm;
-static struct comp *volatile awaited; /* the component init's main EC waits for */
 static uint64_t event_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
 static uint64_t parent_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
 
@@ -47,25 +58,34 @@ static struct comp *comp_of(uint64_t badge)
     return badge >= 1 && badge <= ncomps ? &comps[badge - 1] : NULL;
 }
 
-/* Wakes init's main EC if it waits for c (once per wait). */
-static void resolve_wait(struct comp *c)
+static bool serving_or_dead(const void *ctx)
 {
-    if (awaited == c) {
-        awaited = NULL;
-        dj_sm_up(wait_sm);
-    }
+    const struct comp *c = ctx;
+    return c->serving || c->dead;
 }
 
-bool wait_for_service(struct comp *c)
+bool wait_for_service(struct comp *c, bool restarts)
 {
-    awaited = c;
-    if (!c->serving && !c->dead)
-        dj_sm_down(wait_sm);
-    else
-        awaited = NULL;
-    /* A wake-up that raced with the check above leaves a count: take it. */
-    dj_sm_try_down(wait_sm);
+    if (!init_wait(serving_or_dead, c, SERVICE_WAIT_MS, c->cfg->prio, restarts)) {
+        printf("init: %s did not offer its service within %u ms: stopped; its clients are not started\n",
+               c->cfg->name, SERVICE_WAIT_MS);
+        component_stop(c);
+        return false;
+    }
+    if (!c->serving)
+        printf("init: %s ended before it offered its service\n", c->cfg->name);
     return c->serving;
+}
+
+/* "write to a page that is not present (user mode)" and the like. */
+static void describe_page_fault(uint64_t err, char *out, size_t size)
+{
+    const char *access = err & PF_ERR_FETCH ? "instruction fetch from" : err & PF_ERR_WRITE ? "write to" : "read from";
+    const char *page = err & PF_ERR_RESERVED ? "a page whose page-table entry has a reserved bit set"
+                       : err & PF_ERR_PRESENT ? "a page whose rights forbid it (protection)"
+                                              : "a page that is not present";
+    snprintf(out, size, "page fault: %s %s (%s mode, error code %#lx)", access, page,
+             err & PF_ERR_USER ? "user" : "kernel", (unsigned long)err);
 }
 
 static uint64_t kill_thread(struct comp *c, struct dj_utcb *u, const char *what)
@@ -73,11 +93,13 @@ static uint64_t kill_thread(struct comp *c, struct dj_utcb *u, const char *what)
     printf("init: %s killed: %s (vector %lu, rip %#lx, address %#lx)\n", c ? c->cfg->name : "?", what,
            (unsigned long)u->arch.vector, (unsigned long)u->arch.rip, (unsigned long)u->arch.fault_addr);
     if (c) {
+        printf("init: %s: source line of rip: addr2line -e build/user/%s.elf %#lx\n", c->cfg->name, c->cfg->bin,
+               (unsigned long)u->arch.rip);
         c->dead = true;
-        resolve_wait(c);
         restart_request(c);
+        init_wake();
     }
-    u->arch.rip = KILL_RIP;
+    u->arch.rip = INIT_KILL_RIP;
     return DJ_MTD(0, 0);
 }
 
@@ -153,19 +175,68 @@ static bool shared_window_miss(const struct dj_utcb *u)
            !(u->arch.error_code & (PF_ERR_PRESENT | PF_ERR_FETCH));
 }
 
+/* A call to c's event portal for vector that the kernel did not make: the
+ * UTCB's arch state is whatever the last real event left there, so none
+ * of it is used. Refused; RIP is set to INIT_KILL_RIP all the same, so
+ * that were it a real event after all, the thread would die instead of
+ * running on. */
+static uint64_t refuse_forged(struct comp *c, unsigned vector, struct dj_utcb *u)
+{
+    if (c->forged < FORGED_REPORTS_MAX)
+        printf("init: %s: refused a call to its event portal %u that is no event (MTD %#lx)%s\n", c->cfg->name,
+               vector, (unsigned long)u->mtd,
+               c->forged + 1 == FORGED_REPORTS_MAX ? "; further ones are refused without a report" : "");
+    c->forged++;
+    u->arch.rip = INIT_KILL_RIP;
+    u->words[0] = DJ_E_BAD_PARAM;
+    return DJ_MTD(1, 0);
+}
+
+static const char *exception_name(uint64_t vector)
+{
+    switch (vector) {
+    case VEC_DE: return "exception #DE (divide error)";
+    case VEC_UD: return "exception #UD (invalid opcode)";
+    case VEC_GP: return "exception #GP (general protection: a privileged instruction, an I/O port not granted, a non-canonical address)";
+    default: return "exception";
+    }
+}
+
+static uint64_t exception(struct comp *c, struct dj_utcb *u)
+{
+    if (shared_window_miss(u))
+        return shared_window_fault(c, u);
+    if (u->arch.vector != VEC_PF)
+        return kill_thread(c, u, exception_name(u->arch.vector));
+    char what[160];
+    describe_page_fault(u->arch.error_code, what, sizeof(what));
+    return kill_thread(c, u, what);
+}
+
 static uint64_t event_handler(uint64_t badge, struct dj_utcb *u)
 {
-    struct comp *c = comp_of(badge);
-    if (!c)
-        return kill_thread(c, u, "event through a portal init never badged");
-    if (u->arch.vector == DJ_EV_STARTUP) {
+    if (badge & INIT_THREAD_BADGE)
+        return init_thread_startup((unsigned)(badge & ~INIT_THREAD_BADGE), u);
+    struct comp *c = comp_of(EVENT_BADGE_ID(badge));
+    unsigned vector = EVENT_BADGE_VECTOR(badge);
+    if (!c) {
+        u->arch.rip = INIT_KILL_RIP;
+        printf("init: event through a portal init never badged (badge %#lx): refused\n", (unsigned long)badge);
+        u->words[0] = DJ_E_BAD_CAP;
+        return DJ_MTD(1, 0);
+    }
+    if (u->mtd != (vector == DJ_EV_STARTUP ? STARTUP_MTD : EXCEPTION_MTD))
+        return refuse_forged(c, vector, u);
+    /* A real event through another vector's portal: one of its own ECs
+     * with a shifted event base. The state is real; the thread dies. */
+    if (u->arch.vector != vector)
+        return kill_thread(c, u, "exception through the event portal of another vector");
+    if (vector == DJ_EV_STARTUP) {
         u->arch.rip = c->entry;
         u->arch.rsp = DJ_CHILD_STACK_TOP;
         return DJ_MTD(0, 0);
     }
-    if (shared_window_miss(u))
-        return shared_window_fault(c, u);
-    return kill_thread(c, u, u->arch.vector == VEC_PF ? "page fault" : "exception");
+    return exception(c, u);
 }
 
 static enum dj_status serve_check(const struct comp *c, const struct dj_utcb *u)
@@ -198,7 +269,7 @@ static enum dj_status serve(struct comp *c, const struct dj_utcb *u)
     c->svc_entry = u->words[3];
     c->svc_pt = pt;
     c->serving = true;
-    resolve_wait(c);
+    init_wake();
     return DJ_OK;
 }
 
@@ -221,8 +292,6 @@ static bool handler(uint64_t *ec, uint64_t utcb_va, void *stack, dj_handler_fn f
 
 bool handlers_create(void)
 {
-    wait_sm = init_sel();
-    return dj_create_sm(wait_sm, DJ_SEL_SELF_PD, 0) == DJ_OK &&
-           handler(&init_event_ec, EVENT_UTCB_VA, event_stack, event_handler) &&
+    return handler(&init_event_ec, EVENT_UTCB_VA, event_stack, event_handler) &&
            handler(&init_parent_ec, PARENT_UTCB_VA, parent_stack, parent_handler);
 }

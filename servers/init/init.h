@@ -2,9 +2,11 @@
 /* init: shared state of its files (main.c: configuration and the start
  * sequence; component.c: building one component; handlers.c: the portals
  * init serves for its components; restart.c: tearing a dead component
- * down and building it again). */
+ * down and building it again; wait.c: bounded waits and init's own
+ * threads; announce.c: client announcements that no service can stall). */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "lib/startinfo.h"
 #include "bootconfig.h"
@@ -29,6 +31,7 @@ struct comp {
     unsigned nmsi;
     bool msi_assigned;            /* taken from the pool (once: a restart keeps them) */
     unsigned generation, restarts;
+    unsigned forged;              /* calls to its event portals that were no event (this instance) */
     volatile bool serving, dead, restart_pending;
 };
 
@@ -38,8 +41,9 @@ extern unsigned ncomps;
 /* Handler ECs init runs its components' portals on. */
 extern uint64_t init_event_ec, init_parent_ec;
 
-/* Selectors in init's own space, never reused. */
+/* Selectors in init's own space, never reused; init_sels: n in a row. */
 uint64_t init_sel(void);
+uint64_t init_sels(unsigned n);
 /* A fresh selector recorded as part of c (revoked when c is torn down).
  * COMP_MAX_SELS covers everything component.c and handlers.c make; past
  * it the selector is reported and not recorded (a teardown misses it). */
@@ -55,14 +59,54 @@ void *init_code_pages(uint64_t n);
 
 /* handlers.c */
 bool handlers_create(void);
-/* Blocks until the component serves or dies; true if it serves. */
-bool wait_for_service(struct comp *c);
+/* Blocks until the component serves or dies, at most SERVICE_WAIT_MS;
+ * a component late by then is reported by name and stopped (restarted
+ * if its line says so). True if it serves. With restarts, restart
+ * requests are served meanwhile (wait.c). */
+#define SERVICE_WAIT_MS 5000
+bool wait_for_service(struct comp *c, bool restarts);
+/* The badge of c's event portal for vector: the handler checks that an
+ * event came through the portal of its vector. */
+#define EVENT_BADGE(id, vector) ((id) | (uint64_t)(vector) << 8)
+#define EVENT_BADGE_ID(b) ((b) & 0xff)
+#define EVENT_BADGE_VECTOR(b) (((b) >> 8) & 0xff)
+/* What the kernel puts in the UTCB's mtd for an event: the portal's MTD.
+ * A plain call's MTD never has bits above 19 (docs/abi.md). */
+#define EXCEPTION_MTD (DJ_MTD_QUAL | DJ_MTD_RIP_RSP)
+#define STARTUP_MTD DJ_MTD_RIP_RSP
+/* A non-canonical RIP in a fault reply makes the kernel kill the thread. */
+#define INIT_KILL_RIP 0x8000000000000000ull
+
+/* wait.c: init's own threads (global ECs in init's PD, started through a
+ * startup portal of the event handler EC with badge INIT_THREAD_BADGE |
+ * index) and the main EC's bounded waits. */
+#define INIT_THREADS_MAX (2 * BC_MAX_COMPONENTS + 2) /* announcers and watchdogs */
+#define INIT_THREAD_STACK_BYTES 4096
+#define INIT_THREAD_BADGE (1ull << 63)
+#define INIT_THREAD_STARTUP_MTD (DJ_MTD_RIP_RSP | DJ_MTD_GPR)
+bool wait_init(unsigned cpu_count);
+bool init_thread_create(void (*fn)(uint64_t), uint64_t arg, void *stack, size_t stack_size, unsigned prio,
+                        unsigned cpu, uint64_t *utcb_va);
+uint64_t init_thread_startup(unsigned index, struct dj_utcb *u);
+/* Wakes the main EC so it checks again what it waits for. */
+void init_wake(void);
+/* Blocks the main EC until done(ctx) or ms milliseconds (TSC time, wait.c)
+ * passed; true if done. prio: the priority of the component awaited. With
+ * restarts (only honoured outside any other wait), pending restarts run
+ * meanwhile. */
+bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, unsigned prio, bool restarts);
+/* Blocks the main EC until the next init_wake. */
+void init_sleep(void);
+
+/* announce.c: one announcer thread per service. */
+bool announcers_create(void);
 
 /* component.c: builds and starts c (reports every failure itself). */
 bool component_start(struct comp *c);
 /* Tells service s about its client c (DJ_SERVICE_OP_CLIENT): with the
  * PCI device selectors of c's pci= when with_device, without any when c
- * is being torn down. */
+ * is being torn down. DJ_E_TIMEOUT when s did not answer in time
+ * (announce.c: reported there; the announcement stays queued). */
 enum dj_status component_announce(const struct comp *s, const struct comp *c, bool with_device);
 /* A portal to service s for client c at its pt= position j. */
 enum dj_status component_grant_service(struct comp *c, unsigned j, const struct comp *s);
@@ -76,6 +120,9 @@ enum dj_status component_grant_service(struct comp *c, unsigned j, const struct 
 unsigned io_piece_order(uint64_t first, uint64_t last);
 
 void restart_request(struct comp *c);
-bool restart_init(void);
+/* Stops c as if it had died (torn down, restarted if its line says so). */
+void component_stop(struct comp *c);
+/* Runs the pending restarts; false if there were none. */
+bool restart_run_pending(void);
 /* init's main EC after the start sequence: serves restart requests. */
 __attribute__((noreturn)) void restart_loop(void);

@@ -10,7 +10,9 @@
  * and the line skipped; a component whose line is fine but that cannot be
  * built is reported as "init: NAME not started: ..." and skipped too.
  * After the start sequence the main EC rebuilds components that die and
- * say restart=yes (restart.c). */
+ * say restart=yes (restart.c). No component can stall it: every wait is
+ * bounded (wait.c) and announcements go through announcer threads
+ * (announce.c). */
 #include "lib/component.h"
 #include "lib/proto.h"
 #include <stdio.h>
@@ -37,6 +39,13 @@ static uint64_t next_sel = FIRST_SEL, staging_next = STAGING_VA, mem_pt;
 uint64_t init_sel(void)
 {
     return next_sel++;
+}
+
+uint64_t init_sels(unsigned n)
+{
+    uint64_t first = next_sel;
+    next_sel += n;
+    return first;
 }
 
 uint64_t comp_sel(struct comp *c)
@@ -123,12 +132,12 @@ static bool read_config(const struct dj_bootinfo *bi)
 }
 
 /* Components start in line order; a service must run before the
- * components granted a portal to it start, so init waits for it. */
+ * components granted a portal to it start, so init waits for it, at most
+ * SERVICE_WAIT_MS, and restarts components that die meanwhile. A service
+ * that is late or dead is reported; its clients are not started, every
+ * other line is. */
 static void start_all(void)
 {
-    ncomps = config.count;
-    for (unsigned i = 0; i < ncomps; i++)
-        comps[i] = (struct comp){.cfg = &config.c[i], .id = i + 1};
     for (unsigned i = 0; i < ncomps; i++) {
         struct comp *c = &comps[i];
         if (!component_start(c)) {
@@ -136,9 +145,10 @@ static void start_all(void)
             continue;
         }
         printf("init: started %s\n", c->cfg->name);
-        if (c->cfg->serves && !wait_for_service(c))
-            printf("init: %s ended before it offered its service\n", c->cfg->name);
+        if (c->cfg->serves)
+            wait_for_service(c, true);
     }
+    restart_run_pending();
 }
 
 static bool setup(const struct dj_start_info **si)
@@ -149,8 +159,21 @@ static bool setup(const struct dj_start_info **si)
         return false;
     }
     dj_heap_init((void *)(uintptr_t)(*si)->heap_va, (*si)->heap_pages * PAGE);
-    if (!handlers_create() || !restart_init()) {
-        puts("init: cannot create its handler ECs");
+    const struct dj_bootinfo *bi = (const struct dj_bootinfo *)(uintptr_t)(*si)->bootinfo_va;
+    if (!handlers_create() || !wait_init(bi->cpu_count)) {
+        puts("init: cannot create its handler ECs and threads");
+        return false;
+    }
+    return true;
+}
+
+static bool prepare(void)
+{
+    ncomps = config.count;
+    for (unsigned i = 0; i < ncomps; i++)
+        comps[i] = (struct comp){.cfg = &config.c[i], .id = i + 1};
+    if (!announcers_create()) {
+        puts("init: cannot create its announcer threads");
         return false;
     }
     return true;
@@ -162,7 +185,7 @@ int main(void)
     if (!setup(&si))
         return 1;
     const struct dj_bootinfo *bi = (const struct dj_bootinfo *)(uintptr_t)si->bootinfo_va;
-    if (bi->magic != DJ_BOOTINFO_MAGIC || !read_config(bi))
+    if (bi->magic != DJ_BOOTINFO_MAGIC || !read_config(bi) || !prepare())
         return 1;
     start_all();
     restart_loop();

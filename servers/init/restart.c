@@ -17,9 +17,17 @@
  *      announces it again to its services (a service drops what it kept
  *      for the old instance: the PCI server quiesces the device and takes
  *      back the BARs);
- *   3. when it is a service, waits until it serves again, then gives each
- *      running client a portal to it at the selector the old one had and
- *      announces the client to it.
+ *   3. when it is a service, waits until it serves again (at most
+ *      SERVICE_WAIT_MS), then gives each running client a portal to it at
+ *      the selector the old one had and announces the client to it.
+ * Announcements never hold the main EC longer than announce.c allows, so
+ * a service that does not answer them delays a restart, never stops it;
+ * the teardown then goes on without the service's answer (a PCI server
+ * that does not answer may not have stopped the device's DMA before the
+ * memory goes back: a stuck PCI server is trusted code gone wrong, and
+ * waiting for it would stop every restart). Restarts run from the main
+ * EC's loop and, during the start sequence, while it waits for a service
+ * to offer its service (wait.c).
  * A component is restarted at most RESTART_MAX times. Revoking the old
  * PD's capability destroys it and the kernel gives its quota back, except
  * for pages whose physical address it looked up (possible DMA targets:
@@ -33,20 +41,12 @@
 #define PAGE_SHIFT 12
 #define REVOKE_MAX_ORDER 16 /* 2^16 pages per memory revoke: the kernel's limit */
 
-static uint64_t work_sm;
-
-bool restart_init(void)
-{
-    work_sm = init_sel();
-    return dj_create_sm(work_sm, DJ_SEL_SELF_PD, 0) == DJ_OK;
-}
-
 void restart_request(struct comp *c)
 {
     if (!c->cfg->restart || c->restart_pending)
         return;
     c->restart_pending = true;
-    dj_sm_up(work_sm);
+    init_wake();
 }
 
 static void revoke_cap(uint64_t sel)
@@ -142,6 +142,13 @@ static void teardown(struct comp *c)
     c->serving = false;
 }
 
+void component_stop(struct comp *c)
+{
+    c->dead = true;
+    teardown(c);
+    restart_request(c);
+}
+
 /* Service s serves again: its running clients get their portals back. */
 static void reconnect_clients(const struct comp *s)
 {
@@ -171,6 +178,7 @@ static void restart(struct comp *c)
     c->restarts++;
     teardown(c);
     c->generation++;
+    c->forged = 0;
     c->dead = false;
     if (!component_start(c)) {
         c->dead = true; /* reported by component_start; building again would fail again */
@@ -179,23 +187,28 @@ static void restart(struct comp *c)
     printf("init: %s restarted (generation %u)\n", c->cfg->name, c->generation);
     if (!c->cfg->serves)
         return;
-    if (!wait_for_service(c)) {
-        printf("init: %s ended before it offered its service\n", c->cfg->name);
-        return;
+    if (wait_for_service(c, false))
+        reconnect_clients(c);
+}
+
+bool restart_run_pending(void)
+{
+    bool any = false;
+    for (unsigned i = 0; i < ncomps; i++) {
+        struct comp *c = &comps[i];
+        if (!c->restart_pending)
+            continue;
+        c->restart_pending = false;
+        restart(c);
+        any = true;
     }
-    reconnect_clients(c);
+    return any;
 }
 
 void restart_loop(void)
 {
     for (;;) {
-        dj_sm_down(work_sm);
-        for (unsigned i = 0; i < ncomps; i++) {
-            struct comp *c = &comps[i];
-            if (!c->restart_pending)
-                continue;
-            c->restart_pending = false;
-            restart(c);
-        }
+        restart_run_pending();
+        init_sleep();
     }
 }

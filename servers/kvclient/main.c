@@ -4,7 +4,10 @@
  * kvstore and the console through the portals init granted it
  * (docs/boot-config.md), prints one "PASS name" or "FAIL name: why" line
  * per check on the kernel debug console, and then reports its totals
- * with DJ_SYS_DEBUG op DJ_DEBUG_OP_TEST_DONE, which powers the machine off in test mode. */
+ * with DJ_SYS_DEBUG op DJ_DEBUG_OP_TEST_DONE, which powers the machine off in test mode.
+ * With arg=fill it is instead a greedy client for the per-client quota
+ * test (servers/init/hostile.conf): it stores keys until kvstore refuses,
+ * says how many it got, and rests. */
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/component.h"
@@ -18,6 +21,8 @@
 
 #define WHY_MAX 120
 #define ROUNDTRIP_KEYS 100
+#define QUOTA_FIRST_KEY 5000
+#define FILL_LIMIT (4 * KV_CLIENTS_MAX * KV_CLIENT_MAX_ENTRIES) /* more than any table */
 #define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
 
 static uint64_t kv_pt, console_pt;
@@ -196,6 +201,36 @@ static bool example_console_output(char *why)
     return true;
 }
 
+/* Stores new keys from first until kvstore refuses; *n: how many it took. */
+static enum dj_status fill(uint64_t first, unsigned *n)
+{
+    enum dj_status st = DJ_OK;
+    for (*n = 0; *n < FILL_LIMIT; ++*n)
+        if ((st = kv_put(first + *n, *n)) != DJ_OK)
+            break;
+    return st;
+}
+
+/* Its quota ends its PUTs of new keys, not its other requests; room
+ * comes back with a delete. The other clients keep theirs (the hostile
+ * boot test runs a greedy client, kvfill, before this one). */
+static bool example_kv_per_client_quota(char *why)
+{
+    unsigned n = 0;
+    enum dj_status st = fill(QUOTA_FIRST_KEY, &n);
+    CHECK(st == DJ_E_QUOTA, "PUT of new key %u returned status %d, expected the quota (8)", n, st);
+    CHECK(n >= 1 && n <= KV_CLIENT_MAX_ENTRIES, "%u new keys stored, at most %u allowed", n, KV_CLIENT_MAX_ENTRIES);
+    bool found = false;
+    uint64_t v = 0;
+    CHECK(kv_put(1, 101) == DJ_OK, "overwriting a key it holds failed at its quota");
+    CHECK(kv_get(QUOTA_FIRST_KEY, &found, &v) == DJ_OK && found && v == 0, "a key stored before the quota is gone");
+    CHECK(kv_del(QUOTA_FIRST_KEY, &found) == DJ_OK && found, "delete at the quota failed");
+    CHECK(kv_put(QUOTA_FIRST_KEY + n, 1) == DJ_OK, "no room after a delete");
+    for (unsigned k = 0; k <= n; k++)
+        kv_del(QUOTA_FIRST_KEY + k, &found);
+    return true;
+}
+
 struct check {
     const char *name;
     bool (*fn)(char *why);
@@ -208,6 +243,7 @@ static const struct check checks[] = {
     {"example_kv_delete", example_kv_delete},
     {"example_kv_roundtrip", example_kv_roundtrip},
     {"example_kv_bad_requests_refused", example_kv_bad_requests_refused},
+    {"example_kv_per_client_quota", example_kv_per_client_quota},
     {"example_grants_exact", example_grants_exact},
     {"example_console_output", example_console_output},
 };
@@ -232,6 +268,12 @@ int main(void)
         return 1;
     }
     dj_console_attach(console_pt);
+    if (strcmp(dj_start()->arg, "fill") == 0) {
+        unsigned n = 0;
+        enum dj_status st = fill(1, &n);
+        printf("PUT refused with status %d after %u entries\n", st, n);
+        dj_block_forever(SEL_SLEEP_SM);
+    }
     printf("running %u checks\n", (unsigned)(sizeof(checks) / sizeof(checks[0])));
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
         run(&checks[i]);

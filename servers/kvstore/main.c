@@ -2,7 +2,9 @@
 /* kvstore: the example server of docs/writing-a-server.md. A table of
  * (client, key, value) entries on the heap init gave it, served through
  * one portal per client; the portal badge (the client's component id) is
- * the client's namespace. Protocol: kv.h. */
+ * the client's namespace, and each client has a quota of entries
+ * (KV_CLIENT_MAX_ENTRIES) so that no client can fill the table for the
+ * others. Protocol: kv.h. */
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/component.h"
@@ -15,7 +17,7 @@
 #include "kv.h"
 
 #define PAGE 4096ull
-#define TABLE_ENTRIES 256
+#define TABLE_ENTRIES (KV_CLIENTS_MAX * KV_CLIENT_MAX_ENTRIES)
 #define HANDLER_STACK_BYTES 8192
 #define HANDLER_UTCB_VA DJ_CHILD_FREE_VA
 #define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
@@ -42,9 +44,19 @@ static uint64_t reply(struct dj_utcb *u, enum dj_status st, unsigned words)
     return DJ_MTD(words, 0);
 }
 
+static unsigned entries_of(uint64_t owner)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < TABLE_ENTRIES; i++)
+        n += table[i].owner == owner;
+    return n;
+}
+
 static uint64_t put(uint64_t owner, struct dj_utcb *u)
 {
     struct entry *e = lookup(owner, u->words[1]);
+    if (!e && entries_of(owner) >= KV_CLIENT_MAX_ENTRIES)
+        return reply(u, DJ_E_QUOTA, 1); /* its own quota: others keep theirs */
     if (!e)
         e = lookup(0, 0); /* a free entry (owner 0 is never a client) */
     if (!e)
@@ -81,6 +93,8 @@ static uint64_t kv_handler(uint64_t badge, struct dj_utcb *u)
                                       * client finds its entries again) */
         return reply(u, dj_is_client_announcement(u) ? DJ_OK : DJ_E_BAD_PARAM, 1);
     }
+    if (badge > KV_CLIENTS_MAX)
+        return reply(u, DJ_E_BAD_CAP, 1); /* no portal init made carries it */
     if (op == KV_OP_PUT && mtd == DJ_MTD(KV_PUT_WORDS, 0))
         return put(badge, u);
     if (op == KV_OP_GET && mtd == DJ_MTD(KV_GET_WORDS, 0))
@@ -106,6 +120,6 @@ int main(void)
         printf("kvstore: cannot offer its service (status %d)\n", st);
         return 1;
     }
-    printf("serving %u entries\n", TABLE_ENTRIES);
+    printf("serving %u entries, %u per client\n", TABLE_ENTRIES, KV_CLIENT_MAX_ENTRIES);
     dj_block_forever(SEL_SLEEP_SM);
 }

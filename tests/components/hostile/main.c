@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* hostile: components that try to stall or fool init, for the hostile
+ * boot test (servers/init/hostile.conf, init-hostile.mk). Its line's arg=
+ * picks the behaviour:
+ *   crash    faults (a write to an unmapped page) in generation 0; a
+ *            restarted instance says so and rests;
+ *   noserve  is named as a service by a later line but never offers it:
+ *            it computes without end instead;
+ *   noreply  offers its service, then never answers an announcement: its
+ *            handler blocks for good on a semaphore nobody ups;
+ *   forge    calls its own event portals with plain calls (one with the
+ *            MTD bits of an exception message) and checks that init
+ *            refuses each one and that it is still alive afterwards;
+ *   idle     says it runs and rests (a line that must or must not start).
+ * Each reports on the console; tests/run-all checks init's log lines. */
+#include "lib/component.h"
+#include "lib/console_client.h"
+#include "lib/proto.h"
+#include <stdio.h>
+#include <string.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
+
+#define HANDLER_STACK_BYTES 4096
+#define HANDLER_UTCB_VA DJ_CHILD_FREE_VA
+#define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
+#define SEL_NEVER_SM (DJ_CHILD_FIRST_FREE + 1)
+/* Nothing is ever mapped in the first page; volatile so the compiler
+ * cannot see the address is a constant it could reason about. */
+static volatile uintptr_t unmapped_va = 0x10;
+#define VEC_GP 13
+#define VEC_PF 14
+
+static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
+
+static __attribute__((noreturn)) void rest(void)
+{
+    dj_block_forever(SEL_SLEEP_SM);
+}
+
+static void crash(const struct dj_start_info *si)
+{
+    if (si->generation > 0) {
+        printf("generation %u running\n", si->generation);
+        return;
+    }
+    puts("faulting on purpose");
+    *(volatile uint64_t *)unmapped_va = 1;
+    puts("still running after the fault");
+}
+
+/* Announcements (badge DJ_BADGE_PARENT) never come back; clients get an
+ * error. */
+static uint64_t never_answer(uint64_t badge, struct dj_utcb *u)
+{
+    if (badge == DJ_BADGE_PARENT)
+        dj_sm_down(SEL_NEVER_SM);
+    u->words[0] = DJ_E_BAD_PARAM;
+    return DJ_MTD(1, 0);
+}
+
+static void noreply(void)
+{
+    enum dj_status st = dj_create_sm(SEL_NEVER_SM, DJ_SEL_SELF_PD, 0);
+    if (st == DJ_OK)
+        st = dj_serve(never_answer, handler_stack, sizeof(handler_stack), HANDLER_UTCB_VA);
+    printf("serving (status %d); announcements are never answered\n", st);
+}
+
+/* One plain call to event portal vector with mtd: refused means the call
+ * went through and init answered one word, DJ_E_BAD_PARAM. */
+static bool refused(unsigned vector, uint64_t mtd)
+{
+    struct dj_utcb *u = dj_utcb();
+    u->words[0] = 0;
+    uint64_t out = 0;
+    enum dj_status st = dj_call(DJ_CHILD_EVENT_BASE + vector, mtd, &out);
+    bool ok = st == DJ_OK && out == DJ_MTD(1, 0) && u->words[0] == DJ_E_BAD_PARAM;
+    if (!ok)
+        printf("forged event to portal %u (MTD %#lx) not refused: call status %d, reply MTD %#lx, word 0 %lu\n",
+               vector, (unsigned long)mtd, st, (unsigned long)out, (unsigned long)u->words[0]);
+    return ok;
+}
+
+static void forge(void)
+{
+    static const struct {
+        unsigned vector;
+        uint64_t mtd;
+    } forged[] = {
+        {VEC_PF, DJ_MTD(0, 0)},
+        {VEC_PF, DJ_MTD_QUAL | DJ_MTD_RIP_RSP}, /* the bits of a real one: the kernel drops them */
+        {VEC_GP, DJ_MTD(2, 0)},
+        {DJ_EV_STARTUP, DJ_MTD_RIP_RSP},
+    };
+    unsigned n = sizeof(forged) / sizeof(forged[0]), ok = 0;
+    for (unsigned i = 0; i < n; i++)
+        ok += refused(forged[i].vector, forged[i].mtd);
+    if (ok == n)
+        printf("%u forged events refused, still alive\n", n);
+    else
+        printf("only %u of %u forged events refused\n", ok, n);
+}
+
+int main(void)
+{
+    const struct dj_start_info *si = dj_start_with_console();
+    if (!si)
+        return 1;
+    const char *mode = si->arg;
+    if (strcmp(mode, "crash") == 0)
+        crash(si);
+    else if (strcmp(mode, "noserve") == 0) {
+        puts("never offering my service, computing instead");
+        for (;;)
+            __builtin_ia32_pause();
+    }
+    else if (strcmp(mode, "noreply") == 0)
+        noreply();
+    else if (strcmp(mode, "forge") == 0)
+        forge();
+    else if (strcmp(mode, "idle") == 0)
+        puts("running");
+    else
+        printf("unknown arg '%s'\n", mode);
+    rest();
+}
