@@ -478,6 +478,7 @@ static void esp_encap_checks_input(void **state)
     assert_int_equal(n, 65532);
     assert_int_equal(try_decap(&rx, outer, n), ESP_DROP_NONE);
     /* an inbound SA does not encrypt; an outbound one does not decrypt */
+    len = t_ipv4(inner, T_INNER_A, T_INNER_B, 17, 10, 1);
     assert_int_equal(esp_encapsulate(&rx, inner, len, outer, sizeof(outer), &n), ESP_DROP_NO_SA);
     assert_int_equal(esp_encapsulate(&tx, inner, len, outer, sizeof(outer), &n), ESP_DROP_NONE);
     assert_int_equal(try_decap(&tx, outer, n), ESP_DROP_UNKNOWN_SPI);
