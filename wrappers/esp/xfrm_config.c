@@ -482,8 +482,9 @@ static bool link_policies(struct parser *ps)
             else
                 cfg->sa_inbound[s] = true;
             if (cfg->sa_outbound[s] && cfg->sa_inbound[s])
-                return link_fail(ps, cfg->sa_line[s],
-                                 "this SA is named by both an out and an in/fwd policy");
+                return link_fail(ps, pol->line,
+                                 "this tmpl names an SA that a policy of the other direction "
+                                 "uses: one SA per direction");
         }
         if (!found && !pol->block)
             return link_fail(ps, pol->line, "no SA (state line) matches this policy's tmpl");
