@@ -160,3 +160,69 @@ static inline size_t t_body(uint8_t *body, const uint8_t *inner, size_t len, siz
 }
 
 #endif
+
+/* Mirrored configurations of two gateways: A = 192.0.2.1 with LAN
+ * 10.1/16 and 2001:db8:1::/48, B = 192.0.2.2 with LAN 10.2/16 and
+ * 2001:db8:2::/48. A->B uses AES-256-GCM (or ChaCha20-Poly1305 if the CPU
+ * lacks AES-NI), B->A ChaCha20-Poly1305. */
+#define T_KEY_AB "0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20c0ffee01"
+#define T_KEY_BA "0xa1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0deadbeef"
+#define T_STATE_AB(aead) \
+    "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 reqid 1 mode tunnel " \
+    "aead '" aead "' " T_KEY_AB " 128\n"
+#define T_STATE_BA \
+    "ip xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2000 reqid 2 mode tunnel " \
+    "aead 'rfc7539esp(chacha20,poly1305)' " T_KEY_BA " 128\n"
+#define T_TMPL_AB "tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel\n"
+#define T_TMPL_BA "tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 2 mode tunnel\n"
+
+static inline const char *t_aead_ab(void)
+{
+    return esp_aes256gcm_available() ? "rfc4106(gcm(aes))" : "rfc7539esp(chacha20,poly1305)";
+}
+
+/* Writes gateway A's (a = true) or B's configuration into buf. */
+static inline size_t t_gateway_config(char *buf, size_t cap, bool a)
+{
+    const char *aead = t_aead_ab();
+    size_t n = 0;
+    const char *parts[16];
+    int k = 0;
+    parts[k++] = "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 reqid 1 "
+                 "mode tunnel aead '";
+    parts[k++] = aead;
+    parts[k++] = "' " T_KEY_AB " 128\n";
+    parts[k++] = T_STATE_BA;
+    if (a) {
+        parts[k++] = "ip xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir out priority 100 "
+                     T_TMPL_AB;
+        /* A also sends 10.3/16 through the tunnel; B has no policy for it */
+        parts[k++] = "ip xfrm policy add src 10.1.0.0/16 dst 10.3.0.0/16 dir out " T_TMPL_AB;
+        parts[k++] = "ip xfrm policy add src 2001:db8:1::/48 dst 2001:db8:2::/48 dir out " T_TMPL_AB;
+        parts[k++] = "ip xfrm policy add src 10.1.0.0/16 dst 10.2.9.0/24 proto udp dir out "
+                     "priority 10 action block\n"; /* lower number wins */
+        parts[k++] = "ip xfrm policy add src 10.2.0.0/16 dst 10.1.0.0/16 dir in " T_TMPL_BA;
+        parts[k++] = "ip xfrm policy add src 10.2.0.0/16 dst 10.1.0.0/16 dir fwd " T_TMPL_BA;
+    } else {
+        parts[k++] = "ip xfrm policy add src 10.2.0.0/16 dst 10.1.0.0/16 dir out " T_TMPL_BA;
+        parts[k++] = "ip xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir in " T_TMPL_AB;
+        parts[k++] = "ip xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir fwd " T_TMPL_AB;
+        parts[k++] = "ip xfrm policy add src 2001:db8:1::/48 dst 2001:db8:2::/48 dir in " T_TMPL_AB;
+    }
+    for (int i = 0; i < k; i++) {
+        size_t l = strlen(parts[i]);
+        if (n + l + 1 > cap)
+            return 0;
+        memcpy(buf + n, parts[i], l);
+        n += l;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+static inline void t_load_fresh(void *ctx, const uint8_t id[ESP_KEY_ID_BYTES],
+                                struct esp_seq_record *rec)
+{
+    (void)ctx, (void)id;
+    rec->key_fresh = true;
+}
