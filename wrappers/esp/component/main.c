@@ -1,7 +1,7 @@
 /* The ESP wrapper as a Donjon component (docs/gateway.md). For now it
  * starts libsodium freestanding and runs the known-answer self-test
- * (esp_selftest.c: vectors from an independent ESP implementation) and
- * prints PASS/FAIL lines; the gateway's channels to the two VMs come with
+ * (esp_selftest.c: vectors from an independent ESP implementation),
+ * prints PASS/FAIL lines, then BENCH lines (esp_bench.c); the gateway's channels to the two VMs come with
  * the VM work of issue 12. */
 #include <console_client.h>
 #include <component.h>
@@ -10,6 +10,7 @@
 #include <syscall.h>
 
 #include "../esp.h"
+#include "esp_bench.h"
 #include "esp_component.h"
 #include "esp_selftest.h"
 
@@ -55,6 +56,7 @@ int main(void)
     if (start_crypto()) {
         unsigned failures = esp_selftest_run(report);
         printf("esp: self-test done, %u failed\n", failures);
+        esp_bench_run();
     }
     dj_block_forever(SLEEP_SEL);
 }
