@@ -47,6 +47,20 @@ $(if $(filter --unlisted--,$(CORETEST_ORDER)),,$(error $(CORETEST_DIR)/order has
 $(if $(CORETEST_UNLISTED),$(info coretest: not in $(CORETEST_DIR)/order, run at its --unlisted-- line: $(CORETEST_UNLISTED)))
 $(USER_OUT)/coretest.elf: $(CORETEST_DIR)/order
 USER_SRCS_coretest := $(addprefix $(CORETEST_DIR)/,$(patsubst --unlisted--,$(CORETEST_UNLISTED),$(CORETEST_ORDER)))
+# The ESP wrapper (docs/gateway.md): the wrapper's and the policy's
+# sources and the component around them, linked with Debian's libsodium.a
+# (freestanding: wrappers/esp/component/sodium_libc.c has the few C
+# library symbols it needs). Its objects see libsodium's headers through a
+# directory holding only them.
+USER_PROGRAMS += esp
+USER_SRCS_esp := $(wildcard wrappers/esp/*.c) wrappers/policy/policy.c $(wildcard wrappers/esp/component/*.c)
+USER_LIBS_esp := /usr/lib/x86_64-linux-gnu/libsodium.a
+USER_SODIUM_INC := $(USER_OUT)/sodium-include
+$(USER_OBJDIR)/wrappers/%.o: USER_CFLAGS += -Iwrappers/esp/component/include -isystem $(USER_SODIUM_INC)
+$(addprefix $(USER_OBJDIR)/,$(USER_SRCS_esp:.c=.o)): | $(USER_SODIUM_INC)/sodium
+$(USER_SODIUM_INC)/sodium:
+	@mkdir -p $(dir $@)
+	ln -sfn /usr/include/sodium $@
 # Programs that run alone under usersim (the others need a parent and
 # the real kernel: start information, delegation, semaphores).
 USERSIM_PROGRAMS := sigma0 echo
@@ -92,7 +106,7 @@ define user_program
 USER_OBJ_$(1) := $$(addprefix $$(USER_OBJDIR)/,$$(addsuffix .o,$$(basename \
 	$$(or $$(USER_SRCS_$(1)),$$(sort $$(wildcard $$(USER_DIR_$(1))/*.c $$(USER_DIR_$(1))/*.S))))))
 $$(USER_OUT)/$(1).elf: $$(USER_CRT0) $$(USER_OBJ_$(1)) $$(USER_LIB) lib/user.ld
-	$$(LD) $$(USER_LDFLAGS) -o $$@ $$(USER_CRT0) $$(USER_OBJ_$(1)) $$(USER_LIB) $$(USER_LIBGCC)
+	$$(LD) $$(USER_LDFLAGS) -o $$@ $$(USER_CRT0) $$(USER_OBJ_$(1)) $$(USER_LIBS_$(1)) $$(USER_LIB) $$(USER_LIBGCC)
 endef
 $(foreach p,$(USER_PROGRAMS),$(eval $(call user_program,$(p))))
 
