@@ -25,6 +25,7 @@ all: kernel user iso iso-test iso-boot-test
 
 include user.mk
 include boot-test.mk
+include fuzz.mk
 include net.mk
 
 kernel: $(KERNEL_ELF)
