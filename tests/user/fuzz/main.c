@@ -335,7 +335,8 @@ static void check_fresh_ipc(uint64_t seed, unsigned ncpus, struct totals *t)
     const unsigned srv = CHILD_ECHO_SERVER, cli = CHILD_ECHO_CLIENT;
     char why[LINE_MAX] = "";
     bool ok = child_build(srv, MODE_ECHO_SERVER, ECHO_QUOTA_PAGES, &p) &&
-              child_build(cli, MODE_ECHO_CLIENT, ECHO_QUOTA_PAGES, &p);
+              child_build(cli, MODE_ECHO_CLIENT, ECHO_QUOTA_PAGES, &p) && child_events(srv, &p) &&
+              child_events(cli, &p);
     struct hostile_state *cs = child_state(cli);
     ok = ok && dj_create_sm(CS_SM(0), CS_PD(cli), 0) == DJ_OK &&
          dj_delegate(CS_PD(cli), DJ_CRD(DJ_CRD_OBJ, CS_SM(0), 0, DJ_SM_DOWN), HS_SM(0)) == DJ_OK;
@@ -362,7 +363,9 @@ static void check_fresh_ipc(uint64_t seed, unsigned ncpus, struct totals *t)
         uint64_t r = cs->echo_result[s];
         if (r == ECHO_PENDING) {
             all_ran = false;
-            snprintf(why, sizeof(why), "the client on CPU %llu never finished", (unsigned long long)cs->slot_cpu[s]);
+            snprintf(why, sizeof(why), "the client on CPU %llu never finished (%llu threads started, %llu calls served there)",
+                     (unsigned long long)cs->slot_cpu[s], (unsigned long long)cs->threads_started,
+                     (unsigned long long)child_state(srv)->handler_ops[HANDLER_INDEX(cs->slot_cpu[s], H_TIER1)]);
         } else if (r != DJ_OK && !*why) {
             snprintf(why, sizeof(why), "the client on CPU %llu got %#llx (0x1xx status, 0x2xx length, 0x3xx word)",
                      (unsigned long long)cs->slot_cpu[s], (unsigned long long)r);
