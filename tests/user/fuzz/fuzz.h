@@ -32,8 +32,10 @@ enum handler_kind { H_STARTUP, H_EXCEPTION, H_TIER1, H_TIER2 };
 /* Priorities: the controller's root EC (64) outranks every hostile
  * thread; hostile threads stay in [HOSTILE_PRIO_MIN, HOSTILE_PRIO_MAX]
  * (an SC above its creator's priority is a known, separately fixed hole:
- * the fuzzer does not spin there); the controller's watchdog runs below
- * them all, only when a CPU has nothing else to do. */
+ * the fuzzer does not spin there). The controller starts its threads at
+ * HOSTILE_PRIO_MAX, so that they share their CPU round robin; the ones
+ * the hostile PDs make get random priorities in the range. The
+ * controller's watchdog runs below them all, only when a CPU idles. */
 #define HOSTILE_PRIO_MIN 2
 #define HOSTILE_PRIO_MAX 10
 #define WATCHDOG_PRIO 1

@@ -27,8 +27,8 @@
 #define DEFAULT_ROUNDS 10
 #define MAX_ROUNDS 1000
 #define WATCHDOG_CYCLES 20000000ull        /* a tick at least this often when CPU 0 idles */
-#define ROUND_CYCLES_MAX 24000000000ull    /* a round ends after this even short of its operations */
-#define RESTART_CYCLES 400000000ull      /* a slot this long without progress gets a fresh thread */
+#define ROUND_CYCLES_MAX 40000000000ull    /* a round ends after this even short of its operations */
+#define RESTART_CYCLES 1000000000ull     /* a slot this long without progress gets a fresh thread */
 #define RECLAIM_CYCLES_MAX 10000000000ull  /* background reclaim of killed PDs */
 #define ECHO_CYCLES_MAX 10000000000ull
 #define WATCHDOG_STACK_PAGES 2
@@ -235,7 +235,7 @@ static bool run_round(unsigned round, uint64_t seed, unsigned ncpus, uint64_t ta
     ok = ok && hostiles_connect(&p);
     for (unsigned i = 0; i < HOSTILE_PDS && ok; i++)
         for (unsigned s = 0; s < HOSTILE_START_SLOTS && ok; s++)
-            ok = child_start_slot(i, s, HOSTILE_PRIO_MIN + (unsigned)(splitmix(&x) % (HOSTILE_PRIO_MAX - HOSTILE_PRIO_MIN + 1)));
+            ok = child_start_slot(i, s, HOSTILE_PRIO_MAX);
     if (!ok) {
         snprintf(why, sizeof(why), "setup: %s", setup_why);
         for (unsigned i = 0; i < HOSTILE_PDS; i++)
@@ -266,7 +266,7 @@ static bool run_round(unsigned round, uint64_t seed, unsigned ncpus, uint64_t ta
                     seen[i][s] = n;
                     seen_at[i][s] = now;
                 } else if (now - seen_at[i][s] > RESTART_CYCLES && (int)i != killed_pd) {
-                    restarts += child_restart_slot(i, s, HOSTILE_PRIO_MIN + (unsigned)(splitmix(&x) % (HOSTILE_PRIO_MAX - HOSTILE_PRIO_MIN + 1)));
+                    restarts += child_restart_slot(i, s, HOSTILE_PRIO_MAX);
                     seen_at[i][s] = now;
                 }
             }
