@@ -26,6 +26,7 @@
 #define TICK_EVERY 256            /* ops between ups of the controller's tick */
 #define MAX_TYPED_ITEMS 4
 #define RFLAGS_DF (1ull << 10)
+#define RFLAGS_TF (1ull << 8)
 #define CALLER_RSP_SLACK 8        /* a thread starts as if called */
 
 /* The fault sites of faults.S. */
@@ -497,6 +498,15 @@ uint64_t hostile_exception_handler(uint64_t badge, struct dj_utcb *u)
     struct dj_arch_state *a = &u->arch;
     uint64_t end = resume_point(a->rip);
     bool recall = (u->mtd & DJ_MTD_QUAL) && a->vector == DJ_EV_RECALL;
+    /* A thread we set single-stepping (TF) traps after each instruction:
+     * step it a few times, then clear the flag and let it run on. */
+    bool stepping = (u->mtd & DJ_MTD_RFLAGS) && (a->rflags & RFLAGS_TF);
+    if (stepping && !end) {
+        if (chance(r, 4))
+            a->rflags &= ~RFLAGS_TF;
+        __atomic_fetch_add(&S->faults_resumed, 1, __ATOMIC_RELAXED);
+        return DJ_MTD(0, 0);
+    }
     if (!recall && (!end || chance(r, 1024))) {
         a->rip = NONCANONICAL_RIP; /* the kernel kills the EC */
         __atomic_fetch_add(&S->faults_killed, 1, __ATOMIC_RELAXED);
