@@ -47,6 +47,7 @@ check_config = $(BOOTCONFIG_CHECK) $(1) $(2)
 
 include user.mk
 include boot-test.mk
+include fuzz.mk
 include net.mk
 include init-hostile.mk
 

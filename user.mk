@@ -29,6 +29,9 @@ USER_PROGRAMS += pci pcicheck intruder
 USER_DIR_pci := servers/pci
 USER_DIR_pcicheck := tests/components/pcicheck
 USER_DIR_intruder := tests/components/intruder
+# The hostile-component fuzzer (build/donjon-fuzz.iso, fuzz.mk).
+USER_PROGRAMS += hostilefuzz
+USER_DIR_hostilefuzz := tests/user/fuzz
 # NIC drivers: the common loop (main.c, nic_*.c) plus one hardware part.
 NIC_COMMON_SRCS := servers/nic/main.c $(wildcard servers/nic/nic_*.c)
 USER_SRCS_nic-virtio := $(NIC_COMMON_SRCS) $(wildcard servers/nic/virtio_*.c)
