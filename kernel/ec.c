@@ -9,6 +9,8 @@
 #include "kernel/root.h"
 #include "kernel/sched.h"
 #include "kernel/sm.h"
+#include "kernel/timeout.h"
+#include "kernel/assert.h"
 #include "arch/x86_64/user_mode.h"
 #include "arch/x86_64/user_segments.h"
 
@@ -145,6 +147,8 @@ void ec_kill(struct ec *ec)
 
 void ec_release(struct ec *ec)
 {
+    ASSERT(!ec->timed_link); /* ec_kill left every semaphore queue */
+    timeout_disarm(ec);
     if (ec->utcb)
         page_source_free(&ec->pd->pages, ec->utcb);
     if (ec->sc)

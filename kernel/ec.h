@@ -48,6 +48,9 @@ struct ec {
     struct ec *waiters;      /* callers waiting for this (busy) handler, first come first */
     struct ec *last_waiter;  /* the newest of them: arrivals queue behind it */
     struct sm *blocked_on;   /* EC_WAIT_SM: the semaphore whose queue holds it */
+    uint64_t deadline;       /* timed down: the tick of its CPU it waits until (timeout.h) */
+    struct ec *timed_next;   /* link in its CPU's list of timed waits */
+    struct ec **timed_link;  /* what points at it in that list (NULL: not on it) */
     struct ec *waiting_for;  /* EC_WAIT_HANDLER: the handler whose queue holds it */
     struct pt *portals;      /* the portals it handles (pt.h) */
     uint8_t fpu[] __attribute__((aligned(64))); /* XSAVE area */

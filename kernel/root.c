@@ -17,6 +17,7 @@
 #include "arch/x86_64/percpu.h"
 #include "kernel/root.h"
 #include "kernel/sched.h"
+#include "arch/x86_64/timer.h"
 
 #define ROOT_STACK_TOP 0x7fff00000000ull
 #define ROOT_STACK_PAGES 16
@@ -136,6 +137,7 @@ static int give_bootinfo(struct pd *pd)
     bi->pci_ecam_base = acpi.mcfg_base;
     bi->pci_ecam_bus_start = acpi.mcfg_bus_start;
     bi->pci_ecam_bus_end = acpi.mcfg_bus_end;
+    bi->tsc_hz = timer_tsc_hz();
     memcpy(bi->cmdline, boot_info.cmdline, DJ_BOOTINFO_CMDLINE - 1);
     return map_modules(pd, bi);
 }

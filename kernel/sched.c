@@ -21,6 +21,7 @@
 #include "kernel/irq.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/pd_reclaim.h"
+#include "kernel/timeout.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/spinlock.h"
@@ -259,19 +260,21 @@ static bool idle_reclaim(void)
 
 /* Wait in HLT without the BKL. Interrupts are off until `sti; hlt`, whose
  * interrupt shadow lets no wake-up IPI slip in between the check of the
- * queue and the halt; the IPI then simply ends the HLT. */
+ * queue and the halt; the IPI then simply ends the HLT. The periodic tick
+ * keeps running in HLT and ends it too: timed waits expire while idle. */
 static void idle_wait(struct runqueue *q)
 {
     /* The last EC's registers stay loaded (percpu running_ec): ECs never
      * move between CPUs, so only this CPU ever saves them. */
     q->current = 0;
     unload_dead_ec();
-    if (idle_reclaim())
-        return;
-    kernel_unlock();
-    cpu_wait_for_interrupt();
-    kernel_lock();
-    irq_deliver_pending();
+    if (!idle_reclaim()) {
+        kernel_unlock();
+        cpu_wait_for_interrupt();
+        kernel_lock();
+        irq_deliver_pending();
+    }
+    timeout_expire();
 }
 
 static __attribute__((noreturn)) void run_sc(struct runqueue *q, struct sc *sc, struct ec *ec)
@@ -314,6 +317,7 @@ void sched_dispatch(void)
 void sched_tick(void)
 {
     pd_reclaim_step(RECLAIM_TICK_BUDGET); /* progress even when no CPU idles */
+    timeout_expire(); /* before the choice below: a woken waiter may outrank cur */
     struct runqueue *q = my_rq();
     struct sc *cur = q->current;
     if (!cur)

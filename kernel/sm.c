@@ -3,8 +3,10 @@
  * an up on one CPU may wake an EC blocked on another: sched_wake queues
  * the waiter's SC on its own CPU and kicks that CPU with an IPI. */
 #include "kernel/sm.h"
+#include "kernel/assert.h"
 #include "kernel/irq.h"
 #include "kernel/sched.h"
+#include "kernel/timeout.h"
 
 struct sm *sm_create(struct quota *q, uint64_t count)
 {
@@ -22,6 +24,7 @@ static struct ec *pop_waiter(struct sm *sm)
         sm->last_waiter = 0;
     w->next_waiter = 0;
     w->blocked_on = 0;
+    timeout_disarm(w);
     return w;
 }
 
@@ -77,6 +80,31 @@ void sm_remove_waiter(struct sm *sm, struct ec *ec)
         sm->last_waiter = prev;
     ec->next_waiter = 0;
     ec->blocked_on = 0;
+    timeout_disarm(ec);
+}
+
+/* Under the big kernel lock, an up and the expiry cannot overlap: the
+ * first takes the EC out of the queue, so the count goes to it (DJ_OK) or,
+ * after its expiry, stays on the semaphore. */
+int sm_down_timed(struct sm *sm, struct ec *ec, uint64_t us)
+{
+    if (!sm->count && !us)
+        return DJ_E_TIMEOUT;
+    uint64_t deadline = timeout_deadline(us);
+    if (sm_down(sm, ec))
+        return DJ_OK;
+    timeout_arm(ec, deadline);
+    return SM_BLOCKED;
+}
+
+void sm_wait_expired(struct ec *ec)
+{
+    ASSERT(ec->blocked_on);
+    timeout_disarm(ec);
+    if (ec->blocked_on)
+        sm_remove_waiter(ec->blocked_on, ec);
+    ec->frame.rax = DJ_E_TIMEOUT;
+    sched_wake(ec);
 }
 
 static void abort_waiters(struct sm *sm)

@@ -182,6 +182,12 @@ static uint64_t sys_sm_ctrl(struct args *x)
         if (sm_down(sm, x->ec))
             return DJ_OK;
         sched_dispatch();
+    case DJ_SM_OP_DOWN_TIMEOUT: {
+        int st = sm_down_timed(sm, x->ec, x->a[2]);
+        if (st != SM_BLOCKED)
+            return (uint64_t)st;
+        sched_dispatch();
+    }
     default: return DJ_E_BAD_PARAM;
     }
 }

@@ -64,6 +64,11 @@ enum dj_status dj_sm_ctrl(uint64_t sm_sel, unsigned op)
     return sys(DJ_SYS_SM_CTRL, sm_sel, op, 0, 0, 0, 0);
 }
 
+enum dj_status dj_sm_down_timeout(uint64_t sm_sel, uint64_t timeout_us)
+{
+    return sys(DJ_SYS_SM_CTRL, sm_sel, DJ_SM_OP_DOWN_TIMEOUT, timeout_us, 0, 0, 0);
+}
+
 enum dj_status dj_ec_recall(uint64_t ec_sel)
 {
     return sys(DJ_SYS_EC_CTRL, ec_sel, DJ_EC_OP_RECALL, 0, 0, 0, 0);

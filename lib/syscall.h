@@ -139,3 +139,9 @@ static inline enum dj_status dj_sm_try_down(uint64_t sm_sel)
 {
     return dj_sm_ctrl(sm_sel, DJ_SM_OP_TRY_DOWN);
 }
+
+/* Down, waiting at most timeout_us microseconds (never returns earlier;
+ * timer-tick granularity, see docs/abi.md): DJ_OK, or DJ_E_TIMEOUT when
+ * the time passed first (at once for 0), DJ_E_ABORTED when the semaphore
+ * went away meanwhile. */
+enum dj_status dj_sm_down_timeout(uint64_t sm_sel, uint64_t timeout_us);

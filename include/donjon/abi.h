@@ -19,7 +19,7 @@ enum dj_syscall {
     DJ_SYS_REVOKE = 7,    /* (crd): memory/ports: take away the crd's rights from what derives from it; objects: remove copies; flag SELF includes the caller's own */
     DJ_SYS_DELEGATE = 8,  /* (dst_pd_sel, src_crd, dst_base) */
     DJ_SYS_PT_CTRL = 9,   /* (pt_sel, badge) */
-    DJ_SYS_SM_CTRL = 10,  /* (sm_sel, op) op: 0 up, 1 down, 2 down without blocking */
+    DJ_SYS_SM_CTRL = 10,  /* (sm_sel, op, timeout_us) op: 0 up, 1 down, 2 down without blocking, 3 down within timeout_us */
     DJ_SYS_EC_CTRL = 11,  /* (ec_sel, op) op: 0 recall, 1 kill */
     DJ_SYS_LOOKUP = 12,   /* (crd) -> status, crd of what is there; objects: type in RDX; memory: physical address | cache in RDX */
     DJ_SYS_DEBUG = 13,    /* (op, a, b): kernel debug console, needs the debug capability */
@@ -55,6 +55,7 @@ enum dj_syscall {
 #define DJ_SM_OP_UP 0
 #define DJ_SM_OP_DOWN 1
 #define DJ_SM_OP_TRY_DOWN 2 /* DJ_E_TIMEOUT instead of blocking */
+#define DJ_SM_OP_DOWN_TIMEOUT 3 /* RDX microseconds (relative) at most, then DJ_E_TIMEOUT; 0: as TRY_DOWN */
 
 /* DJ_SYS_EC_CTRL operations (right DJ_EC_CTRL). */
 #define DJ_EC_OP_RECALL 0
@@ -238,6 +239,9 @@ struct dj_bootinfo {
      * and bus range; base 0 when the firmware gave none. */
     uint64_t pci_ecam_base;
     uint32_t pci_ecam_bus_start, pci_ecam_bus_end;
+    /* The TSC's rate the kernel calibrated (Hz; 0 when unknown): user code
+     * measures time with rdtsc against it. */
+    uint64_t tsc_hz;
 };
 _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit one page");
 

@@ -104,7 +104,7 @@ bool announcers_create(void)
         a->sm = init_sel();
         if (dj_create_sm(a->sm, DJ_SEL_SELF_PD, 0) != DJ_OK ||
             !init_thread_create(announcer_main, i, announcer_stacks[i], sizeof(announcer_stacks[i]),
-                                comps[i].cfg->prio, dj_boot_cpu, &a->utcb_va))
+                                comps[i].cfg->prio, &a->utcb_va))
             return false;
         a->running = true;
     }
@@ -146,7 +146,7 @@ enum dj_status component_announce(const struct comp *s, const struct comp *c, bo
         return DJ_E_TIMEOUT;
     }
     struct answer_wait w = {a, k, seq};
-    if (init_wait(answered, &w, ANNOUNCE_WAIT_MS, s->cfg->prio, false))
+    if (init_wait(answered, &w, ANNOUNCE_WAIT_MS, false))
         return a->status[k];
     a->stuck_call = a->calls_started;
     a->reported_call = a->stuck_call;

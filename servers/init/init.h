@@ -80,21 +80,20 @@ bool wait_for_service(struct comp *c, bool restarts);
 /* wait.c: init's own threads (global ECs in init's PD, started through a
  * startup portal of the event handler EC with badge INIT_THREAD_BADGE |
  * index) and the main EC's bounded waits. */
-#define INIT_THREADS_MAX (2 * BC_MAX_COMPONENTS + 2) /* announcers and watchdogs */
+#define INIT_THREADS_MAX BC_MAX_COMPONENTS /* announcers */
 #define INIT_THREAD_STACK_BYTES 4096
 #define INIT_THREAD_BADGE (1ull << 63)
 #define INIT_THREAD_STARTUP_MTD (DJ_MTD_RIP_RSP | DJ_MTD_GPR)
-bool wait_init(unsigned cpu_count);
+bool wait_init(const struct dj_bootinfo *bi);
 bool init_thread_create(void (*fn)(uint64_t), uint64_t arg, void *stack, size_t stack_size, unsigned prio,
-                        unsigned cpu, uint64_t *utcb_va);
+                        uint64_t *utcb_va);
 uint64_t init_thread_startup(unsigned index, struct dj_utcb *u);
 /* Wakes the main EC so it checks again what it waits for. */
 void init_wake(void);
-/* Blocks the main EC until done(ctx) or ms milliseconds (TSC time, wait.c)
- * passed; true if done. prio: the priority of the component awaited. With
- * restarts (only honoured outside any other wait), pending restarts run
- * meanwhile. */
-bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, unsigned prio, bool restarts);
+/* Blocks the main EC until done(ctx) or ms milliseconds passed (a timed
+ * down, wait.c); true if done. With restarts (only honoured outside any
+ * other wait), pending restarts run meanwhile. */
+bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, bool restarts);
 /* Blocks the main EC until the next init_wake. */
 void init_sleep(void);
 

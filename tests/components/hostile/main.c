@@ -11,11 +11,20 @@
  *   forge    calls its own event portals with plain calls (one with the
  *            MTD bits of an exception message) and checks that init
  *            refuses each one and that it is still alive afterwards;
- *   idle     says it runs and rests (a line that must or must not start).
+ *   idle     says it runs and rests (a line that must or must not start);
+ *   slowserve offers a service whose calls take SLOW_CALL_MS of its
+ *            client's time (the handler waits on the client's SC), while
+ *            announcements are answered at once;
+ *   slowclient calls the "slowsrv" service once and says when it returned;
+ *   serve    offers a service that answers every call at once.
+ * slowserve/slowclient/serve make the case of a priority inversion: init
+ * announces a client to slowsrv while slowsrv serves a client below init's
+ * priority; init must give that client's time the CPU while it waits.
  * Each reports on the console; tests/run-all checks init's log lines. */
 #include "lib/component.h"
 #include "lib/console_client.h"
 #include "lib/proto.h"
+#include "lib/serve.h"
 #include <stdio.h>
 #include <string.h>
 #include "lib/syscall.h"
@@ -25,6 +34,9 @@
 #define HANDLER_UTCB_VA DJ_CHILD_FREE_VA
 #define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
 #define SEL_NEVER_SM (DJ_CHILD_FIRST_FREE + 1)
+#define SEL_SLOW_SM (DJ_CHILD_FIRST_FREE + 2)
+#define SLOW_CALL_MS 600 /* well below init's 2000 ms for an announcement */
+#define US_PER_MS 1000ull
 /* Nothing is ever mapped in the first page; volatile so the compiler
  * cannot see the address is a constant it could reason about. */
 static volatile uintptr_t unmapped_va = 0x10;
@@ -65,6 +77,41 @@ static void noreply(void)
     if (st == DJ_OK)
         st = dj_serve(never_answer, handler_stack, sizeof(handler_stack), HANDLER_UTCB_VA);
     printf("serving (status %d); announcements are never answered\n", st);
+}
+
+/* A client's call waits SLOW_CALL_MS (nobody ups SEL_SLOW_SM), on the
+ * client's time; announcements are answered at once. */
+static uint64_t slow_answer(uint64_t badge, struct dj_utcb *u)
+{
+    if (badge == DJ_BADGE_PARENT)
+        return dj_reply_status(u, dj_is_client_announcement(u) ? DJ_OK : DJ_E_BAD_PARAM);
+    dj_sm_down_timeout(SEL_SLOW_SM, SLOW_CALL_MS * US_PER_MS);
+    return dj_reply_status(u, DJ_OK);
+}
+
+static uint64_t quick_answer(uint64_t badge, struct dj_utcb *u)
+{
+    (void)badge;
+    return dj_reply_status(u, DJ_OK);
+}
+
+static void serve(dj_handler_fn fn, const char *what)
+{
+    enum dj_status st = dj_create_sm(SEL_SLOW_SM, DJ_SEL_SELF_PD, 0);
+    if (st == DJ_OK)
+        st = dj_serve(fn, handler_stack, sizeof(handler_stack), HANDLER_UTCB_VA);
+    printf("serving (status %d)%s\n", st, what);
+}
+
+static void slowclient(void)
+{
+    uint64_t pt, out = 0;
+    if (!dj_start_cap("slowsrv", &pt)) {
+        puts("no slowsrv portal");
+        return;
+    }
+    enum dj_status st = dj_call(pt, DJ_MTD(1, 0), &out);
+    printf("slow call answered (status %d, word 0 %lu)\n", st, (unsigned long)dj_utcb()->words[0]);
 }
 
 /* One plain call to event portal vector with mtd: refused means the call
@@ -121,6 +168,12 @@ int main(void)
         forge();
     else if (strcmp(mode, "idle") == 0)
         puts("running");
+    else if (strcmp(mode, "slowserve") == 0)
+        serve(slow_answer, "; each call takes 600 ms");
+    else if (strcmp(mode, "slowclient") == 0)
+        slowclient();
+    else if (strcmp(mode, "serve") == 0)
+        serve(quick_answer, "");
     else
         printf("unknown arg '%s'\n", mode);
     rest();

@@ -18,6 +18,7 @@
 extern const struct utest *const __start_utests[], *const __stop_utests[];
 
 static uint64_t pool_va, pool_pages, pool_used;
+const struct dj_bootinfo *utest_bootinfo;
 static uint64_t next_selector = FIRST_TEST_SELECTOR;
 static uint64_t next_va = TEST_VA_BASE;
 bool utest_skipped;
@@ -54,6 +55,7 @@ int main(void)
 {
     pool_va = dj_utcb()->words[0];
     pool_pages = dj_utcb()->words[1];
+    utest_bootinfo = (const struct dj_bootinfo *)(uintptr_t)dj_utcb()->words[2];
     dj_debug_puts("coretest: root PD running\n");
     unsigned passed = 0, failed = 0, skipped = 0;
     for (const struct utest *const *t = __start_utests; t < __stop_utests; t++) {

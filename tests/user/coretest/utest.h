@@ -45,6 +45,9 @@ extern bool utest_skipped;
         return true;                             \
     } while (0)
 
+/* The kernel's boot information page (read before any IPC reuses the
+ * UTCB words that named it). */
+extern const struct dj_bootinfo *utest_bootinfo;
 /* Pages from the root PD's pool (never returned); NULL when exhausted. */
 void *utest_pages(uint64_t pages);
 /* A fresh capability selector (never reused). */
