@@ -9,7 +9,8 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
 
-#define TICK_TEST_US 50000 /* 5 ticks at 100 Hz */
+#define TICK_TEST_TICKS 5  /* 50 ms at 100 Hz */
+#define TICK_TEST_SLACK 40 /* how much later than expected the ticks may come */
 
 KTEST(apic_mode)
 {
@@ -41,16 +42,31 @@ KTEST(timer_calibration_sane)
     return KTEST_PASS;
 }
 
+/* Times TICK_TEST_TICKS ticks against the TSC. A tick can only come late
+ * (an emulator's CPU thread descheduled on a busy host), never early, so
+ * the lower bound is tight (a tick rate twice too fast fails) and the
+ * upper one generous (a loaded host passes, a tick 40 times too slow does
+ * not). */
 KTEST(timer_ticks_advance)
 {
+    uint64_t hz = timer_tsc_hz();
+    KTEST_REQUIRE(hz != 0, "TSC rate unknown");
     uint64_t flags = read_rflags();
     irq_enable();
-    uint64_t before = this_cpu()->timer_ticks;
-    timer_udelay(TICK_TEST_US);
-    uint64_t ticks = this_cpu()->timer_ticks - before;
+    uint64_t expected = hz / TIMER_HZ * TICK_TEST_TICKS;
+    uint64_t give_up = rdtsc() + expected * TICK_TEST_SLACK;
+    uint64_t first = this_cpu()->timer_ticks;
+    while (this_cpu()->timer_ticks == first && rdtsc() < give_up)
+        cpu_relax();
+    uint64_t start_tick = this_cpu()->timer_ticks, start = rdtsc();
+    while (this_cpu()->timer_ticks - start_tick < TICK_TEST_TICKS && rdtsc() < give_up)
+        cpu_relax();
+    uint64_t ticks = this_cpu()->timer_ticks - start_tick, took = rdtsc() - start;
     if (!(flags & (1u << 9)))
         irq_disable();
-    /* 5 expected; a tick rate off by 4x means a calibration bug. */
-    KTEST_REQUIRE(ticks >= 2 && ticks <= 20, "%llu ticks in 50 ms at %u Hz", (unsigned long long)ticks, TIMER_HZ);
+    KTEST_REQUIRE(ticks >= TICK_TEST_TICKS, "%llu ticks in %llu ms at %u Hz", (unsigned long long)ticks,
+                  (unsigned long long)(took * 1000 / hz), TIMER_HZ);
+    KTEST_REQUIRE(took >= expected / 2, "%u ticks in %llu us at %u Hz: too fast", TICK_TEST_TICKS,
+                  (unsigned long long)(took * 1000000 / hz), TIMER_HZ);
     return KTEST_PASS;
 }
