@@ -20,7 +20,7 @@ KERNEL_ELF := $(BUILD)/donjon.elf
 # The console font: a PSF from Debian's console-setup, converted at build time.
 FONT_PSF ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 
-.PHONY: all kernel iso iso-test run check check-host bench debug tcb deps clean
+.PHONY: all kernel iso iso-test run check check-host bench debug tcb deps clean mutate
 all: kernel user iso iso-test iso-boot-test
 
 include user.mk
@@ -98,6 +98,10 @@ bench: deps
 
 tcb:
 	tools/tcb
+
+# Mutation run (docs/mutation.md): make mutate [SEED=n] [N=count] [JOBS=j] [DIRS="kernel arch"]
+mutate:
+	SEED="$(SEED)" N="$(N)" JOBS="$(JOBS)" BUILD="$(BUILD)" tools/mutate $(DIRS)
 
 clean:
 	rm -rf $(BUILD)
