@@ -1,0 +1,176 @@
+/* Limits at their exact edges (the last valid and the first invalid value)
+ * and exact checks of what a call maps: no page more, no page less. Each
+ * test here kills mutants of `make mutate` (docs/mutation.md) that the
+ * broader tests let through: a flipped comparison at a limit, an error
+ * return turned into success. */
+#include <stdbool.h>
+#include "stdio.h"
+#include "syscall.h"
+#include "utest.h"
+
+#define USER_TOP 0x800000000000ull /* end of the user half (docs/abi.md) */
+#define TOP_PAGE_VA (USER_TOP - UTEST_PAGE)
+#define BIOS_AREA 0xf0000ull        /* firmware ROM window: device memory on every PC */
+#define PCI_HOLE 0xd0000000ull      /* below 4 GiB, never RAM with the test ISO's 256 MiB */
+#define DEVMEM_MAX_ORDER 10         /* DJ_SYS_MMIO_MAP: 4 MiB a call */
+#define MEM_ALLOC_MAX_ORDER 18      /* DJ_SYS_MEM_ALLOC: 1 GiB a call */
+#define IO_PORTS 0x10000ull
+#define IO_MAX_ORDER 16
+#define ROOT_STACK_TOP 0x7fff00000000ull /* the root's initial stack ends here */
+#define ROOT_STACK_PAGES 16
+
+static bool mapped(uint64_t va)
+{
+    return dj_mem_phys(va, 0, 0) == DJ_OK;
+}
+
+static bool unmap(uint64_t va, unsigned order)
+{
+    return dj_revoke(DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE, order, DJ_MEM_ALL), true) == DJ_OK;
+}
+
+/* Two pages at a place not aligned to their size go page by page: exactly
+ * those two pages, at the right frames, and not the page after. */
+UTEST(boundary_mmio_map_pagewise_maps_exact_range)
+{
+    uint64_t va = utest_va(4) + UTEST_PAGE, phys = BIOS_AREA + UTEST_PAGE, pa = 0;
+    UTEST_REQUIRE(dj_mmio_map(DJ_SEL_DEVMEM, va, phys, 1, DJ_MEM_R, DJ_CACHE_UC) == DJ_OK, "map failed");
+    for (unsigned i = 0; i < 2; i++) {
+        UTEST_REQUIRE(dj_mem_phys(va + i * UTEST_PAGE, &pa, 0) == DJ_OK && pa == phys + i * UTEST_PAGE,
+                      "page %u at %#llx", i, (unsigned long long)pa);
+        (void)*(volatile uint32_t *)(va + i * UTEST_PAGE); /* a fault here fails the run */
+    }
+    UTEST_REQUIRE(!mapped(va - UTEST_PAGE), "the page before the range was mapped");
+    UTEST_REQUIRE(!mapped(va + 2 * UTEST_PAGE), "the page after the range was mapped");
+    return true;
+}
+
+/* The same for a range aligned to its size (one node, large pages when
+ * they fit). */
+UTEST(boundary_mmio_map_aligned_maps_exact_range)
+{
+    uint64_t span = 4 * UTEST_PAGE, va = (utest_va(12) + span - 1) & ~(span - 1);
+    UTEST_REQUIRE(dj_mmio_map(DJ_SEL_DEVMEM, va, BIOS_AREA, 2, DJ_MEM_R, DJ_CACHE_UC) == DJ_OK, "map failed");
+    for (unsigned i = 0; i < 4; i++)
+        UTEST_REQUIRE(mapped(va + i * UTEST_PAGE), "page %u missing", i);
+    UTEST_REQUIRE(!mapped(va + span), "the page after the range was mapped");
+    UTEST_REQUIRE(!mapped(va - UTEST_PAGE), "the page before the range was mapped");
+    return true;
+}
+
+/* The largest order is accepted (4 MiB of the PCI hole), one more is not. */
+UTEST(boundary_mmio_map_largest_order)
+{
+    uint64_t span = UTEST_PAGE << DEVMEM_MAX_ORDER, va = (utest_va(3 * 1024) + span - 1) & ~(span - 1);
+    enum dj_status st = dj_mmio_map(DJ_SEL_DEVMEM, va, PCI_HOLE, DEVMEM_MAX_ORDER, DJ_MEM_R, DJ_CACHE_UC);
+    UTEST_REQUIRE(st == DJ_OK, "order %u refused (status %d)", DEVMEM_MAX_ORDER, st);
+    UTEST_REQUIRE(mapped(va + span - UTEST_PAGE) && !mapped(va + span), "not exactly 4 MiB mapped");
+    UTEST_REQUIRE(unmap(va, DEVMEM_MAX_ORDER), "unmap");
+    st = dj_mmio_map(DJ_SEL_DEVMEM, va, PCI_HOLE, DEVMEM_MAX_ORDER + 1, DJ_MEM_R, DJ_CACHE_UC);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "order %u gave status %d", DEVMEM_MAX_ORDER + 1, st);
+    UTEST_REQUIRE(!mapped(va), "a refused call mapped something");
+    return true;
+}
+
+/* The last page of the user half can be mapped; a range that reaches past
+ * it, or one that starts at its end, cannot. */
+UTEST(boundary_mmio_map_user_top)
+{
+    enum dj_status st = dj_mmio_map(DJ_SEL_DEVMEM, USER_TOP, BIOS_AREA, 0, DJ_MEM_R, DJ_CACHE_UC);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "va USER_TOP gave status %d", st);
+    st = dj_mmio_map(DJ_SEL_DEVMEM, TOP_PAGE_VA, BIOS_AREA, 1, DJ_MEM_R, DJ_CACHE_UC);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "two pages from the last page gave status %d", st);
+    st = dj_mmio_map(DJ_SEL_DEVMEM, TOP_PAGE_VA - UTEST_PAGE, BIOS_AREA, 1, DJ_MEM_R, DJ_CACHE_UC);
+    UTEST_REQUIRE(st == DJ_OK, "the last two pages refused (status %d)", st);
+    UTEST_REQUIRE(mapped(TOP_PAGE_VA) && mapped(TOP_PAGE_VA - UTEST_PAGE), "the last two pages are not mapped");
+    UTEST_REQUIRE(!mapped(TOP_PAGE_VA - 2 * UTEST_PAGE), "a page below the range was mapped");
+    UTEST_REQUIRE(unmap(TOP_PAGE_VA - UTEST_PAGE, 1), "unmap"); /* one node: aligned to its size */
+    UTEST_REQUIRE(!mapped(TOP_PAGE_VA), "the last page stayed mapped");
+    return true;
+}
+
+UTEST(boundary_mem_alloc_user_top)
+{
+    enum dj_status st = dj_mem_alloc(USER_TOP, 0, DJ_MEM_R);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "va USER_TOP gave status %d", st);
+    st = dj_mem_alloc(TOP_PAGE_VA, 0, DJ_MEM_R | DJ_MEM_W);
+    UTEST_REQUIRE(st == DJ_OK, "the last page refused (status %d)", st);
+    *(volatile uint64_t *)TOP_PAGE_VA = 1;
+    UTEST_REQUIRE(!mapped(TOP_PAGE_VA - UTEST_PAGE), "the page below was mapped too");
+    UTEST_REQUIRE(unmap(TOP_PAGE_VA, 0), "unmap");
+    return true;
+}
+
+/* The largest order passes the argument checks (and then needs 1 GiB of
+ * quota, which the test root does not have); one more is a bad parameter. */
+UTEST(boundary_mem_alloc_largest_order)
+{
+    uint64_t free_pages = 0, limit = 0;
+    UTEST_REQUIRE(dj_pd_quota(DJ_SEL_SELF_PD, &free_pages, &limit) == DJ_OK, "quota");
+    uint64_t span = UTEST_PAGE << MEM_ALLOC_MAX_ORDER, va = 0x400000000000ull;
+    enum dj_status st = dj_mem_alloc(va, MEM_ALLOC_MAX_ORDER, DJ_MEM_R);
+    if (free_pages < (1ull << MEM_ALLOC_MAX_ORDER))
+        UTEST_REQUIRE(st == DJ_E_QUOTA, "order %u with %llu free pages gave status %d", MEM_ALLOC_MAX_ORDER,
+                      (unsigned long long)free_pages, st);
+    else
+        UTEST_REQUIRE(st == DJ_OK && unmap(va, MEM_ALLOC_MAX_ORDER), "order %u gave status %d",
+                      MEM_ALLOC_MAX_ORDER, st);
+    UTEST_REQUIRE(!mapped(va) && !mapped(va + span - UTEST_PAGE), "a refused allocation left pages");
+    st = dj_mem_alloc(va, MEM_ALLOC_MAX_ORDER + 1, DJ_MEM_R);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "order %u gave status %d", MEM_ALLOC_MAX_ORDER + 1, st);
+    return true;
+}
+
+/* An allocation of 2^order pages maps exactly that many. */
+UTEST(boundary_mem_alloc_maps_exact_range)
+{
+    uint64_t va = utest_va(8);
+    UTEST_REQUIRE(dj_mem_alloc(va + UTEST_PAGE, 1, DJ_MEM_R) == DJ_OK, "unaligned two pages");
+    UTEST_REQUIRE(!mapped(va) && mapped(va + UTEST_PAGE) && mapped(va + 2 * UTEST_PAGE) && !mapped(va + 3 * UTEST_PAGE),
+                  "not exactly the two pages");
+    UTEST_REQUIRE(dj_mem_alloc(va + 4 * UTEST_PAGE, 2, DJ_MEM_R) == DJ_OK, "four aligned pages");
+    for (unsigned i = 4; i < 8; i++)
+        UTEST_REQUIRE(mapped(va + i * UTEST_PAGE), "page %u missing", i);
+    UTEST_REQUIRE(!mapped(va + 8 * UTEST_PAGE), "the page after was mapped");
+    return true;
+}
+
+/* I/O ports: the last port and the whole space are valid; the first port
+ * past it, an order too large and a base not aligned to the order are not. */
+UTEST(boundary_port_delegation_limits)
+{
+    uint64_t child = utest_selector();
+    UTEST_REQUIRE(dj_create_pd(child, DJ_SEL_SELF_PD, 64) == DJ_OK, "child PD");
+    struct {
+        uint64_t base;
+        unsigned order;
+        enum dj_status want;
+    } cases[] = {
+        {IO_PORTS - 1, 0, DJ_OK},
+        {IO_PORTS, 0, DJ_E_BAD_PARAM},
+        {0x3f9, 1, DJ_E_BAD_PARAM},   /* misaligned: 0x3f9 is odd */
+        {0x3f8, 3, DJ_OK},            /* aligned to eight ports */
+        {0x3fc, 3, DJ_E_BAD_PARAM},   /* aligned to four, not to eight */
+        {0, IO_MAX_ORDER + 1, DJ_E_BAD_PARAM},
+        {0, IO_MAX_ORDER, DJ_OK},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        enum dj_status st =
+            dj_delegate(child, DJ_CRD(DJ_CRD_IO, cases[i].base, cases[i].order, DJ_IO_ACCESS), 0);
+        UTEST_REQUIRE(st == cases[i].want, "case %u (port %#llx order %u): status %d, expected %d", i,
+                      (unsigned long long)cases[i].base, cases[i].order, st, cases[i].want);
+    }
+    UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
+    return true;
+}
+
+/* The root's stack: exactly ROOT_STACK_PAGES pages below its top. */
+UTEST(boundary_root_stack_pages)
+{
+    uint64_t lowest = ROOT_STACK_TOP - ROOT_STACK_PAGES * UTEST_PAGE;
+    UTEST_REQUIRE(mapped(lowest), "the lowest stack page is not mapped");
+    UTEST_REQUIRE(mapped(ROOT_STACK_TOP - UTEST_PAGE), "the top stack page is not mapped");
+    UTEST_REQUIRE(!mapped(lowest - UTEST_PAGE), "a page below the stack is mapped");
+    UTEST_REQUIRE(!mapped(ROOT_STACK_TOP), "the page above the stack is mapped");
+    return true;
+}
