@@ -174,3 +174,45 @@ UTEST(boundary_root_stack_pages)
     UTEST_REQUIRE(!mapped(ROOT_STACK_TOP), "the page above the stack is mapped");
     return true;
 }
+
+/* Revocation ranges: the last port and the last user page are inside their
+ * spaces, the first one past them is not. */
+UTEST(boundary_revoke_space_edges)
+{
+    uint64_t user_pages = USER_TOP / UTEST_PAGE;
+    enum dj_status st = dj_revoke(DJ_CRD(DJ_CRD_IO, IO_PORTS - 1, 0, DJ_IO_ACCESS), false);
+    UTEST_REQUIRE(st == DJ_OK, "revoking from the last port gave status %d", st);
+    st = dj_revoke(DJ_CRD(DJ_CRD_IO, IO_PORTS - 2, 1, DJ_IO_ACCESS), false);
+    UTEST_REQUIRE(st == DJ_OK, "revoking from the last two ports gave status %d", st);
+    st = dj_revoke(DJ_CRD(DJ_CRD_IO, IO_PORTS - 1, 1, DJ_IO_ACCESS), false);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "two ports from the last one gave status %d", st);
+    st = dj_revoke(DJ_CRD(DJ_CRD_MEM, user_pages - 1, 0, DJ_MEM_W), false);
+    UTEST_REQUIRE(st == DJ_OK, "revoking from the last user page gave status %d", st);
+    st = dj_revoke(DJ_CRD(DJ_CRD_MEM, user_pages - 1, 1, DJ_MEM_W), false);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "two pages from the last one gave status %d", st);
+    st = dj_revoke(DJ_CRD(DJ_CRD_MEM, user_pages, 0, DJ_MEM_W), false);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "the first kernel page gave status %d", st);
+    return true;
+}
+
+/* A PD whose quota is used up by its own creation cannot take a delegated
+ * page (the mapping-database node needs quota): DJ_E_QUOTA, and nothing
+ * is mapped in it. */
+UTEST(boundary_delegation_into_exhausted_quota)
+{
+    uint64_t child = 0, free_pages = 1, limit = 0;
+    for (uint64_t q = 1; q <= 256 && !child; q++) {
+        uint64_t sel = utest_selector();
+        if (dj_create_pd(sel, DJ_SEL_SELF_PD, q) == DJ_OK)
+            child = sel;
+    }
+    UTEST_REQUIRE(child, "no child PD with up to 256 pages of quota");
+    UTEST_REQUIRE(dj_pd_quota(child, &free_pages, &limit) == DJ_OK, "quota");
+    UTEST_REQUIRE(free_pages == 0, "the smallest PD has %llu pages free", (unsigned long long)free_pages);
+    uint64_t va = utest_va(1);
+    UTEST_REQUIRE(dj_mem_alloc(va, 0, DJ_MEM_R | DJ_MEM_W) == DJ_OK, "page");
+    enum dj_status st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE, 0, DJ_MEM_R), va / UTEST_PAGE);
+    UTEST_REQUIRE(st == DJ_E_QUOTA, "delegation into a PD without quota gave status %d", st);
+    UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
+    return true;
+}
