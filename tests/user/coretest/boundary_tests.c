@@ -216,3 +216,23 @@ UTEST(boundary_delegation_into_exhausted_quota)
     UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
     return true;
 }
+
+/* Interrupt lines and MSIs: every error return of DJ_SYS_IRQ_CTRL that
+ * irq_ctrl_bad_arguments_refused does not reach. */
+UTEST(boundary_irq_ctrl_error_returns)
+{
+    uint64_t sm = utest_selector(), line = DJ_SEL_IRQ_BASE + 8; /* the RTC's GSI */
+    UTEST_REQUIRE(dj_create_sm(sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
+    enum dj_status st = dj_irq_ctrl(DJ_SEL_MSI_BASE, DJ_IRQ_OP_BIND, sm, DJ_IRQ_LEVEL);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "an MSI bound with trigger flags (status %d)", st);
+    st = dj_irq_ctrl(DJ_SEL_MSI_BASE, DJ_IRQ_OP_UNBIND, 0, 0);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "an unbound MSI was unbound (status %d)", st);
+    st = dj_irq_ctrl(DJ_SEL_MSI_BASE, DJ_IRQ_OP_ACK, 0, 0);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "an unbound MSI was acknowledged (status %d)", st);
+    enum dj_obj_type type = DJ_OBJ_NONE;
+    if (dj_lookup(DJ_CRD(DJ_CRD_OBJ, line, 0, 0), 0, &type) == DJ_OK && type == DJ_OBJ_IRQ) {
+        st = dj_irq_ctrl(line, DJ_IRQ_OP_UNBIND, 0, 0);
+        UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "an unbound line was unbound (status %d)", st);
+    }
+    return true;
+}
