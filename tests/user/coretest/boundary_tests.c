@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "stdio.h"
 #include "syscall.h"
+#include "utcb.h"
 #include "utest.h"
 
 #define USER_TOP 0x800000000000ull /* end of the user half (docs/abi.md) */
@@ -234,5 +235,33 @@ UTEST(boundary_irq_ctrl_error_returns)
         st = dj_irq_ctrl(line, DJ_IRQ_OP_UNBIND, 0, 0);
         UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "an unbound line was unbound (status %d)", st);
     }
+    return true;
+}
+
+/* The kernel's own priority check (the runtime's dj_create_sc refuses a
+ * priority above DJ_PRIO_MAX before the kernel sees it): a raw
+ * DJ_SYS_CREATE_SC with DJ_PRIO_MAX + 1 is refused and creates nothing. */
+UTEST(boundary_create_sc_priority_above_max)
+{
+    uint64_t ec = utest_selector(), sc = utest_selector();
+    UTEST_REQUIRE(dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, 0, true) == DJ_OK, "thread");
+    struct dj_sysret r = dj_syscall(DJ_SYS_CREATE_SC, sc, DJ_SEL_SELF_PD, ec, DJ_PRIO_MAX + 1, 0, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_PARAM, "priority %u gave status %llu", DJ_PRIO_MAX + 1,
+                  (unsigned long long)r.status);
+    enum dj_obj_type type = DJ_OBJ_NONE;
+    UTEST_REQUIRE(dj_lookup(DJ_CRD(DJ_CRD_OBJ, sc, 0, 0), 0, &type) == DJ_OK && type == DJ_OBJ_NONE,
+                  "a refused call left an object");
+    UTEST_REQUIRE(dj_ec_kill(ec) == DJ_OK, "kill the thread");
+    return true;
+}
+
+/* DJ_SYS_LOOKUP knows memory and object capabilities; I/O and null
+ * descriptors are bad parameters. */
+UTEST(boundary_lookup_kinds)
+{
+    enum dj_status st = dj_lookup(DJ_CRD(DJ_CRD_IO, 0x3f8, 0, 0), 0, 0);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "an I/O descriptor gave status %d", st);
+    st = dj_lookup(DJ_CRD(DJ_CRD_NULL, 0, 0, 0), 0, 0);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "a null descriptor gave status %d", st);
     return true;
 }
