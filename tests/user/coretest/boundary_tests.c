@@ -265,3 +265,60 @@ UTEST(boundary_lookup_kinds)
     UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "a null descriptor gave status %d", st);
     return true;
 }
+
+#define SELECTORS (1ull << 18) /* selectors 0 .. 2^18-1 (docs/abi.md) */
+
+/* The last selector takes an object; the first past it is a bad parameter. */
+UTEST(boundary_selector_limit)
+{
+    enum dj_status st = dj_create_sm(SELECTORS - 1, DJ_SEL_SELF_PD, 0);
+    UTEST_REQUIRE(st == DJ_OK, "the last selector refused (status %d)", st);
+    st = dj_create_sm(SELECTORS - 1, DJ_SEL_SELF_PD, 0);
+    UTEST_REQUIRE(st == DJ_E_BUSY, "the last selector taken twice (status %d)", st);
+    st = dj_create_sm(SELECTORS, DJ_SEL_SELF_PD, 0);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "selector 2^18 gave status %d", st);
+    UTEST_REQUIRE(dj_revoke(DJ_CRD(DJ_CRD_OBJ, SELECTORS - 1, 0, DJ_OBJ_ALL), true) == DJ_OK, "revoke");
+    return true;
+}
+
+/* Error returns of DJ_SYS_REPLY, DJ_SYS_EC_CTRL and DJ_SYS_DEBUG that the
+ * runtime's wrappers do not reach. */
+UTEST(boundary_reply_ec_ctrl_debug_errors)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_REPLY, 0, 0, 0, 0, 0, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_CAP, "a reply from a thread gave status %llu", (unsigned long long)r.status);
+    uint64_t ec = utest_selector();
+    UTEST_REQUIRE(dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, 0, true) == DJ_OK, "thread");
+    r = dj_syscall(DJ_SYS_EC_CTRL, ec, 2, 0, 0, 0, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_PARAM, "EC_CTRL op 2 gave status %llu", (unsigned long long)r.status);
+    UTEST_REQUIRE(dj_ec_kill(ec) == DJ_OK, "kill the thread");
+    /* A string at the end of the user half: even an empty one is refused. */
+    r = dj_syscall(DJ_SYS_DEBUG, 0, USER_TOP, 0, 0, 0, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_ADDR, "a string at USER_TOP gave status %llu", (unsigned long long)r.status);
+    r = dj_syscall(DJ_SYS_DEBUG, 0, USER_TOP - 1, 1, 0, 0, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_ADDR, "a string in the last byte (unmapped) gave status %llu",
+                  (unsigned long long)r.status);
+    r = dj_syscall(DJ_SYS_DEBUG, 0, USER_TOP - 1, 2, 0, 0, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_ADDR, "a string past USER_TOP gave status %llu", (unsigned long long)r.status);
+    return true;
+}
+
+/* Capabilities and ports also need a node from the receiver's quota. */
+UTEST(boundary_cap_and_port_delegation_into_exhausted_quota)
+{
+    uint64_t child = 0, free_pages = 1, limit = 0, sm = utest_selector();
+    for (uint64_t q = 1; q <= 256 && !child; q++) {
+        uint64_t sel = utest_selector();
+        if (dj_create_pd(sel, DJ_SEL_SELF_PD, q) == DJ_OK)
+            child = sel;
+    }
+    UTEST_REQUIRE(child, "no child PD with up to 256 pages of quota");
+    UTEST_REQUIRE(dj_pd_quota(child, &free_pages, &limit) == DJ_OK && free_pages == 0, "quota left");
+    UTEST_REQUIRE(dj_create_sm(sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
+    enum dj_status st = dj_delegate(child, DJ_CRD(DJ_CRD_OBJ, sm, 0, DJ_OBJ_ALL), 64);
+    UTEST_REQUIRE(st == DJ_E_QUOTA, "a capability into a PD without quota gave status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_IO, 0x3f8, 3, DJ_IO_ACCESS), 0);
+    UTEST_REQUIRE(st == DJ_E_QUOTA, "ports into a PD without quota gave status %d", st);
+    UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
+    return true;
+}
