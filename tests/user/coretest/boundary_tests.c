@@ -322,3 +322,27 @@ UTEST(boundary_cap_and_port_delegation_into_exhausted_quota)
     UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
     return true;
 }
+
+/* Memory delegation: the source range and the destination range must both
+ * lie in the user half; the last page is fine, one page past it is not. */
+UTEST(boundary_memory_delegation_ranges)
+{
+    uint64_t child = utest_selector(), user_pages = USER_TOP / UTEST_PAGE, va = utest_va(1);
+    UTEST_REQUIRE(dj_create_pd(child, DJ_SEL_SELF_PD, 64) == DJ_OK, "child PD");
+    UTEST_REQUIRE(dj_mem_alloc(va, 0, DJ_MEM_R | DJ_MEM_W) == DJ_OK, "page");
+    uint64_t page = va / UTEST_PAGE;
+    enum dj_status st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, page, 0, DJ_MEM_R), user_pages - 1);
+    UTEST_REQUIRE(st == DJ_OK, "to the last user page: status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, page, 0, DJ_MEM_R), user_pages);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "to the first kernel page: status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, page, 1, DJ_MEM_R), user_pages - 1);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "two pages to the last user page: status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, user_pages - 1, 0, DJ_MEM_R), page);
+    UTEST_REQUIRE(st == DJ_OK, "from the last user page (empty): status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, user_pages - 1, 1, DJ_MEM_R), page);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "two pages from the last user page: status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, 0, 28, DJ_MEM_R), 0);
+    UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "order 28 (beyond one top-level entry): status %d", st);
+    UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
+    return true;
+}
