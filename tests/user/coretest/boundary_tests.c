@@ -346,3 +346,21 @@ UTEST(boundary_memory_delegation_ranges)
     UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
     return true;
 }
+
+/* Argument widths the kernel checks before narrowing them: a CPU number
+ * above 32 bits, an MMIO order above 63 or a cache field above 8 bits. */
+UTEST(boundary_wide_arguments_refused)
+{
+    uint64_t ec = utest_selector(), va = utest_va(1);
+    enum dj_status st = dj_create_ec(ec, DJ_SEL_SELF_PD, 1ull << 32, utest_va(1), 0, 0, true);
+    UTEST_REQUIRE(st == DJ_E_BAD_CPU, "CPU 2^32 gave status %d", st);
+    enum dj_obj_type type = DJ_OBJ_NONE;
+    UTEST_REQUIRE(dj_lookup(DJ_CRD(DJ_CRD_OBJ, ec, 0, 0), 0, &type) == DJ_OK && type == DJ_OBJ_NONE,
+                  "a refused call left an object");
+    struct dj_sysret r = dj_syscall(DJ_SYS_MMIO_MAP, DJ_SEL_DEVMEM, va, BIOS_AREA, 64, DJ_MEM_R, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_PARAM, "order 64 gave status %llu", (unsigned long long)r.status);
+    r = dj_syscall(DJ_SYS_MMIO_MAP, DJ_SEL_DEVMEM, va, BIOS_AREA, 0, DJ_MEM_R | (uint64_t)(0x100 | DJ_CACHE_UC) << 8, 0);
+    UTEST_REQUIRE(r.status == DJ_E_BAD_PARAM, "cache field 0x100 gave status %llu", (unsigned long long)r.status);
+    UTEST_REQUIRE(!mapped(va), "a refused call mapped the page");
+    return true;
+}
