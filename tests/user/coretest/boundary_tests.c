@@ -364,3 +364,33 @@ UTEST(boundary_wide_arguments_refused)
     UTEST_REQUIRE(!mapped(va), "a refused call mapped the page");
     return true;
 }
+
+static uint64_t quota_free(void)
+{
+    uint64_t free_pages = 0, limit = 0;
+    dj_pd_quota(DJ_SEL_SELF_PD, &free_pages, &limit);
+    return free_pages;
+}
+
+/* DJ_SYS_MEM_ALLOC charges exactly its pages to the quota, and removing
+ * them gives exactly those pages back: one page, and two contiguous ones. */
+UTEST(boundary_mem_alloc_quota_exact)
+{
+    uint64_t va = utest_va(8);
+    va = (va + 2 * UTEST_PAGE - 1) & ~(2 * UTEST_PAGE - 1);
+    UTEST_REQUIRE(dj_mem_alloc(va, 0, DJ_MEM_R) == DJ_OK, "first page"); /* page tables and a node page now exist */
+    uint64_t before = quota_free();
+    UTEST_REQUIRE(dj_mem_alloc(va + UTEST_PAGE, 0, DJ_MEM_R) == DJ_OK, "second page");
+    uint64_t one = quota_free();
+    UTEST_REQUIRE(one == before - 1, "one page cost %lld pages", (long long)(before - one));
+    UTEST_REQUIRE(unmap(va + UTEST_PAGE, 0), "unmap");
+    UTEST_REQUIRE(quota_free() == before, "removing one page gave back %lld pages", (long long)(quota_free() - one));
+    UTEST_REQUIRE(dj_mem_alloc(va + 2 * UTEST_PAGE, 1, DJ_MEM_R) == DJ_OK, "two pages");
+    uint64_t two = quota_free();
+    UTEST_REQUIRE(two == before - 2, "two pages cost %lld pages", (long long)(before - two));
+    UTEST_REQUIRE(unmap(va + 2 * UTEST_PAGE, 1), "unmap");
+    UTEST_REQUIRE(quota_free() == before, "removing two pages gave back %lld pages",
+                  (long long)(quota_free() - two));
+    UTEST_REQUIRE(unmap(va, 0), "unmap");
+    return true;
+}
