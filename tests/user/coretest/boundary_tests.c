@@ -394,3 +394,35 @@ UTEST(boundary_mem_alloc_quota_exact)
     UTEST_REQUIRE(unmap(va, 0), "unmap");
     return true;
 }
+
+/* A portal's entry point must be a user address: the kernel half is
+ * canonical but refused. */
+UTEST(boundary_portal_entry_in_user_half)
+{
+    uint64_t ec = utest_selector(), pt = utest_selector();
+    UTEST_REQUIRE(dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, 0, false) == DJ_OK, "handler EC");
+    enum dj_status st = dj_create_pt(pt, DJ_SEL_SELF_PD, ec, 0, 0xffff800000000000ull);
+    UTEST_REQUIRE(st == DJ_E_BAD_ADDR, "an entry in the kernel half gave status %d", st);
+    st = dj_create_pt(pt, DJ_SEL_SELF_PD, ec, 0, USER_TOP - 1);
+    UTEST_REQUIRE(st == DJ_OK, "an entry at the last user byte gave status %d", st);
+    return true;
+}
+
+/* Delegating again part of what a child already has, with no new rights,
+ * changes nothing and succeeds. */
+UTEST(boundary_repeated_partial_delegation)
+{
+    uint64_t child = utest_selector(), va = utest_va(4), dst = 0x10000;
+    va = (va + 2 * UTEST_PAGE - 1) & ~(2 * UTEST_PAGE - 1);
+    UTEST_REQUIRE(dj_create_pd(child, DJ_SEL_SELF_PD, 64) == DJ_OK, "child PD");
+    UTEST_REQUIRE(dj_mem_alloc(va, 1, DJ_MEM_R | DJ_MEM_W) == DJ_OK, "two pages");
+    uint64_t page = va / UTEST_PAGE;
+    enum dj_status st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, page, 1, DJ_MEM_R), dst);
+    UTEST_REQUIRE(st == DJ_OK, "two pages: status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, page, 0, DJ_MEM_R), dst);
+    UTEST_REQUIRE(st == DJ_OK, "the first page again: status %d", st);
+    st = dj_delegate(child, DJ_CRD(DJ_CRD_MEM, page + 1, 0, DJ_MEM_R), dst + 1);
+    UTEST_REQUIRE(st == DJ_OK, "the second page again: status %d", st);
+    UTEST_REQUIRE(dj_pd_kill(child) == DJ_OK, "kill");
+    return true;
+}
