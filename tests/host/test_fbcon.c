@@ -214,14 +214,15 @@ static void utf8_decoding(void **state)
 {
     (void)state;
     assert_int_equal(init(rgb(32, 64, 8, 256)), 0);
-    fbcon_write("\xc3\xa9" "b" "\xe0\x82\x80" "c" "\xc3" "d", 9);
+    fbcon_write("\xc3\xa9" "b" "\xe0\x82\x80" "c" "\xc3" "d" "e", 10);
     assert_int_equal(cell_glyph(0, 4, 256), 0xe9); /* é, two bytes */
     assert_int_equal(cell_glyph(1, 4, 256), 'b');
     assert_int_equal(cell_glyph(2, 4, 256), '?'); /* overlong 0x80 */
     assert_int_equal(cell_glyph(3, 4, 256), 'c');
     assert_int_equal(cell_glyph(4, 4, 256), '?'); /* truncated: '?', then the next byte */
     assert_int_equal(cell_glyph(5, 4, 256), 'd');
-    assert_int_equal(cell_glyph(6, 4, 256), 0);
+    assert_int_equal(cell_glyph(6, 4, 256), 'e'); /* the truncated sequence is over */
+    assert_int_equal(cell_glyph(7, 4, 256), 0);
 }
 
 /* Eight cells a row: the ninth glyph wraps, a full screen scrolls, and
