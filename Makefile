@@ -33,7 +33,7 @@ TEST_KERNEL_DEFS := -DDONJON_TEST_KERNEL $(TEST_KERNEL_DIRS:%=-I%)
 # The console font: a PSF from Debian's console-setup, converted at build time.
 FONT_PSF ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 
-.PHONY: all kernel kernel-test iso iso-test run check check-host bench debug tcb deps clean
+.PHONY: all kernel kernel-test iso iso-test run check check-host bench debug tcb deps clean mutate
 all: kernel kernel-test user iso iso-test iso-boot-test
 
 # Boot configurations are checked at build time with init's own parser
@@ -137,6 +137,10 @@ bench: deps
 
 tcb:
 	tools/tcb
+
+# Mutation run (docs/mutation.md): make mutate [SEED=n] [N=count] [JOBS=j] [DIRS="kernel arch"]
+mutate:
+	SEED="$(SEED)" N="$(N)" JOBS="$(JOBS)" BUILD="$(BUILD)" tools/mutate $(DIRS)
 
 clean:
 	rm -rf $(BUILD)

@@ -645,6 +645,79 @@ static void bad_loader_copy_falls_back_to_scan(void **state)
     assert_non_null(strstr(all_warnings, "RSDP copy is invalid"));
 }
 
+/* Signatures in warnings: printable ASCII as is, anything else (0x7f, the
+ * first byte past '~', and control characters) as '?'. */
+static void signature_text_in_warnings(void **state)
+{
+    (void)state;
+    make_standard();
+    memcpy(mem + DSDT_AT, "~\x7f\x1f ", 4); /* 0x7e, 0x7f, 0x1f, 0x20 where "DSDT" belongs */
+    struct acpi_info info;
+    parse(&info);
+    assert_false(info.s5_valid);
+    if (!strstr(all_warnings, "found '~?? '"))
+        fail_msg("warnings: %s", all_warnings);
+}
+
+/* MADT entry types past the known ones (10 and up) are skipped, whatever
+ * their length; the table of minimum lengths is not read past its end. */
+static void madt_unknown_entry_types(void **state)
+{
+    (void)state;
+    make_standard();
+    madt_begin(MADT_AT);
+    madt_lapic(0, 1);
+    static const uint8_t unknown[] = {10, 2, 11, 3, 0, 0x7f, 4, 0, 0, 255, 2};
+    madt_raw(unknown, sizeof(unknown));
+    madt_lapic(1, 1);
+    madt_finish();
+    struct acpi_info info;
+    parse(&info);
+    assert_int_equal(info.cpu_count, 2);
+    assert_null(strstr(all_warnings, "too short"));
+    assert_null(strstr(all_warnings, "malformed"));
+}
+
+/* x2APIC entries: the flags are the dword at offset 8 (the ID at 4). */
+static void madt_x2apic_flags(void **state)
+{
+    (void)state;
+    make_standard();
+    madt_begin(MADT_AT);
+    madt_x2apic(0x100, 1);          /* enabled */
+    madt_x2apic(0x1ff, 2);          /* online capable */
+    madt_x2apic(0x01000200, 0);     /* disabled: ID's top byte would look like flags */
+    madt_finish();
+    struct acpi_info info;
+    parse(&info);
+    assert_int_equal(info.cpu_count, 2);
+    assert_int_equal(info.cpu_apic_ids[0], 0x100);
+    assert_int_equal(info.cpu_apic_ids[1], 0x1ff);
+}
+
+/* Only the name "_S5_" counts: a Name(_S5X, ...) before it is no \_S5, and
+ * a package with no elements is refused. */
+static void s5_exact_name_and_empty_package(void **state)
+{
+    (void)state;
+    static const uint8_t aml[] = {
+        0x08, '_', 'S', '5', 'X', 0x12, 0x06, 0x02, 0x0a, 0x07, 0x0a, 0x07, /* Name(_S5X, {7, 7}) */
+        0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, 0x03, 0x0a, 0x04, /* Name(_S5_, {3, 4}) */
+    };
+    make_standard();
+    make_dsdt(DSDT_AT, aml, sizeof(aml));
+    struct acpi_info info;
+    parse(&info);
+    assert_true(info.s5_valid);
+    assert_int_equal(info.slp_typa, 3);
+    assert_int_equal(info.slp_typb, 4);
+    static const uint8_t empty[] = {0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x00, 0x0a, 0x05};
+    make_standard();
+    make_dsdt(DSDT_AT, empty, sizeof(empty));
+    parse(&info);
+    assert_false(info.s5_valid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -669,6 +742,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(rsdp_scan_bios_rom, setup, teardown),
         cmocka_unit_test_setup_teardown(no_rsdp_anywhere, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_loader_copy_falls_back_to_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(signature_text_in_warnings, setup, teardown),
+        cmocka_unit_test_setup_teardown(madt_unknown_entry_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(madt_x2apic_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(s5_exact_name_and_empty_package, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

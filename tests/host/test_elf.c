@@ -366,6 +366,22 @@ static void every_error_has_text(void **state)
     assert_string_equal(elf_strerror(ELF_E_COUNT), "unknown ELF error");
 }
 
+/* Every range check at its edge: a segment, or the program headers, that
+ * end exactly at the end of the file are fine; one byte more is not. */
+static void ranges_ending_at_the_file_end(void **state)
+{
+    (void)state;
+    struct image *im = good_image();
+    size_t len = 3 * PAGE + 0x20 + 0x40; /* the data segment's file bytes end the file */
+    assert_int_equal(check(im, len), ELF_OK);
+    assert_int_equal(check(im, len - 1), ELF_E_FILE_RANGE);
+    im->ph[2].filesz = im->ph[2].memsz = PAGE - 0x20; /* to the end of the whole image */
+    assert_int_equal(check(im, sizeof(im->bytes)), ELF_OK);
+    im->ph[2].filesz = im->ph[2].memsz = PAGE - 0x20 + 1;
+    assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_FILE_RANGE);
+    free(im);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +396,7 @@ int main(void)
         cmocka_unit_test(phdrs_outside_file_are_rejected),
         cmocka_unit_test(phdr_table_shape_is_checked),
         cmocka_unit_test(filesz_above_memsz_is_rejected),
+        cmocka_unit_test(ranges_ending_at_the_file_end),
         cmocka_unit_test(file_bytes_outside_image_are_rejected),
         cmocka_unit_test(address_overflow_is_rejected),
         cmocka_unit_test(kernel_half_vaddr_is_rejected),

@@ -90,12 +90,30 @@ static void unknown_conversion_shown(void **state)
     assert_string_equal(buf, "end%");
 }
 
+/* Edges the C library leaves undefined or that the kernel defines itself:
+ * a NULL string prints "(null)" (also cut by a precision); '*' widths of
+ * 0 and -0 pad nothing; a precision equal to the digit count adds no zero. */
+static void null_string_and_edges(void **state)
+{
+    (void)state;
+    char out[64];
+    const char *volatile none = NULL; /* volatile: the compiler cannot see the NULL */
+    assert_int_equal(ksnprintf(out, sizeof(out), "[%s]", none), 8);
+    assert_string_equal(out, "[(null)]");
+    assert_int_equal(ksnprintf(out, sizeof(out), "[%.3s|%8s]", none, none), 14);
+    assert_string_equal(out, "[(nu|  (null)]");
+    CHECK_SAME("[%*d] [%*d] [%-*d]", 0, 5, -0, 5, 0, 5);
+    CHECK_SAME("[%.3d] [%.2x] [%.4o]", 123, 0xabu, 0777u);
+    CHECK_SAME("[%#.3o] [%#o]", 8u, 0u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(integers),        cmocka_unit_test(width_and_flags),
         cmocka_unit_test(strings_and_chars), cmocka_unit_test(pointer),
         cmocka_unit_test(truncation),      cmocka_unit_test(unknown_conversion_shown),
+        cmocka_unit_test(null_string_and_edges),
     };
     return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }

@@ -497,6 +497,19 @@ static void range_table_overflow_is_reported(void **state)
     assert_no_bad_touch();
 }
 
+/* No usable memory at all: nothing to hand out, and the highest end is 0. */
+static void no_usable_memory(void **state)
+{
+    (void)state;
+    static const struct mem_region map[] = {
+        {0x0, 0x100000, MEM_RESERVED},
+    };
+    setup_memory(map, 1, NULL, 0);
+    assert_int_equal(frame_highest_end(), 0);
+    assert_int_equal(frame_total_count(), 0);
+    assert_int_equal(frame_alloc(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +525,7 @@ int main(void)
         cmocka_unit_test_teardown(bad_frees_are_reported_not_obeyed, teardown),
         cmocka_unit_test_teardown(memory_above_4gib_is_used_and_reachable, teardown),
         cmocka_unit_test_teardown(only_low_memory, teardown),
+        cmocka_unit_test_teardown(no_usable_memory, teardown),
         cmocka_unit_test_teardown(unsanitized_input_is_handled, teardown),
         cmocka_unit_test_teardown(range_table_overflow_is_reported, teardown),
     };

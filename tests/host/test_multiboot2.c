@@ -983,9 +983,79 @@ static void random_corruption_is_survived(void **state)
     }
 }
 
+/* Limits of the memory map encodings, at their edges: EFI descriptors of
+ * exactly 40 bytes are fine and 39 are not; a page count that just fits
+ * 64 bits after the shift keeps its exact length. */
+static void efi_descriptor_size_and_page_count_edges(void **state)
+{
+    (void)state;
+    static struct mb m;
+    const struct efi_desc d[] = {
+        {7, 0x0, 0x10},                  /* conventional */
+        {0, 0x0, UINT64_MAX >> 12},      /* reserved, the largest count that shifts without overflow */
+    };
+    mb_begin(&m);
+    tag_efi_mmap(&m, 40, d, 1);
+    mb_finish(&m);
+    assert_int_equal(parse(&m), 0);
+    assert_int_equal(warn_count, 0);
+    assert_int_equal(bi.mem_count, 1);
+    assert_region(0, 0x0, 0x10000, MEM_USABLE);
+
+    mb_begin(&m);
+    tag_efi_mmap(&m, 39, d, 1);
+    mb_finish(&m);
+    assert_int_equal(parse(&m), -1);
+    assert_true(warned("descriptor size 39"));
+
+    mb_begin(&m);
+    tag_efi_mmap(&m, 48, d + 1, 1);
+    mb_finish(&m);
+    parse(&m);
+    assert_int_equal(bi.mem_count, 1);
+    assert_region(0, 0x0, (UINT64_MAX >> 12) << 12, MEM_RESERVED);
+}
+
+/* Where regions overlap, the more restrictive type wins, in the order
+ * usable < ACPI reclaimable < reserved < ACPI NVS < bad. */
+static void overlap_restrictiveness_order(void **state)
+{
+    (void)state;
+    struct mem_region r[8] = {
+        {0x0, 0x10000, MEM_USABLE},
+        {0x2000, 0x1000, MEM_ACPI_RECLAIMABLE}, /* wins over usable */
+        {0x20000, 0x10000, MEM_ACPI_RECLAIMABLE},
+        {0x22000, 0x1000, MEM_RESERVED},        /* wins over ACPI reclaimable */
+        {0x40000, 0x10000, MEM_ACPI_NVS},
+        {0x42000, 0x1000, MEM_RESERVED},        /* loses to ACPI NVS */
+    };
+    unsigned n = memmap_sanitize(r, 6, 8);
+    assert_int_equal(n, 7);
+    assert_int_equal(r[1].base, 0x2000);
+    assert_int_equal(r[1].type, MEM_ACPI_RECLAIMABLE);
+    assert_int_equal(r[2].base, 0x3000);
+    assert_int_equal(r[2].type, MEM_USABLE);
+    assert_int_equal(r[3].type, MEM_ACPI_RECLAIMABLE);
+    assert_int_equal(r[3].len, 0x2000);
+    assert_int_equal(r[4].type, MEM_RESERVED);
+    assert_int_equal(r[5].base, 0x23000);
+    assert_int_equal(r[5].type, MEM_ACPI_RECLAIMABLE);
+    assert_int_equal(r[6].type, MEM_ACPI_NVS);
+    assert_int_equal(r[6].len, 0x10000);
+    struct mem_region t[4] = {
+        {0x40000, 0x10000, MEM_ACPI_NVS},
+        {0x42000, 0x1000, MEM_RESERVED},
+    };
+    n = memmap_sanitize(t, 2, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(t[0].type, MEM_ACPI_NVS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(efi_descriptor_size_and_page_count_edges),
+        cmocka_unit_test(overlap_restrictiveness_order),
         cmocka_unit_test(good_bios_information),
         cmocka_unit_test(high_memory_region_is_kept),
         cmocka_unit_test(old_rsdp_when_no_new_one),
