@@ -413,8 +413,10 @@ int main(void)
     if (ready) {
         t.quota_start = quota_free(CS_QUOTA);
         uint64_t x = seed;
-        for (unsigned r = 0; r < rounds; r++)
-            run_round(r, splitmix(&x), ncpus, (target + rounds - 1) / rounds, &t);
+        for (unsigned r = 0; r < rounds; r++) { /* a round cut short by time: the next ones make it up */
+            uint64_t left = t.ops < target ? target - t.ops : 0;
+            run_round(r, splitmix(&x), ncpus, (left + rounds - r - 1) / (rounds - r), &t);
+        }
         say("hostilefuzz: %llu operations (%llu by threads, %llu by handlers), %llu threads started, %llu faults "
             "resumed, %llu faulting ECs killed, %llu Mcycles, %llu watchdog ticks\n",
             (unsigned long long)t.ops, (unsigned long long)t.thread_ops, (unsigned long long)t.handler_ops,
