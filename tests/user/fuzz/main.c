@@ -277,8 +277,9 @@ static bool run_round(unsigned round, uint64_t seed, unsigned ncpus, uint64_t ta
             killed_pd = controller_kills;
         }
     }
+    enum dj_status kill_status[HOSTILE_PDS];
     for (unsigned i = 0; i < HOSTILE_PDS; i++)
-        child_destroy(i);
+        kill_status[i] = child_destroy(i);
     cycles = fuzz_rdtsc() - t0;
 
     uint64_t thread_ops = 0, resumed = 0, killed_ecs = 0, threads = 0;
@@ -313,6 +314,7 @@ static bool run_round(unsigned round, uint64_t seed, unsigned ncpus, uint64_t ta
             say(" %llu", (unsigned long long)hs->handler_ops[h]);
         say("\n");
     }
+    say("hostilefuzz:   final kills: %d %d %d %d\n", kill_status[0], kill_status[1], kill_status[2], kill_status[3]);
     bool quota_was_ok = t->quota_ok;
     check_quota(t, name);
     if (quota_was_ok && !t->quota_ok)
