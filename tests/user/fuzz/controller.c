@@ -224,10 +224,11 @@ bool child_restart_slot(unsigned i, unsigned s, unsigned prio)
     return child_start_slot(i, s, prio);
 }
 
-void child_destroy(unsigned i)
+enum dj_status child_destroy(unsigned i)
 {
-    dj_pd_kill(CS_PD(i));
+    enum dj_status st = dj_pd_kill(CS_PD(i));
     dj_revoke(DJ_CRD(DJ_CRD_OBJ, CS_PD(i), 0, 0), true);
+    return st;
 }
 
 uint64_t child_ops(unsigned i)

@@ -60,8 +60,9 @@ bool child_start_slot(unsigned i, unsigned s, unsigned prio);
 /* Kills slot s's thread (if the controller's capability still names it)
  * and starts a fresh one there: the controller keeps the slots busy. */
 bool child_restart_slot(unsigned i, unsigned s, unsigned prio);
-/* Kills child i and drops every capability to it. */
-void child_destroy(unsigned i);
+/* Kills child i and drops every capability to it; the kill's status
+ * (DJ_E_BAD_CAP when it was already gone). */
+enum dj_status child_destroy(unsigned i);
 
 /* Operations child i has done so far (threads and handlers). */
 uint64_t child_ops(unsigned i);

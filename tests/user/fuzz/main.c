@@ -278,8 +278,9 @@ static bool run_round(unsigned round, uint64_t seed, unsigned ncpus, uint64_t ta
             killed_pd = controller_kills;
         }
     }
+    enum dj_status kill_status[HOSTILE_PDS];
     for (unsigned i = 0; i < HOSTILE_PDS; i++)
-        child_destroy(i);
+        kill_status[i] = child_destroy(i);
     cycles = fuzz_rdtsc() - t0;
 
     uint64_t thread_ops = 0, resumed = 0, killed_ecs = 0, threads = 0;
@@ -314,6 +315,7 @@ static bool run_round(unsigned round, uint64_t seed, unsigned ncpus, uint64_t ta
             say(" %llu", (unsigned long long)hs->handler_ops[h]);
         say("\n");
     }
+    say("hostilefuzz:   final kills: %d %d %d %d\n", kill_status[0], kill_status[1], kill_status[2], kill_status[3]);
     bool quota_was_ok = t->quota_ok;
     check_quota(t, name);
     if (quota_was_ok && !t->quota_ok)
@@ -414,8 +416,10 @@ int main(void)
     if (ready) {
         t.quota_start = quota_free(CS_QUOTA);
         uint64_t x = seed;
-        for (unsigned r = 0; r < rounds; r++)
-            run_round(r, splitmix(&x), ncpus, (target + rounds - 1) / rounds, &t);
+        for (unsigned r = 0; r < rounds; r++) { /* a round cut short by time: the next ones make it up */
+            uint64_t left = t.ops < target ? target - t.ops : 0;
+            run_round(r, splitmix(&x), ncpus, (left + rounds - r - 1) / (rounds - r), &t);
+        }
         say("hostilefuzz: %llu operations (%llu by threads, %llu by handlers), %llu threads started, %llu faults "
             "resumed, %llu faulting ECs killed, %llu Mcycles, %llu watchdog ticks\n",
             (unsigned long long)t.ops, (unsigned long long)t.thread_ops, (unsigned long long)t.handler_ops,
