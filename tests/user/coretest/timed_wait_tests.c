@@ -27,6 +27,9 @@
 #define BOUND_US (5000 * US_PER_MS)  /* a root wait for something that must come */
 #define LONG_US (60000 * US_PER_MS)  /* a wait that something else must end */
 #define SHORT_US (20 * US_PER_MS)
+/* Deadlines of the killed waiters: longer than spawning and killing them
+ * all takes on the slowest emulator (Bochs), so each kill comes first. */
+#define KILL_SHORT_US (250 * US_PER_MS)
 #define KILL_ROUNDS 24
 #define REVOKE_ROUNDS 40
 #define QUOTA_PD_PAGES 64
@@ -261,7 +264,7 @@ UTEST(timed_wait_huge_timeout_accepted)
 UTEST(timed_wait_ec_kill_ends_it)
 {
     static struct waiter w[KILL_ROUNDS];
-    static const uint64_t kill_timeouts_us[] = {SHORT_US, 3 * SHORT_US, LONG_US};
+    static const uint64_t kill_timeouts_us[] = {KILL_SHORT_US, 3 * KILL_SHORT_US, LONG_US};
     uint64_t ecs[KILL_ROUNDS], sm = new_sm(0), done = new_sm(0), pause_sm = new_sm(0);
     UTEST_REQUIRE(sm && done && pause_sm, "semaphores failed");
     for (unsigned i = 0; i < KILL_ROUNDS; i++) {
@@ -276,7 +279,7 @@ UTEST(timed_wait_ec_kill_ends_it)
     for (unsigned i = KILL_ROUNDS; i >= 2; i -= 2)
         UTEST_REQUIRE(ec_kill(ecs[i - 2]) == DJ_OK, "waiter %u: kill refused", i - 2);
     /* Past the short deadlines: a killed waiter left on the list would fire. */
-    UTEST_REQUIRE(dj_sm_down_timeout(pause_sm, 4 * SHORT_US) == DJ_E_TIMEOUT, "the pause was not a pause");
+    UTEST_REQUIRE(dj_sm_down_timeout(pause_sm, 4 * KILL_SHORT_US) == DJ_E_TIMEOUT, "the pause was not a pause");
     for (unsigned i = 0; i < KILL_ROUNDS; i++) {
         UTEST_REQUIRE(w[i].rounds == 0, "killed waiter %u returned %lld", i, (long long)w[i].status);
         UTEST_REQUIRE(ec_kill(ecs[i]) == DJ_E_BAD_CAP, "killed waiter %u's capability still works", i);
