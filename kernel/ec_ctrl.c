@@ -7,7 +7,9 @@
  *     and the client runs again on the SC it had lent the handler;
  *   - a client killed mid-call is only marked dead at first: the handler
  *     finishes the call on the client's time, its reply is dropped, and
- *     the client dies when the reply would resume it (sched_exit_to_user).
+ *     the client dies when the reply would resume it (sched_exit_to_user),
+ *     or, when the call ended otherwise and its PD is being destroyed, in
+ *     that destruction (pd_reclaim.c), whether its SC runs again or not.
  *     The server thus ends the call consistently and takes the next one;
  *   - any other EC dies at once; if it runs on another CPU, that CPU is
  *     told (VEC_IPI_WAKE) and dispatches before it returns to user mode.

@@ -196,8 +196,37 @@ static enum outcome revoke_phase(struct pd *pd, size_t *budget)
 
 /* ---- 3. Free ------------------------------------------------------------------ */
 
-static enum outcome quiescent(struct pd *pd)
+/* A client killed mid-call was only marked dead (ec_ctrl.c); once its
+ * call is over it is ready, and the dispatcher would end the kill when it
+ * next picks its SC. That may be never: any busy thread of higher
+ * priority on its CPU holds it off, and with it the whole destruction.
+ * Nothing is left for it to do, so the kill ends here. The cursor is the
+ * next object to look at (it holds the kill phase's reference). */
+static enum outcome end_finished_calls(struct pd *pd, size_t *budget)
 {
+    struct quota_item *it = pd->reclaim.item ? pd->reclaim.item : quota_first(&pd->quota);
+    for (; it && pd->live_ecs; it = quota_next(&pd->quota, it)) {
+        if (!*budget) {
+            pd->reclaim.item = it;
+            return OUT_OF_BUDGET;
+        }
+        (*budget)--;
+        struct kobj *o = kobj_of_item(it);
+        struct ec *ec = (struct ec *)o;
+        if (o->type == DJ_OBJ_EC && ec->state == EC_READY && o->dead && !ec->callee)
+            ec_kill(ec);
+    }
+    pd->reclaim.item = 0;
+    return PHASE_COMPLETE;
+}
+
+static enum outcome quiescent(struct pd *pd, size_t *budget)
+{
+    if (pd->live_ecs) {
+        enum outcome r = end_finished_calls(pd, budget);
+        if (r != PHASE_COMPLETE)
+            return r;
+    }
     if (pd->live_ecs || pd->dying_children)
         return PHASE_BLOCKED;
     if (sched_pd_in_use(pd, false))
@@ -302,7 +331,7 @@ static enum outcome run_phase(struct pd *pd, size_t *budget)
     switch (pd->reclaim.phase) {
     case PHASE_KILL: return kill_objects(pd, budget);
     case PHASE_STOPPED: return sched_pd_in_use(pd, false) ? PHASE_HELD : PHASE_COMPLETE;
-    case PHASE_QUIESCE: return quiescent(pd);
+    case PHASE_QUIESCE: return quiescent(pd, budget);
     case PHASE_OBJECTS: return free_objects(pd, budget);
     case PHASE_TABLES: return free_tables(pd, budget);
     default: return revoke_phase(pd, budget);

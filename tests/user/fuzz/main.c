@@ -33,22 +33,43 @@
 #define RECLAIM_CYCLES_MAX 10000000000ull  /* background reclaim of killed PDs */
 #define ECHO_CYCLES_MAX 10000000000ull
 #define WATCHDOG_STACK_PAGES 2
-#define LINE_MAX 200
+#define LINE_MAX DJ_DEBUG_PUTS_MAX /* a line the kernel prints whole (one DJ_SYS_DEBUG write) */
 #define WATCHDOG_UTCB_VA 0x580000000000ull /* free in the root (boot modules sit at 0x600000000000) */
 
 static uint64_t pool_va, pool_used, pool_pages;
 static unsigned passed, failed;
+static uint64_t run_seed; /* on every FAIL line, so that a failure can be repeated */
 static volatile uint64_t watchdog_ticks;
 
+/* Prints one whole line: fmt ends with a newline, and a line too long
+ * for the buffer is cut but still ends with one, so the next line (a PASS
+ * or FAIL the check counts) never runs on behind it. Pieces of a line are
+ * put together with `append` first: a line printed piece by piece could
+ * get another CPU's kernel message in the middle. */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
     char line[LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(line))
+        line[sizeof(line) - 2] = '\n';
     dj_debug_puts(line);
+}
+
+/* Adds to the line in buf (of LINE_MAX), cutting what does not fit. */
+static void append(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(char *buf, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, LINE_MAX - used, fmt, ap);
+    va_end(ap);
 }
 
 static void result(bool ok, const char *name, const char *why)
@@ -56,7 +77,7 @@ static void result(bool ok, const char *name, const char *why)
     if (ok)
         say("PASS %s\n", name);
     else
-        say("FAIL %s: %s\n", name, why);
+        say("FAIL %s: %.*s (seed %#llx)\n", name, LINE_MAX - 80, why, (unsigned long long)run_seed);
     ok ? passed++ : failed++;
 }
 
@@ -301,19 +322,21 @@ static bool run_round(unsigned round, uint64_t seed, unsigned ncpus, uint64_t ta
     t->threads += threads;
     t->cycles += cycles;
     say("hostilefuzz: round %u: %llu ops (%llu by threads, %llu by handlers), %llu threads started, %llu faults "
-        "resumed, %llu faulting ECs killed, %llu slots restarted, %llu Mcycles, killer %d->%d, controller kills %d\n",
+        "resumed, %llu faulting ECs killed\n",
         round, (unsigned long long)ops, (unsigned long long)thread_ops, (unsigned long long)(ops - thread_ops),
-        (unsigned long long)threads, (unsigned long long)resumed, (unsigned long long)killed_ecs,
+        (unsigned long long)threads, (unsigned long long)resumed, (unsigned long long)killed_ecs);
+    say("hostilefuzz: round %u: %llu slots restarted, %llu Mcycles, killer %d->%d, controller kills %d\n", round,
         (unsigned long long)restarts, (unsigned long long)(cycles / 1000000), p.killer, p.victim, controller_kills);
     for (unsigned i = 0; i < HOSTILE_PDS; i++) {
         const struct hostile_state *hs = child_state(i);
-        say("hostilefuzz:   PD %u: slots", i);
+        char line[LINE_MAX] = "";
+        append(line, "hostilefuzz:   PD %u: slots", i);
         for (unsigned s = 0; s < HOSTILE_SLOTS; s++)
-            say(" %llu(%llu)", (unsigned long long)hs->ops[s], (unsigned long long)hs->doing[s]);
-        say(", handlers");
+            append(line, " %llu(%llu)", (unsigned long long)hs->ops[s], (unsigned long long)hs->doing[s]);
+        append(line, ", handlers");
         for (unsigned h = 0; h < ncpus * HANDLER_KINDS; h++)
-            say(" %llu", (unsigned long long)hs->handler_ops[h]);
-        say("\n");
+            append(line, " %llu", (unsigned long long)hs->handler_ops[h]);
+        say("%s\n", line);
     }
     say("hostilefuzz:   final kills: %d %d %d %d\n", kill_status[0], kill_status[1], kill_status[2], kill_status[3]);
     bool quota_was_ok = t->quota_ok;
@@ -389,6 +412,7 @@ int main(void)
     const struct dj_bootinfo *bi = (const struct dj_bootinfo *)dj_utcb()->words[2];
     uint64_t seed = fuzz_rdtsc(), target = DEFAULT_OPS, rounds = DEFAULT_ROUNDS;
     bool seed_given = cmdline_number(bi->cmdline, "fuzz.seed", &seed);
+    run_seed = seed;
     cmdline_number(bi->cmdline, "fuzz.ops", &target);
     cmdline_number(bi->cmdline, "fuzz.rounds", &rounds);
     if (cmdline_number(bi->cmdline, "fuzz.only", &only_op) && only_op > OP_KINDS)
@@ -421,10 +445,11 @@ int main(void)
             run_round(r, splitmix(&x), ncpus, (left + rounds - r - 1) / (rounds - r), &t);
         }
         say("hostilefuzz: %llu operations (%llu by threads, %llu by handlers), %llu threads started, %llu faults "
-            "resumed, %llu faulting ECs killed, %llu Mcycles, %llu watchdog ticks\n",
+            "resumed, %llu faulting ECs killed\n",
             (unsigned long long)t.ops, (unsigned long long)t.thread_ops, (unsigned long long)t.handler_ops,
-            (unsigned long long)t.threads, (unsigned long long)t.faults_resumed, (unsigned long long)t.faults_killed,
-            (unsigned long long)(t.cycles / 1000000), (unsigned long long)watchdog_ticks);
+            (unsigned long long)t.threads, (unsigned long long)t.faults_resumed, (unsigned long long)t.faults_killed);
+        say("hostilefuzz: %llu Mcycles, %llu watchdog ticks\n", (unsigned long long)(t.cycles / 1000000),
+            (unsigned long long)watchdog_ticks);
         char ops_why[LINE_MAX];
         snprintf(ops_why, sizeof(ops_why), "%llu operations, fewer than the %llu asked for", (unsigned long long)t.ops,
                  (unsigned long long)target);
