@@ -34,7 +34,7 @@ static inline struct dj_typed_item *dj_utcb_typed(struct dj_utcb *u, unsigned n)
 
 /* Copies n words into the message and returns the MTD that sends them
  * (no typed items); more than DJ_UTCB_WORDS copies nothing and returns
- * DJ_MTD_BAD, which dj_call and the kernel refuse (DJ_E_OVERFLOW). */
+ * DJ_MTD_BAD, which the kernel refuses (DJ_E_OVERFLOW). */
 static inline uint64_t dj_utcb_set_words(struct dj_utcb *u, const uint64_t *w, size_t n)
 {
     if (n > DJ_UTCB_WORDS)

@@ -141,6 +141,7 @@ enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, 
     ((uint64_t)(untyped) <= DJ_MTD_MAX_UNTYPED && (uint64_t)(typed) <= DJ_MTD_MAX_TYPED             \
          ? ((uint64_t)(untyped) | (uint64_t)(typed) << 10)                                          \
          : DJ_MTD_BAD)
+#define DJ_MTD_COUNTS ((1ull << 20) - 1) /* both count fields (bits 0-19) */
 #define DJ_MTD_UNTYPED(m) ((m) & 0x3ff)
 #define DJ_MTD_TYPED(m) (((m) >> 10) & 0x3ff)
 #define DJ_MTD_GPR (1ull << 32)    /* rax..r15 */

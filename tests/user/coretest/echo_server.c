@@ -24,7 +24,9 @@ uint64_t echo_handler(uint64_t badge, struct dj_utcb *u)
         u->words[DJ_UTCB_WORDS - 2 * (i + 1)] = DJ_CRD(DJ_CRD_NULL, 0, 0, 0);
         u->words[DJ_UTCB_WORDS - 2 * (i + 1) + 1] = 0;
     }
-    return DJ_MTD(n, typed);
+    /* The counts of the message received, which the kernel checked: the
+     * same words and items back, without DJ_MTD's range checks. */
+    return u->mtd & DJ_MTD_COUNTS;
 }
 
 enum dj_status echo_server_create(uint64_t pd_sel, uint64_t pt_sel, uint64_t badge, void *stack)
