@@ -1,18 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "esp_addr.h"
+#include "xfrm_text.h"
 
 #include <string.h>
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool parse_v4(const char *t, size_t n, uint8_t out[4])
 {
@@ -45,8 +35,8 @@ static int parse_v6_groups(const char *t, size_t n, uint16_t *words, int max)
         return 0;
     for (;;) {
         unsigned v = 0, digits = 0;
-        while (i < n && hex_value(t[i]) >= 0) {
-            v = v * 16 + (unsigned)hex_value(t[i]);
+        while (i < n && xfrm_hex_digit(t[i]) >= 0) {
+            v = v * 16 + (unsigned)xfrm_hex_digit(t[i]);
             i++;
             if (++digits > 4)
                 return -1;

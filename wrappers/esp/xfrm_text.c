@@ -14,7 +14,7 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int hex_digit(char c)
+int xfrm_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -109,7 +109,7 @@ bool xfrm_word_number(const struct xfrm_word *w, uint64_t *v)
     if (i >= w->n)
         return false;
     for (; i < w->n; i++) {
-        int d = base == 16 ? hex_digit(w->p[i]) : (w->p[i] >= '0' && w->p[i] <= '9' ? w->p[i] - '0' : -1);
+        int d = base == 16 ? xfrm_hex_digit(w->p[i]) : (w->p[i] >= '0' && w->p[i] <= '9' ? w->p[i] - '0' : -1);
         if (d < 0 || value > (UINT64_MAX - (uint64_t)d) / base)
             return false;
         value = value * base + (uint64_t)d;
@@ -125,7 +125,7 @@ bool xfrm_word_hex_bytes(const struct xfrm_word *w, uint8_t *out, size_t cap, si
         return false;
     size_t digits = w->n - 2;
     for (size_t i = 0; i < digits; i++) {
-        if (hex_digit(w->p[2 + i]) < 0)
+        if (xfrm_hex_digit(w->p[2 + i]) < 0)
             return false;
     }
     if (digits % 2 != 0)
@@ -135,7 +135,7 @@ bool xfrm_word_hex_bytes(const struct xfrm_word *w, uint8_t *out, size_t cap, si
     if (*got > cap)
         return true;
     for (size_t i = 0; i < *got; i++)
-        out[i] = (uint8_t)(hex_digit(w->p[2 + 2 * i]) << 4 | hex_digit(w->p[3 + 2 * i]));
+        out[i] = (uint8_t)(xfrm_hex_digit(w->p[2 + 2 * i]) << 4 | xfrm_hex_digit(w->p[3 + 2 * i]));
     return true;
 }
 
@@ -182,7 +182,7 @@ static bool looks_secret(const struct xfrm_line *line, const struct xfrm_word *w
         return true;
     size_t start = has_hex_prefix(w) ? 2 : 0, hex = 0;
     for (size_t i = start; i < w->n; i++)
-        hex += hex_digit(w->p[i]) >= 0;
+        hex += xfrm_hex_digit(w->p[i]) >= 0;
     if (start == 2)
         return hex > SPI_HEX_DIGITS;
     return hex >= BARE_HEX_SUSPECT;

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of hex digit c (either case), or -1 when c is none. */
+int xfrm_hex_digit(char c);
+
 #define XFRM_MAX_WORDS 64
 
 struct xfrm_error;
