@@ -33,6 +33,8 @@ enum dj_syscall {
 #define DJ_SYS_FLAG_GLOBAL (1u << 8) /* create_ec: an EC with its own SC (a thread) */
 #define DJ_SYS_FLAG_SELF (1u << 8)   /* revoke: include the root capability itself */
 #define DJ_SYS_FLAG_MAX_PRIO (1u << 8) /* create_pd: R10 is the new PD's maximum priority (else the creator's) */
+#define DJ_SYS_FLAG_VM (1u << 9)       /* create_pd: a VM PD (guest-physical space, see "Virtual machines") */
+#define DJ_SYS_FLAG_VCPU (1u << 9)     /* create_ec: a vCPU of a VM PD (with GLOBAL; utcb_va and stack_ptr 0) */
 
 /* RAX of a system call: the number in bits 0..7, flags (DJ_SYS_FLAG_*) in
  * bits 8..15; bits 16..63 must be zero (else DJ_E_BAD_SYS). */
@@ -243,8 +245,169 @@ struct dj_bootinfo {
     /* The TSC's rate the kernel calibrated (Hz; 0 when unknown): user code
      * measures time with rdtsc against it. */
     uint64_t tsc_hz;
+    /* Hardware virtualization the kernel runs VM PDs on: DJ_VIRT_*. */
+    uint32_t virt;
+    uint32_t virt_reserved;
 };
+#define DJ_VIRT_NONE 0
+#define DJ_VIRT_VMX 1 /* Intel VT-x with EPT, VPID and unrestricted guest */
+#define DJ_VIRT_SVM 2 /* AMD SVM with nested paging */
 _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit one page");
+
+/* ---- Virtual machines -----------------------------------------------------
+ * A VM PD (DJ_SYS_CREATE_PD with DJ_SYS_FLAG_VM) has a guest-physical space
+ * (NPT on SVM, EPT on VT-x) in place of a user address space: memory
+ * delegated into it (DJ_SYS_DELEGATE, typed items) lands at guest-physical
+ * page dst_base with the delegated rights (R, W, X) and the cache mode of
+ * the page it derives from; revoking it removes it from the guest and
+ * flushes the guest TLBs on every CPU before the revoke returns. I/O ports
+ * delegated into a VM PD are open to its guest; every other port exits.
+ * Its capability space holds the exit portals its vCPUs name.
+ *
+ * A vCPU (DJ_SYS_CREATE_EC with DJ_SYS_FLAG_GLOBAL | DJ_SYS_FLAG_VCPU on
+ * a VM PD, utcb_va = stack_ptr = 0) runs the guest when an SC is bound to
+ * it. Its first run and every VM exit the kernel does not handle itself
+ * (host interrupts, which only preempt) is a call to the portal at
+ * event_base + DJ_VMEXIT_* in the VM PD's capability space, on the
+ * vCPU's CPU. The handler's UTCB words hold a struct dj_vcpu_state
+ * (words[0..]): exit_reason always, every other field only if the
+ * portal's MTD names its group (DJ_MTD_* below), else zero. The handler
+ * replies with an MTD naming the groups the kernel writes back into the
+ * vCPU (the counts of a reply to a VM exit must be 0). Each written value
+ * is checked against the architecture's rules; a value the hardware
+ * would refuse makes the next entry fail, which the VMM sees as a
+ * DJ_VMEXIT_ENTRY_FAIL exit, never a host fault. A vCPU without a
+ * handler portal for an exit is killed. DJ_SYS_EC_CTRL recall makes a
+ * vCPU exit with DJ_VMEXIT_RECALL as soon as possible (an IPI when it
+ * runs on another CPU).
+ *
+ * What the guest never sees: host MSRs (every MSR exits except the ones
+ * the vCPU state holds: FS/GS base, kernel GS base, STAR/LSTAR/CSTAR/
+ * SFMASK, SYSENTER_*, PAT; those are the guest's own), host FPU/XSAVE
+ * state (a vCPU has its own), host debug registers (MOV DR exits), the
+ * host TPR (CR8 is virtual), XCR0 beyond what the host enables (XSETBV
+ * exits; the VMM sets xcr0, checked). INVD, WBINVD, MONITOR, MWAIT,
+ * RDPMC, the virtualization instructions and INIT exit too. */
+#define DJ_VMEXIT_EXCEPTION(vector) (vector) /* 0..31: intercepted exceptions (ctrl) */
+#define DJ_VMEXIT_STARTUP DJ_EV_STARTUP /* 30: first run: the VMM sets the initial state */
+#define DJ_VMEXIT_RECALL DJ_EV_RECALL   /* 31: DJ_EC_OP_RECALL, or an interrupt window opened (ctrl) */
+#define DJ_VMEXIT_CPUID 32
+#define DJ_VMEXIT_IO 33        /* qual[0]: DJ_VMIO_* ; qual[1]: next RIP */
+#define DJ_VMEXIT_RDMSR 34     /* qual[0]: MSR index */
+#define DJ_VMEXIT_WRMSR 35     /* qual[0]: MSR index, qual[1]: value (EDX:EAX) */
+#define DJ_VMEXIT_CR 36        /* qual[0]: DJ_VMCR_* (intercepted CR access) */
+#define DJ_VMEXIT_HLT 37
+#define DJ_VMEXIT_MEM 38       /* qual[0]: guest-physical address, qual[1]: DJ_VMMEM_* */
+#define DJ_VMEXIT_SHUTDOWN 39  /* triple fault: the guest is dead until the VMM resets its state */
+#define DJ_VMEXIT_ENTRY_FAIL 40 /* qual[0]: the backend's native failure code, qual[1]: DJ_VMFAIL_* */
+#define DJ_VMEXIT_HYPERCALL 41 /* VMCALL / VMMCALL */
+#define DJ_VMEXIT_XSETBV 42    /* ECX: register, EDX:EAX: value */
+#define DJ_VMEXIT_DR 43        /* MOV to or from a debug register; qual[0]: DJ_VMCR_* form, number = DR */
+#define DJ_VMEXIT_OTHER 44     /* qual[0]: DJ_VMOTHER_*; qual[1]: the backend's native exit code */
+#define DJ_VMEXIT_PAUSE 45
+#define DJ_VMEXIT_INIT 46      /* the guest received INIT (only with SMP guests) */
+#define DJ_VMEXIT_COUNT 48     /* a vCPU's event base spans this many selectors */
+
+/* DJ_VMEXIT_IO qualification. */
+#define DJ_VMIO_PORT(q) ((q) & 0xffff)
+#define DJ_VMIO_SIZE(q) (((q) >> 16) & 7)   /* bytes: 1, 2 or 4 */
+#define DJ_VMIO_IN (1ull << 19)
+#define DJ_VMIO_STRING (1ull << 20)         /* INS/OUTS: RSI/RDI, RCX, DF in the state */
+#define DJ_VMIO_REP (1ull << 21)
+#define DJ_VMIO_ADDR_SIZE(q) (((q) >> 22) & 0xf) /* string: address size in bytes (2, 4, 8) */
+#define DJ_VMIO_SEG(q) (((q) >> 26) & 7)    /* OUTS: source segment (0 ES .. 5 GS) */
+/* DJ_VMEXIT_CR / DJ_VMEXIT_DR qualification. */
+#define DJ_VMCR_NUMBER(q) ((q) & 0xf)
+#define DJ_VMCR_WRITE (1ull << 4)
+#define DJ_VMCR_GPR(q) (((q) >> 8) & 0xff)  /* 0..15, or DJ_VMCR_GPR_UNKNOWN: decode the instruction */
+#define DJ_VMCR_GPR_UNKNOWN 0xff
+/* DJ_VMEXIT_MEM qualification[1]. */
+#define DJ_VMMEM_READ (1ull << 0)
+#define DJ_VMMEM_WRITE (1ull << 1)
+#define DJ_VMMEM_EXEC (1ull << 2)
+#define DJ_VMMEM_PRESENT (1ull << 3) /* a page is there, the access broke its rights */
+/* DJ_VMEXIT_ENTRY_FAIL qualification[1]. */
+#define DJ_VMFAIL_STATE 1     /* the guest state is invalid */
+#define DJ_VMFAIL_CONTROL 2   /* a VMM-written control value is invalid */
+/* DJ_VMEXIT_OTHER qualification[0]. */
+#define DJ_VMOTHER_INVD 1
+#define DJ_VMOTHER_WBINVD 2
+#define DJ_VMOTHER_MONITOR 3
+#define DJ_VMOTHER_MWAIT 4
+#define DJ_VMOTHER_RDPMC 5
+#define DJ_VMOTHER_VIRT_INSN 6 /* VMRUN, VMLAUNCH, VMXON, ... */
+#define DJ_VMOTHER_TASK_SWITCH 7
+#define DJ_VMOTHER_UNKNOWN 15
+
+/* MTD groups of a VM exit (bits 32.. as for exceptions; DJ_MTD_GPR
+ * (all but RSP), DJ_MTD_RIP_RSP (rip, rsp, inst_len), DJ_MTD_RFLAGS and
+ * DJ_MTD_QUAL (qual[], read only) keep their meaning). */
+#define DJ_MTD_CR (1ull << 36)      /* cr0, cr2, cr3, cr4, efer, xcr0 */
+#define DJ_MTD_SEG (1ull << 37)     /* es, cs, ss, ds, fs, gs */
+#define DJ_MTD_SYS_SEG (1ull << 38) /* ldtr, tr, gdtr, idtr */
+#define DJ_MTD_DR7 (1ull << 39)
+#define DJ_MTD_SYSENTER (1ull << 40) /* sysenter_cs, _esp, _eip */
+#define DJ_MTD_SYSCALL (1ull << 41)  /* star, lstar, cstar, sfmask, kernel_gs_base */
+#define DJ_MTD_PAT (1ull << 42)
+#define DJ_MTD_INJ (1ull << 43)     /* inj_info, inj_error (write: the event to inject; read: the event an exit interrupted) */
+#define DJ_MTD_STA (1ull << 44)     /* intr_state, actv_state */
+#define DJ_MTD_TSC (1ull << 45)     /* tsc_offset (read, write), tsc (the guest's TSC at exit, read only) */
+#define DJ_MTD_CTRL (1ull << 46)    /* ctrl */
+#define DJ_MTD_VM_ALL (DJ_MTD_GPR | DJ_MTD_RIP_RSP | DJ_MTD_RFLAGS | DJ_MTD_QUAL | DJ_MTD_CR | DJ_MTD_SEG | \
+                       DJ_MTD_SYS_SEG | DJ_MTD_DR7 | DJ_MTD_SYSENTER | DJ_MTD_SYSCALL | DJ_MTD_PAT | DJ_MTD_INJ | \
+                       DJ_MTD_STA | DJ_MTD_TSC | DJ_MTD_CTRL)
+
+/* A segment: ar in the compact 12-bit form (bits 0-7: type, S, DPL, P;
+ * bits 8-11: AVL, L, D/B, G), 0 for an unusable segment. */
+struct dj_vm_seg {
+    uint16_t sel, ar;
+    uint32_t limit;
+    uint64_t base;
+};
+
+/* inj_info (the VT-x interruption-information format on both backends). */
+#define DJ_INJ_VECTOR(i) ((i) & 0xff)
+#define DJ_INJ_TYPE_SHIFT 8
+#define DJ_INJ_EXTINT (0ull << 8)
+#define DJ_INJ_NMI (2ull << 8)
+#define DJ_INJ_HW_EXC (3ull << 8)
+#define DJ_INJ_SW_INT (4ull << 8)
+#define DJ_INJ_ERROR_CODE (1ull << 11) /* inj_error is pushed */
+#define DJ_INJ_VALID (1ull << 31)
+/* intr_state. */
+#define DJ_INTR_STI_SHADOW (1ull << 0) /* blocking by STI or MOV SS: no interrupt for one instruction */
+#define DJ_INTR_MOVSS_SHADOW (1ull << 1)
+#define DJ_INTR_NMI_BLOCKED (1ull << 3)
+/* actv_state. */
+#define DJ_ACTV_ACTIVE 0
+#define DJ_ACTV_HLT 1
+/* ctrl: optional exits the VMM turns on (written with DJ_MTD_CTRL, kept
+ * until changed). */
+#define DJ_CTRL_INTR_WINDOW (1ull << 0) /* exit (DJ_VMEXIT_RECALL) once the guest can take an interrupt; cleared by that exit */
+#define DJ_CTRL_CR_WRITE (1ull << 1)    /* exit on writes to CR0, CR3, CR4 */
+#define DJ_CTRL_HLT_PASS (1ull << 2)    /* reserved: HLT always exits */
+#define DJ_CTRL_EXC_SHIFT 32            /* bits 32..63: exception vectors that exit (DJ_VMEXIT_EXCEPTION) */
+
+struct dj_vcpu_state {
+    uint64_t exit_reason;             /* DJ_VMEXIT_*: always */
+    uint64_t gpr[16];                 /* DJ_MTD_GPR, in encoding order (rax rcx rdx rbx rsp rbp rsi rdi r8..r15); gpr[4] is RSP (DJ_MTD_RIP_RSP) */
+    uint64_t rip, inst_len;           /* DJ_MTD_RIP_RSP; inst_len: length of the exiting instruction, 0 when unknown */
+    uint64_t rflags;                  /* DJ_MTD_RFLAGS */
+    uint64_t qual[2];                 /* DJ_MTD_QUAL */
+    uint64_t cr0, cr2, cr3, cr4, efer, xcr0; /* DJ_MTD_CR */
+    struct dj_vm_seg es, cs, ss, ds, fs, gs; /* DJ_MTD_SEG */
+    struct dj_vm_seg ldtr, tr, gdtr, idtr;   /* DJ_MTD_SYS_SEG (gdtr, idtr: base and limit only) */
+    uint64_t dr7;                     /* DJ_MTD_DR7 */
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip; /* DJ_MTD_SYSENTER */
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base; /* DJ_MTD_SYSCALL */
+    uint64_t pat;                     /* DJ_MTD_PAT */
+    uint64_t inj_info, inj_error;     /* DJ_MTD_INJ */
+    uint64_t intr_state, actv_state;  /* DJ_MTD_STA */
+    uint64_t tsc_offset, tsc;         /* DJ_MTD_TSC */
+    uint64_t ctrl;                    /* DJ_MTD_CTRL */
+};
+#define DJ_GPR_RSP 4
+_Static_assert(sizeof(struct dj_vcpu_state) <= DJ_UTCB_WORDS * 8, "vCPU state must fit the UTCB words");
 
 /* Priorities: higher runs first. Every PD has a maximum priority (the
  * root PD DJ_PRIO_MAX): no SC of it, and none it creates, runs above it. */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The VMM's internal interfaces: how the exit handlers (exits.c), the
+ * platform devices (one file each) and the guest memory meet.
+ *
+ * One VMM instance serves one VM. Each vCPU has a handler EC on the
+ * vCPU's CPU that receives its exits as portal calls (struct
+ * dj_vcpu_state in the handler's UTCB). Devices never see the UTCB: the
+ * exit code decodes an access into an I/O or MMIO request and dispatches
+ * it to the device that registered the port or address range.
+ *
+ * Device code must be host-testable: it depends only on this header,
+ * common/ and its own state, never on system calls (those go through the
+ * vmm_* services below, which host tests replace with fakes). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_MAX_VCPUS 4
+
+/* ---- Guest memory ---------------------------------------------------------
+ * Guest RAM is one contiguous region of the VMM's address space, mapped
+ * at guest-physical 0 (below the PCI hole: e820 describes it). Devices
+ * reach guest memory only through these checked accessors: a guest
+ * address outside RAM gives NULL / false, never host memory. */
+struct vmm_ram {
+    uint8_t *base;      /* VMM virtual address of guest-physical 0 */
+    uint64_t size;      /* bytes of RAM below the hole */
+    uint64_t high_base; /* guest-physical start of RAM above 4 GiB (0: none) */
+    uint8_t *high;      /* VMM address of it */
+    uint64_t high_size;
+};
+/* A pointer to len bytes at guest-physical gpa, or NULL when any of them
+ * is not RAM. */
+void *vmm_gpa_ptr(const struct vmm_ram *ram, uint64_t gpa, uint64_t len);
+
+/* ---- Device dispatch ------------------------------------------------------
+ * A device registers port ranges and MMIO ranges with callbacks. Sizes
+ * are 1, 2, 4 or 8 bytes; a read returns the value (zero-extended), a
+ * write gets it. Accesses nobody claims read as all ones and are ignored
+ * (the PC's floating bus). */
+typedef uint64_t (*vmm_read_fn)(void *dev, uint64_t offset, unsigned size);
+typedef void (*vmm_write_fn)(void *dev, uint64_t offset, unsigned size, uint64_t value);
+
+struct vmm_region {
+    uint64_t base, len;
+    vmm_read_fn read;
+    vmm_write_fn write;
+    void *dev;
+};
+
+#define VMM_MAX_REGIONS 48
+struct vmm_bus {
+    struct vmm_region r[VMM_MAX_REGIONS];
+    unsigned count;
+};
+/* Claim [base, base + len); false when it overlaps a claimed range or the
+ * bus is full. */
+bool vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len, vmm_read_fn rd, vmm_write_fn wr, void *dev);
+/* Move or drop (len 0) the range a device claimed with dev (PCI BARs). */
+bool vmm_bus_move(struct vmm_bus *bus, void *dev, uint64_t old_base, uint64_t new_base, uint64_t len);
+uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size);
+void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t value);
+
+/* ---- Interrupts -----------------------------------------------------------
+ * Devices raise interrupts through the IOAPIC (GSI, level or edge) or as
+ * MSI messages; the LAPIC model of the target vCPU queues the vector and
+ * the VMM recalls that vCPU so its handler injects it. */
+void vmm_irq_set(unsigned gsi, bool level_high);       /* ioapic.c */
+void vmm_msi_send(uint64_t address, uint32_t data);      /* lapic.c */
