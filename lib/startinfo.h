@@ -106,5 +106,6 @@ struct dj_start_info {
     uint64_t vm_tsc_hz;     /* 0: unknown */
     uint32_t vm_host_cpus;
     uint32_t vm_virt;       /* DJ_VIRT_* */
+    uint32_t vm_prio, vm_maxprio; /* the line's prio= and maxprio=: vCPUs and timer threads */
 };
 _Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");

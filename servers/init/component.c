@@ -113,6 +113,8 @@ static bool vm_modules(struct comp *c)
     c->si->vm_tsc_hz = bootinfo_of()->tsc_hz;
     c->si->vm_host_cpus = bootinfo_of()->cpu_count;
     c->si->vm_virt = bootinfo_of()->virt;
+    c->si->vm_prio = c->cfg->prio;
+    c->si->vm_maxprio = c->cfg->maxprio;
     return vm_module(c, vm->kernel, &c->si->vm_kernel, &va) && vm_module(c, vm->initrd, &c->si->vm_initrd, &va) &&
            vm_module(c, vm->cmdline, &c->si->vm_cmdline, &va);
 }
