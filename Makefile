@@ -51,6 +51,7 @@ include fuzz.mk
 include net.mk
 include init-hostile.mk
 include l4linux-glue/guest.mk
+include vm.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)

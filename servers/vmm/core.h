@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <donjon/abi.h>
+#include "acpi.h"
 #include "vmm.h"
 
 #define PAGE_SIZE 4096ull
@@ -15,13 +16,10 @@
 
 /* Guest-physical memory map (docs/vmm.md). RAM from 0 up to at most
  * GUEST_HOLE_START; devices above. */
-#define GUEST_HOLE_START 0xc0000000ull
-#define GUEST_PCI_MMIO_BASE 0xc0000000ull /* 64-bit-less BARs: virtio */
-#define GUEST_PCI_MMIO_SIZE 0x10000000ull
-#define GUEST_ECAM_BASE 0xe0000000ull     /* bus 0 only: 1 MiB */
-#define GUEST_ECAM_SIZE 0x100000ull
-#define GUEST_IOAPIC_BASE 0xfec00000ull
-#define GUEST_LAPIC_BASE 0xfee00000ull
+#define GUEST_HOLE_START VMM_PCI_ECAM_BASE
+#define GUEST_ECAM_BASE VMM_PCI_ECAM_BASE
+#define GUEST_ECAM_SIZE ((uint64_t)VMM_PCI_ECAM_BUSES * MIB)
+#define GUEST_LAPIC_BASE VMM_LAPIC_BASE
 #define GUEST_BIOS_START 0x9fc00ull       /* reserved up to 1 MiB: ACPI tables live here */
 #define GUEST_ACPI_BASE 0xe0000ull        /* RSDP in the BIOS area, where Linux looks */
 #define GUEST_ACPI_SIZE 0x20000ull
@@ -48,7 +46,6 @@ struct vcpu {
     volatile uint8_t sipi_vector;
     volatile bool sipi_pending, init_pending;
     volatile bool halted;            /* its handler blocks in HLT */
-    uint64_t apic_base;              /* IA32_APIC_BASE */
     uint64_t exits;                  /* counted for the report */
     uint64_t misc_enable;
     uint64_t armed_deadline;         /* the timer thread's deadline (TSC), UINT64_MAX: none */
@@ -121,18 +118,18 @@ void vcpu_block(struct vcpu *v, uint64_t deadline_tsc);
 
 /* platform.c: the devices, and what the exit code asks of the LAPICs. */
 bool platform_init(void);
-/* Highest vector vCPU v should take now, or -1. */
-int lapic_pending_vector(unsigned vcpu);
+/* Highest vector vCPU v should take now, or -1; -2: an NMI. */
+int platform_pending_vector(unsigned vcpu);
 /* The vector was injected: IRR -> ISR. */
-void lapic_vector_taken(unsigned vcpu, uint8_t vector);
+void platform_vector_taken(unsigned vcpu, uint8_t vector);
+#define PLATFORM_NMI (-2)
+void platform_nmi_taken(unsigned vcpu);
 /* TSC of the vCPU's next timer event, or UINT64_MAX: runs expired timers first. */
-uint64_t lapic_timer_deadline(unsigned vcpu);
-/* x2APIC MSRs 0x800..0x8ff; false: #GP. */
-bool lapic_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value);
-bool lapic_msr_write(unsigned vcpu, uint32_t msr, uint64_t value);
-/* TSC deadline MSR. */
-uint64_t lapic_tsc_deadline_read(unsigned vcpu);
-void lapic_tsc_deadline_write(unsigned vcpu, uint64_t value);
+uint64_t platform_timer_deadline(unsigned vcpu);
+/* The LAPIC's MSRs (APIC base, TSC deadline, x2APIC): *handled false
+ * when the MSR is not the LAPIC's; else the result false means #GP. */
+bool platform_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value, bool *handled);
+bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handled);
 /* The ACPI tables for the loader (RSDP address), 0 when there are none. */
 uint64_t platform_rsdp(void);
 /* The MMIO decoder: emulate the instruction at the guest's RIP that
@@ -140,5 +137,7 @@ uint64_t platform_rsdp(void);
 bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why);
 /* exits.c: an access no device claims (reported a few times). */
 void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip);
-/* IA32_APIC_BASE at reset: enabled, in x2APIC mode (Linux keeps it). */
-uint64_t msr_apic_base_reset(unsigned vcpu);
+
+/* devices.c: the legacy devices and PCI functions beyond the APICs. */
+struct pci_host;
+bool devices_init(struct pci_host *pci);

@@ -20,6 +20,7 @@
  *   - XSAVE (leaf 0xD) within the host's XCR0. */
 #include <string.h>
 #include "core.h"
+#include "lapic.h"
 
 #define BIT(n) (1u << (n))
 #define MAX_BASIC_LEAF 0x16u
@@ -27,7 +28,9 @@
 #define HV_LEAF 0x40000000u
 #define HV_TIMING_LEAF 0x40000010u
 #define GUEST_FMS 0x000606a6u /* family 6, model 0x6a, stepping 6 */
-#define CRYSTAL_HZ 25000000ull /* the LAPIC timer's clock (leaf 0x15 ECX) */
+/* The crystal is the LAPIC timer's clock: one tick is LAPIC_TSC_PER_TICK
+ * TSC cycles (lapic.h), so TSC = crystal * LAPIC_TSC_PER_TICK exactly. */
+#define CRYSTAL_HZ (vm.tsc_hz / LAPIC_TSC_PER_TICK)
 #define CLFLUSH_LINE_QWORDS 8
 #define CR4_OSXSAVE (1ull << 18)
 
@@ -184,8 +187,8 @@ static void basic(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
     case 0xb: leaf_b(v, sub, r); return;
     case 0xd: leaf_d(s, sub, r); return;
     case 0x15:
-        r[0] = (uint32_t)(CRYSTAL_HZ / 1000);
-        r[1] = (uint32_t)(vm.tsc_hz / 1000);
+        r[0] = 1;
+        r[1] = LAPIC_TSC_PER_TICK;
         r[2] = (uint32_t)CRYSTAL_HZ;
         return;
     case 0x16:

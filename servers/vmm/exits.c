@@ -7,12 +7,14 @@
  * guest can take it (or asks for an interrupt-window exit), and replies
  * with the MTD groups it changed. */
 #include <string.h>
+#include "lib/syscall.h"
 #include "lib/utcb.h"
 #include "core.h"
 #include "decode.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_DF (1ull << 10)
+#define VEC_NMI 2
 #define VEC_UD 6
 #define VEC_GP 13
 #define CPUID_LEN 2
@@ -207,10 +209,11 @@ static uint64_t on_hlt(struct vcpu *v, struct dj_vcpu_state *s)
 {
     skip(s, HLT_LEN);
     for (;;) {
-        uint64_t deadline = lapic_timer_deadline(v->id);
+        uint64_t deadline = platform_timer_deadline(v->id);
         if (vm.stopped || v->init_pending)
             break;
-        if (lapic_pending_vector(v->id) >= 0 && (s->rflags & RFLAGS_IF))
+        int vec = platform_pending_vector(v->id);
+        if (vec == PLATFORM_NMI || (vec >= 0 && (s->rflags & RFLAGS_IF)))
             break;
         vcpu_block(v, deadline);
     }
@@ -317,13 +320,22 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
 static uint64_t deliver(struct vcpu *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
     s->ctrl &= ~DJ_CTRL_INTR_WINDOW;
-    int vec = lapic_pending_vector(v->id);
-    if (vec < 0)
+    int vec = platform_pending_vector(v->id);
+    if (vec == -1)
         return mtd | DJ_MTD_CTRL;
     bool shadow = s->intr_state & (DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW);
+    if (vec == PLATFORM_NMI) {
+        if (!(s->inj_info & DJ_INJ_VALID) && !(s->intr_state & DJ_INTR_NMI_BLOCKED) && !shadow) {
+            s->inj_info = DJ_INJ_VALID | DJ_INJ_NMI | VEC_NMI;
+            platform_nmi_taken(v->id);
+            return mtd | DJ_MTD_INJ | DJ_MTD_CTRL;
+        }
+        s->ctrl |= DJ_CTRL_INTR_WINDOW;
+        return mtd | DJ_MTD_CTRL;
+    }
     if (!(s->inj_info & DJ_INJ_VALID) && (s->rflags & RFLAGS_IF) && !shadow) {
         s->inj_info = DJ_INJ_VALID | DJ_INJ_EXTINT | (uint64_t)vec;
-        lapic_vector_taken(v->id, (uint8_t)vec);
+        platform_vector_taken(v->id, (uint8_t)vec);
         s->actv_state = DJ_ACTV_ACTIVE;
         return mtd | DJ_MTD_INJ | DJ_MTD_CTRL | DJ_MTD_STA;
     }

@@ -8,7 +8,6 @@
 
 #define MSR_TSC 0x10
 #define MSR_PLATFORM_ID 0x17
-#define MSR_APIC_BASE 0x1b
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_BIOS_SIGN 0x8b
 #define MSR_PLATFORM_INFO 0xce
@@ -22,15 +21,8 @@
 #define MSR_MTRR_FIX_4K_FIRST 0x268
 #define MSR_MTRR_FIX_4K_LAST 0x26f
 #define MSR_MTRR_DEF_TYPE 0x2ff
-#define MSR_TSC_DEADLINE 0x6e0
-#define MSR_X2APIC_FIRST 0x800
-#define MSR_X2APIC_LAST 0x8ff
 #define MSR_EFER 0xc0000080u
 
-#define APIC_BASE_BSP (1ull << 8)
-#define APIC_BASE_X2APIC (1ull << 10)
-#define APIC_BASE_ENABLE (1ull << 11)
-#define APIC_BASE_ADDR_MASK 0xffffff000ull
 #define FEATURE_CONTROL_LOCKED 1
 #define MTRR_TYPE_WB 6
 #define MTRR_DEF_ENABLE (1ull << 11)
@@ -46,11 +38,6 @@
 
 static uint64_t mtrr_def_type = MTRR_DEF_ENABLE | MTRR_TYPE_WB;
 
-static bool is_x2apic(uint32_t msr)
-{
-    return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST;
-}
-
 static bool is_fixed_mtrr(uint32_t msr)
 {
     return msr == MSR_MTRR_FIX_64K || msr == MSR_MTRR_FIX_16K_A || msr == MSR_MTRR_FIX_16K_B ||
@@ -59,13 +46,13 @@ static bool is_fixed_mtrr(uint32_t msr)
 
 bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *value)
 {
+    bool lapic;
     *value = 0;
-    if (is_x2apic(msr))
-        return (v->apic_base & APIC_BASE_X2APIC) && lapic_msr_read(v->id, msr, value);
+    bool ok = platform_msr_read(v->id, msr, value, &lapic);
+    if (lapic)
+        return ok;
     switch (msr) {
     case MSR_TSC: *value = vmm_guest_tsc() + s->tsc_offset; return true;
-    case MSR_APIC_BASE: *value = v->apic_base; return true;
-    case MSR_TSC_DEADLINE: *value = lapic_tsc_deadline_read(v->id); return true;
     case MSR_EFER: *value = s->efer; return true;
     case MSR_FEATURE_CONTROL: *value = FEATURE_CONTROL_LOCKED; return true;
     case MSR_PLATFORM_INFO: *value = (vm.tsc_hz / BUS_100MHZ) << PLATFORM_INFO_RATIO_SHIFT; return true;
@@ -85,25 +72,13 @@ bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *v
     }
 }
 
-static bool apic_base_write(struct vcpu *v, uint64_t value)
-{
-    uint64_t allowed = APIC_BASE_BSP | APIC_BASE_X2APIC | APIC_BASE_ENABLE | APIC_BASE_ADDR_MASK;
-    if (value & ~allowed)
-        return false;
-    /* Leaving x2APIC mode without disabling first is invalid (SDM). */
-    if ((v->apic_base & APIC_BASE_X2APIC) && !(value & APIC_BASE_X2APIC) && (value & APIC_BASE_ENABLE))
-        return false;
-    v->apic_base = (value & ~APIC_BASE_BSP) | (v->apic_base & APIC_BASE_BSP);
-    return true;
-}
-
 bool msr_write(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t value)
 {
-    if (is_x2apic(msr))
-        return (v->apic_base & APIC_BASE_X2APIC) && lapic_msr_write(v->id, msr, value);
+    bool lapic;
+    bool ok = platform_msr_write(v->id, msr, value, &lapic);
+    if (lapic)
+        return ok;
     switch (msr) {
-    case MSR_APIC_BASE: return apic_base_write(v, value);
-    case MSR_TSC_DEADLINE: lapic_tsc_deadline_write(v->id, value); return true;
     case MSR_EFER:
         if (value & ~EFER_GUEST_BITS)
             return false;
@@ -120,7 +95,3 @@ bool msr_write(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t v
     }
 }
 
-uint64_t msr_apic_base_reset(unsigned vcpu)
-{
-    return GUEST_LAPIC_BASE | APIC_BASE_ENABLE | APIC_BASE_X2APIC | (vcpu == 0 ? APIC_BASE_BSP : 0);
-}

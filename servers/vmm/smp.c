@@ -124,7 +124,7 @@ void timer_thread(uint64_t id)
 
 void timer_rearm(struct vcpu *v)
 {
-    uint64_t deadline = lapic_timer_deadline(v->id);
+    uint64_t deadline = platform_timer_deadline(v->id);
     if (deadline != v->armed_deadline) {
         v->armed_deadline = deadline;
         dj_sm_up(v->timer_sm);
@@ -154,7 +154,6 @@ static bool vcpu_create(struct vcpu *v, unsigned prio, unsigned timer_prio)
     v->timer_sm = sel(v, SEL_TIMER_SM);
     v->timer_ec = sel(v, SEL_TIMER_EC);
     v->armed_deadline = UINT64_MAX;
-    v->apic_base = msr_apic_base_reset(v->id);
     v->misc_enable = MISC_ENABLE_RESET;
     v->state = v->id == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
     uint64_t sp = dj_handler_stack(handler_stacks[v->id], STACK_BYTES,
