@@ -17,6 +17,9 @@
 #include <cmocka.h>
 #include "servers/vmm/virtio_net.h"
 
+/* Each test file uses a different subset of the helpers. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 #define RAM_SIZE 0x100000u
 #define BAR_ADDR 0xfe000000u
 #define TEST_GSI 11u
