@@ -144,3 +144,7 @@ void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip);
 /* devices.c: the legacy devices and PCI functions beyond the APICs. */
 struct pci_host;
 bool devices_init(struct pci_host *pci);
+/* Console bytes for the guest's serial port: how many it took. */
+size_t devices_console_input(const char *bytes, size_t n);
+/* main.c: sends the guest's pending serial output (end of an exit). */
+void vmm_console_flush(void);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The VM's devices besides the APICs and the PCI host bridge
- * (platform.c): the UART on COM1, whose output goes to the console
- * server (it offers no input yet: the guest's serial port receives
- * nothing), and the devices of the other VMM files as they exist. */
+ * (platform.c): the UART on COM1 on the console server (raw output,
+ * polled input), and the devices of the other VMM files. */
 #include "core.h"
 #include "pci_host.h"
 #include "uart.h"
@@ -28,4 +27,9 @@ bool devices_init(struct pci_host *pci)
     (void)pci;
     uart_init(&com1, &com1_ops);
     return vmm_bus_add(&vm.io, UART_COM1_BASE, UART_PORTS, uart_io_read, uart_io_write, &com1);
+}
+
+size_t devices_console_input(const char *bytes, size_t n)
+{
+    return uart_receive(&com1, (const uint8_t *)bytes, n);
 }

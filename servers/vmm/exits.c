@@ -407,6 +407,8 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
         park(v);
     mtd = deliver(v, s, mtd);
     timer_rearm(v);
+    if (reason != DJ_VMEXIT_IO)
+        vmm_console_flush(); /* a run of UART writes is sent at its newline */
     v->utcb = NULL;
     vm_unlock();
     return mtd;
