@@ -7,8 +7,10 @@
  * controller self-test (0xaa -> 0x55), the port tests (0xab, 0xa9 -> 0)
  * and the command byte (0x20 / 0x60), so a driver that probes finds a
  * working controller with nothing attached: commands sent to the
- * keyboard time out (status bit 6), and Linux gives up on them. The DSDT
- * lists no PS/2 device, so Linux's i8042 driver does not probe at all. */
+ * keyboard time out (status bit 6), and Linux gives up on them. Neither
+ * the DSDT (no PS/2 device) nor the FADT (8042 boot flag clear) offers
+ * it, so Linux's i8042 driver does not probe at all; its reboot code
+ * (reboot=kbd) still pulses the reset line. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
