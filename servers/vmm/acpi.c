@@ -48,13 +48,11 @@
 #define C2_UNSUPPORTED_LATENCY 101
 #define C3_UNSUPPORTED_LATENCY 1001
 #define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
-#define BOOT_ARCH_8042 (1u << 1)
 #define BOOT_ARCH_VGA_NOT_PRESENT (1u << 2)
 #define BOOT_ARCH_NO_ASPM (1u << 4)
 #define FADT_FLAG_WBINVD (1u << 0)
 #define FADT_FLAG_PROC_C1 (1u << 2)
-#define FADT_FLAG_PWR_BUTTON (1u << 4)  /* no fixed power button */
-#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button */
+#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button (the power button is fixed: pm.c) */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 
 /* Generic Address Structure */
@@ -196,9 +194,11 @@ static uint64_t build_fadt(struct builder *b, uint64_t facs, uint64_t dsdt)
     put16(t, FADT_P_LVL2_LAT, C2_UNSUPPORTED_LATENCY);
     put16(t, FADT_P_LVL3_LAT, C3_UNSUPPORTED_LATENCY);
     put8(t, FADT_CENTURY, ACPI_CMOS_CENTURY);
-    put16(t, FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042 | BOOT_ARCH_VGA_NOT_PRESENT | BOOT_ARCH_NO_ASPM);
-    put32(t, FADT_FLAGS, FADT_FLAG_WBINVD | FADT_FLAG_PROC_C1 | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON
-                             | FADT_FLAG_RESET_REG_SUP);
+    /* No 8042 flag: the i8042 model is there for its reset line only, and
+     * with the flag (and no PS/2 device in the DSDT) Linux would probe it
+     * "directly" and wait for a keyboard that never answers. */
+    put16(t, FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT | BOOT_ARCH_NO_ASPM);
+    put32(t, FADT_FLAGS, FADT_FLAG_WBINVD | FADT_FLAG_PROC_C1 | FADT_FLAG_SLP_BUTTON | FADT_FLAG_RESET_REG_SUP);
     put_gas_io(t, FADT_RESET_REG, ACPI_RESET_PORT, 1);
     put8(t, FADT_RESET_VALUE, ACPI_RESET_VALUE);
     put8(t, FADT_MINOR_VERSION, 0);

@@ -200,11 +200,20 @@ static bool skip_modrm_memory(struct cursor *c, uint8_t modrm, unsigned addr_siz
 struct prefixes {
     bool opsize, addrsize, rep;
     uint8_t rex;
+    unsigned seg;
 };
+
+#define SEG_ES 0
+#define SEG_CS 1
+#define SEG_SS 2
+#define SEG_DS 3
+#define SEG_FS 4
+#define SEG_GS 5
 
 static void read_prefixes(struct cursor *c, unsigned code_bits, struct prefixes *p)
 {
     memset(p, 0, sizeof *p);
+    p->seg = SEG_DS;
     for (;;) {
         uint8_t b = next_byte(c);
         if (c->short_input)
@@ -213,9 +222,13 @@ static void read_prefixes(struct cursor *c, unsigned code_bits, struct prefixes 
         case 0x66: p->opsize = true; p->rex = 0; continue;
         case 0x67: p->addrsize = true; p->rex = 0; continue;
         case 0xf2: case 0xf3: p->rep = true; p->rex = 0; continue;
-        case 0xf0: case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-            p->rex = 0; /* a REX counts only right before the opcode */
-            continue;
+        case 0x26: p->seg = SEG_ES; p->rex = 0; continue;
+        case 0x2e: p->seg = SEG_CS; p->rex = 0; continue;
+        case 0x36: p->seg = SEG_SS; p->rex = 0; continue;
+        case 0x3e: p->seg = SEG_DS; p->rex = 0; continue;
+        case 0x64: p->seg = SEG_FS; p->rex = 0; continue;
+        case 0x65: p->seg = SEG_GS; p->rex = 0; continue;
+        case 0xf0: p->rex = 0; continue; /* a REX counts only right before the opcode */
         default:
             break;
         }
@@ -272,11 +285,12 @@ static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned o
         c->pos += insn->addr_size;
         return true;
     }
-    if (op == 0xaa || op == 0xab) {
-        insn->kind = VMM_INSN_STOS;
+    if (op == 0xaa || op == 0xab || op == 0xa4 || op == 0xa5) {
+        insn->kind = op >= 0xaa ? VMM_INSN_STOS : VMM_INSN_MOVS;
         insn->size = (op & 1) ? opsize : 1;
         insn->reg = 0;
         insn->rep = p->rep;
+        insn->seg = p->seg;
         return true;
     }
 
@@ -356,6 +370,39 @@ enum vmm_decode_status vmm_decode_bytes(const uint8_t *bytes, unsigned len, unsi
     return VMM_DECODE_OK;
 }
 
+static const struct dj_vm_seg *segment(const struct dj_vcpu_state *s, unsigned seg)
+{
+    switch (seg) {
+    case SEG_ES: return &s->es;
+    case SEG_CS: return &s->cs;
+    case SEG_SS: return &s->ss;
+    case SEG_FS: return &s->fs;
+    case SEG_GS: return &s->gs;
+    default: return &s->ds;
+    }
+}
+
+/* One string operand: seg:reg through the guest's paging; its element
+ * must not cross a page (we copy element by element within one page). */
+static enum vmm_decode_status resolve_operand(const struct vmm_ram *ram, const struct dj_vcpu_state *s,
+                                              const struct vmm_insn *insn, unsigned seg, unsigned reg,
+                                              struct vmm_string_operand *op)
+{
+    bool long_mode = vmm_guest_code_bits(s) == 64;
+    uint64_t offset = s->gpr[reg] & size_mask(insn->addr_size);
+    /* In 64-bit mode only FS and GS have a base. */
+    uint64_t base = (long_mode && seg != SEG_FS && seg != SEG_GS) ? 0 : segment(s, seg)->base;
+    uint64_t lin = base + offset;
+    if (!long_mode)
+        lin &= 0xffffffffu;
+    if ((lin & (PAGE_SIZE - 1)) + insn->size > PAGE_SIZE)
+        return VMM_DECODE_UNSUPPORTED;
+    if (!vmm_guest_translate(ram, s, lin, &op->gpa))
+        return VMM_DECODE_FETCH_FAULT;
+    op->page = vmm_gpa_ptr(ram, op->gpa & ~(PAGE_SIZE - 1), PAGE_SIZE);
+    return VMM_DECODE_OK;
+}
+
 enum vmm_decode_status vmm_decode(const struct vmm_ram *ram, const struct dj_vcpu_state *s, struct vmm_insn *out)
 {
     uint8_t buf[VMM_INSN_MAX_LEN];
@@ -364,6 +411,12 @@ enum vmm_decode_status vmm_decode(const struct vmm_ram *ram, const struct dj_vcp
     /* Fewer than 15 bytes is fine as long as the instruction fits in them. */
     if (st == VMM_DECODE_TOO_LONG && got < sizeof buf)
         return VMM_DECODE_FETCH_FAULT;
+    if (st != VMM_DECODE_OK || out->kind != VMM_INSN_MOVS)
+        return st;
+    st = resolve_operand(ram, s, out, out->seg, 6 /* rSI */, &out->src);
+    if (st == VMM_DECODE_OK)
+        st = resolve_operand(ram, s, out, SEG_ES, 7 /* rDI */, &out->dst);
+    out->resolved = st == VMM_DECODE_OK;
     return st;
 }
 
@@ -453,25 +506,85 @@ static uint64_t source_operand(const struct vmm_insn *insn, const struct dj_vcpu
     return insn->has_imm ? insn->imm : get_reg(s, insn->reg, insn->reg_high8, insn->size);
 }
 
-/* STOS: one element per exit; rDI and rCX in the address size. */
-static bool stos_step(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
+/* ---- String instructions ------------------------------------------------
+ * rSI, rDI and rCX count in the address size. A REP form does as many
+ * elements as stay inside the current page of each operand (the pages
+ * the exit and the decoder resolved); the guest repeats the rest. */
+
+/* Elements from gpa on, in the direction of step, that lie wholly in gpa's page. */
+static uint64_t elements_in_page(uint64_t gpa, unsigned size, bool down)
 {
-    uint64_t amask = size_mask(insn->addr_size);
-    if (insn->rep && (s->gpr[1] & amask) == 0)
-        return true; /* nothing to do (no access would have happened) */
-    mem->write(mem->ctx, gpa, insn->size, s->gpr[0] & size_mask(insn->size));
-    uint64_t step = (s->rflags & RFLAGS_DF) ? -(uint64_t)insn->size : insn->size;
-    set_reg(s, 7, false, insn->addr_size, (s->gpr[7] + step) & amask);
-    if (!insn->rep)
-        return true;
-    uint64_t count = ((s->gpr[1] & amask) - 1) & amask;
-    set_reg(s, 1, false, insn->addr_size, count);
-    return count == 0;
+    uint64_t in_page = gpa & (PAGE_SIZE - 1);
+    if (in_page + size > PAGE_SIZE)
+        return 1; /* one element across the boundary: one device access */
+    return down ? in_page / size + 1 : (PAGE_SIZE - size - in_page) / size + 1;
 }
 
-void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
+static uint64_t operand_read(const struct vmm_string_operand *op, uint64_t gpa, unsigned size,
+                             const struct vmm_mem_access *mem)
+{
+    if (!op->page)
+        return mem->read(mem->ctx, gpa, size);
+    uint64_t v = 0;
+    memcpy(&v, op->page + (gpa & (PAGE_SIZE - 1)), size);
+    return v;
+}
+
+static void operand_write(const struct vmm_string_operand *op, uint64_t gpa, unsigned size, uint64_t v,
+                          const struct vmm_mem_access *mem)
+{
+    if (!op->page)
+        mem->write(mem->ctx, gpa, size, v);
+    else
+        memcpy(op->page + (gpa & (PAGE_SIZE - 1)), &v, size);
+}
+
+static void advance_index(struct dj_vcpu_state *s, unsigned reg, const struct vmm_insn *insn, uint64_t n, bool down)
+{
+    uint64_t amask = size_mask(insn->addr_size), delta = n * insn->size;
+    uint64_t v = down ? s->gpr[reg] - delta : s->gpr[reg] + delta;
+    set_reg(s, reg, false, insn->addr_size, v & amask);
+}
+
+/* True when the instruction is complete (RIP moves on). */
+static bool string_step(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa,
+                        const struct vmm_mem_access *mem)
+{
+    uint64_t amask = size_mask(insn->addr_size), count = s->gpr[1] & amask;
+    bool down = s->rflags & RFLAGS_DF;
+    if (insn->rep && count == 0)
+        return true; /* nothing to do (no access would have happened) */
+    const struct vmm_string_operand device = { .gpa = gpa, .page = NULL };
+    const struct vmm_string_operand *dst = insn->kind == VMM_INSN_MOVS ? &insn->dst : &device;
+    uint64_t n = 1;
+    if (insn->rep) {
+        n = elements_in_page(dst->gpa, insn->size, down);
+        if (insn->kind == VMM_INSN_MOVS) {
+            uint64_t src_n = elements_in_page(insn->src.gpa, insn->size, down);
+            n = src_n < n ? src_n : n;
+        }
+        n = count < n ? count : n;
+    }
+    uint64_t step = down ? -(uint64_t)insn->size : insn->size;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v = insn->kind == VMM_INSN_MOVS ? operand_read(&insn->src, insn->src.gpa + i * step, insn->size, mem)
+                                                 : s->gpr[0] & size_mask(insn->size);
+        operand_write(dst, dst->gpa + i * step, insn->size, v, mem);
+    }
+    advance_index(s, 7, insn, n, down);
+    if (insn->kind == VMM_INSN_MOVS)
+        advance_index(s, 6, insn, n, down);
+    if (!insn->rep)
+        return true;
+    set_reg(s, 1, false, insn->addr_size, (count - n) & amask);
+    return count == n;
+}
+
+bool vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
 {
     bool done = true;
+    if (insn->kind == VMM_INSN_MOVS && !insn->resolved)
+        return false;
     uint64_t v;
     switch (insn->kind) {
     case VMM_INSN_LOAD:
@@ -505,8 +618,8 @@ void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint
         mem->write(mem->ctx, gpa, insn->size, get_reg(s, insn->reg, insn->reg_high8, insn->size));
         set_reg(s, insn->reg, insn->reg_high8, insn->size, v);
         break;
-    case VMM_INSN_STOS:
-        done = stos_step(insn, s, gpa, mem);
+    case VMM_INSN_STOS: case VMM_INSN_MOVS:
+        done = string_step(insn, s, gpa, mem);
         break;
     }
     if (done) {
@@ -514,4 +627,5 @@ void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint
         uint64_t rip = s->rip + insn->len;
         s->rip = bits == 64 ? rip : rip & size_mask(bits / 8);
     }
+    return true;
 }

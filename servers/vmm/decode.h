@@ -7,7 +7,9 @@
  *
  * Supported: MOV (88 89 8A 8B C6 C7 A0-A3), MOVZX/MOVSX (0F B6 B7 BE BF),
  * the ALU group on memory (ADD OR ADC SBB AND SUB XOR CMP: 00-3B, 80 81
- * 83), TEST (84 85 F6/0 F7/0), XCHG (86 87) and STOS (AA AB, with REP);
+ * 83), TEST (84 85 F6/0 F7/0), XCHG (86 87), STOS (AA AB) and MOVS (A4 A5)
+ * with or without REP (as many elements per exit as stay within the
+ * operands' pages);
  * prefixes 66 67 F0 F2 F3, segment overrides and REX; every ModRM form
  * (16-bit, 32/64-bit with SIB, disp8/16/32, RIP-relative). Anything else
  * is VMM_DECODE_UNSUPPORTED: the VMM injects #UD or stops the guest. */
@@ -37,6 +39,14 @@ enum vmm_insn_kind {
     VMM_INSN_TEST,      /* flags of mem AND (reg or imm) */
     VMM_INSN_XCHG,      /* mem <-> reg */
     VMM_INSN_STOS,      /* mem[ES:rDI] <- rAX, rDI +/- size, REP: rCX counts */
+    VMM_INSN_MOVS,      /* mem[ES:rDI] <- mem[seg:rSI], both +/- size, REP: rCX counts */
+};
+
+/* A string operand resolved for the current element (MOVS): its
+ * guest-physical address and, when its page is RAM, where that page is. */
+struct vmm_string_operand {
+    uint64_t gpa;
+    uint8_t *page; /* VMM address of the RAM page holding gpa, NULL: a device */
 };
 
 /* The ALU operations in their opcode order (opcode bits 5:3, ModRM.reg of 80-83). */
@@ -52,7 +62,10 @@ struct vmm_insn {
     bool has_imm;         /* the source is imm, not reg */
     uint64_t imm;         /* already sign-extended to size */
     unsigned addr_size;   /* 2, 4, 8 */
-    bool rep;             /* F3 / F2 on STOS */
+    bool rep;             /* F3 / F2 on STOS, MOVS */
+    unsigned seg;         /* MOVS source segment: 0 ES, 1 CS, 2 SS, 3 DS (default), 4 FS, 5 GS */
+    bool resolved;        /* MOVS: src and dst are set (vmm_decode does it) */
+    struct vmm_string_operand src, dst;
     unsigned len;         /* bytes: RIP advances by this */
     uint8_t bytes[VMM_INSN_MAX_LEN];
 };
@@ -66,10 +79,14 @@ unsigned vmm_guest_code_bits(const struct dj_vcpu_state *s);
  * address. False when an entry on the way is not present or not in RAM. */
 bool vmm_guest_translate(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint64_t lin, uint64_t *gpa);
 
-/* Fetches and decodes the instruction at CS:RIP. The state needs the
- * MTD groups GPR, RIP_RSP, RFLAGS, CR and SEG. */
+/* Fetches and decodes the instruction at CS:RIP and, for MOVS, resolves
+ * both operands through the guest's paging. The state needs the MTD
+ * groups GPR, RIP_RSP, RFLAGS, CR and SEG. A MOVS element that crosses a
+ * page boundary is VMM_DECODE_UNSUPPORTED; an operand page the guest's
+ * tables do not map is VMM_DECODE_FETCH_FAULT. */
 enum vmm_decode_status vmm_decode(const struct vmm_ram *ram, const struct dj_vcpu_state *s, struct vmm_insn *out);
-/* Decodes bytes already fetched (len of them) in the given code mode (16, 32, 64). */
+/* Decodes bytes already fetched (len of them) in the given code mode (16,
+ * 32, 64); MOVS comes back unresolved. */
 enum vmm_decode_status vmm_decode_bytes(const uint8_t *bytes, unsigned len, unsigned code_bits, struct vmm_insn *out);
 
 /* How the emulation reaches the memory operand at gpa (the device bus). */
@@ -80,10 +97,12 @@ struct vmm_mem_access {
 };
 
 /* Performs insn with its memory operand at gpa: device accesses through
- * mem, results into s->gpr and s->rflags, and RIP past the instruction
- * (a REP STOS with rCX not yet zero leaves RIP so the guest repeats it;
- * its next element exits again only if it is MMIO too). */
-void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem);
+ * mem, results into s->gpr and s->rflags, and RIP past the instruction.
+ * A REP string instruction does the elements that stay within the
+ * operands' current pages; while rCX is not yet zero RIP stays, so the
+ * guest repeats it (and exits again only if the next element is MMIO
+ * too). False, with nothing done, for an unresolved MOVS. */
+bool vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem);
 
 /* A short name for a status, for the VMM's error report. */
 const char *vmm_decode_status_name(enum vmm_decode_status st);

@@ -190,6 +190,43 @@ static void test_with_lapics(void **state)
     assert_int_equal(kicks, 2);
 }
 
+/* A hostile guest and flapping devices: random register window
+ * accesses, pins, levels and EOIs. Nothing may crash, reserved bits stay
+ * clear, and masked pins never send. */
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void test_hostile_guest(void **state)
+{
+    (void)state;
+    static const unsigned sizes[] = {1, 2, 4, 8};
+    for (unsigned step = 0; step < 200000; step++) {
+        unsigned before = nmsgs;
+        unsigned pin = rnd() % 32;
+        bool masked = pin < IOAPIC_PINS && (io.redir[pin] & MASKED);
+        switch (rnd() % 5) {
+        case 0: ioapic_mmio_write(&io, rnd() % 2 ? 0 : rnd() % 0x40, sizes[rnd() % 4], rnd() % 0x50); break;
+        case 1: ioapic_mmio_write(&io, rnd() % 2 ? 0x10 : rnd() % 0x40, sizes[rnd() % 4], rnd()); break;
+        case 2: ioapic_mmio_read(&io, rnd() % 0x40, sizes[rnd() % 4]); break;
+        case 3:
+            ioapic_set_irq(&io, pin, rnd() & 1);
+            if (masked)
+                assert_int_equal(nmsgs, before);
+            break;
+        default: ioapic_eoi(&io, (uint8_t)rnd()); break;
+        }
+        nmsgs = 0;
+        for (unsigned p = 0; p < IOAPIC_PINS; p++)
+            assert_int_equal(io.redir[p] & 0x00fffffffffe0000ull, 0); /* reserved bits */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +235,7 @@ int main(void)
         cmocka_unit_test_setup(test_level, setup),
         cmocka_unit_test_setup(test_platform_entry, setup),
         cmocka_unit_test_setup(test_with_lapics, setup),
+        cmocka_unit_test_setup(test_hostile_guest, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -507,6 +507,66 @@ static void test_msi(void **state)
     assert_false(irr_has(1, 0x49));
 }
 
+/* A hostile guest: random MSRs, page offsets, sizes and values, random
+ * messages and clock jumps. Nothing may crash (ASan/UBSan watch) and the
+ * acceptance state must stay sane. */
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t rnd_value(void)
+{
+    switch (rnd() % 4) {
+    case 0: return rnd();
+    case 1: return rnd() & 0xffffffffu;
+    case 2: return rnd() & 0x1ffff;
+    default: return rnd() & 0xff;
+    }
+}
+
+static void test_hostile_guest(void **state)
+{
+    (void)state;
+    static const unsigned sizes[] = {1, 2, 3, 4, 8};
+    for (unsigned step = 0; step < 200000; step++) {
+        struct lapic *l = cpu(rnd() % 4);
+        uint64_t v = 0;
+        switch (rnd() % 9) {
+        case 0: lapic_msr_read(l, 0x800 + rnd() % 0x100, &v); break;
+        case 1: lapic_msr_write(l, 0x800 + rnd() % 0x100, rnd_value()); break;
+        case 2: lapic_msr_write(l, rnd() % 2 ? 0x1b : 0x6e0, (rnd() % 2 ? 0xfee00000 : rnd()) | (rnd() & 0xd00)); break;
+        case 3: lapic_mmio_read(l, rnd() % 0x1100, sizes[rnd() % 5]); break;
+        case 4: lapic_mmio_write(l, (rnd() % 0x410) & ~(rnd() % 2 ? 0xfull : 0), sizes[rnd() % 5], rnd_value()); break;
+        case 5: {
+            struct apic_msg m = { .dest = (uint32_t)rnd_value(), .logical = rnd() & 1, .dest_x2apic = rnd() & 1,
+                                  .level = rnd() & 1, .mode = rnd() % 8, .vector = (uint8_t)rnd() };
+            lapic_deliver(&set, &m);
+            break;
+        }
+        case 6: lapic_msi(&set, 0xfee00000 | (rnd() & 0xfffff), (uint32_t)rnd()); break;
+        case 7: fk.tsc += rnd() % 100000; lapic_timer_tick(l, fk.tsc); break;
+        default: {
+            int vec = lapic_pending_vector(l);
+            if (vec >= 0)
+                lapic_accept(l, (uint8_t)vec);
+            lapic_take_nmi(l);
+        }
+        }
+        for (unsigned i = 0; i < 4; i++) {
+            const struct lapic *c = cpu(i);
+            int vec = lapic_pending_vector(c);
+            assert_true(vec == -1 || (vec >= 16 && vec <= 255));
+            assert_int_equal(c->irr[0] & 0xffff, 0); /* no exception vectors ever queued */
+            assert_int_equal(c->isr[0] & 0xffff, 0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +584,7 @@ int main(void)
         cmocka_unit_test_setup(test_apic_base_modes_and_xapic_page, setup),
         cmocka_unit_test_setup(test_xapic_logical_destinations, setup),
         cmocka_unit_test_setup(test_msi, setup),
+        cmocka_unit_test_setup(test_hostile_guest, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -417,7 +417,7 @@ static void run(const uint8_t *b, unsigned len, struct dj_vcpu_state *s, struct 
     struct vmm_insn insn;
     struct vmm_mem_access mem = { dev_read, dev_write, d };
     assert_int_equal(vmm_decode_bytes(b, len, vmm_guest_code_bits(s), &insn), VMM_DECODE_OK);
-    vmm_insn_execute(&insn, s, 0xfebf0000, &mem);
+    assert_true(vmm_insn_execute(&insn, s, 0xfebf0000, &mem));
 }
 
 static void loads_and_stores_update_registers_like_the_cpu(void **state)
@@ -473,39 +473,156 @@ static void rip_wraps_in_16_bit_code(void **state)
     assert_int_equal(s.rip, 2);
 }
 
-static void rep_stos_one_element_per_exit(void **state)
+static void run_at(const uint8_t *b, unsigned len, struct dj_vcpu_state *s, struct fake_dev *d, uint64_t gpa)
+{
+    struct vmm_insn insn;
+    struct vmm_mem_access mem = { dev_read, dev_write, d };
+    assert_int_equal(vmm_decode_bytes(b, len, vmm_guest_code_bits(s), &insn), VMM_DECODE_OK);
+    assert_true(vmm_insn_execute(&insn, s, gpa, &mem));
+}
+
+static void rep_stos_within_the_page(void **state)
 {
     (void)state;
     struct dj_vcpu_state s = long_mode();
     struct fake_dev d = { 0 };
+    uint8_t rep_stosd[] = { 0xf3, 0xab };
     s.rip = 0x5000;
     s.gpr[0] = 0x1122334455667788ull;
     s.gpr[1] = 3;
     s.gpr[7] = 0x100;
-    uint8_t rep_stosd[] = { 0xf3, 0xab };
-    run(rep_stosd, 2, &s, &d);
-    assert_int_equal(d.last_write, 0x55667788);
-    assert_int_equal(s.gpr[7], 0x104);
-    assert_int_equal(s.gpr[1], 2);
-    assert_int_equal(s.rip, 0x5000); /* repeats */
-    run(rep_stosd, 2, &s, &d);
-    run(rep_stosd, 2, &s, &d);
-    assert_int_equal(s.gpr[1], 0);
-    assert_int_equal(s.gpr[7], 0x10c);
-    assert_int_equal(s.rip, 0x5002);
+    run_at(rep_stosd, 2, &s, &d, 0xfebf0000);
     assert_int_equal(d.writes, 3);
-    /* DF set: backwards; plain STOSB. */
+    assert_int_equal(d.last_write, 0x55667788);
+    assert_int_equal(d.gpa, 0xfebf0008);
+    assert_int_equal(s.gpr[7], 0x10c);
+    assert_int_equal(s.gpr[1], 0);
+    assert_int_equal(s.rip, 0x5002);
+    /* Two elements left in the page: those, then the guest repeats. */
+    s.rip = 0x5000;
+    s.gpr[1] = 5;
+    d.writes = 0;
+    run_at(rep_stosd, 2, &s, &d, 0xfebf0ff8);
+    assert_int_equal(d.writes, 2);
+    assert_int_equal(d.gpa, 0xfebf0ffc);
+    assert_int_equal(s.gpr[1], 3);
+    assert_int_equal(s.rip, 0x5000);
+    /* Downwards (DF): 0x008, 0x004, 0x000, then the page ends. */
     s.rflags = 1ull << 10;
-    run((uint8_t[]){ 0xaa }, 1, &s, &d);
-    assert_int_equal(s.gpr[7], 0x10b);
+    s.gpr[7] = 0x2008;
+    d.writes = 0;
+    run_at(rep_stosd, 2, &s, &d, 0xfebf0008);
+    assert_int_equal(d.writes, 3);
+    assert_int_equal(d.gpa, 0xfebf0000);
+    assert_int_equal(s.gpr[7], 0x1ffc);
+    assert_int_equal(s.gpr[1], 0);
+    assert_int_equal(s.rip, 0x5002);
+    /* Plain STOSB: one element, backwards. */
+    run_at((uint8_t[]){ 0xaa }, 1, &s, &d, 0xfebf0100);
+    assert_int_equal(s.gpr[7], 0x1ffb);
     assert_int_equal(d.size, 1);
     /* 32-bit address size in 64-bit mode: EDI wraps and zero-extends. */
     s.rflags = 0;
     s.gpr[7] = 0xfffffffeull | (5ull << 32);
     s.gpr[1] = 7ull << 32 | 1; /* ECX = 1 */
-    run((uint8_t[]){ 0x67, 0xf3, 0xab }, 3, &s, &d);
+    run_at((uint8_t[]){ 0x67, 0xf3, 0xab }, 3, &s, &d, 0xfebf0000);
     assert_int_equal(s.gpr[7], 2);
     assert_int_equal(s.gpr[1], 0);
+    /* REP with rCX 0: nothing written, RIP moves on. */
+    d.writes = 0;
+    s.rip = 0x5000;
+    run_at(rep_stosd, 2, &s, &d, 0xfebf0000);
+    assert_int_equal(d.writes, 0);
+    assert_int_equal(s.rip, 0x5002);
+}
+
+/* Long mode with code at 0x400000 (RAM 0x200000), a RAM buffer at
+ * 0x401000 (RAM 0x300000) and a device page at 0x402000 (0xfebf0000). */
+static struct dj_vcpu_state movs_setup(const uint8_t *code, unsigned len)
+{
+    struct dj_vcpu_state s = long_mode();
+    s.cr3 = PML4;
+    s.rip = 0x400000;
+    map_4k(0x400000, 0x200000);
+    map_4k(0x401000, 0x300000);
+    map_4k(0x402000, 0xfebf0000);
+    memcpy(ram.base + 0x200000, code, len);
+    for (unsigned i = 0; i < 4096; i++)
+        ram.base[0x300000 + i] = (uint8_t)(i * 7);
+    return s;
+}
+
+static void movs(struct dj_vcpu_state *s, struct fake_dev *d, enum vmm_decode_status want)
+{
+    struct vmm_insn insn;
+    struct vmm_mem_access mem = { dev_read, dev_write, d };
+    assert_int_equal(vmm_decode(&ram, s, &insn), want);
+    if (want == VMM_DECODE_OK)
+        assert_true(vmm_insn_execute(&insn, s, 0xfebf0000, &mem));
+}
+
+static void movs_between_ram_and_a_device(void **state)
+{
+    (void)state;
+    struct fake_dev d = { .value = 0xa5 };
+    /* memcpy_toio: rep movsd, 4 dwords from RAM to the device. */
+    struct dj_vcpu_state s = movs_setup((uint8_t[]){ 0xf3, 0xa5 }, 2);
+    s.gpr[1] = 4;
+    s.gpr[6] = 0x401010;
+    s.gpr[7] = 0x402000;
+    movs(&s, &d, VMM_DECODE_OK);
+    assert_int_equal(d.writes, 4);
+    uint32_t want;
+    memcpy(&want, ram.base + 0x30001c, 4);
+    assert_int_equal(d.last_write, want);
+    assert_int_equal(d.gpa, 0xfebf000c);
+    assert_int_equal(s.gpr[6], 0x401020);
+    assert_int_equal(s.gpr[7], 0x402010);
+    assert_int_equal(s.gpr[1], 0);
+    assert_int_equal(s.rip, 0x400002);
+    /* memcpy_fromio: movsb from the device into RAM. */
+    s = movs_setup((uint8_t[]){ 0xa4 }, 1);
+    s.gpr[6] = 0x402010;
+    s.gpr[7] = 0x401800;
+    d.value = 0xa5;
+    movs(&s, &d, VMM_DECODE_OK);
+    assert_int_equal(ram.base[0x300800], 0xa5);
+    assert_int_equal(d.gpa, 0xfebf0010);
+    assert_int_equal(s.gpr[6], 0x402011);
+    assert_int_equal(s.rip, 0x400001);
+    /* rep movsq whose source page ends after one element: RIP stays. */
+    s = movs_setup((uint8_t[]){ 0xf3, 0x48, 0xa5 }, 3);
+    s.gpr[1] = 3;
+    s.gpr[6] = 0x401ff8;
+    s.gpr[7] = 0x402000;
+    d.writes = 0;
+    movs(&s, &d, VMM_DECODE_OK);
+    assert_int_equal(d.writes, 1);
+    assert_int_equal(d.size, 8);
+    assert_int_equal(s.gpr[1], 2);
+    assert_int_equal(s.rip, 0x400000);
+    /* An FS override: the source is fs.base + rSI. */
+    s = movs_setup((uint8_t[]){ 0x64, 0xa5 }, 2);
+    s.fs.base = 0x1000;
+    s.gpr[6] = 0x400004;
+    s.gpr[7] = 0x402000;
+    movs(&s, &d, VMM_DECODE_OK);
+    memcpy(&want, ram.base + 0x300004, 4);
+    assert_int_equal(d.last_write, want);
+    /* An element across a page boundary, an unmapped source page. */
+    s = movs_setup((uint8_t[]){ 0xa5 }, 1);
+    s.gpr[6] = 0x401ffe;
+    s.gpr[7] = 0x402000;
+    movs(&s, &d, VMM_DECODE_UNSUPPORTED);
+    s.gpr[6] = 0x403000;
+    movs(&s, &d, VMM_DECODE_FETCH_FAULT);
+    /* Decoded from bytes alone, MOVS has no operands: execute refuses. */
+    struct vmm_insn insn;
+    struct vmm_mem_access mem = { dev_read, dev_write, &d };
+    assert_int_equal(vmm_decode_bytes((uint8_t[]){ 0xa5 }, 1, 64, &insn), VMM_DECODE_OK);
+    uint64_t rip = s.rip;
+    assert_false(vmm_insn_execute(&insn, &s, 0xfebf0000, &mem));
+    assert_int_equal(s.rip, rip);
 }
 
 /* The host CPU's own result and flags for op on a and b at size bytes. */
@@ -637,7 +754,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(real_mode_and_compat_fetch, setup, teardown),
         cmocka_unit_test(loads_and_stores_update_registers_like_the_cpu),
         cmocka_unit_test(rip_wraps_in_16_bit_code),
-        cmocka_unit_test(rep_stos_one_element_per_exit),
+        cmocka_unit_test(rep_stos_within_the_page),
+        cmocka_unit_test_setup_teardown(movs_between_ram_and_a_device, setup, teardown),
         cmocka_unit_test(alu_results_and_flags_match_the_host_cpu),
         cmocka_unit_test(reg_destination_alu_and_test),
     };
