@@ -360,6 +360,8 @@ static bool write_apic_base(struct lapic *l, uint64_t v)
         return false; /* x2APIC without enable is invalid */
     if (cur == (APIC_BASE_EN | APIC_BASE_EXTD) && mode == APIC_BASE_EN)
         return false; /* x2APIC -> xAPIC must go through disabled */
+    if (!cur && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
+        return false; /* disabled -> x2APIC must go through xAPIC */
     l->apic_base = LAPIC_MMIO_BASE | (l->apic_base & APIC_BASE_BSP) | mode;
     if (!mode) {
         reset_registers(l);

@@ -447,10 +447,14 @@ static void test_apic_base_modes_and_xapic_page(void **state)
     assert_int_equal(lapic_mmio_read(l, 0x280, 4), 0);
     assert_int_equal(lapic_mmio_read(l, 0x20, 4), 1u << 24);
     assert_int_equal(lapic_mmio_read(l, 0x2000, 4), 0xffffffff);
-    /* Back to x2APIC only through disabled; LDR is derived again. */
-    wr(1, MSR_IA32_APIC_BASE, 0xfee00000);
+    /* xAPIC -> x2APIC directly; LDR is derived again. Disabled ->
+     * x2APIC is invalid. */
     wr(1, MSR_IA32_APIC_BASE, 0xfee00c00);
     assert_int_equal(rd(1, MSR_LDR), 1u << 1);
+    assert_int_equal(rd(1, MSR_ID), 1);
+    wr(1, MSR_IA32_APIC_BASE, 0xfee00000);
+    assert_false(lapic_msr_write(l, MSR_IA32_APIC_BASE, 0xfee00c00));
+    assert_int_equal(rd(1, MSR_IA32_APIC_BASE), 0xfee00000);
 }
 
 static void test_xapic_logical_destinations(void **state)
