@@ -4,8 +4,8 @@
  * periodic, TSC-deadline), IPIs, EOI and interrupt priority.
  *
  * How the VMM uses it:
- *  - lapic_set_init() once; every LAPIC starts enabled in x2APIC mode,
- *    vCPU 0 is the BSP, APIC ID = vCPU index.
+ *  - lapic_set_init() at power-on and on VM reset; every LAPIC starts
+ *    enabled in x2APIC mode, vCPU 0 is the BSP, APIC ID = vCPU index.
  *  - MSR exits for lapic_handles_msr() go to lapic_msr_read/write (false
  *    means: inject #GP). Accesses to the xAPIC page go to
  *    lapic_mmio_read/write of the vCPU that made them (the page is per
