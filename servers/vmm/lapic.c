@@ -257,8 +257,11 @@ void lapic_timer_tick(struct lapic *l, uint64_t t)
         return;
     local_interrupt(l, LVT_TIMER);
     if (timer_mode(l) == TIMER_PERIODIC && l->initial_count) {
-        /* Missed periods coalesce into the one interrupt just sent. */
+        /* Missed periods coalesce into the one interrupt just sent; a
+         * tiny period is stretched so a guest cannot flood its VMM. */
         uint64_t period = l->initial_count * tsc_per_count(l);
+        if (period < LAPIC_MIN_PERIOD_TSC)
+            period = LAPIC_MIN_PERIOD_TSC;
         l->deadline += ((t - l->deadline) / period + 1) * period;
         return;
     }

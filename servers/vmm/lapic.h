@@ -34,6 +34,9 @@
 
 #define LAPIC_TSC_PER_TICK 16u
 #define LAPIC_NO_DEADLINE UINT64_MAX
+/* Shortest period of a periodic timer after its first expiry (about
+ * 20-60 us at common TSC rates): shorter ones only make exits. */
+#define LAPIC_MIN_PERIOD_TSC 65536u
 #define LAPIC_MMIO_BASE 0xfee00000u
 #define LAPIC_MMIO_SIZE 0x1000u
 

@@ -345,6 +345,12 @@ static void test_timer_periodic_masked_and_divide(void **state)
     assert_int_equal(rd(1, MSR_DIVIDE), DIVIDE_BY_1);
     assert_int_equal(lapic_next_deadline(cpu(1)), fk.tsc + 50 * LAPIC_TSC_PER_TICK);
     assert_int_equal(rd(1, MSR_CURRENT), 50);
+    /* A one-count period is stretched to the minimum after it fires. */
+    wr(1, MSR_INITIAL, 1);
+    uint64_t first = lapic_next_deadline(cpu(1));
+    assert_int_equal(first, fk.tsc + LAPIC_TSC_PER_TICK);
+    lapic_timer_tick(cpu(1), first);
+    assert_int_equal(lapic_next_deadline(cpu(1)), first + LAPIC_MIN_PERIOD_TSC);
 }
 
 static void test_timer_tsc_deadline(void **state)
