@@ -124,4 +124,7 @@ $(USERSIM): tests/user/usersim.c include/donjon/abi.h
 user-check: $(USERSIM_PROGRAMS:%=$(USER_OUT)/%.elf) $(USERSIM)
 	tests/user/run-usersim $(USERSIM) $(USERSIM_PROGRAMS:%=$(USER_OUT)/%.elf)
 
+# The VMM's DSDT (iasl), compiled into servers/vmm/dsdt_aml.c.
+include servers/vmm/dsdt.mk
+
 -include $(shell find $(USER_OBJDIR) -name '*.d' 2>/dev/null)
