@@ -1,4 +1,4 @@
-// host-test-sources: servers/vmm/virtq.c servers/vmm/virtio_pci.c servers/vmm/virtio_net.c
+// host-test-sources: servers/vmm/virtq.c servers/vmm/virtio_pci.c servers/vmm/virtio_net.c servers/vmm/pci_config.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* A hostile guest against the VMM's virtio-net-pci device: descriptors
  * outside RAM, lengths that wrap, chains that loop or leave their table,
