@@ -24,6 +24,10 @@ static bool backend_send(void *ctx, const uint8_t *frame, size_t len)
         return true;
     }
     void *slot = dj_chan_tx_reserve(&c->tx, len);
+    if (!slot && c->tx.broken) {
+        nc->stats.dropped_unconnected++; /* found broken just now */
+        return true;
+    }
     if (!slot)
         return false; /* full: the guest's frame waits (virtio_net_tx_resume) */
     memcpy(slot, frame, len);

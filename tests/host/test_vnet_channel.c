@@ -249,7 +249,7 @@ static void peer_corrupts_ring(void **state)
     make_frame(f, 64, 8);
     peer_send(f, 64);
     dj_chan_tx_publish(&peer_tx);
-    /* The peer's index jumps far ahead: the ring layer calls it broken. */
+    /* The first slot's length turns to garbage: the ring layer calls it broken. */
     memset(ring_mem[1], 0x7f, 64);
     post_rx(2, 1600);
     net_channel_poll(&nc);
@@ -259,6 +259,28 @@ static void peer_corrupts_ring(void **state)
     publish(&txq, put_desc(&txq, tx_buffer(0, f, 64), VIRTIO_NET_HDR_LEN + 64, 0, 0));
     notify(VIRTIO_NET_TXQ);
     assert_int_equal(used_idx(TXQ_USED), 1);
+    assert_false(needs_reset());
+}
+
+static void peer_corrupts_its_consumer_index(void **state)
+{
+    (void)state;
+    /* The peer's consumer index on ring 0 turns to garbage: once this
+     * side looks at it, its producer end is broken, and the guest's
+     * frames are dropped instead of waiting forever for space. */
+    memset((uint8_t *)ring_mem[0] + (size_t)SLOTS * SLOT_SIZE + 64, 0x7f, 64); /* the consumer line */
+    uint8_t f[64];
+    make_frame(f, 64, 10);
+    unsigned total = 0;
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned i = 0; i < 100; i++, total++)
+            publish(&txq, put_desc(&txq, tx_buffer(i, f, 64), VIRTIO_NET_HDR_LEN + 64, 0, 0));
+        notify(VIRTIO_NET_TXQ);
+    }
+    assert_true(nc.own.tx.broken);
+    assert_false(net->tx_blocked);
+    assert_int_equal(used_idx(TXQ_USED), total);
+    assert_true(nc.stats.dropped_unconnected > 0);
     assert_false(needs_reset());
 }
 
@@ -286,6 +308,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(frames_to_peer_wait_for_ring_space, setup, teardown_all),
         cmocka_unit_test_setup_teardown(bad_lengths_from_peer_do_not_block, setup, teardown_all),
         cmocka_unit_test_setup_teardown(peer_corrupts_ring, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(peer_corrupts_its_consumer_index, setup, teardown_all),
         cmocka_unit_test_setup_teardown(peer_gone, setup, teardown_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
