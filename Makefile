@@ -50,6 +50,8 @@ include boot-test.mk
 include fuzz.mk
 include net.mk
 include init-hostile.mk
+include l4linux-glue/guest.mk
+include vm.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)

@@ -25,6 +25,9 @@ USER_DIR_chantest := tests/components/chantest
 USER_PROGRAMS += counter counterclient
 USER_DIR_counter := servers/counter
 USER_DIR_counterclient := servers/counterclient
+# The VMM (docs/vmm.md): one instance per VM line of the configuration.
+USER_PROGRAMS += vmm
+USER_DIR_vmm := servers/vmm
 USER_PROGRAMS += pci pcicheck intruder
 USER_DIR_pci := servers/pci
 USER_DIR_pcicheck := tests/components/pcicheck

@@ -53,8 +53,7 @@
 #define BOOT_ARCH_NO_ASPM (1u << 4)
 #define FADT_FLAG_WBINVD (1u << 0)
 #define FADT_FLAG_PROC_C1 (1u << 2)
-#define FADT_FLAG_PWR_BUTTON (1u << 4)  /* no fixed power button */
-#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button */
+#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button (the power button is fixed: pm.c) */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 
 /* Generic Address Structure */
@@ -197,8 +196,7 @@ static uint64_t build_fadt(struct builder *b, uint64_t facs, uint64_t dsdt)
     put16(t, FADT_P_LVL3_LAT, C3_UNSUPPORTED_LATENCY);
     put8(t, FADT_CENTURY, ACPI_CMOS_CENTURY);
     put16(t, FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042 | BOOT_ARCH_VGA_NOT_PRESENT | BOOT_ARCH_NO_ASPM);
-    put32(t, FADT_FLAGS, FADT_FLAG_WBINVD | FADT_FLAG_PROC_C1 | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON
-                             | FADT_FLAG_RESET_REG_SUP);
+    put32(t, FADT_FLAGS, FADT_FLAG_WBINVD | FADT_FLAG_PROC_C1 | FADT_FLAG_SLP_BUTTON | FADT_FLAG_RESET_REG_SUP);
     put_gas_io(t, FADT_RESET_REG, ACPI_RESET_PORT, 1);
     put8(t, FADT_RESET_VALUE, ACPI_RESET_VALUE);
     put8(t, FADT_MINOR_VERSION, 0);

@@ -184,6 +184,7 @@ static void fadt_fields(void **state)
     assert_int_equal(ram.base[f + 108], ACPI_CMOS_CENTURY);
     assert_true(r16(f + 109) & 2); /* 8042 */
     assert_true(r32(f + 112) & (1u << 10)); /* RESET_REG_SUP */
+    assert_false(r32(f + 112) & (1u << 4));  /* the fixed power button is there (pm.c) */
     assert_int_equal(ram.base[f + 116], 1); /* reset register in I/O space */
     assert_int_equal(ram.base[f + 117], 8);
     assert_int_equal(r64(f + 120), ACPI_RESET_PORT);
