@@ -232,23 +232,27 @@ uint64_t net_channel_portal(struct net_channel *nc, uint64_t badge, struct dj_ut
 
 /* ---- the I/O thread ------------------------------------------------------------------ */
 
-static void establish(struct net_channel *nc)
+/* false when asked to stop meanwhile. */
+static bool establish(struct net_channel *nc)
 {
     if (nc->serving) {
-        while (!nc->server.connected)
+        while (!nc->server.connected && !nc->stopping)
             dj_sm_down(nc->server.chan.own_sm); /* rung once when the peer connects */
+        if (nc->stopping)
+            return false;
         set_connected(nc, &nc->server.chan);
-        return;
+        return true;
     }
-    while (net_channel_connect(nc) != DJ_OK)
+    while (!nc->stopping && net_channel_connect(nc) != DJ_OK)
         dj_sm_down_timeout(nc->sleep_sm, RETRY_PAUSE_US);
+    return !nc->stopping;
 }
 
 void net_channel_run(struct net_channel *nc)
 {
-    for (;;) {
-        if (!nc->chan)
-            establish(nc);
+    while (!nc->stopping) {
+        if (!nc->chan && !establish(nc))
+            return;
         nc->lock();
         net_channel_poll(nc);
         struct dj_chan *c = nc->chan;
@@ -257,4 +261,15 @@ void net_channel_run(struct net_channel *nc)
         if (broken || dj_sm_down(c->own_sm) != DJ_OK)
             lose(nc);
     }
+}
+
+void net_channel_stop(struct net_channel *nc)
+{
+    nc->stopping = true;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    /* Wake the loop wherever it sleeps: the doorbell it waits on, or the
+     * pause between connection attempts (it looks again within it). */
+    struct dj_chan *c = nc->serving ? &nc->server.chan : nc->chan;
+    if (c)
+        dj_sm_up(c->own_sm);
 }

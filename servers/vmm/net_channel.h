@@ -62,6 +62,7 @@ struct net_channel {
     uint8_t mac[VIRTIO_NET_MAC_LEN];
     bool link_up;
     bool rx_stalled;          /* the guest had no buffer for the frame at the head */
+    volatile bool stopping;   /* net_channel_stop was called */
     struct net_channel_stats stats;
 };
 
@@ -87,6 +88,10 @@ uint64_t net_channel_portal(struct net_channel *nc, uint64_t badge, struct dj_ut
  * guest and resumes the guest's transmission when the ring has room. */
 void net_channel_poll(struct net_channel *nc);
 
-/* The I/O thread's loop: connect (client) or wait for the peer (server),
- * then poll and sleep on the doorbell; reconnects after a loss. */
-__attribute__((noreturn)) void net_channel_run(struct net_channel *nc);
+/* The I/O loop, on the initial EC: connect (client) or wait for the peer
+ * (server), then poll and sleep on the doorbell; reconnects after a loss.
+ * Returns once net_channel_stop was called (e.g. at power-off, so the
+ * main thread can go on with that). */
+void net_channel_run(struct net_channel *nc);
+/* From any thread: makes net_channel_run return soon. */
+void net_channel_stop(struct net_channel *nc);
