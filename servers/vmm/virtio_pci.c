@@ -50,11 +50,8 @@ enum virtio_cap_type { VCAP_COMMON = 1, VCAP_NOTIFY_T = 2, VCAP_ISR_T = 3, VCAP_
 #define CC_Q_ENABLE 0x1c
 #define CC_Q_NOFF 0x1e
 #define CC_Q_DESC_LO 0x20
-#define CC_Q_DESC_HI 0x24
 #define CC_Q_AVAIL_LO 0x28
-#define CC_Q_AVAIL_HI 0x2c
 #define CC_Q_USED_LO 0x30
-#define CC_Q_USED_HI 0x34
 
 #define TRANSPORT_FEATURES ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX))
 
