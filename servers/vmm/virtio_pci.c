@@ -175,7 +175,8 @@ bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit)
 
 bool virtio_pci_driver_ok(const struct virtio_pci *vp)
 {
-    return (vp->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET)) == VIRTIO_STATUS_DRIVER_OK;
+    const uint8_t live = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK;
+    return (vp->status & (live | VIRTIO_STATUS_NEEDS_RESET)) == live;
 }
 
 /* ---- device reset ---------------------------------------------------------- */

@@ -378,6 +378,21 @@ static void registers_misused(void **state)
     assert_int_equal(mmio_r(0x14, 1) & 0x0f, 0x0f);
 }
 
+static void driver_ok_without_features_ok(void **state)
+{
+    (void)state;
+    /* Reset, then DRIVER_OK straight away: nothing is processed. */
+    mmio_w(0x14, 1, 0);
+    mmio_w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
+    setup_queue(VIRTIO_NET_TXQ, TXQ_DESC, TXQ_AVAIL, TXQ_USED, 2);
+    uint8_t f[64];
+    make_frame(f, 64, 12);
+    publish(&txq, put_desc(&txq, tx_buffer(0, f, 64), VIRTIO_NET_HDR_LEN + 64, 0, 0));
+    notify(VIRTIO_NET_TXQ);
+    assert_int_equal(be.count, 0);
+    assert_int_equal(virtio_net_receive(net, f, 64), VIRTIO_NET_RX_DROPPED);
+}
+
 /* xorshift: reproducible */
 static uint32_t rng_state;
 static uint32_t rnd(void)
@@ -567,6 +582,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(notify_nonexistent_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(msix_table_out_of_range, setup, teardown),
         cmocka_unit_test_setup_teardown(registers_misused, setup, teardown),
+        cmocka_unit_test_setup_teardown(driver_ok_without_features_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(fuzz_rings, setup, teardown),
         cmocka_unit_test_setup_teardown(fuzz_registers, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_scribbling, setup, stop_scribbler),
