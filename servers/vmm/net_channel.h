@@ -35,7 +35,6 @@
 struct net_channel_stats {
     uint64_t to_peer, from_peer;
     uint64_t dropped_unconnected; /* guest frames while no channel was up */
-    uint64_t dropped_full;        /* never: a full ring holds the guest back instead */
     uint64_t connects, losses;
 };
 
