@@ -232,8 +232,7 @@ uint64_t net_channel_portal(struct net_channel *nc, uint64_t badge, struct dj_ut
 
 /* ---- the I/O thread ------------------------------------------------------------------ */
 
-/* false when asked to stop meanwhile. */
-static bool establish(struct net_channel *nc)
+bool net_channel_establish(struct net_channel *nc)
 {
     if (nc->serving) {
         while (!nc->server.connected && !nc->stopping)
@@ -248,18 +247,23 @@ static bool establish(struct net_channel *nc)
     return !nc->stopping;
 }
 
+void net_channel_wait(struct net_channel *nc)
+{
+    nc->lock();
+    net_channel_poll(nc);
+    struct dj_chan *c = nc->chan;
+    bool broken = !c || c->rx.broken || c->tx.broken || nc->reset_requested;
+    nc->unlock();
+    if (c && (broken || dj_sm_down(c->own_sm) != DJ_OK))
+        lose(nc);
+}
+
 void net_channel_run(struct net_channel *nc)
 {
     while (!nc->stopping) {
-        if (!nc->chan && !establish(nc))
+        if (!nc->chan && !net_channel_establish(nc))
             return;
-        nc->lock();
-        net_channel_poll(nc);
-        struct dj_chan *c = nc->chan;
-        bool broken = c->rx.broken || c->tx.broken || nc->reset_requested;
-        nc->unlock();
-        if (broken || dj_sm_down(c->own_sm) != DJ_OK)
-            lose(nc);
+        net_channel_wait(nc);
     }
 }
 

@@ -87,6 +87,14 @@ uint64_t net_channel_portal(struct net_channel *nc, uint64_t badge, struct dj_ut
  * guest and resumes the guest's transmission when the ring has room. */
 void net_channel_poll(struct net_channel *nc);
 
+/* The pieces of net_channel_run, for a VMM with a loop of its own.
+ * establish: connect (client, retrying) or wait for the peer (server);
+ * false when stopped meanwhile. wait: poll, then sleep on the doorbell;
+ * after a loss (broken ring, doorbell gone, peer restarted) the channel
+ * is dropped and the guest sees the link go down: establish again. */
+bool net_channel_establish(struct net_channel *nc);
+void net_channel_wait(struct net_channel *nc);
+
 /* The I/O loop, on the initial EC: connect (client) or wait for the peer
  * (server), then poll and sleep on the doorbell; reconnects after a loss.
  * Returns once net_channel_stop was called (e.g. at power-off, so the
