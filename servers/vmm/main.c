@@ -204,19 +204,14 @@ void vmm_console_write(const char *s, size_t len)
 static char input[DJ_CONSOLE_READ_MAX];
 static size_t input_len, input_off;
 
-static unsigned long polls;
 static void poll_input(void)
 {
     if (!vm.console_pt || vm.stopped)
         return;
-    polls++;
     if (input_off == input_len) {
         input_off = input_len = 0;
-        enum dj_status st = dj_console_read(vm.console_pt, dj_utcb(), input, sizeof(input), &input_len);
-        if (st != DJ_OK)
+        if (dj_console_read(vm.console_pt, dj_utcb(), input, sizeof(input), &input_len) != DJ_OK)
             input_len = 0;
-        if (input_len || st)
-            printf("vmm: DEBUG input %lu st %d after %lu polls\n", (unsigned long)input_len, st, polls);
     }
     if (input_off < input_len) {
         vm_lock();
