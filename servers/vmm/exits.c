@@ -394,6 +394,8 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
     struct vcpu *v = &vm.vcpu[id];
     vm_lock();
     v->exits++;
+    v->last_reason = reason;
+    v->last_rip = s->rip;
     v->utcb = u;
     /* An event the exit interrupted is delivered again unless replaced. */
     uint64_t pending_event = s->inj_info & DJ_INJ_VALID ? s->inj_info : 0;
@@ -405,8 +407,8 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
     }
     if (vm.stopped)
         park(v);
+    timer_rearm(v); /* fires an expired LAPIC timer first, so delivery sees its vector */
     mtd = deliver(v, s, mtd);
-    timer_rearm(v);
     if (reason != DJ_VMEXIT_IO)
         vmm_console_flush(); /* a run of UART writes is sent at its newline */
     v->utcb = NULL;
