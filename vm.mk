@@ -34,3 +34,22 @@ iso-vm: $(VM_ISO) $(VM_SMP_ISO)
 run-vm: deps
 	$(MAKE) $(VM_ISO)
 	QEMU_MEM=$${QEMU_MEM:-1G} tools/run-qemu $(VM_ISO)
+
+# The hostile-guest ISO (tests/vm/hostile): multiboot test guests.
+MBTEST_ELF := $(BUILD)/vm-guests/mbtest.elf
+VM_HOSTILE_ISO := $(BUILD)/donjon-vm-hostile.iso
+VM_HOSTILE_CMDS := triple flood unbacked memory ok
+$(MBTEST_ELF): tests/vm/guests/mbtest.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 -N -Ttext=0x100000 -e _start --build-id=none --no-warn-rwx-segments -o $@ $(@:.elf=.o)
+
+$(VM_HOSTILE_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-hostile.conf $(MBTEST_ELF) \
+		$(VM_HOSTILE_CMDS:%=tests/vm/guests/%.cmdline) tools/grub.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-hostile.conf,$(VM_PROGRAMS) mbtest $(VM_HOSTILE_CMDS:%=cmd-%))
+	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(MBTEST_ELF):mbtest \
+		$(foreach c,$(VM_HOSTILE_CMDS),tests/vm/guests/$(c).cmdline:cmd-$(c)) servers/init/vm-hostile.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+
+.PHONY: iso-vm-hostile
+iso-vm-hostile: $(VM_HOSTILE_ISO)
