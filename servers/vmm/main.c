@@ -168,35 +168,72 @@ static bool setup(const struct dj_start_info *si)
 
 /* ---- what devices ask of the VMM (vmm.h) ---------------------------------- */
 
-/* The guest's serial output, sent raw (DJ_CONSOLE_OP_WRITE_RAW) from the
- * handler that holds the lock: at a newline, when the buffer is full, or
- * when the exit in which it wrote ends (vmm_console_flush), so a prompt
- * shows at once. The handler's UTCB holds the vCPU state: it is set aside
- * for the call. */
-static char uart_out[DJ_CONSOLE_WRITE_MAX];
-static size_t uart_len;
+/* The guest's serial output, sent raw (DJ_CONSOLE_OP_WRITE_RAW) at a
+ * newline, when half the buffer is used, or when the exit in which the
+ * guest wrote ends (vmm_console_flush), so a prompt shows at once. Portal
+ * calls stay on their CPU: only a handler on the console's CPU (the boot
+ * CPU) sends itself, setting its UTCB (the vCPU state) aside for the
+ * call; on other CPUs the main thread is woken to send. What does not
+ * fit the buffer meanwhile is dropped and counted. */
+#define CONSOLE_BUF 16384
+static char console_buf[CONSOLE_BUF];
+static size_t console_len;
+static uint64_t console_dropped;
 static uint8_t saved_utcb[sizeof(struct dj_utcb)];
+
+/* Sends the buffer with UTCB u; called with the lock held. */
+static void console_send_locked(struct dj_utcb *u)
+{
+    if (console_len && vm.console_pt)
+        dj_console_write_raw(vm.console_pt, u, console_buf, console_len);
+    console_len = 0;
+}
+
+static struct vcpu *current_vcpu(void)
+{
+    for (unsigned i = 0; i < vm.nvcpus; i++)
+        if (vm.vcpu[i].utcb)
+            return &vm.vcpu[i];
+    return NULL;
+}
 
 void vmm_console_flush(void)
 {
-    struct dj_utcb *u = NULL;
-    for (unsigned i = 0; i < vm.nvcpus && !u; i++)
-        u = vm.vcpu[i].utcb;
-    if (!u || !uart_len || !vm.console_pt)
+    struct vcpu *v = current_vcpu();
+    if (!console_len)
         return;
-    memcpy(saved_utcb, u, sizeof(saved_utcb));
-    dj_console_write_raw(vm.console_pt, u, uart_out, uart_len);
-    memcpy(u, saved_utcb, sizeof(saved_utcb));
-    uart_len = 0;
+    if (!v || v->cpu != dj_boot_cpu) {
+        dj_sm_up(vm.main_sm);
+        return;
+    }
+    memcpy(saved_utcb, v->utcb, sizeof(saved_utcb));
+    console_send_locked(v->utcb);
+    memcpy(v->utcb, saved_utcb, sizeof(saved_utcb));
 }
 
 void vmm_console_write(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        uart_out[uart_len++] = s[i];
-        if (s[i] == '\n' || uart_len == sizeof(uart_out))
+        if (console_len == CONSOLE_BUF) {
+            console_dropped++;
+            continue;
+        }
+        console_buf[console_len++] = s[i];
+        if (s[i] == '\n' || console_len >= CONSOLE_BUF / 2)
             vmm_console_flush();
     }
+}
+
+/* The main thread's part: what handlers on other CPUs left. */
+static void console_send_pending(void)
+{
+    vm_lock();
+    console_send_locked(dj_utcb());
+    uint64_t dropped = console_dropped;
+    console_dropped = 0;
+    vm_unlock();
+    if (dropped)
+        printf("vmm: %lu bytes of the guest's console output dropped (console busy)\n", (unsigned long)dropped);
 }
 
 /* Console input for the guest's UART, polled by the main thread. */
@@ -257,7 +294,15 @@ int main(void)
             dj_console_flush_handlers();
             __builtin_trap();
         }
+        console_send_pending();
         poll_input();
+        static unsigned ticks; /* DEBUG */
+        if (++ticks % 500 == 0)
+            for (unsigned i = 0; i < vm.nvcpus; i++)
+                printf("vmm: DEBUG vCPU %u: exits %lu state %d halted %d last %lu rip %#lx pend %d armed %#lx tsc %#lx\n", i,
+                       (unsigned long)vm.vcpu[i].exits, vm.vcpu[i].state, vm.vcpu[i].halted,
+                       (unsigned long)vm.vcpu[i].last_reason, (unsigned long)vm.vcpu[i].last_rip,
+                       platform_pending_vector(i), (unsigned long)vm.vcpu[i].armed_deadline, (unsigned long)vmm_guest_tsc());
         dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
     }
 }
