@@ -367,7 +367,6 @@ static uint64_t deliver(struct vcpu *v, struct dj_vcpu_state *s, uint64_t mtd)
     if (!(s->inj_info & DJ_INJ_VALID) && (s->rflags & RFLAGS_IF) && !shadow) {
         s->inj_info = DJ_INJ_VALID | DJ_INJ_EXTINT | (uint64_t)vec;
         platform_vector_taken(v->id, (uint8_t)vec);
-        v->injected++;
         s->actv_state = DJ_ACTV_ACTIVE;
         return mtd | DJ_MTD_INJ | DJ_MTD_CTRL | DJ_MTD_STA;
     }

@@ -296,18 +296,6 @@ int main(void)
         }
         console_send_pending();
         poll_input();
-        static unsigned ticks; /* DEBUG */
-        if (++ticks % 500 == 0)
-            for (unsigned i = 0; i < vm.nvcpus; i++) {
-                extern void platform_debug_apic(unsigned vcpu, int *isr, int *irr);
-                int isr, irr;
-                platform_debug_apic(i, &isr, &irr);
-                printf("vmm: DEBUG vCPU %u isr %#x irr %#x tpr %#x\n", i, isr, irr, 0);
-                printf("vmm: DEBUG vCPU %u: exits %lu state %d halted %d last %lu rip %#lx pend %d kicks %lu inj %lu\n", i,
-                       (unsigned long)vm.vcpu[i].exits, vm.vcpu[i].state, vm.vcpu[i].halted,
-                       (unsigned long)vm.vcpu[i].last_reason, (unsigned long)vm.vcpu[i].last_rip,
-                       platform_pending_vector(i), (unsigned long)vm.vcpu[i].kicks, (unsigned long)vm.vcpu[i].injected);
-            }
         dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
     }
 }

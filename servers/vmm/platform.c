@@ -200,15 +200,3 @@ bool platform_init(void)
     return ok;
 }
 
-/* DEBUG: highest vector in ISR and IRR. */
-void platform_debug_apic(unsigned vcpu, int *isr, int *irr)
-{
-    struct lapic *l = &lapics.cpu[vcpu];
-    *isr = *irr = -1;
-    for (int v = 255; v >= 0; v--) {
-        if (*isr < 0 && (l->isr[v / 32] >> (v % 32) & 1))
-            *isr = v;
-        if (*irr < 0 && (l->irr[v / 32] >> (v % 32) & 1))
-            *irr = v;
-    }
-}

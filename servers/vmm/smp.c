@@ -216,7 +216,6 @@ void vmm_vcpu_kick(unsigned id)
     if (id >= vm.nvcpus)
         return;
     struct vcpu *v = &vm.vcpu[id];
-    v->kicks++;
     if (v->halted)
         dj_sm_up(v->wake_sm);
     else if (!v->utcb && v->state == VCPU_RUNNING)
