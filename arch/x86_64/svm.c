@@ -18,6 +18,7 @@
 #include "arch/x86_64/svm.h"
 #include "arch/x86_64/user_mode.h"
 #include "common/string.h"
+#include "kernel/console.h"
 #include "kernel/frame_alloc.h"
 #include "kernel/pd.h"
 
@@ -40,7 +41,7 @@
 #define DECODE_VALID (1ull << 63) /* EXITINFO1 of MOV CR/DR with decode assists */
 #define CR0_CD (1ull << 30)
 #define CR0_NW (1ull << 29)
-#define CR4_GUEST_BITS 0x7f0fffull /* VME..UMIP, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE */
+#define CR4_GUEST_BITS 0x770fffull /* VME..UMIP, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE */
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define RFLAGS_DEFINED 0x3f7fd7ull
 #define RESET_CR0 0x60000010ull
@@ -152,6 +153,8 @@ bool svm_init(bool bsp)
         decode_assists = r.edx & CPUID_SVM_EDX_DECODE_ASSISTS;
         if (!msrpm_build())
             return false;
+        kprintf("svm: %u ASIDs, next RIP %s, decode assists %s\n", asid_count, nrips ? "saved" : "not saved",
+                decode_assists ? "yes" : "no");
     }
     struct svm_cpu *c = &cpus[this_cpu()->index];
     c->hsave_pa = frame_alloc();
@@ -364,7 +367,8 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
     const void *m = v->vmcb;
     if (mtd & DJ_MTD_GPR) {
-        memcpy(s->gpr, v->gpr, sizeof(s->gpr));
+        for (unsigned i = 0; i < 16; i++)
+            s->gpr[i] = v->gpr[i];
         s->gpr[GPR_RAX] = vmcb_read64(m, VMCB_RAX);
         s->gpr[DJ_GPR_RSP] = 0;
     }
