@@ -55,6 +55,11 @@
 #define MSR_SYSENTER_CS 0x174
 #define MSR_STAR 0xc0000081
 
+struct gprs {
+    uint64_t r[16];
+};
+#define FAST_GROUPS (DJ_MTD_GPR | DJ_MTD_RIP_RSP | DJ_MTD_QUAL)
+
 struct vcpu_hw {
     void *vmcb;
     uint64_t vmcb_pa;
@@ -367,8 +372,7 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
     const void *m = v->vmcb;
     if (mtd & DJ_MTD_GPR) {
-        for (unsigned i = 0; i < 16; i++)
-            s->gpr[i] = v->gpr[i];
+        *(struct gprs *)s->gpr = *(const struct gprs *)v->gpr;
         s->gpr[GPR_RAX] = vmcb_read64(m, VMCB_RAX);
         s->gpr[DJ_GPR_RSP] = 0;
     }
@@ -379,8 +383,12 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
     }
     if (mtd & DJ_MTD_RFLAGS)
         s->rflags = vmcb_read64(m, VMCB_RFLAGS);
-    if (mtd & DJ_MTD_QUAL)
-        memcpy(s->qual, v->qual, sizeof(s->qual));
+    if (mtd & DJ_MTD_QUAL) {
+        s->qual[0] = v->qual[0];
+        s->qual[1] = v->qual[1];
+    }
+    if (!(mtd & ~FAST_GROUPS))
+        return; /* the common exits stop here */
     if (mtd & DJ_MTD_CR) {
         s->cr0 = vmcb_read64(m, VMCB_CR0);
         s->cr2 = vmcb_read64(m, VMCB_CR2);
@@ -493,15 +501,15 @@ bool svm_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mt
     void *m = v->vmcb;
     unsigned refused = 0; /* values not taken: the next entry fails */
     if (mtd & DJ_MTD_GPR) {
-        for (unsigned i = 0; i < 16; i++)
-            if (i != DJ_GPR_RSP)
-                v->gpr[i] = s->gpr[i];
+        *(struct gprs *)v->gpr = *(const struct gprs *)s->gpr; /* RSP and RAX: the VMCB's */
         vmcb_write64(m, VMCB_RAX, s->gpr[GPR_RAX]);
     }
     if (mtd & DJ_MTD_RIP_RSP) {
         vmcb_write64(m, VMCB_RIP, s->rip);
         vmcb_write64(m, VMCB_RSP, s->gpr[DJ_GPR_RSP]);
     }
+    if (!(mtd & ~FAST_GROUPS))
+        return true; /* the common replies stop here: nothing to check */
     if (mtd & DJ_MTD_RFLAGS)
         vmcb_write64(m, VMCB_RFLAGS, s->rflags);
     if (mtd & DJ_MTD_CR) {
