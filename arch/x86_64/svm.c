@@ -353,6 +353,9 @@ unsigned svm_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
     if (swap_xcr0)
         xsetbv0(v->xcr0);
     svm_enter(v->vmcb_pa, c->host_save_pa, v->gpr);
+    /* The injected event is delivered, or EXITINTINFO has it: an
+     * EVENTINJ still valid at the next exit means "not entered yet". */
+    vmcb_write64(m, VMCB_EVENTINJ, 0);
     /* Also when the XSETBV intercept failed to fire (QEMU's TCG lacks it). */
     if (swap_xcr0 || (cpu_features.xsave && xgetbv0() != cpu_features.xcr0))
         xsetbv0(cpu_features.xcr0);
@@ -414,7 +417,12 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
     if (mtd & DJ_MTD_PAT)
         s->pat = vmcb_read64(m, VMCB_G_PAT);
     if (mtd & DJ_MTD_INJ) {
-        uint64_t info = vmcb_read64(m, VMCB_EXITINTINFO);
+        /* An event the VMM injected that no VMRUN has delivered yet (an
+         * exit such as a recall before entry) is still in EVENTINJ: it is
+         * the pending event, else what the last exit interrupted. */
+        uint64_t info = vmcb_read64(m, VMCB_EVENTINJ);
+        if (!(info & DJ_INJ_VALID))
+            info = vmcb_read64(m, VMCB_EXITINTINFO);
         s->inj_info = info & EVENT_BITS;
         s->inj_error = info >> SVM_EVTINJ_ERROR_CODE_SHIFT;
     }
