@@ -136,6 +136,7 @@ check-host:
 bench: deps
 	$(MAKE) $(BUILD)/donjon-bench.iso $(NET_ISO)
 	tools/bench $(BUILD)/donjon-bench.iso $(NET_ISO)
+	$(MAKE) bench-vm
 
 tcb:
 	tools/tcb

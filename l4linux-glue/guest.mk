@@ -17,3 +17,14 @@ $(GUEST_KERNEL) $(GUEST_INITRAMFS) &: $(GUEST_INPUTS)
 
 .PHONY: guest-images
 guest-images: $(GUEST_IMAGES)
+
+# The VM benchmarks (tools/bench-vm, part of make bench): bare QEMU, and
+# Donjon's half when the VMM's rules name its ISOs in VM_BOOT_BENCH_ISO
+# (a VM booting the "boot-bench" command line of l4linux-glue/cmdlines) and
+# VM_NET_BENCH_ISO ("net-tcp"). Expanded when the recipe runs, so they may
+# be set after this file is included.
+.PHONY: bench-vm
+bench-vm: $(GUEST_IMAGES)
+	$(if $(VM_BOOT_BENCH_ISO)$(VM_NET_BENCH_ISO),$(MAKE) $(VM_BOOT_BENCH_ISO) $(VM_NET_BENCH_ISO))
+	tools/bench-vm --build $(BUILD) $(if $(VM_BOOT_BENCH_ISO),--boot-iso $(VM_BOOT_BENCH_ISO)) \
+		$(if $(VM_NET_BENCH_ISO),--net-iso $(VM_NET_BENCH_ISO))

@@ -491,9 +491,6 @@ static bool vm_fields(struct line_ctx *x, struct bc_component *c, const bool *se
         c->vm.mem_mib = BC_VM_MEM_DEFAULT;
     if (!seen[K_VCPUS])
         c->vm.vcpus = 1;
-    if ((uint64_t)c->quota + (uint64_t)c->vm.mem_mib * BC_VM_PAGES_PER_MIB > BC_VM_QUOTA_TOTAL_MAX)
-        return FAIL(x, "quota=%u plus mem=%u MiB of guest RAM is more than %u pages", c->quota, c->vm.mem_mib,
-                    BC_VM_QUOTA_TOTAL_MAX);
     return true;
 }
 

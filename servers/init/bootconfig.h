@@ -40,7 +40,6 @@
 #define BC_VM_MEM_DEFAULT 256
 #define BC_VM_VCPUS_MAX 4
 #define BC_VM_PAGES_PER_MIB 256
-#define BC_VM_QUOTA_TOTAL_MAX (BC_QUOTA_MAX + BC_VM_MEM_MAX * BC_VM_PAGES_PER_MIB)
 
 struct bc_vm {
     bool is_vm;              /* kernel= given */

@@ -48,9 +48,12 @@ struct vcpu {
     volatile bool halted;            /* its handler blocks in HLT */
     uint64_t exits;                  /* counted for the report */
     uint64_t misc_enable;
+    uint64_t dr[8];                  /* shadowed debug registers (exits.c) */
     uint64_t armed_deadline;         /* the timer thread's deadline (TSC), UINT64_MAX: none */
     struct dj_utcb *volatile utcb;   /* set while its handler serves an exit */
 };
+#define DR6_RESET 0xffff0ff0ull
+#define DR7_RESET 0x400ull
 #define MISC_ENABLE_RESET 0x1801ull /* fast strings; BTS and PEBS unavailable */
 
 struct vm {
@@ -141,3 +144,7 @@ void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip);
 /* devices.c: the legacy devices and PCI functions beyond the APICs. */
 struct pci_host;
 bool devices_init(struct pci_host *pci);
+/* Console bytes for the guest's serial port: how many it took. */
+size_t devices_console_input(const char *bytes, size_t n);
+/* main.c: sends the guest's pending serial output (end of an exit). */
+void vmm_console_flush(void);

@@ -13,7 +13,7 @@
  *     remapping (x86_init.hyper.x2apic_available); no paravirtual
  *     interface (kvmclock, PV EOI, ...) is offered or used;
  *   - hidden: VMX/SVM, MONITOR/MWAIT, the PMU, thermal and power
- *     management, TSX, speculation-control MSRs (which would exit to no
+ *     management, machine checks (MCE, MCA), TSX, speculation-control MSRs (which would exit to no
  *     model), XSAVES/XSAVEC, PKU, LA57, RDTSCP (TSC_AUX is not the guest's);
  *   - topology (leaves 1, 4, 0xB) of one package with one thread per core
  *     and vm.nvcpus cores, APIC ID = vCPU number;
@@ -40,7 +40,7 @@
 #define L1_ECX_TSC_DEADLINE BIT(24)
 #define L1_ECX_OSXSAVE BIT(27)
 #define L1_ECX_HYPERVISOR BIT(31)
-#define L1_EDX_DROP (BIT(18) | BIT(21) | BIT(22) | BIT(29) | BIT(31))
+#define L1_EDX_DROP (BIT(7) | BIT(14) | BIT(18) | BIT(21) | BIT(22) | BIT(29) | BIT(31)) /* MCE, MCA, PSN, DS, ACPI, TM, PBE */
 #define L1_EDX_APIC BIT(9)
 #define L1_EDX_HTT BIT(28)
 /* leaf 7.0 */

@@ -24,9 +24,6 @@
 #define VMCALL_LEN 3
 #define PAUSE_LEN 2
 #define WBINVD_LEN 2
-#define MOV_DR_LEN 3
-#define DR6_RESET 0xffff0ff0ull
-#define DR7_RESET 0x400ull
 #define IO_STRING_BATCH 4096 /* elements per exit: a REP flood exits again */
 #define XCR0_X87 1ull
 #define XCR0_SSE 2ull
@@ -96,7 +93,7 @@ static uint64_t on_wrmsr(struct vcpu *v, struct dj_vcpu_state *s)
     if (!msr_write(v, s, (uint32_t)s->gpr[1], value))
         return inject_gp(s);
     skip(s, MSR_INSN_LEN);
-    return MTD_REPLY_BASE | DJ_MTD_CR; /* EFER */
+    return MTD_REPLY_BASE | DJ_MTD_CR | DJ_MTD_PAT; /* EFER, PAT */
 }
 
 /* One element of INS / OUTS at the guest-linear address lin. */
@@ -220,17 +217,51 @@ static uint64_t on_hlt(struct vcpu *v, struct dj_vcpu_state *s)
     return MTD_REPLY_BASE;
 }
 
-static uint64_t on_dr(struct dj_vcpu_state *s)
+/* MOV to / from a debug register. SVM without decode assists does not
+ * say which register, so the instruction ([REX] 0F 21/23 ModRM) is read.
+ * Debug registers are shadowed, never loaded into the hardware: the
+ * guest reads back what it wrote, and breakpoints never fire. */
+#define OPC_TWO_BYTE 0x0f
+#define OPC_MOV_FROM_DR 0x21
+#define OPC_MOV_TO_DR 0x23
+#define REX_FIRST 0x40
+#define REX_LAST 0x4f
+#define REX_R 0x4
+#define REX_B 0x1
+
+static bool fetch(const struct dj_vcpu_state *s, uint8_t *bytes, unsigned n)
 {
-    uint64_t q = s->qual[0];
-    unsigned gpr = DJ_VMCR_GPR(q);
-    if (gpr > 15)
-        return inject_ud(s);
-    if (!(q & DJ_VMCR_WRITE)) {
-        unsigned n = DJ_VMCR_NUMBER(q);
-        s->gpr[gpr] = n == 6 ? DR6_RESET : n == 7 ? DR7_RESET : 0; /* debug registers are not emulated */
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t gpa;
+        const uint8_t *p;
+        if (!vmm_guest_translate(&vm.ram, s, s->cs.base + s->rip + i, &gpa) || !(p = vmm_gpa_ptr(&vm.ram, gpa, 1)))
+            return false;
+        bytes[i] = *p;
     }
-    skip(s, MOV_DR_LEN);
+    return true;
+}
+
+static uint64_t on_dr(struct vcpu *v, struct dj_vcpu_state *s)
+{
+    uint8_t b[4];
+    if (!fetch(s, b, sizeof(b)))
+        return inject_ud(s);
+    unsigned i = 0, rex = 0;
+    if (b[0] >= REX_FIRST && b[0] <= REX_LAST)
+        rex = b[i++];
+    if (b[i] != OPC_TWO_BYTE || (b[i + 1] != OPC_MOV_FROM_DR && b[i + 1] != OPC_MOV_TO_DR))
+        return inject_ud(s);
+    uint8_t modrm = b[i + 2];
+    unsigned dr = (modrm >> 3 & 7) | (rex & REX_R ? 8 : 0), gpr = (modrm & 7) | (rex & REX_B ? 8 : 0);
+    if (dr == 4 || dr == 5)
+        dr += 2; /* aliases of DR6 and DR7 while CR4.DE is clear */
+    if (dr > 7 || dr == 4 || dr == 5)
+        return inject_ud(s);
+    if (b[i + 1] == OPC_MOV_FROM_DR)
+        s->gpr[gpr] = v->dr[dr];
+    else
+        v->dr[dr] = s->gpr[gpr];
+    s->rip += i + 3;
     return MTD_REPLY_BASE;
 }
 
@@ -285,7 +316,7 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
     case DJ_VMEXIT_HLT: return on_hlt(v, s);
     case DJ_VMEXIT_MEM: return on_mem(v, s);
     case DJ_VMEXIT_XSETBV: return on_xsetbv(s);
-    case DJ_VMEXIT_DR: return on_dr(s);
+    case DJ_VMEXIT_DR: return on_dr(v, s);
     case DJ_VMEXIT_OTHER: return on_other(s);
     case DJ_VMEXIT_PAUSE: skip(s, PAUSE_LEN); return MTD_REPLY_BASE;
     case DJ_VMEXIT_HYPERCALL:
@@ -376,6 +407,8 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
         park(v);
     mtd = deliver(v, s, mtd);
     timer_rearm(v);
+    if (reason != DJ_VMEXIT_IO)
+        vmm_console_flush(); /* a run of UART writes is sent at its newline */
     v->utcb = NULL;
     vm_unlock();
     return mtd;

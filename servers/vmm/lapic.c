@@ -257,8 +257,11 @@ void lapic_timer_tick(struct lapic *l, uint64_t t)
         return;
     local_interrupt(l, LVT_TIMER);
     if (timer_mode(l) == TIMER_PERIODIC && l->initial_count) {
-        /* Missed periods coalesce into the one interrupt just sent. */
+        /* Missed periods coalesce into the one interrupt just sent; a
+         * tiny period is stretched so a guest cannot flood its VMM. */
         uint64_t period = l->initial_count * tsc_per_count(l);
+        if (period < LAPIC_MIN_PERIOD_TSC)
+            period = LAPIC_MIN_PERIOD_TSC;
         l->deadline += ((t - l->deadline) / period + 1) * period;
         return;
     }
@@ -360,6 +363,8 @@ static bool write_apic_base(struct lapic *l, uint64_t v)
         return false; /* x2APIC without enable is invalid */
     if (cur == (APIC_BASE_EN | APIC_BASE_EXTD) && mode == APIC_BASE_EN)
         return false; /* x2APIC -> xAPIC must go through disabled */
+    if (!cur && mode == (APIC_BASE_EN | APIC_BASE_EXTD))
+        return false; /* disabled -> x2APIC must go through xAPIC */
     l->apic_base = LAPIC_MMIO_BASE | (l->apic_base & APIC_BASE_BSP) | mode;
     if (!mode) {
         reset_registers(l);

@@ -4,8 +4,8 @@
  * periodic, TSC-deadline), IPIs, EOI and interrupt priority.
  *
  * How the VMM uses it:
- *  - lapic_set_init() once; every LAPIC starts enabled in x2APIC mode,
- *    vCPU 0 is the BSP, APIC ID = vCPU index.
+ *  - lapic_set_init() at power-on and on VM reset; every LAPIC starts
+ *    enabled in x2APIC mode, vCPU 0 is the BSP, APIC ID = vCPU index.
  *  - MSR exits for lapic_handles_msr() go to lapic_msr_read/write (false
  *    means: inject #GP). Accesses to the xAPIC page go to
  *    lapic_mmio_read/write of the vCPU that made them (the page is per
@@ -34,6 +34,9 @@
 
 #define LAPIC_TSC_PER_TICK 16u
 #define LAPIC_NO_DEADLINE UINT64_MAX
+/* Shortest period of a periodic timer after its first expiry (about
+ * 20-60 us at common TSC rates): shorter ones only make exits. */
+#define LAPIC_MIN_PERIOD_TSC 65536u
 #define LAPIC_MMIO_BASE 0xfee00000u
 #define LAPIC_MMIO_SIZE 0x1000u
 

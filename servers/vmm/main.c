@@ -168,13 +168,16 @@ static bool setup(const struct dj_start_info *si)
 
 /* ---- what devices ask of the VMM (vmm.h) ---------------------------------- */
 
-static char uart_line[DJ_CONSOLE_WRITE_MAX / 2];
+/* The guest's serial output, sent raw (DJ_CONSOLE_OP_WRITE_RAW) from the
+ * handler that holds the lock: at a newline, when the buffer is full, or
+ * when the exit in which it wrote ends (vmm_console_flush), so a prompt
+ * shows at once. The handler's UTCB holds the vCPU state: it is set aside
+ * for the call. */
+static char uart_out[DJ_CONSOLE_WRITE_MAX];
 static size_t uart_len;
 static uint8_t saved_utcb[sizeof(struct dj_utcb)];
 
-/* Sends the guest's line from the handler that holds the lock: its UTCB
- * holds the vCPU state, so that is set aside for the call. */
-static void uart_flush(void)
+void vmm_console_flush(void)
 {
     struct dj_utcb *u = NULL;
     for (unsigned i = 0; i < vm.nvcpus && !u; i++)
@@ -182,7 +185,7 @@ static void uart_flush(void)
     if (!u || !uart_len || !vm.console_pt)
         return;
     memcpy(saved_utcb, u, sizeof(saved_utcb));
-    dj_console_write(vm.console_pt, u, uart_line, uart_len);
+    dj_console_write_raw(vm.console_pt, u, uart_out, uart_len);
     memcpy(u, saved_utcb, sizeof(saved_utcb));
     uart_len = 0;
 }
@@ -190,11 +193,35 @@ static void uart_flush(void)
 void vmm_console_write(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        if (s[i] == '\r')
-            continue;
-        uart_line[uart_len++] = s[i];
-        if (s[i] == '\n' || uart_len == sizeof(uart_line))
-            uart_flush();
+        uart_out[uart_len++] = s[i];
+        if (s[i] == '\n' || uart_len == sizeof(uart_out))
+            vmm_console_flush();
+    }
+}
+
+/* Console input for the guest's UART, polled by the main thread. */
+#define INPUT_POLL_US 20000
+static char input[DJ_CONSOLE_READ_MAX];
+static size_t input_len, input_off;
+
+static unsigned long polls;
+static void poll_input(void)
+{
+    if (!vm.console_pt || vm.stopped)
+        return;
+    polls++;
+    if (input_off == input_len) {
+        input_off = input_len = 0;
+        enum dj_status st = dj_console_read(vm.console_pt, dj_utcb(), input, sizeof(input), &input_len);
+        if (st != DJ_OK)
+            input_len = 0;
+        if (input_len || st)
+            printf("vmm: DEBUG input %lu st %d after %lu polls\n", (unsigned long)input_len, st, polls);
+    }
+    if (input_off < input_len) {
+        vm_lock();
+        input_off += devices_console_input(input + input_off, input_len - input_off);
+        vm_unlock();
     }
 }
 
@@ -202,14 +229,14 @@ static volatile bool reset_requested;
 
 void vmm_power_off(unsigned status)
 {
-    uart_flush();
+    vmm_console_flush();
     vmm_log("guest powered off (status %u)", status);
     vm_stop("powered off");
 }
 
 void vmm_reset(void)
 {
-    uart_flush();
+    vmm_console_flush();
     vm_stop("reset requested (triple fault, i8042 or ACPI reset)");
     reset_requested = true;
     dj_sm_up(vm.main_sm);
@@ -235,6 +262,7 @@ int main(void)
             dj_console_flush_handlers();
             __builtin_trap();
         }
-        dj_sm_down(vm.main_sm);
+        poll_input();
+        dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
     }
 }

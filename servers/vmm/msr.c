@@ -13,6 +13,7 @@
 #define MSR_PLATFORM_INFO 0xce
 #define MSR_MTRRCAP 0xfe
 #define MSR_MISC_ENABLE 0x1a0
+#define MSR_PAT 0x277
 #define MSR_MTRR_VAR_FIRST 0x200
 #define MSR_MTRR_VAR_LAST 0x21f
 #define MSR_MTRR_FIX_64K 0x250
@@ -54,6 +55,7 @@ bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *v
     switch (msr) {
     case MSR_TSC: *value = vmm_guest_tsc() + s->tsc_offset; return true;
     case MSR_EFER: *value = s->efer; return true;
+    case MSR_PAT: *value = s->pat; return true;
     case MSR_FEATURE_CONTROL: *value = FEATURE_CONTROL_LOCKED; return true;
     case MSR_PLATFORM_INFO: *value = (vm.tsc_hz / BUS_100MHZ) << PLATFORM_INFO_RATIO_SHIFT; return true;
     case MSR_MISC_ENABLE: *value = v->misc_enable; return true;
@@ -86,6 +88,14 @@ bool msr_write(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t v
         s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA);
         return true;
     case MSR_MISC_ENABLE: v->misc_enable = value; return true;
+    case MSR_PAT:
+        for (unsigned i = 0; i < 8; i++) {
+            unsigned type = value >> (i * 8) & 0xff;
+            if (type == 2 || type == 3 || type > 7)
+                return false; /* reserved memory types */
+        }
+        s->pat = value;
+        return true;
     case MSR_MTRR_DEF_TYPE: mtrr_def_type = value & (MTRR_DEF_ENABLE | (1ull << 10) | 0xff); return true;
     case MSR_TSC:
     case MSR_BIOS_SIGN:

@@ -45,13 +45,14 @@ static uint64_t exit_mtd(unsigned reason)
     case DJ_VMEXIT_RECALL: /* INIT handling rewrites the whole state */
         return DJ_MTD_VM_ALL;
     case DJ_VMEXIT_IO:
+    case DJ_VMEXIT_DR:
     case DJ_VMEXIT_MEM: /* address translation and decoding */
         return MTD_COMMON | DJ_MTD_CR | DJ_MTD_SEG;
     case DJ_VMEXIT_CPUID:
     case DJ_VMEXIT_XSETBV:
     case DJ_VMEXIT_RDMSR:
     case DJ_VMEXIT_WRMSR:
-        return MTD_COMMON | DJ_MTD_CR | DJ_MTD_TSC;
+        return MTD_COMMON | DJ_MTD_CR | DJ_MTD_TSC | DJ_MTD_PAT;
     default: return MTD_COMMON;
     }
 }
@@ -155,6 +156,8 @@ static bool vcpu_create(struct vcpu *v, unsigned prio, unsigned timer_prio)
     v->timer_ec = sel(v, SEL_TIMER_EC);
     v->armed_deadline = UINT64_MAX;
     v->misc_enable = MISC_ENABLE_RESET;
+    v->dr[6] = DR6_RESET;
+    v->dr[7] = DR7_RESET;
     v->state = v->id == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
     uint64_t sp = dj_handler_stack(handler_stacks[v->id], STACK_BYTES,
                                    (struct dj_utcb *)(uintptr_t)utcb_va(v->id, 0), exit_handler);

@@ -1,41 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The virtio 1.x PCI transport, modern only (virtio_pci.h). */
-#include "virtio_pci.h"
+#include "servers/vmm/virtio_pci.h"
 #include <string.h>
 
-/* PCI type-0 header registers */
-#define PCI_VENDOR_ID 0x00
-#define PCI_DEVICE_ID 0x02
-#define PCI_COMMAND 0x04
-#define PCI_STATUS 0x06
-#define PCI_REVISION 0x08
-#define PCI_CLASS_PROG 0x09
-#define PCI_BAR0 0x10
-#define PCI_SUBSYS_VENDOR 0x2c
-#define PCI_SUBSYS_ID 0x2e
-#define PCI_CAP_PTR 0x34
-#define PCI_INT_LINE 0x3c
-#define PCI_INT_PIN 0x3d
-
-#define PCI_COMMAND_MEMORY 0x0002u
-#define PCI_COMMAND_MASTER 0x0004u
-#define PCI_COMMAND_INTX_DISABLE 0x0400u
-#define PCI_STATUS_INTERRUPT 0x0008u
-#define PCI_STATUS_CAP_LIST 0x0010u
-#define PCI_BAR_MEM_MASK 0xfffffff0u
 #define PCI_INT_PIN_INTA 1u
-
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_CAP_ID_VENDOR 0x09
 
-/* Capability placement */
-#define CAP_MSIX 0x40
-#define CAP_COMMON 0x50
-#define CAP_NOTIFY 0x60
-#define CAP_ISR 0x78
-#define CAP_DEVICE 0x88
-#define CAP_PCI_CFG 0x98
-
+#define MSIX_CAP_BYTES 12
 #define MSIX_CONTROL 2 /* within the capability */
 #define MSIX_TABLE 4
 #define MSIX_PBA 8
@@ -78,11 +50,8 @@ enum virtio_cap_type { VCAP_COMMON = 1, VCAP_NOTIFY_T = 2, VCAP_ISR_T = 3, VCAP_
 #define CC_Q_ENABLE 0x1c
 #define CC_Q_NOFF 0x1e
 #define CC_Q_DESC_LO 0x20
-#define CC_Q_DESC_HI 0x24
 #define CC_Q_AVAIL_LO 0x28
-#define CC_Q_AVAIL_HI 0x2c
 #define CC_Q_USED_LO 0x30
-#define CC_Q_USED_HI 0x34
 
 #define TRANSPORT_FEATURES ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX))
 
@@ -117,17 +86,17 @@ static bool access_ok(uint64_t off, unsigned size, uint64_t len)
 
 static uint16_t cfg16(const struct virtio_pci *vp, unsigned reg)
 {
-    return (uint16_t)get_le(&vp->cfg[reg], 2);
+    return (uint16_t)pci_config_get(&vp->cfg, reg, 2);
 }
 
 static bool msix_enabled(const struct virtio_pci *vp)
 {
-    return cfg16(vp, CAP_MSIX + MSIX_CONTROL) & MSIX_CTRL_ENABLE;
+    return cfg16(vp, vp->cap_msix + MSIX_CONTROL) & MSIX_CTRL_ENABLE;
 }
 
 static bool msix_vector_masked(const struct virtio_pci *vp, unsigned v)
 {
-    return (cfg16(vp, CAP_MSIX + MSIX_CONTROL) & MSIX_CTRL_MASKALL) ||
+    return (cfg16(vp, vp->cap_msix + MSIX_CONTROL) & MSIX_CTRL_MASKALL) ||
            (vp->msix_table[v][MSIX_ENTRY_CTRL] & MSIX_ENTRY_MASKED);
 }
 
@@ -157,6 +126,8 @@ static void intx_update(struct virtio_pci *vp)
     bool want = vp->isr && !msix_enabled(vp) && !(cfg16(vp, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
     if (want != vp->intx_asserted) {
         vp->intx_asserted = want;
+        uint16_t st = cfg16(vp, PCI_STATUS);
+        pci_config_put(&vp->cfg, PCI_STATUS, 2, want ? st | PCI_STATUS_INTX : st & ~PCI_STATUS_INTX);
         vmm_irq_set(vp->setup.gsi, want);
     }
 }
@@ -204,7 +175,8 @@ bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit)
 
 bool virtio_pci_driver_ok(const struct virtio_pci *vp)
 {
-    return (vp->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET)) == VIRTIO_STATUS_DRIVER_OK;
+    const uint8_t live = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK;
+    return (vp->status & (live | VIRTIO_STATUS_NEEDS_RESET)) == live;
 }
 
 /* ---- device reset ---------------------------------------------------------- */
@@ -454,90 +426,62 @@ void virtio_pci_bar_write(void *opaque, uint64_t offset, unsigned size, uint64_t
 
 /* ---- PCI configuration space ----------------------------------------------- */
 
-static void set_cfg(struct virtio_pci *vp, unsigned reg, unsigned size, uint64_t v, uint64_t wmask)
+static void add_virtio_cap(struct virtio_pci *vp, unsigned len, enum virtio_cap_type type, uint32_t offset,
+                           uint32_t length, unsigned *at_out)
 {
-    put_le(&vp->cfg[reg], size, v);
-    put_le(&vp->wmask[reg], size, wmask);
-}
-
-static void add_virtio_cap(struct virtio_pci *vp, unsigned at, unsigned next, unsigned len, enum virtio_cap_type type,
-                           uint32_t offset, uint32_t length)
-{
-    vp->cfg[at] = PCI_CAP_ID_VENDOR;
-    vp->cfg[at + 1] = (uint8_t)next;
-    vp->cfg[at + VCAP_LEN] = (uint8_t)len;
-    vp->cfg[at + VCAP_TYPE] = (uint8_t)type;
-    vp->cfg[at + VCAP_BAR] = 0;
-    put_le(&vp->cfg[at + VCAP_OFFSET], 4, offset);
-    put_le(&vp->cfg[at + VCAP_LENGTH], 4, length);
+    unsigned at = pci_config_add_cap(&vp->cfg, PCI_CAP_ID_VENDOR, len);
+    pci_config_put(&vp->cfg, at + VCAP_LEN, 1, len);
+    pci_config_put(&vp->cfg, at + VCAP_TYPE, 1, type);
+    pci_config_put(&vp->cfg, at + VCAP_OFFSET, 4, offset);
+    pci_config_put(&vp->cfg, at + VCAP_LENGTH, 4, length);
+    if (at_out)
+        *at_out = at;
 }
 
 static void build_config_space(struct virtio_pci *vp)
 {
-    memset(vp->cfg, 0, sizeof(vp->cfg));
-    memset(vp->wmask, 0, sizeof(vp->wmask));
     const struct virtio_dev_ops *ops = vp->ops;
-    set_cfg(vp, PCI_VENDOR_ID, 2, VIRTIO_PCI_VENDOR_ID, 0);
-    set_cfg(vp, PCI_DEVICE_ID, 2, VIRTIO_PCI_DEVICE_ID_BASE + ops->virtio_type, 0);
-    set_cfg(vp, PCI_COMMAND, 2, 0, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
-    set_cfg(vp, PCI_STATUS, 2, PCI_STATUS_CAP_LIST, 0);
-    set_cfg(vp, PCI_REVISION, 1, VIRTIO_PCI_REVISION, 0);
-    set_cfg(vp, PCI_CLASS_PROG, 3, ops->class_code, 0);
-    set_cfg(vp, PCI_BAR0, 4, vp->setup.bar_base, ~(VIRTIO_PCI_BAR_SIZE - 1u));
-    set_cfg(vp, PCI_SUBSYS_VENDOR, 2, VIRTIO_PCI_VENDOR_ID, 0);
-    set_cfg(vp, PCI_SUBSYS_ID, 2, VIRTIO_PCI_DEVICE_ID_BASE + ops->virtio_type, 0);
-    set_cfg(vp, PCI_CAP_PTR, 1, CAP_MSIX, 0);
-    set_cfg(vp, PCI_INT_LINE, 1, vp->setup.irq_line, 0xff);
-    set_cfg(vp, PCI_INT_PIN, 1, PCI_INT_PIN_INTA, 0);
+    struct pci_config *c = &vp->cfg;
+    uint16_t device = (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + ops->virtio_type);
+    pci_config_init(c, VIRTIO_PCI_VENDOR_ID, device, ops->class_code, VIRTIO_PCI_REVISION, PCI_INT_PIN_INTA, NULL,
+                    vp->setup.bus);
+    pci_config_put(c, PCI_SUBSYS_VENDOR, 2, VIRTIO_PCI_VENDOR_ID);
+    pci_config_put(c, PCI_SUBSYS_ID, 2, device);
+    pci_config_put(c, PCI_INT_LINE, 1, vp->setup.irq_line);
+    pci_config_set_bar(c, 0, PCI_BAR_KIND_MEM32, VIRTIO_PCI_BAR_SIZE, false, virtio_pci_bar_read, virtio_pci_bar_write,
+                       vp);
+    pci_config_write(c, PCI_BAR0, 4, vp->setup.bar_base); /* where firmware would put it; decoding stays off */
 
-    vp->cfg[CAP_MSIX] = PCI_CAP_ID_MSIX;
-    vp->cfg[CAP_MSIX + 1] = CAP_COMMON;
-    set_cfg(vp, CAP_MSIX + MSIX_CONTROL, 2, vp->msix_vectors - 1, MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
-    set_cfg(vp, CAP_MSIX + MSIX_TABLE, 4, VIRTIO_PCI_MSIX_TABLE_OFF | MSIX_BIR_BAR0, 0);
-    set_cfg(vp, CAP_MSIX + MSIX_PBA, 4, VIRTIO_PCI_MSIX_PBA_OFF | MSIX_BIR_BAR0, 0);
+    vp->cap_msix = pci_config_add_cap(c, PCI_CAP_ID_MSIX, MSIX_CAP_BYTES);
+    pci_config_put(c, vp->cap_msix + MSIX_CONTROL, 2, vp->msix_vectors - 1);
+    pci_config_set_writable(c, vp->cap_msix + MSIX_CONTROL, 2, MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
+    pci_config_put(c, vp->cap_msix + MSIX_TABLE, 4, VIRTIO_PCI_MSIX_TABLE_OFF | MSIX_BIR_BAR0);
+    pci_config_put(c, vp->cap_msix + MSIX_PBA, 4, VIRTIO_PCI_MSIX_PBA_OFF | MSIX_BIR_BAR0);
 
-    add_virtio_cap(vp, CAP_COMMON, CAP_NOTIFY, VCAP_BYTES, VCAP_COMMON, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN);
-    add_virtio_cap(vp, CAP_NOTIFY, CAP_ISR, VCAP_NOTIFY_BYTES, VCAP_NOTIFY_T, VIRTIO_PCI_NOTIFY_OFF,
-                   ops->num_queues * VIRTIO_PCI_NOTIFY_MULT);
-    set_cfg(vp, CAP_NOTIFY + VCAP_NOTIFY_MULT, 4, VIRTIO_PCI_NOTIFY_MULT, 0);
-    add_virtio_cap(vp, CAP_ISR, CAP_DEVICE, VCAP_BYTES, VCAP_ISR_T, VIRTIO_PCI_ISR_OFF, VIRTIO_PCI_ISR_LEN);
-    add_virtio_cap(vp, CAP_DEVICE, CAP_PCI_CFG, VCAP_BYTES, VCAP_DEVICE_T, VIRTIO_PCI_DEVCFG_OFF, ops->cfg_len);
-    add_virtio_cap(vp, CAP_PCI_CFG, 0, VCAP_PCI_CFG_BYTES, VCAP_PCI_CFG_T, 0, 0);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_COMMON, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN, NULL);
+    unsigned notify;
+    add_virtio_cap(vp, VCAP_NOTIFY_BYTES, VCAP_NOTIFY_T, VIRTIO_PCI_NOTIFY_OFF, ops->num_queues * VIRTIO_PCI_NOTIFY_MULT,
+                   &notify);
+    pci_config_put(c, notify + VCAP_NOTIFY_MULT, 4, VIRTIO_PCI_NOTIFY_MULT);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_ISR_T, VIRTIO_PCI_ISR_OFF, VIRTIO_PCI_ISR_LEN, NULL);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_DEVICE_T, VIRTIO_PCI_DEVCFG_OFF, ops->cfg_len, NULL);
     /* The access window: the driver picks bar, offset and length. */
-    set_cfg(vp, CAP_PCI_CFG + VCAP_BAR, 1, 0, 0xff);
-    set_cfg(vp, CAP_PCI_CFG + VCAP_OFFSET, 4, 0, 0xffffffffu);
-    set_cfg(vp, CAP_PCI_CFG + VCAP_LENGTH, 4, 0, 0xffffffffu);
-}
-
-/* Puts BAR0 on the bus, moves it or takes it off, as the command register
- * and the BAR now say. */
-static void update_bar_mapping(struct virtio_pci *vp)
-{
-    uint32_t base = (uint32_t)get_le(&vp->cfg[PCI_BAR0], 4) & PCI_BAR_MEM_MASK;
-    bool want = (cfg16(vp, PCI_COMMAND) & PCI_COMMAND_MEMORY) && base != 0 &&
-                base <= UINT32_MAX - VIRTIO_PCI_BAR_SIZE + 1;
-    if (want == vp->bar_mapped && (!want || base == vp->bar_mapped_at))
-        return;
-    if (vp->bar_mapped)
-        vmm_bus_move(vp->setup.bus, vp, vp->bar_mapped_at, 0, 0);
-    vp->bar_mapped = false;
-    if (want && vmm_bus_add(vp->setup.bus, base, VIRTIO_PCI_BAR_SIZE, virtio_pci_bar_read, virtio_pci_bar_write, vp)) {
-        vp->bar_mapped = true;
-        vp->bar_mapped_at = base;
-    } else if (want) {
-        vp->bad_accesses++; /* overlaps another device: stays unreachable */
-    }
+    add_virtio_cap(vp, VCAP_PCI_CFG_BYTES, VCAP_PCI_CFG_T, 0, 0, &vp->cap_pci_cfg);
+    pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_BAR, 1, 0xff);
+    pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_OFFSET, 4, 0xffffffffu);
+    pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_LENGTH, 4, 0xffffffffu);
 }
 
 /* The VIRTIO_PCI_CAP_PCI_CFG window: an access to BAR0 through config space. */
 static bool pci_cfg_window(struct virtio_pci *vp, unsigned reg, unsigned size, uint32_t *value, bool write)
 {
-    unsigned data = CAP_PCI_CFG + VCAP_PCI_CFG_DATA;
+    unsigned data = vp->cap_pci_cfg + VCAP_PCI_CFG_DATA;
     if (reg < data || reg >= data + 4)
         return false;
-    uint32_t off = (uint32_t)get_le(&vp->cfg[CAP_PCI_CFG + VCAP_OFFSET], 4);
-    uint32_t len = (uint32_t)get_le(&vp->cfg[CAP_PCI_CFG + VCAP_LENGTH], 4);
-    bool ok = reg == data && size == len && vp->cfg[CAP_PCI_CFG + VCAP_BAR] == 0 && off < VIRTIO_PCI_BAR_SIZE;
+    uint32_t off = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_OFFSET, 4);
+    uint32_t len = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_LENGTH, 4);
+    uint32_t bar = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_BAR, 1);
+    bool ok = reg == data && size == len && bar == 0 && off < VIRTIO_PCI_BAR_SIZE;
     if (!ok) {
         vp->bad_accesses++;
         if (!write)
@@ -559,31 +503,24 @@ static bool cfg_access_ok(unsigned reg, unsigned size)
 uint32_t virtio_pci_cfg_read(void *opaque, unsigned reg, unsigned size)
 {
     struct virtio_pci *vp = opaque;
-    if (!cfg_access_ok(reg, size) || reg >= VIRTIO_PCI_CFG_SPACE)
+    if (!cfg_access_ok(reg, size))
         return 0;
     uint32_t v;
     if (pci_cfg_window(vp, reg, size, &v, false))
         return v;
-    v = (uint32_t)get_le(&vp->cfg[reg], size);
-    if (reg <= PCI_STATUS && reg + size > PCI_STATUS && vp->intx_asserted)
-        v |= (uint32_t)PCI_STATUS_INTERRUPT << (8 * (PCI_STATUS - reg));
-    return v;
+    return pci_config_read(&vp->cfg, reg, size);
 }
 
 void virtio_pci_cfg_write(void *opaque, unsigned reg, unsigned size, uint32_t value)
 {
     struct virtio_pci *vp = opaque;
-    if (!cfg_access_ok(reg, size) || reg >= VIRTIO_PCI_CFG_SPACE)
+    if (!cfg_access_ok(reg, size))
         return;
     if (pci_cfg_window(vp, reg, size, &value, true))
         return;
-    for (unsigned i = 0; i < size; i++) {
-        uint8_t m = vp->wmask[reg + i], b = (uint8_t)(value >> (8 * i));
-        vp->cfg[reg + i] = (uint8_t)((vp->cfg[reg + i] & ~m) | (b & m));
-    }
-    update_bar_mapping(vp);
-    intx_update(vp);
-    msix_flush_pending(vp);
+    pci_config_write(&vp->cfg, reg, size, value);
+    intx_update(vp);        /* INTx disable may have changed */
+    msix_flush_pending(vp); /* MSI-X enable or function mask may have changed */
 }
 
 bool virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev,

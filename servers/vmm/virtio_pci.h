@@ -12,9 +12,11 @@
  * ISR, device, and the PCI-configuration access window).
  *
  * The PCI host bridge (pci_host.c) calls virtio_pci_cfg_read/write for
- * the function's configuration space; the BAR is claimed on the VMM's
- * MMIO bus while memory decoding is on, at the address the guest (or the
- * VMM, standing in for firmware) programmed. Interrupts go out as MSI-X
+ * the function's configuration space:
+ *     pci_host_add(&host, slot, 0, virtio_pci_cfg_read, virtio_pci_cfg_write, &net.pci);
+ * The header, BAR sizing and placement are pci_config.c's: BAR0 is
+ * claimed on the VMM's MMIO bus while memory decoding is on, at the
+ * address the guest (or the VMM, standing in for firmware) programmed. Interrupts go out as MSI-X
  * messages (vmm_msi_send) once the guest enabled MSI-X, else on the INTx
  * line's GSI (vmm_irq_set, level) with the ISR register.
  *
@@ -25,13 +27,13 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm.h"
-#include "virtq.h"
+#include "servers/vmm/pci_config.h"
+#include "servers/vmm/virtq.h"
+#include "servers/vmm/vmm.h"
 
 #define VIRTIO_PCI_VENDOR_ID 0x1af4u
 #define VIRTIO_PCI_DEVICE_ID_BASE 0x1040u /* + virtio device type */
 #define VIRTIO_PCI_REVISION 1u           /* modern-only devices */
-#define VIRTIO_PCI_CFG_SPACE 256u        /* conventional PCI: no extended space */
 #define VIRTIO_PCI_BAR_SIZE 0x8000u
 
 /* BAR0 layout */
@@ -101,11 +103,8 @@ struct virtio_pci {
     void *dev;                 /* the device type's state */
     struct virtio_pci_setup setup;
 
-    /* PCI configuration space: values and which bits the guest may write. */
-    uint8_t cfg[VIRTIO_PCI_CFG_SPACE];
-    uint8_t wmask[VIRTIO_PCI_CFG_SPACE];
-    bool bar_mapped;
-    uint32_t bar_mapped_at;
+    struct pci_config cfg;
+    unsigned cap_msix, cap_pci_cfg; /* where those capabilities are */
 
     /* MSI-X */
     uint32_t msix_table[VIRTIO_PCI_MAX_VECTORS][4];
@@ -149,7 +148,7 @@ void virtio_pci_bar_write(void *vp, uint64_t offset, unsigned size, uint64_t val
 
 /* For the device type. */
 bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit);
-bool virtio_pci_driver_ok(const struct virtio_pci *vp); /* DRIVER_OK set, NEEDS_RESET not */
+bool virtio_pci_driver_ok(const struct virtio_pci *vp); /* DRIVER_OK and FEATURES_OK set, NEEDS_RESET not */
 /* Interrupts the guest for queue q if the driver wants one now. */
 void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned q);
 /* The device configuration changed (bumps the generation, interrupts). */

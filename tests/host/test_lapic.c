@@ -327,8 +327,8 @@ static void test_timer_periodic_masked_and_divide(void **state)
     enable_all();
     wr(1, MSR_DIVIDE, DIVIDE_BY_2);
     wr(1, MSR_LVT_TIMER, MODE_PERIODIC | MASKED | 0xed);
-    wr(1, MSR_INITIAL, 100);
-    uint64_t period = 100 * 2 * LAPIC_TSC_PER_TICK, start = fk.tsc;
+    wr(1, MSR_INITIAL, 4000);
+    uint64_t period = 4000 * 2 * LAPIC_TSC_PER_TICK, start = fk.tsc;
     assert_int_equal(lapic_next_deadline(cpu(1)), start + period);
     lapic_timer_tick(cpu(1), start + period);
     assert_false(irr_has(1, 0xed)); /* masked: counts, no interrupt */
@@ -339,12 +339,18 @@ static void test_timer_periodic_masked_and_divide(void **state)
     assert_true(irr_has(1, 0xed));
     assert_int_equal(lapic_next_deadline(cpu(1)), start + 5 * period);
     /* Divide change mid-count keeps the remaining count. */
-    fk.tsc = start + 4 * period + period / 2; /* 50 counts left */
-    assert_int_equal(rd(1, MSR_CURRENT), 50);
+    fk.tsc = start + 4 * period + period / 2; /* 2000 counts left */
+    assert_int_equal(rd(1, MSR_CURRENT), 2000);
     wr(1, MSR_DIVIDE, DIVIDE_BY_1);
     assert_int_equal(rd(1, MSR_DIVIDE), DIVIDE_BY_1);
-    assert_int_equal(lapic_next_deadline(cpu(1)), fk.tsc + 50 * LAPIC_TSC_PER_TICK);
-    assert_int_equal(rd(1, MSR_CURRENT), 50);
+    assert_int_equal(lapic_next_deadline(cpu(1)), fk.tsc + 2000 * LAPIC_TSC_PER_TICK);
+    assert_int_equal(rd(1, MSR_CURRENT), 2000);
+    /* A one-count period is stretched to the minimum after it fires. */
+    wr(1, MSR_INITIAL, 1);
+    uint64_t first = lapic_next_deadline(cpu(1));
+    assert_int_equal(first, fk.tsc + LAPIC_TSC_PER_TICK);
+    lapic_timer_tick(cpu(1), first);
+    assert_int_equal(lapic_next_deadline(cpu(1)), first + LAPIC_MIN_PERIOD_TSC);
 }
 
 static void test_timer_tsc_deadline(void **state)
@@ -447,10 +453,14 @@ static void test_apic_base_modes_and_xapic_page(void **state)
     assert_int_equal(lapic_mmio_read(l, 0x280, 4), 0);
     assert_int_equal(lapic_mmio_read(l, 0x20, 4), 1u << 24);
     assert_int_equal(lapic_mmio_read(l, 0x2000, 4), 0xffffffff);
-    /* Back to x2APIC only through disabled; LDR is derived again. */
-    wr(1, MSR_IA32_APIC_BASE, 0xfee00000);
+    /* xAPIC -> x2APIC directly; LDR is derived again. Disabled ->
+     * x2APIC is invalid. */
     wr(1, MSR_IA32_APIC_BASE, 0xfee00c00);
     assert_int_equal(rd(1, MSR_LDR), 1u << 1);
+    assert_int_equal(rd(1, MSR_ID), 1);
+    wr(1, MSR_IA32_APIC_BASE, 0xfee00000);
+    assert_false(lapic_msr_write(l, MSR_IA32_APIC_BASE, 0xfee00c00));
+    assert_int_equal(rd(1, MSR_IA32_APIC_BASE), 0xfee00000);
 }
 
 static void test_xapic_logical_destinations(void **state)

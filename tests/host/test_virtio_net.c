@@ -1,4 +1,4 @@
-// host-test-sources: servers/vmm/virtq.c servers/vmm/virtio_pci.c servers/vmm/virtio_net.c
+// host-test-sources: servers/vmm/virtq.c servers/vmm/virtio_pci.c servers/vmm/virtio_net.c servers/vmm/pci_config.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The VMM's virtio-net-pci device: PCI identity, capabilities and BAR
  * sizing; feature negotiation; frames sent and received through split
@@ -61,7 +61,7 @@ static void bar_sizing_and_mapping(void **state)
     cfg_w(0x10, 4, BAR_ADDR);
     cfg_w(0x04, 2, 2);
     assert_int_equal(bus.count, 1);
-    assert_false(net->pci.bar_mapped);
+    assert_false(net->pci.cfg.bar[0].mapped);
     /* Low bits of the BAR are not writable; the other BARs read 0. */
     cfg_w(0x14, 4, 0xffffffffu);
     assert_int_equal(cfg_r(0x14, 4), 0);

@@ -1,5 +1,6 @@
-// host-test-sources: servers/vmm/virtq.c servers/vmm/virtio_pci.c servers/vmm/virtio_net.c
+// host-test-sources: servers/vmm/virtq.c servers/vmm/virtio_pci.c servers/vmm/virtio_net.c servers/vmm/pci_config.c
 /* SPDX-License-Identifier: GPL-2.0-only */
+// host-test-libs: -lpthread
 /* A hostile guest against the VMM's virtio-net-pci device: descriptors
  * outside RAM, lengths that wrap, chains that loop or leave their table,
  * available indices that jump, head indices beyond the queue, bad queue
@@ -9,6 +10,7 @@
  * stop the queue (nothing sent, no guest memory written), never touch
  * memory outside guest RAM (RAM is malloc'ed at its exact size: ASan)
  * and never crash; a reset makes the device usable again. */
+#include <pthread.h>
 #include "vnet_harness.h"
 
 #define FUZZ_ROUNDS 20000
@@ -376,6 +378,21 @@ static void registers_misused(void **state)
     assert_int_equal(mmio_r(0x14, 1) & 0x0f, 0x0f);
 }
 
+static void driver_ok_without_features_ok(void **state)
+{
+    (void)state;
+    /* Reset, then DRIVER_OK straight away: nothing is processed. */
+    mmio_w(0x14, 1, 0);
+    mmio_w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
+    setup_queue(VIRTIO_NET_TXQ, TXQ_DESC, TXQ_AVAIL, TXQ_USED, 2);
+    uint8_t f[64];
+    make_frame(f, 64, 12);
+    publish(&txq, put_desc(&txq, tx_buffer(0, f, 64), VIRTIO_NET_HDR_LEN + 64, 0, 0));
+    notify(VIRTIO_NET_TXQ);
+    assert_int_equal(be.count, 0);
+    assert_int_equal(virtio_net_receive(net, f, 64), VIRTIO_NET_RX_DROPPED);
+}
+
 /* xorshift: reproducible */
 static uint32_t rng_state;
 static uint32_t rnd(void)
@@ -469,6 +486,74 @@ static void fuzz_registers(void **state)
     assert_int_equal(cfg_r(0x34, 1), 0x40);
 }
 
+/* A second vCPU rewrites rings and descriptors while the device works
+ * on them: the device copies each descriptor once, so whatever it sees
+ * is checked as a whole; it must neither crash nor leave guest RAM. */
+static volatile bool scribbling;
+static pthread_t scribbler_thread;
+static volatile unsigned scribbles;
+#define SCRIBBLES_WANTED 200000u
+#define CONCURRENT_ROUNDS_MAX 2000000u
+
+static void *scribbler(void *arg)
+{
+    uint32_t x = (uint32_t)(uintptr_t)arg;
+    while (__atomic_load_n(&scribbling, __ATOMIC_RELAXED)) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        uint64_t table = x & 1 ? TXQ_DESC : RXQ_DESC;
+        volatile struct virtq_desc *d = (volatile struct virtq_desc *)gpa(table + 16ull * (x % QSIZE));
+        d->addr = x & 2 ? (uint64_t)x * 4096 : BUF_BASE + (x % 0x8000);
+        d->len = x & 4 ? x : x % 2048;
+        d->flags = (uint16_t)(x >> 8) & 7;
+        d->next = (uint16_t)(x >> 16);
+        __atomic_fetch_add(&scribbles, 1, __ATOMIC_RELAXED);
+        if ((x & 0xff) == 0) {
+            volatile uint16_t *idx = (volatile uint16_t *)avail_word(x & 256 ? TXQ_AVAIL : RXQ_AVAIL, 1);
+            *idx = (uint16_t)(*idx + 1 + (x >> 28));
+        }
+    }
+    return NULL;
+}
+
+static void concurrent_scribbling(void **state)
+{
+    (void)state;
+    __atomic_store_n(&scribbling, true, __ATOMIC_RELAXED);
+    assert_int_equal(pthread_create(&scribbler_thread, NULL, scribbler, (void *)(uintptr_t)FUZZ_SEED), 0);
+    uint8_t f[1518];
+    make_frame(f, sizeof(f), 11);
+    unsigned resets = 0;
+    scribbles = 0;
+    for (unsigned round = 0; round < CONCURRENT_ROUNDS_MAX && (round < FUZZ_ROUNDS || scribbles < SCRIBBLES_WANTED); round++) {
+        notify(VIRTIO_NET_TXQ);
+        virtio_net_receive(net, f, 14 + round % (sizeof(f) - 13));
+        virtio_net_rx_flush(net);
+        if (needs_reset()) {
+            resets++;
+            driver_queues_reset();
+            msi.count = 0;
+            bring_up_unchecked(BASE_FEATURES | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX), true);
+        }
+        if (be.count == MAX_FRAMES)
+            be.count = 0;
+        if (msi.count > 900)
+            msi.count = 0;
+    }
+    assert_true(resets > 0);
+}
+
+/* Also after a failed assertion: the thread must not outlive guest RAM. */
+static int stop_scribbler(void **state)
+{
+    if (__atomic_load_n(&scribbling, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&scribbling, false, __ATOMIC_RELAXED);
+        pthread_join(scribbler_thread, NULL);
+    }
+    return teardown(state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,8 +582,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(notify_nonexistent_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(msix_table_out_of_range, setup, teardown),
         cmocka_unit_test_setup_teardown(registers_misused, setup, teardown),
+        cmocka_unit_test_setup_teardown(driver_ok_without_features_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(fuzz_rings, setup, teardown),
         cmocka_unit_test_setup_teardown(fuzz_registers, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_scribbling, setup, stop_scribbler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,14 +96,16 @@ class Qemu:
         with self.lock:
             self.lock.notify_all()
 
-    def expect(self, pattern, deadline):
-        """Waits until PATTERN (a regex, multi-line) appears after the cursor;
-        moves the cursor past it. Returns the match, or None at the deadline
-        or when QEMU has ended without printing it."""
+    def expect(self, pattern, deadline, partial=False):
+        """Waits until PATTERN (a regex, multi-line) appears after the cursor
+        in complete lines (or also in the line being printed, with PARTIAL:
+        for prompts); moves the cursor past it. Returns the match, or None
+        at the deadline or when QEMU has ended without printing it."""
         regex = re.compile(pattern, re.M)
         with self.lock:
             while True:
-                m = regex.search(self.buf, self.cursor)
+                end = len(self.buf) if partial else self.buf.rfind("\n") + 1
+                m = regex.search(self.buf, self.cursor, max(end, self.cursor))
                 if m:
                     self.cursor = m.end()
                     return m
@@ -222,5 +224,73 @@ def boot_instructions(qemu_args, log_path, timeout):
         seconds = time.monotonic() - start
         q.qmp("quit")
         return count, seconds
+    finally:
+        q.kill()
+
+
+class NetNamespace:
+    """A network namespace of its own with a tap device (HOST_ADDR on it)
+    for a guest's NIC: QEMU runs inside it (Qemu(..., netns=ns.name)),
+    so the guest's traffic never leaves it. Needs root."""
+    HOST_ADDR = "10.0.77.1/24"  # net_peer of l4linux-glue/cmdlines
+    TAP = "djtap0"
+
+    def __init__(self, prefix="djvm"):
+        self.name = f"{prefix}{os.getpid()}"
+        self.procs = []
+
+    def ip(self, *args):
+        subprocess.run(["ip", "netns", "exec", self.name, "ip"] + list(args), check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def __enter__(self):
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        try:
+            self.ip("link", "set", "lo", "up")
+            self.ip("tuntap", "add", "dev", self.TAP, "mode", "tap")
+            self.ip("addr", "add", self.HOST_ADDR, "dev", self.TAP)
+            self.ip("link", "set", self.TAP, "up")
+        except subprocess.CalledProcessError:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def tap_args(self, model="virtio-net-pci"):
+        """QEMU arguments for a NIC of MODEL on the namespace's tap."""
+        return ["-netdev", f"tap,id=net0,ifname={self.TAP},script=no,downscript=no",
+                "-device", f"{model},netdev=net0"]
+
+    def start(self, cmd, log_path):
+        """Starts CMD inside the namespace in the background."""
+        out = open(log_path, "wb")
+        p = subprocess.Popen(["ip", "netns", "exec", self.name] + cmd, stdout=out,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.procs.append((p, out))
+        return p
+
+    def __exit__(self, *exc):
+        for p, out in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            out.close()
+        subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)
+
+
+def net_tcp_mbits(qemu_args, ns, log_path, timeout):
+    """Runs a guest booted with the net-tcp command line (role=iperf-client)
+    in namespace NS against an iperf3 server there; returns its receiver
+    Mbit/s or raises RuntimeError."""
+    deadline = time.monotonic() + timeout
+    host = ns.HOST_ADDR.split("/")[0]
+    ns.start(["iperf3", "-s", "-1", "-B", host], f"{log_path}.iperf3-server")
+    q = Qemu(qemu_args, log_path, netns=ns.name)
+    try:
+        m = q.expect(r"^GUEST-(IPERF mbits=([0-9.]+)|IPERF-FAIL.*|NET-FAIL.*|POWEROFF)$", deadline)
+        if not m:
+            raise RuntimeError(f"no iperf3 result within {timeout}s (log: {log_path})")
+        if not m.group(2):
+            raise RuntimeError(f"the guest says '{m.group(0)}' (log: {log_path})")
+        return float(m.group(2))
     finally:
         q.kill()
