@@ -86,8 +86,8 @@ void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_t value
 uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
-    if (size == 8) /* two dword accesses, low first */
-        return pci_host_ecam_read(h, offset, 4) | (uint64_t)pci_host_ecam_read(h, offset + 4, 4) << 32;
+    if (size == 8) /* two dword accesses, low first; never across two functions */
+        return (offset & 7) ? ~0ull : pci_host_ecam_read(h, offset, 4) | pci_host_ecam_read(h, offset + 4, 4) << 32;
     return config_read(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size);
 }
 
@@ -95,6 +95,8 @@ void pci_host_ecam_write(void *dev, uint64_t offset, unsigned size, uint64_t val
 {
     struct pci_host *h = dev;
     if (size == 8) {
+        if (offset & 7)
+            return;
         pci_host_ecam_write(h, offset, 4, value & 0xffffffffu);
         pci_host_ecam_write(h, offset + 4, 4, value >> 32);
         return;

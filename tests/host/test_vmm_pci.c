@@ -109,6 +109,8 @@ static void ecam_matches_mechanism_1(void **state)
     assert_int_equal(vmm_bus_read(&mmio, ecam(0, 7, 0, 0), 4), 0xffffffffu);
     assert_int_equal(vmm_bus_read(&mmio, ecam(255, 31, 7, 0xffc), 4), 0xffffffffu);
     assert_int_equal(vmm_bus_read(&mmio, ecam(0, 0, 0, 1), 2), 0xffff); /* misaligned */
+    assert_int_equal(vmm_bus_read(&mmio, ecam(0, 0, 0, 4), 8), ~0ull);
+    assert_int_equal(vmm_bus_read(&mmio, ecam(0, 0, 0, 8), 8), 0x06000000); /* class code, then header type 0 */
     /* Beyond the window: nobody's. */
     assert_int_equal(vmm_bus_read(&mmio, VMM_PCI_ECAM_BASE + ((uint64_t)VMM_PCI_ECAM_BUSES << 20), 4), 0xffffffffu);
 }
