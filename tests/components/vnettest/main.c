@@ -25,7 +25,7 @@
 #include "guest.h"
 
 #define VNETTEST_FRAMES 3000u
-#define VNETTEST_STALL_US 5000000ull
+#define VNETTEST_STALL_US 2000000ull
 #define ETHERTYPE_LOCAL 0x88b5u /* IEEE local experimental */
 #define ETH_HEADER 14u
 #define SEQ_OFF ETH_HEADER
