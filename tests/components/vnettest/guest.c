@@ -125,6 +125,11 @@ bool guest_start(const struct virtio_net_backend *b, const uint8_t mac[6], const
     return true;
 }
 
+bool guest_link_up(void)
+{
+    return r(VIRTIO_PCI_DEVCFG_OFF + 6, 2) & VIRTIO_NET_S_LINK_UP;
+}
+
 unsigned guest_tx_free(void)
 {
     return GUEST_QSIZE - tx_in_flight;

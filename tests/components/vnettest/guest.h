@@ -29,5 +29,7 @@ void guest_kick(void);
 /* Takes back sent buffers, hands received frames to rx and gives their
  * buffers back to the device. Returns how many frames were received. */
 unsigned guest_reap(guest_rx_fn rx);
+/* The link state the device reports (its status field). */
+bool guest_link_up(void);
 /* Free transmit slots. */
 unsigned guest_tx_free(void);

@@ -12,7 +12,14 @@
  * length, bytes. Both queues are smaller than the channel's rings and
  * both sides sleep on their doorbells, so back-pressure and doorbell
  * suppression are exercised in both directions. A stall (no doorbell for
- * VNETTEST_STALL_US) fails the test instead of hanging it. */
+ * VNETTEST_STALL_US) fails the test instead of hanging it.
+ *
+ * The peer-death variant: "vnetdie" serves like vnetsrv but its first
+ * instance faults on purpose after VNETTEST_DIE_AFTER frames and init
+ * restarts it; "vnetorph" (pt=vnetdie) streams until the channel is
+ * lost, then must see the guest's link go down, connect to the new
+ * instance by itself (net_channel_establish) with the link up again, and
+ * get VNETTEST_AFTER_RESTART frames echoed. */
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/component.h"
@@ -25,6 +32,9 @@
 #include "guest.h"
 
 #define VNETTEST_FRAMES 3000u
+#define VNETTEST_DIE_AFTER 500u
+#define VNETTEST_AFTER_RESTART 1000u
+#define VNETTEST_ENDLESS 0xffffffffu
 #define VNETTEST_STALL_US 2000000ull
 #define ETHERTYPE_LOCAL 0x88b5u /* IEEE local experimental */
 #define ETH_HEADER 14u
@@ -48,9 +58,11 @@ static uint8_t frame[DJ_NIC_FRAME_MAX];
 static uint8_t echo[ECHO_SLOTS][DJ_NIC_FRAME_MAX];
 static size_t echo_len[ECHO_SLOTS];
 static unsigned echo_head, echo_tail;
-static uint32_t received, sent, bad;
+static uint32_t received, sent, bad, target;
 static const char *bad_why;
 static bool serving;
+
+enum outcome { DONE, LOST, FAILED };
 
 static void no_lock(void)
 {
@@ -132,7 +144,7 @@ static bool round_trip(void)
             moved = true;
         }
     } else {
-        while (sent < VNETTEST_FRAMES && guest_tx_free() > 0) {
+        while (sent < target && guest_tx_free() > 0) {
             build(frame, sent, server_mac, client_mac);
             guest_send(frame, frame_len(sent));
             sent++;
@@ -149,21 +161,24 @@ static bool finished(void)
     if (bad)
         return true;
     if (serving) /* every echo handed to the channel; the client confirms their arrival */
-        return received == VNETTEST_FRAMES && sent == VNETTEST_FRAMES && guest_tx_free() == GUEST_QSIZE;
-    return received == VNETTEST_FRAMES;
+        return received >= target && sent >= target && guest_tx_free() == GUEST_QSIZE;
+    return received == target;
 }
 
-/* Moves frames until done; sleeps on the doorbell when nothing moves
- * (the poll armed what it waits for). */
-static bool exchange(const char **why)
+/* Moves frames until `target` went both ways; sleeps on the doorbell when
+ * nothing moves (the poll armed what it waits for). LOST: the peer broke
+ * the ring or its doorbell went away. */
+static enum outcome exchange(uint32_t frames, const char **why)
 {
     uint64_t sleeps = 0;
+    received = sent = 0;
+    target = frames;
     while (!finished()) {
         if (round_trip() || finished())
             continue;
         if (nc.chan->rx.broken || nc.chan->tx.broken) {
             *why = "the peer broke the channel";
-            return false;
+            return LOST;
         }
         sleeps++;
         enum dj_status st = dj_sm_down_timeout(nc.chan->own_sm, VNETTEST_STALL_US);
@@ -171,21 +186,55 @@ static bool exchange(const char **why)
             printf("stalled: sent %u received %u, device tx_blocked %d, rx_stalled %d\n", sent, received,
                    guest_dev.tx_blocked, nc.rx_stalled);
             *why = "stalled: no doorbell while frames were outstanding";
-            return false;
+            return FAILED;
         }
         if (st != DJ_OK) {
             *why = "the doorbell is gone";
-            return false;
+            return LOST;
         }
     }
     if (bad) {
         *why = bad_why;
-        return false;
+        return FAILED;
     }
     printf("%u frames both ways; slept %llu times; backend %llu out, %llu in; device tx held back %llu times\n",
            received, (unsigned long long)sleeps, (unsigned long long)nc.stats.to_peer,
            (unsigned long long)nc.stats.from_peer, (unsigned long long)guest_dev.stats.tx_blocked);
-    return true;
+    return DONE;
+}
+
+static bool report(bool ok, const char *test, const char *why)
+{
+    if (ok)
+        printf("PASS %s\n", test);
+    else
+        printf("FAIL %s: %s (frame %u)\n", test, why, received);
+    return ok;
+}
+
+static void discard(const uint8_t *f, size_t len)
+{
+    (void)f, (void)len;
+}
+
+/* vnetorph: stream until the server dies, then carry on with its successor. */
+static void orphan(void)
+{
+    const char *why = "";
+    enum outcome o = exchange(VNETTEST_ENDLESS, &why);
+    printf("channel lost after %u frames echoed: %s\n", received, why);
+    if (!report(o == LOST && received >= VNETTEST_DIE_AFTER / 2, "vnet_peer_death_lost", why))
+        return;
+    net_channel_wait(&nc); /* sees the loss: drops the channel */
+    report(nc.chan == NULL && !guest_link_up(), "vnet_peer_death_link_down", "the guest still sees the link up");
+    guest_reap(discard); /* what the old connection left in the guest */
+    bool up = net_channel_establish(&nc);
+    report(up && guest_link_up() && nc.stats.connects == 2, "vnet_peer_death_reconnect",
+           "no new connection with the link up");
+    if (!up)
+        return;
+    o = exchange(VNETTEST_AFTER_RESTART, &why);
+    report(o == DONE, "vnet_peer_death_traffic_resumes", why);
 }
 
 static uint64_t handler(uint64_t badge, struct dj_utcb *u)
@@ -209,10 +258,10 @@ static bool start_server(const char **why)
     return net_channel_establish(&nc);
 }
 
-static bool start_client(const char **why)
+static bool start_client(const char *server, const char **why)
 {
-    *why = "no portal named vnetsrv";
-    if (!dj_start_cap("vnetsrv", &nc.pt))
+    *why = "no portal to the server";
+    if (!dj_start_cap(server, &nc.pt))
         return false;
     *why = "sleep semaphore";
     if (dj_create_sm(SEL_SLEEP, DJ_SEL_SELF_PD, 0) != DJ_OK)
@@ -238,15 +287,23 @@ int main(void)
     const struct dj_start_info *si = dj_start_with_console();
     if (!si)
         return 1;
-    serving = strncmp(si->name, "vnetsrv", DJ_START_NAME_MAX) == 0;
+    bool dying = strncmp(si->name, "vnetdie", DJ_START_NAME_MAX) == 0;
+    bool orphaned = strncmp(si->name, "vnetorph", DJ_START_NAME_MAX) == 0;
+    serving = dying || strncmp(si->name, "vnetsrv", DJ_START_NAME_MAX) == 0;
     nc.lock = nc.unlock = no_lock;
     const char *why = "";
     const char *test = serving ? "vnet_channel_server" : "vnet_channel_client";
-    if (!(serving ? start_server(&why) : start_client(&why)))
-        printf("FAIL %s: set-up: %s\n", test, why);
-    else if (!exchange(&why))
-        printf("FAIL %s: %s (frame %u)\n", test, why, received);
-    else
-        printf("PASS %s\n", test);
+    if (!(serving ? start_server(&why) : start_client(orphaned ? "vnetdie" : "vnetsrv", &why))) {
+        report(false, test, why);
+    } else if (orphaned) {
+        orphan();
+    } else if (dying && si->generation == 0) {
+        exchange(VNETTEST_DIE_AFTER, &why);
+        printf("%u frames echoed: faulting on purpose with the stream running\n", received);
+        __builtin_trap();
+    } else {
+        uint32_t frames = dying ? VNETTEST_AFTER_RESTART : VNETTEST_FRAMES;
+        report(exchange(frames, &why) == DONE, test, why);
+    }
     dj_block_forever(SEL_CHANNEL + 2 * NET_CHANNEL_SEL_PAIRS);
 }
