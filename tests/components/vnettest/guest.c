@@ -157,7 +157,7 @@ void guest_kick(void)
     tx_pending_kick = false;
 }
 
-unsigned guest_reap(guest_rx_fn rx)
+unsigned guest_reap(guest_rx_fn rx, unsigned max_rx)
 {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     uint16_t tx_used = *u16_at(TX_USED + 2);
@@ -165,7 +165,7 @@ unsigned guest_reap(guest_rx_fn rx)
     tx_used_seen = tx_used;
     unsigned n = 0;
     uint16_t rx_used = *u16_at(RX_USED + 2);
-    for (; rx_used_seen != rx_used; rx_used_seen++, n++) {
+    for (; rx_used_seen != rx_used && n < max_rx; rx_used_seen++, n++) {
         volatile struct virtq_used_elem *e = used_elem(RX_USED, rx_used_seen);
         unsigned slot = e->id % GUEST_QSIZE;
         uint32_t len = e->len;

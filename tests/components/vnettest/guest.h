@@ -26,9 +26,10 @@ bool guest_start(const struct virtio_net_backend *b, const uint8_t mac[6], const
 bool guest_send(const uint8_t *frame, size_t len);
 /* Notifies the transmit queue if frames were queued since the last call. */
 void guest_kick(void);
-/* Takes back sent buffers, hands received frames to rx and gives their
- * buffers back to the device. Returns how many frames were received. */
-unsigned guest_reap(guest_rx_fn rx);
+/* Takes back sent buffers, hands up to max_rx received frames to rx and
+ * gives their buffers back to the device. Returns how many frames were
+ * received. */
+unsigned guest_reap(guest_rx_fn rx, unsigned max_rx);
 /* The link state the device reports (its status field). */
 bool guest_link_up(void);
 /* Free transmit slots. */
