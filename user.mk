@@ -21,6 +21,10 @@ USER_DIR_console := servers/console
 USER_DIR_kvstore := servers/kvstore
 USER_DIR_kvclient := servers/kvclient
 USER_PROGRAMS += chantest
+# The VMM's virtio-net device and channel backend without a VM (docs/vmm.md).
+USER_PROGRAMS += vnettest
+USER_SRCS_vnettest := $(wildcard tests/components/vnettest/*.c) \
+	$(addprefix servers/vmm/,bus.c virtq.c virtio_pci.c virtio_net.c pci_config.c net_channel.c)
 USER_DIR_chantest := tests/components/chantest
 USER_PROGRAMS += counter counterclient
 USER_DIR_counter := servers/counter
