@@ -140,6 +140,15 @@ class Qemu:
         except subprocess.TimeoutExpired:
             return None
 
+    def stderr_tail(self, lines=2):
+        """QEMU's last error lines (its own messages, not the console)."""
+        self.stderr.flush()
+        try:
+            with open(self.stderr.name, errors="replace") as f:
+                return [l.strip() for l in f.read().strip().split("\n")[-lines:] if l.strip()]
+        except OSError:
+            return []
+
     def tail(self, lines=8):
         with self.lock:
             return self.buf.rstrip("\n").split("\n")[-lines:]
