@@ -18,6 +18,12 @@ $(GUEST_KERNEL) $(GUEST_INITRAMFS) &: $(GUEST_INPUTS)
 .PHONY: guest-images
 guest-images: $(GUEST_IMAGES)
 
+# A named command line of l4linux-glue/cmdlines as a file (no newline), for
+# a VM's cmdline boot module: $(GUEST_DIR)/cmdline-boot-bench, ...
+$(GUEST_DIR)/cmdline-%: l4linux-glue/cmdlines l4linux-glue/cmdline tests/vm/qemu_guest.py
+	@mkdir -p $(dir $@)
+	line=$$(l4linux-glue/cmdline $*) && printf '%s' "$$line" >$@
+
 # The VM benchmarks (tools/bench-vm, part of make bench): bare QEMU, and
 # Donjon's half when the VMM's rules name its ISOs in VM_BOOT_BENCH_ISO
 # (a VM booting the "boot-bench" command line of l4linux-glue/cmdlines) and

@@ -35,13 +35,17 @@ def guest_dir(build="build"):
     return os.path.join(REPO, build, "guest") if not os.path.isabs(build) else os.path.join(build, "guest")
 
 
-def cmdline(name):
-    """A kernel command line from l4linux-glue/cmdlines ("NAME words...")."""
+def cmdline(name, _seen=()):
+    """A kernel command line from l4linux-glue/cmdlines ("NAME words...";
+    a word @OTHER stands for the words of line OTHER)."""
+    if name in _seen:
+        raise ValueError(f"l4linux-glue/cmdlines: '{name}' refers to itself")
     with open(os.path.join(REPO, "l4linux-glue", "cmdlines")) as f:
         for line in f:
-            words = line.split("#", 1)[0].split(None, 1)
-            if len(words) == 2 and words[0] == name:
-                return words[1].strip()
+            words = line.split("#", 1)[0].split()
+            if len(words) >= 2 and words[0] == name:
+                return " ".join(cmdline(w[1:], _seen + (name,)) if w.startswith("@") else w
+                                for w in words[1:])
     raise KeyError(f"no command line '{name}' in l4linux-glue/cmdlines")
 
 
@@ -135,6 +139,15 @@ class Qemu:
             return self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             return None
+
+    def stderr_tail(self, lines=2):
+        """QEMU's last error lines (its own messages, not the console)."""
+        self.stderr.flush()
+        try:
+            with open(self.stderr.name, errors="replace") as f:
+                return [l.strip() for l in f.read().strip().split("\n")[-lines:] if l.strip()]
+        except OSError:
+            return []
 
     def tail(self, lines=8):
         with self.lock:
