@@ -53,3 +53,13 @@ $(VM_HOSTILE_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init
 
 .PHONY: iso-vm-hostile
 iso-vm-hostile: $(VM_HOSTILE_ISO)
+
+# The linux_boot benchmark's Donjon half (tools/bench-vm --boot-iso, make
+# bench-vm): the "boot-bench" command line, no GRUB serial terminal.
+VM_BOOT_BENCH_ISO := $(BUILD)/donjon-vm-bench.iso
+$(VM_BOOT_BENCH_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-bench.conf \
+		$(GUEST_DIR)/cmdline-boot-bench $(VM_KERNEL) $(VM_INITRD) tools/grub-vm-bench.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-bench.conf,$(VM_PROGRAMS) vmlinuz initrd vmcmdline)
+	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz \
+		$(VM_INITRD):initrd $(GUEST_DIR)/cmdline-boot-bench:vmcmdline servers/init/vm-bench.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub-vm-bench.cfg

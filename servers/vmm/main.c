@@ -114,6 +114,28 @@ static bool vm_pd_create(void)
     return st == DJ_OK;
 }
 
+/* Ports of the VMM's own io= ranges are passed through to the guest
+ * (delegated into the VM PD: the guest's accesses reach the hardware
+ * without an exit). Only for what must reach the real machine, such as
+ * the benchmark's boot-mark port (docs/vmm.md). */
+static bool ports_through(const struct dj_start_info *si)
+{
+    for (uint32_t i = 0; i < si->nio && i < DJ_START_MAX_IO; i++) {
+        const struct dj_start_io *r = &si->io[i];
+        if (!r->granted)
+            continue;
+        for (uint64_t port = r->first; port <= r->last; port++) {
+            enum dj_status st = dj_delegate(vm.pd, DJ_CRD(DJ_CRD_IO, port, 0, DJ_IO_ACCESS), port);
+            if (st != DJ_OK) {
+                vmm_log("port %#lx not passed to the guest (status %d)", (unsigned long)port, st);
+                return false;
+            }
+        }
+        vmm_log("ports %#x-%#x passed through to the guest", r->first, r->last);
+    }
+    return true;
+}
+
 /* The guest command line: the cmdline= module's text (a trailing newline
  * dropped), else the kernel module's GRUB arguments. */
 static void guest_cmdline(const struct dj_start_info *si, char *out)
@@ -153,7 +175,7 @@ static bool setup(const struct dj_start_info *si)
     vmm_log("VM: %u MiB, %u vCPU%s, kernel %lu bytes, initrd %lu bytes, TSC %lu kHz; command line: %s",
             (unsigned)(ram / MIB), vm.nvcpus, vm.nvcpus > 1 ? "s" : "", (unsigned long)si->vm_kernel.size,
             (unsigned long)si->vm_initrd.size, (unsigned long)(vm.tsc_hz / 1000), cmdline);
-    if (!ram_alloc(ram) || !vm_pd_create())
+    if (!ram_alloc(ram) || !vm_pd_create() || !ports_through(si))
         return false;
     if (!platform_init())
         return false;
