@@ -37,17 +37,22 @@ run-vm: deps
 
 # The hostile-guest ISO (tests/vm/hostile): multiboot test guests.
 MBTEST_ELF := $(BUILD)/vm-guests/mbtest.elf
+MBTEST2_ELF := $(BUILD)/vm-guests/mbtest2.elf
 VM_HOSTILE_ISO := $(BUILD)/donjon-vm-hostile.iso
 VM_HOSTILE_CMDS := triple flood unbacked memory ok
 $(MBTEST_ELF): tests/vm/guests/mbtest.S
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -c $< -o $(@:.elf=.o)
 	$(LD) -m elf_i386 -N -Ttext=0x100000 -e _start --build-id=none --no-warn-rwx-segments -o $@ $(@:.elf=.o)
+$(MBTEST2_ELF): tests/vm/guests/mbtest.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -DMB2 -c $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 -N -Ttext=0x100000 -e _start --build-id=none --no-warn-rwx-segments -o $@ $(@:.elf=.o)
 
-$(VM_HOSTILE_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-hostile.conf $(MBTEST_ELF) \
+$(VM_HOSTILE_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-hostile.conf $(MBTEST_ELF) $(MBTEST2_ELF) \
 		$(VM_HOSTILE_CMDS:%=tests/vm/guests/%.cmdline) tools/grub.cfg tools/mkiso $(BOOTCONFIG_CHECK)
-	$(call check_config,servers/init/vm-hostile.conf,$(VM_PROGRAMS) mbtest $(VM_HOSTILE_CMDS:%=cmd-%))
-	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(MBTEST_ELF):mbtest \
+	$(call check_config,servers/init/vm-hostile.conf,$(VM_PROGRAMS) mbtest mbtest2 $(VM_HOSTILE_CMDS:%=cmd-%))
+	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(MBTEST_ELF):mbtest $(MBTEST2_ELF):mbtest2 \
 		$(foreach c,$(VM_HOSTILE_CMDS),tests/vm/guests/$(c).cmdline:cmd-$(c)) servers/init/vm-hostile.conf:config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
 

@@ -12,7 +12,8 @@
  *     program headers): segments at their physical addresses, the info
  *     structure with mem_lower/upper, the memory map, the command line
  *     and the initrd as module 0; entry in 32-bit protected mode with
- *     EAX = 0x2badb002, EBX = info. */
+ *     EAX = 0x2badb002, EBX = info.
+ *   - Multiboot v2 (ELF32), see load_multiboot2. */
 #include <string.h>
 #include "core.h"
 
@@ -324,6 +325,84 @@ static bool load_multiboot(const uint8_t *k, uint64_t ksize, const struct mb1_he
     return true;
 }
 
+/* ---- Multiboot v2 ---------------------------------------------------------
+ * The header (magic, architecture 0) in the first 32 KiB; the image is
+ * placed by its ELF32 program headers (address tags are not read). The
+ * information: command line, basic memory, memory map, the initrd as a
+ * module; EAX 0x36d76289, EBX the information, as for v1 otherwise. */
+#define MB2_MAGIC 0xe85250d6u
+#define MB2_BOOT_MAGIC 0x36d76289u
+#define MB2_SEARCH 32768
+#define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_MODULE 3
+#define MB2_TAG_MEMINFO 4
+#define MB2_TAG_MMAP 6
+#define MB2_INFO_MAX 0x1000
+
+static bool mb2_find(const uint8_t *k, uint64_t ksize)
+{
+    for (uint64_t off = 0; off + 16 <= ksize && off < MB2_SEARCH; off += 8)
+        if (rd32(k, off) == MB2_MAGIC && rd32(k, off + 4) == 0 &&
+            (uint32_t)(rd32(k, off) + rd32(k, off + 4) + rd32(k, off + 8) + rd32(k, off + 12)) == 0)
+            return true;
+    return false;
+}
+
+/* Appends a tag of type with len payload bytes; tags are 8-byte aligned. */
+static uint32_t mb2_tag(uint8_t *info, uint32_t at, uint32_t type, const void *payload, uint32_t len)
+{
+    if (at + 8 + len + 8 > MB2_INFO_MAX)
+        return at;
+    wr32(info, at, type);
+    wr32(info, at + 4, 8 + len);
+    memcpy(info + at + 8, payload, len);
+    return (uint32_t)align_up(at + 8 + len, 8);
+}
+
+static bool load_multiboot2(const uint8_t *k, uint64_t ksize, const void *initrd, uint64_t isize, const char *cmdline,
+                            const char **why)
+{
+    uint64_t entry, end, initrd_at = 0;
+    if (!mb1_elf(k, ksize, &entry, &end, why) ||
+        !load_initrd(0xffffffffull, align_up(end, PAGE_SIZE), initrd, isize, &initrd_at, why))
+        return false;
+    static uint8_t info[MB2_INFO_MAX];
+    memset(info, 0, sizeof(info));
+    size_t clen = strlen(cmdline);
+    if (clen >= 0x800)
+        return (*why = "multiboot: command line too long", false);
+    uint32_t at = mb2_tag(info, 8, MB2_TAG_CMDLINE, cmdline, (uint32_t)clen + 1);
+    uint32_t mem[2] = {(uint32_t)(GUEST_BIOS_START / 1024), (uint32_t)((vm.ram.size - MIB) / 1024)};
+    at = mb2_tag(info, at, MB2_TAG_MEMINFO, mem, sizeof(mem));
+    struct e820 map[E820_MAX];
+    unsigned n = e820_build(map);
+    uint8_t mmap[8 + E820_MAX * 24] = {0};
+    wr32(mmap, 0, 24); /* entry size, version 0 */
+    for (unsigned i = 0; i < n; i++) {
+        wr64(mmap, 8 + i * 24, map[i].addr);
+        wr64(mmap, 8 + i * 24 + 8, map[i].size);
+        wr32(mmap, 8 + i * 24 + 16, map[i].type);
+    }
+    at = mb2_tag(info, at, MB2_TAG_MMAP, mmap, 8 + n * 24);
+    if (initrd) {
+        uint8_t mod[9] = {0};
+        wr32(mod, 0, (uint32_t)initrd_at);
+        wr32(mod, 4, (uint32_t)(initrd_at + isize));
+        at = mb2_tag(info, at, MB2_TAG_MODULE, mod, sizeof(mod));
+    }
+    at = mb2_tag(info, at, MB2_TAG_END, NULL, 0);
+    wr32(info, 0, at);
+    copy_in(MB1_INFO, info, at);
+    boot_tables();
+    vm.entry_64 = false;
+    vm.entry_rip = entry;
+    vm.entry_eax = MB2_BOOT_MAGIC;
+    vm.entry_rbx = MB1_INFO;
+    vmm_log("multiboot2 image: entry %#lx, end %#lx", (unsigned long)entry, (unsigned long)end);
+    return true;
+}
+
 bool load_guest(const void *kernel, uint64_t ksize, const void *initrd, uint64_t isize, const char *cmdline,
                 const char **why)
 {
@@ -336,7 +415,9 @@ bool load_guest(const void *kernel, uint64_t ksize, const void *initrd, uint64_t
     const struct mb1_header *h = mb1_find(k, ksize, &hoff);
     if (h)
         return load_multiboot(k, ksize, h, hoff, initrd, isize, cmdline, why);
-    *why = "neither a Linux bzImage nor a multiboot image";
+    if (mb2_find(k, ksize))
+        return load_multiboot2(k, ksize, initrd, isize, cmdline, why);
+    *why = "neither a Linux bzImage nor a multiboot (v1 or v2) image";
     return false;
 }
 

@@ -10,22 +10,54 @@
  *      reset/power ports, 64 Ki REP OUTSB and REP INSB; status 0x11
  *   u  unbacked memory: reads and writes far beyond RAM and into the
  *      PCI hole; status 0x12
- *   m  memory: writes and checks its 16 MiB (the VM's RAM); status 0x13 */
+ *   m  memory: writes and checks its 16 MiB (the VM's RAM); status 0x13
+ * Built with -DMB2 it carries a multiboot v2 header instead and finds
+ * its command line in the v2 information's tags. */
 #define MB_MAGIC 0x1badb002
 #define MB_FLAGS 0x0
 #define COM1 0x3f8
 #define DEBUG_EXIT 0xf4
 
+#define MB2_MAGIC 0xe85250d6
+#define MB2_BOOT_MAGIC 0x36d76289
+#define MB2_TAG_CMDLINE 1
+
     .text
+#ifdef MB2 /* built a second time as a multiboot v2 image (mbtest2) */
+    .align 8
+mb2_header:
+    .long MB2_MAGIC, 0, mb2_end - mb2_header, -(MB2_MAGIC + (mb2_end - mb2_header))
+    .short 0, 0
+    .long 8
+mb2_end:
+#else
     .align 4
     .long MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+#endif
 
     .text
     .code32
     .global _start
 _start:
     mov $stack_top, %esp
-    mov 16(%ebx), %esi          /* info->cmdline */
+    cmp $MB2_BOOT_MAGIC, %eax
+    je mb2_cmdline
+    mov 16(%ebx), %esi          /* v1: info->cmdline */
+    jmp have_cmdline
+mb2_cmdline:                    /* v2: the tags after the 8-byte header */
+    lea 8(%ebx), %edi
+1:  mov (%edi), %eax
+    test %eax, %eax
+    jz bad                      /* end tag: no command line */
+    cmp $MB2_TAG_CMDLINE, %eax
+    je 2f
+    mov 4(%edi), %eax
+    add $7, %eax
+    and $~7, %eax
+    add %eax, %edi
+    jmp 1b
+2:  lea 8(%edi), %esi
+have_cmdline:
     push %esi
     mov $msg_start, %esi
     call puts
