@@ -244,11 +244,13 @@ static bool fetch(const struct dj_vcpu_state *s, uint8_t *bytes, unsigned n)
 static uint64_t on_dr(struct vcpu *v, struct dj_vcpu_state *s)
 {
     uint8_t b[4];
-    if (!fetch(s, b, sizeof(b)))
+    if (!fetch(s, b, 1))
         return inject_ud(s);
     unsigned i = 0, rex = 0;
     if (b[0] >= REX_FIRST && b[0] <= REX_LAST)
         rex = b[i++];
+    if (!fetch(s, b, i + 3)) /* the instruction may end at the end of a page */
+        return inject_ud(s);
     if (b[i] != OPC_TWO_BYTE || (b[i + 1] != OPC_MOV_FROM_DR && b[i + 1] != OPC_MOV_TO_DR))
         return inject_ud(s);
     uint8_t modrm = b[i + 2];

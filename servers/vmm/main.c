@@ -30,6 +30,8 @@
 #define SEL_MAIN_SM (DJ_CHILD_FIRST_FREE + 1)
 #define SEL_VM_PD (DJ_CHILD_FIRST_FREE + 2)
 #define CMDLINE_MAX 2048
+#define MIN_TSC_HZ 100000000ull
+#define DEFAULT_TSC_HZ 2000000000ull
 
 struct vm vm;
 
@@ -163,7 +165,8 @@ static bool setup(const struct dj_start_info *si)
     }
     vm.nvcpus = si->vm_vcpus >= 1 && si->vm_vcpus <= VMM_MAX_VCPUS ? si->vm_vcpus : 1;
     vm.host_cpus = si->vm_host_cpus ? si->vm_host_cpus : 1;
-    vm.tsc_hz = si->vm_tsc_hz ? si->vm_tsc_hz : 2000000000ull;
+    /* An unknown (or implausible) rate: 2 GHz is assumed, as init does. */
+    vm.tsc_hz = si->vm_tsc_hz >= MIN_TSC_HZ ? si->vm_tsc_hz : DEFAULT_TSC_HZ;
     if (dj_create_sm(SEL_LOCK, DJ_SEL_SELF_PD, 1) != DJ_OK || dj_create_sm(SEL_MAIN_SM, DJ_SEL_SELF_PD, 0) != DJ_OK)
         return false;
     vm.lock = SEL_LOCK;
