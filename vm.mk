@@ -68,3 +68,15 @@ $(VM_BOOT_BENCH_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/i
 	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz \
 		$(VM_INITRD):initrd $(GUEST_DIR)/cmdline-boot-bench:vmcmdline servers/init/vm-bench.conf:config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub-vm-bench.cfg
+
+# Two Linux VMs joined by a channel (tests/vm/net-pair).
+VM_NET_ISO := $(BUILD)/donjon-vm-net.iso
+$(VM_NET_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-net.conf tests/vm/guests/net-a.cmdline \
+		tests/vm/guests/net-b.cmdline $(VM_KERNEL) $(VM_INITRD) tools/grub.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-net.conf,$(VM_PROGRAMS) vmlinuz initrd cmd-net-a cmd-net-b)
+	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz $(VM_INITRD):initrd \
+		tests/vm/guests/net-a.cmdline:cmd-net-a tests/vm/guests/net-b.cmdline:cmd-net-b servers/init/vm-net.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+
+.PHONY: iso-vm-net
+iso-vm-net: $(VM_NET_ISO)

@@ -76,6 +76,7 @@ struct vm {
 };
 
 extern struct vm vm;
+extern const struct dj_start_info *vm_start_info;
 
 /* main.c */
 void vm_lock(void);
@@ -149,3 +150,10 @@ bool devices_init(struct pci_host *pci);
 size_t devices_console_input(const char *bytes, size_t n);
 /* main.c: sends the guest's pending serial output (end of an exit). */
 void vmm_console_flush(void);
+
+/* net.c: the virtio-net device and its channel (docs/vmm.md). */
+struct dj_start_info;
+bool net_serve_early(const struct dj_start_info *si);
+bool net_device(const struct dj_start_info *si, struct pci_host *pci);
+bool net_present(void);
+void net_round(uint64_t timeout_us);

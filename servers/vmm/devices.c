@@ -72,13 +72,12 @@ static void debug_exit_cb(void *ctx, uint32_t status)
 bool devices_init(struct pci_host *pci)
 {
     static const struct uart_ops com1_ops = {NULL, com1_tx, com1_irq, NULL};
-    (void)pci;
     tsc_at_start = vmm_guest_tsc();
     uart_init(&com1, &com1_ops);
     return vmm_bus_add(&vm.io, UART_COM1_BASE, UART_PORTS, uart_io_read, uart_io_write, &com1) &&
            rtc_attach(&rtc, &vm.io, rtc_now_ns, NULL) && i8042_attach(&kbc, &vm.io, reset_cb, NULL) &&
            pm_attach(&pm, &vm.io, power_off_cb, reset_cb, sci_cb, NULL) &&
-           debug_exit_attach(&dbg, &vm.io, debug_exit_cb, NULL);
+           debug_exit_attach(&dbg, &vm.io, debug_exit_cb, NULL) && net_device(vm_start_info, pci);
 }
 
 size_t devices_console_input(const char *bytes, size_t n)

@@ -34,6 +34,7 @@
 #define DEFAULT_TSC_HZ 2000000000ull
 
 struct vm vm;
+const struct dj_start_info *vm_start_info;
 
 void vm_lock(void)
 {
@@ -305,7 +306,8 @@ int main(void)
     if (!si)
         return 1;
     dj_start_cap("console", &vm.console_pt);
-    if (!setup(si)) {
+    vm_start_info = si;
+    if (!net_serve_early(si) || !setup(si)) {
         vmm_log("VM not started");
         dj_console_flush_handlers();
         return 1;
@@ -321,6 +323,9 @@ int main(void)
         }
         console_send_pending();
         poll_input();
-        dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
+        if (net_present())
+            net_round(INPUT_POLL_US);
+        else
+            dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
     }
 }
