@@ -109,8 +109,9 @@ uint64_t boot_state(struct dj_vcpu_state *s);
 /* A real-mode state at vector << 12 (an AP after SIPI). */
 uint64_t sipi_state(struct dj_vcpu_state *s, uint8_t vector);
 
-/* smp.c: vCPUs at priority prio, their timer threads at timer_prio. */
-bool vcpus_create(unsigned prio, unsigned timer_prio);
+/* smp.c: vCPUs at priority prio, their timer threads at timer_prio;
+ * vCPU i on host CPU (first_cpu + i) mod the CPU count. */
+bool vcpus_create(unsigned prio, unsigned timer_prio, unsigned first_cpu);
 /* Badge bit of the timer threads' startup portals (exits.c passes them on). */
 #define VMM_THREAD_BADGE (1ull << 62)
 uint64_t thread_startup(uint64_t badge, struct dj_utcb *u);

@@ -189,7 +189,8 @@ static bool setup(const struct dj_start_info *si)
         vmm_log("cannot load the guest: %s", why);
         return false;
     }
-    return vcpus_create(si->vm_prio, si->vm_maxprio);
+    /* VMs spread over the CPUs: each starts at the CPU its id names. */
+    return vcpus_create(si->vm_prio, si->vm_maxprio, (unsigned)si->id);
 }
 
 /* ---- what devices ask of the VMM (vmm.h) ---------------------------------- */

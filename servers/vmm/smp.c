@@ -182,11 +182,11 @@ static bool vcpu_create(struct vcpu *v, unsigned prio, unsigned timer_prio)
     return st == DJ_OK;
 }
 
-bool vcpus_create(unsigned prio, unsigned timer_prio)
+bool vcpus_create(unsigned prio, unsigned timer_prio, unsigned first_cpu)
 {
     for (unsigned i = 0; i < vm.nvcpus; i++) {
         vm.vcpu[i].id = i;
-        vm.vcpu[i].cpu = i % vm.host_cpus;
+        vm.vcpu[i].cpu = (first_cpu + i) % vm.host_cpus;
     }
     /* APs first: the BSP must find them waiting for its SIPIs. */
     for (unsigned i = vm.nvcpus; i-- > 0;)
