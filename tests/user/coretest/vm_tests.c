@@ -119,7 +119,8 @@ __asm__(".pushsection .rodata\n"
         "rm_msr_end:\n"
         "rm_spin:\n"
         "    out %al, $0x8c\n"
-        "1:  jmp 1b\n"
+        "1:  cmpb $0, 0x3100\n" /* never set: a spin Bochs also keeps preemptible */
+        "    je 1b\n"
         "rm_spin_end:\n"
         "rm_ports:\n"
         "    out %al, $0x80\n"
@@ -618,9 +619,15 @@ static uint64_t shutdown_start(struct vm *vm, struct dj_vcpu_state *s)
     return VM_STATE_GROUPS;
 }
 
+/* Bochs answers a read of its port 0xe9 with 0xe9 (the root PD holds
+ * every port; elsewhere nothing answers there). */
+#define BOCHS_PORT 0xe9
+
 UTEST(vm_triple_fault_shutdown)
 {
     SKIP_WITHOUT_VMS();
+    if (utest_bootinfo->virt == DJ_VIRT_SVM && inb(BOCHS_PORT) == BOCHS_PORT)
+        UTEST_SKIP("Bochs 2.7 stops at a triple fault in an SVM guest instead of taking the shutdown intercept");
     static struct vm vm;
     RUN(&vm, dj_boot_cpu, VM_PROT32, 0, rm_exc, shutdown_start);
     UTEST_REQUIRE(exits_of(DJ_VMEXIT_SHUTDOWN) == 1 && exit_log[log_count - 1].reason == DJ_VMEXIT_SHUTDOWN,
