@@ -175,14 +175,16 @@ static struct acpi_gas io_register(uint16_t port, unsigned bytes)
 
 static uint64_t build_fadt(struct builder *b, uint64_t facs, uint64_t dsdt)
 {
-    /* The 32-bit pointers too: our tables sit below 4 GiB and older parsers
-     * read only those. SMI_CMD stays 0: there is no SMM, the platform is
+    /* The 32-bit DSDT pointer too: our tables sit below 4 GiB and older
+     * parsers read only that. FIRMWARE_CTRL stays 0: the specification
+     * wants it zero when X_FIRMWARE_CTRL is set (Linux lists the FACS
+     * twice otherwise). SMI_CMD stays 0: there is no SMM, the platform is
      * always in ACPI mode. No 8042 boot flag: the i8042 model is there for
      * its reset line only, and with the flag (and no PS/2 device in the
      * DSDT) Linux would probe it "directly" and wait for a keyboard. */
     struct acpi_fadt f = {
         .h = header("FACP", sizeof f, FADT_REVISION),
-        .firmware_ctrl = (uint32_t)facs, .dsdt = (uint32_t)dsdt,
+        .dsdt = (uint32_t)dsdt,
         .pm_profile = PM_PROFILE_UNSPECIFIED, .sci_int = ACPI_SCI_IRQ,
         .pm1a_evt_blk = ACPI_PM1A_EVT_PORT, .pm1a_cnt_blk = ACPI_PM1A_CNT_PORT, .pm1_evt_len = 4, .pm1_cnt_len = 2,
         .p_lvl2_lat = C2_UNSUPPORTED_LATENCY, .p_lvl3_lat = C3_UNSUPPORTED_LATENCY,

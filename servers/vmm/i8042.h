@@ -4,10 +4,9 @@
  * for the reset line: command 0xfe (pulse output line 0), any pulse
  * command 0xf0..0xfe with bit 0 clear, or clearing bit 0 of the output
  * port (command 0xd1) resets the VM through a callback. It answers the
- * controller self-test (0xaa -> 0x55), the port tests (0xab, 0xa9 -> 0)
- * and the command byte (0x20 / 0x60), so a driver that probes finds a
- * working controller with nothing attached: commands sent to the
- * keyboard time out (status bit 6), and Linux gives up on them. Neither
+ * controller self-test (0xaa -> 0x55) and the command byte (0x20 / 0x60)
+ * and ignores other commands; bytes for the keyboard time out (status
+ * bit 6), so a driver that probes finds nothing to talk to. Neither
  * the DSDT (no PS/2 device) nor the FADT (8042 boot flag clear) offers
  * it, so Linux's i8042 driver does not probe at all; its reboot code
  * (reboot=kbd) still pulses the reset line. */
@@ -23,8 +22,7 @@ struct i8042 {
     uint8_t status;
     uint8_t output;         /* the output buffer (valid when status bit 0) */
     uint8_t command_byte;   /* the controller's configuration byte */
-    uint8_t output_port;
-    uint8_t pending;        /* a command waiting for its data byte (0x60, 0xd1, ...) */
+    uint8_t pending;        /* a command waiting for its data byte (0x60, 0xd1) */
     void (*reset)(void *ctx);
     void *ctx;
 };
