@@ -9,6 +9,7 @@ BOOT_TEST_CONFIG := servers/init/boot-test.conf
 BOOT_TEST_PROGRAMS := sigma0 init console kvstore kvclient
 BOOT_TEST_PROGRAMS += chantest counter counterclient
 BOOT_TEST_PROGRAMS += esp
+BOOT_TEST_PROGRAMS += vnettest
 BOOT_TEST_ELFS := $(BOOT_TEST_PROGRAMS:%=$(USER_OUT)/%.elf)
 
 # Modules are named after their programs; the configuration is "config".
