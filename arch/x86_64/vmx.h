@@ -437,6 +437,7 @@
 #define EPT_RWX (EPT_READ | EPT_WRITE | EPT_EXEC)
 #define EPT_MEMTYPE_SHIFT 3 /* leaf entries: bits 5:3 */
 #define EPT_MEMTYPE_UC 0ull
+#define EPT_MEMTYPE_WC 1ull
 #define EPT_MEMTYPE_WB 6ull
 #define EPT_IGNORE_PAT (1ull << 6)
 #define EPT_LARGE (1ull << 7)
@@ -459,7 +460,30 @@
 #define EPT_VIOL_READ (1ull << 0)
 #define EPT_VIOL_WRITE (1ull << 1)
 #define EPT_VIOL_FETCH (1ull << 2)
+#define EPT_VIOL_PRESENT (7ull << 3) /* the page was readable, writable or executable */
 #define EPT_VIOL_GLA_VALID (1ull << 7)
+
+/* Interruption information (exit, IDT vectoring, entry): type in bits 10:8;
+ * what an entry may inject back of an IDT-vectoring record. */
+#define VMX_INTR_TYPE_MASK (7u << 8)
+#define VMX_INTR_INFO_INJECTABLE 0x80000fffu
+
+/* MSR bitmap: read bitmaps for MSRs 0..0x1fff and 0xc0000000..0xc0001fff,
+ * then the write bitmaps in the same order. */
+#define VMX_MSR_HIGH_BASE 0xc0000000u
+#define VMX_MSR_INDEX_MASK 0x1fffu
+#define VMX_MSR_BITMAP_HIGH 1024
+#define VMX_MSR_BITMAP_WRITE 2048
+/* MSRs the backend switches through the VM-entry/exit MSR areas. */
+#define VMX_SWITCHED_MSRS 5
+#define MSR_IA32_SYSENTER_CS 0x174
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define XCR0_AVX512_ALL (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
 
 /* ---- VMX instructions. Each returns true on success (CF = ZF = 0);
  * on VMfailValid read VMCS_VM_INSTRUCTION_ERROR for the reason. ---- */
@@ -521,3 +545,20 @@ static inline uint32_t vmx_adjust_controls(uint64_t cap, uint32_t want)
 {
     return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
 }
+
+/* The backend's entry points beyond virt.h's vmx_* (which take the
+ * guest-physical root and I/O permission map from the VM PD): the same
+ * with the pages, the root and the map given, for the in-kernel test. */
+struct page_source;
+struct vcpu_hw;
+struct vcpu_hw *vmx_vcpu_create_at(const struct page_source *pages, uint64_t gpt_root_pa, uint64_t iopm_pa,
+                                   int *status);
+void vmx_vcpu_destroy_at(const struct page_source *pages, struct vcpu_hw *v);
+/* Until virt.h declares them (the vmk branch). */
+struct pd;
+struct dj_vcpu_state;
+bool vmx_init(bool bsp);
+uint64_t vmx_gpt_leaf_flags(unsigned rights, unsigned cache);
+unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb);
+void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd);
+bool vmx_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mtd);
