@@ -85,7 +85,7 @@ static void real_mode_state(struct dj_vcpu_state *s)
     s->cs = code;
     s->es = s->ss = s->ds = s->fs = s->gs = data;
     s->ldtr = (struct dj_vm_seg){0, 0x82, 0xffff, 0};
-    s->tr = (struct dj_vm_seg){0, 0x8b, 0xffff, 0};
+    s->tr = (struct dj_vm_seg){0, 0x88b, 0xfffff, 0}; /* G (bit 11 compact, 15 in the VMCS) round-trips */
     s->idtr.limit = 0x3ff;
     s->gdtr.limit = 0xffff;
     s->rip = CODE_GPA;
@@ -153,8 +153,9 @@ static bool exits_in_order(struct vmx_test *t, char *why, size_t why_len)
     real_mode_state(&t->s);
     EXPECT(load(t, DJ_MTD_VM_ALL & ~DJ_MTD_INJ), "load of the initial state refused");
     EXPECT_EXIT(DJ_VMEXIT_CPUID, AT(0));
-    EXPECT(t->s.inst_len == 2 && t->s.cs.ar == 0x9b && t->s.ldtr.ar == 0x82,
-           "CPUID: inst_len %llu, CS ar %#x, LDTR ar %#x", (unsigned long long)t->s.inst_len, t->s.cs.ar, t->s.ldtr.ar);
+    EXPECT(t->s.inst_len == 2 && t->s.tr.ar == 0x88b && t->s.ldtr.ar == 0x82 && t->s.tr.limit == 0xfffff,
+           "CPUID: inst_len %llu, TR ar %#x limit %#x, LDTR ar %#x", (unsigned long long)t->s.inst_len, t->s.tr.ar,
+           t->s.tr.limit, t->s.ldtr.ar);
     t->s.gpr[0] = 0x1234542;
     EXPECT(skip(t, 0), "load refused");
     EXPECT_EXIT(DJ_VMEXIT_IO, AT(2));
