@@ -80,6 +80,7 @@ struct vcpu_hw {
     uint32_t vpid_gen;
     uint32_t fail_code, fail_kind; /* a refused value: the next entry fails with these */
     bool launched;
+    struct vcpu_hw *next_stale;
 };
 _Static_assert(sizeof(struct vcpu_hw) <= PAGE_SIZE, "vcpu_hw fits a page");
 
@@ -91,6 +92,7 @@ static struct {
 
 static struct vmx_cpu {
     bool on;               /* VMXON done */
+    struct vcpu_hw *stale; /* destroyed on another CPU, still to clear (see vmx_vcpu_destroy_at) */
     uint64_t current_vmcs; /* physical address of the current VMCS, 0: none */
     uint32_t vpid_next, vpid_gen;
 } vmx_cpus[MAX_CPUS];
@@ -278,18 +280,57 @@ struct vcpu_hw *vmx_vcpu_create_at(const struct page_source *pages, uint64_t gpt
     return v;
 }
 
+struct vcpu_hw *vmx_vcpu_create(struct pd *vm, int *status)
+{
+    return vmx_vcpu_create_at(&vm->pages, virt_to_phys(vm->root), virt_to_phys(vm->vm_iopm), status);
+}
+
+/* VMCLEAR writes back what a CPU caches of a VMCS, and only the CPU that
+ * has it active may do it: a vCPU destroyed elsewhere keeps its pages
+ * (its quota is paid back at once) until its own CPU clears and frees
+ * them at its next run. */
+static void free_vcpu_pages(struct vcpu_hw *v)
+{
+    frame_free(virt_to_phys(v->vmcs));
+    frame_free(virt_to_phys(v));
+}
+
+static void clear_stale_vmcs(struct vmx_cpu *c)
+{
+    struct vcpu_hw *v = __atomic_exchange_n(&c->stale, (struct vcpu_hw *)0, __ATOMIC_ACQ_REL);
+    while (v) {
+        struct vcpu_hw *next = v->next_stale;
+        vmx_vmclear(virt_to_phys(v->vmcs));
+        if (c->current_vmcs == virt_to_phys(v->vmcs))
+            c->current_vmcs = 0;
+        free_vcpu_pages(v);
+        v = next;
+    }
+}
+
 void vmx_vcpu_destroy_at(const struct page_source *pages, struct vcpu_hw *v)
 {
     uint64_t pa = virt_to_phys(v->vmcs);
+    if (v->cpu != NOT_LOADED && v->cpu != this_cpu()->index) {
+        struct vmx_cpu *c = &vmx_cpus[v->cpu];
+        v->next_stale = __atomic_load_n(&c->stale, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&c->stale, &v->next_stale, v, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            ;
+        quota_release(pages->quota, 2);
+        return;
+    }
     if (v->cpu != NOT_LOADED) {
-        /* The generic code destroys a vCPU on its own CPU: only there does
-         * VMCLEAR write back what the CPU caches of it. */
         vmx_vmclear(pa);
         if (vmx_cpus[v->cpu].current_vmcs == pa)
             vmx_cpus[v->cpu].current_vmcs = 0;
     }
     page_source_free(pages, v->vmcs);
     page_source_free(pages, v);
+}
+
+void vmx_vcpu_destroy(struct pd *vm, struct vcpu_hw *v)
+{
+    vmx_vcpu_destroy_at(&vm->pages, v);
 }
 
 static void write_segment(unsigned i, const struct dj_vm_seg *s)
@@ -783,6 +824,8 @@ static inline void write_xcr0(uint64_t x)
 
 unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
 {
+    if (vmx_cpus[this_cpu()->index].stale)
+        clear_stale_vmcs(&vmx_cpus[this_cpu()->index]);
     if (!vmcs_current(v))
         return entry_failed(v, VMXERR_VMPTRLD_INVALID_ADDR, DJ_VMFAIL_CONTROL);
     if (v->fail_kind) {

@@ -554,11 +554,3 @@ struct vcpu_hw;
 struct vcpu_hw *vmx_vcpu_create_at(const struct page_source *pages, uint64_t gpt_root_pa, uint64_t iopm_pa,
                                    int *status);
 void vmx_vcpu_destroy_at(const struct page_source *pages, struct vcpu_hw *v);
-/* Until virt.h declares them (the vmk branch). */
-struct pd;
-struct dj_vcpu_state;
-bool vmx_init(bool bsp);
-uint64_t vmx_gpt_leaf_flags(unsigned rights, unsigned cache);
-unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb);
-void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd);
-bool vmx_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mtd);

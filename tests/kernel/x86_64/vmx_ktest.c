@@ -15,9 +15,6 @@
 #include "kernel/quota.h"
 #include "tests/kernel/ktest.h"
 
-#ifndef VIRT_IOPM_PAGES
-#define VIRT_IOPM_PAGES 3
-#endif
 #define CODE_GPA 0x1000ull
 #define DATA_GPA 0x3000ull
 #define HOLE_GPA 0x5000ull /* not mapped: an EPT violation */
