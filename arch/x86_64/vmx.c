@@ -828,11 +828,8 @@ unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
         clear_stale_vmcs(&vmx_cpus[this_cpu()->index]);
     if (!vmcs_current(v))
         return entry_failed(v, VMXERR_VMPTRLD_INVALID_ADDR, DJ_VMFAIL_CONTROL);
-    if (v->fail_kind) {
-        unsigned kind = v->fail_kind;
-        v->fail_kind = 0;
-        return entry_failed(v, v->fail_code, kind);
-    }
+    if (v->fail_kind) /* until a load fixes it */
+        return entry_failed(v, v->fail_code, v->fail_kind);
     assign_vpid(v);
     if (flush_tlb)
         vmx_invept((caps.ept_vpid & VMX_EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, v->eptp);
