@@ -208,7 +208,7 @@ static bool refused_state(struct vmx_test *t, char *why, size_t why_len)
     t->s.rflags = 0; /* bit 1 must be set: the hardware refuses the entry */
     EXPECT(load(t, DJ_MTD_RFLAGS), "load refused outright");
     EXPECT_EXIT(DJ_VMEXIT_ENTRY_FAIL, AT(0x17));
-    EXPECT(t->s.qual[0] == (VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_INVALID_GUEST_STATE) &&
+    EXPECT(t->s.qual[0] == (VMX_EXIT_ENTRY_FAILURE | VMX_EXIT_BAD_GUEST_STATE) &&
                t->s.qual[1] == DJ_VMFAIL_STATE,
            "RFLAGS 0: qual %#llx %#llx", (unsigned long long)t->s.qual[0], (unsigned long long)t->s.qual[1]);
     t->s = good;
