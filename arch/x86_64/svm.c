@@ -75,15 +75,17 @@ static uint32_t asid_count; /* ASIDs 1 .. asid_count - 1 serve guests */
 static uint64_t msrpm_pa;
 static bool nrips, decode_assists;
 
-/* CLGI; VMSAVE host; guest GPRs in; VMLOAD, VMRUN, VMSAVE guest; guest
- * GPRs out; VMLOAD host; STGI. VMRUN restores RSP, RAX and RFLAGS itself. */
+/* CLGI, STI (with V_INTR_MASKING the host's IF at VMRUN decides whether
+ * host interrupts end the guest's run: they must); VMSAVE host; guest GPRs in; VMLOAD, VMRUN, VMSAVE guest; guest
+ * GPRs out; VMLOAD host; CLI, STGI: the interrupt that ended the run stays pending for the
+ * caller. VMRUN restores RSP, RAX and RFLAGS itself. */
 void svm_enter(uint64_t vmcb_pa, uint64_t host_save_pa, uint64_t *gpr);
 __asm__(".text\n"
         ".type svm_enter, @function\n"
         "svm_enter:\n"
         "    push %rbp\n push %rbx\n push %r12\n push %r13\n push %r14\n push %r15\n"
         "    push %rdx\n push %rdi\n push %rsi\n" /* 16: gpr, 8: vmcb, 0: host save */
-        "    clgi\n"
+        "    clgi\n sti\n" /* GIF holds interrupts; IF=1 lets them end the guest's run */
         "    mov %rsi, %rax\n vmsave %rax\n"
         "    mov %rdx, %rax\n"
         "    mov 8(%rax), %rcx\n mov 16(%rax), %rdx\n mov 24(%rax), %rbx\n mov 40(%rax), %rbp\n"
@@ -97,11 +99,18 @@ __asm__(".text\n"
         "    mov %r10, 80(%rax)\n mov %r11, 88(%rax)\n mov %r12, 96(%rax)\n mov %r13, 104(%rax)\n"
         "    mov %r14, 112(%rax)\n mov %r15, 120(%rax)\n"
         "    mov 0(%rsp), %rax\n vmload %rax\n"
-        "    stgi\n"
+        "    cli\n stgi\n"
         "    add $24, %rsp\n"
         "    pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbx\n pop %rbp\n"
         "    ret\n"
         ".size svm_enter, . - svm_enter\n");
+
+static inline uint64_t xgetbv0(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return lo | (uint64_t)hi << 32;
+}
 
 static inline void xsetbv0(uint64_t v)
 {
@@ -336,7 +345,8 @@ unsigned svm_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
     if (swap_xcr0)
         xsetbv0(v->xcr0);
     svm_enter(v->vmcb_pa, c->host_save_pa, v->gpr);
-    if (swap_xcr0)
+    /* Also when the XSETBV intercept failed to fire (QEMU's TCG lacks it). */
+    if (swap_xcr0 || (cpu_features.xsave && xgetbv0() != cpu_features.xcr0))
         xsetbv0(cpu_features.xcr0);
     return translate_exit(v);
 }
