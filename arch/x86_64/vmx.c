@@ -25,6 +25,10 @@
 #define XCR0_AVX (1ull << 2)
 #define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
 #define RFLAGS_FIXED1 (1ull << 1)
+#define RFLAGS_VALID 0x3f7fd7ull /* CF .. ID without the reserved bits 3, 5, 15 */
+#define PAT_VALID_TYPES 0xf3u    /* UC WC WT WP WB UC-: types 0, 1, 4-7 */
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
 #define CR0_RESET 0x60000010ull /* CD, NW, ET */
 #define DR7_RESET 0x400ull
 #define PAT_RESET 0x0007040600070406ull
@@ -402,9 +406,11 @@ static bool vmcs_current(struct vcpu_hw *v)
 
 /* ---- State transfer ---- */
 
-/* State words that are one VMCS field each. CHECK32: a 32-bit field
- * (the upper half must be zero); LIMIT: a uint32_t word. */
-enum { NATURAL, CHECK32, LIMIT };
+/* State words that are one VMCS field each, and what their values must
+ * be: anything (NATURAL), 32 bits (CHECK32: a 32-bit field; LIMIT: a
+ * uint32_t word), a canonical address, an RFLAGS, EFER or PAT value, a
+ * physical address. */
+enum { NATURAL, CHECK32, LIMIT, CANONICAL, RFLAGS, EFER, PAT, PHYS };
 #define AT(field) offsetof(struct dj_vcpu_state, field)
 static const struct plain_field {
     uint16_t field, offset, kind;
@@ -412,18 +418,18 @@ static const struct plain_field {
 } plain_fields[] = {
     {VMCS_GUEST_RIP, AT(rip), NATURAL, DJ_MTD_RIP_RSP},
     {VMCS_GUEST_RSP, AT(gpr[DJ_GPR_RSP]), NATURAL, DJ_MTD_RIP_RSP},
-    {VMCS_GUEST_RFLAGS, AT(rflags), NATURAL, DJ_MTD_RFLAGS},
-    {VMCS_GUEST_CR3, AT(cr3), NATURAL, DJ_MTD_CR},
-    {VMCS_GUEST_EFER, AT(efer), NATURAL, DJ_MTD_CR},
-    {VMCS_GUEST_GDTR_BASE, AT(gdtr.base), NATURAL, DJ_MTD_SYS_SEG},
+    {VMCS_GUEST_RFLAGS, AT(rflags), RFLAGS, DJ_MTD_RFLAGS},
+    {VMCS_GUEST_CR3, AT(cr3), PHYS, DJ_MTD_CR},
+    {VMCS_GUEST_EFER, AT(efer), EFER, DJ_MTD_CR},
+    {VMCS_GUEST_GDTR_BASE, AT(gdtr.base), CANONICAL, DJ_MTD_SYS_SEG},
     {VMCS_GUEST_GDTR_LIMIT, AT(gdtr.limit), LIMIT, DJ_MTD_SYS_SEG},
-    {VMCS_GUEST_IDTR_BASE, AT(idtr.base), NATURAL, DJ_MTD_SYS_SEG},
+    {VMCS_GUEST_IDTR_BASE, AT(idtr.base), CANONICAL, DJ_MTD_SYS_SEG},
     {VMCS_GUEST_IDTR_LIMIT, AT(idtr.limit), LIMIT, DJ_MTD_SYS_SEG},
     {VMCS_GUEST_DR7, AT(dr7), NATURAL, DJ_MTD_DR7},
     {VMCS_GUEST_SYSENTER_CS, AT(sysenter_cs), CHECK32, DJ_MTD_SYSENTER},
-    {VMCS_GUEST_SYSENTER_ESP, AT(sysenter_esp), NATURAL, DJ_MTD_SYSENTER},
-    {VMCS_GUEST_SYSENTER_EIP, AT(sysenter_eip), NATURAL, DJ_MTD_SYSENTER},
-    {VMCS_GUEST_PAT, AT(pat), NATURAL, DJ_MTD_PAT},
+    {VMCS_GUEST_SYSENTER_ESP, AT(sysenter_esp), CANONICAL, DJ_MTD_SYSENTER},
+    {VMCS_GUEST_SYSENTER_EIP, AT(sysenter_eip), CANONICAL, DJ_MTD_SYSENTER},
+    {VMCS_GUEST_PAT, AT(pat), PAT, DJ_MTD_PAT},
     {VMCS_GUEST_INTERRUPTIBILITY, AT(intr_state), CHECK32, DJ_MTD_STA},
     {VMCS_GUEST_ACTIVITY, AT(actv_state), CHECK32, DJ_MTD_STA},
     {VMCS_TSC_OFFSET, AT(tsc_offset), NATURAL, DJ_MTD_TSC},
@@ -444,6 +450,34 @@ static bool canonical(uint64_t a)
     return (uint64_t)(((int64_t)a << 16) >> 16) == a;
 }
 
+static bool value_ok(unsigned kind, uint64_t x)
+{
+    switch (kind) {
+    case CHECK32: return !(x >> 32);
+    case CANONICAL: return canonical(x);
+    case RFLAGS: return (x & RFLAGS_FIXED1) && !(x & ~RFLAGS_VALID);
+    case EFER: return !(x & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE));
+    case PHYS: return !(x >> cpu_features.phys_bits);
+    case PAT:
+        for (unsigned i = 0; i < 64; i += 8)
+            if (((x >> i) & 0xff) > 7 || !((PAT_VALID_TYPES >> ((x >> i) & 7)) & 1))
+                return false;
+    }
+    return true;
+}
+
+/* An event VM entry may inject (SDM 26.2.1.3): no reserved type, no
+ * "other event", an NMI at vector 2, exceptions below 32. */
+static bool injectable(uint64_t info)
+{
+    uint64_t type = info & VMX_INTR_TYPE_MASK, vector = DJ_INJ_VECTOR(info);
+    if (type == DJ_INJ_NMI)
+        return vector == 2;
+    if (type == DJ_INJ_HW_EXC || type == VMX_INTR_TYPE_SW_EXC)
+        return vector < 32;
+    return type != VMX_INTR_TYPE_RESERVED && type != VMX_INTR_TYPE_OTHER;
+}
+
 /* XCR0 as XSETBV would take it, within what the host enables. */
 static bool xcr0_valid(uint64_t x)
 {
@@ -455,7 +489,8 @@ static bool xcr0_valid(uint64_t x)
 
 static void load_special(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mtd)
 {
-    if ((mtd & DJ_MTD_CR) && ((s->cr0 >> 32) || (s->cr4 >> 32) || (s->cr4 & CR4_VMXE) || !xcr0_valid(s->xcr0)))
+    if ((mtd & DJ_MTD_CR) && ((s->cr0 >> 32) || (s->cr4 >> 32) || (s->cr4 & CR4_VMXE) || !xcr0_valid(s->xcr0) ||
+                              (s->cr0 & (CR0_NW | CR0_CD)) == CR0_NW))
         refuse(v, DJ_VMFAIL_STATE);
     else if (mtd & DJ_MTD_CR) {
         vmw(VMCS_GUEST_CR0, s->cr0 | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)));
@@ -471,7 +506,7 @@ static void load_special(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint6
         const struct dj_vm_seg *seg = &(&s->es)[i];
         if (!(mtd & (i < SEGMENTS ? DJ_MTD_SEG : DJ_MTD_SYS_SEG)))
             continue;
-        if (seg->ar & ~COMPACT_AR)
+        if ((seg->ar & ~COMPACT_AR) || !canonical(seg->base))
             refuse(v, DJ_VMFAIL_STATE);
         else
             write_segment(i, seg);
@@ -482,7 +517,8 @@ static void load_special(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint6
     else if (mtd & DJ_MTD_SYSCALL)
         for (unsigned i = 0; i < SWITCHED_MSRS; i++)
             v->guest_msrs[i].value = msrs[i];
-    if ((mtd & DJ_MTD_INJ) && ((s->inj_info >> 32) || (s->inj_error >> 32) || (s->inst_len >> 32)))
+    if ((mtd & DJ_MTD_INJ) && ((s->inj_info >> 32) || (s->inj_error >> 32) || (s->inst_len >> 32) ||
+                               ((s->inj_info & DJ_INJ_VALID) && !injectable(s->inj_info))))
         refuse(v, DJ_VMFAIL_STATE);
     else if (mtd & DJ_MTD_INJ) {
         vmw(VMCS_ENTRY_INTR_INFO, s->inj_info);
@@ -516,13 +552,18 @@ bool vmx_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mt
     }
     for (unsigned i = 0; (mtd & DJ_MTD_GPR) && i < 16; i++)
         v->gpr[i] = i == DJ_GPR_RSP ? 0 : s->gpr[i];
+    /* A VMM that moves RIP on has completed the instruction, and with it
+     * an STI or MOV SS shadow (which would refuse an injection). */
+    uint64_t intr = vmr(VMCS_GUEST_INTERRUPTIBILITY), shadows = DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW;
+    if ((mtd & DJ_MTD_RIP_RSP) && !(mtd & DJ_MTD_STA) && (intr & shadows) && s->rip != vmr(VMCS_GUEST_RIP))
+        vmw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~shadows);
     for (unsigned i = 0; i < PLAIN_FIELDS; i++) {
         const struct plain_field *f = &plain_fields[i];
         const uint8_t *p = (const uint8_t *)s + f->offset;
         uint64_t val = f->kind == LIMIT ? *(const uint32_t *)p : *(const uint64_t *)p;
         if (!(mtd & f->group))
             continue;
-        if (f->kind == CHECK32 && (val >> 32))
+        if (!value_ok(f->kind, val))
             refuse(v, DJ_VMFAIL_STATE);
         else
             vmw(f->field, val);

@@ -126,6 +126,9 @@ enum {
 
 /* Interruption information: type in bits 10:8; what may be injected back. */
 #define VMX_INTR_TYPE_MASK (7u << 8)
+#define VMX_INTR_TYPE_RESERVED (1u << 8)
+#define VMX_INTR_TYPE_SW_EXC (6u << 8)
+#define VMX_INTR_TYPE_OTHER (7u << 8)
 #define VMX_INTR_INJECTABLE 0x80000fffu
 
 /* Segment access rights beyond the descriptor's bits 40-47. */
