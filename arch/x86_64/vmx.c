@@ -96,7 +96,7 @@ static struct vmx_cpu {
     bool on;               /* VMXON done */
     uint64_t current_vmcs; /* physical address of the current VMCS, 0: none */
     uint32_t vpid_next, vpid_gen;
-    struct vcpu_hw *stale; /* destroyed on another CPU, still to clear (vmx_vcpu_destroy_at) */
+    struct vcpu_hw *stale; /* destroyed on another CPU, still to clear (vmx_vcpu_destroy) */
 } vmx_cpus[MAX_CPUS];
 
 /* ---- Entering the guest: 0 after a VM exit (guest GPRs in gpr[]), 1 for
@@ -226,31 +226,25 @@ uint64_t vmx_gpt_leaf_flags(unsigned rights, unsigned cache)
 
 /* ---- Creating and destroying vCPUs ---- */
 
-struct vcpu_hw *vmx_vcpu_create_at(const struct page_source *pages, uint64_t gpt_root_pa, uint64_t iopm_pa,
-                                   int *status)
+struct vcpu_hw *vmx_vcpu_create(struct pd *vm, int *status)
 {
-    struct vcpu_hw *v = page_source_alloc(pages);
-    void *vmcs = v ? page_source_alloc(pages) : 0;
+    struct vcpu_hw *v = page_source_alloc(&vm->pages);
+    void *vmcs = v ? page_source_alloc(&vm->pages) : 0;
     if (!vmcs) {
         if (v)
-            page_source_free(pages, v);
+            page_source_free(&vm->pages, v);
         *status = DJ_E_QUOTA;
         return 0;
     }
     v->vmcs = vmcs;
-    v->eptp = gpt_root_pa | EPT_MEMTYPE_WB | EPTP_WALK_LENGTH_4;
-    v->iopm_pa = iopm_pa;
+    v->eptp = virt_to_phys(vm->root) | EPT_MEMTYPE_WB | EPTP_WALK_LENGTH_4;
+    v->iopm_pa = virt_to_phys(vm->vm_iopm);
     v->xcr0 = XCR0_X87;
     v->cpu = NOT_LOADED;
     for (unsigned i = 0; i < SWITCHED_MSRS; i++)
         v->guest_msrs[i].index = v->host_msrs[i].index = switched_msrs[i];
     *status = DJ_OK;
     return v;
-}
-
-struct vcpu_hw *vmx_vcpu_create(struct pd *vm, int *status)
-{
-    return vmx_vcpu_create_at(&vm->pages, virt_to_phys(vm->root), virt_to_phys(vm->vm_iopm), status);
 }
 
 /* Only the CPU a VMCS is active on may VMCLEAR it (which writes back
@@ -268,14 +262,14 @@ static void clear_stale(struct vmx_cpu *c)
     }
 }
 
-void vmx_vcpu_destroy_at(const struct page_source *pages, struct vcpu_hw *v)
+void vmx_vcpu_destroy(struct pd *vm, struct vcpu_hw *v)
 {
     if (v->cpu != NOT_LOADED && v->cpu != this_cpu()->index) {
         struct vmx_cpu *c = &vmx_cpus[v->cpu];
         v->next_stale = __atomic_load_n(&c->stale, __ATOMIC_RELAXED);
         while (!__atomic_compare_exchange_n(&c->stale, &v->next_stale, v, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
             ;
-        quota_release(pages->quota, 2);
+        quota_release(vm->pages.quota, 2);
         return;
     }
     if (v->cpu != NOT_LOADED) {
@@ -283,13 +277,8 @@ void vmx_vcpu_destroy_at(const struct page_source *pages, struct vcpu_hw *v)
         if (vmx_cpus[v->cpu].current_vmcs == virt_to_phys(v->vmcs))
             vmx_cpus[v->cpu].current_vmcs = 0;
     }
-    page_source_free(pages, v->vmcs);
-    page_source_free(pages, v);
-}
-
-void vmx_vcpu_destroy(struct pd *vm, struct vcpu_hw *v)
-{
-    vmx_vcpu_destroy_at(&vm->pages, v);
+    page_source_free(&vm->pages, v->vmcs);
+    page_source_free(&vm->pages, v);
 }
 
 /* ---- The VMCS: set up on the vCPU's CPU at its first use ---- */

@@ -71,33 +71,19 @@ enum {
 #define VMCS_SEG_TR 7
 
 /* ---- Controls (24.6-24.8) ---- */
-#define VMX_PIN_EXTINT_EXITING (1u << 0)
-#define VMX_PIN_NMI_EXITING (1u << 3)
-#define VMX_PROC_INTR_WINDOW_EXITING (1u << 2)
-#define VMX_PROC_TSC_OFFSETTING (1u << 3)
-#define VMX_PROC_HLT_EXITING (1u << 7)
-#define VMX_PROC_MWAIT_EXITING (1u << 10)
-#define VMX_PROC_RDPMC_EXITING (1u << 11)
-#define VMX_PROC_CR3_LOAD_EXITING (1u << 15)
-#define VMX_PROC_CR8_LOAD_EXITING (1u << 19)
-#define VMX_PROC_CR8_STORE_EXITING (1u << 20)
-#define VMX_PROC_MOV_DR_EXITING (1u << 23)
-#define VMX_PROC_USE_IO_BITMAPS (1u << 25)
-#define VMX_PROC_USE_MSR_BITMAPS (1u << 28)
-#define VMX_PROC_MONITOR_EXITING (1u << 29)
-#define VMX_PROC_SECONDARY_CTLS (1u << 31)
-#define VMX_PROC2_ENABLE_EPT (1u << 1)
-#define VMX_PROC2_ENABLE_VPID (1u << 5)
-#define VMX_PROC2_WBINVD_EXITING (1u << 6)
-#define VMX_PROC2_UNRESTRICTED_GUEST (1u << 7)
-#define VMX_EXITCTL_HOST_64BIT (1u << 9)
-#define VMX_EXITCTL_SAVE_PAT (1u << 18)
-#define VMX_EXITCTL_LOAD_PAT (1u << 19)
-#define VMX_EXITCTL_SAVE_EFER (1u << 20)
-#define VMX_EXITCTL_LOAD_EFER (1u << 21)
-#define VMX_ENTRYCTL_IA32E_GUEST (1u << 9)
-#define VMX_ENTRYCTL_LOAD_PAT (1u << 14)
-#define VMX_ENTRYCTL_LOAD_EFER (1u << 15)
+enum {
+    VMX_PIN_EXTINT_EXITING = 1 << 0, VMX_PIN_NMI_EXITING = 1 << 3,
+    VMX_PROC_INTR_WINDOW_EXITING = 1 << 2, VMX_PROC_TSC_OFFSETTING = 1 << 3, VMX_PROC_HLT_EXITING = 1 << 7,
+    VMX_PROC_MWAIT_EXITING = 1 << 10, VMX_PROC_RDPMC_EXITING = 1 << 11, VMX_PROC_CR3_LOAD_EXITING = 1 << 15,
+    VMX_PROC_CR8_LOAD_EXITING = 1 << 19, VMX_PROC_CR8_STORE_EXITING = 1 << 20, VMX_PROC_MOV_DR_EXITING = 1 << 23,
+    VMX_PROC_USE_IO_BITMAPS = 1 << 25, VMX_PROC_USE_MSR_BITMAPS = 1 << 28, VMX_PROC_MONITOR_EXITING = 1 << 29,
+    VMX_PROC_SECONDARY_CTLS = (int)(1u << 31),
+    VMX_PROC2_ENABLE_EPT = 1 << 1, VMX_PROC2_ENABLE_VPID = 1 << 5, VMX_PROC2_WBINVD_EXITING = 1 << 6,
+    VMX_PROC2_UNRESTRICTED_GUEST = 1 << 7,
+    VMX_EXITCTL_HOST_64BIT = 1 << 9, VMX_EXITCTL_SAVE_PAT = 1 << 18, VMX_EXITCTL_LOAD_PAT = 1 << 19,
+    VMX_EXITCTL_SAVE_EFER = 1 << 20, VMX_EXITCTL_LOAD_EFER = 1 << 21,
+    VMX_ENTRYCTL_IA32E_GUEST = 1 << 9, VMX_ENTRYCTL_LOAD_PAT = 1 << 14, VMX_ENTRYCTL_LOAD_EFER = 1 << 15,
+};
 
 /* ---- Exit reasons (appendix C); bit 31: the VM entry failed ---- */
 #define VMX_EXIT_ENTRY_FAILURE (1u << 31)
@@ -144,20 +130,13 @@ enum {
 #define VMX_MSR_BITMAP_WRITE 2048
 
 /* ---- EPT (28.3) ---- */
-#define EPT_READ (1ull << 0)
-#define EPT_WRITE (1ull << 1)
-#define EPT_EXEC (1ull << 2)
-#define EPT_MEMTYPE_SHIFT 3
-#define EPT_MEMTYPE_UC 0ull
-#define EPT_MEMTYPE_WC 1ull
-#define EPT_MEMTYPE_WB 6ull
-#define EPT_IGNORE_PAT (1ull << 6)
-#define EPTP_WALK_LENGTH_4 (3ull << 3)
-#define EPT_VIOL_ACCESS 7ull         /* read, write, fetch: DJ_VMMEM_* order */
-#define EPT_VIOL_PRESENT (7ull << 3) /* the page was readable, writable or executable */
-#define INVEPT_SINGLE_CONTEXT 1
-#define INVEPT_ALL_CONTEXT 2
-#define INVVPID_ALL_CONTEXT 2
+enum {
+    EPT_READ = 1 << 0, EPT_WRITE = 1 << 1, EPT_EXEC = 1 << 2, EPT_IGNORE_PAT = 1 << 6,
+    EPT_MEMTYPE_SHIFT = 3, EPT_MEMTYPE_UC = 0, EPT_MEMTYPE_WC = 1, EPT_MEMTYPE_WB = 6, EPTP_WALK_LENGTH_4 = 3 << 3,
+    EPT_VIOL_ACCESS = 7,         /* read, write, fetch: DJ_VMMEM_* order */
+    EPT_VIOL_PRESENT = 7 << 3,   /* the page was readable, writable or executable */
+    INVEPT_SINGLE_CONTEXT = 1, INVEPT_ALL_CONTEXT = 2, INVVPID_ALL_CONTEXT = 2,
+};
 
 /* ---- Instructions: true on success (CF = ZF = 0) ---- */
 #define VMX_INSN_PA(insn)                                                                  \
@@ -197,12 +176,3 @@ static inline uint32_t vmx_adjust_controls(uint64_t cap, uint32_t want)
 {
     return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
 }
-
-/* For the in-kernel test: a vCPU on the given pages, guest-physical root
- * and I/O permission map (virt.h's vmx_vcpu_create takes them from the
- * VM PD). */
-struct page_source;
-struct vcpu_hw;
-struct vcpu_hw *vmx_vcpu_create_at(const struct page_source *pages, uint64_t gpt_root_pa, uint64_t iopm_pa,
-                                   int *status);
-void vmx_vcpu_destroy_at(const struct page_source *pages, struct vcpu_hw *v);

@@ -12,7 +12,7 @@
 #include "arch/x86_64/vmx.h"
 #include "common/string.h"
 #include "kernel/frame_alloc.h"
-#include "kernel/quota.h"
+#include "kernel/pd.h"
 #include "tests/kernel/ktest.h"
 
 #define CODE_GPA 0x1000ull
@@ -42,8 +42,7 @@ enum { T_PML4, T_PDPT, T_PD, T_PT, T_CODE, T_DATA, T_COUNT };
 
 struct vmx_test {
     uint64_t frame[T_COUNT], iopm;
-    struct quota quota;
-    struct page_source pages;
+    struct pd vm; /* only what the backend reads of a VM PD: pages, root, vm_iopm */
     struct vcpu_hw *v;
     struct dj_vcpu_state s;
 };
@@ -237,8 +236,8 @@ KTEST(vmx_backend_exits)
     memset(t, 0, sizeof(*t));
     KTEST_SKIP_IF(!cpu_features.vmx, "no VT-x on this CPU");
     KTEST_SKIP_IF(!vmx_init(true), "VT-x without EPT, VPID or unrestricted guest");
-    quota_init_root(&t->quota, 8);
-    t->pages = (struct page_source){test_page_alloc, test_page_free, 0, &t->quota};
+    quota_init_root(&t->vm.quota, 8);
+    t->vm.pages = (struct page_source){test_page_alloc, test_page_free, 0, &t->vm.quota};
     bool ok = false, have_frames = true;
     int status = DJ_OK;
     t->iopm = frame_alloc_contig(VIRT_IOPM_PAGES, PAGE_SIZE);
@@ -255,15 +254,17 @@ KTEST(vmx_backend_exits)
     }
     memset(phys_to_virt(t->iopm), 0xff, VIRT_IOPM_PAGES * PAGE_SIZE);
     build_ept(t);
-    t->v = vmx_vcpu_create_at(&t->pages, t->frame[T_PML4], t->iopm, &status);
+    t->vm.root = phys_to_virt(t->frame[T_PML4]);
+    t->vm.vm_iopm = phys_to_virt(t->iopm);
+    t->v = vmx_vcpu_create(&t->vm, &status);
     if (!t->v) {
         ksnprintf(why, why_len, "vcpu create: status %d", status);
         goto out;
     }
     ok = exits_in_order(t, why, why_len) && refused_state(t, why, why_len);
-    vmx_vcpu_destroy_at(&t->pages, t->v);
-    if (ok && t->quota.used_pages) {
-        ksnprintf(why, why_len, "%llu pages still charged", (unsigned long long)t->quota.used_pages);
+    vmx_vcpu_destroy(&t->vm, t->v);
+    if (ok && t->vm.quota.used_pages) {
+        ksnprintf(why, why_len, "%llu pages still charged", (unsigned long long)t->vm.quota.used_pages);
         ok = false;
     }
 out:
