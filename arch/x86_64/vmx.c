@@ -82,7 +82,7 @@ struct vcpu_hw {
     struct desc_ptr host_gdtr, host_idtr;
     uint32_t cpu; /* whose VMCS cache holds it; NOT_LOADED before its first use */
     uint32_t proc, entry, vpid_gen;
-    uint32_t fail_kind, fail_code; /* a refused value: entries fail with these until a load fixes it */
+    uint32_t fail_kind; /* DJ_VMFAIL_* of a refused value: entries fail until a load fixes it */
     bool launched;
 };
 _Static_assert(sizeof(struct vcpu_hw) <= PAGE_SIZE, "vcpu_hw fits a page");
@@ -175,6 +175,7 @@ static bool vmx_init_bsp(void)
 {
     caps.basic = rdmsr(MSR_VMX_BASIC);
     if (VMX_BASIC_REGION_SIZE(caps.basic) > PAGE_SIZE || (caps.basic & VMX_BASIC_PHYS_32BIT) ||
+        !(caps.basic & VMX_BASIC_INS_OUTS_INFO) ||
         VMX_BASIC_MEMTYPE(caps.basic) != EPT_MEMTYPE_WB || !has_controls(MSR_VMX_PINBASED_CTLS, &caps.pin, PIN_WANT) ||
         !has_controls(MSR_VMX_PROCBASED_CTLS, &caps.proc, PROC_WANT) ||
         !has_controls(MSR_VMX_EXIT_CTLS, &caps.exit, EXIT_WANT) ||
@@ -182,10 +183,8 @@ static bool vmx_init_bsp(void)
         !has_controls(MSR_VMX_PROCBASED_CTLS2, &caps.proc2, PROC2_WANT))
         return false;
     caps.ept_vpid = rdmsr(MSR_VMX_EPT_VPID_CAP);
-    caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
-    caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
-    caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
-    caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+    for (unsigned i = 0; i < 4; i++) /* CR0_FIXED0, CR0_FIXED1, CR4_FIXED0, CR4_FIXED1 */
+        (&caps.cr0_fixed0)[i] = rdmsr(MSR_VMX_CR0_FIXED0 + i);
     uint64_t bitmap = (caps.ept_vpid & EPT_CAPS_WANT) == EPT_CAPS_WANT ? frame_alloc() : 0;
     if (!bitmap)
         return false;
@@ -427,11 +426,7 @@ static const struct plain_field {
 
 static void refuse(struct vcpu_hw *v, uint32_t kind)
 {
-    if (!v->fail_kind) {
-        v->fail_kind = kind;
-        v->fail_code = kind == DJ_VMFAIL_STATE ? VMX_EXIT_ENTRY_FAILURE | VMX_EXIT_BAD_GUEST_STATE
-                                               : VMXERR_ENTRY_INVALID_CONTROLS;
-    }
+    v->fail_kind = v->fail_kind ? v->fail_kind : kind;
 }
 
 static bool canonical(uint64_t a)
@@ -500,12 +495,11 @@ static void load_special(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint6
         else
             write_segment(i, seg);
     }
-    const uint64_t msrs[SWITCHED_MSRS] = {s->star, s->lstar, s->cstar, s->sfmask, s->kernel_gs_base};
     if ((mtd & DJ_MTD_SYSCALL) && (!canonical(s->lstar) || !canonical(s->cstar) || !canonical(s->kernel_gs_base)))
         refuse(v, DJ_VMFAIL_STATE);
     else if (mtd & DJ_MTD_SYSCALL)
         for (unsigned i = 0; i < SWITCHED_MSRS; i++)
-            v->guest_msrs[i].value = msrs[i];
+            v->guest_msrs[i].value = (&s->star)[i]; /* star .. kernel_gs_base: switched_msrs' order */
     if ((mtd & DJ_MTD_INJ) && ((s->inj_info >> 32) || (s->inj_error >> 32) || (s->inst_len >> 32) ||
                                ((s->inj_info & DJ_INJ_VALID) && !injectable(s->inj_info))))
         refuse(v, DJ_VMFAIL_STATE);
@@ -582,10 +576,8 @@ void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
     }
     if (mtd & DJ_MTD_RIP_RSP)
         s->inst_len = v->inst_len;
-    if (mtd & DJ_MTD_QUAL) {
-        s->qual[0] = v->qual[0];
-        s->qual[1] = v->qual[1];
-    }
+    if (mtd & DJ_MTD_QUAL)
+        memcpy(s->qual, v->qual, sizeof(s->qual));
     if (mtd & DJ_MTD_CR) {
         s->cr0 = cr_view(v, false);
         s->cr4 = cr_view(v, true);
@@ -595,11 +587,8 @@ void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
     for (unsigned i = 0; i <= VMCS_SEG_TR; i++)
         if (mtd & (i < SEGMENTS ? DJ_MTD_SEG : DJ_MTD_SYS_SEG))
             read_segment(i, &(&s->es)[i]);
-    if (mtd & DJ_MTD_SYSCALL) {
-        uint64_t *msrs[SWITCHED_MSRS] = {&s->star, &s->lstar, &s->cstar, &s->sfmask, &s->kernel_gs_base};
-        for (unsigned i = 0; i < SWITCHED_MSRS; i++)
-            *msrs[i] = v->guest_msrs[i].value;
-    }
+    for (unsigned i = 0; (mtd & DJ_MTD_SYSCALL) && i < SWITCHED_MSRS; i++)
+        (&s->star)[i] = v->guest_msrs[i].value;
     if (mtd & DJ_MTD_INJ) {
         s->inj_info = vmr(VMCS_IDT_VECTORING_INFO);
         s->inj_error = vmr(VMCS_IDT_VECTORING_ERROR_CODE);
@@ -632,23 +621,8 @@ static uint64_t io_qualification(uint64_t q)
                   ((q & VMX_IO_REP) ? DJ_VMIO_REP : 0);
     if (!(q & VMX_IO_STRING))
         return dj;
-    /* Address size and segment from the instruction information, else
-     * from CS (no prefix decoding). */
-    uint64_t info = vmr(VMCS_EXIT_INSTRUCTION_INFO), cs = vmr(VMCS_GUEST_AR + 2), addr = 2ull << VMX_INSN_ADDR_SIZE(info);
-    if (!(caps.basic & VMX_BASIC_INS_OUTS_INFO))
-        addr = (cs & VMX_AR_L) ? 8 : (cs & VMX_AR_DB) ? 4 : 2;
-    uint64_t seg = (caps.basic & VMX_BASIC_INS_OUTS_INFO) ? VMX_INSN_SEG(info) : 3;
-    return dj | DJ_VMIO_STRING | addr << 22 | seg << 26;
-}
-
-/* CR: number, access type (0 MOV to, 1 MOV from, 2 CLTS, 3 LMSW), GPR;
- * DR: number, direction (bit 4: 1 = MOV from), GPR. */
-static uint64_t cr_qualification(uint64_t q, bool dr)
-{
-    uint64_t type = (q >> 4) & 3, gpr = (q >> 8) & 0xf;
-    if (dr)
-        return (q & 7) | ((type & 1) ? 0 : DJ_VMCR_WRITE) | gpr << 8;
-    return (q & 0xf) | (type == 1 ? 0 : DJ_VMCR_WRITE) | (type <= 1 ? gpr : DJ_VMCR_GPR_UNKNOWN) << 8;
+    uint64_t info = vmr(VMCS_EXIT_INSTRUCTION_INFO); /* address size and segment (VMX_BASIC_INS_OUTS_INFO) */
+    return dj | DJ_VMIO_STRING | (2ull << VMX_INSN_ADDR_SIZE(info)) << 22 | VMX_INSN_SEG(info) << 26;
 }
 
 /* The DJ_VMEXIT_* of the exit that just happened (and its qualification);
@@ -685,10 +659,13 @@ static unsigned decode_exit(struct vcpu_hw *v, uint32_t reason)
         v->qual[0] = (uint32_t)v->gpr[1];
         v->qual[1] = (uint32_t)v->gpr[0] | v->gpr[2] << 32;
         return reason == VMX_EXIT_RDMSR ? DJ_VMEXIT_RDMSR : DJ_VMEXIT_WRMSR;
-    case VMX_EXIT_CR:
-    case VMX_EXIT_DR:
-        v->qual[0] = cr_qualification(q, reason == VMX_EXIT_DR);
-        return reason == VMX_EXIT_DR ? DJ_VMEXIT_DR : DJ_VMEXIT_CR;
+    case VMX_EXIT_CR: /* number, access type (0 MOV to, 1 MOV from, 2 CLTS, 3 LMSW), GPR */
+        v->qual[0] = (q & 0xf) | (((q >> 4) & 3) == 1 ? 0 : DJ_VMCR_WRITE) |
+                     (((q >> 4) & 3) <= 1 ? (q >> 8) & 0xf : DJ_VMCR_GPR_UNKNOWN) << 8;
+        return DJ_VMEXIT_CR;
+    case VMX_EXIT_DR: /* number, direction (bit 4: MOV from), GPR */
+        v->qual[0] = (q & 7) | ((q & (1u << 4)) ? 0 : DJ_VMCR_WRITE) | ((q >> 8) & 0xf) << 8;
+        return DJ_VMEXIT_DR;
     }
     uint8_t dj = reason < VMX_EXIT_REASONS ? simple_exits[reason] : 0;
     if (dj && !(dj & OTHER(0)))
@@ -718,7 +695,8 @@ unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
     if (!vmcs_current(v))
         return entry_failed(v, VMXERR_VMPTRLD_INVALID_ADDR, DJ_VMFAIL_CONTROL);
     if (v->fail_kind)
-        return entry_failed(v, v->fail_code, v->fail_kind);
+        return entry_failed(v, v->fail_kind == DJ_VMFAIL_STATE ? VMX_EXIT_ENTRY_FAILURE | VMX_EXIT_BAD_GUEST_STATE
+                                                               : VMXERR_ENTRY_INVALID_CONTROLS, v->fail_kind);
     if (v->vpid_gen != c->vpid_gen || c->vpid_next > VPID_MAX) {
         /* A fresh VPID (per CPU: vCPUs are pinned); it also drops what a
          * former user of the same EPT root left in the TLB. */

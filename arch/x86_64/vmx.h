@@ -118,8 +118,6 @@ enum {
 #define VMX_INTR_INJECTABLE 0x80000fffu
 
 /* Segment access rights beyond the descriptor's bits 40-47. */
-#define VMX_AR_L (1u << 13)
-#define VMX_AR_DB (1u << 14)
 #define VMX_AR_UNUSABLE (1u << 16)
 
 /* MSR bitmap: reads of 0..0x1fff, reads of 0xc0000000..0xc0001fff, then
