@@ -100,10 +100,7 @@ static struct vmx_cpu {
 } vmx_cpus[MAX_CPUS];
 
 /* ---- Entering the guest: 0 after a VM exit (guest GPRs in gpr[]), 1 for
- * VMfailInvalid, 2 for VMfailValid. The entry runs in STI's shadow, so no
- * host interrupt comes in before it and the exit clears IF again; Bochs
- * needs IF set there, else a guest with IF clear never exits for host
- * interrupts (it keeps the mask of the host's CLI). ---- */
+ * VMfailInvalid, 2 for VMfailValid. ---- */
 int vmx_enter(uint64_t *gpr, int launched);
 void vmx_exit_stub(void);
 #define XSTR(x) STR(x)
@@ -118,9 +115,9 @@ __asm__(".text\n"
         "    mov 64(%rdi), %r8; mov 72(%rdi), %r9; mov 80(%rdi), %r10; mov 88(%rdi), %r11; mov 96(%rdi), %r12\n"
         "    mov 104(%rdi), %r13; mov 112(%rdi), %r14; mov 120(%rdi), %r15; mov 0(%rdi), %rax; mov 56(%rdi), %rdi\n"
         "    jnz 1f\n"
-        "    sti; vmlaunch; jmp 2f\n" /* STI's shadow covers the entry: see below */
-        "1:  sti; vmresume\n"
-        "2:  cli; mov $1, %eax; jc 3f; mov $2, %eax\n"
+        "    vmlaunch; jmp 2f\n"
+        "1:  vmresume\n"
+        "2:  mov $1, %eax; jc 3f; mov $2, %eax\n"
         "3:  add $8, %rsp; pop %r15; pop %r14; pop %r13; pop %r12; pop %rbx; pop %rbp\n"
         "    ret\n"
         ".globl vmx_exit_stub\n"
