@@ -18,6 +18,7 @@
 #include "arch/x86_64/svm.h"
 #include "arch/x86_64/user_mode.h"
 #include "common/string.h"
+#include "kernel/console.h"
 #include "kernel/frame_alloc.h"
 #include "kernel/pd.h"
 
@@ -40,7 +41,7 @@
 #define DECODE_VALID (1ull << 63) /* EXITINFO1 of MOV CR/DR with decode assists */
 #define CR0_CD (1ull << 30)
 #define CR0_NW (1ull << 29)
-#define CR4_GUEST_BITS 0x7f0fffull /* VME..UMIP, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE */
+#define CR4_GUEST_BITS 0x770fffull /* VME..UMIP, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE */
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define RFLAGS_DEFINED 0x3f7fd7ull
 #define RESET_CR0 0x60000010ull
@@ -53,6 +54,11 @@
 #define XCR0_AVX512 0xe0ull
 #define MSR_SYSENTER_CS 0x174
 #define MSR_STAR 0xc0000081
+
+struct gprs {
+    uint64_t r[16];
+};
+#define FAST_GROUPS (DJ_MTD_GPR | DJ_MTD_RIP_RSP | DJ_MTD_QUAL)
 
 struct vcpu_hw {
     void *vmcb;
@@ -152,6 +158,8 @@ bool svm_init(bool bsp)
         decode_assists = r.edx & CPUID_SVM_EDX_DECODE_ASSISTS;
         if (!msrpm_build())
             return false;
+        kprintf("svm: %u ASIDs, next RIP %s, decode assists %s\n", asid_count, nrips ? "saved" : "not saved",
+                decode_assists ? "yes" : "no");
     }
     struct svm_cpu *c = &cpus[this_cpu()->index];
     c->hsave_pa = frame_alloc();
@@ -345,6 +353,9 @@ unsigned svm_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
     if (swap_xcr0)
         xsetbv0(v->xcr0);
     svm_enter(v->vmcb_pa, c->host_save_pa, v->gpr);
+    /* The injected event is delivered, or EXITINTINFO has it: an
+     * EVENTINJ still valid at the next exit means "not entered yet". */
+    vmcb_write64(m, VMCB_EVENTINJ, 0);
     /* Also when the XSETBV intercept failed to fire (QEMU's TCG lacks it). */
     if (swap_xcr0 || (cpu_features.xsave && xgetbv0() != cpu_features.xcr0))
         xsetbv0(cpu_features.xcr0);
@@ -364,7 +375,7 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
     const void *m = v->vmcb;
     if (mtd & DJ_MTD_GPR) {
-        memcpy(s->gpr, v->gpr, sizeof(s->gpr));
+        *(struct gprs *)s->gpr = *(const struct gprs *)v->gpr;
         s->gpr[GPR_RAX] = vmcb_read64(m, VMCB_RAX);
         s->gpr[DJ_GPR_RSP] = 0;
     }
@@ -375,8 +386,12 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
     }
     if (mtd & DJ_MTD_RFLAGS)
         s->rflags = vmcb_read64(m, VMCB_RFLAGS);
-    if (mtd & DJ_MTD_QUAL)
-        memcpy(s->qual, v->qual, sizeof(s->qual));
+    if (mtd & DJ_MTD_QUAL) {
+        s->qual[0] = v->qual[0];
+        s->qual[1] = v->qual[1];
+    }
+    if (!(mtd & ~FAST_GROUPS))
+        return; /* the common exits stop here */
     if (mtd & DJ_MTD_CR) {
         s->cr0 = vmcb_read64(m, VMCB_CR0);
         s->cr2 = vmcb_read64(m, VMCB_CR2);
@@ -402,7 +417,12 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
     if (mtd & DJ_MTD_PAT)
         s->pat = vmcb_read64(m, VMCB_G_PAT);
     if (mtd & DJ_MTD_INJ) {
-        uint64_t info = vmcb_read64(m, VMCB_EXITINTINFO);
+        /* An event the VMM injected that no VMRUN has delivered yet (an
+         * exit such as a recall before entry) is still in EVENTINJ: it is
+         * the pending event, else what the last exit interrupted. */
+        uint64_t info = vmcb_read64(m, VMCB_EVENTINJ);
+        if (!(info & DJ_INJ_VALID))
+            info = vmcb_read64(m, VMCB_EXITINTINFO);
         s->inj_info = info & EVENT_BITS;
         s->inj_error = info >> SVM_EVTINJ_ERROR_CODE_SHIFT;
     }
@@ -489,15 +509,15 @@ bool svm_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mt
     void *m = v->vmcb;
     unsigned refused = 0; /* values not taken: the next entry fails */
     if (mtd & DJ_MTD_GPR) {
-        for (unsigned i = 0; i < 16; i++)
-            if (i != DJ_GPR_RSP)
-                v->gpr[i] = s->gpr[i];
+        *(struct gprs *)v->gpr = *(const struct gprs *)s->gpr; /* RSP and RAX: the VMCB's */
         vmcb_write64(m, VMCB_RAX, s->gpr[GPR_RAX]);
     }
     if (mtd & DJ_MTD_RIP_RSP) {
         vmcb_write64(m, VMCB_RIP, s->rip);
         vmcb_write64(m, VMCB_RSP, s->gpr[DJ_GPR_RSP]);
     }
+    if (!(mtd & ~FAST_GROUPS))
+        return true; /* the common replies stop here: nothing to check */
     if (mtd & DJ_MTD_RFLAGS)
         vmcb_write64(m, VMCB_RFLAGS, s->rflags);
     if (mtd & DJ_MTD_CR) {

@@ -356,7 +356,7 @@ _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit on
 #define DJ_MTD_SYSENTER (1ull << 40) /* sysenter_cs, _esp, _eip */
 #define DJ_MTD_SYSCALL (1ull << 41)  /* star, lstar, cstar, sfmask, kernel_gs_base */
 #define DJ_MTD_PAT (1ull << 42)
-#define DJ_MTD_INJ (1ull << 43)     /* inj_info, inj_error (write: the event to inject; read: the event an exit interrupted) */
+#define DJ_MTD_INJ (1ull << 43)     /* inj_info, inj_error (write: the event to inject; read: one injected but not delivered yet, else the event the exit interrupted) */
 #define DJ_MTD_STA (1ull << 44)     /* intr_state, actv_state */
 #define DJ_MTD_TSC (1ull << 45)     /* tsc_offset (read, write), tsc (the guest's TSC at exit, read only) */
 #define DJ_MTD_CTRL (1ull << 46)    /* ctrl */
