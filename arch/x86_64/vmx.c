@@ -589,9 +589,10 @@ void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
             read_segment(i, &(&s->es)[i]);
     for (unsigned i = 0; (mtd & DJ_MTD_SYSCALL) && i < SWITCHED_MSRS; i++)
         (&s->star)[i] = v->guest_msrs[i].value;
-    if (mtd & DJ_MTD_INJ) {
-        s->inj_info = vmr(VMCS_IDT_VECTORING_INFO);
-        s->inj_error = vmr(VMCS_IDT_VECTORING_ERROR_CODE);
+    if (mtd & DJ_MTD_INJ) { /* an injection no entry delivered yet (an exit clears it), else what the exit interrupted */
+        bool pending = vmr(VMCS_ENTRY_INTR_INFO) & DJ_INJ_VALID;
+        s->inj_info = vmr(pending ? VMCS_ENTRY_INTR_INFO : VMCS_IDT_VECTORING_INFO);
+        s->inj_error = vmr(pending ? VMCS_ENTRY_ERROR_CODE : VMCS_IDT_VECTORING_ERROR_CODE);
     }
     if (mtd & DJ_MTD_TSC)
         s->tsc = rdtsc() + s->tsc_offset;
