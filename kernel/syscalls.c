@@ -5,6 +5,7 @@
 #include "common/align.h"
 #include "kernel/console.h"
 #include "kernel/devmem.h"
+#include "kernel/dma_space.h"
 #include "kernel/kernel.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/ec.h"
@@ -355,7 +356,7 @@ static int mem_alloc_piece(struct pd *pd, uint64_t vpage, unsigned order, unsign
 static uint64_t sys_mem_alloc(struct args *x)
 {
     uint64_t va = x->a[0], order = x->a[1], rights = x->a[2];
-    if (order > MEM_ALLOC_MAX_ORDER || !(rights & DJ_MEM_R) || (rights & ~(uint64_t)DJ_MEM_ALL))
+    if (order > MEM_ALLOC_MAX_ORDER || !(rights & DJ_MEM_R) || (rights & ~(uint64_t)(DJ_MEM_ALL | DJ_MEM_DMA)))
         return DJ_E_BAD_PARAM;
     uint64_t size = PAGE_SIZE << order;
     if ((va & (PAGE_SIZE - 1)) || va >= USER_TOP || size > USER_TOP - va)
@@ -385,6 +386,33 @@ static uint64_t sys_mmio_map(struct args *x)
     return (uint64_t)devmem_map(x->ec->pd, s->node, x->a[1], x->a[2], (unsigned)order, (unsigned)rights, (unsigned)cache);
 }
 
+/* [vtd] A device capability: narrow it to one function, assign that
+ * function to a PD's DMA space, or block it (kernel/dma_space.c). */
+static uint64_t sys_dev_ctrl(struct args *x)
+{
+    struct dma_device *d = obj_of(x, x->a[0], DJ_OBJ_DEVICE, DJ_DEV_ASSIGN);
+    if (!d)
+        return DJ_E_BAD_CAP;
+    switch (x->a[1]) {
+    case DJ_DEV_OP_NARROW:
+        if (x->a[3] < d->rid_first || x->a[3] - d->rid_first >= d->rid_count)
+            return DJ_E_BAD_PARAM;
+        if (!dst_free(x, x->a[2]))
+            return x->a[2] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+        return install(x, x->a[2], &dma_device_narrow(&x->ec->pd->quota, (uint16_t)x->a[3])->obj, DJ_OBJ_DEVICE);
+    case DJ_DEV_OP_ASSIGN: {
+        struct pd *pd = obj_of(x, x->a[2], DJ_OBJ_PD, DJ_PD_DELEGATE);
+        if (!pd)
+            return DJ_E_BAD_CAP;
+        return d->rid_count == 1 ? (uint64_t)dma_device_assign(pd, (uint16_t)d->rid_first) : DJ_E_BAD_PARAM;
+    }
+    case DJ_DEV_OP_BLOCK:
+        return d->rid_count == 1 ? (uint64_t)dma_device_block((uint16_t)d->rid_first) : DJ_E_BAD_PARAM;
+    default:
+        return DJ_E_BAD_PARAM;
+    }
+}
+
 typedef uint64_t (*sys_fn)(struct args *x);
 
 static const sys_fn table[DJ_SYS_COUNT] = {
@@ -397,6 +425,7 @@ static const sys_fn table[DJ_SYS_COUNT] = {
     [DJ_SYS_LOOKUP] = sys_lookup,       [DJ_SYS_DEBUG] = sys_debug,
     [DJ_SYS_IRQ_CTRL] = sys_irq_ctrl,   [DJ_SYS_MEM_ALLOC] = sys_mem_alloc,
     [DJ_SYS_MMIO_MAP] = sys_mmio_map,   [DJ_SYS_PD_CTRL] = sys_pd_ctrl,
+    [DJ_SYS_DEV_CTRL] = sys_dev_ctrl,
 };
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f)

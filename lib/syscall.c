@@ -179,3 +179,8 @@ enum dj_status dj_pd_kill(uint64_t pd_sel)
 {
     return sys(DJ_SYS_PD_CTRL, pd_sel, DJ_PD_OP_KILL, 0, 0, 0, 0);
 }
+
+enum dj_status dj_dev_ctrl(uint64_t dev_sel, unsigned op, uint64_t a, uint64_t b)
+{
+    return sys(DJ_SYS_DEV_CTRL, dev_sel, op, a, b, 0, 0);
+}

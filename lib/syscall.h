@@ -112,6 +112,8 @@ enum dj_status dj_mem_phys(uint64_t va, uint64_t *phys, unsigned *cache);
 enum dj_status dj_pd_quota(uint64_t pd_sel, uint64_t *free_pages, uint64_t *limit_pages);
 /* Destroys the PD (DJ_PD_OP_KILL, needs DJ_PD_KILL): docs/abi.md. */
 enum dj_status dj_pd_kill(uint64_t pd_sel);
+/* DJ_SYS_DEV_CTRL on a device capability (op DJ_DEV_OP_*; a, b as there). */
+enum dj_status dj_dev_ctrl(uint64_t dev_sel, unsigned op, uint64_t a, uint64_t b);
 /* DJ_SYS_IRQ_CTRL on an interrupt line or MSI (op DJ_IRQ_OP_*). */
 enum dj_status dj_irq_ctrl(uint64_t irq_sel, unsigned op, uint64_t sm_sel, uint64_t flags);
 /* Binds the MSI capability msi_sel to semaphore sm_sel on the calling
