@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* DMA remapping (VT-d): the device capability and the DMA right, then a
+ * real device's DMA confined to its driver's DMA space. The device is
+ * QEMU's "edu" teaching device (1234:11e8), whose DMA engine copies
+ * between its own 4 KiB buffer and a bus address: the test, as its
+ * driver, programs its own virtual addresses. Runs that lack VT-d or the
+ * device skip the device test (tests/qemu/matrix has a q35+vtd run). */
+#include <stdbool.h>
+#include "shared.h"
+#include "stdio.h"
+#include "lib/syscall.h"
+#include "utest.h"
+
+#define EDU_VENDOR_DEVICE 0x11e81234u
+#define EDU_REG_DMA_SRC 0x80
+#define EDU_REG_DMA_DST 0x88
+#define EDU_REG_DMA_COUNT 0x90
+#define EDU_REG_DMA_CMD 0x98
+#define EDU_DMA_RUN 0x1u
+#define EDU_DMA_TO_RAM 0x2u
+#define EDU_BUFFER 0x40000ull       /* the device's buffer in its DMA address space */
+#define EDU_DMA_LIMIT (1ull << 28)  /* edu's default DMA mask */
+#define PCI_REG_COMMAND 0x04
+#define PCI_REG_BAR0 0x10
+#define PCI_CMD_MEMORY 0x2u
+#define PCI_CMD_BUS_MASTER 0x4u
+#define PCI_BAR_MEM_MASK (~0xfull)
+#define ECAM_FUNCTION_BYTES 4096ull
+#define PCI_DEVICES 32
+#define DMA_VA 0x0f000000ull        /* below the edu mask and any DMA width */
+#define COPY_BYTES 64
+#define DMA_WAIT_SECONDS 3
+
+UTEST(dma_device_capability_checks)
+{
+    uint64_t sel = utest_selector();
+    UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_SELF_PD, DJ_DEV_OP_NARROW, sel, 0) == DJ_E_BAD_CAP, "a PD capability narrowed");
+    UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_DEVICES, DJ_DEV_OP_NARROW, sel, 0x10000) == DJ_E_BAD_PARAM,
+                  "requester id 0x10000 accepted");
+    UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_DEVICES, DJ_DEV_OP_NARROW, DJ_SEL_SELF_PD, 8) == DJ_E_BUSY,
+                  "narrowed onto an occupied selector");
+    UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_DEVICES, DJ_DEV_OP_ASSIGN, DJ_SEL_SELF_PD, 0) == DJ_E_BAD_PARAM,
+                  "a capability to every function was assigned as a whole");
+    UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_DEVICES, 9, 0, 0) == DJ_E_BAD_PARAM, "an unknown operation was accepted");
+    UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_DEVICES, DJ_DEV_OP_NARROW, sel, DJ_DEV_RID(0, 1, 0)) == DJ_OK, "narrow failed");
+    enum dj_obj_type t = DJ_OBJ_NONE;
+    UTEST_REQUIRE(dj_lookup(DJ_CRD(DJ_CRD_OBJ, sel, 0, 0), 0, &t) == DJ_OK && t == DJ_OBJ_DEVICE,
+                  "the narrowed capability is of type %d", t);
+    uint64_t sub = utest_selector();
+    UTEST_REQUIRE(dj_dev_ctrl(sel, DJ_DEV_OP_NARROW, sub, DJ_DEV_RID(0, 2, 0)) == DJ_E_BAD_PARAM,
+                  "a one-function capability widened to another function");
+    enum dj_status st = dj_dev_ctrl(sel, DJ_DEV_OP_ASSIGN, DJ_SEL_SELF_PD, 0);
+    if (utest_bootinfo->dma_bits == 0) {
+        UTEST_REQUIRE(st == DJ_E_BAD_PARAM, "assign without VT-d gave %d", st);
+    } else {
+        UTEST_REQUIRE(st == DJ_OK, "assign gave %d", st);
+        UTEST_REQUIRE(dj_dev_ctrl(sel, DJ_DEV_OP_BLOCK, 0, 0) == DJ_OK, "block failed");
+    }
+    return true;
+}
+
+UTEST(dma_right_allocate_and_revoke)
+{
+    uint64_t va = utest_va(1);
+    UTEST_REQUIRE(dj_mem_alloc(va, 0, DJ_MEM_R | DJ_MEM_W | DJ_MEM_DMA) == DJ_OK, "allocation with DMA failed");
+    *(volatile uint64_t *)va = 42;
+    UTEST_REQUIRE(dj_revoke(DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE, 0, DJ_MEM_DMA), true) == DJ_OK,
+                  "revoking only the DMA right failed");
+    UTEST_REQUIRE(*(volatile uint64_t *)va == 42, "the page changed");
+    UTEST_REQUIRE(dj_mem_alloc(utest_va(1), 0, DJ_MEM_R | (1u << 4)) == DJ_E_BAD_PARAM, "an unknown right accepted");
+    UTEST_REQUIRE(dj_revoke(DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE, 0, DJ_MEM_ALL), true) == DJ_OK, "revoke");
+    return true;
+}
+
+struct edu {
+    volatile uint32_t *cfg;
+    volatile uint8_t *regs;
+    uint16_t rid;
+};
+
+static bool find_edu(struct edu *e)
+{
+    uint64_t ecam = utest_bootinfo->pci_ecam_base;
+    if (!ecam)
+        return false;
+    uint64_t va = utest_va(1);
+    for (unsigned dev = 0; dev < PCI_DEVICES; dev++) {
+        uint64_t pa = ecam + ((uint64_t)dev << 15);
+        if (dj_mmio_map(DJ_SEL_DEVMEM, va, pa, 0, DJ_MEM_R | DJ_MEM_W, DJ_CACHE_UC) != DJ_OK)
+            return false;
+        if (*(volatile uint32_t *)va == EDU_VENDOR_DEVICE) {
+            e->cfg = (volatile uint32_t *)va;
+            e->rid = (uint16_t)DJ_DEV_RID(0, dev, 0);
+            return true;
+        }
+        dj_revoke(DJ_CRD(DJ_CRD_MEM, va / UTEST_PAGE, 0, DJ_MEM_ALL), true);
+    }
+    return false;
+}
+
+static bool edu_dma(struct edu *e, uint64_t src, uint64_t dst, uint32_t cmd)
+{
+    *(volatile uint64_t *)(e->regs + EDU_REG_DMA_SRC) = src;
+    *(volatile uint64_t *)(e->regs + EDU_REG_DMA_DST) = dst;
+    *(volatile uint64_t *)(e->regs + EDU_REG_DMA_COUNT) = COPY_BYTES;
+    *(volatile uint64_t *)(e->regs + EDU_REG_DMA_CMD) = EDU_DMA_RUN | cmd;
+    uint64_t t0 = utest_rdtsc(), limit = utest_bootinfo->tsc_hz * DMA_WAIT_SECONDS;
+    while (*(volatile uint64_t *)(e->regs + EDU_REG_DMA_CMD) & EDU_DMA_RUN)
+        if (limit && utest_rdtsc() - t0 > limit)
+            return false;
+    return true;
+}
+
+static bool all_bytes(const volatile uint8_t *p, uint8_t v)
+{
+    for (unsigned i = 0; i < COPY_BYTES; i++)
+        if (p[i] != v)
+            return false;
+    return true;
+}
+
+/* The edu device assigned to this PD copies between pages this PD holds
+ * with the DMA right, addressed by virtual address; a page without the
+ * right, a page whose right was revoked and every page after the device
+ * is blocked stay unchanged. */
+UTEST(dma_device_confined_to_its_dma_space)
+{
+    if (!utest_bootinfo->dma_bits)
+        UTEST_SKIP("no VT-d DMA remapping on this machine");
+    struct edu e;
+    if (!find_edu(&e))
+        UTEST_SKIP("no edu device (1234:11e8) on PCI bus 0");
+    uint64_t bar = e.cfg[PCI_REG_BAR0 / 4] & PCI_BAR_MEM_MASK;
+    uint64_t regs_va = utest_va(1);
+    UTEST_REQUIRE(dj_mmio_map(DJ_SEL_DEVMEM, regs_va, bar, 0, DJ_MEM_R | DJ_MEM_W, DJ_CACHE_UC) == DJ_OK,
+                  "mapping BAR0 at %#llx failed", (unsigned long long)bar);
+    e.regs = (volatile uint8_t *)regs_va;
+    e.cfg[PCI_REG_COMMAND / 4] |= PCI_CMD_MEMORY | PCI_CMD_BUS_MASTER;
+    uint64_t dev = utest_selector();
+    UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_DEVICES, DJ_DEV_OP_NARROW, dev, e.rid) == DJ_OK, "narrow");
+    UTEST_REQUIRE(dj_dev_ctrl(dev, DJ_DEV_OP_ASSIGN, DJ_SEL_SELF_PD, 0) == DJ_OK, "assign");
+
+    uint64_t src = DMA_VA, dst = DMA_VA + 2 * UTEST_PAGE, forbidden = DMA_VA + 4 * UTEST_PAGE;
+    UTEST_REQUIRE(src + 6 * UTEST_PAGE <= EDU_DMA_LIMIT, "test addresses beyond the edu mask");
+    UTEST_REQUIRE(dj_mem_alloc(src, 0, DJ_MEM_R | DJ_MEM_W | DJ_MEM_DMA) == DJ_OK, "source page");
+    UTEST_REQUIRE(dj_mem_alloc(dst, 0, DJ_MEM_R | DJ_MEM_W | DJ_MEM_DMA) == DJ_OK, "destination page");
+    UTEST_REQUIRE(dj_mem_alloc(forbidden, 0, DJ_MEM_R | DJ_MEM_W) == DJ_OK, "page without DMA");
+    volatile uint8_t *s = (volatile uint8_t *)src, *d = (volatile uint8_t *)dst, *f = (volatile uint8_t *)forbidden;
+    for (unsigned i = 0; i < COPY_BYTES; i++)
+        s[i] = 0xa5;
+
+    UTEST_REQUIRE(edu_dma(&e, src, EDU_BUFFER, 0) && edu_dma(&e, EDU_BUFFER, dst, EDU_DMA_TO_RAM),
+                  "the device's DMA did not finish");
+    UTEST_REQUIRE(all_bytes(d, 0xa5), "DMA into a page with the DMA right did not arrive (byte 0: %#x)", d[0]);
+
+    UTEST_REQUIRE(edu_dma(&e, EDU_BUFFER, forbidden, EDU_DMA_TO_RAM), "DMA did not finish");
+    UTEST_REQUIRE(all_bytes(f, 0), "DMA reached a page without the DMA right");
+
+    for (unsigned i = 0; i < COPY_BYTES; i++)
+        d[i] = 0;
+    UTEST_REQUIRE(dj_revoke(DJ_CRD(DJ_CRD_MEM, dst / UTEST_PAGE, 0, DJ_MEM_DMA), true) == DJ_OK, "revoke DMA");
+    UTEST_REQUIRE(edu_dma(&e, EDU_BUFFER, dst, EDU_DMA_TO_RAM), "DMA did not finish");
+    UTEST_REQUIRE(all_bytes(d, 0), "DMA reached a page after its DMA right was revoked");
+
+    UTEST_REQUIRE(dj_dev_ctrl(dev, DJ_DEV_OP_BLOCK, 0, 0) == DJ_OK, "block");
+    for (unsigned i = 0; i < COPY_BYTES; i++)
+        s[i] = 0;
+    UTEST_REQUIRE(edu_dma(&e, EDU_BUFFER, src, EDU_DMA_TO_RAM), "DMA did not finish");
+    UTEST_REQUIRE(all_bytes(s, 0), "a blocked device reached memory");
+    e.cfg[PCI_REG_COMMAND / 4] &= ~PCI_CMD_BUS_MASTER;
+    return true;
+}
