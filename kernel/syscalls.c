@@ -401,7 +401,9 @@ static uint64_t sys_dev_ctrl(struct args *x)
             return x->a[2] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
         return install(x, x->a[2], &dma_device_narrow(&x->ec->pd->quota, (uint16_t)x->a[3])->obj, DJ_OBJ_DEVICE);
     case DJ_DEV_OP_ASSIGN: {
-        struct pd *pd = obj_of(x, x->a[2], DJ_OBJ_PD, DJ_PD_DELEGATE);
+        /* The device will reach the PD's DMA memory: authority over the
+         * PD (CREATE, which its own components hold), not only DELEGATE. */
+        struct pd *pd = obj_of(x, x->a[2], DJ_OBJ_PD, DJ_PD_CREATE);
         if (!pd)
             return DJ_E_BAD_CAP;
         return d->rid_count == 1 ? (uint64_t)dma_device_assign(pd, (uint16_t)d->rid_first) : DJ_E_BAD_PARAM;

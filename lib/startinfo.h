@@ -7,6 +7,8 @@
  *                           semaphores charged to its own quota)
  *   DJ_SEL_DEBUG (3)        the kernel debug console, only if granted
  *   DJ_SEL_DEVMEM (4)       device memory (DJ_SYS_MMIO_MAP), only if granted
+ *   DJ_SEL_DEVICES (5)      every PCI function's DMA (DJ_SYS_DEV_CTRL), with
+ *                           device memory when the kernel has VT-d on
  *   DJ_CHILD_EVENT_BASE     + vector: its exception and startup portals
  *                           (served by the parent)
  *   DJ_CHILD_FIRST_GRANT..  portals it was granted, named in the start info
@@ -55,6 +57,10 @@
 #define DJ_CHILD_FREE_END 0x600000000000ull /* the boot modules follow (init only) */
 #define DJ_CHILD_SHARED_VA 0x400000000000ull
 #define DJ_CHILD_SHARED_END DJ_CHILD_FREE_VA
+/* Memory a device reaches (DJ_MEM_DMA): device addresses are virtual
+ * addresses with VT-d, and the narrowest VT-d width is 39 bits. */
+#define DJ_CHILD_DMA_VA 0x4000000000ull
+#define DJ_CHILD_DMA_END 0x8000000000ull
 #define DJ_CHILD_SHARED_FAULT_MAX 64 /* zeroed pages per instance of a component */
 
 #define DJ_START_MAGIC 0x6f666e6974726174ull /* "tartinfo" */
@@ -93,5 +99,9 @@ struct dj_start_info {
     uint64_t pci_ecam_base;
     uint32_t pci_ecam_bus_start, pci_ecam_bus_end;
     char arg[DJ_START_ARG_MAX];   /* the line's arg= text (printable, no blanks), "" if none */
+    /* The boot information's dma_bits: nonzero when VT-d translates device
+     * addresses (a driver programs its own virtual addresses, DMA memory
+     * below DJ_CHILD_DMA_END), 0 for physical addresses. */
+    uint32_t dma_bits;
 };
 _Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");

@@ -435,7 +435,7 @@ _Static_assert(sizeof(struct dj_vcpu_state) <= DJ_UTCB_WORDS * 8, "vCPU state mu
  *   DJ_DEV_OP_NARROW (a = dst_sel, b = rid): a new capability to that one
  *     function at dst_sel, charged to the caller's quota (rid outside the
  *     capability: DJ_E_BAD_PARAM; dst_sel occupied: DJ_E_BUSY).
- *   DJ_DEV_OP_ASSIGN (a = pd_sel, right DJ_PD_DELEGATE): the capability's
+ *   DJ_DEV_OP_ASSIGN (a = pd_sel, right DJ_PD_CREATE): the capability's
  *     function (one only, else DJ_E_BAD_PARAM) uses that PD's DMA space
  *     from now on, leaving any earlier one. DJ_E_BAD_PARAM without VT-d.
  *   DJ_DEV_OP_BLOCK: the capability's function reaches no memory. */
