@@ -8,12 +8,19 @@
  * can be given. Pages at or above 2^vtd_dma_bits() stay CPU-only. */
 #include "kernel/dma_space.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/spinlock.h"
 #include "arch/x86_64/vtd.h"
+#include "kernel/console.h"
 #include "kernel/pd.h"
+#include "kernel/sm.h"
 #include <donjon/abi.h>
 
 #define DMA_MAX_SPACES 256    /* domains 1..256 */
 #define DMA_MAX_ASSIGNED 256  /* functions assigned at one time */
+#define FAULT_RING 16         /* faults waiting to be printed */
+#define FAULT_PRINT_FIRST 32  /* printed one by one; after that every FAULT_PRINT_EVERY-th */
+#define FAULT_PRINT_EVERY 1024
 
 struct dma_space {
     uint64_t *root;  /* 4-level second-level table; NULL: slot free */
@@ -24,6 +31,17 @@ struct dma_space {
 struct assignment {
     struct dma_space *space; /* NULL: slot free */
     uint16_t rid;
+    struct sm *sm;           /* signalled on its DMA faults, or NULL */
+    uint64_t faults;         /* since it was assigned */
+    uint64_t last_fault;     /* device address of the latest, | 1 for a write */
+    bool signal;             /* faults not yet signalled */
+};
+
+struct fault {
+    uint16_t rid;
+    bool write;
+    uint8_t reason;
+    uint64_t addr;
 };
 
 struct dma_device dma_all_devices = {
@@ -32,9 +50,15 @@ struct dma_device dma_all_devices = {
     .rid_count = VTD_RID_COUNT,
 };
 
-/* Both tables change under the mdb lock only. */
+/* Both tables change under the mdb lock only; assignments also under
+ * fault_lock, which the fault interrupt takes (and nothing else inside). */
 static struct dma_space spaces[DMA_MAX_SPACES];
 static struct assignment assigned[DMA_MAX_ASSIGNED];
+static struct spinlock fault_lock = SPINLOCK_INIT;
+static struct fault ring[FAULT_RING];
+static unsigned ring_count;
+static uint64_t faults_total, faults_unprinted;
+static volatile bool faults_pending;
 
 static void *table_alloc(void *ctx)
 {
@@ -149,12 +173,32 @@ static struct assignment *assignment_of(uint16_t rid)
     return NULL;
 }
 
-int dma_device_assign(struct pd *pd, uint16_t rid)
+/* Set or clear a slot (mdb lock held); the semaphore reference it held
+ * is returned for the caller to drop outside the locks. */
+static struct sm *set_assignment(struct assignment *a, struct dma_space *s, uint16_t rid, struct sm *sm)
+{
+    uint64_t f = spin_lock_irqsave(&fault_lock);
+    struct sm *old = a->space ? a->sm : NULL;
+    *a = (struct assignment){.space = s, .rid = rid, .sm = s ? sm : NULL};
+    spin_unlock_irqrestore(&fault_lock, f);
+    return old;
+}
+
+static void drop_sm(struct sm *sm)
+{
+    if (sm)
+        kobj_put(&sm->obj);
+}
+
+int dma_device_assign(struct pd *pd, uint16_t rid, struct sm *sm)
 {
     if (!vtd_active())
         return DJ_E_BAD_PARAM;
+    if (sm)
+        kobj_get(&sm->obj);
     uint64_t f = pd_mdb_lock();
     int st = DJ_E_QUOTA;
+    struct sm *old = sm; /* not kept unless assigned */
     struct dma_space *s = pd->obj.dead ? NULL : space_get(pd);
     struct assignment *a = assignment_of(rid);
     for (unsigned i = 0; !a && i < DMA_MAX_ASSIGNED; i++)
@@ -164,9 +208,12 @@ int dma_device_assign(struct pd *pd, uint16_t rid)
         st = DJ_E_ABORTED;
     else if (s && a) {
         st = vtd_context_set(rid, s->did, s->root);
-        *a = (struct assignment){st == DJ_OK ? s : NULL, rid};
+        old = set_assignment(a, st == DJ_OK ? s : NULL, rid, sm);
+        if (st != DJ_OK)
+            drop_sm(sm);
     }
     pd_mdb_unlock(f);
+    drop_sm(old);
     return st;
 }
 
@@ -176,11 +223,94 @@ int dma_device_block(uint16_t rid)
         return DJ_E_BAD_PARAM;
     uint64_t f = pd_mdb_lock();
     struct assignment *a = assignment_of(rid);
-    if (a)
-        a->space = NULL;
+    struct sm *old = a ? set_assignment(a, NULL, rid, NULL) : NULL;
     int st = vtd_context_set(rid, 0, NULL);
     pd_mdb_unlock(f);
+    drop_sm(old);
     return st;
+}
+
+int dma_device_faults(uint16_t rid, uint64_t *count, uint64_t *last)
+{
+    if (!vtd_active())
+        return DJ_E_BAD_PARAM;
+    uint64_t f = spin_lock_irqsave(&fault_lock);
+    struct assignment *a = assignment_of(rid);
+    *count = a ? a->faults : 0;
+    *last = a ? a->last_fault : 0;
+    spin_unlock_irqrestore(&fault_lock, f);
+    return DJ_OK;
+}
+
+/* ---- faults ---- */
+
+void dma_fault_record(uint16_t rid, uint64_t addr, bool write, unsigned reason)
+{
+    spin_lock(&fault_lock);
+    faults_total++;
+    if (ring_count < FAULT_RING)
+        ring[ring_count++] = (struct fault){rid, write, (uint8_t)reason, addr};
+    else
+        faults_unprinted++;
+    struct assignment *a = assignment_of(rid);
+    if (a) {
+        a->faults++;
+        a->last_fault = addr | write;
+        a->signal = a->sm != NULL;
+    }
+    spin_unlock(&fault_lock);
+    faults_pending = true;
+    this_cpu()->exit_work = 1; /* deliver on the way out (kernel lock) */
+}
+
+bool dma_fault_pending(void)
+{
+    return faults_pending;
+}
+
+static void print_fault(const struct fault *x, uint64_t number)
+{
+    if (number > FAULT_PRINT_FIRST && number % FAULT_PRINT_EVERY)
+        return;
+    kprintf("vtd: DMA fault %llu: device %02x:%02x.%u %s at %#llx (reason %#x): blocked\n",
+            (unsigned long long)number, x->rid >> 8, (x->rid >> 3) & 0x1f, x->rid & 7, x->write ? "write" : "read",
+            (unsigned long long)x->addr, x->reason);
+}
+
+/* Kernel lock held (irq_deliver_pending): print what the ring holds and
+ * signal the owners' semaphores. */
+void dma_fault_deliver(void)
+{
+    if (!faults_pending)
+        return;
+    faults_pending = false;
+    struct fault copy[FAULT_RING];
+    struct sm *wake[DMA_MAX_ASSIGNED];
+    unsigned n, nwake = 0;
+    uint64_t f = spin_lock_irqsave(&fault_lock);
+    n = ring_count;
+    for (unsigned i = 0; i < n; i++)
+        copy[i] = ring[i];
+    ring_count = 0;
+    uint64_t last_number = faults_total - faults_unprinted, lost = faults_unprinted;
+    faults_unprinted = 0;
+    for (unsigned i = 0; i < DMA_MAX_ASSIGNED; i++) {
+        if (assigned[i].space && assigned[i].signal) {
+            assigned[i].signal = false;
+            kobj_get(&assigned[i].sm->obj);
+            wake[nwake++] = assigned[i].sm;
+        }
+    }
+    spin_unlock_irqrestore(&fault_lock, f);
+    for (unsigned i = 0; i < n; i++)
+        print_fault(&copy[i], last_number - n + 1 + i);
+    if (lost)
+        kprintf("vtd: %llu more DMA faults blocked (not printed)\n", (unsigned long long)lost);
+    for (unsigned i = 0; i < nwake; i++) {
+        if (!wake[i]->obj.dead)
+            sm_up(wake[i]);
+        kobj_put(&wake[i]->obj);
+    }
 }
 
 struct dma_device *dma_device_narrow(struct quota *q, uint16_t rid)
@@ -197,13 +327,17 @@ void dma_space_destroy(struct pd *pd)
 {
     if (!vtd_active())
         return;
+    struct sm *old[DMA_MAX_ASSIGNED];
+    unsigned nold = 0;
     uint64_t f = pd_mdb_lock();
     struct dma_space *s = space_of(pd);
     if (s) {
         for (unsigned i = 0; i < DMA_MAX_ASSIGNED; i++) {
             if (assigned[i].space == s) {
                 vtd_context_set(assigned[i].rid, 0, NULL); /* flushes the context cache and the IOTLB */
-                assigned[i].space = NULL;
+                struct sm *sm = set_assignment(&assigned[i], NULL, assigned[i].rid, NULL);
+                if (sm)
+                    old[nold++] = sm;
             }
         }
         struct vtd_table_source src = source_of(pd);
@@ -212,4 +346,6 @@ void dma_space_destroy(struct pd *pd)
         s->pd = NULL;
     }
     pd_mdb_unlock(f);
+    for (unsigned i = 0; i < nold; i++)
+        drop_sm(old[i]);
 }

@@ -8,6 +8,7 @@
  * mdb lock); the TLB shootdown flushes the IOTLB (vtd_flush_pending)
  * before a revoked frame can be freed. Without VT-d every hook is a no-op. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include "kernel/kobj.h"
 #include "kernel/mdb.h"
@@ -33,9 +34,19 @@ void dma_space_protect(struct pd *pd, const struct mdb_node *n);
 /* The PD is gone: block its functions, free its tables (pd_reclaim.c). */
 void dma_space_destroy(struct pd *pd);
 
-/* DJ_SYS_DEV_CTRL's ASSIGN and BLOCK for one function (the caller has
- * checked the capabilities). */
-int dma_device_assign(struct pd *pd, uint16_t rid);
+struct sm;
+
+/* DJ_SYS_DEV_CTRL's ASSIGN (sm: signalled on the function's DMA faults,
+ * or NULL), BLOCK and FAULTS for one function (the caller has checked
+ * the capabilities). */
+int dma_device_assign(struct pd *pd, uint16_t rid, struct sm *sm);
 int dma_device_block(uint16_t rid);
+int dma_device_faults(uint16_t rid, uint64_t *count, uint64_t *last);
+
+/* Faults the fault interrupt recorded wait for dma_fault_deliver (kernel
+ * lock held, from irq_deliver_pending): console lines, rate-limited, and
+ * the owners' semaphores. */
+bool dma_fault_pending(void);
+void dma_fault_deliver(void);
 /* A new capability object for the single function rid, charged to q. */
 struct dma_device *dma_device_narrow(struct quota *q, uint16_t rid);

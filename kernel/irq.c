@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "kernel/irq.h"
+#include "kernel/dma_space.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
@@ -123,7 +124,7 @@ void irq_cap_removed(struct irq_line *l, const struct mdb_node *n)
 
 bool irq_work_pending(void)
 {
-    return any_pending;
+    return any_pending || dma_fault_pending(); /* [vtd] DMA faults wait for delivery too */
 }
 
 static void deliver(struct irq_line *l)
@@ -137,6 +138,7 @@ static void deliver(struct irq_line *l)
 
 void irq_deliver_pending(void)
 {
+    dma_fault_deliver(); /* [vtd] */
     if (!any_pending)
         return;
     any_pending = false;

@@ -406,7 +406,19 @@ static uint64_t sys_dev_ctrl(struct args *x)
         struct pd *pd = obj_of(x, x->a[2], DJ_OBJ_PD, DJ_PD_CREATE);
         if (!pd)
             return DJ_E_BAD_CAP;
-        return d->rid_count == 1 ? (uint64_t)dma_device_assign(pd, (uint16_t)d->rid_first) : DJ_E_BAD_PARAM;
+        struct sm *sm = x->a[3] ? obj_of(x, x->a[3], DJ_OBJ_SM, DJ_SM_UP) : 0;
+        if (x->a[3] && !sm)
+            return DJ_E_BAD_CAP;
+        return d->rid_count == 1 ? (uint64_t)dma_device_assign(pd, (uint16_t)d->rid_first, sm) : DJ_E_BAD_PARAM;
+    }
+    case DJ_DEV_OP_FAULTS: {
+        if (d->rid_count != 1)
+            return DJ_E_BAD_PARAM;
+        uint64_t count = 0, last = 0;
+        int st = dma_device_faults((uint16_t)d->rid_first, &count, &last);
+        x->ec->frame.rsi = count;
+        x->ec->frame.rdx = last;
+        return (uint64_t)st;
     }
     case DJ_DEV_OP_BLOCK:
         return d->rid_count == 1 ? (uint64_t)dma_device_block((uint16_t)d->rid_first) : DJ_E_BAD_PARAM;

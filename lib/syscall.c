@@ -184,3 +184,13 @@ enum dj_status dj_dev_ctrl(uint64_t dev_sel, unsigned op, uint64_t a, uint64_t b
 {
     return sys(DJ_SYS_DEV_CTRL, dev_sel, op, a, b, 0, 0);
 }
+
+enum dj_status dj_dev_faults(uint64_t dev_sel, uint64_t *count, uint64_t *last)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_DEV_CTRL, dev_sel, DJ_DEV_OP_FAULTS, 0, 0, 0, 0);
+    if (count)
+        *count = r.out1;
+    if (last)
+        *last = r.out2;
+    return (enum dj_status)r.status;
+}

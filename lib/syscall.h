@@ -114,6 +114,8 @@ enum dj_status dj_pd_quota(uint64_t pd_sel, uint64_t *free_pages, uint64_t *limi
 enum dj_status dj_pd_kill(uint64_t pd_sel);
 /* DJ_SYS_DEV_CTRL on a device capability (op DJ_DEV_OP_*; a, b as there). */
 enum dj_status dj_dev_ctrl(uint64_t dev_sel, unsigned op, uint64_t a, uint64_t b);
+/* DJ_DEV_OP_FAULTS: the function's DMA faults and the latest address. */
+enum dj_status dj_dev_faults(uint64_t dev_sel, uint64_t *count, uint64_t *last);
 /* DJ_SYS_IRQ_CTRL on an interrupt line or MSI (op DJ_IRQ_OP_*). */
 enum dj_status dj_irq_ctrl(uint64_t irq_sel, unsigned op, uint64_t sm_sel, uint64_t flags);
 /* Binds the MSI capability msi_sel to semaphore sm_sel on the calling

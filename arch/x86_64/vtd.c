@@ -9,6 +9,9 @@
  * Register layout and field positions: VT-d specification, chapter 10. */
 #include "arch/x86_64/vtd.h"
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/dmar.h"
 #include "arch/x86_64/layout.h"
@@ -31,6 +34,9 @@
 #define REG_CCMD 0x28
 #define REG_FSTS 0x34
 #define REG_FECTL 0x38
+#define REG_FEDATA 0x3c
+#define REG_FEADDR 0x40
+#define REG_FEUADDR 0x44
 #define REG_IQH 0x80
 #define REG_IQT 0x88
 #define REG_IQA 0x90
@@ -61,7 +67,20 @@
 #define IOTLB_GLOBAL (1ull << 60)
 #define IOTLB_DRAIN (3ull << 48) /* drain reads and writes */
 #define FECTL_IM (1u << 31)
+#define FSTS_PFO (1u << 0)
+#define FSTS_PPF (1u << 1)
 #define FSTS_IQE (1u << 4)
+#define FSTS_FRI(s) (((s) >> 8) & 0xff)
+#define FSTS_CLEAR (FSTS_PFO | (1u << 2) | (1u << 3)) /* PFO, AFO, APF: write 1 to clear */
+#define FRCD_BYTES 16
+#define FRCD_HI 8
+#define FRCD_F (1ull << 63)        /* the record holds a fault */
+#define FRCD_T (1ull << 62)        /* 1: a read request, 0: a write */
+#define FRCD_REASON(h) ((unsigned)((h) >> 32) & 0xff)
+#define FRCD_SID(h) ((uint16_t)(h))
+#define FRCD_CLEAR_DWORD 12        /* the dword with F at its bit 31 */
+#define MSI_ADDRESS_BASE 0xfee00000u
+#define MSI_DEST_SHIFT 12
 
 /* Queued invalidation descriptors (128-bit form). */
 #define QI_CC_GLOBAL (0x1ull | 1ull << 4)
@@ -232,6 +251,40 @@ void vtd_flush_pending(void)
     if (__atomic_exchange_n(&unmapped_pending, false, __ATOMIC_ACQ_REL))
         flush_all_locked(false);
     spin_unlock_irqrestore(&lock, f);
+}
+
+/* ---- fault recording ---- */
+
+/* Interrupt context: drain every unit's fault records. Each record is
+ * cleared as it is read, so a storm costs at most the unit's record count
+ * per interrupt, and the unit's overflow bit is cleared too. */
+static void fault_interrupt(struct trap_frame *f)
+{
+    (void)f;
+    for (unsigned i = 0; i < unit_count; i++) {
+        struct vtd_unit *u = &units[i];
+        uint32_t fsts = rd32(u, REG_FSTS);
+        unsigned n = CAP_NFR(u->cap), at = FSTS_FRI(fsts);
+        for (unsigned k = 0; k < n && (fsts & FSTS_PPF); k++, at = (at + 1) % n) {
+            unsigned off = CAP_FRO(u->cap) + at * FRCD_BYTES;
+            uint64_t hi = rd64(u, off + FRCD_HI);
+            if (!(hi & FRCD_F))
+                break;
+            uint64_t lo = rd64(u, off);
+            wr32(u, off + FRCD_CLEAR_DWORD, 1u << 31);
+            dma_fault_record(FRCD_SID(hi), lo & ADDR_MASK, !(hi & FRCD_T), FRCD_REASON(hi));
+        }
+        wr32(u, REG_FSTS, fsts & FSTS_CLEAR);
+    }
+    lapic_eoi();
+}
+
+static void enable_fault_events(struct vtd_unit *u)
+{
+    wr32(u, REG_FEDATA, VEC_VTD_FAULT);
+    wr32(u, REG_FEADDR, MSI_ADDRESS_BASE | this_cpu()->apic_id << MSI_DEST_SHIFT);
+    wr32(u, REG_FEUADDR, 0);
+    wr32(u, REG_FECTL, 0);
 }
 
 /* ---- second-level tables ---- */
@@ -439,7 +492,7 @@ static bool start_queue(struct vtd_unit *u)
 
 static bool enable_unit(struct vtd_unit *u)
 {
-    wr32(u, REG_FECTL, FECTL_IM); /* faults are polled (vtd_fault.c), not signalled */
+    wr32(u, REG_FECTL, FECTL_IM); /* no fault events until the handler is in place */
     if ((u->ecap & ECAP_QI) && !start_queue(u))
         kprintf("vtd: unit %#llx: queued invalidation unavailable; register-based\n", (unsigned long long)u->phys);
     wr64(u, REG_RTADDR, virt_to_phys(root_table));
@@ -447,7 +500,10 @@ static bool enable_unit(struct vtd_unit *u)
         return false;
     flush_context_cache(u);
     flush_iotlb(u);
-    return global_command(u, GCMD_TE, "translation enable");
+    if (!global_command(u, GCMD_TE, "translation enable"))
+        return false;
+    enable_fault_events(u);
+    return true;
 }
 
 void vtd_init(const struct boot_info *bi)
@@ -491,6 +547,7 @@ void vtd_init(const struct boot_info *bi)
         return;
     }
     root_table = phys_to_virt(rt);
+    irq_register(VEC_VTD_FAULT, fault_interrupt);
     for (unsigned i = 0; i < unit_count; i++) {
         if (!enable_unit(&units[i])) {
             for (unsigned j = 0; j <= i; j++) /* all or none: no unit left blocking */

@@ -44,6 +44,12 @@ void vtd_sl_free(uint64_t *root, const struct vtd_table_source *src);
  * and the domain's IOTLB. DJ_E_QUOTA when no context table page is free. */
 int vtd_context_set(uint16_t rid, uint16_t did, uint64_t *root);
 
+/* The units' fault events (MSI to the boot CPU): recorded faults are
+ * drained in interrupt context and handed to dma_fault_record. */
+#define VEC_VTD_FAULT 0xf8
+/* Called per drained fault record (interrupt context, no kernel lock). */
+void dma_fault_record(uint16_t rid, uint64_t addr, bool write, unsigned reason);
+
 /* Record that second-level entries were cleared; vtd_flush_pending (the
  * TLB shootdown calls it) invalidates every unit's IOTLB before anyone
  * frees or reuses the frames. */

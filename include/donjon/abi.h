@@ -435,13 +435,18 @@ _Static_assert(sizeof(struct dj_vcpu_state) <= DJ_UTCB_WORDS * 8, "vCPU state mu
  *   DJ_DEV_OP_NARROW (a = dst_sel, b = rid): a new capability to that one
  *     function at dst_sel, charged to the caller's quota (rid outside the
  *     capability: DJ_E_BAD_PARAM; dst_sel occupied: DJ_E_BUSY).
- *   DJ_DEV_OP_ASSIGN (a = pd_sel, right DJ_PD_CREATE): the capability's
- *     function (one only, else DJ_E_BAD_PARAM) uses that PD's DMA space
- *     from now on, leaving any earlier one. DJ_E_BAD_PARAM without VT-d.
- *   DJ_DEV_OP_BLOCK: the capability's function reaches no memory. */
+ *   DJ_DEV_OP_ASSIGN (a = pd_sel, right DJ_PD_CREATE; b = a semaphore,
+ *     right DJ_SM_UP, upped after the function's DMA faults, or 0 for
+ *     none): the capability's function (one only, else DJ_E_BAD_PARAM)
+ *     uses that PD's DMA space from now on, leaving any earlier one.
+ *     DJ_E_BAD_PARAM without VT-d.
+ *   DJ_DEV_OP_BLOCK: the capability's function reaches no memory.
+ *   DJ_DEV_OP_FAULTS: RSI the function's DMA faults since it was last
+ *     assigned, RDX the device address of the latest | 1 if a write. */
 #define DJ_DEV_OP_NARROW 0
 #define DJ_DEV_OP_ASSIGN 1
 #define DJ_DEV_OP_BLOCK 2
+#define DJ_DEV_OP_FAULTS 3
 #define DJ_DEV_RID(bus, dev, fn) ((uint64_t)(bus) << 8 | (uint64_t)(dev) << 3 | (uint64_t)(fn))
 
 /* Priorities: higher runs first. Every PD has a maximum priority (the

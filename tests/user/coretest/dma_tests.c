@@ -30,6 +30,7 @@
 #define DMA_VA 0x0f000000ull        /* below the edu mask and any DMA width */
 #define COPY_BYTES 64
 #define DMA_WAIT_SECONDS 3
+#define FAULT_WAIT_US 2000000
 
 UTEST(dma_device_capability_checks)
 {
@@ -136,9 +137,15 @@ UTEST(dma_device_confined_to_its_dma_space)
                   "mapping BAR0 at %#llx failed", (unsigned long long)bar);
     e.regs = (volatile uint8_t *)regs_va;
     e.cfg[PCI_REG_COMMAND / 4] |= PCI_CMD_MEMORY | PCI_CMD_BUS_MASTER;
-    uint64_t dev = utest_selector();
+    uint64_t dev = utest_selector(), sm = utest_selector();
+    UTEST_REQUIRE(dj_create_sm(sm, DJ_SEL_SELF_PD, 0) == DJ_OK, "semaphore");
     UTEST_REQUIRE(dj_dev_ctrl(DJ_SEL_DEVICES, DJ_DEV_OP_NARROW, dev, e.rid) == DJ_OK, "narrow");
-    UTEST_REQUIRE(dj_dev_ctrl(dev, DJ_DEV_OP_ASSIGN, DJ_SEL_SELF_PD, 0) == DJ_OK, "assign");
+    UTEST_REQUIRE(dj_dev_ctrl(dev, DJ_DEV_OP_ASSIGN, DJ_SEL_SELF_PD, DJ_SEL_SELF_EC) == DJ_E_BAD_CAP,
+                  "an EC accepted as the fault semaphore");
+    UTEST_REQUIRE(dj_dev_ctrl(dev, DJ_DEV_OP_ASSIGN, DJ_SEL_SELF_PD, sm) == DJ_OK, "assign");
+    uint64_t faults = 99, last = 0;
+    UTEST_REQUIRE(dj_dev_faults(dev, &faults, &last) == DJ_OK && faults == 0, "%llu faults before any DMA",
+                  (unsigned long long)faults);
 
     uint64_t src = DMA_VA, dst = DMA_VA + 2 * UTEST_PAGE, forbidden = DMA_VA + 4 * UTEST_PAGE;
     UTEST_REQUIRE(src + 6 * UTEST_PAGE <= EDU_DMA_LIMIT, "test addresses beyond the edu mask");
@@ -153,8 +160,12 @@ UTEST(dma_device_confined_to_its_dma_space)
                   "the device's DMA did not finish");
     UTEST_REQUIRE(all_bytes(d, 0xa5), "DMA into a page with the DMA right did not arrive (byte 0: %#x)", d[0]);
 
+    UTEST_REQUIRE(dj_sm_ctrl(sm, DJ_SM_OP_TRY_DOWN) == DJ_E_TIMEOUT, "the fault semaphore was up before a fault");
     UTEST_REQUIRE(edu_dma(&e, EDU_BUFFER, forbidden, EDU_DMA_TO_RAM), "DMA did not finish");
     UTEST_REQUIRE(all_bytes(f, 0), "DMA reached a page without the DMA right");
+    UTEST_REQUIRE(dj_sm_down_timeout(sm, FAULT_WAIT_US) == DJ_OK, "the fault was not signalled to the driver");
+    UTEST_REQUIRE(dj_dev_faults(dev, &faults, &last) == DJ_OK && faults >= 1 && last == (forbidden | 1),
+                  "fault record: %llu faults, latest %#llx", (unsigned long long)faults, (unsigned long long)last);
 
     for (unsigned i = 0; i < COPY_BYTES; i++)
         d[i] = 0;
