@@ -31,6 +31,7 @@
 #define COPY_BYTES 64
 #define DMA_WAIT_SECONDS 3
 #define FAULT_WAIT_US 2000000
+#define KERNEL_IMAGE_PHYS 0x200000ull /* where the kernel is loaded */
 
 UTEST(dma_device_capability_checks)
 {
@@ -148,7 +149,7 @@ UTEST(dma_device_confined_to_its_dma_space)
                   (unsigned long long)faults);
 
     uint64_t src = DMA_VA, dst = DMA_VA + 2 * UTEST_PAGE, forbidden = DMA_VA + 4 * UTEST_PAGE;
-    UTEST_REQUIRE(src + 6 * UTEST_PAGE <= EDU_DMA_LIMIT, "test addresses beyond the edu mask");
+    UTEST_REQUIRE(src + 8 * UTEST_PAGE <= EDU_DMA_LIMIT, "test addresses beyond the edu mask");
     UTEST_REQUIRE(dj_mem_alloc(src, 0, DJ_MEM_R | DJ_MEM_W | DJ_MEM_DMA) == DJ_OK, "source page");
     UTEST_REQUIRE(dj_mem_alloc(dst, 0, DJ_MEM_R | DJ_MEM_W | DJ_MEM_DMA) == DJ_OK, "destination page");
     UTEST_REQUIRE(dj_mem_alloc(forbidden, 0, DJ_MEM_R | DJ_MEM_W) == DJ_OK, "page without DMA");
@@ -166,6 +167,29 @@ UTEST(dma_device_confined_to_its_dma_space)
     UTEST_REQUIRE(dj_sm_down_timeout(sm, FAULT_WAIT_US) == DJ_OK, "the fault was not signalled to the driver");
     UTEST_REQUIRE(dj_dev_faults(dev, &faults, &last) == DJ_OK && faults >= 1 && last == (forbidden | 1),
                   "fault record: %llu faults, latest %#llx", (unsigned long long)faults, (unsigned long long)last);
+
+    /* What a driver without VT-d would program: physical addresses (of
+     * its own source page, and of the kernel image at 2 MiB). Neither is
+     * a device address of this DMA space: blocked, counted, unchanged. */
+    uint64_t src_phys = 0, before = faults;
+    UTEST_REQUIRE(dj_mem_phys(src, &src_phys, 0) == DJ_OK, "lookup");
+    for (unsigned i = 0; i < COPY_BYTES; i++)
+        s[i] = 0x5a;
+    UTEST_REQUIRE(edu_dma(&e, EDU_BUFFER, src_phys, EDU_DMA_TO_RAM), "DMA did not finish");
+    UTEST_REQUIRE(edu_dma(&e, EDU_BUFFER, KERNEL_IMAGE_PHYS, EDU_DMA_TO_RAM), "DMA did not finish");
+    UTEST_REQUIRE(all_bytes(s, 0x5a), "DMA to a physical address reached the page");
+    UTEST_REQUIRE(dj_sm_down_timeout(sm, FAULT_WAIT_US) == DJ_OK, "no fault signalled");
+    UTEST_REQUIRE(dj_dev_faults(dev, &faults, 0) == DJ_OK && faults >= before + 2, "%llu faults after %llu",
+                  (unsigned long long)faults, (unsigned long long)before);
+
+    /* A page given back: its address leads nowhere any more. */
+    uint64_t gone = DMA_VA + 6 * UTEST_PAGE;
+    UTEST_REQUIRE(dj_mem_alloc(gone, 0, DJ_MEM_R | DJ_MEM_W | DJ_MEM_DMA) == DJ_OK, "page to give back");
+    UTEST_REQUIRE(dj_revoke(DJ_CRD(DJ_CRD_MEM, gone / UTEST_PAGE, 0, DJ_MEM_ALL), true) == DJ_OK, "give back");
+    UTEST_REQUIRE(edu_dma(&e, EDU_BUFFER, gone, EDU_DMA_TO_RAM), "DMA did not finish");
+    UTEST_REQUIRE(dj_sm_down_timeout(sm, FAULT_WAIT_US) == DJ_OK, "no fault signalled for a page given back");
+    UTEST_REQUIRE(dj_dev_faults(dev, 0, &last) == DJ_OK && last == (gone | 1), "latest fault %#llx",
+                  (unsigned long long)last);
 
     for (unsigned i = 0; i < COPY_BYTES; i++)
         d[i] = 0;
