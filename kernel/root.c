@@ -141,6 +141,7 @@ static int give_bootinfo(struct pd *pd)
     bi->pci_ecam_bus_end = acpi.mcfg_bus_end;
     bi->tsc_hz = timer_tsc_hz();
     bi->dma_bits = vtd_dma_bits(); /* [vtd] */
+    bi->intr_remap = vtd_ir_active();
     memcpy(bi->cmdline, boot_info.cmdline, DJ_BOOTINFO_CMDLINE - 1);
     return map_modules(pd, bi);
 }

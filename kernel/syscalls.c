@@ -316,7 +316,13 @@ static uint64_t sys_irq_ctrl(struct args *x)
     case DJ_IRQ_OP_BIND: {
         /* The binding lasts as long as the capability used for it. */
         struct sm *sm = obj_of(x, x->a[2], DJ_OBJ_SM, DJ_SM_UP);
-        return sm ? (uint64_t)irq_bind(l, s->node, sm, x->a[3], &x->ec->frame.rsi, &x->ec->frame.rdx) : DJ_E_BAD_CAP;
+        /* [vtd] An MSI may name the one function allowed to raise it. */
+        struct dma_device *dev = x->a[4] ? obj_of(x, x->a[4], DJ_OBJ_DEVICE, DJ_DEV_ASSIGN) : 0;
+        if (x->a[4] && (!dev || dev->rid_count != 1 || !l->msi))
+            return dev && dev->rid_count != 1 ? DJ_E_BAD_PARAM : DJ_E_BAD_CAP;
+        int sid = dev ? (int)dev->rid_first : -1;
+        return sm ? (uint64_t)irq_bind(l, s->node, sm, x->a[3], sid, &x->ec->frame.rsi, &x->ec->frame.rdx)
+                  : DJ_E_BAD_CAP;
     }
     case DJ_IRQ_OP_ACK: return (uint64_t)irq_ack(l);
     case DJ_IRQ_OP_UNBIND: return (uint64_t)irq_unbind(l);

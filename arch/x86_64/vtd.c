@@ -40,6 +40,7 @@
 #define REG_IQH 0x80
 #define REG_IQT 0x88
 #define REG_IQA 0x90
+#define REG_IRTA 0xb8
 
 #define CAP_ND(c) ((unsigned)((c) & 7))
 #define CAP_RWBF (1ull << 4)
@@ -53,12 +54,37 @@
 #define ECAP_C (1ull << 0)   /* page walks snoop the CPU caches */
 #define ECAP_QI (1ull << 1)
 #define ECAP_IR (1ull << 3)
+#define ECAP_EIM (1ull << 4)
 #define ECAP_IRO(e) ((unsigned)(((e) >> 8) & 0x3ff) * 16)
 
 #define GCMD_TE (1u << 31)
 #define GCMD_SRTP (1u << 30)
 #define GCMD_WBF (1u << 27)
 #define GCMD_QIE (1u << 26)
+#define GCMD_IRE (1u << 25)
+#define GCMD_SIRTP (1u << 24)
+#define GSTS_CFIS (1u << 23) /* compatibility-format interrupts pass: never set here */
+#define IRTA_EIME (1ull << 11)
+#define IRTA_SIZE_256 7ull   /* 2^(7+1) entries */
+/* Interrupt remapping table entries (128 bits). */
+#define IRTE_PRESENT (1ull << 0)
+#define IRTE_FPD (1ull << 1)
+#define IRTE_TM_LEVEL (1ull << 4)
+#define IRTE_VECTOR_SHIFT 16
+#define IRTE_DEST_SHIFT 32
+#define IRTE_XAPIC_DEST_SHIFT 8 /* xAPIC mode: the id in bits 15:8 of the destination field */
+#define IRTE_SVT_FULL_SID (1ull << 18) /* hi: verify the requester id, all 16 bits */
+/* Remappable-format MSI address and IOAPIC entry. */
+#define MSI_REMAP_FORMAT (1u << 4)
+#define MSI_REMAP_HANDLE_SHIFT 5
+#define MSI_REMAP_HANDLE15 (1u << 2)
+#define RTE_REMAP_FORMAT (1ull << 48)
+#define RTE_REMAP_HANDLE_SHIFT 49
+#define RTE_REMAP_HANDLE15 (1ull << 11)
+#define RTE_LEVEL (1ull << 15)
+#define RTE_ACTIVE_LOW (1ull << 13)
+#define RTE_MASKED (1ull << 16)
+#define QI_IEC_GLOBAL 0x4ull
 #define GSTS_ONE_SHOT ((1u << 30) | (1u << 29) | (1u << 27) | (1u << 24)) /* RTPS FLS WBFS IRTPS */
 
 #define CCMD_ICC (1ull << 63)
@@ -125,6 +151,8 @@ static uint64_t *root_table;
 static struct spinlock lock = SPINLOCK_INIT;
 static volatile uint32_t qi_status;
 static bool unmapped_pending;
+static uint64_t *irt;        /* interrupt remapping table; NULL: not in use */
+static bool ir_active, ir_x2apic;
 
 bool vtd_active(void) { return active; }
 unsigned vtd_dma_bits(void) { return active ? dma_bits : 0; }
@@ -285,6 +313,107 @@ static void enable_fault_events(struct vtd_unit *u)
     wr32(u, REG_FEADDR, MSI_ADDRESS_BASE | this_cpu()->apic_id << MSI_DEST_SHIFT);
     wr32(u, REG_FEUADDR, 0);
     wr32(u, REG_FECTL, 0);
+}
+
+/* ---- interrupt remapping ---- */
+
+bool vtd_ir_active(void) { return ir_active; }
+
+static void ir_flush_locked(void)
+{
+    for (unsigned i = 0; i < unit_count; i++)
+        qi_submit(&units[i], QI_IEC_GLOBAL, 0);
+}
+
+/* The entry changes while not present, then becomes present whole. */
+static void irte_write(unsigned index, uint64_t lo, uint64_t hi)
+{
+    uint64_t f = spin_lock_irqsave(&lock);
+    table_write(&irt[2 * index], 0);
+    ir_flush_locked();
+    table_write(&irt[2 * index + 1], hi);
+    table_write(&irt[2 * index], lo);
+    ir_flush_locked();
+    spin_unlock_irqrestore(&lock, f);
+}
+
+static uint64_t irte_dest(uint32_t apic_id)
+{
+    return (uint64_t)(ir_x2apic ? apic_id : (apic_id & 0xff) << IRTE_XAPIC_DEST_SHIFT) << IRTE_DEST_SHIFT;
+}
+
+void vtd_ir_msi(unsigned index, uint8_t vector, uint32_t apic_id, int sid, uint64_t *addr, uint64_t *data)
+{
+    uint64_t lo = IRTE_PRESENT | (uint64_t)vector << IRTE_VECTOR_SHIFT | irte_dest(apic_id);
+    uint64_t hi = sid >= 0 ? IRTE_SVT_FULL_SID | (uint16_t)sid : 0;
+    irte_write(index, lo, hi);
+    *addr = MSI_ADDRESS_BASE | MSI_REMAP_FORMAT | (index & 0x7fff) << MSI_REMAP_HANDLE_SHIFT |
+            ((index >> 15) ? MSI_REMAP_HANDLE15 : 0);
+    *data = 0;
+}
+
+/* The IOAPIC's requester id from its DMAR scope, or -1. */
+static int ioapic_sid(uint8_t ioapic_id)
+{
+    for (unsigned i = 0; i < dmar.scope_count; i++)
+        if (dmar.scopes[i].type == DMAR_SCOPE_IOAPIC && dmar.scopes[i].enum_id == ioapic_id)
+            return dmar_scope_rid(&dmar.scopes[i]);
+    return -1;
+}
+
+uint64_t vtd_ir_ioapic(unsigned index, uint8_t vector, uint32_t apic_id, bool level, bool active_low,
+                       uint8_t ioapic_id)
+{
+    int sid = ioapic_sid(ioapic_id);
+    uint64_t lo = IRTE_PRESENT | (uint64_t)vector << IRTE_VECTOR_SHIFT | irte_dest(apic_id) |
+                  (level ? IRTE_TM_LEVEL : 0);
+    irte_write(index, lo, sid >= 0 ? IRTE_SVT_FULL_SID | (uint16_t)sid : 0);
+    return RTE_REMAP_FORMAT | (uint64_t)(index & 0x7fff) << RTE_REMAP_HANDLE_SHIFT |
+           ((index >> 15) ? RTE_REMAP_HANDLE15 : 0) | vector | (level ? RTE_LEVEL : 0) |
+           (active_low ? RTE_ACTIVE_LOW : 0) | RTE_MASKED;
+}
+
+void vtd_ir_clear(unsigned index)
+{
+    if (ir_active && index < VTD_IRTE_COUNT)
+        irte_write(index, 0, 0);
+}
+
+/* Every unit with queued invalidation and interrupt remapping, or none. */
+static void enable_interrupt_remapping(void)
+{
+    bool eim = true;
+    for (unsigned i = 0; i < unit_count; i++) {
+        if (!units[i].qi || !(units[i].ecap & ECAP_IR)) {
+            kprintf("vtd: interrupt remapping off: a unit lacks it or queued invalidation; "
+                    "any device can send any interrupt vector\n");
+            return;
+        }
+        eim = eim && (units[i].ecap & ECAP_EIM);
+    }
+    if (lapic_is_x2apic() && !eim) {
+        kprintf("vtd: interrupt remapping off: x2APIC without extended interrupt mode\n");
+        return;
+    }
+    uint64_t pa = frame_alloc();
+    if (!pa)
+        return;
+    irt = phys_to_virt(pa);
+    ir_x2apic = lapic_is_x2apic();
+    for (unsigned i = 0; i < unit_count; i++) {
+        struct vtd_unit *u = &units[i];
+        wr64(u, REG_IRTA, pa | IRTA_SIZE_256 | (ir_x2apic ? IRTA_EIME : 0));
+        if (!global_command(u, GCMD_SIRTP, "interrupt remapping table pointer"))
+            return;
+        qi_submit(u, QI_IEC_GLOBAL, 0);
+        if (!global_command(u, GCMD_IRE, "interrupt remapping enable"))
+            return;
+        if (rd32(u, REG_GSTS) & GSTS_CFIS)
+            kprintf("vtd: unit %#llx lets compatibility-format interrupts pass\n", (unsigned long long)u->phys);
+    }
+    ir_active = true;
+    kprintf("vtd: interrupt remapping on (%s): compatibility-format interrupts blocked\n",
+            ir_x2apic ? "x2APIC" : "xAPIC");
 }
 
 /* ---- second-level tables ---- */
@@ -557,6 +686,11 @@ void vtd_init(const struct boot_info *bi)
         }
     }
     active = true;
+    bool ir_off = cmdline_value(bi->cmdline, "intremap", opt, sizeof(opt)) && strcmp(opt, "off") == 0;
+    if (dmar.intr_remap && !ir_off)
+        enable_interrupt_remapping();
+    else
+        kprintf("vtd: interrupt remapping off (%s)\n", ir_off ? "intremap=off" : "not in the DMAR table");
     kprintf("vtd: DMA remapping on: %u-bit device addresses, %u domains; every device is blocked until assigned\n",
             dma_bits, domain_limit);
 }

@@ -50,6 +50,25 @@ int vtd_context_set(uint16_t rid, uint16_t did, uint64_t *root);
 /* Called per drained fault record (interrupt context, no kernel lock). */
 void dma_fault_record(uint16_t rid, uint64_t addr, bool write, unsigned reason);
 
+/* ---- Interrupt remapping ----
+ * With it on, every MSI and IOAPIC line goes through an entry of the
+ * kernel's remapping table (index VTD_IRTE_MSI(n) or VTD_IRTE_GSI(gsi)),
+ * compatibility-format interrupts are blocked, and an entry given a
+ * source id (sid >= 0) accepts only requests from that function. */
+#define VTD_IRTE_MSI(n) (n)
+#define VTD_IRTE_GSI(gsi) (64 + (gsi))
+#define VTD_IRTE_COUNT 256
+bool vtd_ir_active(void);
+/* Program entry index (fixed delivery, physical destination apic_id) and
+ * return the remappable-format MSI address and data. */
+void vtd_ir_msi(unsigned index, uint8_t vector, uint32_t apic_id, int sid, uint64_t *addr, uint64_t *data);
+/* Program entry index for an IOAPIC line; returns the remappable-format
+ * redirection entry (low dword | high dword << 32), masked. */
+uint64_t vtd_ir_ioapic(unsigned index, uint8_t vector, uint32_t apic_id, bool level, bool active_low,
+                       uint8_t ioapic_id);
+/* The entry no longer delivers anything. */
+void vtd_ir_clear(unsigned index);
+
 /* Record that second-level entries were cleared; vtd_flush_pending (the
  * TLB shootdown calls it) invalidates every unit's IOTLB before anyone
  * frees or reuses the frames. */

@@ -260,7 +260,10 @@ struct dj_bootinfo {
      * 2^dma_bits), 0 when it does not (physical addresses; drivers are
      * trusted). */
     uint32_t dma_bits;
-    uint32_t dma_reserved;
+    /* 1: VT-d interrupt remapping is on: binding an MSI returns a
+     * remappable-format address (bit 4 set; data 0), compatibility-format
+     * interrupts are blocked, MSIs may target any APIC id. */
+    uint32_t intr_remap;
 };
 #define DJ_VIRT_NONE 0
 #define DJ_VIRT_VMX 1 /* Intel VT-x with EPT, VPID and unrestricted guest */
