@@ -194,3 +194,14 @@ enum dj_status dj_dev_faults(uint64_t dev_sel, uint64_t *count, uint64_t *last)
         *last = r.out2;
     return (enum dj_status)r.status;
 }
+
+enum dj_status dj_msi_bind_device(uint64_t msi_sel, uint64_t sm_sel, uint64_t dev_sel, uint64_t *addr,
+                                  uint64_t *data)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_IRQ_CTRL, msi_sel, DJ_IRQ_OP_BIND, sm_sel, 0, dev_sel, 0);
+    if (addr)
+        *addr = r.out1;
+    if (data)
+        *data = r.out2;
+    return (enum dj_status)r.status;
+}

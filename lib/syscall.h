@@ -121,6 +121,10 @@ enum dj_status dj_irq_ctrl(uint64_t irq_sel, unsigned op, uint64_t sm_sel, uint6
 /* Binds the MSI capability msi_sel to semaphore sm_sel on the calling
  * EC's CPU; *addr and *data get the message to program into the device. */
 enum dj_status dj_msi_bind(uint64_t msi_sel, uint64_t sm_sel, uint64_t *addr, uint64_t *data);
+/* The same, naming the device capability (one function) whose requests
+ * alone may raise it when interrupts are remapped; dev_sel 0: any. */
+enum dj_status dj_msi_bind_device(uint64_t msi_sel, uint64_t sm_sel, uint64_t dev_sel, uint64_t *addr,
+                                  uint64_t *data);
 
 /* Writes len bytes (in DJ_DEBUG_PUTS_MAX pieces) to the kernel debug
  * console; dj_debug_puts writes a C string unchanged (no newline added). */

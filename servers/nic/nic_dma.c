@@ -56,6 +56,11 @@ void *nic_dma_pages(size_t pages)
     return (void *)(uintptr_t)va;
 }
 
+uint64_t nic_dma_device(void)
+{
+    return translated ? NIC_SEL_DEVICE : 0;
+}
+
 uint64_t nic_dma_addr(const void *p)
 {
     uint64_t va = (uint64_t)(uintptr_t)p;
