@@ -90,7 +90,7 @@ static struct dma_space *space_get(struct pd *pd)
     struct dma_space *s = space_of(pd);
     if (s)
         return s;
-    unsigned limit = vtd_domain_limit() - 1;
+    unsigned limit = vtd_domain_limit() - 2; /* 0 unused, the last one for reserved regions (vtd.c) */
     for (unsigned i = 0; i < DMA_MAX_SPACES && i < limit; i++) {
         if (spaces[i].root)
             continue;

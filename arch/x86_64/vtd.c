@@ -581,10 +581,78 @@ static void print_scopes(void)
         kprintf("vtd: scope %s id %u at %02x:%02x.%u%s\n", kinds[s->type], s->enum_id, s->start_bus,
                 s->path[0] >> 3, s->path[0] & 7, s->path_len > 1 ? " (behind bridges)" : "");
     }
-    for (unsigned i = 0; i < dmar.rmrr_count; i++)
-        kprintf("vtd: reserved region %#llx-%#llx for %u device%s: stays blocked (RMRR mapping not supported)\n",
-                (unsigned long long)dmar.rmrrs[i].base, (unsigned long long)dmar.rmrrs[i].end - 1,
-                dmar.rmrrs[i].scope_count, dmar.rmrrs[i].scope_count == 1 ? "" : "s");
+}
+
+/* ---- reserved regions (RMRR) ----
+ * Firmware asks that the listed devices keep reaching these regions
+ * (USB legacy emulation, graphics stolen memory). They get one kernel
+ * domain with the regions mapped at their own addresses until a driver
+ * assigns them. A region that meets RAM the kernel hands out is refused:
+ * a device writing there would write into some PD's pages. */
+static void *rmrr_table_alloc(void *ctx)
+{
+    (void)ctx;
+    uint64_t pa = frame_alloc();
+    return pa ? phys_to_virt(pa) : NULL;
+}
+
+static void rmrr_table_free(void *ctx, void *page)
+{
+    (void)ctx;
+    frame_free(virt_to_phys(page));
+}
+
+/* A root table with the table of the first 512 GiB (3-level units). */
+static uint64_t *rmrr_root(void)
+{
+    uint64_t *root = rmrr_table_alloc(NULL), *first = root ? rmrr_table_alloc(NULL) : NULL;
+    if (!first) {
+        if (root)
+            rmrr_table_free(NULL, root);
+        return NULL;
+    }
+    root[0] = virt_to_phys(first) | SL_R | SL_W;
+    return root;
+}
+
+static bool meets_usable_ram(const struct boot_info *bi, uint64_t base, uint64_t end)
+{
+    for (unsigned i = 0; i < bi->mem_count; i++) {
+        const struct mem_region *r = &bi->mem[i];
+        if (r->type == MEM_USABLE && base < r->base + r->len && r->base < end)
+            return true;
+    }
+    return false;
+}
+
+static void map_reserved_regions(const struct boot_info *bi)
+{
+    static const struct vtd_table_source src = {rmrr_table_alloc, rmrr_table_free, NULL};
+    uint64_t *root = NULL;
+    for (unsigned i = 0; i < dmar.rmrr_count; i++) {
+        const struct dmar_rmrr *r = &dmar.rmrrs[i];
+        const char *refused = NULL;
+        if (r->segment != SEGMENT_0 || r->end > (1ull << dma_bits))
+            refused = "outside segment 0 or the device address width";
+        else if (meets_usable_ram(bi, r->base, r->end))
+            refused = "it meets usable RAM";
+        else if (!root && !(root = rmrr_root()))
+            refused = "no memory for its tables";
+        else if (vtd_sl_map(root, r->base, r->base, r->end - r->base, true, &src) != DJ_OK)
+            refused = "no memory for its tables";
+        if (refused) {
+            kprintf("vtd: reserved region %#llx-%#llx refused (%s): its devices stay blocked\n",
+                    (unsigned long long)r->base, (unsigned long long)r->end - 1, refused);
+            continue;
+        }
+        for (unsigned k = 0; k < r->scope_count; k++) {
+            int rid = dmar_scope_rid(&dmar.scopes[r->scope_first + k]);
+            if (rid >= 0 && vtd_context_set((uint16_t)rid, (uint16_t)(domain_limit - 1), root) == DJ_OK)
+                kprintf("vtd: reserved region %#llx-%#llx mapped for %02x:%02x.%u until it is assigned\n",
+                        (unsigned long long)r->base, (unsigned long long)r->end - 1, rid >> 8, (rid >> 3) & 0x1f,
+                        rid & 7);
+        }
+    }
 }
 
 /* Widths and domain count every unit supports; false when they share none. */
@@ -686,6 +754,7 @@ void vtd_init(const struct boot_info *bi)
         }
     }
     active = true;
+    map_reserved_regions(bi);
     bool ir_off = cmdline_value(bi->cmdline, "intremap", opt, sizeof(opt)) && strcmp(opt, "off") == 0;
     if (dmar.intr_remap && !ir_off)
         enable_interrupt_remapping();
