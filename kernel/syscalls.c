@@ -392,6 +392,17 @@ static uint64_t sys_mmio_map(struct args *x)
     return (uint64_t)devmem_map(x->ec->pd, s->node, x->a[1], x->a[2], (unsigned)order, (unsigned)rights, (unsigned)cache);
 }
 
+/* A new capability at a[2] to function a[3] alone, which d must name. */
+static uint64_t dev_narrow(struct args *x, const struct dma_device *d)
+{
+    if (x->a[3] < d->rid_first || x->a[3] - d->rid_first >= d->rid_count)
+        return DJ_E_BAD_PARAM;
+    if (!dst_free(x, x->a[2]))
+        return x->a[2] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+    struct dma_device *n = dma_device_narrow(&x->ec->pd->quota, (uint16_t)x->a[3]);
+    return install(x, x->a[2], n ? &n->obj : 0, DJ_OBJ_DEVICE);
+}
+
 /* [vtd] A device capability: narrow it to one function, assign that
  * function to a PD's DMA space, or block it (kernel/dma_space.c). */
 static uint64_t sys_dev_ctrl(struct args *x)
@@ -401,11 +412,7 @@ static uint64_t sys_dev_ctrl(struct args *x)
         return DJ_E_BAD_CAP;
     switch (x->a[1]) {
     case DJ_DEV_OP_NARROW:
-        if (x->a[3] < d->rid_first || x->a[3] - d->rid_first >= d->rid_count)
-            return DJ_E_BAD_PARAM;
-        if (!dst_free(x, x->a[2]))
-            return x->a[2] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
-        return install(x, x->a[2], &dma_device_narrow(&x->ec->pd->quota, (uint16_t)x->a[3])->obj, DJ_OBJ_DEVICE);
+        return dev_narrow(x, d);
     case DJ_DEV_OP_ASSIGN: {
         /* The device will reach the PD's DMA memory: authority over the
          * PD (CREATE, which its own components hold), not only DELEGATE. */
