@@ -89,7 +89,7 @@ static struct capspace_slot *make_slot(struct capspace *cs, uint64_t sel)
 
 static bool is_object_type(enum dj_obj_type type)
 {
-    return type > DJ_OBJ_NONE && type <= DJ_OBJ_DEVMEM;
+    return type > DJ_OBJ_NONE && type <= DJ_OBJ_DEVICE;
 }
 
 enum dj_status capspace_insert(struct capspace *cs, uint64_t sel, void *obj,

@@ -344,7 +344,7 @@ static int revoke_op_init(struct revoke_op *op, uint64_t crd, bool self)
     unsigned kind = DJ_CRD_KIND(crd), order = DJ_CRD_ORDER(crd), rights = DJ_CRD_RIGHTS(crd);
     uint64_t base = DJ_CRD_BASE(crd);
     bool mem = kind == DJ_CRD_MEM;
-    unsigned all = mem ? DJ_MEM_ALL : DJ_IO_ACCESS;
+    unsigned all = mem ? DJ_MEM_ALL | DJ_MEM_DMA : DJ_IO_ACCESS;
     uint64_t space = mem ? USER_PAGES : IOSPACE_PORTS;
     if (order > (mem ? MEMSPACE_MAX_ORDER : IOSPACE_MAX_ORDER) || !rights || (rights & ~all))
         return DJ_E_BAD_PARAM;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "kernel/irq.h"
+#include "kernel/dma_space.h"
+#include "arch/x86_64/vtd.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
@@ -62,26 +64,31 @@ static void attach(struct irq_line *l, const struct mdb_node *by, struct sm *sm)
 }
 
 /* Delivered to the CPU that binds it: where its driver runs. */
-static int bind_msi(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, uint64_t *addr, uint64_t *data)
+static int bind_msi(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, int sid,
+                    uint64_t *addr, uint64_t *data)
 {
     uint32_t apic_id = this_cpu()->apic_id;
     if (flags)
         return DJ_E_BAD_PARAM; /* MSIs are edge-triggered messages: nothing to choose */
-    if (apic_id > MSI_MAX_DEST_ID)
+    if (apic_id > MSI_MAX_DEST_ID && !vtd_ir_active())
         return DJ_E_BAD_CPU;
     attach(l, by, sm);
+    if (vtd_ir_active()) { /* [vtd] a remapping entry: only this vector, only from sid if given */
+        vtd_ir_msi(VTD_IRTE_MSI((unsigned)(l - msis)), l->vector, apic_id, sid, addr, data);
+        return DJ_OK;
+    }
     *addr = msi_address(apic_id);
     *data = l->vector;
     return DJ_OK;
 }
 
-int irq_bind(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, uint64_t *msi_addr,
-             uint64_t *msi_data)
+int irq_bind(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, int sid,
+             uint64_t *msi_addr, uint64_t *msi_data)
 {
     if (l->sm)
         return DJ_E_BUSY;
     if (l->msi)
-        return bind_msi(l, by, sm, flags, msi_addr, msi_data);
+        return bind_msi(l, by, sm, flags, sid, msi_addr, msi_data);
     if (flags & ~(uint64_t)IRQ_FLAGS_KNOWN)
         return DJ_E_BAD_PARAM;
     l->level = flags & DJ_IRQ_LEVEL;
@@ -107,6 +114,8 @@ int irq_unbind(struct irq_line *l)
         return DJ_E_BAD_PARAM;
     if (!l->msi)
         ioapic_set_masked(l->gsi, true);
+    else
+        vtd_ir_clear(VTD_IRTE_MSI((unsigned)(l - msis))); /* [vtd] the device can no longer raise it */
     struct sm *sm = l->sm;
     l->sm = 0;
     l->bound_by = 0;
@@ -123,7 +132,7 @@ void irq_cap_removed(struct irq_line *l, const struct mdb_node *n)
 
 bool irq_work_pending(void)
 {
-    return any_pending;
+    return any_pending || dma_fault_pending(); /* [vtd] DMA faults wait for delivery too */
 }
 
 static void deliver(struct irq_line *l)
@@ -137,6 +146,7 @@ static void deliver(struct irq_line *l)
 
 void irq_deliver_pending(void)
 {
+    dma_fault_deliver(); /* [vtd] */
     if (!any_pending)
         return;
     any_pending = false;

@@ -34,9 +34,10 @@ struct irq_line *irq_line(uint32_t gsi);
 struct irq_line *irq_msi(unsigned n);
 /* DJ_SYS_IRQ_CTRL operations; status codes of abi.h. `by` is the mapping
  * database node of the capability used to bind. Binding an MSI fills
- * *msi_addr and *msi_data. */
-int irq_bind(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, uint64_t *msi_addr,
-             uint64_t *msi_data);
+ * *msi_addr and *msi_data; with interrupt remapping, sid >= 0 lets only
+ * that requester id raise it. */
+int irq_bind(struct irq_line *l, const struct mdb_node *by, struct sm *sm, uint64_t flags, int sid,
+             uint64_t *msi_addr, uint64_t *msi_data);
 int irq_ack(struct irq_line *l);
 int irq_unbind(struct irq_line *l);
 /* The capability node n to line l is being removed (revocation, or its

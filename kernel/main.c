@@ -27,6 +27,7 @@
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/user_mode.h"
+#include "arch/x86_64/vtd.h"
 
 #define DONJON_VERSION "0.1"
 #define KERNEL_PHYS_START 0x200000ull
@@ -173,6 +174,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
     timer_calibrate();
     timer_start_this_cpu();
     irq_enable();
+    vtd_init(&boot_info);
 
     selftest_run_early();
     virt_init(); /* after the self-tests, which may use VT-x or SVM their own way */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "kernel/pd.h"
+#include "kernel/dma_space.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "kernel/frame_alloc.h"
@@ -217,6 +218,8 @@ int pd_mem_attach(struct pd *pd, struct mdb_node *n)
     if (st != DJ_OK)
         return st;
     int m = map_node(pd, n);
+    if (m == DJ_OK && (m = dma_space_map(pd, n)) != DJ_OK) /* [vtd] the device view */
+        unmap_node(pd, n);
     if (m != DJ_OK)
         memspace_remove(&pd->mem, n->base, n->order);
     return m;
@@ -226,12 +229,14 @@ void pd_mem_detach(struct pd *pd, struct mdb_node *n)
 {
     memspace_remove(&pd->mem, n->base, n->order);
     unmap_node(pd, n);
+    dma_space_unmap(pd, n); /* [vtd] the IOTLB is flushed with the TLBs */
 }
 
 void pd_mem_protect(struct pd *pd, struct mdb_node *n)
 {
     if (!(n->rights & DJ_MEM_R) || map_node(pd, n) != DJ_OK)
         unmap_node(pd, n); /* rewriting a present entry needs no table page */
+    dma_space_protect(pd, n); /* [vtd] */
 }
 
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
@@ -244,7 +249,7 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, unsigned rights)
 static int map_recorded(struct pd *pd, struct mdb_node *cap, uint64_t va, uint64_t pa, unsigned order, unsigned rights,
                     unsigned attr, bool owned)
 {
-    if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~DJ_MEM_ALL))
+    if ((va | pa) & (PAGE_SIZE - 1) || va >= USER_TOP || !(rights & DJ_MEM_R) || (rights & ~(DJ_MEM_ALL | DJ_MEM_DMA)))
         return DJ_E_BAD_PARAM;
     uint64_t flags = pd_mdb_lock();
     struct mdb_node *n = pd_node_alloc(pd);

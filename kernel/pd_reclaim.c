@@ -8,6 +8,7 @@
  * phase lets them go; nothing new is charged to it (creating objects in a
  * dead PD or delegating into it is refused). */
 #include "kernel/pd_reclaim.h"
+#include "kernel/dma_space.h"
 #include "kernel/console.h"
 #include "kernel/ec_ctrl.h"
 #include "arch/x86_64/paging.h"
@@ -308,6 +309,7 @@ static enum outcome free_tables(struct pd *pd, size_t *budget)
     iospace_destroy(&pd->io);
     free_io_bitmap(pd);
     vm_space_destroy(pd);
+    dma_space_destroy(pd); /* [vtd] its devices blocked, their IOTLB flushed */
     hand_over_leftovers(pd);
     if (pd->quota.used_pages) /* pages whose address went to a device: they stay charged to the parent */
         kprintf("pd: %llu pages of a destroyed PD stay allocated (DMA)\n", (unsigned long long)pd->quota.used_pages);

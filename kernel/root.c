@@ -7,6 +7,8 @@
 #include "kernel/console.h"
 #include "common/elf.h"
 #include "kernel/devmem.h"
+#include "kernel/dma_space.h"
+#include "arch/x86_64/vtd.h"
 #include "kernel/irq.h"
 #include "kernel/frame_alloc.h"
 #include "kernel/kernel.h"
@@ -140,6 +142,8 @@ static int give_bootinfo(struct pd *pd)
     bi->pci_ecam_bus_end = acpi.mcfg_bus_end;
     bi->tsc_hz = timer_tsc_hz();
     bi->virt = virt_kind;
+    bi->dma_bits = vtd_dma_bits(); /* [vtd] */
+    bi->intr_remap = vtd_ir_active();
     memcpy(bi->cmdline, boot_info.cmdline, DJ_BOOTINFO_CMDLINE - 1);
     return map_modules(pd, bi);
 }
@@ -172,6 +176,8 @@ static int grant_devices(struct pd *pd)
     for (unsigned n = 0; n < DJ_MSI_COUNT; n++)
         if (grant(pd, DJ_SEL_MSI_BASE + n, &irq_msi(n)->obj) != DJ_OK)
             return DJ_E_QUOTA;
+    if (grant(pd, DJ_SEL_DEVICES, &dma_all_devices.obj) != DJ_OK) /* [vtd] */
+        return DJ_E_QUOTA;
     return grant(pd, DJ_SEL_DEVMEM, &devmem_object);
 }
 

@@ -5,6 +5,7 @@
 #include "common/align.h"
 #include "kernel/console.h"
 #include "kernel/devmem.h"
+#include "kernel/dma_space.h"
 #include "kernel/kernel.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/ec.h"
@@ -321,7 +322,13 @@ static uint64_t sys_irq_ctrl(struct args *x)
     case DJ_IRQ_OP_BIND: {
         /* The binding lasts as long as the capability used for it. */
         struct sm *sm = obj_of(x, x->a[2], DJ_OBJ_SM, DJ_SM_UP);
-        return sm ? (uint64_t)irq_bind(l, s->node, sm, x->a[3], &x->ec->frame.rsi, &x->ec->frame.rdx) : DJ_E_BAD_CAP;
+        /* [vtd] An MSI may name the one function allowed to raise it. */
+        struct dma_device *dev = x->a[4] ? obj_of(x, x->a[4], DJ_OBJ_DEVICE, DJ_DEV_ASSIGN) : 0;
+        if (x->a[4] && (!dev || dev->rid_count != 1 || !l->msi))
+            return dev && dev->rid_count != 1 ? DJ_E_BAD_PARAM : DJ_E_BAD_CAP;
+        int sid = dev ? (int)dev->rid_first : -1;
+        return sm ? (uint64_t)irq_bind(l, s->node, sm, x->a[3], sid, &x->ec->frame.rsi, &x->ec->frame.rdx)
+                  : DJ_E_BAD_CAP;
     }
     case DJ_IRQ_OP_ACK: return (uint64_t)irq_ack(l);
     case DJ_IRQ_OP_UNBIND: return (uint64_t)irq_unbind(l);
@@ -361,7 +368,7 @@ static int mem_alloc_piece(struct pd *pd, uint64_t vpage, unsigned order, unsign
 static uint64_t sys_mem_alloc(struct args *x)
 {
     uint64_t va = x->a[0], order = x->a[1], rights = x->a[2];
-    if (order > MEM_ALLOC_MAX_ORDER || !(rights & DJ_MEM_R) || (rights & ~(uint64_t)DJ_MEM_ALL))
+    if (order > MEM_ALLOC_MAX_ORDER || !(rights & DJ_MEM_R) || (rights & ~(uint64_t)(DJ_MEM_ALL | DJ_MEM_DMA)))
         return DJ_E_BAD_PARAM;
     uint64_t size = PAGE_SIZE << order;
     if ((va & (PAGE_SIZE - 1)) || va >= USER_TOP || size > USER_TOP - va)
@@ -391,6 +398,54 @@ static uint64_t sys_mmio_map(struct args *x)
     return (uint64_t)devmem_map(x->ec->pd, s->node, x->a[1], x->a[2], (unsigned)order, (unsigned)rights, (unsigned)cache);
 }
 
+/* A new capability at a[2] to function a[3] alone, which d must name. */
+static uint64_t dev_narrow(struct args *x, const struct dma_device *d)
+{
+    if (x->a[3] < d->rid_first || x->a[3] - d->rid_first >= d->rid_count)
+        return DJ_E_BAD_PARAM;
+    if (!dst_free(x, x->a[2]))
+        return x->a[2] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
+    struct dma_device *n = dma_device_narrow(&x->ec->pd->quota, (uint16_t)x->a[3]);
+    return install(x, x->a[2], n ? &n->obj : 0, DJ_OBJ_DEVICE);
+}
+
+/* [vtd] A device capability: narrow it to one function, assign that
+ * function to a PD's DMA space, or block it (kernel/dma_space.c). */
+static uint64_t sys_dev_ctrl(struct args *x)
+{
+    struct dma_device *d = obj_of(x, x->a[0], DJ_OBJ_DEVICE, DJ_DEV_ASSIGN);
+    if (!d)
+        return DJ_E_BAD_CAP;
+    switch (x->a[1]) {
+    case DJ_DEV_OP_NARROW:
+        return dev_narrow(x, d);
+    case DJ_DEV_OP_ASSIGN: {
+        /* The device will reach the PD's DMA memory: authority over the
+         * PD (CREATE, which its own components hold), not only DELEGATE. */
+        struct pd *pd = obj_of(x, x->a[2], DJ_OBJ_PD, DJ_PD_CREATE);
+        if (!pd)
+            return DJ_E_BAD_CAP;
+        struct sm *sm = x->a[3] ? obj_of(x, x->a[3], DJ_OBJ_SM, DJ_SM_UP) : 0;
+        if (x->a[3] && !sm)
+            return DJ_E_BAD_CAP;
+        return d->rid_count == 1 ? (uint64_t)dma_device_assign(pd, (uint16_t)d->rid_first, sm) : DJ_E_BAD_PARAM;
+    }
+    case DJ_DEV_OP_FAULTS: {
+        if (d->rid_count != 1)
+            return DJ_E_BAD_PARAM;
+        uint64_t count = 0, last = 0;
+        int st = dma_device_faults((uint16_t)d->rid_first, &count, &last);
+        x->ec->frame.rsi = count;
+        x->ec->frame.rdx = last;
+        return (uint64_t)st;
+    }
+    case DJ_DEV_OP_BLOCK:
+        return d->rid_count == 1 ? (uint64_t)dma_device_block((uint16_t)d->rid_first) : DJ_E_BAD_PARAM;
+    default:
+        return DJ_E_BAD_PARAM;
+    }
+}
+
 typedef uint64_t (*sys_fn)(struct args *x);
 
 static const sys_fn table[DJ_SYS_COUNT] = {
@@ -403,6 +458,7 @@ static const sys_fn table[DJ_SYS_COUNT] = {
     [DJ_SYS_LOOKUP] = sys_lookup,       [DJ_SYS_DEBUG] = sys_debug,
     [DJ_SYS_IRQ_CTRL] = sys_irq_ctrl,   [DJ_SYS_MEM_ALLOC] = sys_mem_alloc,
     [DJ_SYS_MMIO_MAP] = sys_mmio_map,   [DJ_SYS_PD_CTRL] = sys_pd_ctrl,
+    [DJ_SYS_DEV_CTRL] = sys_dev_ctrl,
 };
 
 uint64_t syscall_dispatch_ec(struct trap_frame *f)

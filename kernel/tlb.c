@@ -7,6 +7,7 @@
  * made before a request was counted is covered by the flush that
  * acknowledges it. */
 #include "kernel/tlb.h"
+#include "arch/x86_64/vtd.h"
 #include "arch/x86_64/apic.h"
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
@@ -72,6 +73,7 @@ static unsigned first_unacknowledged(const uint64_t wanted[MAX_CPUS])
 void tlb_shootdown(void)
 {
     tlb_init();
+    vtd_flush_pending(); /* [vtd] devices lose revoked pages before the frames can be reused */
     unsigned self = this_cpu()->index;
     uint64_t wanted[MAX_CPUS] = {0}; /* request count each CPU must reach; 0 = not asked */
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* page-table and bitmap writes before the requests */

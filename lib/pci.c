@@ -161,3 +161,20 @@ unsigned dj_pci_find_cap(const struct dj_pci_dev *d, uint8_t cap_id)
     }
     return 0;
 }
+
+enum dj_status dj_pci_device(const struct dj_pci_dev *d, uint64_t sel)
+{
+    struct dj_utcb *u = dj_utcb();
+    u->recv_window = DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_OBJ_ALL);
+    u->words[0] = DJ_PCI_OP_DEVICE;
+    u->words[1] = sel;
+    unsigned words;
+    enum dj_status st = call(d->pt, 2, &words);
+    u->recv_window = 0;
+    if (st != DJ_OK)
+        return st;
+    enum dj_obj_type t = DJ_OBJ_NONE;
+    if (dj_lookup(DJ_CRD(DJ_CRD_OBJ, sel, 0, 0), 0, &t) != DJ_OK || t != DJ_OBJ_DEVICE)
+        return DJ_E_BAD_CAP; /* the server said yes but nothing arrived */
+    return DJ_OK;
+}

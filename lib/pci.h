@@ -42,6 +42,12 @@
  *   otherwise bus mastering, memory and I/O decoding are switched off and
  *   MSI/MSI-X disabled. Decoding is switched on again afterwards (bus
  *   mastering is not). Reply [1] 1 if an FLR was done, 0 otherwise.
+ * DJ_PCI_OP_DEVICE: [1] destination selector in the caller (its receive
+ *   window must cover it). Reply: a device capability (DJ_OBJ_DEVICE,
+ *   right DJ_DEV_ASSIGN) to the function alone as one typed item; the
+ *   driver assigns it to its own DMA space (DJ_SYS_DEV_CTRL). DJ_E_BAD_CAP
+ *   when the server holds no device capability (VT-d off: physical DMA).
+ *   Taking the function back revokes the capability and blocks its DMA.
  * Errors: DJ_E_BAD_CAP when the badge has no device (no pci= on the
  * driver's line, or no such device), DJ_E_BAD_PARAM for anything out of
  * range. */
@@ -50,6 +56,7 @@
 #define DJ_PCI_OP_CFG_WRITE 3
 #define DJ_PCI_OP_MAP_BAR 4
 #define DJ_PCI_OP_RESET 5
+#define DJ_PCI_OP_DEVICE 6
 #define DJ_PCI_INFO_WORDS 17
 #define DJ_PCI_BARS 6
 
@@ -90,6 +97,8 @@ enum dj_status dj_pci_cfg_write(const struct dj_pci_dev *d, unsigned offset, uns
 /* Maps BAR bar at va (page aligned, free): memory BARs uncached. *out gets
  * va plus the BAR's offset in its first page. */
 enum dj_status dj_pci_map_bar(const struct dj_pci_dev *d, unsigned bar, uint64_t va, volatile void **out);
+/* The function's device capability at selector sel (DJ_PCI_OP_DEVICE). */
+enum dj_status dj_pci_device(const struct dj_pci_dev *d, uint64_t sel);
 enum dj_status dj_pci_reset(const struct dj_pci_dev *d);
 /* Sets or clears bits of the command register (DJ_PCI_CMD_*). */
 enum dj_status dj_pci_command(const struct dj_pci_dev *d, uint16_t set, uint16_t clear);

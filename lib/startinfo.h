@@ -7,6 +7,8 @@
  *                           semaphores charged to its own quota)
  *   DJ_SEL_DEBUG (3)        the kernel debug console, only if granted
  *   DJ_SEL_DEVMEM (4)       device memory (DJ_SYS_MMIO_MAP), only if granted
+ *   DJ_SEL_DEVICES (5)      every PCI function's DMA (DJ_SYS_DEV_CTRL), with
+ *                           device memory when the kernel has VT-d on
  *   DJ_CHILD_EVENT_BASE     + vector: its exception and startup portals
  *                           (served by the parent)
  *   DJ_CHILD_FIRST_GRANT..  portals it was granted, named in the start info
@@ -56,6 +58,10 @@
 #define DJ_CHILD_VM_MODULE_VA 0x300000000000ull /* a VMM's guest images (read-only), then free */
 #define DJ_CHILD_SHARED_VA 0x400000000000ull
 #define DJ_CHILD_SHARED_END DJ_CHILD_FREE_VA
+/* Memory a device reaches (DJ_MEM_DMA): device addresses are virtual
+ * addresses with VT-d, and the narrowest VT-d width is 39 bits. */
+#define DJ_CHILD_DMA_VA 0x4000000000ull
+#define DJ_CHILD_DMA_END 0x8000000000ull
 #define DJ_CHILD_SHARED_FAULT_MAX 64 /* zeroed pages per instance of a component */
 
 #define DJ_START_MAGIC 0x6f666e6974726174ull /* "tartinfo" */
@@ -107,5 +113,9 @@ struct dj_start_info {
     uint32_t vm_host_cpus;
     uint32_t vm_virt;       /* DJ_VIRT_* */
     uint32_t vm_prio, vm_maxprio; /* the line's prio= and maxprio=: vCPUs and timer threads */
+    /* The boot information's dma_bits: nonzero when VT-d translates device
+     * addresses (a driver programs its own virtual addresses, DMA memory
+     * below DJ_CHILD_DMA_END), 0 for physical addresses. */
+    uint32_t dma_bits;
 };
 _Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");

@@ -189,3 +189,29 @@ enum dj_status dj_pd_kill(uint64_t pd_sel)
 {
     return sys(DJ_SYS_PD_CTRL, pd_sel, DJ_PD_OP_KILL, 0, 0, 0, 0);
 }
+
+enum dj_status dj_dev_ctrl(uint64_t dev_sel, unsigned op, uint64_t a, uint64_t b)
+{
+    return sys(DJ_SYS_DEV_CTRL, dev_sel, op, a, b, 0, 0);
+}
+
+enum dj_status dj_dev_faults(uint64_t dev_sel, uint64_t *count, uint64_t *last)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_DEV_CTRL, dev_sel, DJ_DEV_OP_FAULTS, 0, 0, 0, 0);
+    if (count)
+        *count = r.out1;
+    if (last)
+        *last = r.out2;
+    return (enum dj_status)r.status;
+}
+
+enum dj_status dj_msi_bind_device(uint64_t msi_sel, uint64_t sm_sel, uint64_t dev_sel, uint64_t *addr,
+                                  uint64_t *data)
+{
+    struct dj_sysret r = dj_syscall(DJ_SYS_IRQ_CTRL, msi_sel, DJ_IRQ_OP_BIND, sm_sel, 0, dev_sel, 0);
+    if (addr)
+        *addr = r.out1;
+    if (data)
+        *data = r.out2;
+    return (enum dj_status)r.status;
+}

@@ -118,11 +118,19 @@ enum dj_status dj_mem_phys(uint64_t va, uint64_t *phys, unsigned *cache);
 enum dj_status dj_pd_quota(uint64_t pd_sel, uint64_t *free_pages, uint64_t *limit_pages);
 /* Destroys the PD (DJ_PD_OP_KILL, needs DJ_PD_KILL): docs/abi.md. */
 enum dj_status dj_pd_kill(uint64_t pd_sel);
+/* DJ_SYS_DEV_CTRL on a device capability (op DJ_DEV_OP_*; a, b as there). */
+enum dj_status dj_dev_ctrl(uint64_t dev_sel, unsigned op, uint64_t a, uint64_t b);
+/* DJ_DEV_OP_FAULTS: the function's DMA faults and the latest address. */
+enum dj_status dj_dev_faults(uint64_t dev_sel, uint64_t *count, uint64_t *last);
 /* DJ_SYS_IRQ_CTRL on an interrupt line or MSI (op DJ_IRQ_OP_*). */
 enum dj_status dj_irq_ctrl(uint64_t irq_sel, unsigned op, uint64_t sm_sel, uint64_t flags);
 /* Binds the MSI capability msi_sel to semaphore sm_sel on the calling
  * EC's CPU; *addr and *data get the message to program into the device. */
 enum dj_status dj_msi_bind(uint64_t msi_sel, uint64_t sm_sel, uint64_t *addr, uint64_t *data);
+/* The same, naming the device capability (one function) whose requests
+ * alone may raise it when interrupts are remapped; dev_sel 0: any. */
+enum dj_status dj_msi_bind_device(uint64_t msi_sel, uint64_t sm_sel, uint64_t dev_sel, uint64_t *addr,
+                                  uint64_t *data);
 
 /* Writes len bytes (in DJ_DEBUG_PUTS_MAX pieces) to the kernel debug
  * console; dj_debug_puts writes a C string unchanged (no newline added). */

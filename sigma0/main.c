@@ -301,6 +301,8 @@ static enum dj_status give_caps(void)
         st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_MSI_BASE, MSI_CAPS_ORDER, DJ_OBJ_ALL), DJ_SEL_MSI_BASE);
     if (st == DJ_OK)
         st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEVMEM, 0, DJ_OBJ_ALL), DJ_SEL_DEVMEM);
+    if (st == DJ_OK) /* every PCI function's DMA (VT-d): init hands it to the PCI server */
+        st = dj_delegate(SEL_INIT_PD, DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEVICES, 0, DJ_OBJ_ALL), DJ_SEL_DEVICES);
     return st;
 }
 

@@ -464,14 +464,18 @@ static void parse_table(const struct parser *p, uint64_t phys)
     }
     /* Only the first valid copy of each table counts. */
     bool madt = memcmp(h, "APIC", 4) == 0, fadt = memcmp(h, "FACP", 4) == 0, mcfg = memcmp(h, "MCFG", 4) == 0;
-    if ((!madt && !fadt && !mcfg) || (madt && info->have_madt) || (fadt && info->have_fadt) ||
-        (mcfg && info->mcfg_base))
+    bool dmar = memcmp(h, "DMAR", 4) == 0;
+    if ((!madt && !fadt && !mcfg && !dmar) || (madt && info->have_madt) || (fadt && info->have_fadt) ||
+        (mcfg && info->mcfg_base) || (dmar && info->dmar_phys))
         return;
     uint32_t len;
     const uint8_t *t = map_table(p, phys, NULL, &len);
     if (!t)
         return;
-    if (madt)
+    if (dmar) {
+        info->dmar_phys = phys; /* its contents are dmar.c's to check */
+        info->dmar_len = len;
+    } else if (madt)
         parse_madt(p, t, len);
     else if (fadt)
         parse_fadt(p, t, len);

@@ -52,6 +52,9 @@ struct acpi_info {
     /* MCFG (first segment group) */
     uint64_t mcfg_base;
     uint8_t mcfg_bus_start, mcfg_bus_end;
+    /* DMAR (VT-d; parsed by dmar.c): where the checked table is, 0 if none */
+    uint64_t dmar_phys;
+    uint32_t dmar_len;
 };
 
 /* Maps len bytes of physical memory for reading; NULL when impossible. */

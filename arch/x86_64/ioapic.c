@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* IOAPICs from the MADT: mapped, counted, and every line masked until a
  * driver asks for one. */
+#include "arch/x86_64/vtd.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "kernel/console.h"
@@ -25,6 +26,7 @@ struct ioapic {
     volatile uint32_t *regs;
     uint32_t gsi_base;
     unsigned lines;
+    uint8_t id;
 };
 
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
@@ -61,6 +63,7 @@ void ioapic_init(void)
             continue;
         }
         io->gsi_base = a->gsi_base;
+        io->id = a->id;
         io->lines = IOAPIC_VERSION_MAX_REDIR(version) + 1;
         /* Masked, edge, active high, fixed to the BSP; vector preset for later. */
         for (unsigned line = 0; line < io->lines; line++) {
@@ -103,9 +106,15 @@ int ioapic_route(uint32_t gsi, uint8_t vector, uint32_t apic_id, bool level, boo
         return -1;
     uint32_t low = IOAPIC_REDIR_MASKED | vector | (level ? IOAPIC_REDIR_LEVEL : 0) |
                    (active_low ? IOAPIC_REDIR_ACTIVE_LOW : 0);
+    uint32_t high = apic_id << IOAPIC_REDIR_DEST_SHIFT;
+    if (vtd_ir_active()) { /* [vtd] through the kernel's remapping entry for the line */
+        uint64_t rte = vtd_ir_ioapic(VTD_IRTE_GSI(gsi), vector, apic_id, level, active_low, io->id);
+        low = (uint32_t)rte;
+        high = (uint32_t)(rte >> 32);
+    }
     uint64_t flags = spin_lock_irqsave(&ioapic_lock);
     ioapic_write(io, IOAPIC_REG_REDIR + 2 * line, low);
-    ioapic_write(io, IOAPIC_REG_REDIR + 2 * line + 1, apic_id << IOAPIC_REDIR_DEST_SHIFT);
+    ioapic_write(io, IOAPIC_REG_REDIR + 2 * line + 1, high);
     spin_unlock_irqrestore(&ioapic_lock, flags);
     return 0;
 }

@@ -27,6 +27,7 @@ enum dj_syscall {
     DJ_SYS_MEM_ALLOC = 15, /* (va, order, rights): fresh zeroed pages from the caller's quota */
     DJ_SYS_MMIO_MAP = 16, /* (devmem_sel, va, phys, order, rights | cache << 8): device memory at va */
     DJ_SYS_PD_CTRL = 17,  /* (pd_sel, op) op: DJ_PD_OP_QUOTA -> free pages, limit; DJ_PD_OP_KILL */
+    DJ_SYS_DEV_CTRL = 18, /* (dev_sel, op, a, b): PCI functions' DMA, see "Devices and DMA" */
     DJ_SYS_COUNT
 };
 
@@ -103,6 +104,10 @@ enum dj_crd_kind { DJ_CRD_NULL = 0, DJ_CRD_MEM = 1, DJ_CRD_IO = 2, DJ_CRD_OBJ = 
 #define DJ_MEM_W (1u << 1)
 #define DJ_MEM_X (1u << 2)
 #define DJ_MEM_ALL (DJ_MEM_R | DJ_MEM_W | DJ_MEM_X)
+/* DMA right: with VT-d on, the devices assigned to the holder's DMA space
+ * may read the page (and write it, with DJ_MEM_W) at the holder's own
+ * virtual address. Not part of DJ_MEM_ALL: it is given on purpose. */
+#define DJ_MEM_DMA (1u << 3)
 /* I/O port rights. */
 #define DJ_IO_ACCESS (1u << 0)
 /* Object rights; their meaning depends on the object type. */
@@ -118,10 +123,11 @@ enum dj_crd_kind { DJ_CRD_NULL = 0, DJ_CRD_MEM = 1, DJ_CRD_IO = 2, DJ_CRD_OBJ = 
 #define DJ_SM_DOWN (1u << 1)
 #define DJ_IRQ_CTRL (1u << 0)    /* bind, acknowledge, unbind an interrupt line or MSI */
 #define DJ_DEVMEM_MAP (1u << 0)  /* map device memory (DJ_SYS_MMIO_MAP) */
+#define DJ_DEV_ASSIGN (1u << 0)  /* device capability: narrow, assign, block (DJ_SYS_DEV_CTRL) */
 #define DJ_OBJ_ALL 0x1f
 
 /* Object types, as DJ_SYS_LOOKUP reports them in RDX. */
-enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, DJ_OBJ_SM, DJ_OBJ_DEBUG, DJ_OBJ_IRQ, DJ_OBJ_DEVMEM };
+enum dj_obj_type { DJ_OBJ_NONE = 0, DJ_OBJ_PD, DJ_OBJ_EC, DJ_OBJ_SC, DJ_OBJ_PT, DJ_OBJ_SM, DJ_OBJ_DEBUG, DJ_OBJ_IRQ, DJ_OBJ_DEVMEM, DJ_OBJ_DEVICE };
 
 /* ---- User thread control block (one 4 KiB page per EC) ------------------ */
 #define DJ_UTCB_SIZE 4096
@@ -188,6 +194,7 @@ struct dj_utcb {
 #define DJ_SEL_SELF_SC 2
 #define DJ_SEL_DEBUG 3
 #define DJ_SEL_DEVMEM 4          /* device memory: physical ranges that are not RAM */
+#define DJ_SEL_DEVICES 5         /* device capability: every PCI function of segment 0 */
 #define DJ_SEL_FIRST_FREE 32
 #define DJ_SEL_IRQ_BASE 0x1000  /* + GSI: the root's interrupt-line capabilities */
 #define DJ_SEL_MSI_BASE 0x1100  /* + n (n < DJ_MSI_COUNT): the root's MSI capabilities */
@@ -248,6 +255,15 @@ struct dj_bootinfo {
     /* Hardware virtualization the kernel runs VM PDs on: DJ_VIRT_*. */
     uint32_t virt;
     uint32_t virt_reserved;
+    /* Device addresses (DJ_SYS_DEV_CTRL): the bits of the DMA spaces when
+     * VT-d translates (a driver programs its own virtual addresses below
+     * 2^dma_bits), 0 when it does not (physical addresses; drivers are
+     * trusted). */
+    uint32_t dma_bits;
+    /* 1: VT-d interrupt remapping is on: binding an MSI returns a
+     * remappable-format address (bit 4 set; data 0), compatibility-format
+     * interrupts are blocked, MSIs may target any APIC id. */
+    uint32_t intr_remap;
 };
 #define DJ_VIRT_NONE 0
 #define DJ_VIRT_VMX 1 /* Intel VT-x with EPT, VPID and unrestricted guest */
@@ -415,6 +431,33 @@ struct dj_vcpu_state {
 };
 #define DJ_GPR_RSP 4
 _Static_assert(sizeof(struct dj_vcpu_state) <= DJ_UTCB_WORDS * 8, "vCPU state must fit the UTCB words");
+
+/* ---- Devices and DMA ------------------------------------------------------
+ * A device capability (DJ_OBJ_DEVICE) names PCI functions of segment 0 by
+ * requester id (DJ_DEV_RID); the root PD starts with one for all of them
+ * at DJ_SEL_DEVICES. Every PD has a DMA space: the pages it holds with
+ * DJ_MEM_DMA, at their virtual addresses below 2^dma_bits (bootinfo).
+ * With VT-d on, a function reaches memory only through the DMA space of
+ * the PD it is assigned to; unassigned functions reach nothing. Revoking
+ * a page (or the PD's end) removes it from the DMA space and flushes the
+ * IOTLB before the revoke returns and before the frame can be reused.
+ * DJ_SYS_DEV_CTRL (dev_sel, op, a, b), right DJ_DEV_ASSIGN on dev_sel:
+ *   DJ_DEV_OP_NARROW (a = dst_sel, b = rid): a new capability to that one
+ *     function at dst_sel, charged to the caller's quota (rid outside the
+ *     capability: DJ_E_BAD_PARAM; dst_sel occupied: DJ_E_BUSY).
+ *   DJ_DEV_OP_ASSIGN (a = pd_sel, right DJ_PD_CREATE; b = a semaphore,
+ *     right DJ_SM_UP, upped after the function's DMA faults, or 0 for
+ *     none): the capability's function (one only, else DJ_E_BAD_PARAM)
+ *     uses that PD's DMA space from now on, leaving any earlier one.
+ *     DJ_E_BAD_PARAM without VT-d.
+ *   DJ_DEV_OP_BLOCK: the capability's function reaches no memory.
+ *   DJ_DEV_OP_FAULTS: RSI the function's DMA faults since it was last
+ *     assigned, RDX the device address of the latest | 1 if a write. */
+#define DJ_DEV_OP_NARROW 0
+#define DJ_DEV_OP_ASSIGN 1
+#define DJ_DEV_OP_BLOCK 2
+#define DJ_DEV_OP_FAULTS 3
+#define DJ_DEV_RID(bus, dev, fn) ((uint64_t)(bus) << 8 | (uint64_t)(dev) << 3 | (uint64_t)(fn))
 
 /* Priorities: higher runs first. Every PD has a maximum priority (the
  * root PD DJ_PRIO_MAX): no SC of it, and none it creates, runs above it. */

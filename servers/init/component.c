@@ -130,6 +130,7 @@ static bool start_page(struct comp *c)
     c->si->heap_va = c->cfg->heap ? DJ_CHILD_HEAP_VA : 0;
     c->si->heap_pages = c->cfg->heap;
     c->si->generation = c->generation;
+    c->si->dma_bits = bootinfo_of() ? bootinfo_of()->dma_bits : 0;
     memcpy(c->si->arg, c->cfg->arg, strlen(c->cfg->arg) + 1);
     enum dj_status st = dj_map_into(c->pd, c->si, DJ_START_INFO_VA, 1, DJ_MEM_R);
     return st == DJ_OK || report(c, "mapping its start page failed", st);
@@ -277,6 +278,11 @@ static void device_memory(struct comp *c)
         return;
     enum dj_status st =
         holds(DJ_SEL_DEVMEM, DJ_OBJ_DEVMEM) ? grant_copy(c, DJ_SEL_DEVMEM, DJ_DEVMEM_MAP, DJ_SEL_DEVMEM) : DJ_E_BAD_CAP;
+    /* With device memory (the PCI server): every function's DMA too, to
+     * hand each driver its own function's (DJ_PCI_OP_DEVICE). */
+    if (st == DJ_OK && holds(DJ_SEL_DEVICES, DJ_OBJ_DEVICE) &&
+        grant_copy(c, DJ_SEL_DEVICES, DJ_DEV_ASSIGN, DJ_SEL_DEVICES) != DJ_OK)
+        printf("init: %s: the device capability (DMA) not granted\n", c->cfg->name);
     if (st == DJ_OK) {
         const struct dj_bootinfo *bi = bootinfo_of();
         c->si->devmem = 1;

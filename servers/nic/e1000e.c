@@ -501,9 +501,9 @@ static void enable_rx_tx(void)
  * undone first. */
 static bool msi_bind(struct nic_env *env, uint64_t *addr, uint64_t *data)
 {
-    enum dj_status st = dj_msi_bind(env->msi_sel, env->wake_sm, addr, data);
+    enum dj_status st = dj_msi_bind_device(env->msi_sel, env->wake_sm, nic_dma_device(), addr, data);
     if (st == DJ_E_BUSY && dj_irq_ctrl(env->msi_sel, DJ_IRQ_OP_UNBIND, 0, 0) == DJ_OK)
-        st = dj_msi_bind(env->msi_sel, env->wake_sm, addr, data);
+        st = dj_msi_bind_device(env->msi_sel, env->wake_sm, nic_dma_device(), addr, data);
     if (st != DJ_OK)
         nic_log("MSI: bind refused (status %d)", st);
     return st == DJ_OK;

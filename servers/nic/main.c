@@ -101,7 +101,7 @@ static bool bring_up(const struct dj_start_info *si)
     nic.env.pci = &pci_dev;
     nic.env.msi_sel = DJ_SEL_MSI_BASE;
     nic.env.msi_count = si->nmsi < DJ_MSI_COUNT ? si->nmsi : DJ_MSI_COUNT;
-    if (!open_device() || !create_semaphores())
+    if (!open_device() || !nic_dma_setup(si, &pci_dev) || !create_semaphores())
         return false;
     map_bars();
     if (!nic_hw.init(&nic.env)) {

@@ -25,14 +25,15 @@
 #define NIC_VA_BAR_SLOT (1ull << 30)     /* a BAR of at most 1 GiB per slot */
 #define NIC_VA_BARS (DJ_CHILD_FREE_VA + NIC_VA_BAR_SLOT)
 #define NIC_VA_CHANNEL (DJ_CHILD_FREE_VA + 8 * NIC_VA_BAR_SLOT)
-#define NIC_VA_DMA (DJ_CHILD_FREE_VA + 16 * NIC_VA_BAR_SLOT)
-#define NIC_VA_DMA_END (DJ_CHILD_FREE_VA + 17 * NIC_VA_BAR_SLOT)
+#define NIC_VA_DMA DJ_CHILD_DMA_VA /* below every VT-d width: device address = this address */
+#define NIC_VA_DMA_END (DJ_CHILD_DMA_VA + NIC_VA_BAR_SLOT)
 
 /* Selectors of the driver's own objects. The channel's own doorbell is
  * the loop's one wake-up semaphore: device interrupts are bound to it. */
 #define NIC_SEL_CHAN_SM DJ_CHILD_FIRST_FREE          /* two: the channel's doorbells */
 #define NIC_SEL_RESET_DONE_SM (DJ_CHILD_FIRST_FREE + 2) /* the loop dropped the old client */
 #define NIC_SEL_SLEEP_SM (DJ_CHILD_FIRST_FREE + 3)   /* a driver that failed rests here */
+#define NIC_SEL_DEVICE (DJ_CHILD_FIRST_FREE + 4)     /* its function's DMA (VT-d) */
 
 struct nic_driver {
     struct nic_env env;
@@ -53,6 +54,12 @@ extern struct nic_driver nic;
 
 /* nic_service.c: the portal handler (INFO, STATS, channel set-up). */
 uint64_t nic_service_handler(uint64_t badge, struct dj_utcb *u);
+
+/* nic_dma.c: with VT-d on (si->dma_bits), put the driver's function into
+ * its own DMA space (the PCI server's DJ_PCI_OP_DEVICE); false when that
+ * fails (the device would reach nothing). Without VT-d: true, physical
+ * addresses. */
+bool nic_dma_setup(const struct dj_start_info *si, const struct dj_pci_dev *pci);
 
 /* nic_loop.c: moves frames until the driver dies. */
 __attribute__((noreturn)) void nic_loop_run(void);

@@ -27,8 +27,12 @@ struct nic_env {
  * contiguous, so ask per page for anything a device needs contiguous.
  * NULL when the quota is used up. */
 void *nic_dma_pages(size_t pages);
-/* The bus address of a byte of memory from nic_dma_pages. */
+/* The bus address of a byte of memory from nic_dma_pages: its virtual
+ * address when VT-d translates (nic_dma_setup), else its physical one. */
 uint64_t nic_dma_addr(const void *p);
+/* The device capability of the driver's function with VT-d (MSIs bound
+ * with it are raised by that function alone), else 0. */
+uint64_t nic_dma_device(void);
 /* Driver log line on the console ("name: ..."). */
 void nic_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

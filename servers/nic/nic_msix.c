@@ -32,9 +32,9 @@ static void write32(volatile uint8_t *p, uint32_t v)
  * capability is ours now. */
 static bool bind(struct nic_env *env, uint64_t msi, uint64_t *addr, uint64_t *data)
 {
-    enum dj_status st = dj_msi_bind(msi, env->wake_sm, addr, data);
+    enum dj_status st = dj_msi_bind_device(msi, env->wake_sm, nic_dma_device(), addr, data);
     if (st == DJ_E_BUSY && dj_irq_ctrl(msi, DJ_IRQ_OP_UNBIND, 0, 0) == DJ_OK)
-        st = dj_msi_bind(msi, env->wake_sm, addr, data);
+        st = dj_msi_bind_device(msi, env->wake_sm, nic_dma_device(), addr, data);
     if (st != DJ_OK) {
         nic_log("MSI capability %#lx: bind refused (status %d)", (unsigned long)msi, st);
         return false;

@@ -19,6 +19,8 @@
 #define REQ_CFG_WRITE_WORDS 4
 #define REQ_MAP_BAR_WORDS 3
 #define REQ_RESET_WORDS 1
+#define REQ_DEVICE_WORDS 2
+#define DEVICE_SEL_BASE 0x2000 /* + function index: the server's one-function device capabilities */
 #define REPLY_VALUE_WORDS 2
 
 static uint64_t reply(struct dj_utcb *u, enum dj_status st, unsigned words, unsigned items)
@@ -41,6 +43,7 @@ static void take_back(int dev, uint64_t badge)
     pci_bdf_text(pci_devices.func[dev].bdf, where, sizeof(where));
     pci_quiesce(&pci_config, &pci_devices.func[dev]);
     pci_unmap_all((unsigned)dev);
+    pci_device_take_back((unsigned)dev);
     printf(PCI_LOG_PREFIX "%s taken back from %s: bus mastering and interrupts off, BARs revoked\n", where,
            client_name(badge));
 }
@@ -167,6 +170,43 @@ static uint64_t reset(const struct pci_func *f, struct dj_utcb *u)
     return reply(u, DJ_OK, REPLY_VALUE_WORDS, 0);
 }
 
+/* ---- DMA (VT-d) ---------------------------------------------------------
+ * The server holds every function's DMA (DJ_SEL_DEVICES, from init when
+ * the kernel has it). A driver gets a capability to its own function
+ * alone, narrowed once per function here; taking the function back
+ * revokes the driver's copy and blocks the function. */
+static bool device_made[PCI_MAX_FUNCS];
+
+static uint64_t device_sel(unsigned dev)
+{
+    return DEVICE_SEL_BASE + dev;
+}
+
+void pci_device_take_back(unsigned dev)
+{
+    if (!device_made[dev])
+        return;
+    dj_revoke(DJ_CRD(DJ_CRD_OBJ, device_sel(dev), 0, DJ_OBJ_ALL), false);
+    dj_dev_ctrl(device_sel(dev), DJ_DEV_OP_BLOCK, 0, 0);
+}
+
+static uint64_t device(unsigned dev, struct dj_utcb *u)
+{
+    uint64_t dst = u->words[1];
+    enum dj_obj_type t = DJ_OBJ_NONE;
+    if (dj_lookup(DJ_CRD(DJ_CRD_OBJ, DJ_SEL_DEVICES, 0, 0), 0, &t) != DJ_OK || t != DJ_OBJ_DEVICE)
+        return reply(u, DJ_E_BAD_CAP, 1, 0);
+    const struct pci_func *f = &pci_devices.func[dev]; /* segment 0: the only one the server scans */
+    if (!device_made[dev]) {
+        enum dj_status st = dj_dev_ctrl(DJ_SEL_DEVICES, DJ_DEV_OP_NARROW, device_sel(dev), f->bdf);
+        if (st != DJ_OK)
+            return reply(u, st, 1, 0);
+        device_made[dev] = true;
+    }
+    dj_utcb_typed(u, 1)[0] = (struct dj_typed_item){DJ_CRD(DJ_CRD_OBJ, device_sel(dev), 0, DJ_DEV_ASSIGN), dst};
+    return reply(u, DJ_OK, 1, 1);
+}
+
 /* The request's op and exact size. */
 static bool shaped(const struct dj_utcb *u, uint64_t op, unsigned words)
 {
@@ -189,6 +229,8 @@ static uint64_t request(uint64_t badge, struct dj_utcb *u)
         return map_bar((unsigned)dev, u);
     if (shaped(u, DJ_PCI_OP_RESET, REQ_RESET_WORDS))
         return reset(f, u);
+    if (shaped(u, DJ_PCI_OP_DEVICE, REQ_DEVICE_WORDS))
+        return device((unsigned)dev, u);
     return reply(u, DJ_E_BAD_PARAM, 1, 0);
 }
 

@@ -24,5 +24,7 @@ uint64_t pci_handler(uint64_t badge, struct dj_utcb *u);
 /* BAR bar of function dev as typed items for the caller (reply words
  * [0..1] are the caller's to fill): dst_page is where they land. */
 enum dj_status pci_map_bar(unsigned dev, unsigned bar, uint64_t dst_page, struct dj_utcb *u, unsigned *items);
+/* Takes back the driver's device capability (DMA) of dev and blocks it. */
+void pci_device_take_back(unsigned dev);
 /* Takes back every BAR of dev delegated since it was last claimed. */
 void pci_unmap_all(unsigned dev);

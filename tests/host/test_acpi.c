@@ -22,6 +22,8 @@
 #define DSDT_AT 0x9000
 #define MCFG_AT 0xa000
 #define MADT2_AT 0xb000
+#define DMAR_AT 0xc000
+#define DMAR2_AT 0xd000
 #define HDR 36
 #define FADT_LEN 276
 
@@ -718,6 +720,39 @@ static void s5_exact_name_and_empty_package(void **state)
     assert_false(info.s5_valid);
 }
 
+/* The DMAR table is found through the XSDT and recorded after its
+ * checksum check; its contents are dmar.c's to parse. A DMAR with a bad
+ * checksum is not recorded, and a later good copy is. */
+static void dmar_recorded(void **state)
+{
+    (void)state;
+    make_standard();
+    begin(DMAR_AT, "DMAR");
+    mem[DMAR_AT + HDR] = 38;
+    finish(DMAR_AT, 48);
+    begin(DMAR2_AT, "DMAR");
+    finish(DMAR2_AT, 48);
+    mem[DMAR2_AT + 40] ^= 1; /* checksum now bad */
+    uint64_t entries[] = {FADT_AT, MADT_AT, MCFG_AT, DMAR2_AT, DMAR_AT};
+    make_root(XSDT_AT, true, entries, 5);
+    make_rsdp(RSDP_AT, 2, RSDT_AT, XSDT_AT);
+    struct acpi_info info;
+    parse(&info);
+    assert_int_equal(info.dmar_phys, DMAR_AT);
+    assert_int_equal(info.dmar_len, 48);
+    assert_non_null(strstr(all_warnings, "DMAR"));
+}
+
+static void no_dmar_recorded(void **state)
+{
+    (void)state;
+    make_standard();
+    struct acpi_info info;
+    parse(&info);
+    assert_int_equal(info.dmar_phys, 0);
+    assert_int_equal(info.dmar_len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,6 +781,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(madt_unknown_entry_types, setup, teardown),
         cmocka_unit_test_setup_teardown(madt_x2apic_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(s5_exact_name_and_empty_package, setup, teardown),
+        cmocka_unit_test_setup_teardown(dmar_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_dmar_recorded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,7 +157,7 @@ static void invalid_insert_arguments(void **state)
     capspace_init(&cs, &tp.src);
     assert_int_equal(capspace_insert(&cs, 1, NULL, DJ_OBJ_PD, 0), DJ_E_BAD_PARAM);
     assert_int_equal(capspace_insert(&cs, 1, &obj_a, DJ_OBJ_NONE, 0), DJ_E_BAD_PARAM);
-    assert_int_equal(capspace_insert(&cs, 1, &obj_a, (enum dj_obj_type)(DJ_OBJ_DEVMEM + 1), 0),
+    assert_int_equal(capspace_insert(&cs, 1, &obj_a, (enum dj_obj_type)(DJ_OBJ_DEVICE + 1), 0),
                      DJ_E_BAD_PARAM);
     assert_int_equal(capspace_insert(&cs, 1, &obj_a, DJ_OBJ_PD, DJ_OBJ_ALL + 1), DJ_E_BAD_PARAM);
     assert_null(capspace_lookup(&cs, 1, DJ_OBJ_NONE, 0));

@@ -87,6 +87,8 @@ net_start_qemu() {
     local args=(-machine "${NET_MACHINE:-q35}" -accel tcg -cpu "${NET_CPU:-max}" -smp "${NET_SMP:-1}"
         -m "${NET_MEM:-256M}" -cdrom "$iso" -boot d -serial "file:$log" -monitor none -display none -no-reboot)
     [ "${NET_FIRMWARE:-seabios}" = ovmf ] && args+=(-bios /usr/share/ovmf/OVMF.fd)
+    # NET_IOMMU=1: VT-d (before the NICs, which it then translates).
+    [ "${NET_IOMMU:-0}" = 1 ] && args+=(-device intel-iommu,intremap=on)
     local nic
     for nic in "${NET_NICS[@]}"; do
         args+=(-netdev "tap,id=n$nic,ifname=${NET_TAP[$nic]},script=no,downscript=no"
