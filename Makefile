@@ -50,6 +50,8 @@ include boot-test.mk
 include fuzz.mk
 include net.mk
 include init-hostile.mk
+include l4linux-glue/guest.mk
+include vm.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)
@@ -134,6 +136,7 @@ check-host:
 bench: deps
 	$(MAKE) $(BUILD)/donjon-bench.iso $(NET_ISO)
 	tools/bench $(BUILD)/donjon-bench.iso $(NET_ISO)
+	$(MAKE) bench-vm
 
 tcb:
 	tools/tcb

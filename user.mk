@@ -25,6 +25,9 @@ USER_DIR_chantest := tests/components/chantest
 USER_PROGRAMS += counter counterclient
 USER_DIR_counter := servers/counter
 USER_DIR_counterclient := servers/counterclient
+# The VMM (docs/vmm.md): one instance per VM line of the configuration.
+USER_PROGRAMS += vmm
+USER_DIR_vmm := servers/vmm
 USER_PROGRAMS += pci pcicheck intruder
 USER_DIR_pci := servers/pci
 USER_DIR_pcicheck := tests/components/pcicheck
@@ -123,5 +126,8 @@ $(USERSIM): tests/user/usersim.c include/donjon/abi.h
 .PHONY: user-check
 user-check: $(USERSIM_PROGRAMS:%=$(USER_OUT)/%.elf) $(USERSIM)
 	tests/user/run-usersim $(USERSIM) $(USERSIM_PROGRAMS:%=$(USER_OUT)/%.elf)
+
+# The VMM's DSDT (iasl), compiled into servers/vmm/dsdt_aml.c.
+include servers/vmm/dsdt.mk
 
 -include $(shell find $(USER_OBJDIR) -name '*.d' 2>/dev/null)

@@ -10,6 +10,8 @@
 #include "kernel/sched.h"
 #include "kernel/sm.h"
 #include "kernel/timeout.h"
+#include "kernel/vcpu.h"
+#include "arch/x86_64/virt.h"
 #include "kernel/assert.h"
 #include "arch/x86_64/user_mode.h"
 #include "arch/x86_64/user_segments.h"
@@ -26,13 +28,21 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
         *status = DJ_E_BAD_CPU;
         return 0;
     }
-    if ((utcb_va & (PAGE_SIZE - 1)) || utcb_va == 0 || utcb_va >= USER_TOP) {
-        *status = DJ_E_BAD_ADDR;
+    /* The ECs of a VM PD are vCPUs: threads without UTCB or stack. */
+    if (pd->vm ? !global || utcb_va || stack_ptr : (utcb_va & (PAGE_SIZE - 1)) || utcb_va == 0 || utcb_va >= USER_TOP) {
+        *status = pd->vm ? DJ_E_BAD_PARAM : DJ_E_BAD_ADDR;
         return 0;
     }
     struct ec *ec = kobj_alloc(&pd->quota, DJ_OBJ_EC);
-    void *utcb = ec ? page_source_alloc(&pd->pages) : 0;
-    int st = utcb ? pd_map(pd, utcb_va, virt_to_phys(utcb), DJ_MEM_R | DJ_MEM_W) : DJ_E_QUOTA;
+    void *utcb = 0;
+    int st = DJ_E_QUOTA;
+    if (ec && pd->vm) {
+        ec->vcpu = virt_vcpu_create(pd, &st);
+        st = ec->vcpu ? DJ_OK : st;
+        ec->vm_exit = VCPU_NO_EXIT;
+    } else if (ec && (utcb = page_source_alloc(&pd->pages))) {
+        st = pd_map(pd, utcb_va, virt_to_phys(utcb), DJ_MEM_R | DJ_MEM_W);
+    }
     if (st != DJ_OK) { /* no memory, or the UTCB address is taken (DJ_E_BUSY) */
         if (utcb)
             page_source_free(&pd->pages, utcb);
@@ -46,7 +56,7 @@ struct ec *ec_create(struct pd *owner, struct pd *pd, uint32_t cpu, bool global,
     kobj_get(&ec->obj); /* its PD's, until the PD dies (see ec_release) */
     pd->live_ecs++;
     ec->utcb = utcb;
-    ec->utcb_words = ec->utcb->words;
+    ec->utcb_words = utcb ? ec->utcb->words : 0;
     ec->utcb_va = utcb_va;
     ec->event_base = event_base;
     ec->cpu = cpu;
@@ -151,6 +161,8 @@ void ec_release(struct ec *ec)
     timeout_disarm(ec);
     if (ec->utcb)
         page_source_free(&ec->pd->pages, ec->utcb);
+    if (ec->vcpu)
+        virt_vcpu_destroy(ec->pd, ec->vcpu);
     if (ec->sc)
         kobj_put(&ec->sc->obj);
     if (ec->pd)

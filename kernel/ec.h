@@ -18,6 +18,7 @@ enum ec_state {
 };
 
 struct sc;
+struct vcpu_hw;
 
 struct ec {
     struct kobj obj;
@@ -53,6 +54,8 @@ struct ec {
     struct ec **timed_link;  /* what points at it in that list (NULL: not on it) */
     struct ec *waiting_for;  /* EC_WAIT_HANDLER: the handler whose queue holds it */
     struct pt *portals;      /* the portals it handles (pt.h) */
+    struct vcpu_hw *vcpu;    /* a vCPU (an EC of a VM PD): its backend state (vcpu.h) */
+    uint32_t vm_exit;        /* vCPU: the exit waiting for its portal call, or VCPU_NO_EXIT */
     uint8_t fpu[] __attribute__((aligned(64))); /* XSAVE area */
 };
 

@@ -3,11 +3,14 @@
 #include "kernel/console.h"
 #include "common/string.h"
 #include "kernel/sched.h"
+#include "kernel/vcpu.h"
 #include "arch/x86_64/user_mode.h"
 
 static __attribute__((noreturn)) void run(struct ec *ec)
 {
     ec_switch_to(ec);
+    if (ec->vcpu)
+        vcpu_resume(ec);
     return_to_user();
 }
 
@@ -129,7 +132,12 @@ void ipc_reply(struct ec *h, uint64_t mtd)
         sched_dispatch(); /* the caller died meanwhile: nobody to answer */
     caller->callee = 0;
     caller->state = EC_READY;
-    if (caller->in_fault) {
+    if (caller->in_fault && caller->vcpu) {
+        if (!vcpu_reply(caller, h->utcb, mtd))
+            ec_kill(caller);
+        if (caller->state == EC_DEAD)
+            sched_dispatch();
+    } else if (caller->in_fault) {
         apply_fault_reply(caller, &h->utcb->arch, caller->call_mtd);
         int status = !mtd_fits(mtd) ? DJ_E_OVERFLOW
                      : DJ_MTD_TYPED(mtd) ? transfer(h, caller, DJ_MTD(0, DJ_MTD_TYPED(mtd)))
@@ -189,12 +197,17 @@ void ipc_fault(struct ec *ec, unsigned vector, uint64_t fault_addr)
     if (h->state != EC_WAIT_CALL) {
         /* Woken, the EC runs again and re-raises its fault; the startup
          * event has no instruction to re-raise it, so it stays pending. */
-        if (vector == DJ_EV_STARTUP)
+        if (ec->vcpu)
+            ec->vm_exit = vector; /* a vCPU's exit waits in the kernel, not in the guest */
+        else if (vector == DJ_EV_STARTUP)
             ec->startup_pending = true;
         ec->frame.vector = 0;
         wait_for_handler(ec, h);
     }
-    save_fault_state(ec, &h->utcb->arch, pt->mtd, vector, fault_addr);
+    if (ec->vcpu)
+        vcpu_exit_message(ec, h->utcb, pt->mtd, vector);
+    else
+        save_fault_state(ec, &h->utcb->arch, pt->mtd, vector, fault_addr);
     h->utcb->mtd = pt->mtd;
     begin_call(ec, h, pt, pt->mtd, true);
     run(h);

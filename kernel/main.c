@@ -6,6 +6,7 @@
 #include "arch/x86_64/apic.h"
 #include "common/cmdline.h"
 #include "kernel/console.h"
+#include "arch/x86_64/virt.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/fbcon.h"
@@ -174,6 +175,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
     irq_enable();
 
     selftest_run_early();
+    virt_init(); /* after the self-tests, which may use VT-x or SVM their own way */
     smp_boot_aps();
     kprintf("Donjon %s: %u CPUs online, %llu MiB memory\n", DONJON_VERSION, cpus_online,
             (unsigned long long)usable_mib());

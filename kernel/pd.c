@@ -8,6 +8,7 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/spinlock.h"
+#include "arch/x86_64/virt.h"
 
 /* mdb nodes come from slab pages: a header in the first slot, then
  * NODES_PER_PAGE nodes. A whole page per node would cost 64 times the
@@ -47,7 +48,7 @@ static uint64_t table_alloc(void *ctx)
     return p ? virt_to_phys(p) : 0;
 }
 
-struct pd *pd_create(struct quota *from, uint64_t quota_pages, uint8_t max_prio)
+struct pd *pd_create(struct quota *from, uint64_t quota_pages, uint8_t max_prio, bool vm)
 {
     struct pd *pd = kobj_alloc(from, DJ_OBJ_PD);
     if (!pd)
@@ -57,15 +58,16 @@ struct pd *pd_create(struct quota *from, uint64_t quota_pages, uint8_t max_prio)
         return 0;
     }
     pd->pages = (struct page_source){pd_page_alloc, pd_page_free, pd, &pd->quota};
-    pd->root = paging_new_root(table_alloc, &pd->pages);
-    if (!pd->root) {
+    pd->vm = vm;
+    pd->root = vm ? 0 : paging_new_root(table_alloc, &pd->pages);
+    if (vm ? vm_space_init(pd) != DJ_OK : !pd->root) {
         kobj_put(&pd->obj); /* pd_release gives the quota back */
         return 0;
     }
     capspace_init(&pd->caps, &pd->pages);
     memspace_init(&pd->mem, &pd->pages);
     iospace_init(&pd->io, &pd->pages);
-    pd->cr3 = virt_to_phys(pd->root);
+    pd->cr3 = vm ? paging_kernel_cr3() : virt_to_phys(pd->root); /* a vCPU's host side runs only the kernel */
     pd->quota.owner = pd;
     pd->parent_pd = from->owner;
     pd->max_prio = max_prio;
@@ -83,6 +85,7 @@ void pd_release(struct pd *pd)
         return; /* destroyed already, or pd_create failed before the quota */
     if (pd->root)
         paging_free_root(pd->root, table_free, &pd->pages);
+    vm_space_destroy(pd);
     quota_destroy_child(&pd->quota);
 }
 
@@ -164,8 +167,10 @@ struct pd *pd_of_node(const struct mdb_node *n)
 
 /* ---- Memory ------------------------------------------------------------------ */
 
-static uint64_t pte_flags_for(unsigned rights, unsigned attr)
+static uint64_t pte_flags_for(const struct pd *pd, unsigned rights, unsigned attr)
 {
+    if (pd->vm)
+        return virt_gpt_leaf_flags(rights, attr & MDB_ATTR_CACHE_MASK) | PAGING_EXACT_FLAGS;
     return paging_user_pte_flags(rights, attr & MDB_ATTR_CACHE_MASK);
 }
 
@@ -197,7 +202,7 @@ static void unmap_node(struct pd *pd, const struct mdb_node *n)
 static int map_node(struct pd *pd, const struct mdb_node *n)
 {
     if (paging_map_user_range(pd->root, n->base << PAGE_SHIFT, n->source_base << PAGE_SHIFT, PAGE_SIZE << n->order,
-                              leaf_level(n), pte_flags_for(n->rights, n->attr), table_alloc, &pd->pages) < 0) {
+                              leaf_level(n), pte_flags_for(pd, n->rights, n->attr), table_alloc, &pd->pages) < 0) {
         unmap_node(pd, n);
         return DJ_E_QUOTA;
     }
@@ -352,10 +357,12 @@ int pd_io_attach(struct pd *pd, struct mdb_node *n)
     if (!(n->rights & DJ_IO_ACCESS))
         return DJ_E_BAD_PARAM;
     /* The bitmap first: it is the part that can run out of quota. */
-    int st = iobitmap_allow(pd, 0, 0);
+    int st = pd->vm ? DJ_OK : iobitmap_allow(pd, 0, 0);
     if (st == DJ_OK)
         st = iospace_insert(&pd->io, n->base, n->order, n);
-    if (st == DJ_OK)
+    if (st == DJ_OK && pd->vm)
+        virt_io_allow(pd->vm_iopm, n->base, 1ull << n->order, true);
+    else if (st == DJ_OK)
         iobitmap_allow(pd, n->base, 1ull << n->order);
     return st;
 }
@@ -363,7 +370,10 @@ int pd_io_attach(struct pd *pd, struct mdb_node *n)
 void pd_io_detach(struct pd *pd, struct mdb_node *n)
 {
     iospace_remove(&pd->io, n->base, n->order);
-    iobitmap_deny(pd, n->base, 1ull << n->order);
+    if (pd->vm)
+        virt_io_allow(pd->vm_iopm, n->base, 1ull << n->order, false);
+    else
+        iobitmap_deny(pd, n->base, 1ull << n->order);
 }
 
 int pd_grant_io(struct pd *pd, uint64_t base, unsigned order)

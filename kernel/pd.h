@@ -44,12 +44,21 @@ struct pd {
     uint32_t live_ecs;        /* its ECs not (yet) dead */
     uint32_t dying_children;  /* PDs charged to its quota whose destruction has not finished */
     struct pd_reclaim reclaim;
+    bool vm;                  /* a VM PD: root holds guest-physical tables (vm_space.c) */
+    uint8_t *vm_iopm;         /* VM PD: its guest's I/O permission map (1 = exit) */
 };
 
 /* A new PD whose quota of quota_pages is taken from `from`, with maximum
  * priority max_prio; NULL when `from` cannot cover it (the PD object
- * itself is charged to `from`). */
-struct pd *pd_create(struct quota *from, uint64_t quota_pages, uint8_t max_prio);
+ * itself is charged to `from`). vm: a VM PD (vm_space.c). */
+struct pd *pd_create(struct quota *from, uint64_t quota_pages, uint8_t max_prio, bool vm);
+
+/* ---- VM PDs (vm_space.c) ---- */
+/* Give a new VM PD its empty guest-physical root and its I/O permission
+ * map (every port exits), charged to its quota; 0 or DJ_E_QUOTA. */
+int vm_space_init(struct pd *pd);
+/* Free the permission map (the tables go with the PD's others). */
+void vm_space_destroy(struct pd *pd);
 
 /* Give pd the page at pa as an original (an mdb root it may delegate and
  * revoke) at va with DJ_MEM_* rights, and map it. 0, or DJ_E_BAD_PARAM

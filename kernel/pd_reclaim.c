@@ -307,6 +307,7 @@ static enum outcome free_tables(struct pd *pd, size_t *budget)
     memspace_destroy(&pd->mem);
     iospace_destroy(&pd->io);
     free_io_bitmap(pd);
+    vm_space_destroy(pd);
     hand_over_leftovers(pd);
     if (pd->quota.used_pages) /* pages whose address went to a device: they stay charged to the parent */
         kprintf("pd: %llu pages of a destroyed PD stay allocated (DMA)\n", (unsigned long long)pd->quota.used_pages);

@@ -16,6 +16,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/root.h"
+#include "arch/x86_64/virt.h"
 #include "kernel/sched.h"
 #include "arch/x86_64/timer.h"
 
@@ -138,6 +139,7 @@ static int give_bootinfo(struct pd *pd)
     bi->pci_ecam_bus_start = acpi.mcfg_bus_start;
     bi->pci_ecam_bus_end = acpi.mcfg_bus_end;
     bi->tsc_hz = timer_tsc_hz();
+    bi->virt = virt_kind;
     memcpy(bi->cmdline, boot_info.cmdline, DJ_BOOTINFO_CMDLINE - 1);
     return map_modules(pd, bi);
 }
@@ -184,7 +186,7 @@ static int build_root(const struct boot_module *m, struct ec **out)
     }
     uint64_t frames = frame_free_count();
     quota_init_root(&root_quota, frames > ROOT_KERNEL_RESERVE ? frames - ROOT_KERNEL_RESERVE : 0);
-    struct pd *pd = pd_create(&root_quota, quota_available(&root_quota) - 64, DJ_PRIO_MAX);
+    struct pd *pd = pd_create(&root_quota, quota_available(&root_quota) - 64, DJ_PRIO_MAX, false);
     uint64_t pool = 0;
     int st = pd ? load_elf(pd, image, &info) : DJ_E_QUOTA;
     if (st == DJ_OK)

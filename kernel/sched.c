@@ -22,6 +22,7 @@
 #include "arch/x86_64/paging.h"
 #include "kernel/pd_reclaim.h"
 #include "kernel/timeout.h"
+#include "kernel/vcpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/spinlock.h"
@@ -288,6 +289,8 @@ static __attribute__((noreturn)) void run_sc(struct runqueue *q, struct sc *sc, 
         ec->startup_pending = false;
         ipc_fault(ec, DJ_EV_STARTUP, 0);
     }
+    if (ec->vcpu)
+        vcpu_resume(ec);
     return_to_user();
 }
 

@@ -21,6 +21,7 @@
 #include "kernel/sm.h"
 #include "kernel/root.h"
 #include "kernel/syscalls.h"
+#include "arch/x86_64/virt.h"
 #include "arch/x86_64/user_mode.h"
 
 #define QUANTUM_US_PER_TICK 10000u
@@ -80,7 +81,10 @@ static uint64_t sys_create_pd(struct args *x)
     uint64_t max_prio = (x->flags & (DJ_SYS_FLAG_MAX_PRIO >> 8)) ? x->a[3] : own_max;
     if (max_prio > own_max)
         return DJ_E_BAD_PARAM;
-    return install(x, x->a[0], (struct kobj *)pd_create(&quota_pd->quota, x->a[2], (uint8_t)max_prio), DJ_OBJ_PD);
+    bool vm = x->flags & (DJ_SYS_FLAG_VM >> 8);
+    if (vm && virt_kind == DJ_VIRT_NONE)
+        return DJ_E_BAD_PARAM;
+    return install(x, x->a[0], (struct kobj *)pd_create(&quota_pd->quota, x->a[2], (uint8_t)max_prio, vm), DJ_OBJ_PD);
 }
 
 static uint64_t sys_create_ec(struct args *x)
@@ -92,6 +96,8 @@ static uint64_t sys_create_ec(struct args *x)
         return x->a[0] < CAPSPACE_MAX_SEL ? DJ_E_BUSY : DJ_E_BAD_PARAM;
     if (x->a[2] > UINT32_MAX)
         return DJ_E_BAD_CPU;
+    if (!(x->flags & (DJ_SYS_FLAG_VCPU >> 8)) != !pd->vm)
+        return DJ_E_BAD_PARAM; /* vCPUs exactly in VM PDs */
     int status;
     struct ec *ec = ec_create(x->ec->pd, pd, (uint32_t)x->a[2], x->flags & 1, x->a[3], x->a[4], x->a[5], &status);
     return ec ? install(x, x->a[0], &ec->obj, DJ_OBJ_EC) : (uint64_t)status;

@@ -11,6 +11,7 @@
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/ec.h"
+#include "kernel/vcpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/iobitmap.h"
 #include "arch/x86_64/percpu.h"
@@ -36,6 +37,7 @@ static void serve_requests(bool always)
     if (!always && asked == __atomic_load_n(&r->done, __ATOMIC_RELAXED))
         return;
     write_cr3(read_cr3());
+    vcpu_guest_tlbs_stale(); /* guest translations (other ASIDs or VPIDs) too */
     struct ec *cur = ec_current();
     if (cur)
         iobitmap_activate(cur->pd);

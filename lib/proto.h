@@ -74,3 +74,14 @@ static inline uint64_t dj_mem_window(uint64_t page, uint64_t n)
 #define DJ_CONSOLE_OP_WRITE 1
 #define DJ_CONSOLE_HEADER_WORDS 2
 #define DJ_CONSOLE_WRITE_MAX 256
+/* DJ_CONSOLE_OP_WRITE_RAW: as WRITE, but the bytes go out as they are, at
+ * once, without the "[name] " prefix, line buffering or sanitizing: a
+ * guest's serial console (docs/vmm.md), whose terminal output (prompts
+ * without a newline, escape sequences) must reach the terminal whole.
+ * DJ_CONSOLE_OP_READ: words [1] at most this many bytes (1..
+ * DJ_CONSOLE_READ_MAX); reply words [0] status, [1] n, bytes from words
+ * [2] on: what arrived on the serial line since the last read (nothing
+ * waits; n is 0 when nothing came). Input goes to whoever reads first. */
+#define DJ_CONSOLE_OP_WRITE_RAW 2
+#define DJ_CONSOLE_OP_READ 3
+#define DJ_CONSOLE_READ_MAX 64

@@ -53,6 +53,7 @@
 #define DJ_CHILD_HEAP_VA 0x10000000000ull /* 1 TiB */
 #define DJ_CHILD_FREE_VA 0x500000000000ull
 #define DJ_CHILD_FREE_END 0x600000000000ull /* the boot modules follow (init only) */
+#define DJ_CHILD_VM_MODULE_VA 0x300000000000ull /* a VMM's guest images (read-only), then free */
 #define DJ_CHILD_SHARED_VA 0x400000000000ull
 #define DJ_CHILD_SHARED_END DJ_CHILD_FREE_VA
 #define DJ_CHILD_SHARED_FAULT_MAX 64 /* zeroed pages per instance of a component */
@@ -93,5 +94,18 @@ struct dj_start_info {
     uint64_t pci_ecam_base;
     uint32_t pci_ecam_bus_start, pci_ecam_bus_end;
     char arg[DJ_START_ARG_MAX];   /* the line's arg= text (printable, no blanks), "" if none */
+    /* A VM line (kernel=, docs/vmm.md): the guest's images, mapped
+     * read-only from DJ_CHILD_VM_MODULE_VA on (size 0: not given), and
+     * its size. vm_mem_mib 0: not a VM line. */
+    struct dj_start_module {
+        uint64_t va, size;
+        char args[DJ_MODULE_CMDLINE]; /* the module's GRUB arguments after its name */
+    } vm_kernel, vm_initrd, vm_cmdline;
+    uint32_t vm_mem_mib, vm_vcpus;
+    /* From the boot information, for a VM's timers and vCPU placement. */
+    uint64_t vm_tsc_hz;     /* 0: unknown */
+    uint32_t vm_host_cpus;
+    uint32_t vm_virt;       /* DJ_VIRT_* */
+    uint32_t vm_prio, vm_maxprio; /* the line's prio= and maxprio=: vCPUs and timer threads */
 };
 _Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");

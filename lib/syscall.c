@@ -26,6 +26,16 @@ enum dj_status dj_create_ec(uint64_t dst_sel, uint64_t pd_sel, uint64_t cpu, uin
     return sys(op, dst_sel, pd_sel, cpu, utcb_va, stack_ptr, event_base);
 }
 
+enum dj_status dj_create_vm_pd(uint64_t dst_sel, uint64_t quota_pd_sel, uint64_t quota_pages)
+{
+    return sys(DJ_SYS_CREATE_PD | DJ_SYS_FLAG_VM, dst_sel, quota_pd_sel, quota_pages, 0, 0, 0);
+}
+
+enum dj_status dj_create_vcpu(uint64_t dst_sel, uint64_t vm_pd_sel, uint64_t cpu, uint64_t event_base)
+{
+    return sys(DJ_SYS_CREATE_EC | DJ_SYS_FLAG_GLOBAL | DJ_SYS_FLAG_VCPU, dst_sel, vm_pd_sel, cpu, 0, 0, event_base);
+}
+
 enum dj_status dj_create_sc(uint64_t dst_sel, uint64_t pd_sel, uint64_t ec_sel, unsigned priority,
                             uint64_t quantum_us)
 {

@@ -79,6 +79,12 @@ enum dj_status dj_create_pd_prio(uint64_t dst_sel, uint64_t quota_pd_sel, uint64
  * local EC that only runs as a portal handler. */
 enum dj_status dj_create_ec(uint64_t dst_sel, uint64_t pd_sel, uint64_t cpu, uint64_t utcb_va,
                             uint64_t stack_ptr, uint64_t event_base, bool global);
+/* A VM PD (DJ_SYS_FLAG_VM: guest-physical memory space, exit portals in
+ * its capability space): DJ_E_BAD_PARAM without hardware virtualization. */
+enum dj_status dj_create_vm_pd(uint64_t dst_sel, uint64_t quota_pd_sel, uint64_t quota_pages);
+/* A vCPU of the VM PD vm_pd_sel on cpu, its exit portals at event_base +
+ * DJ_VMEXIT_* in the VM PD; it runs once an SC is bound to it. */
+enum dj_status dj_create_vcpu(uint64_t dst_sel, uint64_t vm_pd_sel, uint64_t cpu, uint64_t event_base);
 /* priority 0..DJ_PRIO_MAX; anything larger is refused here (DJ_E_BAD_PARAM)
  * because it would spill into the quantum field. The kernel refuses
  * (DJ_E_BAD_PARAM) a priority above the maximum of pd_sel's PD or of the

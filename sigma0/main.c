@@ -50,6 +50,11 @@
 #define INIT_MODULE "init"
 #define INIT_BADGE 1
 #define INIT_QUOTA_PAGES 8192 /* kernel memory for init and all it creates */
+/* With a boot module named VMM_MODULE init may start VMs, whose guest RAM
+ * is charged to quota too: init then gets all of sigma0's free quota but
+ * SIGMA0_RESERVE_PAGES (docs/vmm.md). */
+#define VMM_MODULE "vmm"
+#define SIGMA0_RESERVE_PAGES 2048
 #define INIT_HEAP_PAGES 1024  /* demand-paged heap window */
 #define INIT_PRIO 60
 #define INIT_QUANTUM_US 10000
@@ -318,6 +323,17 @@ static enum dj_status load_init(const struct dj_boot_module *m)
     return st;
 }
 
+static uint64_t init_quota(void)
+{
+    uint64_t free_pages = 0, limit = 0;
+    if (!dj_boot_module(bootinfo, VMM_MODULE) || dj_pd_quota(DJ_SEL_SELF_PD, &free_pages, &limit) != DJ_OK ||
+        free_pages < INIT_QUOTA_PAGES + SIGMA0_RESERVE_PAGES)
+        return INIT_QUOTA_PAGES;
+    printf("sigma0: a VMM is on board: init gets %lu pages of quota for its VMs\n",
+           (unsigned long)(free_pages - SIGMA0_RESERVE_PAGES));
+    return free_pages - SIGMA0_RESERVE_PAGES;
+}
+
 static enum dj_status start_init(void)
 {
     const struct dj_boot_module *m = dj_boot_module(bootinfo, INIT_MODULE);
@@ -325,7 +341,7 @@ static enum dj_status start_init(void)
         printf("sigma0: no boot module named '%s': nothing to start\n", INIT_MODULE);
         return DJ_E_BAD_PARAM;
     }
-    enum dj_status st = dj_create_pd(SEL_INIT_PD, DJ_SEL_SELF_PD, INIT_QUOTA_PAGES);
+    enum dj_status st = dj_create_pd(SEL_INIT_PD, DJ_SEL_SELF_PD, init_quota());
     if (st == DJ_OK)
         st = load_init(m);
     if (st == DJ_OK)

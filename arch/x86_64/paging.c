@@ -388,7 +388,9 @@ uint64_t paging_leaf_size(unsigned level)
 
 static uint64_t leaf_entry(uint64_t pa, unsigned level, uint64_t flags)
 {
-    uint64_t f = (flags & ~PTE_ADDR_MASK & ~PTE_LARGE & ~(nx_bit ? 0 : PTE_NX)) | PTE_PRESENT | PTE_USER;
+    uint64_t f = flags & PAGING_EXACT_FLAGS ? flags & ~PAGING_EXACT_FLAGS & ~PTE_ADDR_MASK & ~PTE_LARGE
+                                            : (flags & ~PTE_ADDR_MASK & ~PTE_LARGE & ~(nx_bit ? 0 : PTE_NX)) |
+                                                  PTE_PRESENT | PTE_USER;
     return (pa & PTE_ADDR_MASK) | f | (level > PAGING_LEAF_4K ? PTE_LARGE : 0);
 }
 

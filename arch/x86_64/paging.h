@@ -54,6 +54,9 @@ uint64_t paging_leaf_size(unsigned level);
  * changes). A leaf slot that holds a page table, left from earlier smaller
  * mappings, is mapped with the next smaller leaves instead. -1 when a table
  * page cannot be allocated: the caller unmaps the range. */
+/* In pte_flags: take the flags as they are (only the address and, for
+ * large leaves, PTE_LARGE added): guest-physical tables (virt.h). */
+#define PAGING_EXACT_FLAGS (1ull << 52)
 int paging_map_user_range(uint64_t *root, uint64_t va, uint64_t pa, uint64_t len, unsigned level,
                           uint64_t pte_flags, uint64_t (*alloc)(void *), void *ctx);
 /* Clear every leaf entry, of any size, that maps part of [va, va + len);

@@ -4,6 +4,7 @@
  * counted for the self-tests). Each AP ends in the scheduler: it idles in
  * HLT until an SC of an EC bound to it becomes ready. */
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/virt.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "kernel/console.h"
@@ -104,6 +105,7 @@ void ap_entry(uint64_t index)
     p->apic_id = lapic_id(); /* what the hardware says, should the MADT differ */
     timer_start_this_cpu();
     syscall_init_cpu(ap_kernel_stack_top[index]);
+    virt_init_ap();
     p->online = true;
     __atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
     /* Nothing is queued here yet (the root PD may not even exist): the

@@ -255,39 +255,46 @@ struct dj_bootinfo {
 _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit one page");
 
 /* ---- Virtual machines -----------------------------------------------------
- * A VM PD (DJ_SYS_CREATE_PD with DJ_SYS_FLAG_VM) has a guest-physical space
- * (NPT on SVM, EPT on VT-x) in place of a user address space: memory
- * delegated into it (DJ_SYS_DELEGATE, typed items) lands at guest-physical
- * page dst_base with the delegated rights (R, W, X) and the cache mode of
- * the page it derives from; revoking it removes it from the guest and
- * flushes the guest TLBs on every CPU before the revoke returns. I/O ports
- * delegated into a VM PD are open to its guest; every other port exits.
- * Its capability space holds the exit portals its vCPUs name.
+ * (docs/abi.md "Virtual machines" is the full description.)
+ * A VM PD (DJ_SYS_CREATE_PD with DJ_SYS_FLAG_VM; DJ_E_BAD_PARAM when
+ * bootinfo.virt is DJ_VIRT_NONE) has a guest-physical space (NPT on SVM,
+ * EPT on VT-x) in place of a user address space: memory delegated into it
+ * (DJ_SYS_DELEGATE, typed items) lands at guest-physical page dst_base
+ * (below 2^47, like every user page) with the delegated rights (R
+ * required; W, X) and the cache mode of the page it derives from;
+ * revoking it removes it from the guest and flushes the guest TLBs on
+ * every CPU before the revoke returns. I/O ports delegated into a VM PD
+ * are open to its guest; every other port exits. Its capability space
+ * holds the exit portals its vCPUs name. Its quota pays for its tables,
+ * the guest's I/O permission map (3 pages) and its vCPUs.
  *
  * A vCPU (DJ_SYS_CREATE_EC with DJ_SYS_FLAG_GLOBAL | DJ_SYS_FLAG_VCPU on
- * a VM PD, utcb_va = stack_ptr = 0) runs the guest when an SC is bound to
- * it. Its first run and every VM exit the kernel does not handle itself
- * (host interrupts, which only preempt) is a call to the portal at
- * event_base + DJ_VMEXIT_* in the VM PD's capability space, on the
- * vCPU's CPU. The handler's UTCB words hold a struct dj_vcpu_state
- * (words[0..]): exit_reason always, every other field only if the
- * portal's MTD names its group (DJ_MTD_* below), else zero. The handler
- * replies with an MTD naming the groups the kernel writes back into the
- * vCPU (the counts of a reply to a VM exit must be 0). Each written value
- * is checked against the architecture's rules; a value the hardware
- * would refuse makes the next entry fail, which the VMM sees as a
- * DJ_VMEXIT_ENTRY_FAIL exit, never a host fault. A vCPU without a
- * handler portal for an exit is killed. DJ_SYS_EC_CTRL recall makes a
- * vCPU exit with DJ_VMEXIT_RECALL as soon as possible (an IPI when it
- * runs on another CPU).
+ * a VM PD, utcb_va = stack_ptr = 0; the ECs of a VM PD are exactly its
+ * vCPUs, else DJ_E_BAD_PARAM) runs the guest when an SC is bound to it
+ * (DJ_SYS_CREATE_SC with the VM PD). Its first run and every VM exit the
+ * kernel does not absorb itself (host interrupts, which only preempt) is
+ * a call to the portal at event_base + DJ_VMEXIT_* in the VM PD's
+ * capability space, whose handler must run on the vCPU's CPU. The
+ * handler's UTCB words hold a struct dj_vcpu_state (words[0..]):
+ * exit_reason always, every other field only if the portal's MTD names
+ * its group (DJ_MTD_* below), else zero. The handler replies with an MTD
+ * naming the groups the kernel writes back into the vCPU (the reply's
+ * word and item counts must be 0, else the vCPU is killed). Each written
+ * value is checked; a value the architecture or the kernel refuses makes
+ * the next entries fail, each a DJ_VMEXIT_ENTRY_FAIL exit, until a reply
+ * fixes it: never a host fault. A vCPU without a handler portal for an
+ * exit is killed. DJ_SYS_EC_CTRL recall makes a vCPU exit with
+ * DJ_VMEXIT_RECALL as soon as possible (an IPI when it runs on another
+ * CPU).
  *
  * What the guest never sees: host MSRs (every MSR exits except the ones
- * the vCPU state holds: FS/GS base, kernel GS base, STAR/LSTAR/CSTAR/
- * SFMASK, SYSENTER_*, PAT; those are the guest's own), host FPU/XSAVE
- * state (a vCPU has its own), host debug registers (MOV DR exits), the
- * host TPR (CR8 is virtual), XCR0 beyond what the host enables (XSETBV
- * exits; the VMM sets xcr0, checked). INVD, WBINVD, MONITOR, MWAIT,
- * RDPMC, the virtualization instructions and INIT exit too. */
+ * the vCPU state holds and the hardware switches: FS/GS base, kernel GS
+ * base, STAR/LSTAR/CSTAR/SFMASK, SYSENTER_*; EFER and PAT exit too, the
+ * VMM keeps them with DJ_MTD_CR and DJ_MTD_PAT), host FPU/XSAVE state (a
+ * vCPU has its own), host debug registers (MOV DR exits), the host TPR
+ * (CR8 is virtual), XCR0 beyond what the host enables (XSETBV exits; the
+ * VMM sets xcr0, checked). INVD, WBINVD, MONITOR, MWAIT, RDPMC, RDTSCP,
+ * the virtualization instructions, task switches and INIT exit too. */
 #define DJ_VMEXIT_EXCEPTION(vector) (vector) /* 0..31: intercepted exceptions (ctrl) */
 #define DJ_VMEXIT_STARTUP DJ_EV_STARTUP /* 30: first run: the VMM sets the initial state */
 #define DJ_VMEXIT_RECALL DJ_EV_RECALL   /* 31: DJ_EC_OP_RECALL, or an interrupt window opened (ctrl) */
@@ -299,7 +306,7 @@ _Static_assert(sizeof(struct dj_bootinfo) <= 4096, "boot information must fit on
 #define DJ_VMEXIT_HLT 37
 #define DJ_VMEXIT_MEM 38       /* qual[0]: guest-physical address, qual[1]: DJ_VMMEM_* */
 #define DJ_VMEXIT_SHUTDOWN 39  /* triple fault: the guest is dead until the VMM resets its state */
-#define DJ_VMEXIT_ENTRY_FAIL 40 /* qual[0]: the backend's native failure code, qual[1]: DJ_VMFAIL_* */
+#define DJ_VMEXIT_ENTRY_FAIL 40 /* qual[0]: the backend's native failure code (0: the kernel's checks), qual[1]: DJ_VMFAIL_* */
 #define DJ_VMEXIT_HYPERCALL 41 /* VMCALL / VMMCALL */
 #define DJ_VMEXIT_XSETBV 42    /* ECX: register, EDX:EAX: value */
 #define DJ_VMEXIT_DR 43        /* MOV to or from a debug register; qual[0]: DJ_VMCR_* form, number = DR */
@@ -391,7 +398,7 @@ struct dj_vm_seg {
 struct dj_vcpu_state {
     uint64_t exit_reason;             /* DJ_VMEXIT_*: always */
     uint64_t gpr[16];                 /* DJ_MTD_GPR, in encoding order (rax rcx rdx rbx rsp rbp rsi rdi r8..r15); gpr[4] is RSP (DJ_MTD_RIP_RSP) */
-    uint64_t rip, inst_len;           /* DJ_MTD_RIP_RSP; inst_len: length of the exiting instruction, 0 when unknown */
+    uint64_t rip, inst_len;           /* DJ_MTD_RIP_RSP; inst_len: length of the exiting instruction, 0 when unknown (SVM without NRIPS) */
     uint64_t rflags;                  /* DJ_MTD_RFLAGS */
     uint64_t qual[2];                 /* DJ_MTD_QUAL */
     uint64_t cr0, cr2, cr3, cr4, efer, xcr0; /* DJ_MTD_CR */

@@ -38,6 +38,8 @@
 #define FCR_ENABLE_CLEAR 0xc7 /* FIFOs on and cleared, 14-byte trigger */
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_THR_EMPTY 0x20
+#define LSR_DATA_READY 0x01
+#define UART_RBR 0 /* receive buffer register (DLAB 0) */
 #define DIVISOR_115200 1
 #define TX_SPIN_LIMIT 100000 /* a UART that never drains is treated as absent */
 
@@ -120,7 +122,7 @@ static void put(unsigned id, char ch)
     c->line[c->len++] = sanitize(ch);
 }
 
-static enum dj_status op_write(uint64_t badge, const struct dj_utcb *u)
+static enum dj_status op_write(uint64_t badge, const struct dj_utcb *u, bool raw)
 {
     if (badge == DJ_BADGE_PARENT || badge > MAX_CLIENTS)
         return DJ_E_BAD_CAP;
@@ -129,9 +131,35 @@ static enum dj_status op_write(uint64_t badge, const struct dj_utcb *u)
         DJ_MTD_UNTYPED(u->mtd) != DJ_CONSOLE_HEADER_WORDS + (n + BYTES_PER_WORD - 1) / BYTES_PER_WORD)
         return DJ_E_BAD_PARAM;
     const char *bytes = (const char *)&u->words[DJ_CONSOLE_HEADER_WORDS];
+    if (raw) {
+        emit(bytes, n);
+        return DJ_OK;
+    }
     for (uint64_t i = 0; i < n; i++)
         put((unsigned)badge, bytes[i]);
     return DJ_OK;
+}
+
+/* Input is polled: whatever the UART holds when a client asks. */
+static bool have_input_ports;
+
+static uint64_t op_read(uint64_t badge, struct dj_utcb *u)
+{
+    uint64_t max = DJ_MTD_UNTYPED(u->mtd) == 2 ? u->words[1] : 0;
+    if (badge == DJ_BADGE_PARENT || badge > MAX_CLIENTS)
+        u->words[0] = DJ_E_BAD_CAP;
+    else if (max == 0 || max > DJ_CONSOLE_READ_MAX)
+        u->words[0] = DJ_E_BAD_PARAM;
+    else {
+        char *bytes = (char *)&u->words[2];
+        uint64_t n = 0;
+        while (have_input_ports && n < max && (inb(COM1 + UART_LSR) & LSR_DATA_READY))
+            bytes[n++] = (char)inb(COM1 + UART_RBR);
+        u->words[0] = DJ_OK;
+        u->words[1] = n;
+        return DJ_MTD(2 + (n + BYTES_PER_WORD - 1) / BYTES_PER_WORD, 0);
+    }
+    return DJ_MTD(1, 0);
 }
 
 static enum dj_status op_client(uint64_t badge, const struct dj_utcb *u)
@@ -155,8 +183,10 @@ static uint64_t console_handler(uint64_t badge, struct dj_utcb *u)
 {
     enum dj_status st = DJ_E_BAD_PARAM;
     if (DJ_MTD_TYPED(u->mtd) == 0 && DJ_MTD_UNTYPED(u->mtd) >= 1) {
-        if (u->words[0] == DJ_CONSOLE_OP_WRITE)
-            st = op_write(badge, u);
+        if (u->words[0] == DJ_CONSOLE_OP_READ)
+            return op_read(badge, u);
+        if (u->words[0] == DJ_CONSOLE_OP_WRITE || u->words[0] == DJ_CONSOLE_OP_WRITE_RAW)
+            st = op_write(badge, u, u->words[0] == DJ_CONSOLE_OP_WRITE_RAW);
         else if (u->words[0] == DJ_SERVICE_OP_CLIENT)
             st = op_client(badge, u);
     }
@@ -195,7 +225,8 @@ int main(void)
     const struct dj_start_info *si = dj_start();
     if (!si)
         return 1;
-    use_ports = have_com1(si) && !have_debug();
+    have_input_ports = have_com1(si);
+    use_ports = have_input_ports && !have_debug();
     if (use_ports) {
         uart_init();
         say("COM1 at 0x3f8 driven at user level");

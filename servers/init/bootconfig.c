@@ -16,9 +16,10 @@ _Static_assert(BC_MAX_COMPONENTS == DJ_COMPONENT_ID_MAX, "component ids are 1..B
 #define QUOTE_MAX 32  /* characters of user text quoted in a report */
 
 enum key { K_BIN, K_QUOTA, K_PRIO, K_HEAP, K_PT, K_IO, K_IRQ, K_DEBUG, K_DEVMEM, K_MSI, K_PCI, K_ARG, K_RESTART,
-           K_MAXPRIO, K_COUNT };
+           K_MAXPRIO, K_KERNEL, K_INITRD, K_CMDLINE, K_MEM, K_VCPUS, K_COUNT };
 static const char *const key_names[K_COUNT] = {"bin", "quota", "prio", "heap",   "pt",  "io",     "irq",
-                                               "debug", "devmem", "msi", "pci", "arg", "restart", "maxprio"};
+                                               "debug", "devmem", "msi", "pci", "arg", "restart", "maxprio",
+                                               "kernel", "initrd", "cmdline", "mem", "vcpus"};
 static const bool key_required[K_COUNT] = {[K_BIN] = true, [K_QUOTA] = true, [K_PRIO] = true};
 
 /* Names that would be confused with the system's own parts. */
@@ -221,14 +222,20 @@ static bool set_irqs(struct line_ctx *x, struct bc_component *c, char *val)
     return true;
 }
 
-static bool set_bin(struct line_ctx *x, struct bc_component *c, const char *val)
+/* A boot module's name for key (bin=, and a VM's kernel=, initrd=, cmdline=). */
+static bool set_module(struct line_ctx *x, const char *key, char *dst, const char *val)
 {
     if (!valid_module(val))
-        return FAIL(x, "bin=%.32s: not a module name (letters, digits, _ and -, at most 31)", val);
+        return FAIL(x, "%s=%.32s: not a module name (letters, digits, _ and -, at most 31)", key, val);
     if (x->env && x->env->module_exists && !x->env->module_exists(x->env->ctx, val))
-        return FAIL(x, "bin=%.32s: no boot module of that name", val);
-    memcpy(c->bin, val, strlen(val) + 1);
+        return FAIL(x, "%s=%.32s: no boot module of that name", key, val);
+    memcpy(dst, val, strlen(val) + 1);
     return true;
+}
+
+static bool set_bin(struct line_ctx *x, struct bc_component *c, const char *val)
+{
+    return set_module(x, "bin", c->bin, val);
 }
 
 static bool yes_no(struct line_ctx *x, const char *key, const char *val, bool *out)
@@ -361,6 +368,19 @@ static bool set_key(struct line_ctx *x, struct bc_component *c, enum key k, char
         return true;
     case K_PCI: return set_pci(x, c, val);
     case K_ARG: return set_arg(x, c, val);
+    case K_KERNEL: return set_module(x, "kernel", c->vm.kernel, val);
+    case K_INITRD: return set_module(x, "initrd", c->vm.initrd, val);
+    case K_CMDLINE: return set_module(x, "cmdline", c->vm.cmdline, val);
+    case K_MEM:
+        if (!number(x, "mem", val, BC_VM_MEM_MIN, BC_VM_MEM_MAX, &v))
+            return false;
+        c->vm.mem_mib = (uint32_t)v;
+        return true;
+    case K_VCPUS:
+        if (!number(x, "vcpus", val, 1, BC_VM_VCPUS_MAX, &v))
+            return false;
+        c->vm.vcpus = (uint8_t)v;
+        return true;
     default: return FAIL(x, "internal: unknown key");
     }
 }
@@ -456,6 +476,24 @@ static bool check_name(struct line_ctx *x, const char *name)
     return true;
 }
 
+/* A VM line (docs/vmm.md): kernel= makes one; the other VM keys need it. */
+static bool vm_fields(struct line_ctx *x, struct bc_component *c, const bool *seen)
+{
+    static const enum key vm_keys[] = {K_INITRD, K_CMDLINE, K_MEM, K_VCPUS};
+    if (!seen[K_KERNEL]) {
+        for (size_t i = 0; i < sizeof(vm_keys) / sizeof(vm_keys[0]); i++)
+            if (seen[vm_keys[i]])
+                return FAIL(x, "%s= without kernel=: only a VM line (kernel=MODULE) takes it", key_names[vm_keys[i]]);
+        return true;
+    }
+    c->vm.is_vm = true;
+    if (!seen[K_MEM])
+        c->vm.mem_mib = BC_VM_MEM_DEFAULT;
+    if (!seen[K_VCPUS])
+        c->vm.vcpus = 1;
+    return true;
+}
+
 /* The fields of one line (already split), into *c. */
 static bool parse_fields(struct line_ctx *x, char **tok, unsigned ntok, struct bc_component *c)
 {
@@ -469,6 +507,8 @@ static bool parse_fields(struct line_ctx *x, char **tok, unsigned ntok, struct b
     for (int k = 0; k < K_COUNT; k++)
         if (key_required[k] && !seen[k])
             return FAIL(x, "missing %s=", key_names[k]);
+    if (!vm_fields(x, c, seen))
+        return false;
     if (!seen[K_MAXPRIO])
         c->maxprio = c->prio; /* its threads never above the one init gives it */
     else if (c->maxprio < c->prio)

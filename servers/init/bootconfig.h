@@ -4,6 +4,7 @@
  *     name bin=MODULE quota=PAGES prio=N [heap=PAGES] [pt=A,B] [io=LO-HI,..]
  *          [irq=N,..] [debug=yes|no] [devmem=yes|no] [msi=N]
  *          [pci=SEL|SEL..] [arg=TEXT] [restart=yes|no] [maxprio=N]
+ *          [kernel=MODULE [initrd=MODULE] [cmdline=MODULE] [mem=MIB] [vcpus=N]]
  *     (SEL: VVVV:DDDD[#K] or BB:DD.F; at most BC_PCI_ALTS alternatives)
  * Pure C (no allocation, no system calls) so the host tests can feed it
  * hostile text. A bad line is reported through the error callback with its
@@ -32,6 +33,23 @@
 #define BC_PCI_INDEX_MAX 255 /* K of pci=VVVV:DDDD#K */
 #define BC_PCI_ALTS 4        /* alternatives of pci= (lib/proto.h DJ_SERVICE_CLIENT_PCI_ALTS) */
 
+/* A virtual machine's line (bin= is the VMM; docs/vmm.md). Its guest RAM
+ * (mem= MiB) is added to quota= when init creates the VMM's PD. */
+#define BC_VM_MEM_MIN 16
+#define BC_VM_MEM_MAX 3072 /* below the 3 GiB PCI hole of the VMM's memory map */
+#define BC_VM_MEM_DEFAULT 256
+#define BC_VM_VCPUS_MAX 4
+#define BC_VM_PAGES_PER_MIB 256
+
+struct bc_vm {
+    bool is_vm;              /* kernel= given */
+    char kernel[BC_MODULE_MAX + 1];  /* boot module: bzImage or multiboot image */
+    char initrd[BC_MODULE_MAX + 1];  /* "" if none */
+    char cmdline[BC_MODULE_MAX + 1]; /* module holding the guest command line, "" if none */
+    uint32_t mem_mib;
+    uint8_t vcpus;
+};
+
 struct bc_io_range {
     uint16_t first, last; /* inclusive */
 };
@@ -51,6 +69,7 @@ struct bc_component {
      * pci= in the order written, 0 after the last (all 0: no pci=) */
     uint64_t pci[BC_PCI_ALTS];
     char arg[BC_ARG_MAX + 1]; /* free argument, "" if none */
+    struct bc_vm vm;  /* kernel= lines only */
     bool serves;      /* a later line grants a portal to it */
     unsigned line;
     unsigned nportals, nio, nirqs;

@@ -74,6 +74,51 @@ static bool load_image(struct comp *c)
     return st == DJ_OK || report(c, "loading its image failed", st);
 }
 
+/* One guest image, read-only at *va in the VMM (docs/vmm.md). */
+static bool vm_module(struct comp *c, const char *name, struct dj_start_module *out, uint64_t *va)
+{
+    if (!name[0])
+        return true;
+    const struct dj_boot_module *m = dj_boot_module(bootinfo_of(), name);
+    if (!m)
+        return report(c, "a guest image's boot module vanished", DJ_E_BAD_PARAM);
+    uint64_t pages = (m->size + PAGE - 1) / PAGE;
+    enum dj_status st = dj_map_into(c->pd, (const void *)(uintptr_t)m->va, *va, pages, DJ_MEM_R);
+    if (st != DJ_OK)
+        return report(c, "mapping a guest image failed", st);
+    out->va = *va;
+    out->size = m->size;
+    const char *args = m->cmdline;
+    while (*args && *args != ' ')
+        args++;
+    while (*args == ' ')
+        args++;
+    size_t n = strlen(args);
+    if (n >= sizeof(out->args))
+        n = sizeof(out->args) - 1;
+    memcpy(out->args, args, n);
+    out->args[n] = '\0';
+    *va += (pages + 1) * PAGE; /* a guard page between images */
+    return true;
+}
+
+static bool vm_modules(struct comp *c)
+{
+    const struct bc_vm *vm = &c->cfg->vm;
+    if (!vm->is_vm)
+        return true;
+    uint64_t va = DJ_CHILD_VM_MODULE_VA;
+    c->si->vm_mem_mib = vm->mem_mib;
+    c->si->vm_vcpus = vm->vcpus;
+    c->si->vm_tsc_hz = bootinfo_of()->tsc_hz;
+    c->si->vm_host_cpus = bootinfo_of()->cpu_count;
+    c->si->vm_virt = bootinfo_of()->virt;
+    c->si->vm_prio = c->cfg->prio;
+    c->si->vm_maxprio = c->cfg->maxprio;
+    return vm_module(c, vm->kernel, &c->si->vm_kernel, &va) && vm_module(c, vm->initrd, &c->si->vm_initrd, &va) &&
+           vm_module(c, vm->cmdline, &c->si->vm_cmdline, &va);
+}
+
 static bool start_page(struct comp *c)
 {
     c->si = init_pages(1);
@@ -290,7 +335,9 @@ static bool run(struct comp *c)
 static bool build(struct comp *c)
 {
     c->pd = comp_sel(c);
-    enum dj_status st = dj_create_pd_prio(c->pd, DJ_SEL_SELF_PD, c->cfg->quota, c->cfg->maxprio);
+    /* A VMM's quota also pays for its guest's RAM (docs/vmm.md). */
+    uint64_t quota = c->cfg->quota + (uint64_t)c->cfg->vm.mem_mib * BC_VM_PAGES_PER_MIB;
+    enum dj_status st = dj_create_pd_prio(c->pd, DJ_SEL_SELF_PD, quota, c->cfg->maxprio);
     if (st != DJ_OK)
         return report(c, "creating its PD failed", st);
     if (!load_image(c) || !give_memory(c, DJ_CHILD_STACK_TOP - DJ_CHILD_STACK_PAGES * PAGE, DJ_CHILD_STACK_PAGES,
@@ -298,7 +345,7 @@ static bool build(struct comp *c)
         return false;
     if (c->cfg->heap && !give_memory(c, DJ_CHILD_HEAP_VA, c->cfg->heap, "no memory for its heap"))
         return false;
-    if (!start_page(c) || !own_caps(c) || !service_caps(c))
+    if (!start_page(c) || !vm_modules(c) || !own_caps(c) || !service_caps(c))
         return false;
     io_and_irqs(c);
     device_memory(c);

@@ -68,3 +68,28 @@ void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t v
  * the VMM recalls that vCPU so its handler injects it. */
 void vmm_irq_set(unsigned gsi, bool level_high);       /* ioapic.c */
 void vmm_msi_send(uint64_t address, uint32_t data);      /* lapic.c */
+
+/* ---- Services the VMM core offers devices ----------------------------------
+ * Implemented by the VMM (main.c, smp.c, exits.c); host tests of a
+ * device provide fakes. All are called under the VMM lock. */
+/* Something for vCPU vcpu changed (a vector was queued, its timer was
+ * reprogrammed): wake it from HLT or recall it so its handler looks. */
+void vmm_vcpu_kick(unsigned vcpu);
+/* The LAPIC model delivered INIT / a STARTUP IPI with vector (the AP
+ * starts in real mode at vector << 12) to vcpu. */
+void vmm_vcpu_init(unsigned vcpu);
+void vmm_vcpu_sipi(unsigned vcpu, uint8_t vector);
+/* The guest's TSC now (every vCPU has the same: TSC offset 0 relative to
+ * the host TSC) and its rate in Hz. */
+uint64_t vmm_guest_tsc(void);
+uint64_t vmm_tsc_hz(void);
+/* Bytes the guest's UART sent: to the console. */
+void vmm_console_write(const char *s, size_t len);
+/* The guest asked to power off (ACPI S5, debug exit) or to reset (i8042,
+ * ACPI reset register, triple fault with restart): the VMM stops all
+ * vCPUs and reports it on the console; status is the debug-exit value or
+ * 0. */
+void vmm_power_off(unsigned status);
+void vmm_reset(void);
+/* Number of vCPUs of this VM (1..VMM_MAX_VCPUS). */
+unsigned vmm_vcpu_count(void);

@@ -38,7 +38,7 @@ static void on_error(void *ctx, unsigned line, const char *what)
 static bool module_exists(void *ctx, const char *name)
 {
     (void)ctx;
-    static const char *const have[] = {"console", "kvstore", "kvclient", "echo"};
+    static const char *const have[] = {"console", "kvstore", "kvclient", "echo", "vmm", "vmlinuz", "initrd", "cmd"};
     for (size_t i = 0; i < sizeof(have) / sizeof(have[0]); i++)
         if (strcmp(name, have[i]) == 0)
             return true;
@@ -137,6 +137,44 @@ static void test_maxprio(void **state)
     expect_one_error(1, "maxprio");
     parse("echo bin=echo quota=16 prio=40 maxprio=50 maxprio=60\n");
     expect_one_error(1, "given twice");
+    assert_int_equal(cfg.count, 0);
+}
+
+/* VM lines (docs/vmm.md): kernel= makes one; the other VM keys need it. */
+static void test_vm_lines(void **state)
+{
+    (void)state;
+    parse("linux bin=vmm quota=2048 prio=40 kernel=vmlinuz initrd=initrd cmdline=cmd mem=512 vcpus=2\n"
+          "mini bin=vmm quota=64 prio=40 kernel=vmlinuz\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 2);
+    assert_true(cfg.c[0].vm.is_vm);
+    assert_string_equal(cfg.c[0].vm.kernel, "vmlinuz");
+    assert_string_equal(cfg.c[0].vm.initrd, "initrd");
+    assert_string_equal(cfg.c[0].vm.cmdline, "cmd");
+    assert_int_equal(cfg.c[0].vm.mem_mib, 512);
+    assert_int_equal(cfg.c[0].vm.vcpus, 2);
+    assert_int_equal(cfg.c[1].vm.mem_mib, BC_VM_MEM_DEFAULT);
+    assert_int_equal(cfg.c[1].vm.vcpus, 1);
+    assert_string_equal(cfg.c[1].vm.initrd, "");
+    parse("echo bin=echo quota=16 prio=1\n");
+    assert_false(cfg.c[0].vm.is_vm);
+    parse("x bin=vmm quota=64 prio=40 mem=64\n");
+    expect_one_error(1, "mem= without kernel=");
+    parse("x bin=vmm quota=64 prio=40 vcpus=2 initrd=initrd\n");
+    expect_one_error(1, "without kernel=");
+    parse("x bin=vmm quota=64 prio=40 kernel=nosuch\n");
+    expect_one_error(1, "kernel=nosuch: no boot module");
+    parse("x bin=vmm quota=64 prio=40 kernel=vmlinuz initrd=a/b\n");
+    expect_one_error(1, "initrd=a/b: not a module name");
+    parse("x bin=vmm quota=64 prio=40 kernel=vmlinuz vcpus=5\n");
+    expect_one_error(1, "vcpus=5");
+    parse("x bin=vmm quota=64 prio=40 kernel=vmlinuz vcpus=0\n");
+    expect_one_error(1, "vcpus=0");
+    parse("x bin=vmm quota=64 prio=40 kernel=vmlinuz mem=8\n");
+    expect_one_error(1, "mem=8");
+    parse("x bin=vmm quota=64 prio=40 kernel=vmlinuz mem=3073\n");
+    expect_one_error(1, "mem=3073");
     assert_int_equal(cfg.count, 0);
 }
 
@@ -671,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_last_line_without_newline),
         cmocka_unit_test(test_unknown_key_skips_line),
         cmocka_unit_test(test_missing_fields),
+        cmocka_unit_test(test_vm_lines),
         cmocka_unit_test(test_malformed_fields),
         cmocka_unit_test(test_bad_numbers),
         cmocka_unit_test(test_names),

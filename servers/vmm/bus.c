@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Guest memory accessors and the port / MMIO buses (vmm.h). Pure C: the
+ * host tests drive it. */
+#include "vmm.h"
+
+static bool inside(uint64_t addr, uint64_t len, uint64_t base, uint64_t size)
+{
+    return addr >= base && len <= size && addr - base <= size - len;
+}
+
+void *vmm_gpa_ptr(const struct vmm_ram *ram, uint64_t gpa, uint64_t len)
+{
+    if (inside(gpa, len, 0, ram->size))
+        return ram->base + gpa;
+    if (ram->high && inside(gpa, len, ram->high_base, ram->high_size))
+        return ram->high + (gpa - ram->high_base);
+    return NULL;
+}
+
+static bool overlaps(const struct vmm_region *r, uint64_t base, uint64_t len)
+{
+    return base < r->base + r->len && r->base < base + len;
+}
+
+bool vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len, vmm_read_fn rd, vmm_write_fn wr, void *dev)
+{
+    if (!len || base + len < base || bus->count == VMM_MAX_REGIONS)
+        return false;
+    for (unsigned i = 0; i < bus->count; i++)
+        if (overlaps(&bus->r[i], base, len))
+            return false;
+    bus->r[bus->count++] = (struct vmm_region){base, len, rd, wr, dev};
+    return true;
+}
+
+bool vmm_bus_move(struct vmm_bus *bus, void *dev, uint64_t old_base, uint64_t new_base, uint64_t len)
+{
+    for (unsigned i = 0; i < bus->count; i++) {
+        struct vmm_region *r = &bus->r[i];
+        if (r->dev != dev || r->base != old_base)
+            continue;
+        struct vmm_region saved = *r;
+        bus->r[i] = bus->r[--bus->count]; /* out while the new range is checked */
+        if (!len)
+            return true;
+        if (vmm_bus_add(bus, new_base, len, saved.read, saved.write, saved.dev))
+            return true;
+        bus->r[bus->count++] = saved;
+        return false;
+    }
+    return false;
+}
+
+static struct vmm_region *find(struct vmm_bus *bus, uint64_t addr, unsigned size)
+{
+    for (unsigned i = 0; i < bus->count; i++)
+        if (inside(addr, size, bus->r[i].base, bus->r[i].len))
+            return &bus->r[i];
+    return NULL;
+}
+
+uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size)
+{
+    struct vmm_region *r = find(bus, addr, size);
+    if (!r || !r->read)
+        return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+    return r->read(r->dev, addr - r->base, size);
+}
+
+void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t value)
+{
+    struct vmm_region *r = find(bus, addr, size);
+    if (r && r->write)
+        r->write(r->dev, addr - r->base, size, value);
+}

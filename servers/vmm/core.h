@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The VMM core's shared state (main.c, exits.c, cpuid.c, msr.c, smp.c,
+ * loader.c, platform.c): one VM per VMM instance, up to VMM_MAX_VCPUS
+ * vCPUs, each with a handler EC (its exits) and a timer thread (its
+ * LAPIC timer while it runs) on the vCPU's host CPU. Device state is
+ * touched only under vm.lock (one semaphore for the whole VM). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <donjon/abi.h>
+#include "acpi.h"
+#include "vmm.h"
+
+#define PAGE_SIZE 4096ull
+#define MIB (1024ull * 1024)
+
+/* Guest-physical memory map (docs/vmm.md). RAM from 0 up to at most
+ * GUEST_HOLE_START; devices above. */
+#define GUEST_HOLE_START VMM_PCI_ECAM_BASE
+#define GUEST_ECAM_BASE VMM_PCI_ECAM_BASE
+#define GUEST_ECAM_SIZE ((uint64_t)VMM_PCI_ECAM_BUSES * MIB)
+#define GUEST_LAPIC_BASE VMM_LAPIC_BASE
+#define GUEST_BIOS_START 0x9fc00ull       /* reserved up to 1 MiB: ACPI tables live here */
+#define GUEST_ACPI_BASE 0xe0000ull        /* RSDP in the BIOS area, where Linux looks */
+#define GUEST_ACPI_SIZE 0x20000ull
+
+/* Low memory the loader uses for the boot state. */
+#define GUEST_GDT 0x6000ull
+#define GUEST_ZERO_PAGE 0x7000ull
+#define GUEST_CMDLINE 0x20000ull
+#define GUEST_CMDLINE_MAX 4096
+#define GUEST_PML4 0x9000ull /* PML4, PDPT, then 4 page directories: 4 GiB identity */
+
+/* Selectors in the VM PD's capability space: vCPU i's exit portals. */
+#define VM_EVENT_BASE(i) ((uint64_t)(i) * 64)
+
+enum vcpu_run_state { VCPU_RUNNING, VCPU_WAIT_SIPI, VCPU_STOPPED };
+
+struct vcpu {
+    unsigned id, cpu;
+    uint64_t ec, sc;                 /* the vCPU (VMM's selectors) */
+    uint64_t handler_ec;             /* its exit handler (local EC on cpu) */
+    uint64_t wake_sm;                /* HLT and SIPI waits block here */
+    uint64_t timer_sm, timer_ec;     /* the timer thread */
+    volatile enum vcpu_run_state state;
+    volatile uint8_t sipi_vector;
+    volatile bool sipi_pending, init_pending;
+    volatile bool halted;            /* its handler blocks in HLT */
+    uint64_t exits;                  /* counted for the report */
+    uint64_t last_reason, last_rip;  /* the latest exit, for reports */
+    uint64_t misc_enable;
+    uint64_t dr[8];                  /* shadowed debug registers (exits.c) */
+    uint64_t armed_deadline;         /* the timer thread's deadline (TSC), UINT64_MAX: none */
+    struct dj_utcb *volatile utcb;   /* set while its handler serves an exit */
+};
+#define DR6_RESET 0xffff0ff0ull
+#define DR7_RESET 0x400ull
+#define MISC_ENABLE_RESET 0x1801ull /* fast strings; BTS and PEBS unavailable */
+
+struct vm {
+    struct vmm_ram ram;
+    struct vmm_bus io, mmio;
+    unsigned nvcpus;
+    struct vcpu vcpu[VMM_MAX_VCPUS];
+    uint64_t pd;            /* the VM PD */
+    uint64_t lock;          /* semaphore: one holder */
+    uint64_t console_pt;
+    uint64_t tsc_hz;
+    unsigned host_cpus;
+    volatile bool stopped;  /* powered off or dead: vCPUs stay blocked */
+    uint64_t main_sm;       /* the main thread sleeps here */
+    /* Boot state the loader prepared for the BSP's STARTUP exit. */
+    uint64_t entry_rip, entry_rsi, entry_rbx;
+    bool entry_64;          /* long mode with our page tables, else 32-bit flat */
+    uint32_t entry_eax;     /* multiboot magic */
+};
+
+extern struct vm vm;
+
+/* main.c */
+void vm_lock(void);
+void vm_unlock(void);
+/* Printed on the console as "[name] vmm: ...": from any thread. */
+void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Stops the VM for good (every vCPU parks): why goes to the console. */
+void vm_stop(const char *why);
+
+/* exits.c: the handler of every exit portal (badge: vCPU << 8 | reason). */
+uint64_t exit_handler(uint64_t badge, struct dj_utcb *u);
+/* Injects an #GP(0) at the next entry (exits.c). */
+uint64_t inject_gp(struct dj_vcpu_state *s);
+
+/* cpuid.c: eax..edx for leaf, subleaf sub on vCPU v (s: its CR state,
+ * for OSXSAVE and the XSAVE size; NULL: reset values). */
+void cpuid_emulate(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* The clock of the LAPIC timer that CPUID leaf 0x15 announces. */
+uint64_t cpuid_crystal_hz(void);
+
+/* msr.c: false: the access is refused (#GP). */
+bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *value);
+bool msr_write(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t value);
+
+/* loader.c: parses the guest image and lays out memory; false with *why. */
+bool load_guest(const void *kernel, uint64_t ksize, const void *initrd, uint64_t isize, const char *cmdline,
+                const char **why);
+/* The BSP's initial state (the STARTUP exit). Returns the reply MTD. */
+uint64_t boot_state(struct dj_vcpu_state *s);
+/* A real-mode state at vector << 12 (an AP after SIPI). */
+uint64_t sipi_state(struct dj_vcpu_state *s, uint8_t vector);
+
+/* smp.c: vCPUs at priority prio, their timer threads at timer_prio. */
+bool vcpus_create(unsigned prio, unsigned timer_prio);
+/* Badge bit of the timer threads' startup portals (exits.c passes them on). */
+#define VMM_THREAD_BADGE (1ull << 62)
+uint64_t thread_startup(uint64_t badge, struct dj_utcb *u);
+void timer_thread(uint64_t id);
+/* After an exit: tell the timer thread the vCPU's next LAPIC deadline. */
+void timer_rearm(struct vcpu *v);
+/* Blocks the calling handler until something is pending for v or its
+ * timer deadline (TSC) passes; called with the lock held, returns with it. */
+void vcpu_block(struct vcpu *v, uint64_t deadline_tsc);
+
+/* platform.c: the devices, and what the exit code asks of the LAPICs. */
+bool platform_init(void);
+/* Highest vector vCPU v should take now, or -1; -2: an NMI. */
+int platform_pending_vector(unsigned vcpu);
+/* The vector was injected: IRR -> ISR. */
+void platform_vector_taken(unsigned vcpu, uint8_t vector);
+#define PLATFORM_NMI (-2)
+void platform_nmi_taken(unsigned vcpu);
+/* TSC of the vCPU's next timer event, or UINT64_MAX: runs expired timers first. */
+uint64_t platform_timer_deadline(unsigned vcpu);
+/* The LAPIC's MSRs (APIC base, TSC deadline, x2APIC): *handled false
+ * when the MSR is not the LAPIC's; else the result false means #GP. */
+bool platform_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value, bool *handled);
+bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handled);
+/* The ACPI tables for the loader (RSDP address), 0 when there are none. */
+uint64_t platform_rsdp(void);
+/* The MMIO decoder: emulate the instruction at the guest's RIP that
+ * touched gpa; false when it cannot (then the VM is stopped). */
+bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why);
+/* exits.c: an access no device claims (reported a few times). */
+void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip);
+
+/* devices.c: the legacy devices and PCI functions beyond the APICs. */
+struct pci_host;
+bool devices_init(struct pci_host *pci);
+/* Console bytes for the guest's serial port: how many it took. */
+size_t devices_console_input(const char *bytes, size_t n);
+/* main.c: sends the guest's pending serial output (end of an exit). */
+void vmm_console_flush(void);

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Local APIC model, one per vCPU: x2APIC MSRs (0x800-0x8ff) and the
+ * xAPIC page (0xfee00000), IA32_APIC_BASE, the timer (one-shot,
+ * periodic, TSC-deadline), IPIs, EOI and interrupt priority.
+ *
+ * How the VMM uses it:
+ *  - lapic_set_init() at power-on and on VM reset; every LAPIC starts
+ *    enabled in x2APIC mode, vCPU 0 is the BSP, APIC ID = vCPU index.
+ *  - MSR exits for lapic_handles_msr() go to lapic_msr_read/write (false
+ *    means: inject #GP). Accesses to the xAPIC page go to
+ *    lapic_mmio_read/write of the vCPU that made them (the page is per
+ *    vCPU, so it is not a vmm_bus region).
+ *  - Before entering the guest: lapic_take_nmi(), then
+ *    lapic_pending_vector(); when the guest can take it, inject it and
+ *    call lapic_accept().
+ *  - Timers: lapic_next_deadline() is the TSC at which the vCPU's timer
+ *    fires; at or after it, call lapic_timer_tick(). ops.timer_changed
+ *    says when a guest write moved the deadline.
+ *
+ * APIC timer clock: one timer tick ("bus clock") is LAPIC_TSC_PER_TICK
+ * TSC cycles, exactly. The VMM reports it consistently in CPUID:
+ *   leaf 0x15: EAX = 1, EBX = LAPIC_TSC_PER_TICK, ECX = tsc_hz / LAPIC_TSC_PER_TICK
+ *              (crystal = APIC bus clock; TSC = ECX * EBX / EAX; Linux
+ *              takes its APIC timer period from ECX)
+ *   leaf 0x16: EAX = tsc_hz / 1e6 (base MHz), EBX = same (max MHz),
+ *              ECX = tsc_hz / LAPIC_TSC_PER_TICK / 1e6 (bus MHz)
+ * The version register reports 6 LVT entries (no CMCI) and no directed
+ * EOI, so every level-triggered EOI is broadcast to the IOAPIC. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "apic_msg.h"
+#include "vmm.h"
+
+#define LAPIC_TSC_PER_TICK 16u
+#define LAPIC_NO_DEADLINE UINT64_MAX
+/* Shortest period of a periodic timer after its first expiry (about
+ * 20-60 us at common TSC rates): shorter ones only make exits. */
+#define LAPIC_MIN_PERIOD_TSC 65536u
+#define LAPIC_MMIO_BASE 0xfee00000u
+#define LAPIC_MMIO_SIZE 0x1000u
+
+#define MSR_IA32_APIC_BASE 0x1bu
+#define MSR_IA32_TSC_DEADLINE 0x6e0u
+#define MSR_X2APIC_FIRST 0x800u
+#define MSR_X2APIC_LAST 0x8ffu
+
+/* What the VMM provides. Every callback runs under the VMM lock, like
+ * the device code that calls it. */
+struct lapic_ops {
+    void *ctx;
+    /* The guest's TSC now (the VMM: rdtsc plus the TSC offset). */
+    uint64_t (*now)(void *ctx);
+    /* vcpu has a new pending interrupt or NMI: recall it if it runs in
+     * the guest, wake it if it waits in HLT (may be the calling vCPU). */
+    void (*kick)(void *ctx, unsigned vcpu);
+    /* INIT and start-up IPIs; the target's LAPIC is already reset for
+     * INIT. The VMM decides whether the vCPU waits for a SIPI. */
+    void (*init)(void *ctx, unsigned vcpu);
+    void (*sipi)(void *ctx, unsigned vcpu, uint8_t vector);
+    /* EOI of a level-triggered interrupt: forward to ioapic_eoi(). */
+    void (*eoi)(void *ctx, uint8_t vector);
+    /* Optional (may be NULL): vcpu's timer deadline changed. */
+    void (*timer_changed)(void *ctx, unsigned vcpu);
+};
+
+struct lapic_set;
+
+struct lapic {
+    struct lapic_set *set;
+    unsigned index;      /* vCPU index */
+    uint32_t id;         /* APIC ID (= index) */
+    uint64_t apic_base;  /* IA32_APIC_BASE */
+    uint32_t tpr, ldr, dfr, svr, esr, esr_pending;
+    uint64_t icr;
+    uint32_t lvt[6];     /* timer, thermal, perf, LINT0, LINT1, error */
+    uint32_t irr[8], isr[8], tmr[8];
+    bool nmi_pending;
+    /* timer */
+    uint32_t initial_count, divide_config;
+    uint64_t deadline;      /* TSC of the next expiry or LAPIC_NO_DEADLINE */
+    uint64_t tsc_deadline;  /* IA32_TSC_DEADLINE as the guest sees it */
+};
+
+struct lapic_set {
+    struct lapic cpu[VMM_MAX_VCPUS];
+    unsigned count;
+    struct lapic_ops ops;
+};
+
+/* count LAPICs (1..VMM_MAX_VCPUS), all in x2APIC mode, vCPU 0 the BSP.
+ * false when count is out of range. */
+bool lapic_set_init(struct lapic_set *s, unsigned count, const struct lapic_ops *ops);
+/* Make s the target of vmm_msi_send(). */
+void lapic_platform_attach(struct lapic_set *s);
+
+bool lapic_handles_msr(uint32_t msr);
+/* false: the access faults (#GP). */
+bool lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *value);
+bool lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t value);
+/* The xAPIC page; dev is the accessing vCPU's struct lapic. */
+uint64_t lapic_mmio_read(void *dev, uint64_t offset, unsigned size);
+void lapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t value);
+
+/* Highest vector that may be injected now (IRR above the processor
+ * priority), or -1. */
+int lapic_pending_vector(const struct lapic *l);
+/* vec was injected: IRR -> ISR. */
+void lapic_accept(struct lapic *l, uint8_t vec);
+/* An NMI is pending: returns true once and clears it. */
+bool lapic_take_nmi(struct lapic *l);
+
+uint64_t lapic_next_deadline(const struct lapic *l);
+/* Fire the timer if its deadline is at or before now. */
+void lapic_timer_tick(struct lapic *l, uint64_t now);
+
+/* Route an interrupt message (IOAPIC, MSI, IPI) to its destinations.
+ * Returns the number of LAPICs that accepted it. */
+unsigned lapic_deliver(struct lapic_set *s, const struct apic_msg *m);
+/* Decode an MSI (address 0xfeeXXXXX, data) and deliver it; false when
+ * the address or the delivery mode is not one an MSI may use. */
+bool lapic_msi(struct lapic_set *s, uint64_t address, uint32_t data);

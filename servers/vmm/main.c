@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The VMM: one instance per virtual machine, started by init from a VM
+ * line of the boot configuration (docs/vmm.md). It holds its own PD (to
+ * create the VM PD and its threads), the guest images init mapped for it
+ * (read-only), its console portal and its channels: nothing else.
+ *
+ * Start: guest RAM from its own quota (DJ_SYS_MEM_ALLOC), the VM PD
+ * (DJ_SYS_FLAG_VM) with that RAM delegated at guest-physical 0, the guest
+ * image laid out by the loader, the platform devices, then per vCPU a
+ * handler EC, its exit portals in the VM PD and the vCPU itself (smp.c).
+ * The main thread then only forwards what handlers print. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/component.h"
+#include "lib/console_client.h"
+#include "lib/proto.h"
+#include "lib/elfload.h"
+#include "lib/handler_output.h"
+#include "lib/syscall.h"
+#include "lib/utcb.h"
+#include "core.h"
+
+#define RAM_VA 0x200000000000ull /* 1 GiB aligned: the kernel maps it with large pages */
+#define MAX_ALLOC_ORDER 18
+#define VM_PD_QUOTA_BASE 64      /* the VM PD's own objects */
+#define PAGES_PER_TABLE 512
+#define LOG_MAX 200
+#define SEL_LOCK (DJ_CHILD_FIRST_FREE + 0)
+#define SEL_MAIN_SM (DJ_CHILD_FIRST_FREE + 1)
+#define SEL_VM_PD (DJ_CHILD_FIRST_FREE + 2)
+#define CMDLINE_MAX 2048
+
+struct vm vm;
+
+void vm_lock(void)
+{
+    dj_sm_down(vm.lock);
+}
+
+void vm_unlock(void)
+{
+    dj_sm_up(vm.lock);
+}
+
+void vmm_log(const char *fmt, ...)
+{
+    char buf[LOG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    printf("vmm: %s\n", buf);
+}
+
+void vm_stop(const char *why)
+{
+    if (!vm.stopped)
+        vmm_log("VM stopped: %s", why);
+    vm.stopped = true;
+}
+
+uint64_t vmm_guest_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+uint64_t vmm_tsc_hz(void)
+{
+    return vm.tsc_hz;
+}
+
+unsigned vmm_vcpu_count(void)
+{
+    return vm.nvcpus;
+}
+
+/* Guest RAM in naturally aligned pieces of at most 1 GiB. */
+static bool ram_alloc(uint64_t bytes)
+{
+    uint64_t pages = bytes / PAGE_SIZE, done = 0;
+    while (done < pages) {
+        unsigned order = MAX_ALLOC_ORDER;
+        while ((1ull << order) > pages - done || (done & ((1ull << order) - 1)))
+            order--;
+        enum dj_status st = dj_mem_alloc(RAM_VA + done * PAGE_SIZE, order, DJ_MEM_ALL);
+        if (st != DJ_OK) {
+            vmm_log("guest RAM: %lu of %lu MiB allocated, then status %d (quota too small?)",
+                    (unsigned long)(done * PAGE_SIZE / MIB), (unsigned long)(bytes / MIB), st);
+            return false;
+        }
+        done += 1ull << order;
+    }
+    vm.ram.base = (uint8_t *)(uintptr_t)RAM_VA;
+    vm.ram.size = bytes;
+    return true;
+}
+
+static bool vm_pd_create(void)
+{
+    uint64_t quota = VM_PD_QUOTA_BASE + vm.ram.size / PAGE_SIZE / PAGES_PER_TABLE * 2;
+    struct dj_sysret r = dj_syscall(DJ_SYS_CREATE_PD | DJ_SYS_FLAG_VM, SEL_VM_PD, DJ_SEL_SELF_PD, quota, 0, 0, 0);
+    if (r.status != DJ_OK) {
+        vmm_log("cannot create the VM PD (status %lu%s)", (unsigned long)r.status,
+                r.status == DJ_E_BAD_PARAM ? ": does the kernel run VMs? (bootinfo virt)" : "");
+        return false;
+    }
+    vm.pd = SEL_VM_PD;
+    enum dj_status st = dj_map_into(vm.pd, vm.ram.base, 0, vm.ram.size / PAGE_SIZE, DJ_MEM_ALL);
+    if (st != DJ_OK)
+        vmm_log("delegating guest RAM into the VM failed (status %d)", st);
+    return st == DJ_OK;
+}
+
+/* The guest command line: the cmdline= module's text (a trailing newline
+ * dropped), else the kernel module's GRUB arguments. */
+static void guest_cmdline(const struct dj_start_info *si, char *out)
+{
+    const char *src = si->vm_kernel.args;
+    size_t n = strlen(src);
+    if (si->vm_cmdline.size) {
+        src = (const char *)(uintptr_t)si->vm_cmdline.va;
+        n = si->vm_cmdline.size < CMDLINE_MAX - 1 ? si->vm_cmdline.size : CMDLINE_MAX - 1;
+        while (n && (src[n - 1] == '\n' || src[n - 1] == '\r' || src[n - 1] == '\0'))
+            n--;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = src[i] == '\n' || src[i] == '\t' ? ' ' : src[i];
+    out[n] = '\0';
+}
+
+static bool setup(const struct dj_start_info *si)
+{
+    static char cmdline[CMDLINE_MAX];
+    const char *why = "";
+    if (!si->vm_mem_mib || !si->vm_kernel.size) {
+        vmm_log("not started from a VM line (kernel= missing): nothing to run");
+        return false;
+    }
+    vm.nvcpus = si->vm_vcpus >= 1 && si->vm_vcpus <= VMM_MAX_VCPUS ? si->vm_vcpus : 1;
+    vm.host_cpus = si->vm_host_cpus ? si->vm_host_cpus : 1;
+    vm.tsc_hz = si->vm_tsc_hz ? si->vm_tsc_hz : 2000000000ull;
+    if (dj_create_sm(SEL_LOCK, DJ_SEL_SELF_PD, 1) != DJ_OK || dj_create_sm(SEL_MAIN_SM, DJ_SEL_SELF_PD, 0) != DJ_OK)
+        return false;
+    vm.lock = SEL_LOCK;
+    vm.main_sm = SEL_MAIN_SM;
+    uint64_t ram = (uint64_t)si->vm_mem_mib * MIB;
+    if (ram > GUEST_HOLE_START)
+        ram = GUEST_HOLE_START;
+    guest_cmdline(si, cmdline);
+    vmm_log("VM: %u MiB, %u vCPU%s, kernel %lu bytes, initrd %lu bytes, TSC %lu kHz; command line: %s",
+            (unsigned)(ram / MIB), vm.nvcpus, vm.nvcpus > 1 ? "s" : "", (unsigned long)si->vm_kernel.size,
+            (unsigned long)si->vm_initrd.size, (unsigned long)(vm.tsc_hz / 1000), cmdline);
+    if (!ram_alloc(ram) || !vm_pd_create())
+        return false;
+    if (!platform_init())
+        return false;
+    if (!load_guest((const void *)(uintptr_t)si->vm_kernel.va, si->vm_kernel.size,
+                    si->vm_initrd.size ? (const void *)(uintptr_t)si->vm_initrd.va : NULL, si->vm_initrd.size,
+                    cmdline, &why)) {
+        vmm_log("cannot load the guest: %s", why);
+        return false;
+    }
+    return vcpus_create(si->vm_prio, si->vm_maxprio);
+}
+
+/* ---- what devices ask of the VMM (vmm.h) ---------------------------------- */
+
+/* The guest's serial output, sent raw (DJ_CONSOLE_OP_WRITE_RAW) at a
+ * newline, when half the buffer is used, or when the exit in which the
+ * guest wrote ends (vmm_console_flush), so a prompt shows at once. Portal
+ * calls stay on their CPU: only a handler on the console's CPU (the boot
+ * CPU) sends itself, setting its UTCB (the vCPU state) aside for the
+ * call; on other CPUs the main thread is woken to send. What does not
+ * fit the buffer meanwhile is dropped and counted. */
+#define CONSOLE_BUF 16384
+static char console_buf[CONSOLE_BUF];
+static size_t console_len;
+static uint64_t console_dropped;
+static uint8_t saved_utcb[sizeof(struct dj_utcb)];
+
+/* Sends the buffer with UTCB u; called with the lock held. */
+static void console_send_locked(struct dj_utcb *u)
+{
+    if (console_len && vm.console_pt)
+        dj_console_write_raw(vm.console_pt, u, console_buf, console_len);
+    console_len = 0;
+}
+
+static struct vcpu *current_vcpu(void)
+{
+    for (unsigned i = 0; i < vm.nvcpus; i++)
+        if (vm.vcpu[i].utcb)
+            return &vm.vcpu[i];
+    return NULL;
+}
+
+void vmm_console_flush(void)
+{
+    struct vcpu *v = current_vcpu();
+    if (!console_len)
+        return;
+    if (!v || v->cpu != dj_boot_cpu) {
+        dj_sm_up(vm.main_sm);
+        return;
+    }
+    memcpy(saved_utcb, v->utcb, sizeof(saved_utcb));
+    console_send_locked(v->utcb);
+    memcpy(v->utcb, saved_utcb, sizeof(saved_utcb));
+}
+
+void vmm_console_write(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (console_len == CONSOLE_BUF) {
+            console_dropped++;
+            continue;
+        }
+        console_buf[console_len++] = s[i];
+        if (s[i] == '\n' || console_len >= CONSOLE_BUF / 2)
+            vmm_console_flush();
+    }
+}
+
+/* The main thread's part: what handlers on other CPUs left. */
+static void console_send_pending(void)
+{
+    vm_lock();
+    console_send_locked(dj_utcb());
+    uint64_t dropped = console_dropped;
+    console_dropped = 0;
+    vm_unlock();
+    if (dropped)
+        printf("vmm: %lu bytes of the guest's console output dropped (console busy)\n", (unsigned long)dropped);
+}
+
+/* Console input for the guest's UART, polled by the main thread. */
+#define INPUT_POLL_US 20000
+static char input[DJ_CONSOLE_READ_MAX];
+static size_t input_len, input_off;
+
+static void poll_input(void)
+{
+    if (!vm.console_pt || vm.stopped)
+        return;
+    if (input_off == input_len) {
+        input_off = input_len = 0;
+        if (dj_console_read(vm.console_pt, dj_utcb(), input, sizeof(input), &input_len) != DJ_OK)
+            input_len = 0;
+    }
+    if (input_off < input_len) {
+        vm_lock();
+        input_off += devices_console_input(input + input_off, input_len - input_off);
+        vm_unlock();
+    }
+}
+
+static volatile bool reset_requested;
+
+void vmm_power_off(unsigned status)
+{
+    vmm_console_flush();
+    vmm_log("guest powered off (status %u)", status);
+    vm_stop("powered off");
+}
+
+void vmm_reset(void)
+{
+    vmm_console_flush();
+    vm_stop("reset requested (triple fault, i8042 or ACPI reset)");
+    reset_requested = true;
+    dj_sm_up(vm.main_sm);
+}
+
+int main(void)
+{
+    const struct dj_start_info *si = dj_start_with_console();
+    if (!si)
+        return 1;
+    dj_start_cap("console", &vm.console_pt);
+    if (!setup(si)) {
+        vmm_log("VM not started");
+        dj_console_flush_handlers();
+        return 1;
+    }
+    dj_handler_output_wake_sm(vm.main_sm);
+    for (;;) {
+        dj_console_flush_handlers();
+        if (reset_requested) {
+            /* Dying is how a VMM asks init for a fresh VM (restart=yes). */
+            printf("vmm: VM reset: the VMM ends so that init can restart it\n");
+            dj_console_flush_handlers();
+            __builtin_trap();
+        }
+        console_send_pending();
+        poll_input();
+        static unsigned ticks; /* DEBUG */
+        if (++ticks % 500 == 0)
+            for (unsigned i = 0; i < vm.nvcpus; i++)
+                printf("vmm: DEBUG vCPU %u: exits %lu state %d halted %d last %lu rip %#lx pend %d armed %#lx tsc %#lx\n", i,
+                       (unsigned long)vm.vcpu[i].exits, vm.vcpu[i].state, vm.vcpu[i].halted,
+                       (unsigned long)vm.vcpu[i].last_reason, (unsigned long)vm.vcpu[i].last_rip,
+                       platform_pending_vector(i), (unsigned long)vm.vcpu[i].armed_deadline, (unsigned long)vmm_guest_tsc());
+        dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
+    }
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The virtio-net backend of a VMM: frames over a channel (lib/channel.h)
+ * in the NIC drivers' framing (lib/nic_proto.h: one message is one
+ * Ethernet frame; ring 0 carries the client's frames out, ring 1 brings
+ * frames in).
+ *
+ * Two roles:
+ *   - client: connects through a portal to a NIC driver (servers/nic) or
+ *     to a peer VMM that serves; asks DJ_NIC_OP_INFO for the MAC address
+ *     and the link state first, as tests/components/netself does. When
+ *     the peer dies (broken ring or doorbell gone), the link goes down in
+ *     the guest, frames from the guest are dropped, and the I/O thread
+ *     connects again (init puts the restarted peer's portal at the same
+ *     selector); each attempt uses fresh addresses and selectors.
+ *   - server: a VMM that offers a channel to another VM's VMM. Its portal
+ *     handler passes requests to net_channel_portal (INFO with the MAC it
+ *     hands the peer, CONNECT, DOORBELLS, init's client announcements).
+ *
+ * Threads: the VMM's initial EC runs net_channel_run (it sleeps on the
+ * channel's doorbell; the portal calls of a client use dj_utcb(), which
+ * is the initial EC's UTCB); vCPU handlers reach the channel through the
+ * virtio_net backend calls. Everything that touches the rings or the
+ * device runs under the VMM lock (lock/unlock below); only the sleeping
+ * and the portal calls happen outside it. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/channel.h"
+#include "lib/nic_proto.h"
+#include "servers/vmm/virtio_net.h"
+
+#define NET_CHANNEL_VA_SLOTS 4    /* address windows the client cycles through */
+#define NET_CHANNEL_SEL_PAIRS 4   /* doorbell selector pairs the client cycles through */
+
+struct net_channel_stats {
+    uint64_t to_peer, from_peer;
+    uint64_t dropped_unconnected; /* guest frames while no channel was up */
+    uint64_t connects, losses;
+};
+
+struct net_channel {
+    struct virtio_net *dev;
+    void (*lock)(void);
+    void (*unlock)(void);
+    /* Client: the peer's portal; region windows (each
+     * 2^dj_chan_region_order pages, NET_CHANNEL_VA_SLOTS of them from
+     * va_base, va_stride apart) and 2 * NET_CHANNEL_SEL_PAIRS selectors
+     * from sel_base. */
+    uint64_t pt;
+    uint64_t va_base, va_stride, sel_base;
+    uint64_t sleep_sm;        /* a semaphore nobody ups: the pause between attempts */
+    unsigned generation;
+    /* Server */
+    bool serving;
+    struct dj_chan_server server;
+    uint8_t peer_mac[VIRTIO_NET_MAC_LEN]; /* what INFO tells the peer */
+    volatile bool reset_requested;
+    /* Either role */
+    struct dj_chan own;       /* the client's channel */
+    struct dj_chan *chan;     /* &own or &server.chan while connected, else NULL */
+    uint8_t mac[VIRTIO_NET_MAC_LEN];
+    bool link_up;
+    bool rx_stalled;          /* the guest had no buffer for the frame at the head */
+    volatile bool stopping;   /* net_channel_stop was called */
+    struct net_channel_stats stats;
+};
+
+/* The backend to pass to virtio_net_init (ctx: nc). */
+struct virtio_net_backend net_channel_backend(struct net_channel *nc);
+
+/* Client: asks the peer for MAC and link state (filled into nc->mac and
+ * nc->link_up) without connecting, so the VMM can give the device its
+ * MAC before the guest starts. */
+enum dj_status net_channel_info(struct net_channel *nc);
+/* Client: INFO, then a new channel; the guest sees the link come up.
+ * Call without the VMM lock (it is taken inside). */
+enum dj_status net_channel_connect(struct net_channel *nc);
+
+/* Server: set up nc->server (pd_sel, va, sm_sel; the NIC geometry is the
+ * largest accepted) and its doorbells. */
+enum dj_status net_channel_serve_init(struct net_channel *nc, uint64_t pd_sel, uint64_t va, uint64_t sm_sel,
+                                      const uint8_t peer_mac[VIRTIO_NET_MAC_LEN]);
+/* Server: one request on the VMM's channel portal; returns the reply MTD. */
+uint64_t net_channel_portal(struct net_channel *nc, uint64_t badge, struct dj_utcb *u);
+
+/* Under the VMM lock: moves waiting frames from the channel into the
+ * guest and resumes the guest's transmission when the ring has room. */
+void net_channel_poll(struct net_channel *nc);
+
+/* The pieces of net_channel_run, for a VMM with a loop of its own.
+ * establish: connect (client, retrying) or wait for the peer (server);
+ * false when stopped meanwhile. wait: poll, then sleep on the doorbell;
+ * after a loss (broken ring, doorbell gone, peer restarted) the channel
+ * is dropped and the guest sees the link go down: establish again. */
+bool net_channel_establish(struct net_channel *nc);
+void net_channel_wait(struct net_channel *nc);
+
+/* The I/O loop, on the initial EC: connect (client) or wait for the peer
+ * (server), then poll and sleep on the doorbell; reconnects after a loss.
+ * Returns once net_channel_stop was called (e.g. at power-off, so the
+ * main thread can go on with that). */
+void net_channel_run(struct net_channel *nc);
+/* From any thread: makes net_channel_run return soon. */
+void net_channel_stop(struct net_channel *nc);

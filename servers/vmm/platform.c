@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The platform (docs/vmm.md, "Platform"): which devices a VM has, where
+ * they sit, and the glue between the exit handlers and the device models:
+ * a LAPIC per vCPU (x2APIC MSRs, xAPIC page), the IOAPIC, the PCI host
+ * bridge (mechanism 1 and ECAM), the ACPI tables in the BIOS area, and
+ * the devices of devices.c. */
+#include <string.h>
+#include "core.h"
+#include "decode.h"
+#include "ioapic.h"
+#include "lapic.h"
+#include "pci_host.h"
+
+static struct lapic_set lapics;
+static struct ioapic ioapic;
+static struct pci_host pci;
+static uint64_t rsdp;
+
+/* ---- LAPIC and IOAPIC wiring ---------------------------------------------- */
+
+static uint64_t ops_now(void *ctx)
+{
+    (void)ctx;
+    return vmm_guest_tsc();
+}
+
+static void ops_kick(void *ctx, unsigned vcpu)
+{
+    (void)ctx;
+    vmm_vcpu_kick(vcpu);
+}
+
+static void ops_init(void *ctx, unsigned vcpu)
+{
+    (void)ctx;
+    vmm_vcpu_init(vcpu);
+}
+
+static void ops_sipi(void *ctx, unsigned vcpu, uint8_t vector)
+{
+    (void)ctx;
+    vmm_vcpu_sipi(vcpu, vector);
+}
+
+static void ops_eoi(void *ctx, uint8_t vector)
+{
+    (void)ctx;
+    ioapic_eoi(&ioapic, vector);
+}
+
+static void ops_timer_changed(void *ctx, unsigned vcpu)
+{
+    (void)ctx;
+    if (vcpu < vm.nvcpus && !vm.vcpu[vcpu].utcb)
+        vmm_vcpu_kick(vcpu); /* another vCPU moved it: that one's handler re-arms its timer */
+}
+
+static void ioapic_to_lapics(void *ctx, const struct apic_msg *m)
+{
+    (void)ctx;
+    lapic_deliver(&lapics, m);
+}
+
+int platform_pending_vector(unsigned vcpu)
+{
+    struct lapic *l = &lapics.cpu[vcpu];
+    if (l->nmi_pending)
+        return PLATFORM_NMI;
+    return lapic_pending_vector(l);
+}
+
+void platform_nmi_taken(unsigned vcpu)
+{
+    lapic_take_nmi(&lapics.cpu[vcpu]);
+}
+
+void platform_vector_taken(unsigned vcpu, uint8_t vector)
+{
+    lapic_accept(&lapics.cpu[vcpu], vector);
+}
+
+uint64_t platform_timer_deadline(unsigned vcpu)
+{
+    struct lapic *l = &lapics.cpu[vcpu];
+    uint64_t now = vmm_guest_tsc(), deadline = lapic_next_deadline(l);
+    if (deadline != LAPIC_NO_DEADLINE && deadline <= now) {
+        lapic_timer_tick(l, now);
+        deadline = lapic_next_deadline(l);
+    }
+    return deadline;
+}
+
+bool platform_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value, bool *handled)
+{
+    *handled = lapic_handles_msr(msr);
+    return *handled && lapic_msr_read(&lapics.cpu[vcpu], msr, value);
+}
+
+bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handled)
+{
+    *handled = lapic_handles_msr(msr);
+    return *handled && lapic_msr_write(&lapics.cpu[vcpu], msr, value);
+}
+
+/* ---- MMIO exits -------------------------------------------------------------- */
+
+struct mmio_ctx {
+    unsigned vcpu;
+};
+
+static bool in_lapic_page(uint64_t gpa)
+{
+    return gpa >= LAPIC_MMIO_BASE && gpa - LAPIC_MMIO_BASE < LAPIC_MMIO_SIZE;
+}
+
+/* The xAPIC page is per vCPU: it is not on the shared bus. */
+static uint64_t mmio_read(void *ctx, uint64_t gpa, unsigned size)
+{
+    const struct mmio_ctx *c = ctx;
+    if (in_lapic_page(gpa))
+        return lapic_mmio_read(&lapics.cpu[c->vcpu], gpa - LAPIC_MMIO_BASE, size);
+    return vmm_bus_read(&vm.mmio, gpa, size);
+}
+
+static void mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
+{
+    const struct mmio_ctx *c = ctx;
+    if (in_lapic_page(gpa))
+        lapic_mmio_write(&lapics.cpu[c->vcpu], gpa - LAPIC_MMIO_BASE, size, value);
+    else
+        vmm_bus_write(&vm.mmio, gpa, size, value);
+}
+
+static bool claimed(uint64_t gpa)
+{
+    if (in_lapic_page(gpa))
+        return true;
+    for (unsigned i = 0; i < vm.mmio.count; i++)
+        if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
+            return true;
+    return false;
+}
+
+bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why)
+{
+    struct vmm_insn insn;
+    enum vmm_decode_status st = vmm_decode(&vm.ram, s, &insn);
+    if (st != VMM_DECODE_OK) {
+        *why = vmm_decode_status_name(st);
+        return false;
+    }
+    if (!claimed(gpa))
+        exits_note_unbacked(v->id, gpa, s->rip);
+    struct mmio_ctx ctx = {v->id};
+    const struct vmm_mem_access access = {mmio_read, mmio_write, &ctx};
+    vmm_insn_execute(&insn, s, gpa, &access);
+    return true;
+}
+
+/* ---- assembly ---------------------------------------------------------------- */
+
+static void pci_reset(void *ctx)
+{
+    (void)ctx;
+    vmm_reset();
+}
+
+uint64_t platform_rsdp(void)
+{
+    return rsdp;
+}
+
+static bool acpi_tables(void)
+{
+    struct vmm_acpi_config cfg = {
+        .vcpus = vm.nvcpus, .x2apic_entries = false, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
+    uint64_t used = 0;
+    enum vmm_acpi_status st = vmm_acpi_build(&vm.ram, GUEST_ACPI_BASE, GUEST_ACPI_SIZE, &cfg, &used);
+    if (st != VMM_ACPI_OK) {
+        vmm_log("ACPI tables not built (status %d)", st);
+        return false;
+    }
+    rsdp = GUEST_ACPI_BASE;
+    return true;
+}
+
+bool platform_init(void)
+{
+    static const struct lapic_ops lops = {NULL, ops_now, ops_kick, ops_init, ops_sipi, ops_eoi, ops_timer_changed};
+    static const struct ioapic_ops iops = {NULL, ioapic_to_lapics};
+    if (!lapic_set_init(&lapics, vm.nvcpus, &lops))
+        return false;
+    lapic_platform_attach(&lapics);
+    ioapic_init(&ioapic, VMM_IOAPIC_ID, &iops);
+    ioapic_platform_attach(&ioapic);
+    bool ok = vmm_bus_add(&vm.mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
+              pci_host_attach(&pci, &vm.io, &vm.mmio, true, pci_reset, NULL) && devices_init(&pci) && acpi_tables();
+    if (!ok)
+        vmm_log("platform: a device could not be set up");
+    return ok;
+}

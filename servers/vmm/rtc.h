@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The CMOS real-time clock (MC146818) at ports 0x70 (index; bit 7, the
+ * NMI mask, is ignored) and 0x71 (data). The time comes from a callback
+ * (UNIX time in nanoseconds, which the VMM derives from its own clock);
+ * the guest reads it in BCD or binary, 24- or 12-hour mode as register B
+ * says. Register A's update-in-progress bit is set in the last 244 us of
+ * each second, as on the real chip. A guest that sets the clock (SET bit,
+ * then the time registers) moves only its own view: an offset to the
+ * callback's time. Register C reads zero: the model raises no interrupts
+ * (no periodic, alarm or update-ended IRQ 8). Registers 0x0e..0x7f are
+ * plain CMOS RAM, except 0x32, the century (ACPI_CMOS_CENTURY). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "servers/vmm/vmm.h"
+
+#define RTC_INDEX_PORT 0x70
+#define RTC_DATA_PORT 0x71
+#define RTC_CMOS_SIZE 128
+
+/* The clock fields as the guest sees them, in binary. */
+struct rtc_time {
+    unsigned sec, min, hour, wday /* 1 = Sunday */, mday, mon /* 1..12 */, year /* 4 digits */;
+};
+
+struct rtc {
+    uint8_t index;
+    uint8_t cmos[RTC_CMOS_SIZE];   /* registers A, B, D and the NVRAM; time fields are computed */
+    uint64_t (*now_ns)(void *ctx); /* UNIX time, nanoseconds */
+    void *ctx;
+    int64_t offset;                /* seconds the guest moved its clock */
+    bool frozen;                   /* register B's SET bit: the time registers hold set_time */
+    struct rtc_time set_time;
+};
+
+/* Claims ports 0x70..0x71. False if they are taken. */
+bool rtc_attach(struct rtc *rtc, struct vmm_bus *io_bus, uint64_t (*now_ns)(void *ctx), void *ctx);
+
+/* The bus callbacks (offset 0: index, 1: data). */
+uint64_t rtc_read(void *rtc, uint64_t offset, unsigned size);
+void rtc_write(void *rtc, uint64_t offset, unsigned size, uint64_t value);
+
+/* Calendar conversions (proleptic Gregorian, UTC), exposed for tests. */
+void rtc_time_from_unix(int64_t seconds, struct rtc_time *t);
+int64_t rtc_time_to_unix(const struct rtc_time *t);

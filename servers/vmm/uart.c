@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* 16550A UART model: see uart.h. */
+#include "uart.h"
+
+enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_SCR };
+
+#define IER_RX (1u << 0)
+#define IER_THRE (1u << 1)
+#define IER_LINE_STATUS (1u << 2)
+#define IER_MODEM_STATUS (1u << 3)
+#define IER_WRITABLE 0x0fu
+
+#define IIR_NONE 0x01u
+#define IIR_MODEM_STATUS 0x00u
+#define IIR_THRE 0x02u
+#define IIR_RX 0x04u
+#define IIR_LINE_STATUS 0x06u
+#define IIR_RX_TIMEOUT 0x0cu
+#define IIR_FIFOS_ON 0xc0u
+
+#define FCR_ENABLE (1u << 0)
+#define FCR_CLEAR_RX (1u << 1)
+#define FCR_KEPT 0xc9u /* enable, DMA mode, trigger level */
+#define FCR_TRIGGER_SHIFT 6
+
+#define LCR_DLAB (1u << 7)
+
+#define MCR_DTR (1u << 0)
+#define MCR_RTS (1u << 1)
+#define MCR_OUT1 (1u << 2)
+#define MCR_OUT2 (1u << 3)
+#define MCR_LOOP (1u << 4)
+#define MCR_WRITABLE 0x1fu
+
+#define LSR_DATA_READY (1u << 0)
+#define LSR_OVERRUN (1u << 1)
+#define LSR_THRE (1u << 5)
+#define LSR_TEMT (1u << 6)
+
+#define MSR_DCTS (1u << 0)
+#define MSR_DDSR (1u << 1)
+#define MSR_TERI (1u << 2)
+#define MSR_DDCD (1u << 3)
+#define MSR_CTS (1u << 4)
+#define MSR_DSR (1u << 5)
+#define MSR_RI (1u << 6)
+#define MSR_DCD (1u << 7)
+/* A console is always connected and ready. */
+#define MSR_CONNECTED (MSR_CTS | MSR_DSR | MSR_DCD)
+
+#define RESET_DIVISOR 12 /* 9600 baud */
+
+static const uint8_t trigger_level[4] = { 1, 4, 8, 14 };
+
+static bool fifos_on(const struct uart *u)
+{
+    return u->fcr & FCR_ENABLE;
+}
+
+static unsigned rx_capacity(const struct uart *u)
+{
+    return fifos_on(u) ? UART_FIFO_SIZE : 1;
+}
+
+static uint8_t modem_inputs(const struct uart *u)
+{
+    if (!(u->mcr & MCR_LOOP))
+        return MSR_CONNECTED;
+    uint8_t m = u->mcr, in = 0;
+    in |= (m & MCR_RTS) ? MSR_CTS : 0;
+    in |= (m & MCR_DTR) ? MSR_DSR : 0;
+    in |= (m & MCR_OUT1) ? MSR_RI : 0;
+    in |= (m & MCR_OUT2) ? MSR_DCD : 0;
+    return in;
+}
+
+/* The pending interrupt of highest priority, as IIR bits 3:0. */
+static uint8_t interrupt_id(const struct uart *u)
+{
+    if ((u->ier & IER_LINE_STATUS) && u->lsr_errors)
+        return IIR_LINE_STATUS;
+    if ((u->ier & IER_RX) && u->rx_count) {
+        bool below = fifos_on(u) && u->rx_count < trigger_level[u->fcr >> FCR_TRIGGER_SHIFT];
+        return below ? IIR_RX_TIMEOUT : IIR_RX;
+    }
+    if ((u->ier & IER_THRE) && u->thre_pending)
+        return IIR_THRE;
+    if ((u->ier & IER_MODEM_STATUS) && u->msr_delta)
+        return IIR_MODEM_STATUS;
+    return IIR_NONE;
+}
+
+static void update_line(struct uart *u)
+{
+    bool level = interrupt_id(u) != IIR_NONE && (u->mcr & (MCR_OUT2 | MCR_LOOP)) == MCR_OUT2;
+    if (level == u->line)
+        return;
+    u->line = level;
+    if (u->ops.irq)
+        u->ops.irq(u->ops.ctx, level);
+}
+
+static void clear_rx(struct uart *u)
+{
+    u->rx_head = u->rx_count = 0;
+}
+
+static bool rx_push(struct uart *u, uint8_t byte)
+{
+    if (u->rx_count >= rx_capacity(u))
+        return false;
+    u->rx[(u->rx_head + u->rx_count) % UART_FIFO_SIZE] = byte;
+    u->rx_count++;
+    return true;
+}
+
+static uint8_t rx_pop(struct uart *u)
+{
+    if (!u->rx_count)
+        return 0;
+    uint8_t byte = u->rx[u->rx_head];
+    u->rx_head = (u->rx_head + 1) % UART_FIFO_SIZE;
+    if (--u->rx_count == 0 && u->ops.rx_room)
+        u->ops.rx_room(u->ops.ctx);
+    return byte;
+}
+
+static void transmit(struct uart *u, uint8_t byte)
+{
+    if (u->mcr & MCR_LOOP) {
+        if (!rx_push(u, byte))
+            u->lsr_errors |= LSR_OVERRUN;
+    } else if (u->ops.tx) {
+        u->ops.tx(u->ops.ctx, byte);
+    }
+    u->thre_pending = true; /* sent at once: the holding register is empty again */
+}
+
+static void write_mcr(struct uart *u, uint8_t v)
+{
+    uint8_t before = modem_inputs(u);
+    u->mcr = v & MCR_WRITABLE;
+    uint8_t after = modem_inputs(u), changed = before ^ after;
+    u->msr_delta |= (changed & MSR_CTS) ? MSR_DCTS : 0;
+    u->msr_delta |= (changed & MSR_DSR) ? MSR_DDSR : 0;
+    u->msr_delta |= (changed & MSR_DCD) ? MSR_DDCD : 0;
+    u->msr_delta |= ((before & MSR_RI) && !(after & MSR_RI)) ? MSR_TERI : 0;
+}
+
+static void write_fcr(struct uart *u, uint8_t v)
+{
+    /* The other bits only take when the enable bit is written as 1;
+     * turning the FIFOs on or off empties them. */
+    uint8_t fcr = (v & FCR_ENABLE) ? (v & FCR_KEPT) : 0;
+    if (((fcr ^ u->fcr) & FCR_ENABLE) || ((v & FCR_ENABLE) && (v & FCR_CLEAR_RX)))
+        clear_rx(u);
+    u->fcr = fcr;
+}
+
+static void write_ier(struct uart *u, uint8_t v)
+{
+    uint8_t old = u->ier;
+    u->ier = v & IER_WRITABLE;
+    /* Enabling the THR-empty interrupt with the THR empty raises it. */
+    if ((u->ier & IER_THRE) && !(old & IER_THRE))
+        u->thre_pending = true;
+}
+
+static uint8_t read_byte(struct uart *u, unsigned reg)
+{
+    bool dlab = u->lcr & LCR_DLAB;
+    switch (reg) {
+    case REG_DATA: return dlab ? u->dll : rx_pop(u);
+    case REG_IER: return dlab ? u->dlm : u->ier;
+    case REG_IIR_FCR: {
+        uint8_t id = interrupt_id(u);
+        if (id == IIR_THRE)
+            u->thre_pending = false; /* reading IIR acknowledges THR empty */
+        return id | (fifos_on(u) ? IIR_FIFOS_ON : 0);
+    }
+    case REG_LCR: return u->lcr;
+    case REG_MCR: return u->mcr;
+    case REG_LSR: {
+        uint8_t lsr = LSR_THRE | LSR_TEMT | u->lsr_errors | (u->rx_count ? LSR_DATA_READY : 0);
+        u->lsr_errors = 0;
+        return lsr;
+    }
+    case REG_MSR: {
+        uint8_t msr = modem_inputs(u) | u->msr_delta;
+        u->msr_delta = 0;
+        return msr;
+    }
+    case REG_SCR: return u->scr;
+    }
+    return 0xff;
+}
+
+static void write_byte(struct uart *u, unsigned reg, uint8_t v)
+{
+    bool dlab = u->lcr & LCR_DLAB;
+    switch (reg) {
+    case REG_DATA:
+        if (dlab)
+            u->dll = v;
+        else
+            transmit(u, v);
+        break;
+    case REG_IER:
+        if (dlab)
+            u->dlm = v;
+        else
+            write_ier(u, v);
+        break;
+    case REG_IIR_FCR: write_fcr(u, v); break;
+    case REG_LCR: u->lcr = v; break;
+    case REG_MCR: write_mcr(u, v); break;
+    case REG_SCR: u->scr = v; break;
+    default: break; /* LSR and MSR are read-only (factory test writes ignored) */
+    }
+}
+
+uint64_t uart_io_read(void *dev, uint64_t offset, unsigned size)
+{
+    struct uart *u = dev;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size && i < 8; i++) {
+        uint64_t reg = offset + i;
+        uint8_t byte = reg < UART_PORTS ? read_byte(u, (unsigned)reg) : 0xff;
+        v |= (uint64_t)byte << (8 * i);
+    }
+    update_line(u);
+    return v;
+}
+
+void uart_io_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+{
+    struct uart *u = dev;
+    for (unsigned i = 0; i < size && i < 8; i++)
+        if (offset + i < UART_PORTS)
+            write_byte(u, (unsigned)(offset + i), (uint8_t)(value >> (8 * i)));
+    update_line(u);
+}
+
+size_t uart_receive(struct uart *u, const uint8_t *bytes, size_t n)
+{
+    size_t taken = 0;
+    if (u->mcr & MCR_LOOP)
+        return 0; /* loopback disconnects the serial input */
+    while (taken < n && rx_push(u, bytes[taken]))
+        taken++;
+    update_line(u);
+    return taken;
+}
+
+void uart_init(struct uart *u, const struct uart_ops *ops)
+{
+    *u = (struct uart){ .dll = RESET_DIVISOR, .ops = *ops };
+}

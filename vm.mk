@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The VM ISOs (docs/vmm.md): Donjon, init, the console and the VMM with
+# Debian's kernel and the busybox initramfs (l4linux-glue/guest.mk) as
+# the guest. `make run-vm` boots build/donjon-vm.iso with the guest's
+# console on this terminal (Ctrl-A X quits QEMU). Included by the top
+# Makefile.
+#   build/donjon-vm.iso      servers/init/vm.conf: one VM, 1 vCPU
+#   build/donjon-vm-smp.iso  servers/init/vm-smp.conf: one VM, 2 vCPUs
+# Variables: VM_CMDLINE (the guest's command line file, default
+# servers/vmm/linux.cmdline), VM_KERNEL / VM_INITRD (the guest images,
+# default the glue's), QEMU_MEM for run-vm (default 1G).
+VM_PROGRAMS := sigma0 init console vmm
+VM_CMDLINE ?= servers/vmm/linux.cmdline
+VM_KERNEL ?= $(GUEST_KERNEL)
+VM_INITRD ?= $(GUEST_INITRAMFS)
+VM_ISO := $(BUILD)/donjon-vm.iso
+VM_SMP_ISO := $(BUILD)/donjon-vm-smp.iso
+
+# vm_iso ISO CONFIG
+define vm_iso
+$(1): $$(KERNEL_ELF) $$(VM_PROGRAMS:%=$$(USER_OUT)/%.elf) $(2) $$(VM_CMDLINE) $$(VM_KERNEL) $$(VM_INITRD) \
+		tools/grub.cfg tools/mkiso $$(BOOTCONFIG_CHECK)
+	$$(call check_config,$(2),$$(VM_PROGRAMS) vmlinuz initrd vmcmdline)
+	MKISO_MODULES="$$(foreach p,$$(VM_PROGRAMS),$$(USER_OUT)/$$(p).elf:$$(p)) $$(VM_KERNEL):vmlinuz \
+		$$(VM_INITRD):initrd $$(VM_CMDLINE):vmcmdline $(2):config" \
+		tools/mkiso $$@ $$(KERNEL_ELF) tools/grub.cfg
+endef
+$(eval $(call vm_iso,$(VM_ISO),servers/init/vm.conf))
+$(eval $(call vm_iso,$(VM_SMP_ISO),servers/init/vm-smp.conf))
+
+.PHONY: iso-vm run-vm
+iso-vm: $(VM_ISO) $(VM_SMP_ISO)
+
+run-vm: deps
+	$(MAKE) $(VM_ISO)
+	QEMU_MEM=$${QEMU_MEM:-1G} tools/run-qemu $(VM_ISO)
+
+# The hostile-guest ISO (tests/vm/hostile): multiboot test guests.
+MBTEST_ELF := $(BUILD)/vm-guests/mbtest.elf
+VM_HOSTILE_ISO := $(BUILD)/donjon-vm-hostile.iso
+VM_HOSTILE_CMDS := triple flood unbacked memory ok
+$(MBTEST_ELF): tests/vm/guests/mbtest.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 -N -Ttext=0x100000 -e _start --build-id=none --no-warn-rwx-segments -o $@ $(@:.elf=.o)
+
+$(VM_HOSTILE_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-hostile.conf $(MBTEST_ELF) \
+		$(VM_HOSTILE_CMDS:%=tests/vm/guests/%.cmdline) tools/grub.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-hostile.conf,$(VM_PROGRAMS) mbtest $(VM_HOSTILE_CMDS:%=cmd-%))
+	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(MBTEST_ELF):mbtest \
+		$(foreach c,$(VM_HOSTILE_CMDS),tests/vm/guests/$(c).cmdline:cmd-$(c)) servers/init/vm-hostile.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+
+.PHONY: iso-vm-hostile
+iso-vm-hostile: $(VM_HOSTILE_ISO)
