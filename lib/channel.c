@@ -167,7 +167,11 @@ static enum dj_status make_doorbells(struct dj_chan_server *s)
         return DJ_OK;
     enum dj_status st = dj_create_sm(s->sm_sel, s->pd_sel, 0);
     if (st == DJ_OK) {
-        st = dj_create_sm(s->sm_sel + 1, s->pd_sel, 0);
+        /* A shared wake-up: this side's doorbell is a copy of it, so the
+         * client's copy derives from this channel's and a reset takes
+         * back only this client's. */
+        st = s->wake_sm ? dj_delegate(s->pd_sel, DJ_CRD(DJ_CRD_OBJ, s->wake_sm, 0, DJ_OBJ_ALL), s->sm_sel + 1)
+                        : dj_create_sm(s->sm_sel + 1, s->pd_sel, 0);
         if (st != DJ_OK)
             dj_revoke(DJ_CRD(DJ_CRD_OBJ, s->sm_sel, 0, DJ_OBJ_ALL), true);
     }

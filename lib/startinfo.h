@@ -54,6 +54,7 @@
 #define DJ_CHILD_FREE_VA 0x500000000000ull
 #define DJ_CHILD_FREE_END 0x600000000000ull /* the boot modules follow (init only) */
 #define DJ_CHILD_VM_MODULE_VA 0x300000000000ull /* a VMM's guest images (read-only), then free */
+#define DJ_CHILD_DATA_VA 0x3f0000000000ull /* the line's data= module (read-only) */
 #define DJ_CHILD_SHARED_VA 0x400000000000ull
 #define DJ_CHILD_SHARED_END DJ_CHILD_FREE_VA
 #define DJ_CHILD_SHARED_FAULT_MAX 64 /* zeroed pages per instance of a component */
@@ -107,5 +108,8 @@ struct dj_start_info {
     uint32_t vm_host_cpus;
     uint32_t vm_virt;       /* DJ_VIRT_* */
     uint32_t vm_prio, vm_maxprio; /* the line's prio= and maxprio=: vCPUs and timer threads */
+    /* The line's data= module (any component, e.g. the ESP wrapper's
+     * configuration), read-only at DJ_CHILD_DATA_VA; size 0: none. */
+    struct dj_start_module data;
 };
 _Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");
