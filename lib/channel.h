@@ -193,7 +193,9 @@ struct dj_chan_server {
     uint64_t wake_sm;             /* optional (0: none): an existing semaphore of
                                      the server that the client's doorbell ups,
                                      so one thread can sleep for several
-                                     channels (own_sm is then a copy of it) */
+                                     channels (own_sm is then wake_sm; a reset
+                                     does not take the client's up right back:
+                                     it goes with the client's PD) */
     struct dj_chan chan;          /* use only while connected */
     volatile bool connected;      /* both calls done: chan is usable */
     /* Kept by the library: */
