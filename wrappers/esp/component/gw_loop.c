@@ -20,6 +20,7 @@
 #define BATCH 32
 #define ETH_HEADER 14
 #define US_PER_SECOND 1000000ull
+#define DROPS_PER_LINE 5 /* of at most 31 characters each */
 
 static uint8_t in_frame[DJ_NIC_FRAME_MAX];
 static uint8_t out_frame[DJ_NIC_FRAME_MAX + 64];
@@ -122,17 +123,27 @@ void gw_status_print(void)
                (unsigned long)sa->count.packets, (unsigned long)sa->count.bytes, (unsigned long)drops,
                sa->dead ? " dead" : sa->count.soft_expired ? " soft-expired (rekey)" : "");
     }
-    char line[512];
-    int n = snprintf(line, sizeof(line), "esp: status: drops");
-    bool any = false;
-    for (unsigned d = 1; d < ESP_DROP_COUNT && n > 0 && (size_t)n < sizeof(line); d++) {
+    /* Drops by reason, a few per line (the console splits long writes). */
+    char line[160];
+    unsigned shown = 0, on_line = 0;
+    int n = 0;
+    for (unsigned d = 1; d < ESP_DROP_COUNT; d++) {
         if (!c->drops[d])
             continue;
+        if (on_line == 0)
+            n = snprintf(line, sizeof(line), "esp: status: drops");
         n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %lu", esp_drop_name((enum esp_drop)d),
                       (unsigned long)c->drops[d]);
-        any = true;
+        shown++;
+        if (++on_line == DROPS_PER_LINE) {
+            printf("%s\n", line);
+            on_line = 0;
+        }
     }
-    printf("%s%s\n", line, any ? "" : " none");
+    if (on_line)
+        printf("%s\n", line);
+    if (!shown)
+        printf("esp: status: drops none\n");
 }
 
 static uint64_t until_status_us(void)
