@@ -21,10 +21,11 @@ void pause_ms(unsigned ms)
     dj_sm_down_timeout(PAUSE_SM, (uint64_t)ms * US_PER_MS);
 }
 
-bool link_open(struct link *l)
+#define OPEN_TRIES 100
+#define OPEN_RETRY_MS 100
+
+static bool try_open(struct link *l)
 {
-    if (!dj_start_cap("esp", &l->pt))
-        return false;
     struct dj_utcb *u = dj_utcb();
     u->words[0] = DJ_NIC_OP_INFO;
     uint64_t out = 0;
@@ -35,6 +36,20 @@ bool link_open(struct link *l)
         l->mac[i] = (uint8_t)(u->words[1] >> (8 * i));
     struct dj_chan_geom geom = {DJ_NIC_SLOTS, DJ_NIC_SLOT_SIZE};
     return dj_chan_connect(&l->chan, l->pt, geom, CHANNEL_VA, CHANNEL_SM) == DJ_OK;
+}
+
+/* The gateway may be between two instances (the restart test): its
+ * portal fails until init has put the new one's there. */
+bool link_open(struct link *l)
+{
+    if (!dj_start_cap("esp", &l->pt))
+        return false;
+    for (unsigned t = 0; t < OPEN_TRIES; t++) {
+        if (try_open(l))
+            return true;
+        pause_ms(OPEN_RETRY_MS);
+    }
+    return false;
 }
 
 bool link_send(struct link *l, const uint8_t *frame, size_t len)

@@ -38,6 +38,7 @@ static uint8_t gw_mac[MAC_BYTES];
 static uint8_t frame[FRAME_CAP], rx[FRAME_CAP], inner[FRAME_CAP], hello_copy[FRAME_CAP];
 static size_t hello_len;
 static unsigned lan_ok, lan_order_bad, not_esp, plaintext_seen, esp_bad;
+static uint32_t first_seq; /* of the gateway's first ESP packet */
 
 static bool store_reserve(void *ctx, const uint8_t id[ESP_KEY_ID_BYTES], uint64_t mark)
 {
@@ -117,6 +118,8 @@ static void examine(const uint8_t *f, size_t len)
     size_t ip_len = get16(ip + 2);
     struct esp_outer_view v;
     size_t out = 0;
+    if (ip_len <= len - ETH_HEADER && esp_outer_parse(ip, ip_len, &v) == ESP_DROP_NONE && !first_seq)
+        first_seq = v.seq;
     if (ip_len > len - ETH_HEADER || esp_outer_parse(ip, ip_len, &v) != ESP_DROP_NONE ||
         esp_decapsulate(peer_in, &v, inner, sizeof(inner), &out) != ESP_DROP_NONE) {
         esp_bad++;
@@ -289,6 +292,9 @@ int outer_main(struct link *l)
     check(not_esp == 0, "gw_outer_only_esp", why);
     snprintf(why, sizeof(why), "%u frames carry LAN plaintext", plaintext_seen);
     check(plaintext_seen == 0, "gw_outer_no_plaintext", why);
+    /* A key vouched fresh, with no mark in init: it starts at 1. */
+    snprintf(why, sizeof(why), "first sequence number %u, expected 1", first_seq);
+    check(first_seq == 1, "gw_outer_seq_starts_at_1", why);
     check_inner_hostile(l);
     hostile_traffic(l);
     send_peer_packets(l);

@@ -98,6 +98,19 @@ static void print_side(const struct gw_link *l)
            l->neighbor >> 24, (l->neighbor >> 16) & 255, (l->neighbor >> 8) & 255, l->neighbor & 255);
 }
 
+/* The restart test's hook (docs/gateway.md, "Tests"): with
+ * arg=fault-once the first instance dies on purpose after its SAs
+ * started (their first sequence blocks reserved), before it serves or
+ * forwards anything; init restarts it (restart=yes), and the new instance
+ * must resume above the marks init kept. Nothing but the boot configuration can ask for it. */
+static void fault_once_for_test(const struct dj_start_info *si)
+{
+    if (strcmp(si->arg, "fault-once") != 0 || si->generation != 0)
+        return;
+    printf("esp: fault-once: dying on purpose (restart test)\n");
+    *(volatile uint64_t *)(uintptr_t)CANARY_PAGE_VA = 0; /* the read-only page at 0 */
+}
+
 /* The gateway: configuration, SAs, the two sides, then the loop. */
 static void gateway(const struct dj_start_info *si)
 {
@@ -117,6 +130,7 @@ static void gateway(const struct dj_start_info *si)
         st = dj_create_sm(GW_SEL_RESET_DONE_SM, DJ_SEL_SELF_PD, 0);
     for (unsigned s = 0; s < GW_SIDES && st == DJ_OK; s++)
         st = dj_chan_server_init(&gws.side[s].server);
+    fault_once_for_test(si);
     if (st == DJ_OK)
         st = dj_serve(gw_service_handler, handler_stack, sizeof(handler_stack), GW_VA_HANDLER_UTCB);
     if (st != DJ_OK) {
