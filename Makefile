@@ -52,6 +52,7 @@ include net.mk
 include init-hostile.mk
 include l4linux-glue/guest.mk
 include vm.mk
+include gw.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)

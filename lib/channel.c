@@ -166,7 +166,11 @@ static enum dj_status make_doorbells(struct dj_chan_server *s)
     if (s->doorbells_made)
         return DJ_OK;
     enum dj_status st = dj_create_sm(s->sm_sel, s->pd_sel, 0);
-    if (st == DJ_OK) {
+    /* With a shared wake-up the client rings that semaphore itself: a
+     * reset cannot take its copy back (it is not derived from this
+     * channel), so it lasts as long as the client's PD; the client can
+     * only ring it (a spurious wake-up of the server's thread). */
+    if (st == DJ_OK && !s->wake_sm) {
         st = dj_create_sm(s->sm_sel + 1, s->pd_sel, 0);
         if (st != DJ_OK)
             dj_revoke(DJ_CRD(DJ_CRD_OBJ, s->sm_sel, 0, DJ_OBJ_ALL), true);
@@ -174,7 +178,7 @@ static enum dj_status make_doorbells(struct dj_chan_server *s)
     if (st != DJ_OK)
         return st;
     s->doorbells_made = true;
-    s->chan.own_sm = s->sm_sel + 1; /* the client ups it */
+    s->chan.own_sm = s->wake_sm ? s->wake_sm : s->sm_sel + 1; /* the client ups it */
     s->chan.peer_sm = s->sm_sel;    /* the client waits on it */
     return DJ_OK;
 }

@@ -181,7 +181,8 @@ int dj_chan_region_order(struct dj_chan_geom geom);
 enum dj_status dj_chan_connect(struct dj_chan *c, uint64_t pt, struct dj_chan_geom geom, uint64_t va, uint64_t sm_sel);
 
 /* The accepting side's state for one channel and one client. The server
- * fills in the first four fields (the rest zero) before serving. */
+ * fills in the first four fields and optionally wake_sm (the rest zero)
+ * before serving. */
 enum dj_chan_server_state { DJ_CHAN_IDLE, DJ_CHAN_HALF_OPEN, DJ_CHAN_CONNECTED };
 struct dj_chan_server {
     uint64_t pd_sel;              /* the server's own PD (creates the doorbells) */
@@ -189,6 +190,12 @@ struct dj_chan_server {
                                      aligned, room for the largest `max` allows */
     uint64_t sm_sel;              /* two free selectors for the doorbells */
     struct dj_chan_geom max;      /* the largest geometry it accepts */
+    uint64_t wake_sm;             /* optional (0: none): an existing semaphore of
+                                     the server that the client's doorbell ups,
+                                     so one thread can sleep for several
+                                     channels (own_sm is then wake_sm; a reset
+                                     does not take the client's up right back:
+                                     it goes with the client's PD) */
     struct dj_chan chan;          /* use only while connected */
     volatile bool connected;      /* both calls done: chan is usable */
     /* Kept by the library: */

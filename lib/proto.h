@@ -43,6 +43,23 @@ static inline uint64_t dj_mem_window(uint64_t page, uint64_t n)
 #define DJ_PARENT_OP_SERVE 1
 #define DJ_PARENT_SERVE_WORDS 4
 
+/* DJ_PARENT_OP_SEQ_LOAD, DJ_PARENT_OP_SEQ_RESERVE: the ESP wrapper's
+ * sequence-number marks (docs/gateway.md, "No key and IV twice"), kept by
+ * init per component and key id for as long as init runs (every restart
+ * of the component, not a reboot). Words [1..2] the 16-byte key id;
+ * RESERVE [3] the new mark. LOAD replies [0] status, [1] 1 if a mark is
+ * stored, [2] the mark. RESERVE replies [0] DJ_OK once the mark is
+ * recorded, DJ_E_BAD_PARAM for a mark below the stored one (marks never go
+ * down), DJ_E_QUOTA when the component already has marks for
+ * DJ_SEQ_KEYS_PER_COMPONENT other keys. */
+#define DJ_PARENT_OP_SEQ_LOAD 2
+#define DJ_PARENT_OP_SEQ_RESERVE 3
+#define DJ_SEQ_KEY_ID_WORDS 2
+#define DJ_PARENT_SEQ_LOAD_WORDS (1 + DJ_SEQ_KEY_ID_WORDS)
+#define DJ_PARENT_SEQ_LOAD_REPLY_WORDS 3
+#define DJ_PARENT_SEQ_RESERVE_WORDS (2 + DJ_SEQ_KEY_ID_WORDS)
+#define DJ_SEQ_KEYS_PER_COMPONENT 16
+
 /* ---- Every service: client announcements from init ----------------------
  * init keeps a portal of its own to every service, with badge
  * DJ_BADGE_PARENT (component ids, the clients' badges, start at 1).

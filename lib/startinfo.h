@@ -56,6 +56,7 @@
 #define DJ_CHILD_FREE_VA 0x500000000000ull
 #define DJ_CHILD_FREE_END 0x600000000000ull /* the boot modules follow (init only) */
 #define DJ_CHILD_VM_MODULE_VA 0x300000000000ull /* a VMM's guest images (read-only), then free */
+#define DJ_CHILD_DATA_VA 0x3f0000000000ull /* the line's data= module (read-only) */
 #define DJ_CHILD_SHARED_VA 0x400000000000ull
 #define DJ_CHILD_SHARED_END DJ_CHILD_FREE_VA
 /* Memory a device reaches (DJ_MEM_DMA): device addresses are virtual
@@ -117,5 +118,8 @@ struct dj_start_info {
      * addresses (a driver programs its own virtual addresses, DMA memory
      * below DJ_CHILD_DMA_END), 0 for physical addresses. */
     uint32_t dma_bits;
+    /* The line's data= module (any component, e.g. the ESP wrapper's
+     * configuration), read-only at DJ_CHILD_DATA_VA; size 0: none. */
+    struct dj_start_module data;
 };
 _Static_assert(sizeof(struct dj_start_info) <= 4096, "start information must fit one page");

@@ -16,10 +16,10 @@ _Static_assert(BC_MAX_COMPONENTS == DJ_COMPONENT_ID_MAX, "component ids are 1..B
 #define QUOTE_MAX 32  /* characters of user text quoted in a report */
 
 enum key { K_BIN, K_QUOTA, K_PRIO, K_HEAP, K_PT, K_IO, K_IRQ, K_DEBUG, K_DEVMEM, K_MSI, K_PCI, K_ARG, K_RESTART,
-           K_MAXPRIO, K_KERNEL, K_INITRD, K_CMDLINE, K_MEM, K_VCPUS, K_COUNT };
+           K_MAXPRIO, K_KERNEL, K_INITRD, K_CMDLINE, K_MEM, K_VCPUS, K_DATA, K_COUNT };
 static const char *const key_names[K_COUNT] = {"bin", "quota", "prio", "heap",   "pt",  "io",     "irq",
                                                "debug", "devmem", "msi", "pci", "arg", "restart", "maxprio",
-                                               "kernel", "initrd", "cmdline", "mem", "vcpus"};
+                                               "kernel", "initrd", "cmdline", "mem", "vcpus", "data"};
 static const bool key_required[K_COUNT] = {[K_BIN] = true, [K_QUOTA] = true, [K_PRIO] = true};
 
 /* Names that would be confused with the system's own parts. */
@@ -371,6 +371,7 @@ static bool set_key(struct line_ctx *x, struct bc_component *c, enum key k, char
     case K_KERNEL: return set_module(x, "kernel", c->vm.kernel, val);
     case K_INITRD: return set_module(x, "initrd", c->vm.initrd, val);
     case K_CMDLINE: return set_module(x, "cmdline", c->vm.cmdline, val);
+    case K_DATA: return set_module(x, "data", c->data, val);
     case K_MEM:
         if (!number(x, "mem", val, BC_VM_MEM_MIN, BC_VM_MEM_MAX, &v))
             return false;

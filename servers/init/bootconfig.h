@@ -3,7 +3,7 @@
  * line,
  *     name bin=MODULE quota=PAGES prio=N [heap=PAGES] [pt=A,B] [io=LO-HI,..]
  *          [irq=N,..] [debug=yes|no] [devmem=yes|no] [msi=N]
- *          [pci=SEL|SEL..] [arg=TEXT] [restart=yes|no] [maxprio=N]
+ *          [pci=SEL|SEL..] [arg=TEXT] [restart=yes|no] [maxprio=N] [data=MODULE]
  *          [kernel=MODULE [initrd=MODULE] [cmdline=MODULE] [mem=MIB] [vcpus=N]]
  *     (SEL: VVVV:DDDD[#K] or BB:DD.F; at most BC_PCI_ALTS alternatives)
  * Pure C (no allocation, no system calls) so the host tests can feed it
@@ -69,6 +69,7 @@ struct bc_component {
      * pci= in the order written, 0 after the last (all 0: no pci=) */
     uint64_t pci[BC_PCI_ALTS];
     char arg[BC_ARG_MAX + 1]; /* free argument, "" if none */
+    char data[BC_MODULE_MAX + 1]; /* boot module mapped read-only for it (data=), "" if none */
     struct bc_vm vm;  /* kernel= lines only */
     bool serves;      /* a later line grants a portal to it */
     unsigned line;

@@ -81,11 +81,11 @@ static bool vm_module(struct comp *c, const char *name, struct dj_start_module *
         return true;
     const struct dj_boot_module *m = dj_boot_module(bootinfo_of(), name);
     if (!m)
-        return report(c, "a guest image's boot module vanished", DJ_E_BAD_PARAM);
+        return report(c, "a boot module of its line (kernel=, initrd=, cmdline=, data=) vanished", DJ_E_BAD_PARAM);
     uint64_t pages = (m->size + PAGE - 1) / PAGE;
     enum dj_status st = dj_map_into(c->pd, (const void *)(uintptr_t)m->va, *va, pages, DJ_MEM_R);
     if (st != DJ_OK)
-        return report(c, "mapping a guest image failed", st);
+        return report(c, "mapping a boot module of its line read-only failed", st);
     out->va = *va;
     out->size = m->size;
     const char *args = m->cmdline;
@@ -117,6 +117,16 @@ static bool vm_modules(struct comp *c)
     c->si->vm_maxprio = c->cfg->maxprio;
     return vm_module(c, vm->kernel, &c->si->vm_kernel, &va) && vm_module(c, vm->initrd, &c->si->vm_initrd, &va) &&
            vm_module(c, vm->cmdline, &c->si->vm_cmdline, &va);
+}
+
+/* The line's data= module, read-only for the component (its own
+ * configuration text: the ESP wrapper's SAs, for instance). */
+static bool data_module(struct comp *c)
+{
+    uint64_t va = DJ_CHILD_DATA_VA;
+    if (c->cfg->data[0])
+        c->si->vm_tsc_hz = bootinfo_of()->tsc_hz; /* its timers, like a VM's */
+    return vm_module(c, c->cfg->data, &c->si->data, &va);
 }
 
 static bool start_page(struct comp *c)
@@ -351,7 +361,7 @@ static bool build(struct comp *c)
         return false;
     if (c->cfg->heap && !give_memory(c, DJ_CHILD_HEAP_VA, c->cfg->heap, "no memory for its heap"))
         return false;
-    if (!start_page(c) || !vm_modules(c) || !own_caps(c) || !service_caps(c))
+    if (!start_page(c) || !vm_modules(c) || !data_module(c) || !own_caps(c) || !service_caps(c))
         return false;
     io_and_irqs(c);
     device_memory(c);

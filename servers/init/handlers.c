@@ -17,7 +17,8 @@
  *     nothing else on demand); a component with restart=yes is then
  *     rebuilt by init's main EC (restart.c);
  *   - the startup events of init's own threads (wait.c);
- *   - the parent portal: DJ_PARENT_OP_SERVE (lib/proto.h). */
+ *   - the parent portal: DJ_PARENT_OP_SERVE (lib/proto.h), and the
+ *     sequence marks of seqstore.c (DJ_PARENT_OP_SEQ_*). */
 #include "lib/elfload.h"
 #include "lib/proto.h"
 #include "lib/server.h"
@@ -276,6 +277,9 @@ static enum dj_status serve(struct comp *c, const struct dj_utcb *u)
 static uint64_t parent_handler(uint64_t badge, struct dj_utcb *u)
 {
     struct comp *c = comp_of(badge);
+    if (c && DJ_MTD_UNTYPED(u->mtd) >= 1 &&
+        (u->words[0] == DJ_PARENT_OP_SEQ_LOAD || u->words[0] == DJ_PARENT_OP_SEQ_RESERVE))
+        return seqstore_call(c, u);
     enum dj_status st = c ? serve(c, u) : DJ_E_BAD_CAP;
     if (c && st != DJ_OK)
         printf("init: %s: service request refused (status %d)\n", c->cfg->name, st);

@@ -36,6 +36,9 @@ struct comp {
 };
 
 extern struct comp comps[BC_MAX_COMPONENTS];
+
+/* seqstore.c: a DJ_PARENT_OP_SEQ_* call of c (handler EC). */
+uint64_t seqstore_call(const struct comp *c, struct dj_utcb *u);
 extern unsigned ncomps;
 
 /* Handler ECs init runs its components' portals on. */

@@ -178,6 +178,26 @@ static void test_vm_lines(void **state)
     assert_int_equal(cfg.count, 0);
 }
 
+/* data= (a component's configuration module, e.g. the ESP gateway's). */
+static void test_data_module(void **state)
+{
+    (void)state;
+    parse("esp bin=echo quota=64 prio=40 data=cmd\n"
+          "plain bin=echo quota=16 prio=1\n");
+    assert_int_equal(rep.n, 0);
+    assert_int_equal(cfg.count, 2);
+    assert_string_equal(cfg.c[0].data, "cmd");
+    assert_string_equal(cfg.c[1].data, "");
+    assert_false(cfg.c[0].vm.is_vm);
+    parse("x bin=echo quota=64 prio=40 data=nosuch\n");
+    expect_one_error(1, "data=nosuch: no boot module");
+    parse("x bin=echo quota=64 prio=40 data=a/b\n");
+    expect_one_error(1, "data=a/b: not a module name");
+    parse("x bin=echo quota=64 prio=40 data=cmd data=cmd\n");
+    assert_int_equal(rep.n, 1);
+    assert_int_equal(cfg.count, 0);
+}
+
 static void test_unknown_key_skips_line(void **state)
 {
     (void)state;
@@ -710,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_unknown_key_skips_line),
         cmocka_unit_test(test_missing_fields),
         cmocka_unit_test(test_vm_lines),
+        cmocka_unit_test(test_data_module),
         cmocka_unit_test(test_malformed_fields),
         cmocka_unit_test(test_bad_numbers),
         cmocka_unit_test(test_names),

@@ -29,7 +29,13 @@
     X(SEQ_EXHAUSTED, "seq_exhausted")     /* 2^32-1 sent: never wraps */        \
     X(SEQ_RESERVE, "seq_reserve_failed")  /* the counter store refused */       \
     X(TOO_BIG, "too_big")                 /* does not fit 64 KiB or the buffer */\
-    X(NO_CRYPTO, "crypto_unavailable")
+    X(NO_CRYPTO, "crypto_unavailable")                                          \
+    /* the gateway component's Ethernet sides (wrappers/esp/component) */      \
+    X(LINK_NOT_IP, "not_ip_frame")        /* neither ARP nor IPv4/IPv6 */      \
+    X(LINK_NOT_OURS, "not_for_us")        /* unicast to another MAC, other ARP */\
+    X(LINK_NO_NEIGHBOR, "no_neighbor")    /* next hop's MAC not known yet */   \
+    X(LINK_RING_FULL, "ring_full")        /* the other side's ring is full */  \
+    X(LINK_NO_CLIENT, "no_client")        /* nobody connected on the other side */
 
 enum esp_drop {
 #define ESP_DROP_ENUM(name, text) ESP_DROP_##name,
