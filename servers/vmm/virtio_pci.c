@@ -351,30 +351,32 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uin
 
 /* ---- the other BAR structures ---------------------------------------------- */
 
+/* The MSI-X table words an access at off covers, or NULL (counted) for a
+ * bad one. The access_ok() alignment keeps an 8-byte access in one entry. */
+static uint32_t *msix_words(struct virtio_pci *vp, uint64_t off, unsigned size)
+{
+    if ((size != 4 && size != 8) || !access_ok(off, size, (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES)) {
+        vp->bad_accesses++;
+        return NULL;
+    }
+    return &vp->msix_table[off / MSIX_ENTRY_BYTES][off % MSIX_ENTRY_BYTES / 4];
+}
+
 static uint64_t msix_table_read(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
-    if ((size != 4 && size != 8) || off >= (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES) {
-        vp->bad_accesses++;
-        return 0;
-    }
-    const uint32_t *e = vp->msix_table[off / MSIX_ENTRY_BYTES];
-    unsigned w = (unsigned)(off % MSIX_ENTRY_BYTES) / 4;
-    uint64_t v = e[w];
-    if (size == 8)
-        v |= (uint64_t)e[w + 1] << 32;
-    return v;
+    const uint32_t *w = msix_words(vp, off, size);
+    return !w ? 0 : size == 8 ? w[0] | (uint64_t)w[1] << 32 : w[0];
 }
 
 static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned size, uint64_t v)
 {
-    if ((size != 4 && size != 8) || off >= (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES) {
-        vp->bad_accesses++;
+    uint32_t *w = msix_words(vp, off, size);
+    if (!w)
         return;
+    for (unsigned i = 0; i < size / 4; i++, v >>= 32) {
+        bool ctrl = (off / 4 + i) % 4 == MSIX_ENTRY_CTRL;
+        w[i] = ctrl ? ((uint32_t)v & MSIX_ENTRY_MASKED) : (uint32_t)v;
     }
-    uint32_t *e = vp->msix_table[off / MSIX_ENTRY_BYTES];
-    unsigned w = (unsigned)(off % MSIX_ENTRY_BYTES) / 4;
-    for (unsigned i = 0; i < size / 4; i++, w++, v >>= 32)
-        e[w] = w == MSIX_ENTRY_CTRL ? ((uint32_t)v & MSIX_ENTRY_MASKED) : (uint32_t)v;
     msix_flush_pending(vp);
 }
 
@@ -426,16 +428,15 @@ void virtio_pci_bar_write(void *opaque, uint64_t offset, unsigned size, uint64_t
 
 /* ---- PCI configuration space ----------------------------------------------- */
 
-static void add_virtio_cap(struct virtio_pci *vp, unsigned len, enum virtio_cap_type type, uint32_t offset,
-                           uint32_t length, unsigned *at_out)
+static unsigned add_virtio_cap(struct virtio_pci *vp, unsigned len, enum virtio_cap_type type, uint32_t offset,
+                               uint32_t length)
 {
     unsigned at = pci_config_add_cap(&vp->cfg, PCI_CAP_ID_VENDOR, len);
     pci_config_put(&vp->cfg, at + VCAP_LEN, 1, len);
     pci_config_put(&vp->cfg, at + VCAP_TYPE, 1, type);
     pci_config_put(&vp->cfg, at + VCAP_OFFSET, 4, offset);
     pci_config_put(&vp->cfg, at + VCAP_LENGTH, 4, length);
-    if (at_out)
-        *at_out = at;
+    return at;
 }
 
 static void build_config_space(struct virtio_pci *vp)
@@ -458,15 +459,14 @@ static void build_config_space(struct virtio_pci *vp)
     pci_config_put(c, vp->cap_msix + MSIX_TABLE, 4, VIRTIO_PCI_MSIX_TABLE_OFF | MSIX_BIR_BAR0);
     pci_config_put(c, vp->cap_msix + MSIX_PBA, 4, VIRTIO_PCI_MSIX_PBA_OFF | MSIX_BIR_BAR0);
 
-    add_virtio_cap(vp, VCAP_BYTES, VCAP_COMMON, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN, NULL);
-    unsigned notify;
-    add_virtio_cap(vp, VCAP_NOTIFY_BYTES, VCAP_NOTIFY_T, VIRTIO_PCI_NOTIFY_OFF, ops->num_queues * VIRTIO_PCI_NOTIFY_MULT,
-                   &notify);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_COMMON, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN);
+    unsigned notify = add_virtio_cap(vp, VCAP_NOTIFY_BYTES, VCAP_NOTIFY_T, VIRTIO_PCI_NOTIFY_OFF,
+                                     ops->num_queues * VIRTIO_PCI_NOTIFY_MULT);
     pci_config_put(c, notify + VCAP_NOTIFY_MULT, 4, VIRTIO_PCI_NOTIFY_MULT);
-    add_virtio_cap(vp, VCAP_BYTES, VCAP_ISR_T, VIRTIO_PCI_ISR_OFF, VIRTIO_PCI_ISR_LEN, NULL);
-    add_virtio_cap(vp, VCAP_BYTES, VCAP_DEVICE_T, VIRTIO_PCI_DEVCFG_OFF, ops->cfg_len, NULL);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_ISR_T, VIRTIO_PCI_ISR_OFF, VIRTIO_PCI_ISR_LEN);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_DEVICE_T, VIRTIO_PCI_DEVCFG_OFF, ops->cfg_len);
     /* The access window: the driver picks bar, offset and length. */
-    add_virtio_cap(vp, VCAP_PCI_CFG_BYTES, VCAP_PCI_CFG_T, 0, 0, &vp->cap_pci_cfg);
+    vp->cap_pci_cfg = add_virtio_cap(vp, VCAP_PCI_CFG_BYTES, VCAP_PCI_CFG_T, 0, 0);
     pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_BAR, 1, 0xff);
     pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_OFFSET, 4, 0xffffffffu);
     pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_LENGTH, 4, 0xffffffffu);
