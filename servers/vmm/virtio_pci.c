@@ -292,18 +292,13 @@ static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint
     if (!q)
         return; /* no such queue: ignored */
     unsigned i = vp->queue_select;
-    if (off == CC_Q_MSIX && size == 2) {
+    if (off == CC_Q_MSIX && size == 2)
         vp->queue_vector[i] = checked_vector(vp, v);
-        return;
-    }
-    if (off == CC_Q_ENABLE && size == 2) {
-        if (v == 1)
-            enable_queue(vp, i);
-        return;
-    }
-    if (vp->queue_enabled[i])
+    else if (off == CC_Q_ENABLE && size == 2 && v == 1)
+        enable_queue(vp, i);
+    else if (off == CC_Q_ENABLE || vp->queue_enabled[i])
         return; /* the geometry is fixed while enabled */
-    if (off == CC_Q_SIZE && size == 2)
+    else if (off == CC_Q_SIZE && size == 2)
         q->size = (uint16_t)v; /* checked when the queue is enabled */
     else if (off >= CC_Q_DESC_LO && off < CC_Q_AVAIL_LO)
         set_addr(&q->desc_gpa, off - CC_Q_DESC_LO, size, v);
@@ -315,38 +310,22 @@ static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint
 
 static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uint64_t v)
 {
-    switch (off) {
-    case CC_DFSELECT:
-        if (size == 4)
-            vp->device_feature_select = (uint32_t)v;
-        return;
-    case CC_GFSELECT:
-        if (size == 4)
-            vp->driver_feature_select = (uint32_t)v;
-        return;
-    case CC_GF:
-        if (size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
-            unsigned shift = 32 * vp->driver_feature_select;
-            vp->driver_features = (vp->driver_features & ~(0xffffffffull << shift)) | ((v & 0xffffffffull) << shift);
-        }
-        return;
-    case CC_MSIX_CONFIG:
-        if (size == 2)
-            vp->config_vector = checked_vector(vp, v);
-        return;
-    case CC_STATUS:
-        if (size == 1)
-            set_status(vp, (uint8_t)v);
-        return;
-    case CC_Q_SELECT:
-        if (size == 2)
-            vp->queue_select = (uint16_t)v;
-        return;
-    default:
-        if (off >= CC_Q_SIZE)
-            queue_write(vp, off, size, v);
-        return;
-    }
+    /* Each register takes only an access of its own width. */
+    if (off == CC_DFSELECT && size == 4)
+        vp->device_feature_select = (uint32_t)v;
+    else if (off == CC_GFSELECT && size == 4)
+        vp->driver_feature_select = (uint32_t)v;
+    else if (off == CC_GF && size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
+        unsigned shift = 32 * vp->driver_feature_select;
+        vp->driver_features = (vp->driver_features & ~(0xffffffffull << shift)) | ((v & 0xffffffffull) << shift);
+    } else if (off == CC_MSIX_CONFIG && size == 2)
+        vp->config_vector = checked_vector(vp, v);
+    else if (off == CC_STATUS && size == 1)
+        set_status(vp, (uint8_t)v);
+    else if (off == CC_Q_SELECT && size == 2)
+        vp->queue_select = (uint16_t)v;
+    else if (off >= CC_Q_SIZE)
+        queue_write(vp, off, size, v);
 }
 
 /* ---- the other BAR structures ---------------------------------------------- */
