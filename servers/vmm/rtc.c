@@ -149,15 +149,11 @@ static void current_time(const struct rtc *r, struct rtc_time *t)
 
 static unsigned *time_field(struct rtc_time *t, unsigned reg)
 {
-    switch (reg) {
-    case REG_SEC: return &t->sec;
-    case REG_MIN: return &t->min;
-    case REG_HOUR: return &t->hour;
-    case REG_WDAY: return &t->wday;
-    case REG_MDAY: return &t->mday;
-    case REG_MON: return &t->mon;
-    default: return NULL;
-    }
+    unsigned *by_register[REG_MON + 1] = {
+        [REG_SEC] = &t->sec, [REG_MIN] = &t->min, [REG_HOUR] = &t->hour,
+        [REG_WDAY] = &t->wday, [REG_MDAY] = &t->mday, [REG_MON] = &t->mon,
+    };
+    return reg <= REG_MON ? by_register[reg] : NULL;
 }
 
 static uint8_t read_register(struct rtc *r, unsigned reg)
