@@ -510,6 +510,10 @@ static bool reg_read(struct lapic *l, unsigned reg, uint64_t *v)
 static bool reg_write(struct lapic *l, unsigned reg, uint64_t v)
 {
     bool x2 = x2apic(l);
+    /* x2APIC: these fault (xAPIC ignores writes to ID and version); EOI,
+     * ESR and self-IPI are checked below. */
+    if (x2 && (reg == REG_LDR || reg == REG_DFR || reg == REG_ICR_HIGH || reg == REG_ID || reg == REG_VERSION))
+        return false;
     switch (reg) {
     case REG_TPR: l->tpr = v & TPR_MASK; return true;
     case REG_EOI:
@@ -517,16 +521,8 @@ static bool reg_write(struct lapic *l, unsigned reg, uint64_t v)
             return false;
         eoi(l);
         return true;
-    case REG_LDR:
-        if (x2)
-            return false;
-        l->ldr = (uint32_t)v & (0xffu << XAPIC_ID_SHIFT);
-        return true;
-    case REG_DFR:
-        if (x2)
-            return false;
-        l->dfr = (uint32_t)v | 0x0fffffffu;
-        return true;
+    case REG_LDR: l->ldr = (uint32_t)v & (0xffu << XAPIC_ID_SHIFT); return true;
+    case REG_DFR: l->dfr = (uint32_t)v | 0x0fffffffu; return true;
     case REG_SVR: write_svr(l, (uint32_t)v); return true;
     case REG_ESR:
         if (x2 && v)
@@ -541,32 +537,23 @@ static bool reg_write(struct lapic *l, unsigned reg, uint64_t v)
             l->icr = (l->icr & 0xffffffff00000000ull) | (v & ICR_WRITABLE_LOW);
         send_ipi(l);
         return true;
-    case REG_ICR_HIGH:
-        if (x2)
-            return false;
-        l->icr = (uint32_t)l->icr | ((v & 0xff000000u) << 32);
-        return true;
+    case REG_ICR_HIGH: l->icr = (uint32_t)l->icr | ((v & 0xff000000u) << 32); return true;
     case REG_INITIAL_COUNT: write_initial_count(l, (uint32_t)v); return true;
     case REG_DIVIDE: write_divide(l, (uint32_t)v); return true;
-    case REG_SELF_IPI: {
+    case REG_SELF_IPI:
         if (!x2)
             return false;
-        unsigned vec = v & ICR_VECTOR_MASK;
-        if (vec < APIC_FIRST_VALID_VECTOR)
+        if ((v & ICR_VECTOR_MASK) < APIC_FIRST_VALID_VECTOR)
             error(l, ESR_SEND_ILLEGAL_VECTOR);
         else
-            fixed_interrupt(l, vec, false);
+            fixed_interrupt(l, v & ICR_VECTOR_MASK, false);
         return true;
+    case REG_ID: case REG_VERSION: return true; /* read-only */
     }
-    case REG_ID:
-    case REG_VERSION:
-        return !x2; /* read-only; xAPIC ignores the write */
-    }
-    if (reg >= REG_LVT0 && reg <= REG_LVT_LAST) {
+    bool lvt = reg >= REG_LVT0 && reg <= REG_LVT_LAST;
+    if (lvt)
         write_lvt(l, reg - REG_LVT0, (uint32_t)v);
-        return true;
-    }
-    return false;
+    return lvt;
 }
 
 bool lapic_handles_msr(uint32_t msr)
