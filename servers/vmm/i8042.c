@@ -48,7 +48,7 @@ static void reset_vm(struct i8042 *k)
         k->reset(k->ctx);
 }
 
-uint64_t i8042_data_read(void *dev, uint64_t offset, unsigned size)
+static uint64_t i8042_data_read(void *dev, uint64_t offset, unsigned size)
 {
     struct i8042 *k = dev;
     (void)offset;
@@ -59,7 +59,7 @@ uint64_t i8042_data_read(void *dev, uint64_t offset, unsigned size)
 
 /* A data byte: the argument of a pending command, else a byte for the
  * keyboard, which is not there. */
-void i8042_data_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+static void i8042_data_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct i8042 *k = dev;
     uint8_t v = (uint8_t)value;
@@ -91,7 +91,7 @@ void i8042_data_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
     }
 }
 
-uint64_t i8042_status_read(void *dev, uint64_t offset, unsigned size)
+static uint64_t i8042_status_read(void *dev, uint64_t offset, unsigned size)
 {
     struct i8042 *k = dev;
     (void)offset;
@@ -99,7 +99,7 @@ uint64_t i8042_status_read(void *dev, uint64_t offset, unsigned size)
     return k->status;
 }
 
-void i8042_command_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+static void i8042_command_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct i8042 *k = dev;
     uint8_t cmd = (uint8_t)value;

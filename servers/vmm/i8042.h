@@ -32,9 +32,3 @@ struct i8042 {
 /* Claims ports 0x60 and 0x64; reset (may be NULL) pulses the CPU reset
  * line. False if the ports are taken. */
 bool i8042_attach(struct i8042 *kbc, struct vmm_bus *io_bus, void (*reset)(void *ctx), void *ctx);
-
-/* The bus callbacks (dev: the struct i8042; each port is its own region). */
-uint64_t i8042_data_read(void *kbc, uint64_t offset, unsigned size);
-void i8042_data_write(void *kbc, uint64_t offset, unsigned size, uint64_t value);
-uint64_t i8042_status_read(void *kbc, uint64_t offset, unsigned size);
-void i8042_command_write(void *kbc, uint64_t offset, unsigned size, uint64_t value);

@@ -168,7 +168,7 @@ void virtio_pci_fail(struct virtio_pci *vp, const char *why)
     virtio_pci_config_changed(vp);
 }
 
-bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit)
+static bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit)
 {
     return feature_bit < 64 && (vp->driver_features >> feature_bit) & 1;
 }
