@@ -245,11 +245,6 @@ static void set_reg_operand(struct vmm_insn *insn, unsigned reg_field, const str
     }
 }
 
-static unsigned immediate_bytes(unsigned size)
-{
-    return size >= 4 ? 4 : size;
-}
-
 /* Decodes the opcode (after prefixes) into insn; false if unsupported. */
 static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned opsize, struct vmm_insn *insn)
 {
@@ -324,7 +319,7 @@ static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned o
     if (!skip_modrm_memory(c, modrm, insn->addr_size))
         return false;
     if (insn->has_imm) {
-        unsigned imm_bytes = op == 0x83 ? 1 : immediate_bytes(insn->size);
+        unsigned imm_bytes = op == 0x83 ? 1 : insn->size >= 4 ? 4 : insn->size; /* imm64 only for MOV r64 */
         insn->imm = sign_extend(next_imm(c, imm_bytes), imm_bytes) & size_mask(insn->size);
     }
     return true;
@@ -435,11 +430,6 @@ static void set_reg(struct dj_vcpu_state *s, unsigned reg, bool high8, unsigned 
         s->gpr[reg] = (s->gpr[reg] & ~size_mask(size)) | (v & size_mask(size));
 }
 
-static bool parity_even(uint64_t v)
-{
-    return !__builtin_parity((unsigned)(v & 0xff));
-}
-
 /* The ALU result and RFLAGS' arithmetic bits as the CPU sets them (AF is
  * undefined for the logic operations: the CPU we model clears it). */
 static uint64_t alu(enum vmm_alu_op op, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags)
@@ -478,7 +468,7 @@ static uint64_t alu(enum vmm_alu_op op, uint64_t a, uint64_t b, unsigned size, u
         flags |= RFLAGS_ZF;
     if (r & sign)
         flags |= RFLAGS_SF;
-    if (parity_even(r))
+    if (!__builtin_parity((unsigned)(r & 0xff))) /* PF: even parity of the low byte */
         flags |= RFLAGS_PF;
     *rflags = (*rflags & ~RFLAGS_ARITH) | flags;
     return r;

@@ -57,11 +57,6 @@ static bool fifos_on(const struct uart *u)
     return u->fcr & FCR_ENABLE;
 }
 
-static unsigned rx_capacity(const struct uart *u)
-{
-    return fifos_on(u) ? UART_FIFO_SIZE : 1;
-}
-
 static uint8_t modem_inputs(const struct uart *u)
 {
     if (!(u->mcr & MCR_LOOP))
@@ -100,14 +95,9 @@ static void update_line(struct uart *u)
         u->ops.irq(u->ops.ctx, level);
 }
 
-static void clear_rx(struct uart *u)
-{
-    u->rx_head = u->rx_count = 0;
-}
-
 static bool rx_push(struct uart *u, uint8_t byte)
 {
-    if (u->rx_count >= rx_capacity(u))
+    if (u->rx_count >= (fifos_on(u) ? UART_FIFO_SIZE : 1u)) /* without FIFOs: one holding register */
         return false;
     u->rx[(u->rx_head + u->rx_count) % UART_FIFO_SIZE] = byte;
     u->rx_count++;
@@ -153,7 +143,7 @@ static void write_fcr(struct uart *u, uint8_t v)
      * turning the FIFOs on or off empties them. */
     uint8_t fcr = (v & FCR_ENABLE) ? (v & FCR_KEPT) : 0;
     if (((fcr ^ u->fcr) & FCR_ENABLE) || ((v & FCR_ENABLE) && (v & FCR_CLEAR_RX)))
-        clear_rx(u);
+        u->rx_head = u->rx_count = 0;
     u->fcr = fcr;
 }
 
