@@ -159,29 +159,19 @@ static unsigned *time_field(struct rtc_time *t, unsigned reg)
 static uint8_t read_register(struct rtc *r, unsigned reg)
 {
     struct rtc_time t;
+    current_time(r, &t);
+    unsigned *field = time_field(&t, reg);
     switch (reg) {
-    case REG_SEC: case REG_MIN: case REG_WDAY: case REG_MDAY: case REG_MON:
-        current_time(r, &t);
-        return encode(r, *time_field(&t, reg));
-    case REG_HOUR:
-        current_time(r, &t);
-        return encode_hour(r, t.hour);
-    case REG_YEAR:
-        current_time(r, &t);
-        return encode(r, t.year % 100);
-    case REG_CENTURY:
-        current_time(r, &t);
-        return encode(r, t.year / 100 % 100);
+    case REG_HOUR: return encode_hour(r, t.hour);
+    case REG_YEAR: return encode(r, t.year % 100);
+    case REG_CENTURY: return encode(r, t.year / 100 % 100);
     case REG_A: {
         bool uip = !r->frozen && now_ns(r) % NS_PER_SEC >= NS_PER_SEC - UIP_WINDOW_NS;
         return (uint8_t)((r->cmos[REG_A] & A_WRITABLE) | (uip ? A_UIP : 0));
     }
-    case REG_C:
-        return 0; /* no interrupt flags: the model raises none */
-    case REG_D:
-        return D_VALID_RAM_TIME;
-    default:
-        return r->cmos[reg];
+    case REG_C: return 0; /* no interrupt flags: the model raises none */
+    case REG_D: return D_VALID_RAM_TIME;
+    default: return field ? encode(r, *field) : r->cmos[reg];
     }
 }
 
