@@ -356,16 +356,11 @@ static bool write_apic_base(struct lapic *l, uint64_t v)
 
 /* ---- delivery ------------------------------------------------------------ */
 
-static bool is_broadcast(const struct apic_msg *m)
-{
-    return m->dest == (m->dest_x2apic ? APIC_BROADCAST_X2APIC : APIC_BROADCAST_XAPIC);
-}
-
 static bool matches(const struct lapic *t, const struct apic_msg *m)
 {
     if (!hw_enabled(t))
         return false;
-    if (is_broadcast(m))
+    if (m->dest == (m->dest_x2apic ? APIC_BROADCAST_X2APIC : APIC_BROADCAST_XAPIC))
         return true;
     if (!m->logical)
         return m->dest == t->id;

@@ -51,11 +51,6 @@ void pci_config_init(struct pci_config *c, uint16_t vendor, uint16_t device, uin
     c->mmio_bus = mmio_bus;
 }
 
-static bool power_of_two(uint64_t v)
-{
-    return v && !(v & (v - 1));
-}
-
 /* The BAR's low flag bits as the guest reads them. */
 static uint32_t bar_flags(const struct pci_bar *b)
 {
@@ -83,7 +78,7 @@ bool pci_config_set_bar(struct pci_config *c, unsigned index, enum pci_bar_kind 
                         bool prefetchable, vmm_read_fn read, vmm_write_fn write, void *dev)
 {
     unsigned slots = kind == PCI_BAR_KIND_MEM64 ? 2 : 1;
-    if (kind == PCI_BAR_NONE || index + slots > PCI_BARS || !power_of_two(size))
+    if (kind == PCI_BAR_NONE || index + slots > PCI_BARS || !size || (size & (size - 1)))
         return false;
     if (kind == PCI_BAR_KIND_IO ? (size < MIN_IO_BAR || size > 256)
                                 : (size < MIN_MEM_BAR || (kind == PCI_BAR_KIND_MEM32 && size > (1ull << 31))))

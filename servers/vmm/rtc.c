@@ -88,16 +88,6 @@ int64_t rtc_time_to_unix(const struct rtc_time *t)
 
 /* ---- register encoding -------------------------------------------------- */
 
-static uint8_t to_bcd(unsigned v)
-{
-    return (uint8_t)((v / 10 % 10) << 4 | v % 10);
-}
-
-static unsigned from_bcd(uint8_t v)
-{
-    return (v >> 4) * 10u + (v & 0xf);
-}
-
 static bool binary_mode(const struct rtc *r)
 {
     return r->cmos[REG_B] & B_BINARY;
@@ -105,12 +95,12 @@ static bool binary_mode(const struct rtc *r)
 
 static uint8_t encode(const struct rtc *r, unsigned v)
 {
-    return binary_mode(r) ? (uint8_t)v : to_bcd(v);
+    return binary_mode(r) ? (uint8_t)v : (uint8_t)((v / 10 % 10) << 4 | v % 10); /* BCD */
 }
 
 static unsigned decode(const struct rtc *r, uint8_t v)
 {
-    return binary_mode(r) ? v : from_bcd(v);
+    return binary_mode(r) ? v : (v >> 4) * 10u + (v & 0xf); /* BCD */
 }
 
 static uint8_t encode_hour(const struct rtc *r, unsigned hour)
@@ -244,11 +234,6 @@ static void write_register(struct rtc *r, unsigned reg, uint8_t v)
 }
 
 /* One byte at port offset 0 (index) or 1 (data). */
-static uint8_t read_port(struct rtc *r, uint64_t offset)
-{
-    return offset == 0 ? 0xff /* the index register is write-only */ : read_register(r, r->index);
-}
-
 static void write_port(struct rtc *r, uint64_t offset, uint8_t v)
 {
     if (offset == 0)
@@ -257,12 +242,14 @@ static void write_port(struct rtc *r, uint64_t offset, uint8_t v)
         write_register(r, r->index, v);
 }
 
-/* A word access at 0x70 is the index and then the data byte, as on a PC. */
+/* A word access at 0x70 is the index and then the data byte, as on a PC;
+ * the index register is write-only (reads 0xff). */
 uint64_t rtc_read(void *dev, uint64_t offset, unsigned size)
 {
+    struct rtc *r = dev;
     uint64_t v = 0;
     for (unsigned k = 0; k < size && k < 8; k++)
-        v |= (uint64_t)(offset + k < 2 ? read_port(dev, offset + k) : 0xff) << (8 * k);
+        v |= (uint64_t)(offset + k == 1 ? read_register(r, r->index) : 0xff) << (8 * k);
     return v;
 }
 
