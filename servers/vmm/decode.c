@@ -249,11 +249,8 @@ static void set_reg_operand(struct vmm_insn *insn, unsigned reg_field, const str
 static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned opsize, struct vmm_insn *insn)
 {
     uint8_t op = next_byte(c);
-    bool two_byte = op == 0x0f;
-    if (two_byte)
+    if (op == 0x0f) { /* two-byte opcodes: only MOVZX and MOVSX */
         op = next_byte(c);
-
-    if (two_byte) {
         if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
             return false;
         insn->kind = (op & 0x08) ? VMM_INSN_MOVSX : VMM_INSN_MOVZX;

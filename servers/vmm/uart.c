@@ -37,10 +37,8 @@ enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_S
 #define LSR_THRE (1u << 5)
 #define LSR_TEMT (1u << 6)
 
-#define MSR_DCTS (1u << 0)
-#define MSR_DDSR (1u << 1)
 #define MSR_TERI (1u << 2)
-#define MSR_DDCD (1u << 3)
+#define MSR_DELTA_SHIFT 4 /* DCTS DDSR DDCD are bits 0, 1, 3 */
 #define MSR_CTS (1u << 4)
 #define MSR_DSR (1u << 5)
 #define MSR_RI (1u << 6)
@@ -131,9 +129,8 @@ static void write_mcr(struct uart *u, uint8_t v)
     uint8_t before = modem_inputs(u);
     u->mcr = v & MCR_WRITABLE;
     uint8_t after = modem_inputs(u), changed = before ^ after;
-    u->msr_delta |= (changed & MSR_CTS) ? MSR_DCTS : 0;
-    u->msr_delta |= (changed & MSR_DSR) ? MSR_DDSR : 0;
-    u->msr_delta |= (changed & MSR_DCD) ? MSR_DDCD : 0;
+    /* Each delta bit sits 4 below its input; RI reports its trailing edge. */
+    u->msr_delta |= (changed & (MSR_CTS | MSR_DSR | MSR_DCD)) >> MSR_DELTA_SHIFT;
     u->msr_delta |= ((before & MSR_RI) && !(after & MSR_RI)) ? MSR_TERI : 0;
 }
 
