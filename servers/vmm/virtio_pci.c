@@ -461,16 +461,12 @@ static bool pci_cfg_window(struct virtio_pci *vp, unsigned reg, unsigned size, u
     uint32_t len = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_LENGTH, 4);
     uint32_t bar = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_BAR, 1);
     bool ok = reg == data && size == len && bar == 0 && off < VIRTIO_PCI_BAR_SIZE;
-    if (!ok) {
+    if (!ok)
         vp->bad_accesses++;
-        if (!write)
-            *value = 0;
-        return true;
-    }
-    if (write)
+    else if (write)
         virtio_pci_bar_write(vp, off, size, *value);
-    else
-        *value = (uint32_t)virtio_pci_bar_read(vp, off, size);
+    if (!write)
+        *value = ok ? (uint32_t)virtio_pci_bar_read(vp, off, size) : 0;
     return true;
 }
 
