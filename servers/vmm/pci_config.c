@@ -3,7 +3,6 @@
 #include "servers/vmm/pci_config.h"
 #include "common/string.h"
 
-#define PCI_CLASS_SUB 0x0a
 #define PCI_BAR_END (PCI_BAR0 + 4 * PCI_BARS)
 #define PCI_CAP_FIRST 0x40
 #define PCI_STATUS_W1C 0xf900u /* parity, system error, master/target aborts */

@@ -5,7 +5,6 @@
 #define AVAIL_FLAGS 0
 #define AVAIL_IDX 1
 #define AVAIL_RING 2 /* in 16-bit words */
-#define USED_FLAGS 0
 #define USED_IDX 1
 #define USED_RING_BYTES 4 /* the elements start after flags and idx */
 
