@@ -349,7 +349,6 @@ enum vmm_decode_status vmm_decode_bytes(const uint8_t *bytes, unsigned len, unsi
     if (out->dst_size == 0)
         out->dst_size = out->size;
     out->len = c.pos;
-    memcpy(out->bytes, bytes, c.pos);
     return VMM_DECODE_OK;
 }
 

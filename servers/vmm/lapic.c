@@ -316,7 +316,7 @@ static void reset_registers(struct lapic *l)
 {
     /* Every field after apic_base is register state (lapic.h). */
     memset(&l->tpr, 0, sizeof *l - offsetof(struct lapic, tpr));
-    l->ldr = x2apic(l) ? x2apic_ldr(l->id) : 0;
+    l->ldr = x2apic(l) ? x2apic_ldr(l->index) : 0;
     l->dfr = DFR_RESET;
     l->svr = SVR_RESET;
     for (unsigned i = 0; i < LVT_COUNT; i++)
@@ -349,7 +349,7 @@ static bool write_apic_base(struct lapic *l, uint64_t v)
         reset_registers(l);
         NOTIFY(l, timer_changed, l->index);
     } else if (mode != cur && x2apic(l)) {
-        l->ldr = x2apic_ldr(l->id);
+        l->ldr = x2apic_ldr(l->index);
     }
     return true;
 }
@@ -363,7 +363,7 @@ static bool matches(const struct lapic *t, const struct apic_msg *m)
     if (m->dest == (m->dest_x2apic ? APIC_BROADCAST_X2APIC : APIC_BROADCAST_XAPIC))
         return true;
     if (!m->logical)
-        return m->dest == t->id;
+        return m->dest == t->index;
     if (x2apic(t))
         return (m->dest >> 16) == (t->ldr >> 16) && (m->dest & t->ldr & 0xffffu);
     uint32_t dest = m->dest & 0xffu, ldr = t->ldr >> XAPIC_ID_SHIFT;
@@ -472,7 +472,7 @@ static bool reg_read(struct lapic *l, unsigned reg, uint64_t *v)
 {
     bool x2 = x2apic(l);
     switch (reg) {
-    case REG_ID: *v = x2 ? l->id : l->id << XAPIC_ID_SHIFT; return true;
+    case REG_ID: *v = x2 ? l->index : l->index << XAPIC_ID_SHIFT; return true;
     case REG_VERSION: *v = LAPIC_VERSION; return true;
     case REG_TPR: *v = l->tpr; return true;
     case REG_APR: case REG_EOI: case REG_RRD:
@@ -642,7 +642,6 @@ bool lapic_set_init(struct lapic_set *s, unsigned count, const struct lapic_ops 
         struct lapic *l = &s->cpu[i];
         l->set = s;
         l->index = i;
-        l->id = i;
         l->apic_base = LAPIC_MMIO_BASE | APIC_BASE_EN | APIC_BASE_EXTD | (i == 0 ? APIC_BASE_BSP : 0);
         reset_registers(l);
     }
