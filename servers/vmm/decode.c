@@ -203,12 +203,7 @@ struct prefixes {
     unsigned seg;
 };
 
-#define SEG_ES 0
-#define SEG_CS 1
-#define SEG_SS 2
-#define SEG_DS 3
-#define SEG_FS 4
-#define SEG_GS 5
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS }; /* as in vmm_insn.seg */
 
 static void read_prefixes(struct cursor *c, unsigned code_bits, struct prefixes *p)
 {
@@ -219,25 +214,21 @@ static void read_prefixes(struct cursor *c, unsigned code_bits, struct prefixes 
         if (c->short_input)
             return;
         switch (b) {
-        case 0x66: p->opsize = true; p->rex = 0; continue;
-        case 0x67: p->addrsize = true; p->rex = 0; continue;
-        case 0xf2: case 0xf3: p->rep = true; p->rex = 0; continue;
-        case 0x26: p->seg = SEG_ES; p->rex = 0; continue;
-        case 0x2e: p->seg = SEG_CS; p->rex = 0; continue;
-        case 0x36: p->seg = SEG_SS; p->rex = 0; continue;
-        case 0x3e: p->seg = SEG_DS; p->rex = 0; continue;
-        case 0x64: p->seg = SEG_FS; p->rex = 0; continue;
-        case 0x65: p->seg = SEG_GS; p->rex = 0; continue;
-        case 0xf0: p->rex = 0; continue; /* a REX counts only right before the opcode */
+        case 0x66: p->opsize = true; break;
+        case 0x67: p->addrsize = true; break;
+        case 0xf2: case 0xf3: p->rep = true; break;
+        case 0x26: case 0x2e: case 0x36: case 0x3e: p->seg = (b >> 3) & 3; break; /* ES CS SS DS */
+        case 0x64: case 0x65: p->seg = SEG_FS + (b & 1); break;
+        case 0xf0: break; /* LOCK */
         default:
-            break;
+            if (code_bits == 64 && (b & 0xf0) == 0x40) {
+                p->rex = b;
+                continue;
+            }
+            c->pos--; /* the opcode */
+            return;
         }
-        if (code_bits == 64 && (b & 0xf0) == 0x40) {
-            p->rex = b;
-            continue;
-        }
-        c->pos--; /* the opcode */
-        return;
+        p->rex = 0; /* a REX counts only right before the opcode */
     }
 }
 
@@ -254,20 +245,12 @@ static void set_reg_operand(struct vmm_insn *insn, unsigned reg_field, const str
     }
 }
 
-static unsigned immediate_bytes(unsigned size)
-{
-    return size >= 4 ? 4 : size;
-}
-
 /* Decodes the opcode (after prefixes) into insn; false if unsupported. */
 static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned opsize, struct vmm_insn *insn)
 {
     uint8_t op = next_byte(c);
-    bool two_byte = op == 0x0f;
-    if (two_byte)
+    if (op == 0x0f) { /* two-byte opcodes: only MOVZX and MOVSX */
         op = next_byte(c);
-
-    if (two_byte) {
         if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
             return false;
         insn->kind = (op & 0x08) ? VMM_INSN_MOVSX : VMM_INSN_MOVZX;
@@ -333,7 +316,7 @@ static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned o
     if (!skip_modrm_memory(c, modrm, insn->addr_size))
         return false;
     if (insn->has_imm) {
-        unsigned imm_bytes = op == 0x83 ? 1 : immediate_bytes(insn->size);
+        unsigned imm_bytes = op == 0x83 ? 1 : insn->size >= 4 ? 4 : insn->size; /* imm64 only for MOV r64 */
         insn->imm = sign_extend(next_imm(c, imm_bytes), imm_bytes) & size_mask(insn->size);
     }
     return true;
@@ -366,20 +349,13 @@ enum vmm_decode_status vmm_decode_bytes(const uint8_t *bytes, unsigned len, unsi
     if (out->dst_size == 0)
         out->dst_size = out->size;
     out->len = c.pos;
-    memcpy(out->bytes, bytes, c.pos);
     return VMM_DECODE_OK;
 }
 
 static const struct dj_vm_seg *segment(const struct dj_vcpu_state *s, unsigned seg)
 {
-    switch (seg) {
-    case SEG_ES: return &s->es;
-    case SEG_CS: return &s->cs;
-    case SEG_SS: return &s->ss;
-    case SEG_FS: return &s->fs;
-    case SEG_GS: return &s->gs;
-    default: return &s->ds;
-    }
+    const struct dj_vm_seg *in_prefix_order[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
+    return in_prefix_order[seg];
 }
 
 /* One string operand: seg:reg through the guest's paging; its element
@@ -422,13 +398,11 @@ enum vmm_decode_status vmm_decode(const struct vmm_ram *ram, const struct dj_vcp
 
 const char *vmm_decode_status_name(enum vmm_decode_status st)
 {
-    switch (st) {
-    case VMM_DECODE_OK: return "ok";
-    case VMM_DECODE_FETCH_FAULT: return "code not in guest RAM";
-    case VMM_DECODE_UNSUPPORTED: return "unsupported instruction";
-    case VMM_DECODE_TOO_LONG: return "instruction longer than 15 bytes";
-    }
-    return "?";
+    static const char *const names[] = {
+        [VMM_DECODE_OK] = "ok", [VMM_DECODE_FETCH_FAULT] = "code not in guest RAM",
+        [VMM_DECODE_UNSUPPORTED] = "unsupported instruction", [VMM_DECODE_TOO_LONG] = "instruction longer than 15 bytes",
+    };
+    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "?";
 }
 
 /* ---- Emulation ---------------------------------------------------------- */
@@ -450,11 +424,6 @@ static void set_reg(struct dj_vcpu_state *s, unsigned reg, bool high8, unsigned 
         s->gpr[reg] = v & size_mask(size);
     else
         s->gpr[reg] = (s->gpr[reg] & ~size_mask(size)) | (v & size_mask(size));
-}
-
-static bool parity_even(uint64_t v)
-{
-    return !__builtin_parity((unsigned)(v & 0xff));
 }
 
 /* The ALU result and RFLAGS' arithmetic bits as the CPU sets them (AF is
@@ -495,7 +464,7 @@ static uint64_t alu(enum vmm_alu_op op, uint64_t a, uint64_t b, unsigned size, u
         flags |= RFLAGS_ZF;
     if (r & sign)
         flags |= RFLAGS_SF;
-    if (parity_even(r))
+    if (!__builtin_parity((unsigned)(r & 0xff))) /* PF: even parity of the low byte */
         flags |= RFLAGS_PF;
     *rflags = (*rflags & ~RFLAGS_ARITH) | flags;
     return r;

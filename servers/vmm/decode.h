@@ -67,7 +67,6 @@ struct vmm_insn {
     bool resolved;        /* MOVS: src and dst are set (vmm_decode does it) */
     struct vmm_string_operand src, dst;
     unsigned len;         /* bytes: RIP advances by this */
-    uint8_t bytes[VMM_INSN_MAX_LEN];
 };
 
 /* The guest's code mode from CR0.PE, EFER.LMA, CS.L and CS.D, RFLAGS.VM:

@@ -152,13 +152,9 @@ void ioapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t value
 
 void ioapic_init(struct ioapic *io, uint8_t id, const struct ioapic_ops *ops)
 {
-    io->id = id & ID_MASK;
-    io->regsel = 0;
-    io->ops = *ops;
-    for (unsigned pin = 0; pin < IOAPIC_PINS; pin++) {
+    *io = (struct ioapic){ .id = id & ID_MASK, .ops = *ops };
+    for (unsigned pin = 0; pin < IOAPIC_PINS; pin++)
         io->redir[pin] = RTE_MASKED;
-        io->asserted[pin] = false;
-    }
 }
 
 void ioapic_platform_attach(struct ioapic *io)

@@ -2,6 +2,8 @@
 /* Local APIC model: see lapic.h. Registers are numbered as x2APIC MSRs
  * minus 0x800, which is also the xAPIC page offset divided by 16. */
 #include "lapic.h"
+#include <stddef.h>
+#include "common/string.h"
 
 /* Register numbers (MSR - 0x800, MMIO offset >> 4). */
 enum {
@@ -93,19 +95,9 @@ static uint64_t now(const struct lapic *l)
     return o->now ? o->now(o->ctx) : 0;
 }
 
-static void kick(struct lapic *l)
-{
-    const struct lapic_ops *o = &l->set->ops;
-    if (o->kick)
-        o->kick(o->ctx, l->index);
-}
-
-static void timer_changed(struct lapic *l)
-{
-    const struct lapic_ops *o = &l->set->ops;
-    if (o->timer_changed)
-        o->timer_changed(o->ctx, l->index);
-}
+/* Calls the VMM's callback fn when it has one (tests leave some out). */
+#define NOTIFY(l, fn, ...) \
+    ((l)->set->ops.fn ? (l)->set->ops.fn((l)->set->ops.ctx, __VA_ARGS__) : (void)0)
 
 static bool test_bit(const uint32_t *set, unsigned vec)
 {
@@ -168,14 +160,7 @@ static void fixed_interrupt(struct lapic *l, unsigned vec, bool level)
     }
     set_bit(l->irr, vec, true);
     set_bit(l->tmr, vec, level);
-    kick(l);
-}
-
-static void local_interrupt(struct lapic *l, unsigned lvt_index)
-{
-    uint32_t lvt = l->lvt[lvt_index];
-    if (!(lvt & LVT_MASKED))
-        fixed_interrupt(l, lvt & ICR_VECTOR_MASK, false);
+    NOTIFY(l, kick, l->index);
 }
 
 int lapic_pending_vector(const struct lapic *l)
@@ -209,9 +194,8 @@ static void eoi(struct lapic *l)
     if (vec < 0)
         return;
     set_bit(l->isr, (unsigned)vec, false);
-    const struct lapic_ops *o = &l->set->ops;
-    if (test_bit(l->tmr, (unsigned)vec) && o->eoi)
-        o->eoi(o->ctx, (uint8_t)vec);
+    if (test_bit(l->tmr, (unsigned)vec))
+        NOTIFY(l, eoi, (uint8_t)vec);
 }
 
 /* ---- timer ------------------------------------------------------------ */
@@ -255,7 +239,8 @@ void lapic_timer_tick(struct lapic *l, uint64_t t)
 {
     if (l->deadline == LAPIC_NO_DEADLINE || t < l->deadline)
         return;
-    local_interrupt(l, LVT_TIMER);
+    if (!(l->lvt[LVT_TIMER] & LVT_MASKED))
+        fixed_interrupt(l, l->lvt[LVT_TIMER] & ICR_VECTOR_MASK, false);
     if (timer_mode(l) == TIMER_PERIODIC && l->initial_count) {
         /* Missed periods coalesce into the one interrupt just sent; a
          * tiny period is stretched so a guest cannot flood its VMM. */
@@ -275,7 +260,7 @@ static void write_initial_count(struct lapic *l, uint32_t v)
         return; /* ignored in TSC-deadline mode */
     l->initial_count = v;
     start_count(l, now(l), v);
-    timer_changed(l);
+    NOTIFY(l, timer_changed, l->index);
 }
 
 static void write_divide(struct lapic *l, uint32_t v)
@@ -284,7 +269,7 @@ static void write_divide(struct lapic *l, uint32_t v)
     l->divide_config = v & DIVIDE_WRITABLE;
     if (l->deadline != LAPIC_NO_DEADLINE && timer_mode(l) != TIMER_TSC_DEADLINE) {
         start_count(l, now(l), left ? left : 1);
-        timer_changed(l);
+        NOTIFY(l, timer_changed, l->index);
     }
 }
 
@@ -296,7 +281,7 @@ static void write_tsc_deadline(struct lapic *l, uint64_t v)
     l->deadline = v ? v : LAPIC_NO_DEADLINE;
     if (v)
         lapic_timer_tick(l, now(l));
-    timer_changed(l);
+    NOTIFY(l, timer_changed, l->index);
 }
 
 static void write_lvt(struct lapic *l, unsigned index, uint32_t v)
@@ -317,7 +302,7 @@ static void write_lvt(struct lapic *l, unsigned index, uint32_t v)
             l->initial_count = 0;
             l->tsc_deadline = 0;
             l->deadline = LAPIC_NO_DEADLINE;
-            timer_changed(l);
+            NOTIFY(l, timer_changed, l->index);
         }
     }
     l->lvt[index] = v;
@@ -329,20 +314,14 @@ static void write_lvt(struct lapic *l, unsigned index, uint32_t v)
  * (what INIT and a hardware disable reset). */
 static void reset_registers(struct lapic *l)
 {
-    l->tpr = 0;
-    l->ldr = x2apic(l) ? x2apic_ldr(l->id) : 0;
+    /* Every field after apic_base is register state (lapic.h). */
+    memset(&l->tpr, 0, sizeof *l - offsetof(struct lapic, tpr));
+    l->ldr = x2apic(l) ? x2apic_ldr(l->index) : 0;
     l->dfr = DFR_RESET;
     l->svr = SVR_RESET;
-    l->esr = l->esr_pending = 0;
-    l->icr = 0;
     for (unsigned i = 0; i < LVT_COUNT; i++)
         l->lvt[i] = LVT_MASKED;
-    for (unsigned i = 0; i < 8; i++)
-        l->irr[i] = l->isr[i] = l->tmr[i] = 0;
-    l->nmi_pending = false;
-    l->initial_count = l->divide_config = 0;
     l->deadline = LAPIC_NO_DEADLINE;
-    l->tsc_deadline = 0;
 }
 
 static void write_svr(struct lapic *l, uint32_t v)
@@ -368,28 +347,23 @@ static bool write_apic_base(struct lapic *l, uint64_t v)
     l->apic_base = LAPIC_MMIO_BASE | (l->apic_base & APIC_BASE_BSP) | mode;
     if (!mode) {
         reset_registers(l);
-        timer_changed(l);
+        NOTIFY(l, timer_changed, l->index);
     } else if (mode != cur && x2apic(l)) {
-        l->ldr = x2apic_ldr(l->id);
+        l->ldr = x2apic_ldr(l->index);
     }
     return true;
 }
 
 /* ---- delivery ------------------------------------------------------------ */
 
-static bool is_broadcast(const struct apic_msg *m)
-{
-    return m->dest == (m->dest_x2apic ? APIC_BROADCAST_X2APIC : APIC_BROADCAST_XAPIC);
-}
-
 static bool matches(const struct lapic *t, const struct apic_msg *m)
 {
     if (!hw_enabled(t))
         return false;
-    if (is_broadcast(m))
+    if (m->dest == (m->dest_x2apic ? APIC_BROADCAST_X2APIC : APIC_BROADCAST_XAPIC))
         return true;
     if (!m->logical)
-        return m->dest == t->id;
+        return m->dest == t->index;
     if (x2apic(t))
         return (m->dest >> 16) == (t->ldr >> 16) && (m->dest & t->ldr & 0xffffu);
     uint32_t dest = m->dest & 0xffu, ldr = t->ldr >> XAPIC_ID_SHIFT;
@@ -400,7 +374,6 @@ static bool matches(const struct lapic *t, const struct apic_msg *m)
 
 static bool deliver_to(struct lapic *t, const struct apic_msg *m)
 {
-    const struct lapic_ops *o = &t->set->ops;
     switch (m->mode) {
     case APIC_DM_FIXED:
     case APIC_DM_LOWEST:
@@ -408,17 +381,15 @@ static bool deliver_to(struct lapic *t, const struct apic_msg *m)
         return true;
     case APIC_DM_NMI:
         t->nmi_pending = true;
-        kick(t);
+        NOTIFY(t, kick, t->index);
         return true;
     case APIC_DM_INIT:
         reset_registers(t);
-        timer_changed(t);
-        if (o->init)
-            o->init(o->ctx, t->index);
+        NOTIFY(t, timer_changed, t->index);
+        NOTIFY(t, init, t->index);
         return true;
     case APIC_DM_SIPI:
-        if (o->sipi)
-            o->sipi(o->ctx, t->index, m->vector);
+        NOTIFY(t, sipi, t->index, m->vector);
         return true;
     default: /* SMI, ExtINT, reserved: nothing here handles them */
         return false;
@@ -482,21 +453,16 @@ static void send_ipi(struct lapic *l)
         error(l, ESR_SEND_ILLEGAL_VECTOR);
         return;
     }
+    unsigned shorthand = (low >> ICR_SHORTHAND_SHIFT) & 3;
     struct lapic_set *s = l->set;
-    switch ((low >> ICR_SHORTHAND_SHIFT) & 3) {
-    case SHORTHAND_NONE:
+    if (shorthand == SHORTHAND_NONE)
         lapic_deliver(s, &m);
-        break;
-    case SHORTHAND_SELF:
+    else if (shorthand == SHORTHAND_SELF)
         deliver_to(l, &m);
-        break;
-    case SHORTHAND_ALL:
-    case SHORTHAND_OTHERS:
+    else
         for (unsigned i = 0; i < s->count; i++)
-            if (hw_enabled(&s->cpu[i]) && (&s->cpu[i] != l || ((low >> ICR_SHORTHAND_SHIFT) & 3) == SHORTHAND_ALL))
+            if (hw_enabled(&s->cpu[i]) && (&s->cpu[i] != l || shorthand == SHORTHAND_ALL))
                 deliver_to(&s->cpu[i], &m);
-        break;
-    }
 }
 
 /* ---- register file ------------------------------------------------------- */
@@ -506,32 +472,32 @@ static bool reg_read(struct lapic *l, unsigned reg, uint64_t *v)
 {
     bool x2 = x2apic(l);
     switch (reg) {
-    case REG_ID: *v = x2 ? l->id : l->id << XAPIC_ID_SHIFT; return true;
+    case REG_ID: *v = x2 ? l->index : l->index << XAPIC_ID_SHIFT; return true;
     case REG_VERSION: *v = LAPIC_VERSION; return true;
     case REG_TPR: *v = l->tpr; return true;
-    case REG_APR:
-    case REG_EOI:
-    case REG_RRD:
-        if (x2)
-            return false; /* not readable (EOI) or absent in x2APIC mode */
+    case REG_APR: case REG_EOI: case REG_RRD:
         *v = 0;
-        return true;
+        return !x2; /* not readable (EOI) or absent in x2APIC mode */
     case REG_PPR: *v = ppr(l); return true;
     case REG_LDR: *v = l->ldr; return true;
-    case REG_DFR: if (x2) return false; *v = l->dfr; return true;
+    case REG_DFR: *v = l->dfr; return !x2;
     case REG_SVR: *v = l->svr; return true;
     case REG_ESR: *v = l->esr; return true;
     case REG_ICR: *v = x2 ? l->icr : (uint32_t)l->icr; return true;
-    case REG_ICR_HIGH: if (x2) return false; *v = l->icr >> 32; return true;
+    case REG_ICR_HIGH: *v = l->icr >> 32; return !x2;
     case REG_INITIAL_COUNT: *v = l->initial_count; return true;
     case REG_CURRENT_COUNT: *v = current_count(l); return true;
     case REG_DIVIDE: *v = l->divide_config; return true;
     }
-    if (reg >= REG_ISR0 && reg < REG_ISR0 + 8) { *v = l->isr[reg - REG_ISR0]; return true; }
-    if (reg >= REG_TMR0 && reg < REG_TMR0 + 8) { *v = l->tmr[reg - REG_TMR0]; return true; }
-    if (reg >= REG_IRR0 && reg < REG_IRR0 + 8) { *v = l->irr[reg - REG_IRR0]; return true; }
-    if (reg >= REG_LVT0 && reg <= REG_LVT_LAST) { *v = l->lvt[reg - REG_LVT0]; return true; }
-    return false;
+    /* ISR, TMR, IRR: 8 registers each, in that order. */
+    const uint32_t *bank[] = { l->isr, l->tmr, l->irr };
+    if (reg >= REG_ISR0 && reg < REG_ESR)
+        *v = bank[(reg - REG_ISR0) / 8][reg % 8];
+    else if (reg >= REG_LVT0 && reg <= REG_LVT_LAST)
+        *v = l->lvt[reg - REG_LVT0];
+    else
+        return false;
+    return true;
 }
 
 /* Write register reg; false when it does not exist, is read-only, or
@@ -539,6 +505,10 @@ static bool reg_read(struct lapic *l, unsigned reg, uint64_t *v)
 static bool reg_write(struct lapic *l, unsigned reg, uint64_t v)
 {
     bool x2 = x2apic(l);
+    /* x2APIC: these fault (xAPIC ignores writes to ID and version); EOI,
+     * ESR and self-IPI are checked below. */
+    if (x2 && (reg == REG_LDR || reg == REG_DFR || reg == REG_ICR_HIGH || reg == REG_ID || reg == REG_VERSION))
+        return false;
     switch (reg) {
     case REG_TPR: l->tpr = v & TPR_MASK; return true;
     case REG_EOI:
@@ -546,16 +516,8 @@ static bool reg_write(struct lapic *l, unsigned reg, uint64_t v)
             return false;
         eoi(l);
         return true;
-    case REG_LDR:
-        if (x2)
-            return false;
-        l->ldr = (uint32_t)v & (0xffu << XAPIC_ID_SHIFT);
-        return true;
-    case REG_DFR:
-        if (x2)
-            return false;
-        l->dfr = (uint32_t)v | 0x0fffffffu;
-        return true;
+    case REG_LDR: l->ldr = (uint32_t)v & (0xffu << XAPIC_ID_SHIFT); return true;
+    case REG_DFR: l->dfr = (uint32_t)v | 0x0fffffffu; return true;
     case REG_SVR: write_svr(l, (uint32_t)v); return true;
     case REG_ESR:
         if (x2 && v)
@@ -570,32 +532,23 @@ static bool reg_write(struct lapic *l, unsigned reg, uint64_t v)
             l->icr = (l->icr & 0xffffffff00000000ull) | (v & ICR_WRITABLE_LOW);
         send_ipi(l);
         return true;
-    case REG_ICR_HIGH:
-        if (x2)
-            return false;
-        l->icr = (uint32_t)l->icr | ((v & 0xff000000u) << 32);
-        return true;
+    case REG_ICR_HIGH: l->icr = (uint32_t)l->icr | ((v & 0xff000000u) << 32); return true;
     case REG_INITIAL_COUNT: write_initial_count(l, (uint32_t)v); return true;
     case REG_DIVIDE: write_divide(l, (uint32_t)v); return true;
-    case REG_SELF_IPI: {
+    case REG_SELF_IPI:
         if (!x2)
             return false;
-        unsigned vec = v & ICR_VECTOR_MASK;
-        if (vec < APIC_FIRST_VALID_VECTOR)
+        if ((v & ICR_VECTOR_MASK) < APIC_FIRST_VALID_VECTOR)
             error(l, ESR_SEND_ILLEGAL_VECTOR);
         else
-            fixed_interrupt(l, vec, false);
+            fixed_interrupt(l, v & ICR_VECTOR_MASK, false);
         return true;
+    case REG_ID: case REG_VERSION: return true; /* read-only */
     }
-    case REG_ID:
-    case REG_VERSION:
-        return !x2; /* read-only; xAPIC ignores the write */
-    }
-    if (reg >= REG_LVT0 && reg <= REG_LVT_LAST) {
+    bool lvt = reg >= REG_LVT0 && reg <= REG_LVT_LAST;
+    if (lvt)
         write_lvt(l, reg - REG_LVT0, (uint32_t)v);
-        return true;
-    }
-    return false;
+    return lvt;
 }
 
 bool lapic_handles_msr(uint32_t msr)
@@ -689,7 +642,6 @@ bool lapic_set_init(struct lapic_set *s, unsigned count, const struct lapic_ops 
         struct lapic *l = &s->cpu[i];
         l->set = s;
         l->index = i;
-        l->id = i;
         l->apic_base = LAPIC_MMIO_BASE | APIC_BASE_EN | APIC_BASE_EXTD | (i == 0 ? APIC_BASE_BSP : 0);
         reset_registers(l);
     }

@@ -68,8 +68,7 @@ struct lapic_set;
 
 struct lapic {
     struct lapic_set *set;
-    unsigned index;      /* vCPU index */
-    uint32_t id;         /* APIC ID (= index) */
+    unsigned index;      /* vCPU index, also the APIC ID */
     uint64_t apic_base;  /* IA32_APIC_BASE */
     uint32_t tpr, ldr, dfr, svr, esr, esr_pending;
     uint64_t icr;

@@ -19,17 +19,13 @@ static bool backend_send(void *ctx, const uint8_t *frame, size_t len)
 {
     struct net_channel *nc = ctx;
     struct dj_chan *c = nc->chan;
-    if (!c || c->tx.broken) {
-        nc->stats.dropped_unconnected++; /* the peer is gone: like a cable pulled */
-        return true;
-    }
-    void *slot = dj_chan_tx_reserve(&c->tx, len);
-    if (!slot && c->tx.broken) {
-        nc->stats.dropped_unconnected++; /* found broken just now */
-        return true;
-    }
-    if (!slot)
+    void *slot = c && !c->tx.broken ? dj_chan_tx_reserve(&c->tx, len) : NULL;
+    if (!slot && c && !c->tx.broken)
         return false; /* full: the guest's frame waits (virtio_net_tx_resume) */
+    if (!slot) {
+        nc->stats.dropped_unconnected++; /* the peer is gone (maybe found just now): like a cable pulled */
+        return true;
+    }
     memcpy(slot, frame, len);
     dj_chan_tx_commit(&c->tx, len);
     nc->stats.to_peer++;

@@ -3,7 +3,6 @@
 #include "servers/vmm/pci_config.h"
 #include "common/string.h"
 
-#define PCI_CLASS_SUB 0x0a
 #define PCI_BAR_END (PCI_BAR0 + 4 * PCI_BARS)
 #define PCI_CAP_FIRST 0x40
 #define PCI_STATUS_W1C 0xf900u /* parity, system error, master/target aborts */
@@ -51,11 +50,6 @@ void pci_config_init(struct pci_config *c, uint16_t vendor, uint16_t device, uin
     c->mmio_bus = mmio_bus;
 }
 
-static bool power_of_two(uint64_t v)
-{
-    return v && !(v & (v - 1));
-}
-
 /* The BAR's low flag bits as the guest reads them. */
 static uint32_t bar_flags(const struct pci_bar *b)
 {
@@ -83,7 +77,7 @@ bool pci_config_set_bar(struct pci_config *c, unsigned index, enum pci_bar_kind 
                         bool prefetchable, vmm_read_fn read, vmm_write_fn write, void *dev)
 {
     unsigned slots = kind == PCI_BAR_KIND_MEM64 ? 2 : 1;
-    if (kind == PCI_BAR_NONE || index + slots > PCI_BARS || !power_of_two(size))
+    if (kind == PCI_BAR_NONE || index + slots > PCI_BARS || !size || (size & (size - 1)))
         return false;
     if (kind == PCI_BAR_KIND_IO ? (size < MIN_IO_BAR || size > 256)
                                 : (size < MIN_MEM_BAR || (kind == PCI_BAR_KIND_MEM32 && size > (1ull << 31))))
@@ -177,31 +171,25 @@ void pci_config_write(void *dev, unsigned offset, unsigned size, uint32_t value)
     struct pci_config *c = dev;
     if (offset >= PCI_CONFIG_SIZE || size > 4 || offset + size > PCI_CONFIG_SIZE)
         return;
-    bool bars = false;
+    /* BAR bytes go to their BAR whole dword at a time (write_bar_dword). */
+    uint8_t bar_bytes[PCI_BAR_END - PCI_BAR0];
+    memcpy(bar_bytes, &c->data[PCI_BAR0], sizeof bar_bytes);
+    unsigned bars_written = 0; /* bit i: BAR register i */
     for (unsigned k = 0; k < size; k++) {
         unsigned at = offset + k;
         uint8_t v = (uint8_t)(value >> (8 * k));
         if (at >= PCI_BAR0 && at < PCI_BAR_END) {
-            bars = true;
+            bar_bytes[at - PCI_BAR0] = v;
+            bars_written |= 1u << ((at - PCI_BAR0) / 4);
             continue;
         }
         c->data[at] = (uint8_t)((c->data[at] & ~c->wmask[at]) | (v & c->wmask[at]));
         c->data[at] &= (uint8_t)~(v & c->w1c[at]);
     }
-    if (bars) {
-        /* Merge the written bytes into the BAR dwords they touch. */
-        unsigned first = (offset < PCI_BAR0 ? PCI_BAR0 : offset) & ~3u;
-        for (unsigned reg = first; reg < offset + size && reg < PCI_BAR_END; reg += 4) {
-            uint32_t cur = pci_config_get(c, reg, 4);
-            for (unsigned k = 0; k < 4; k++) {
-                unsigned at = reg + k;
-                if (at >= offset && at < offset + size) {
-                    cur &= ~(0xffu << (8 * k));
-                    cur |= ((value >> (8 * (at - offset))) & 0xff) << (8 * k);
-                }
-            }
-            write_bar_dword(c, (reg - PCI_BAR0) / 4, cur);
-        }
+    for (unsigned i = 0; i < PCI_BARS; i++) {
+        const uint8_t *b = &bar_bytes[4 * i];
+        if (bars_written & (1u << i))
+            write_bar_dword(c, i, b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24);
     }
     for (unsigned i = 0; i < PCI_BARS; i++)
         place_bar(c, i);

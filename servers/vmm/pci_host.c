@@ -54,7 +54,8 @@ static void config_write(struct pci_host *h, unsigned bus, unsigned slot, unsign
         f->write(f->dev, reg, size, value & all_ones(size));
 }
 
-uint64_t pci_host_io_read(void *dev, uint64_t offset, unsigned size)
+/* The bus callbacks: I/O at 0xcf8 (offset 0..7), and ECAM. */
+static uint64_t pci_host_io_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
     if (offset == 0 && size == 4)
@@ -65,7 +66,7 @@ uint64_t pci_host_io_read(void *dev, uint64_t offset, unsigned size)
     return config_read(h, CF8_BUS(h->address), CF8_SLOT(h->address), CF8_FUNCTION(h->address), reg, size);
 }
 
-void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+static void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct pci_host *h = dev;
     if (offset == 0 && size == 4) {
@@ -83,7 +84,7 @@ void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_t value
     config_write(h, CF8_BUS(h->address), CF8_SLOT(h->address), CF8_FUNCTION(h->address), reg, size, (uint32_t)value);
 }
 
-uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
+static uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
     if (size == 8) /* two dword accesses, low first; never across two functions */
@@ -91,7 +92,7 @@ uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
     return config_read(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size);
 }
 
-void pci_host_ecam_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+static void pci_host_ecam_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct pci_host *h = dev;
     if (size == 8) {

@@ -49,9 +49,3 @@ bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus 
  * header type for the guest to look at the others. */
 bool pci_host_add(struct pci_host *h, unsigned slot, unsigned function, pci_cfg_read_fn read, pci_cfg_write_fn write,
                   void *dev);
-
-/* The bus callbacks (exposed for tests): I/O at 0xcf8 (offset 0..7), ECAM. */
-uint64_t pci_host_io_read(void *h, uint64_t offset, unsigned size);
-void pci_host_io_write(void *h, uint64_t offset, unsigned size, uint64_t value);
-uint64_t pci_host_ecam_read(void *h, uint64_t offset, unsigned size);
-void pci_host_ecam_write(void *h, uint64_t offset, unsigned size, uint64_t value);

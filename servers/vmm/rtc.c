@@ -88,16 +88,6 @@ int64_t rtc_time_to_unix(const struct rtc_time *t)
 
 /* ---- register encoding -------------------------------------------------- */
 
-static uint8_t to_bcd(unsigned v)
-{
-    return (uint8_t)((v / 10 % 10) << 4 | v % 10);
-}
-
-static unsigned from_bcd(uint8_t v)
-{
-    return (v >> 4) * 10u + (v & 0xf);
-}
-
 static bool binary_mode(const struct rtc *r)
 {
     return r->cmos[REG_B] & B_BINARY;
@@ -105,12 +95,12 @@ static bool binary_mode(const struct rtc *r)
 
 static uint8_t encode(const struct rtc *r, unsigned v)
 {
-    return binary_mode(r) ? (uint8_t)v : to_bcd(v);
+    return binary_mode(r) ? (uint8_t)v : (uint8_t)((v / 10 % 10) << 4 | v % 10); /* BCD */
 }
 
 static unsigned decode(const struct rtc *r, uint8_t v)
 {
-    return binary_mode(r) ? v : from_bcd(v);
+    return binary_mode(r) ? v : (v >> 4) * 10u + (v & 0xf); /* BCD */
 }
 
 static uint8_t encode_hour(const struct rtc *r, unsigned hour)
@@ -149,43 +139,29 @@ static void current_time(const struct rtc *r, struct rtc_time *t)
 
 static unsigned *time_field(struct rtc_time *t, unsigned reg)
 {
-    switch (reg) {
-    case REG_SEC: return &t->sec;
-    case REG_MIN: return &t->min;
-    case REG_HOUR: return &t->hour;
-    case REG_WDAY: return &t->wday;
-    case REG_MDAY: return &t->mday;
-    case REG_MON: return &t->mon;
-    default: return NULL;
-    }
+    unsigned *by_register[REG_MON + 1] = {
+        [REG_SEC] = &t->sec, [REG_MIN] = &t->min, [REG_HOUR] = &t->hour,
+        [REG_WDAY] = &t->wday, [REG_MDAY] = &t->mday, [REG_MON] = &t->mon,
+    };
+    return reg <= REG_MON ? by_register[reg] : NULL;
 }
 
 static uint8_t read_register(struct rtc *r, unsigned reg)
 {
     struct rtc_time t;
+    current_time(r, &t);
+    unsigned *field = time_field(&t, reg);
     switch (reg) {
-    case REG_SEC: case REG_MIN: case REG_WDAY: case REG_MDAY: case REG_MON:
-        current_time(r, &t);
-        return encode(r, *time_field(&t, reg));
-    case REG_HOUR:
-        current_time(r, &t);
-        return encode_hour(r, t.hour);
-    case REG_YEAR:
-        current_time(r, &t);
-        return encode(r, t.year % 100);
-    case REG_CENTURY:
-        current_time(r, &t);
-        return encode(r, t.year / 100 % 100);
+    case REG_HOUR: return encode_hour(r, t.hour);
+    case REG_YEAR: return encode(r, t.year % 100);
+    case REG_CENTURY: return encode(r, t.year / 100 % 100);
     case REG_A: {
         bool uip = !r->frozen && now_ns(r) % NS_PER_SEC >= NS_PER_SEC - UIP_WINDOW_NS;
         return (uint8_t)((r->cmos[REG_A] & A_WRITABLE) | (uip ? A_UIP : 0));
     }
-    case REG_C:
-        return 0; /* no interrupt flags: the model raises none */
-    case REG_D:
-        return D_VALID_RAM_TIME;
-    default:
-        return r->cmos[reg];
+    case REG_C: return 0; /* no interrupt flags: the model raises none */
+    case REG_D: return D_VALID_RAM_TIME;
+    default: return field ? encode(r, *field) : r->cmos[reg];
     }
 }
 
@@ -258,11 +234,6 @@ static void write_register(struct rtc *r, unsigned reg, uint8_t v)
 }
 
 /* One byte at port offset 0 (index) or 1 (data). */
-static uint8_t read_port(struct rtc *r, uint64_t offset)
-{
-    return offset == 0 ? 0xff /* the index register is write-only */ : read_register(r, r->index);
-}
-
 static void write_port(struct rtc *r, uint64_t offset, uint8_t v)
 {
     if (offset == 0)
@@ -271,12 +242,14 @@ static void write_port(struct rtc *r, uint64_t offset, uint8_t v)
         write_register(r, r->index, v);
 }
 
-/* A word access at 0x70 is the index and then the data byte, as on a PC. */
+/* A word access at 0x70 is the index and then the data byte, as on a PC;
+ * the index register is write-only (reads 0xff). */
 uint64_t rtc_read(void *dev, uint64_t offset, unsigned size)
 {
+    struct rtc *r = dev;
     uint64_t v = 0;
     for (unsigned k = 0; k < size && k < 8; k++)
-        v |= (uint64_t)(offset + k < 2 ? read_port(dev, offset + k) : 0xff) << (8 * k);
+        v |= (uint64_t)(offset + k == 1 ? read_register(r, r->index) : 0xff) << (8 * k);
     return v;
 }
 

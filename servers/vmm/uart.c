@@ -37,10 +37,8 @@ enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_S
 #define LSR_THRE (1u << 5)
 #define LSR_TEMT (1u << 6)
 
-#define MSR_DCTS (1u << 0)
-#define MSR_DDSR (1u << 1)
 #define MSR_TERI (1u << 2)
-#define MSR_DDCD (1u << 3)
+#define MSR_DELTA_SHIFT 4 /* DCTS DDSR DDCD are bits 0, 1, 3 */
 #define MSR_CTS (1u << 4)
 #define MSR_DSR (1u << 5)
 #define MSR_RI (1u << 6)
@@ -55,11 +53,6 @@ static const uint8_t trigger_level[4] = { 1, 4, 8, 14 };
 static bool fifos_on(const struct uart *u)
 {
     return u->fcr & FCR_ENABLE;
-}
-
-static unsigned rx_capacity(const struct uart *u)
-{
-    return fifos_on(u) ? UART_FIFO_SIZE : 1;
 }
 
 static uint8_t modem_inputs(const struct uart *u)
@@ -100,14 +93,9 @@ static void update_line(struct uart *u)
         u->ops.irq(u->ops.ctx, level);
 }
 
-static void clear_rx(struct uart *u)
-{
-    u->rx_head = u->rx_count = 0;
-}
-
 static bool rx_push(struct uart *u, uint8_t byte)
 {
-    if (u->rx_count >= rx_capacity(u))
+    if (u->rx_count >= (fifos_on(u) ? UART_FIFO_SIZE : 1u)) /* without FIFOs: one holding register */
         return false;
     u->rx[(u->rx_head + u->rx_count) % UART_FIFO_SIZE] = byte;
     u->rx_count++;
@@ -141,9 +129,8 @@ static void write_mcr(struct uart *u, uint8_t v)
     uint8_t before = modem_inputs(u);
     u->mcr = v & MCR_WRITABLE;
     uint8_t after = modem_inputs(u), changed = before ^ after;
-    u->msr_delta |= (changed & MSR_CTS) ? MSR_DCTS : 0;
-    u->msr_delta |= (changed & MSR_DSR) ? MSR_DDSR : 0;
-    u->msr_delta |= (changed & MSR_DCD) ? MSR_DDCD : 0;
+    /* Each delta bit sits 4 below its input; RI reports its trailing edge. */
+    u->msr_delta |= (changed & (MSR_CTS | MSR_DSR | MSR_DCD)) >> MSR_DELTA_SHIFT;
     u->msr_delta |= ((before & MSR_RI) && !(after & MSR_RI)) ? MSR_TERI : 0;
 }
 
@@ -153,7 +140,7 @@ static void write_fcr(struct uart *u, uint8_t v)
      * turning the FIFOs on or off empties them. */
     uint8_t fcr = (v & FCR_ENABLE) ? (v & FCR_KEPT) : 0;
     if (((fcr ^ u->fcr) & FCR_ENABLE) || ((v & FCR_ENABLE) && (v & FCR_CLEAR_RX)))
-        clear_rx(u);
+        u->rx_head = u->rx_count = 0;
     u->fcr = fcr;
 }
 

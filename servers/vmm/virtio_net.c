@@ -16,10 +16,8 @@ static struct virtio_net *net_of(struct virtio_pci *vp)
 static uint64_t net_cfg_read(struct virtio_pci *vp, unsigned off, unsigned size)
 {
     struct virtio_net *n = net_of(vp);
-    uint8_t img[CFG_LEN];
+    uint8_t img[CFG_LEN] = {[CFG_STATUS] = n->link_up ? VIRTIO_NET_S_LINK_UP : 0};
     memcpy(&img[CFG_MAC], n->mac, VIRTIO_NET_MAC_LEN);
-    img[CFG_STATUS] = n->link_up ? VIRTIO_NET_S_LINK_UP : 0;
-    img[CFG_STATUS + 1] = 0;
     uint64_t v = 0;
     for (unsigned i = 0; i < size && off + i < CFG_LEN; i++)
         v |= (uint64_t)img[off + i] << (8 * i);
@@ -149,15 +147,9 @@ enum virtio_net_rx_result virtio_net_receive(struct virtio_net *n, const void *f
         n->stats.rx_no_buffer++;
         return VIRTIO_NET_RX_NO_BUFFER;
     }
-    if (r == VIRTQ_BAD) {
-        virtio_pci_fail(&n->pci, q->error);
-        n->stats.rx_dropped++;
-        return VIRTIO_NET_RX_DROPPED;
-    }
-    uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
-    hdr[HDR_NUM_BUFFERS] = 1;
+    uint8_t hdr[VIRTIO_NET_HDR_LEN] = {[HDR_NUM_BUFFERS] = 1};
     size_t written;
-    if (!scatter(&c, hdr, frame, len, &written)) {
+    if (r == VIRTQ_BAD || !scatter(&c, hdr, frame, len, &written)) {
         virtio_pci_fail(&n->pci, q->error);
         n->stats.rx_dropped++;
         return VIRTIO_NET_RX_DROPPED;

@@ -168,7 +168,7 @@ void virtio_pci_fail(struct virtio_pci *vp, const char *why)
     virtio_pci_config_changed(vp);
 }
 
-bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit)
+static bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit)
 {
     return feature_bit < 64 && (vp->driver_features >> feature_bit) & 1;
 }
@@ -292,18 +292,13 @@ static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint
     if (!q)
         return; /* no such queue: ignored */
     unsigned i = vp->queue_select;
-    if (off == CC_Q_MSIX && size == 2) {
+    if (off == CC_Q_MSIX && size == 2)
         vp->queue_vector[i] = checked_vector(vp, v);
-        return;
-    }
-    if (off == CC_Q_ENABLE && size == 2) {
-        if (v == 1)
-            enable_queue(vp, i);
-        return;
-    }
-    if (vp->queue_enabled[i])
+    else if (off == CC_Q_ENABLE && size == 2 && v == 1)
+        enable_queue(vp, i);
+    else if (off == CC_Q_ENABLE || vp->queue_enabled[i])
         return; /* the geometry is fixed while enabled */
-    if (off == CC_Q_SIZE && size == 2)
+    else if (off == CC_Q_SIZE && size == 2)
         q->size = (uint16_t)v; /* checked when the queue is enabled */
     else if (off >= CC_Q_DESC_LO && off < CC_Q_AVAIL_LO)
         set_addr(&q->desc_gpa, off - CC_Q_DESC_LO, size, v);
@@ -315,66 +310,52 @@ static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint
 
 static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uint64_t v)
 {
-    switch (off) {
-    case CC_DFSELECT:
-        if (size == 4)
-            vp->device_feature_select = (uint32_t)v;
-        return;
-    case CC_GFSELECT:
-        if (size == 4)
-            vp->driver_feature_select = (uint32_t)v;
-        return;
-    case CC_GF:
-        if (size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
-            unsigned shift = 32 * vp->driver_feature_select;
-            vp->driver_features = (vp->driver_features & ~(0xffffffffull << shift)) | ((v & 0xffffffffull) << shift);
-        }
-        return;
-    case CC_MSIX_CONFIG:
-        if (size == 2)
-            vp->config_vector = checked_vector(vp, v);
-        return;
-    case CC_STATUS:
-        if (size == 1)
-            set_status(vp, (uint8_t)v);
-        return;
-    case CC_Q_SELECT:
-        if (size == 2)
-            vp->queue_select = (uint16_t)v;
-        return;
-    default:
-        if (off >= CC_Q_SIZE)
-            queue_write(vp, off, size, v);
-        return;
-    }
+    /* Each register takes only an access of its own width. */
+    if (off == CC_DFSELECT && size == 4)
+        vp->device_feature_select = (uint32_t)v;
+    else if (off == CC_GFSELECT && size == 4)
+        vp->driver_feature_select = (uint32_t)v;
+    else if (off == CC_GF && size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
+        unsigned shift = 32 * vp->driver_feature_select;
+        vp->driver_features = (vp->driver_features & ~(0xffffffffull << shift)) | ((v & 0xffffffffull) << shift);
+    } else if (off == CC_MSIX_CONFIG && size == 2)
+        vp->config_vector = checked_vector(vp, v);
+    else if (off == CC_STATUS && size == 1)
+        set_status(vp, (uint8_t)v);
+    else if (off == CC_Q_SELECT && size == 2)
+        vp->queue_select = (uint16_t)v;
+    else if (off >= CC_Q_SIZE)
+        queue_write(vp, off, size, v);
 }
 
 /* ---- the other BAR structures ---------------------------------------------- */
 
+/* The MSI-X table words an access at off covers, or NULL (counted) for a
+ * bad one. The access_ok() alignment keeps an 8-byte access in one entry. */
+static uint32_t *msix_words(struct virtio_pci *vp, uint64_t off, unsigned size)
+{
+    if ((size != 4 && size != 8) || !access_ok(off, size, (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES)) {
+        vp->bad_accesses++;
+        return NULL;
+    }
+    return &vp->msix_table[off / MSIX_ENTRY_BYTES][off % MSIX_ENTRY_BYTES / 4];
+}
+
 static uint64_t msix_table_read(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
-    if ((size != 4 && size != 8) || off >= (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES) {
-        vp->bad_accesses++;
-        return 0;
-    }
-    const uint32_t *e = vp->msix_table[off / MSIX_ENTRY_BYTES];
-    unsigned w = (unsigned)(off % MSIX_ENTRY_BYTES) / 4;
-    uint64_t v = e[w];
-    if (size == 8)
-        v |= (uint64_t)e[w + 1] << 32;
-    return v;
+    const uint32_t *w = msix_words(vp, off, size);
+    return !w ? 0 : size == 8 ? w[0] | (uint64_t)w[1] << 32 : w[0];
 }
 
 static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned size, uint64_t v)
 {
-    if ((size != 4 && size != 8) || off >= (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES) {
-        vp->bad_accesses++;
+    uint32_t *w = msix_words(vp, off, size);
+    if (!w)
         return;
+    for (unsigned i = 0; i < size / 4; i++, v >>= 32) {
+        bool ctrl = (off / 4 + i) % 4 == MSIX_ENTRY_CTRL;
+        w[i] = ctrl ? ((uint32_t)v & MSIX_ENTRY_MASKED) : (uint32_t)v;
     }
-    uint32_t *e = vp->msix_table[off / MSIX_ENTRY_BYTES];
-    unsigned w = (unsigned)(off % MSIX_ENTRY_BYTES) / 4;
-    for (unsigned i = 0; i < size / 4; i++, w++, v >>= 32)
-        e[w] = w == MSIX_ENTRY_CTRL ? ((uint32_t)v & MSIX_ENTRY_MASKED) : (uint32_t)v;
     msix_flush_pending(vp);
 }
 
@@ -426,16 +407,15 @@ void virtio_pci_bar_write(void *opaque, uint64_t offset, unsigned size, uint64_t
 
 /* ---- PCI configuration space ----------------------------------------------- */
 
-static void add_virtio_cap(struct virtio_pci *vp, unsigned len, enum virtio_cap_type type, uint32_t offset,
-                           uint32_t length, unsigned *at_out)
+static unsigned add_virtio_cap(struct virtio_pci *vp, unsigned len, enum virtio_cap_type type, uint32_t offset,
+                               uint32_t length)
 {
     unsigned at = pci_config_add_cap(&vp->cfg, PCI_CAP_ID_VENDOR, len);
     pci_config_put(&vp->cfg, at + VCAP_LEN, 1, len);
     pci_config_put(&vp->cfg, at + VCAP_TYPE, 1, type);
     pci_config_put(&vp->cfg, at + VCAP_OFFSET, 4, offset);
     pci_config_put(&vp->cfg, at + VCAP_LENGTH, 4, length);
-    if (at_out)
-        *at_out = at;
+    return at;
 }
 
 static void build_config_space(struct virtio_pci *vp)
@@ -458,15 +438,14 @@ static void build_config_space(struct virtio_pci *vp)
     pci_config_put(c, vp->cap_msix + MSIX_TABLE, 4, VIRTIO_PCI_MSIX_TABLE_OFF | MSIX_BIR_BAR0);
     pci_config_put(c, vp->cap_msix + MSIX_PBA, 4, VIRTIO_PCI_MSIX_PBA_OFF | MSIX_BIR_BAR0);
 
-    add_virtio_cap(vp, VCAP_BYTES, VCAP_COMMON, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN, NULL);
-    unsigned notify;
-    add_virtio_cap(vp, VCAP_NOTIFY_BYTES, VCAP_NOTIFY_T, VIRTIO_PCI_NOTIFY_OFF, ops->num_queues * VIRTIO_PCI_NOTIFY_MULT,
-                   &notify);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_COMMON, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN);
+    unsigned notify = add_virtio_cap(vp, VCAP_NOTIFY_BYTES, VCAP_NOTIFY_T, VIRTIO_PCI_NOTIFY_OFF,
+                                     ops->num_queues * VIRTIO_PCI_NOTIFY_MULT);
     pci_config_put(c, notify + VCAP_NOTIFY_MULT, 4, VIRTIO_PCI_NOTIFY_MULT);
-    add_virtio_cap(vp, VCAP_BYTES, VCAP_ISR_T, VIRTIO_PCI_ISR_OFF, VIRTIO_PCI_ISR_LEN, NULL);
-    add_virtio_cap(vp, VCAP_BYTES, VCAP_DEVICE_T, VIRTIO_PCI_DEVCFG_OFF, ops->cfg_len, NULL);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_ISR_T, VIRTIO_PCI_ISR_OFF, VIRTIO_PCI_ISR_LEN);
+    add_virtio_cap(vp, VCAP_BYTES, VCAP_DEVICE_T, VIRTIO_PCI_DEVCFG_OFF, ops->cfg_len);
     /* The access window: the driver picks bar, offset and length. */
-    add_virtio_cap(vp, VCAP_PCI_CFG_BYTES, VCAP_PCI_CFG_T, 0, 0, &vp->cap_pci_cfg);
+    vp->cap_pci_cfg = add_virtio_cap(vp, VCAP_PCI_CFG_BYTES, VCAP_PCI_CFG_T, 0, 0);
     pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_BAR, 1, 0xff);
     pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_OFFSET, 4, 0xffffffffu);
     pci_config_set_writable(c, vp->cap_pci_cfg + VCAP_LENGTH, 4, 0xffffffffu);
@@ -482,16 +461,12 @@ static bool pci_cfg_window(struct virtio_pci *vp, unsigned reg, unsigned size, u
     uint32_t len = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_LENGTH, 4);
     uint32_t bar = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_BAR, 1);
     bool ok = reg == data && size == len && bar == 0 && off < VIRTIO_PCI_BAR_SIZE;
-    if (!ok) {
+    if (!ok)
         vp->bad_accesses++;
-        if (!write)
-            *value = 0;
-        return true;
-    }
-    if (write)
+    else if (write)
         virtio_pci_bar_write(vp, off, size, *value);
-    else
-        *value = (uint32_t)virtio_pci_bar_read(vp, off, size);
+    if (!write)
+        *value = ok ? (uint32_t)virtio_pci_bar_read(vp, off, size) : 0;
     return true;
 }
 

@@ -147,7 +147,6 @@ uint64_t virtio_pci_bar_read(void *vp, uint64_t offset, unsigned size);
 void virtio_pci_bar_write(void *vp, uint64_t offset, unsigned size, uint64_t value);
 
 /* For the device type. */
-bool virtio_pci_negotiated(const struct virtio_pci *vp, unsigned feature_bit);
 bool virtio_pci_driver_ok(const struct virtio_pci *vp); /* DRIVER_OK and FEATURES_OK set, NEEDS_RESET not */
 /* Interrupts the guest for queue q if the driver wants one now. */
 void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned q);

@@ -5,7 +5,6 @@
 #define AVAIL_FLAGS 0
 #define AVAIL_IDX 1
 #define AVAIL_RING 2 /* in 16-bit words */
-#define USED_FLAGS 0
 #define USED_IDX 1
 #define USED_RING_BYTES 4 /* the elements start after flags and idx */
 
@@ -21,11 +20,6 @@ static inline uint16_t load16(volatile uint16_t *p)
 static inline void store16(volatile uint16_t *p, uint16_t v)
 {
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
-static inline bool is_pow2(uint32_t v)
-{
-    return v && !(v & (v - 1));
 }
 
 void virtq_break(struct virtq *q, const char *why)
@@ -57,7 +51,7 @@ bool virtq_enable(struct virtq *q, const struct vmm_ram *ram, uint16_t max, bool
     q->live = false;
     q->error = NULL;
     q->ram = ram;
-    if (!is_pow2(q->size) || q->size > max || q->size > VIRTQ_MAX_SIZE) {
+    if (!q->size || (q->size & (q->size - 1)) || q->size > max || q->size > VIRTQ_MAX_SIZE) {
         virtq_break(q, "queue size not a power of two within the maximum");
         return false;
     }
