@@ -80,3 +80,26 @@ $(VM_NET_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-
 
 .PHONY: iso-vm-net
 iso-vm-net: $(VM_NET_ISO)
+
+# A Linux VM on Donjon's virtio-net driver (tests/vm/nic-ping).
+VM_NIC_ISO := $(BUILD)/donjon-vm-nic.iso
+VM_NIC_PROGRAMS := $(VM_PROGRAMS) pci nic-virtio
+$(VM_NIC_ISO): $(KERNEL_ELF) $(VM_NIC_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-nic.conf $(GUEST_DIR)/cmdline-net-ping \
+		$(VM_KERNEL) $(VM_INITRD) tools/grub.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-nic.conf,$(VM_NIC_PROGRAMS) vmlinuz initrd vmcmdline)
+	MKISO_MODULES="$(foreach p,$(VM_NIC_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz $(VM_INITRD):initrd \
+		$(GUEST_DIR)/cmdline-net-ping:vmcmdline servers/init/vm-nic.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+
+.PHONY: iso-vm-nic
+iso-vm-nic: $(VM_NIC_ISO)
+
+# vm_net_tcp's Donjon half (tools/bench-vm --net-iso, make bench-vm): the
+# VM of vm-nic.conf with the "net-tcp" command line (iperf3 client).
+VM_NET_BENCH_ISO := $(BUILD)/donjon-vm-net-bench.iso
+$(VM_NET_BENCH_ISO): $(KERNEL_ELF) $(VM_NIC_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-nic.conf $(GUEST_DIR)/cmdline-net-tcp \
+		$(VM_KERNEL) $(VM_INITRD) tools/grub-vm-bench.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-nic.conf,$(VM_NIC_PROGRAMS) vmlinuz initrd vmcmdline)
+	MKISO_MODULES="$(foreach p,$(VM_NIC_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz $(VM_INITRD):initrd \
+		$(GUEST_DIR)/cmdline-net-tcp:vmcmdline servers/init/vm-nic.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub-vm-bench.cfg
