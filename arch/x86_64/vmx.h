@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 /* ---- MSRs (appendix A) ---- */
-#define MSR_IA32_FEATURE_CONTROL 0x3a
 #define FEATURE_CONTROL_LOCK (1ull << 0)
 #define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ull << 2)
 enum {
@@ -148,11 +147,11 @@ VMX_INSN_PA(vmxon)
 VMX_INSN_PA(vmclear)
 VMX_INSN_PA(vmptrld)
 
-static inline void vmx_vmwrite(uint64_t field, uint64_t value)
+static inline void vmwrite(uint64_t field, uint64_t value)
 {
     __asm__ volatile("vmwrite %1, %0" ::"r"(field), "rm"(value) : "cc", "memory");
 }
-static inline uint64_t vmx_vmread(uint64_t field)
+static inline uint64_t vmread(uint64_t field)
 {
     uint64_t value;
     __asm__ volatile("vmread %1, %0" : "=r"(value) : "r"(field) : "cc", "memory");
