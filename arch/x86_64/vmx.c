@@ -21,21 +21,18 @@
 #include "kernel/frame_alloc.h"
 #include "kernel/pd.h"
 
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
-#define RFLAGS_VALID 0x3f7fd7ull /* CF .. ID without the reserved bits 3, 5, 15 */
-#define PAT_VALID_TYPES 0xf3u    /* UC WC WT WP WB UC-: types 0, 1, 4-7 */
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_RESET 0x60000010ull /* CD, NW, ET */
-#define DR7_RESET 0x400ull
+enum {
+    XCR0_X87 = 1 << 0, XCR0_SSE = 1 << 1, XCR0_AVX = 1 << 2,
+    XCR0_AVX512 = 7 << 5,      /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+    RFLAGS_VALID = 0x3f7fd7,   /* CF .. ID without the reserved bits 3, 5, 15 */
+    PAT_VALID_TYPES = 0xf3,    /* UC WC WT WP WB UC-: types 0, 1, 4-7 */
+    CR0_NW = 1 << 29, CR0_CD = 1 << 30,
+    CR0_RESET = 0x60000010,    /* CD, NW, ET */
+    DR7_RESET = 0x400, VPID_MAX = 0xffff, COMPACT_AR = 0xfff,
+    SEGMENTS = 6,              /* ES CS SS DS FS GS, then LDTR and TR */
+};
 #define PAT_RESET 0x0007040600070406ull
-#define VPID_MAX 0xffffu
 #define NOT_LOADED 0xffffffffu
-#define SEGMENTS 6      /* ES CS SS DS FS GS, then LDTR and TR */
-#define COMPACT_AR 0xfffu
 
 #define PIN_WANT (VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING)
 #define PROC_WANT                                                                                          \
