@@ -34,17 +34,17 @@ enum {
 #define PAT_RESET 0x0007040600070406ull
 #define NOT_LOADED 0xffffffffu
 
-#define PIN_WANT (VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING)
-#define PROC_WANT                                                                                          \
-    (VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING | VMX_PROC_RDPMC_EXITING | VMX_PROC_CR8_LOAD_EXITING | \
-     VMX_PROC_CR8_STORE_EXITING | VMX_PROC_MOV_DR_EXITING | VMX_PROC_USE_IO_BITMAPS |                     \
-     VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS | VMX_PROC_TSC_OFFSETTING)
-#define PROC2_WANT \
-    (VMX_PROC2_ENABLE_EPT | VMX_PROC2_ENABLE_VPID | VMX_PROC2_UNRESTRICTED_GUEST | VMX_PROC2_WBINVD_EXITING)
-#define EXIT_WANT                                                                                        \
-    (VMX_EXITCTL_HOST_64BIT | VMX_EXITCTL_SAVE_PAT | VMX_EXITCTL_LOAD_PAT | VMX_EXITCTL_SAVE_EFER | \
-     VMX_EXITCTL_LOAD_EFER)
-#define ENTRY_WANT (VMX_ENTRYCTL_LOAD_PAT | VMX_ENTRYCTL_LOAD_EFER)
+/* The controls the backend needs: every sensitive guest action exits. */
+enum {
+    PIN_WANT = VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING,
+    PROC_WANT = VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING | VMX_PROC_RDPMC_EXITING | VMX_PROC_CR8_LOAD_EXITING |
+                VMX_PROC_CR8_STORE_EXITING | VMX_PROC_MOV_DR_EXITING | VMX_PROC_USE_IO_BITMAPS |
+                VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS | VMX_PROC_TSC_OFFSETTING,
+    PROC2_WANT = VMX_PROC2_ENABLE_EPT | VMX_PROC2_ENABLE_VPID | VMX_PROC2_UNRESTRICTED_GUEST | VMX_PROC2_WBINVD_EXITING,
+    EXIT_WANT = VMX_EXITCTL_HOST_64BIT | VMX_EXITCTL_SAVE_PAT | VMX_EXITCTL_LOAD_PAT | VMX_EXITCTL_SAVE_EFER |
+                VMX_EXITCTL_LOAD_EFER,
+    ENTRY_WANT = VMX_ENTRYCTL_LOAD_PAT | VMX_ENTRYCTL_LOAD_EFER,
+};
 #define EPT_CAPS_WANT                                                                                      \
     (VMX_EPT_CAP_WALK_4 | VMX_EPT_CAP_MEMTYPE_WB | VMX_EPT_CAP_INVEPT | VMX_EPT_CAP_INVEPT_ALL | \
      VMX_VPID_CAP_INVVPID | VMX_VPID_CAP_INVVPID_ALL)
@@ -644,13 +644,11 @@ static unsigned decode_exit(struct vcpu_hw *v, uint32_t reason)
         v->qual[0] = (uint32_t)v->gpr[1];
         v->qual[1] = (uint32_t)v->gpr[0] | v->gpr[2] << 32;
         return reason == VMX_EXIT_RDMSR ? DJ_VMEXIT_RDMSR : DJ_VMEXIT_WRMSR;
-    case VMX_EXIT_CR: /* number, access type (0 MOV to, 1 MOV from, 2 CLTS, 3 LMSW), GPR */
+    case VMX_EXIT_CR: /* number, access type (0 MOV to, 1 MOV from, 2 CLTS, 3 LMSW), GPR; */
+    case VMX_EXIT_DR: /* the same for DRs: number in bits 2:0, bits 3 and 5 clear (MOV to or from) */
         v->qual[0] = (q & 0xf) | (((q >> 4) & 3) == 1 ? 0 : DJ_VMCR_WRITE) |
                      (((q >> 4) & 3) <= 1 ? (q >> 8) & 0xf : DJ_VMCR_GPR_UNKNOWN) << 8;
-        return DJ_VMEXIT_CR;
-    case VMX_EXIT_DR: /* number, direction (bit 4: MOV from), GPR */
-        v->qual[0] = (q & 7) | ((q & (1u << 4)) ? 0 : DJ_VMCR_WRITE) | ((q >> 8) & 0xf) << 8;
-        return DJ_VMEXIT_DR;
+        return reason == VMX_EXIT_CR ? DJ_VMEXIT_CR : DJ_VMEXIT_DR;
     }
     uint8_t dj = reason < VMX_EXIT_REASONS ? simple_exits[reason] : 0;
     if (dj && !(dj & OTHER(0)))
