@@ -14,40 +14,37 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/user_mode.h"
 #include "arch/x86_64/virt.h"
 #include "common/string.h"
 #include "kernel/console.h"
 #include "kernel/frame_alloc.h"
 #include "kernel/pd.h"
 
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
-#define RFLAGS_FIXED1 (1ull << 1)
-#define RFLAGS_VALID 0x3f7fd7ull /* CF .. ID without the reserved bits 3, 5, 15 */
-#define PAT_VALID_TYPES 0xf3u    /* UC WC WT WP WB UC-: types 0, 1, 4-7 */
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_RESET 0x60000010ull /* CD, NW, ET */
-#define DR7_RESET 0x400ull
+enum {
+    XCR0_X87 = 1 << 0, XCR0_SSE = 1 << 1, XCR0_AVX = 1 << 2,
+    XCR0_AVX512 = 7 << 5,      /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+    RFLAGS_VALID = 0x3f7fd7,   /* CF .. ID without the reserved bits 3, 5, 15 */
+    PAT_VALID_TYPES = 0xf3,    /* UC WC WT WP WB UC-: types 0, 1, 4-7 */
+    CR0_NW = 1 << 29, CR0_CD = 1 << 30,
+    CR0_RESET = 0x60000010,    /* CD, NW, ET */
+    DR7_RESET = 0x400, VPID_MAX = 0xffff, COMPACT_AR = 0xfff,
+    SEGMENTS = 6,              /* ES CS SS DS FS GS, then LDTR and TR */
+};
 #define PAT_RESET 0x0007040600070406ull
-#define VPID_MAX 0xffffu
 #define NOT_LOADED 0xffffffffu
-#define SEGMENTS 6      /* ES CS SS DS FS GS, then LDTR and TR */
-#define COMPACT_AR 0xfffu
 
-#define PIN_WANT (VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING)
-#define PROC_WANT                                                                                          \
-    (VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING | VMX_PROC_RDPMC_EXITING | VMX_PROC_CR8_LOAD_EXITING | \
-     VMX_PROC_CR8_STORE_EXITING | VMX_PROC_MOV_DR_EXITING | VMX_PROC_USE_IO_BITMAPS |                     \
-     VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS | VMX_PROC_TSC_OFFSETTING)
-#define PROC2_WANT \
-    (VMX_PROC2_ENABLE_EPT | VMX_PROC2_ENABLE_VPID | VMX_PROC2_UNRESTRICTED_GUEST | VMX_PROC2_WBINVD_EXITING)
-#define EXIT_WANT                                                                                        \
-    (VMX_EXITCTL_HOST_64BIT | VMX_EXITCTL_SAVE_PAT | VMX_EXITCTL_LOAD_PAT | VMX_EXITCTL_SAVE_EFER | \
-     VMX_EXITCTL_LOAD_EFER)
-#define ENTRY_WANT (VMX_ENTRYCTL_LOAD_PAT | VMX_ENTRYCTL_LOAD_EFER)
+/* The controls the backend needs: every sensitive guest action exits. */
+enum {
+    PIN_WANT = VMX_PIN_EXTINT_EXITING | VMX_PIN_NMI_EXITING,
+    PROC_WANT = VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING | VMX_PROC_RDPMC_EXITING | VMX_PROC_CR8_LOAD_EXITING |
+                VMX_PROC_CR8_STORE_EXITING | VMX_PROC_MOV_DR_EXITING | VMX_PROC_USE_IO_BITMAPS |
+                VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS | VMX_PROC_TSC_OFFSETTING,
+    PROC2_WANT = VMX_PROC2_ENABLE_EPT | VMX_PROC2_ENABLE_VPID | VMX_PROC2_UNRESTRICTED_GUEST | VMX_PROC2_WBINVD_EXITING,
+    EXIT_WANT = VMX_EXITCTL_HOST_64BIT | VMX_EXITCTL_SAVE_PAT | VMX_EXITCTL_LOAD_PAT | VMX_EXITCTL_SAVE_EFER |
+                VMX_EXITCTL_LOAD_EFER,
+    ENTRY_WANT = VMX_ENTRYCTL_LOAD_PAT | VMX_ENTRYCTL_LOAD_EFER,
+};
 #define EPT_CAPS_WANT                                                                                      \
     (VMX_EPT_CAP_WALK_4 | VMX_EPT_CAP_MEMTYPE_WB | VMX_EPT_CAP_INVEPT | VMX_EPT_CAP_INVEPT_ALL | \
      VMX_VPID_CAP_INVVPID | VMX_VPID_CAP_INVVPID_ALL)
@@ -130,9 +127,6 @@ __asm__(".text\n"
         "    add $8, %rsp; pop %r15; pop %r14; pop %r13; pop %r12; pop %rbx; pop %rbp\n"
         "    xor %eax, %eax; ret\n");
 
-static inline void vmw(uint64_t field, uint64_t value) { vmx_vmwrite(field, value); }
-static inline uint64_t vmr(uint64_t field) { return vmx_vmread(field); }
-
 /* ---- Enabling VMX ---- */
 
 /* VMXON on this CPU: feature control, fixed CR0/CR4 bits, CR4.VMXE. */
@@ -141,11 +135,11 @@ static bool vmx_cpu_enable(void)
     struct vmx_cpu *c = &vmx_cpus[this_cpu()->index];
     if (c->on)
         return true;
-    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    uint64_t fc = rdmsr(MSR_FEATURE_CONTROL);
     if (!(fc & FEATURE_CONTROL_LOCK))
-        wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+        wrmsr(MSR_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
     uint64_t cr0 = read_cr0(), cr4 = read_cr4() | CR4_VMXE | caps.cr4_fixed0, region = 0;
-    if (!(rdmsr(MSR_IA32_FEATURE_CONTROL) & FEATURE_CONTROL_VMXON_OUTSIDE_SMX) ||
+    if (!(rdmsr(MSR_FEATURE_CONTROL) & FEATURE_CONTROL_VMXON_OUTSIDE_SMX) ||
         (cr0 & caps.cr0_fixed0) != caps.cr0_fixed0 || (cr0 & ~caps.cr0_fixed1) || (cr4 & ~caps.cr4_fixed1) ||
         !(region = frame_alloc()))
         return false;
@@ -249,13 +243,18 @@ struct vcpu_hw *vmx_vcpu_create(struct pd *vm, int *status)
 /* Only the CPU a VMCS is active on may VMCLEAR it (which writes back
  * what that CPU caches of it): a vCPU destroyed elsewhere pays its quota
  * back at once but keeps its pages until its CPU's next run clears them. */
+static void vmcs_clear(struct vmx_cpu *c, struct vcpu_hw *v)
+{
+    vmx_vmclear(virt_to_phys(v->vmcs));
+    if (c->current_vmcs == virt_to_phys(v->vmcs))
+        c->current_vmcs = 0;
+}
+
 static void clear_stale(struct vmx_cpu *c)
 {
     for (struct vcpu_hw *v = __atomic_exchange_n(&c->stale, 0, __ATOMIC_ACQUIRE), *next; v; v = next) {
         next = v->next_stale;
-        vmx_vmclear(virt_to_phys(v->vmcs));
-        if (c->current_vmcs == virt_to_phys(v->vmcs))
-            c->current_vmcs = 0;
+        vmcs_clear(c, v);
         frame_free(virt_to_phys(v->vmcs));
         frame_free(virt_to_phys(v));
     }
@@ -271,11 +270,8 @@ void vmx_vcpu_destroy(struct pd *vm, struct vcpu_hw *v)
         quota_release(vm->pages.quota, 2);
         return;
     }
-    if (v->cpu != NOT_LOADED) {
-        vmx_vmclear(virt_to_phys(v->vmcs));
-        if (vmx_cpus[v->cpu].current_vmcs == virt_to_phys(v->vmcs))
-            vmx_cpus[v->cpu].current_vmcs = 0;
-    }
+    if (v->cpu != NOT_LOADED)
+        vmcs_clear(&vmx_cpus[v->cpu], v);
     page_source_free(&vm->pages, v->vmcs);
     page_source_free(&vm->pages, v);
 }
@@ -284,24 +280,24 @@ void vmx_vcpu_destroy(struct pd *vm, struct vcpu_hw *v)
 
 static void write_segment(unsigned i, const struct dj_vm_seg *s)
 {
-    vmw(VMCS_GUEST_SEL + 2 * i, s->sel);
-    vmw(VMCS_GUEST_LIMIT + 2 * i, s->limit);
-    vmw(VMCS_GUEST_BASE + 2 * i, s->base);
-    vmw(VMCS_GUEST_AR + 2 * i, s->ar ? (s->ar & 0xffu) | (s->ar & 0xf00u) << 4 : VMX_AR_UNUSABLE);
+    vmwrite(VMCS_GUEST_SEL + 2 * i, s->sel);
+    vmwrite(VMCS_GUEST_LIMIT + 2 * i, s->limit);
+    vmwrite(VMCS_GUEST_BASE + 2 * i, s->base);
+    vmwrite(VMCS_GUEST_AR + 2 * i, s->ar ? (s->ar & 0xffu) | (s->ar & 0xf00u) << 4 : VMX_AR_UNUSABLE);
 }
 
 static void read_segment(unsigned i, struct dj_vm_seg *s)
 {
-    uint32_t ar = (uint32_t)vmr(VMCS_GUEST_AR + 2 * i);
-    *s = (struct dj_vm_seg){(uint16_t)vmr(VMCS_GUEST_SEL + 2 * i),
+    uint32_t ar = (uint32_t)vmread(VMCS_GUEST_AR + 2 * i);
+    *s = (struct dj_vm_seg){(uint16_t)vmread(VMCS_GUEST_SEL + 2 * i),
                             (ar & VMX_AR_UNUSABLE) ? 0 : (uint16_t)((ar & 0xff) | ((ar >> 4) & 0xf00)),
-                            (uint32_t)vmr(VMCS_GUEST_LIMIT + 2 * i), vmr(VMCS_GUEST_BASE + 2 * i)};
+                            (uint32_t)vmread(VMCS_GUEST_LIMIT + 2 * i), vmread(VMCS_GUEST_BASE + 2 * i)};
 }
 
 static uint64_t cr_view(const struct vcpu_hw *v, bool cr4)
 {
     uint64_t mask = cr4 ? v->cr4_mask : v->cr0_mask;
-    return (vmr(cr4 ? VMCS_GUEST_CR4 : VMCS_GUEST_CR0) & ~mask) | (vmr(cr4 ? VMCS_CR4_SHADOW : VMCS_CR0_SHADOW) & mask);
+    return (vmread(cr4 ? VMCS_GUEST_CR4 : VMCS_GUEST_CR0) & ~mask) | (vmread(cr4 ? VMCS_CR4_SHADOW : VMCS_CR0_SHADOW) & mask);
 }
 
 /* The CR0/CR4 bits the host owns (the VMX fixed bits, VMXE), or all of
@@ -312,10 +308,10 @@ static void set_cr_masks(struct vcpu_hw *v, bool all)
     uint64_t cr0 = cr_view(v, false), cr4 = cr_view(v, true);
     v->cr0_mask = all ? ~0ull : (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~caps.cr0_fixed1;
     v->cr4_mask = all ? ~0ull : caps.cr4_fixed0 | ~caps.cr4_fixed1;
-    vmw(VMCS_CR0_MASK, v->cr0_mask);
-    vmw(VMCS_CR4_MASK, v->cr4_mask);
-    vmw(VMCS_CR0_SHADOW, cr0);
-    vmw(VMCS_CR4_SHADOW, cr4);
+    vmwrite(VMCS_CR0_MASK, v->cr0_mask);
+    vmwrite(VMCS_CR4_MASK, v->cr4_mask);
+    vmwrite(VMCS_CR0_SHADOW, cr0);
+    vmwrite(VMCS_CR4_SHADOW, cr4);
 }
 
 /* The fields that start at zero (written: a fresh VMCS's content is the
@@ -352,16 +348,16 @@ static void setup_vmcs(struct vcpu_hw *v)
         {VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub},
         {VMCS_GUEST_GDTR_LIMIT, 0xffff}, {VMCS_GUEST_IDTR_LIMIT, 0xffff}, {VMCS_GUEST_CR4, caps.cr4_fixed0},
         {VMCS_GUEST_CR0, CR0_RESET | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))}, {VMCS_CR0_SHADOW, CR0_RESET},
-        {VMCS_GUEST_RIP, 0xfff0}, {VMCS_GUEST_RFLAGS, RFLAGS_FIXED1}, {VMCS_GUEST_DR7, DR7_RESET},
+        {VMCS_GUEST_RIP, 0xfff0}, {VMCS_GUEST_RFLAGS, RFLAGS_RESERVED_1}, {VMCS_GUEST_DR7, DR7_RESET},
         {VMCS_GUEST_PAT, PAT_RESET},
     };
     for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        vmw(fields[i][0], fields[i][1]);
+        vmwrite(fields[i][0], fields[i][1]);
     for (unsigned i = 0; i < sizeof(zeroed_fields) / sizeof(zeroed_fields[0]); i++)
-        vmw(zeroed_fields[i], 0);
+        vmwrite(zeroed_fields[i], 0);
     __asm__ volatile("sgdt %0; sidt %1" : "=m"(v->host_gdtr), "=m"(v->host_idtr));
-    vmw(VMCS_HOST_GDTR_BASE, v->host_gdtr.base);
-    vmw(VMCS_HOST_IDTR_BASE, v->host_idtr.base);
+    vmwrite(VMCS_HOST_GDTR_BASE, v->host_gdtr.base);
+    vmwrite(VMCS_HOST_IDTR_BASE, v->host_idtr.base);
     for (unsigned i = 0; i < SWITCHED_MSRS; i++)
         v->host_msrs[i].value = rdmsr(switched_msrs[i]);
     const struct dj_vm_seg code = {0xf000, 0x9b, 0xffff, 0xffff0000ull}, data = {0, 0x93, 0xffff, 0},
@@ -423,23 +419,28 @@ static const struct plain_field {
     {VMCS_TSC_OFFSET, AT(tsc_offset), NATURAL, DJ_MTD_TSC},
 };
 #define PLAIN_FIELDS (sizeof(plain_fields) / sizeof(plain_fields[0]))
+#define field_size(f) ((f)->kind == LIMIT ? sizeof(uint32_t) : sizeof(uint64_t))
 
 static void refuse(struct vcpu_hw *v, uint32_t kind)
 {
     v->fail_kind = v->fail_kind ? v->fail_kind : kind;
 }
 
-static bool canonical(uint64_t a)
+/* Whether to load a group of state the VMM sent: only when it is wanted
+ * and good; bad state makes the next entry fail instead. */
+static bool accept(struct vcpu_hw *v, uint64_t wanted, bool bad)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    if (wanted && bad)
+        refuse(v, DJ_VMFAIL_STATE);
+    return wanted && !bad;
 }
 
 static bool value_ok(unsigned kind, uint64_t x)
 {
     switch (kind) {
     case CHECK32: return !(x >> 32);
-    case CANONICAL: return canonical(x);
-    case RFLAGS: return (x & RFLAGS_FIXED1) && !(x & ~RFLAGS_VALID);
+    case CANONICAL: return is_canonical(x);
+    case RFLAGS: return (x & RFLAGS_RESERVED_1) && !(x & ~RFLAGS_VALID);
     case EFER: return !(x & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE));
     case PHYS: return !(x >> cpu_features.phys_bits);
     case PAT:
@@ -473,40 +474,32 @@ static bool xcr0_valid(uint64_t x)
 
 static void load_special(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mtd)
 {
-    if ((mtd & DJ_MTD_CR) && ((s->cr0 >> 32) || (s->cr4 >> 32) || (s->cr4 & CR4_VMXE) || !xcr0_valid(s->xcr0) ||
-                              (s->cr0 & (CR0_NW | CR0_CD)) == CR0_NW))
-        refuse(v, DJ_VMFAIL_STATE);
-    else if (mtd & DJ_MTD_CR) {
-        vmw(VMCS_GUEST_CR0, s->cr0 | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)));
-        vmw(VMCS_CR0_SHADOW, s->cr0);
-        vmw(VMCS_GUEST_CR4, s->cr4 | caps.cr4_fixed0);
-        vmw(VMCS_CR4_SHADOW, s->cr4);
+    if (accept(v, mtd & DJ_MTD_CR, (s->cr0 >> 32) || (s->cr4 >> 32) || (s->cr4 & CR4_VMXE) || !xcr0_valid(s->xcr0) ||
+                                       (s->cr0 & (CR0_NW | CR0_CD)) == CR0_NW)) {
+        vmwrite(VMCS_GUEST_CR0, s->cr0 | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)));
+        vmwrite(VMCS_CR0_SHADOW, s->cr0);
+        vmwrite(VMCS_GUEST_CR4, s->cr4 | caps.cr4_fixed0);
+        vmwrite(VMCS_CR4_SHADOW, s->cr4);
         v->entry = (s->efer & EFER_LMA) ? v->entry | VMX_ENTRYCTL_IA32E_GUEST : v->entry & ~VMX_ENTRYCTL_IA32E_GUEST;
-        vmw(VMCS_ENTRY_CTLS, v->entry);
+        vmwrite(VMCS_ENTRY_CTLS, v->entry);
         v->cr2 = s->cr2;
         v->xcr0 = s->xcr0;
     }
     for (unsigned i = 0; i <= VMCS_SEG_TR; i++) {
         const struct dj_vm_seg *seg = &(&s->es)[i];
-        if (!(mtd & (i < SEGMENTS ? DJ_MTD_SEG : DJ_MTD_SYS_SEG)))
-            continue;
-        if ((seg->ar & ~COMPACT_AR) || !canonical(seg->base))
-            refuse(v, DJ_VMFAIL_STATE);
-        else
+        if (accept(v, mtd & (i < SEGMENTS ? DJ_MTD_SEG : DJ_MTD_SYS_SEG),
+                   (seg->ar & ~COMPACT_AR) || !is_canonical(seg->base)))
             write_segment(i, seg);
     }
-    if ((mtd & DJ_MTD_SYSCALL) && (!canonical(s->lstar) || !canonical(s->cstar) || !canonical(s->kernel_gs_base)))
-        refuse(v, DJ_VMFAIL_STATE);
-    else if (mtd & DJ_MTD_SYSCALL)
+    if (accept(v, mtd & DJ_MTD_SYSCALL,
+               !is_canonical(s->lstar) || !is_canonical(s->cstar) || !is_canonical(s->kernel_gs_base)))
         for (unsigned i = 0; i < SWITCHED_MSRS; i++)
             v->guest_msrs[i].value = (&s->star)[i]; /* star .. kernel_gs_base: switched_msrs' order */
-    if ((mtd & DJ_MTD_INJ) && ((s->inj_info >> 32) || (s->inj_error >> 32) || (s->inst_len >> 32) ||
-                               ((s->inj_info & DJ_INJ_VALID) && !injectable(s->inj_info))))
-        refuse(v, DJ_VMFAIL_STATE);
-    else if (mtd & DJ_MTD_INJ) {
-        vmw(VMCS_ENTRY_INTR_INFO, s->inj_info);
-        vmw(VMCS_ENTRY_ERROR_CODE, s->inj_error);
-        vmw(VMCS_ENTRY_INSTRUCTION_LEN, s->inst_len);
+    if (accept(v, mtd & DJ_MTD_INJ, (s->inj_info >> 32) || (s->inj_error >> 32) || (s->inst_len >> 32) ||
+                                        ((s->inj_info & DJ_INJ_VALID) && !injectable(s->inj_info)))) {
+        vmwrite(VMCS_ENTRY_INTR_INFO, s->inj_info);
+        vmwrite(VMCS_ENTRY_ERROR_CODE, s->inj_error);
+        vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, s->inst_len);
     }
 }
 
@@ -518,8 +511,8 @@ static void load_ctrl(struct vcpu_hw *v, uint64_t ctrl)
     v->proc &= ~(VMX_PROC_INTR_WINDOW_EXITING | VMX_PROC_CR3_LOAD_EXITING);
     v->proc |= (ctrl & DJ_CTRL_INTR_WINDOW) ? VMX_PROC_INTR_WINDOW_EXITING : 0;
     v->proc = vmx_adjust_controls(caps.proc, v->proc | ((ctrl & DJ_CTRL_CR_WRITE) ? VMX_PROC_CR3_LOAD_EXITING : 0));
-    vmw(VMCS_PROC_CTLS, v->proc);
-    vmw(VMCS_EXCEPTION_BITMAP, ctrl >> DJ_CTRL_EXC_SHIFT);
+    vmwrite(VMCS_PROC_CTLS, v->proc);
+    vmwrite(VMCS_EXCEPTION_BITMAP, ctrl >> DJ_CTRL_EXC_SHIFT);
     set_cr_masks(v, ctrl & DJ_CTRL_CR_WRITE);
 }
 
@@ -528,28 +521,24 @@ bool vmx_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mt
     if (!vmcs_current(v))
         return false;
     v->fail_kind = 0;
-    if ((mtd & DJ_MTD_STA) && ((s->intr_state & ~(DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW | DJ_INTR_NMI_BLOCKED)) ||
-                               s->actv_state > DJ_ACTV_HLT)) {
-        refuse(v, DJ_VMFAIL_STATE);
+    if (!accept(v, mtd & DJ_MTD_STA, (s->intr_state & ~(DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW | DJ_INTR_NMI_BLOCKED)) ||
+                                         s->actv_state > DJ_ACTV_HLT))
         mtd &= ~DJ_MTD_STA;
-    }
     for (unsigned i = 0; (mtd & DJ_MTD_GPR) && i < 16; i++)
         v->gpr[i] = i == DJ_GPR_RSP ? 0 : s->gpr[i];
     /* A VMM that moves RIP on has completed the instruction, and with it
      * an STI or MOV SS shadow (which would refuse an injection). */
-    uint64_t intr = vmr(VMCS_GUEST_INTERRUPTIBILITY), shadows = DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW;
-    if ((mtd & DJ_MTD_RIP_RSP) && !(mtd & DJ_MTD_STA) && (intr & shadows) && s->rip != vmr(VMCS_GUEST_RIP))
-        vmw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~shadows);
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY), shadows = DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW;
+    if ((mtd & DJ_MTD_RIP_RSP) && !(mtd & DJ_MTD_STA) && (intr & shadows) && s->rip != vmread(VMCS_GUEST_RIP))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~shadows);
     for (unsigned i = 0; i < PLAIN_FIELDS; i++) {
         const struct plain_field *f = &plain_fields[i];
-        const uint8_t *p = (const uint8_t *)s + f->offset;
-        uint64_t val = f->kind == LIMIT ? *(const uint32_t *)p : *(const uint64_t *)p;
-        if (!(mtd & f->group))
+        uint64_t val = 0;
+        if (!(mtd & f->group)) /* skipped early: the exit path's cost */
             continue;
-        if (!value_ok(f->kind, val))
-            refuse(v, DJ_VMFAIL_STATE);
-        else
-            vmw(f->field, val);
+        memcpy(&val, (const uint8_t *)s + f->offset, field_size(f));
+        if (accept(v, true, !value_ok(f->kind, val)))
+            vmwrite(f->field, val);
     }
     load_special(v, s, mtd);
     if (mtd & DJ_MTD_CTRL)
@@ -566,13 +555,10 @@ void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
             s->gpr[i] = v->gpr[i];
     for (unsigned i = 0; i < PLAIN_FIELDS; i++) {
         const struct plain_field *f = &plain_fields[i];
-        uint8_t *p = (uint8_t *)s + f->offset;
         if (!(mtd & f->group))
             continue;
-        if (f->kind == LIMIT)
-            *(uint32_t *)p = (uint32_t)vmr(f->field);
-        else
-            *(uint64_t *)p = vmr(f->field);
+        uint64_t val = vmread(f->field);
+        memcpy((uint8_t *)s + f->offset, &val, field_size(f)); /* the low bytes: x86 is little-endian */
     }
     if (mtd & DJ_MTD_RIP_RSP)
         s->inst_len = v->inst_len;
@@ -590,9 +576,9 @@ void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
     for (unsigned i = 0; (mtd & DJ_MTD_SYSCALL) && i < SWITCHED_MSRS; i++)
         (&s->star)[i] = v->guest_msrs[i].value;
     if (mtd & DJ_MTD_INJ) { /* an injection no entry delivered yet (an exit clears it), else what the exit interrupted */
-        bool pending = vmr(VMCS_ENTRY_INTR_INFO) & DJ_INJ_VALID;
-        s->inj_info = vmr(pending ? VMCS_ENTRY_INTR_INFO : VMCS_IDT_VECTORING_INFO);
-        s->inj_error = vmr(pending ? VMCS_ENTRY_ERROR_CODE : VMCS_IDT_VECTORING_ERROR_CODE);
+        bool pending = vmread(VMCS_ENTRY_INTR_INFO) & DJ_INJ_VALID;
+        s->inj_info = vmread(pending ? VMCS_ENTRY_INTR_INFO : VMCS_IDT_VECTORING_INFO);
+        s->inj_error = vmread(pending ? VMCS_ENTRY_ERROR_CODE : VMCS_IDT_VECTORING_ERROR_CODE);
     }
     if (mtd & DJ_MTD_TSC)
         s->tsc = rdtsc() + s->tsc_offset;
@@ -622,7 +608,7 @@ static uint64_t io_qualification(uint64_t q)
                   ((q & VMX_IO_REP) ? DJ_VMIO_REP : 0);
     if (!(q & VMX_IO_STRING))
         return dj;
-    uint64_t info = vmr(VMCS_EXIT_INSTRUCTION_INFO); /* address size and segment (VMX_BASIC_INS_OUTS_INFO) */
+    uint64_t info = vmread(VMCS_EXIT_INSTRUCTION_INFO); /* address size and segment (VMX_BASIC_INS_OUTS_INFO) */
     return dj | DJ_VMIO_STRING | (2ull << VMX_INSN_ADDR_SIZE(info)) << 22 | VMX_INSN_SEG(info) << 26;
 }
 
@@ -630,16 +616,16 @@ static uint64_t io_qualification(uint64_t q)
  * VIRT_EXIT_HOST for what only served the host (an interrupt or NMI). */
 static unsigned decode_exit(struct vcpu_hw *v, uint32_t reason)
 {
-    uint64_t q = vmr(VMCS_EXIT_QUALIFICATION), info = vmr(VMCS_EXIT_INTR_INFO);
+    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION), info = vmread(VMCS_EXIT_INTR_INFO);
     v->qual[0] = v->qual[1] = 0;
-    v->inst_len = vmr(VMCS_EXIT_INSTRUCTION_LEN); /* of instruction exits and software exceptions */
+    v->inst_len = vmread(VMCS_EXIT_INSTRUCTION_LEN); /* of instruction exits and software exceptions */
     switch (reason) {
     case VMX_EXIT_EXCEPTION_NMI:
         if ((info & VMX_INTR_TYPE_MASK) == DJ_INJ_NMI) {
             __asm__ volatile("int $2"); /* the host's NMI, taken now */
             return VIRT_EXIT_HOST;
         }
-        v->qual[0] = (info & DJ_INJ_ERROR_CODE) ? vmr(VMCS_EXIT_INTR_ERROR_CODE) : 0;
+        v->qual[0] = (info & DJ_INJ_ERROR_CODE) ? vmread(VMCS_EXIT_INTR_ERROR_CODE) : 0;
         v->qual[1] = q; /* #PF: the address; #DB: DR6 bits */
         return DJ_VMEXIT_EXCEPTION(DJ_INJ_VECTOR(info));
     case VMX_EXIT_EXTINT:
@@ -648,25 +634,23 @@ static unsigned decode_exit(struct vcpu_hw *v, uint32_t reason)
         load_ctrl(v, v->ctrl & ~DJ_CTRL_INTR_WINDOW);
         return DJ_VMEXIT_RECALL;
     case VMX_EXIT_EPT_VIOLATION:
-        v->qual[0] = vmr(VMCS_GUEST_PHYSICAL_ADDRESS);
+        v->qual[0] = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
         v->qual[1] = (q & EPT_VIOL_ACCESS) | ((q & EPT_VIOL_PRESENT) ? DJ_VMMEM_PRESENT : 0);
         return DJ_VMEXIT_MEM;
     case VMX_EXIT_IO:
         v->qual[0] = io_qualification(q);
-        v->qual[1] = vmr(VMCS_GUEST_RIP) + v->inst_len;
+        v->qual[1] = vmread(VMCS_GUEST_RIP) + v->inst_len;
         return DJ_VMEXIT_IO;
     case VMX_EXIT_RDMSR:
     case VMX_EXIT_WRMSR:
         v->qual[0] = (uint32_t)v->gpr[1];
         v->qual[1] = (uint32_t)v->gpr[0] | v->gpr[2] << 32;
         return reason == VMX_EXIT_RDMSR ? DJ_VMEXIT_RDMSR : DJ_VMEXIT_WRMSR;
-    case VMX_EXIT_CR: /* number, access type (0 MOV to, 1 MOV from, 2 CLTS, 3 LMSW), GPR */
+    case VMX_EXIT_CR: /* number, access type (0 MOV to, 1 MOV from, 2 CLTS, 3 LMSW), GPR; */
+    case VMX_EXIT_DR: /* the same for DRs: number in bits 2:0, bits 3 and 5 clear (MOV to or from) */
         v->qual[0] = (q & 0xf) | (((q >> 4) & 3) == 1 ? 0 : DJ_VMCR_WRITE) |
                      (((q >> 4) & 3) <= 1 ? (q >> 8) & 0xf : DJ_VMCR_GPR_UNKNOWN) << 8;
-        return DJ_VMEXIT_CR;
-    case VMX_EXIT_DR: /* number, direction (bit 4: MOV from), GPR */
-        v->qual[0] = (q & 7) | ((q & (1u << 4)) ? 0 : DJ_VMCR_WRITE) | ((q >> 8) & 0xf) << 8;
-        return DJ_VMEXIT_DR;
+        return reason == VMX_EXIT_CR ? DJ_VMEXIT_CR : DJ_VMEXIT_DR;
     }
     uint8_t dj = reason < VMX_EXIT_REASONS ? simple_exits[reason] : 0;
     if (dj && !(dj & OTHER(0)))
@@ -706,14 +690,14 @@ unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
             c->vpid_next = 1;
             vmx_invalidate(false, INVVPID_ALL_CONTEXT, 0);
         }
-        vmw(VMCS_VPID, c->vpid_next++);
+        vmwrite(VMCS_VPID, c->vpid_next++);
         v->vpid_gen = c->vpid_gen;
         flush_tlb = true;
     }
     if (flush_tlb)
         vmx_invalidate(true, (caps.ept_vpid & VMX_EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT,
                        v->eptp);
-    vmw(VMCS_HOST_CR3, read_cr3());
+    vmwrite(VMCS_HOST_CR3, read_cr3());
     bool swap_xcr0 = cpu_features.xsave && v->xcr0 != cpu_features.xcr0;
     if (swap_xcr0)
         write_xcr0(v->xcr0);
@@ -725,21 +709,21 @@ unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
     /* The exit left the GDT and IDT limits at 0xffff and TR's at 0x67. */
     __asm__ volatile("lgdt %0; lidt %1" ::"m"(v->host_gdtr), "m"(v->host_idtr));
     gdt_reload_tr(&this_cpu()->tables);
-    uint64_t error = rc == 2 ? vmr(VMCS_INSTRUCTION_ERROR) : VMXERR_VMPTRLD_INVALID_ADDR;
+    uint64_t error = rc == 2 ? vmread(VMCS_INSTRUCTION_ERROR) : VMXERR_VMPTRLD_INVALID_ADDR;
     if (rc)
         return entry_failed(v, error,
                             error == VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS ? DJ_VMFAIL_STATE : DJ_VMFAIL_CONTROL);
-    uint32_t reason = (uint32_t)vmr(VMCS_EXIT_REASON);
+    uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
     if (reason & VMX_EXIT_ENTRY_FAILURE)
         return entry_failed(v, reason, DJ_VMFAIL_STATE);
     v->launched = true;
     unsigned dj = decode_exit(v, reason & 0xffff);
-    uint64_t vectoring = vmr(VMCS_IDT_VECTORING_INFO);
+    uint64_t vectoring = vmread(VMCS_IDT_VECTORING_INFO);
     if (dj == VIRT_EXIT_HOST && (vectoring & DJ_INJ_VALID)) {
         /* An event the host interrupted on its way into the guest: deliver it next time. */
-        vmw(VMCS_ENTRY_INTR_INFO, vectoring & VMX_INTR_INJECTABLE);
-        vmw(VMCS_ENTRY_ERROR_CODE, vmr(VMCS_IDT_VECTORING_ERROR_CODE));
-        vmw(VMCS_ENTRY_INSTRUCTION_LEN, v->inst_len);
+        vmwrite(VMCS_ENTRY_INTR_INFO, vectoring & VMX_INTR_INJECTABLE);
+        vmwrite(VMCS_ENTRY_ERROR_CODE, vmread(VMCS_IDT_VECTORING_ERROR_CODE));
+        vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, v->inst_len);
     }
     return dj;
 }

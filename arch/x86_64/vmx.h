@@ -7,23 +7,20 @@
 #include <stdint.h>
 
 /* ---- MSRs (appendix A) ---- */
-#define MSR_IA32_FEATURE_CONTROL 0x3a
-#define FEATURE_CONTROL_LOCK (1ull << 0)
-#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ull << 2)
 enum {
+    FEATURE_CONTROL_LOCK = 1 << 0, FEATURE_CONTROL_VMXON_OUTSIDE_SMX = 1 << 2,
     MSR_VMX_BASIC = 0x480, MSR_VMX_PINBASED_CTLS = 0x481, MSR_VMX_PROCBASED_CTLS = 0x482, MSR_VMX_EXIT_CTLS = 0x483,
-    MSR_VMX_ENTRY_CTLS = 0x484, MSR_VMX_CR0_FIXED0 = 0x486, MSR_VMX_CR0_FIXED1 = 0x487, MSR_VMX_CR4_FIXED0 = 0x488,
-    MSR_VMX_CR4_FIXED1 = 0x489, MSR_VMX_PROCBASED_CTLS2 = 0x48b, MSR_VMX_EPT_VPID_CAP = 0x48c,
+    MSR_VMX_ENTRY_CTLS = 0x484, MSR_VMX_CR0_FIXED0 = 0x486, /* then CR0_FIXED1, CR4_FIXED0, CR4_FIXED1 */
+    MSR_VMX_PROCBASED_CTLS2 = 0x48b, MSR_VMX_EPT_VPID_CAP = 0x48c,
     MSR_VMX_TRUE_CTLS_OFFSET = 0xc, /* TRUE_PINBASED .. TRUE_ENTRY: 0x48d..0x490 */
-};
-enum {
     MSR_IA32_SYSENTER_CS = 0x174, MSR_IA32_SYSENTER_ESP = 0x175, MSR_IA32_SYSENTER_EIP = 0x176,
     MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082, MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084,
 };
+/* VMX_BASIC: revision (bits 30:0), VMCS size (44:32), memory type (53:50). */
 #define VMX_BASIC_REVISION(b) ((uint32_t)(b) & 0x7fffffffu)
 #define VMX_BASIC_REGION_SIZE(b) (((b) >> 32) & 0x1fff)
-#define VMX_BASIC_PHYS_32BIT (1ull << 48)
 #define VMX_BASIC_MEMTYPE(b) (((b) >> 50) & 0xf)
+#define VMX_BASIC_PHYS_32BIT (1ull << 48)
 #define VMX_BASIC_INS_OUTS_INFO (1ull << 54)
 #define VMX_BASIC_TRUE_CTLS (1ull << 55)
 #define VMX_EPT_CAP_WALK_4 (1ull << 6)
@@ -97,35 +94,26 @@ enum {
     VMX_EXIT_REASONS = 65,
 };
 /* VM-instruction errors (30.4). */
-#define VMXERR_VMPTRLD_INVALID_ADDR 9
-#define VMXERR_ENTRY_INVALID_CONTROLS 7
-#define VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS 26
+enum { VMXERR_ENTRY_INVALID_CONTROLS = 7, VMXERR_VMPTRLD_INVALID_ADDR = 9, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS = 26 };
 
 /* I/O exit qualification (table 27-5) and instruction information. */
 #define VMX_IO_SIZE(q) (((q) & 7) + 1)
-#define VMX_IO_IN (1ull << 3)
-#define VMX_IO_STRING (1ull << 4)
-#define VMX_IO_REP (1ull << 5)
 #define VMX_IO_PORT(q) (((q) >> 16) & 0xffff)
+enum { VMX_IO_IN = 1 << 3, VMX_IO_STRING = 1 << 4, VMX_IO_REP = 1 << 5 };
 #define VMX_INSN_ADDR_SIZE(i) (((i) >> 7) & 3) /* 0: 16-bit, 1: 32-bit, 2: 64-bit */
 #define VMX_INSN_SEG(i) (((i) >> 15) & 7)
 
 /* Interruption information: type in bits 10:8; what may be injected back. */
-#define VMX_INTR_TYPE_MASK (7u << 8)
-#define VMX_INTR_TYPE_RESERVED (1u << 8)
-#define VMX_INTR_TYPE_SW_EXC (6u << 8)
-#define VMX_INTR_TYPE_OTHER (7u << 8)
 #define VMX_INTR_INJECTABLE 0x80000fffu
-
-/* Segment access rights beyond the descriptor's bits 40-47. */
-#define VMX_AR_UNUSABLE (1u << 16)
+enum {
+    VMX_INTR_TYPE_MASK = 7 << 8, VMX_INTR_TYPE_RESERVED = 1 << 8, VMX_INTR_TYPE_SW_EXC = 6 << 8,
+    VMX_INTR_TYPE_OTHER = 7 << 8, VMX_AR_UNUSABLE = 1 << 16, /* segment access rights beyond the descriptor's bits 40-47 */
+};
 
 /* MSR bitmap: reads of 0..0x1fff, reads of 0xc0000000..0xc0001fff, then
  * the writes in the same order. */
+enum { VMX_MSR_INDEX_MASK = 0x1fff, VMX_MSR_BITMAP_HIGH = 1024, VMX_MSR_BITMAP_WRITE = 2048 };
 #define VMX_MSR_HIGH_BASE 0xc0000000u
-#define VMX_MSR_INDEX_MASK 0x1fffu
-#define VMX_MSR_BITMAP_HIGH 1024
-#define VMX_MSR_BITMAP_WRITE 2048
 
 /* ---- EPT (28.3) ---- */
 enum {
@@ -148,11 +136,11 @@ VMX_INSN_PA(vmxon)
 VMX_INSN_PA(vmclear)
 VMX_INSN_PA(vmptrld)
 
-static inline void vmx_vmwrite(uint64_t field, uint64_t value)
+static inline void vmwrite(uint64_t field, uint64_t value)
 {
     __asm__ volatile("vmwrite %1, %0" ::"r"(field), "rm"(value) : "cc", "memory");
 }
-static inline uint64_t vmx_vmread(uint64_t field)
+static inline uint64_t vmread(uint64_t field)
 {
     uint64_t value;
     __asm__ volatile("vmread %1, %0" : "=r"(value) : "r"(field) : "cc", "memory");
