@@ -21,7 +21,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "include/donjon/abi.h"
+#include <donjon/abi.h>
 
 struct pd;
 struct vcpu_hw;

@@ -2,7 +2,7 @@
 /* The guest's ACPI tables (acpi.h). The layouts follow the ACPI 6.x
  * specification; the host test reads the tables back with the kernel's own
  * ACPI parser, iasl's disassembler and ACPICA (acpiexec). */
-#include "servers/vmm/acpi.h"
+#include "acpi.h"
 #include "common/string.h"
 
 #define PACKED __attribute__((packed))

@@ -10,7 +10,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "servers/vmm/vmm.h"
+#include "vmm.h"
 
 #define VMM_LAPIC_BASE 0xfee00000u
 #define VMM_IOAPIC_BASE 0xfec00000u

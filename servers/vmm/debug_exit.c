@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* QEMU's isa-debug-exit (debug_exit.h). */
-#include "servers/vmm/debug_exit.h"
+#include "debug_exit.h"
 
 uint64_t debug_exit_read(void *d, uint64_t offset, unsigned size)
 {

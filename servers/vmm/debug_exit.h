@@ -8,7 +8,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "servers/vmm/vmm.h"
+#include "vmm.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 #define DEBUG_EXIT_LEN 4

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The MMIO instruction decoder and emulator (decode.h). */
-#include "servers/vmm/decode.h"
+#include "decode.h"
 #include "common/string.h"
 
 #define CR0_PE (1ull << 0)

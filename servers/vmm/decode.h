@@ -16,8 +16,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "include/donjon/abi.h"
-#include "servers/vmm/vmm.h"
+#include <donjon/abi.h>
+#include "vmm.h"
 
 #define VMM_INSN_MAX_LEN 15
 

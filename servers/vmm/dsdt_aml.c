@@ -2,7 +2,7 @@
 /* The DSDT as bytes: iasl compiles servers/vmm/dsdt.asl and dsdt.mk turns
  * the AML into the list of bytes included here (dsdt_aml.inc in the build
  * directory). */
-#include "servers/vmm/acpi.h"
+#include "acpi.h"
 
 const uint8_t vmm_dsdt_aml[] = {
 #include "dsdt_aml.inc"

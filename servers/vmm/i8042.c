@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The i8042 keyboard controller, reset line only (i8042.h). */
-#include "servers/vmm/i8042.h"
+#include "i8042.h"
 #include "common/string.h"
 
 #define STATUS_OUTPUT_FULL 0x01

@@ -13,7 +13,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "servers/vmm/vmm.h"
+#include "vmm.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_COMMAND_PORT 0x64

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The virtio-net backend over a channel (net_channel.h). */
-#include "servers/vmm/net_channel.h"
+#include "net_channel.h"
 #include <string.h>
 #include "lib/component.h"
 #include "lib/proto.h"

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include "lib/channel.h"
 #include "lib/nic_proto.h"
-#include "servers/vmm/virtio_net.h"
+#include "virtio_net.h"
 
 #define NET_CHANNEL_VA_SLOTS 4    /* address windows the client cycles through */
 #define NET_CHANNEL_SEL_PAIRS 4   /* doorbell selector pairs the client cycles through */

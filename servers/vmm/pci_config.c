@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* A PCI function's configuration space (pci_config.h). */
-#include "servers/vmm/pci_config.h"
+#include "pci_config.h"
 #include "common/string.h"
 
 #define PCI_BAR_END (PCI_BAR0 + 4 * PCI_BARS)

@@ -13,7 +13,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "servers/vmm/vmm.h"
+#include "vmm.h"
 
 #define PCI_CONFIG_SIZE 256
 #define PCI_BARS 6

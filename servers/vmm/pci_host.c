@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The PCI host bridge: configuration mechanism 1 and ECAM (pci_host.h). */
-#include "servers/vmm/pci_host.h"
-#include "servers/vmm/acpi.h"
+#include "pci_host.h"
+#include "acpi.h"
 #include "common/string.h"
 
 #define CF8_ENABLE (1u << 31)

@@ -11,8 +11,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "servers/vmm/pci_config.h"
-#include "servers/vmm/vmm.h"
+#include "pci_config.h"
+#include "vmm.h"
 
 #define PCI_HOST_SLOTS 32
 #define PCI_HOST_FUNCTIONS 8

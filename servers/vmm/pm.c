@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* ACPI PM1a event and control registers and the reset register (pm.h). */
-#include "servers/vmm/pm.h"
-#include "servers/vmm/acpi.h"
+#include "pm.h"
+#include "acpi.h"
 #include "common/string.h"
 
 #define STS_OFFSET (ACPI_PM1A_EVT_PORT - ACPI_PM_BASE)

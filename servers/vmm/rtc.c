@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The CMOS real-time clock (rtc.h). */
-#include "servers/vmm/rtc.h"
-#include "servers/vmm/acpi.h"
+#include "rtc.h"
+#include "acpi.h"
 #include "common/string.h"
 
 #define REG_SEC 0x00

@@ -12,7 +12,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "servers/vmm/vmm.h"
+#include "vmm.h"
 
 #define RTC_INDEX_PORT 0x70
 #define RTC_DATA_PORT 0x71

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* virtio-net (virtio_net.h). */
-#include "servers/vmm/virtio_net.h"
+#include "virtio_net.h"
 #include <string.h>
 
 #define CFG_MAC 0

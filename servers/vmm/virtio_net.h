@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "servers/vmm/virtio_pci.h"
+#include "virtio_pci.h"
 
 #define VIRTIO_TYPE_NET 1u
 #define VIRTIO_NET_PCI_CLASS 0x020000u /* network controller, Ethernet */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The virtio 1.x PCI transport, modern only (virtio_pci.h). */
-#include "servers/vmm/virtio_pci.h"
+#include "virtio_pci.h"
 #include <string.h>
 
 #define PCI_INT_PIN_INTA 1u

@@ -27,9 +27,9 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
-#include "servers/vmm/pci_config.h"
-#include "servers/vmm/virtq.h"
-#include "servers/vmm/vmm.h"
+#include "pci_config.h"
+#include "virtq.h"
+#include "vmm.h"
 
 #define VIRTIO_PCI_VENDOR_ID 0x1af4u
 #define VIRTIO_PCI_DEVICE_ID_BASE 0x1040u /* + virtio device type */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Split virtqueues, device side (virtq.h). */
-#include "servers/vmm/virtq.h"
+#include "virtq.h"
 
 #define AVAIL_FLAGS 0
 #define AVAIL_IDX 1

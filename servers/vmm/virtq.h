@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "servers/vmm/vmm.h"
+#include "vmm.h"
 
 #define VIRTQ_MAX_SIZE 32768u /* the largest split queue virtio allows */
 

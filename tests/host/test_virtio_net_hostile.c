@@ -11,7 +11,7 @@
  * memory outside guest RAM (RAM is malloc'ed at its exact size: ASan)
  * and never crash; a reset makes the device usable again. */
 #include <pthread.h>
-#include <sched.h>
+#include "kernel/sched.h"
 #include <time.h>
 #include "vnet_harness.h"
 

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <channel.h>
-#include <nic_proto.h>
+#include "lib/channel.h"
+#include "lib/nic_proto.h"
 
 #include "wrappers/esp/component/gw_proto.h"
 

@@ -8,7 +8,7 @@
  * traffic. It ends the run (DJ_DEBUG_OP_TEST_DONE). */
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 
 #include "gwpeer.h"
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The test clients' side of the gateway's NIC protocol (lib/nic_proto.h):
  * INFO for the MAC, the channel, DJ_GW_OP_STATS. */
-#include <component.h>
+#include "lib/component.h"
 #include <string.h>
-#include <syscall.h>
-#include <utcb.h>
+#include "lib/syscall.h"
+#include "lib/utcb.h"
 
 #include "gwpeer.h"
 

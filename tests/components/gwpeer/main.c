@@ -2,10 +2,10 @@
 /* The gateway test's client (gwpeer.h): arg=inner or arg=outer. The inner
  * one ends the run with the totals of both (the outer reports first: its
  * last packet is what the inner one waits for). */
-#include <component.h>
+#include "lib/component.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 
 #include "gwpeer.h"
 

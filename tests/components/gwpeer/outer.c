@@ -7,10 +7,10 @@
  * then sends hostile ESP of each kind and checks with DJ_GW_OP_STATS that
  * each is dropped under its reason and nothing more reaches the inner
  * side; last, PEER_PACKETS authentic packets and the end mark. */
-#include <component.h>
+#include "lib/component.h"
 #include <stdio.h>
 #include <string.h>
-#include <syscall.h>
+#include "lib/syscall.h"
 
 #include "gwpeer.h"
 #include "wrappers/esp/esp.h"
