@@ -34,21 +34,8 @@ bool virt_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t m
     return DISPATCH(vcpu_load, v, s, mtd);
 }
 
-void virt_vcpu_destroy(struct pd *vm, struct vcpu_hw *v)
-{
-    if (virt_kind == DJ_VIRT_SVM)
-        svm_vcpu_destroy(vm, v);
-    else
-        vmx_vcpu_destroy(vm, v);
-}
-
-void virt_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
-{
-    if (virt_kind == DJ_VIRT_SVM)
-        svm_vcpu_save(v, s, mtd);
-    else
-        vmx_vcpu_save(v, s, mtd);
-}
+void virt_vcpu_destroy(struct pd *vm, struct vcpu_hw *v) { DISPATCH(vcpu_destroy, vm, v); }
+void virt_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd) { DISPATCH(vcpu_save, v, s, mtd); }
 
 void virt_io_allow(uint8_t *iopm, uint64_t base, uint64_t count, bool allow)
 {
@@ -58,17 +45,4 @@ void virt_io_allow(uint8_t *iopm, uint64_t base, uint64_t count, bool allow)
         else
             iopm[p / 8] |= (uint8_t)(1u << (p % 8));
     }
-}
-
-/* Until arch/x86_64/vmx.c links in, VT-x is simply absent. */
-__attribute__((weak)) bool vmx_init(bool bsp) { (void)bsp; return false; }
-__attribute__((weak)) uint64_t vmx_gpt_leaf_flags(unsigned r, unsigned c) { (void)r; (void)c; return 0; }
-__attribute__((weak)) struct vcpu_hw *vmx_vcpu_create(struct pd *vm, int *s) { (void)vm; *s = DJ_E_BAD_PARAM; return 0; }
-__attribute__((weak)) void vmx_vcpu_destroy(struct pd *vm, struct vcpu_hw *v) { (void)vm; (void)v; }
-__attribute__((weak)) unsigned vmx_vcpu_run(struct vcpu_hw *v, bool f) { (void)v; (void)f; return DJ_VMEXIT_ENTRY_FAIL; }
-__attribute__((weak)) void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t m) { (void)v; (void)s; (void)m; }
-__attribute__((weak)) bool vmx_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t m)
-{
-    (void)v; (void)s; (void)m;
-    return false;
 }
