@@ -175,6 +175,18 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
     return (int)o.len;
 }
 
+void format_to_sink(void (*sink)(const char *line), const char *fmt, ...)
+{
+    if (!sink)
+        return;
+    char line[FORMAT_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    sink(line);
+}
+
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
     va_list ap;

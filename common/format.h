@@ -8,3 +8,7 @@
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Format one line of at most FORMAT_LINE_MAX bytes and hand it to sink;
+ * nothing when sink is NULL (the boot parsers' warnings). */
+#define FORMAT_LINE_MAX 160
+void format_to_sink(void (*sink)(const char *line), const char *fmt, ...) __attribute__((format(printf, 2, 3)));

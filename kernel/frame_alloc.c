@@ -53,17 +53,7 @@ static uint64_t free_list, list_frames, total_frames, highest_end;
 static frame_map_fn map_frame;
 static boot_warn_fn warn_fn;
 
-static void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warnf(const char *fmt, ...)
-{
-    char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (warn_fn)
-        warn_fn(msg);
-}
+#define warnf(...) format_to_sink(warn_fn, __VA_ARGS__)
 
 static uint64_t page_up(uint64_t a)
 {

@@ -99,18 +99,7 @@ struct parser {
     boot_warn_fn warn;
 };
 
-static void warnf(const struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warnf(const struct parser *p, const char *fmt, ...)
-{
-    if (!p->warn)
-        return;
-    char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    p->warn(msg);
-}
+#define warnf(p, ...) format_to_sink((p)->warn, __VA_ARGS__)
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, sizeof(v)); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, sizeof(v)); return v; }

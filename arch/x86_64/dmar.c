@@ -50,18 +50,7 @@ struct dmar_parser {
     boot_warn_fn warn;
 };
 
-static void dwarn(const struct dmar_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dwarn(const struct dmar_parser *p, const char *fmt, ...)
-{
-    if (!p->warn)
-        return;
-    char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    p->warn(msg);
-}
+#define dwarn(p, ...) format_to_sink((p)->warn, __VA_ARGS__)
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, sizeof(v)); return v; }
 static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, sizeof(v)); return v; }
