@@ -8,6 +8,7 @@
 #define KEY_HIDDEN "<key hidden>"
 #define SPI_HEX_DIGITS 8 /* longer 0x words may be keys */
 #define BARE_HEX_SUSPECT 16
+#define BARE_HEX_RUN_SUSPECT 7 /* "rfc4106" has a run of 6 */
 
 static bool is_blank(char c)
 {
@@ -175,17 +176,24 @@ static void put_uint(struct msg *m, unsigned v)
 }
 
 /* Keys may sit anywhere in a wrong line: hide the key word and any word
- * that could be key material. */
+ * that could be key material, such as a piece of a key that a stray blank
+ * or character split off (a run of hex digits longer than any address,
+ * algorithm name or small number has). */
 static bool looks_secret(const struct xfrm_line *line, const struct xfrm_word *w)
 {
     if (line && line->secret && w->p == line->secret->p)
         return true;
-    size_t start = has_hex_prefix(w) ? 2 : 0, hex = 0;
-    for (size_t i = start; i < w->n; i++)
-        hex += xfrm_hex_digit(w->p[i]) >= 0;
+    size_t start = has_hex_prefix(w) ? 2 : 0, hex = 0, run = 0, longest = 0;
+    for (size_t i = start; i < w->n; i++) {
+        bool digit = xfrm_hex_digit(w->p[i]) >= 0;
+        hex += digit;
+        run = digit ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
     if (start == 2)
         return hex > SPI_HEX_DIGITS;
-    return hex >= BARE_HEX_SUSPECT;
+    return hex >= BARE_HEX_SUSPECT || longest >= BARE_HEX_RUN_SUSPECT;
 }
 
 static void put_word(struct msg *m, const struct xfrm_line *line, const struct xfrm_word *w)

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <channel.h>
-#include <nic_proto.h>
-#include <startinfo.h>
+#include "lib/channel.h"
+#include "lib/nic_proto.h"
+#include "lib/startinfo.h"
 
 #include "../../policy/policy.h"
 #include "../esp.h"

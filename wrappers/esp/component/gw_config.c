@@ -22,6 +22,7 @@ struct words {
     const char *w[WORDS_MAX];
     size_t len[WORDS_MAX];
     unsigned n;
+    bool overflow; /* more than WORDS_MAX words: never silently cut */
 };
 
 static bool is_blank(char c)
@@ -32,12 +33,17 @@ static bool is_blank(char c)
 static void split(const char *line, size_t len, struct words *ws)
 {
     ws->n = 0;
+    ws->overflow = false;
     size_t i = 0;
-    while (i < len && ws->n < WORDS_MAX) {
+    while (i < len) {
         while (i < len && is_blank(line[i]))
             i++;
         if (i == len || line[i] == '#')
             break;
+        if (ws->n == WORDS_MAX) {
+            ws->overflow = true;
+            break;
+        }
         size_t start = i;
         while (i < len && !is_blank(line[i]))
             i++;
@@ -110,6 +116,8 @@ static bool side_line(const struct words *ws, unsigned line, enum gw_side s)
 
 static bool gateway_line(const struct words *ws, unsigned line)
 {
+    if (ws->overflow)
+        return fail(line, "too many words for a gateway line");
     if (word_is(ws, 1, "inner"))
         return side_line(ws, line, GW_INNER);
     if (word_is(ws, 1, "outer"))
@@ -163,8 +171,14 @@ static bool complete_sides(void)
         printf("esp: config: both 'gateway inner client NAME' and 'gateway outer client NAME' are needed\n");
         return false;
     }
-    if (!in->neighbor || !out->neighbor || !out->own_addr) {
-        printf("esp: config: the inner side needs 'neighbor A.B.C.D'; the outer side an outbound SA or its own\n");
+    /* Without its own address the inner side never learns its neighbor
+     * (only ARP to that address teaches it): refuse rather than drop all. */
+    if (!in->own_addr || !in->neighbor) {
+        printf("esp: config: the inner side needs 'address A.B.C.D' and 'neighbor A.B.C.D'\n");
+        return false;
+    }
+    if (!out->neighbor || !out->own_addr) {
+        printf("esp: config: the outer side needs an outbound SA or its own 'address' and 'neighbor'\n");
         return false;
     }
     return true;

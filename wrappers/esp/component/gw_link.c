@@ -12,7 +12,7 @@
  * and handed to the policy, which decides everything else. */
 #include <string.h>
 
-#include <syscall.h>
+#include "lib/syscall.h"
 
 #include "gw.h"
 
@@ -156,8 +156,11 @@ bool gw_link_receive(enum gw_side from, uint8_t *frame, size_t len, const uint8_
     }
     uint16_t type = be16(frame + ETH_TYPE_OFF);
     bool to_us = memcmp(frame, l->own_mac, GW_MAC_BYTES) == 0;
-    if (type == ETH_TYPE_ARP && (to_us || memcmp(frame, broadcast, GW_MAC_BYTES) == 0)) {
-        arp_in(l, frame, len);
+    if (type == ETH_TYPE_ARP) {
+        if (to_us || memcmp(frame, broadcast, GW_MAC_BYTES) == 0)
+            arp_in(l, frame, len);
+        else
+            gw_count_drop(ESP_DROP_LINK_NOT_OURS);
         return false;
     }
     bool ip = type == ETH_TYPE_IPV4 || (type == ETH_TYPE_IPV6 && from == GW_INNER);
