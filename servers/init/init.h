@@ -33,6 +33,8 @@ struct comp {
     unsigned generation, restarts;
     unsigned forged;              /* calls to its event portals that were no event (this instance) */
     volatile bool serving, dead, restart_pending;
+    bool held;                    /* not built: a service it is granted is being
+                                     restarted; built when it serves (restart.c) */
 };
 
 extern struct comp comps[BC_MAX_COMPONENTS];
@@ -124,6 +126,11 @@ unsigned io_piece_order(uint64_t first, uint64_t last);
 void restart_request(struct comp *c);
 /* Stops c as if it had died (torn down, restarted if its line says so). */
 void component_stop(struct comp *c);
+/* Builds c (component_start), unless a service it is granted is down
+ * and being restarted: then c is held (reported) and built once that
+ * service serves again, after the restart. False when not built now
+ * (c->held tells which: held, or failed and reported). */
+bool component_start_or_hold(struct comp *c);
 /* Runs the pending restarts; false if there were none. */
 bool restart_run_pending(void);
 /* init's main EC after the start sequence: serves restart requests. */

@@ -134,14 +134,15 @@ static bool read_config(const struct dj_bootinfo *bi)
 /* Components start in line order; a service must run before the
  * components granted a portal to it start, so init waits for it, at most
  * SERVICE_WAIT_MS, and restarts components that die meanwhile. A service
- * that is late or dead is reported; its clients are not started, every
- * other line is. */
+ * that is late or dead for good is reported; its clients are not
+ * started, every other line is. The clients of a service that died and
+ * is being restarted are held and start once it serves again. */
 static void start_all(void)
 {
     for (unsigned i = 0; i < ncomps; i++) {
         struct comp *c = &comps[i];
-        if (!component_start(c)) {
-            c->dead = true;
+        if (!component_start_or_hold(c)) {
+            c->dead = !c->held;
             continue;
         }
         printf("init: started %s\n", c->cfg->name);

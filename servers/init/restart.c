@@ -19,7 +19,14 @@
  *      back the BARs);
  *   3. when it is a service, waits until it serves again (at most
  *      SERVICE_WAIT_MS), then gives each running client a portal to it at
- *      the selector the old one had and announces the client to it.
+ *      the selector the old one had and announces the client to it;
+ *      running clients reconnect by themselves (docs/channels.md, "A peer
+ *      dies"). Clients that could not be built while it was down (held:
+ *      the service died between serving and the client's start, or both
+ *      died) are built now.
+ * A client is never restarted because its service was: it keeps its
+ * state and gets the new portal; only a client that is not running is
+ * built.
  * Announcements never hold the main EC longer than announce.c allows, so
  * a service that does not answer them delays a restart, never stops it;
  * the teardown then goes on without the service's answer (a PCI server
@@ -168,6 +175,41 @@ static void reconnect_clients(const struct comp *s)
     }
 }
 
+/* Whether each service of c serves; else whether one that does not
+ * will (its restart is pending, or it is held itself), in which case
+ * *down names it, or is gone for good. */
+enum services_state { SERVICES_UP, SERVICES_COMING, SERVICES_GONE };
+
+static enum services_state services_of(const struct comp *c, const struct comp **down)
+{
+    enum services_state state = SERVICES_UP;
+    for (unsigned j = 0; j < c->cfg->nportals; j++) {
+        const struct comp *s = &comps[c->cfg->portals[j]];
+        if (s->serving && !s->dead)
+            continue;
+        if (!s->restart_pending && !s->held)
+            return SERVICES_GONE;
+        state = SERVICES_COMING;
+        *down = s;
+    }
+    return state;
+}
+
+bool component_start_or_hold(struct comp *c)
+{
+    const struct comp *down = NULL;
+    c->held = false;
+    if (services_of(c, &down) == SERVICES_COMING) {
+        c->held = true;
+        printf("init: %s held back: its service %s is being restarted; it starts when %s serves again\n",
+               c->cfg->name, down->cfg->name, down->cfg->name);
+        return false;
+    }
+    return component_start(c); /* a service gone for good is reported there */
+}
+
+static void start_held(void);
+
 static void restart(struct comp *c)
 {
     if (c->restarts == RESTART_MAX) {
@@ -180,8 +222,10 @@ static void restart(struct comp *c)
     c->generation++;
     c->forged = 0;
     c->dead = false;
-    if (!component_start(c)) {
-        c->dead = true; /* reported by component_start; building again would fail again */
+    if (!component_start_or_hold(c)) {
+        /* Failed: reported by component_start; building again would fail
+         * again. Held: built when its service serves (start_held). */
+        c->dead = !c->held;
         return;
     }
     printf("init: %s restarted (generation %u)\n", c->cfg->name, c->generation);
@@ -189,6 +233,34 @@ static void restart(struct comp *c)
         return;
     if (wait_for_service(c, false))
         reconnect_clients(c);
+}
+
+/* Builds the held components whose services all serve again, and gives
+ * up those whose service is gone for good; a held service that now
+ * serves may release held clients of its own, hence the repeat. */
+static void start_held(void)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        for (unsigned k = 0; k < ncomps; k++) {
+            struct comp *c = &comps[k];
+            const struct comp *down = NULL;
+            if (!c->held)
+                continue;
+            enum services_state state = services_of(c, &down);
+            if (state == SERVICES_COMING)
+                continue;
+            again = true;
+            if (!component_start_or_hold(c)) {
+                c->dead = !c->held;
+                continue;
+            }
+            printf("init: started %s (generation %u): its services serve again\n", c->cfg->name, c->generation);
+            if (c->cfg->serves && wait_for_service(c, false))
+                reconnect_clients(c);
+        }
+    }
 }
 
 bool restart_run_pending(void)
@@ -200,6 +272,7 @@ bool restart_run_pending(void)
             continue;
         c->restart_pending = false;
         restart(c);
+        start_held();
         any = true;
     }
     return any;

@@ -2,8 +2,6 @@
 /* hostile: components that try to stall or fool init, for the hostile
  * boot test (servers/init/hostile.conf, init-hostile.mk). Its line's arg=
  * picks the behaviour:
- *   crash    faults (a write to an unmapped page) in generation 0; a
- *            restarted instance says so and rests;
  *   noserve  is named as a service by a later line but never offers it:
  *            it computes without end instead;
  *   noreply  offers its service, then never answers an announcement: its
@@ -16,7 +14,12 @@
  *            client's time (the handler waits on the client's SC), while
  *            announcements are answered at once;
  *   slowclient calls the "slowsrv" service once and says when it returned;
- *   serve    offers a service that answers every call at once.
+ *   serve    offers a service that answers every call at once;
+ *   servecrash offers that service and, in generation 0, faults (a write
+ *            to an unmapped page) right after (above init's priority:
+ *            before init builds its client); a restarted instance says
+ *            so and rests;
+ *   call:NAME calls its service NAME once and says what it answered.
  * slowserve/slowclient/serve make the case of a priority inversion: init
  * announces a client to slowsrv while slowsrv serves a client below init's
  * priority; init must give that client's time the CPU while it waits.
@@ -48,17 +51,6 @@ static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16
 static __attribute__((noreturn)) void rest(void)
 {
     dj_block_forever(SEL_SLEEP_SM);
-}
-
-static void crash(const struct dj_start_info *si)
-{
-    if (si->generation > 0) {
-        printf("generation %u running\n", si->generation);
-        return;
-    }
-    puts("faulting on purpose");
-    *(volatile uint64_t *)unmapped_va = 1;
-    puts("still running after the fault");
 }
 
 /* Announcements (badge DJ_BADGE_PARENT) never come back; clients get an
@@ -101,6 +93,31 @@ static void serve(dj_handler_fn fn, const char *what)
     if (st == DJ_OK)
         st = dj_serve(fn, handler_stack, sizeof(handler_stack), HANDLER_UTCB_VA);
     printf("serving (status %d)%s\n", st, what);
+}
+
+/* Serves, then dies at once in generation 0 (restart=yes brings it back). */
+static void servecrash(const struct dj_start_info *si)
+{
+    serve(quick_answer, "");
+    if (si->generation > 0) {
+        printf("generation %u running, serving\n", si->generation);
+        return;
+    }
+    puts("faulting on purpose right after offering my service");
+    *(volatile uint64_t *)unmapped_va = 1;
+    puts("still running after the fault");
+}
+
+static void call_service(const char *name)
+{
+    uint64_t pt, out = 0;
+    if (!dj_start_cap(name, &pt)) {
+        printf("no portal to %s\n", name);
+        return;
+    }
+    dj_utcb()->words[0] = DJ_E_BAD_PARAM;
+    enum dj_status st = dj_call(pt, DJ_MTD(1, 0), &out);
+    printf("%s answered (status %d, word 0 %lu)\n", name, st, (unsigned long)dj_utcb()->words[0]);
 }
 
 static void slowclient(void)
@@ -155,9 +172,7 @@ int main(void)
     if (!si)
         return 1;
     const char *mode = si->arg;
-    if (strcmp(mode, "crash") == 0)
-        crash(si);
-    else if (strcmp(mode, "noserve") == 0) {
+    if (strcmp(mode, "noserve") == 0) {
         puts("never offering my service, computing instead");
         for (;;)
             __builtin_ia32_pause();
@@ -174,6 +189,10 @@ int main(void)
         slowclient();
     else if (strcmp(mode, "serve") == 0)
         serve(quick_answer, "");
+    else if (strcmp(mode, "servecrash") == 0)
+        servecrash(si);
+    else if (strncmp(mode, "call:", 5) == 0)
+        call_service(mode + 5);
     else
         printf("unknown arg '%s'\n", mode);
     rest();
