@@ -135,8 +135,8 @@ check-host:
 	tests/host/run $(BUILD)
 
 bench: deps
-	$(MAKE) $(BUILD)/donjon-bench.iso $(NET_ISO)
-	tools/bench $(BUILD)/donjon-bench.iso $(NET_ISO)
+	$(MAKE) $(BUILD)/donjon-bench.iso $(NET_ISO) $(ESP_BENCH_ISO)
+	BENCH_ESP_ISO=$(ESP_BENCH_ISO) tools/bench $(BUILD)/donjon-bench.iso $(NET_ISO)
 	$(MAKE) bench-vm
 
 tcb:

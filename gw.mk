@@ -27,3 +27,17 @@ $(GW_TEST_ISO): $(TEST_KERNEL_ELF) $(GW_TEST_PROGRAMS:%=$(USER_OUT)/%.elf) $(GW_
 
 .PHONY: iso-gw-test
 iso-gw-test: $(GW_TEST_ISO)
+
+# The ESP benchmark ISO (tools/bench, make bench): esp's BENCH lines under
+# -icount. GRUB's serial terminal hangs under -icount: grub-bench.cfg.
+ESP_BENCH_ISO := $(BUILD)/donjon-esp-bench.iso
+ESP_BENCH_CONFIG := tests/gateway/esp-bench.conf
+ESP_BENCH_PROGRAMS := sigma0 init console kvstore kvclient esp
+$(ESP_BENCH_ISO): $(TEST_KERNEL_ELF) $(ESP_BENCH_PROGRAMS:%=$(USER_OUT)/%.elf) $(ESP_BENCH_CONFIG) \
+		tools/grub-bench.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,$(ESP_BENCH_CONFIG),$(ESP_BENCH_PROGRAMS))
+	MKISO_MODULES="$(foreach p,$(ESP_BENCH_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(ESP_BENCH_CONFIG):config" \
+		tools/mkiso $@ $(TEST_KERNEL_ELF) tools/grub-bench.cfg
+
+.PHONY: iso-esp-bench
+iso-esp-bench: $(ESP_BENCH_ISO)
