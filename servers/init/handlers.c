@@ -68,8 +68,8 @@ static bool serving_or_dead(const void *ctx)
 bool wait_for_service(struct comp *c, bool restarts)
 {
     if (!init_wait(serving_or_dead, c, SERVICE_WAIT_MS, restarts)) {
-        printf("init: %s did not offer its service within %u ms: stopped; its clients are not started\n",
-               c->cfg->name, SERVICE_WAIT_MS);
+        printf("init: %s did not offer its service within %u ms: stopped; %s\n", c->cfg->name, SERVICE_WAIT_MS,
+               c->cfg->restart ? "restarted (its clients wait for it)" : "its clients are not started");
         component_stop(c);
         return false;
     }
