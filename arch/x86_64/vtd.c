@@ -283,12 +283,27 @@ void vtd_flush_pending(void)
 
 /* ---- fault recording ---- */
 
+/* Fault events: the budget of the current timer tick (vtd.h). Touched
+ * only on the CPU the events go to, with interrupts off. */
+static unsigned fault_events_in_tick;
+static bool fault_events_masked;
+static uint32_t fault_cpu_apic_id;
+
+static void set_fault_mask(bool masked)
+{
+    for (unsigned i = 0; i < unit_count; i++)
+        wr32(&units[i], REG_FECTL, masked ? FECTL_IM : 0);
+    fault_events_masked = masked;
+}
+
 /* Interrupt context: drain every unit's fault records. Each record is
  * cleared as it is read, so a storm costs at most the unit's record count
- * per interrupt, and the unit's overflow bit is cleared too. */
+ * per interrupt, and the unit's overflow bit is cleared too. Past the
+ * tick's budget the fault events are masked until the next tick. */
 static void fault_interrupt(struct trap_frame *f)
 {
     (void)f;
+    bool overflowed = false, masked = false;
     for (unsigned i = 0; i < unit_count; i++) {
         struct vtd_unit *u = &units[i];
         uint32_t fsts = rd32(u, REG_FSTS);
@@ -302,15 +317,32 @@ static void fault_interrupt(struct trap_frame *f)
             wr32(u, off + FRCD_CLEAR_DWORD, 1u << 31);
             dma_fault_record(FRCD_SID(hi), lo & ADDR_MASK, !(hi & FRCD_T), FRCD_REASON(hi));
         }
+        overflowed |= (fsts & FSTS_PFO) != 0;
         wr32(u, REG_FSTS, fsts & FSTS_CLEAR);
     }
+    if (++fault_events_in_tick >= VTD_FAULT_EVENTS_PER_TICK && !fault_events_masked) {
+        set_fault_mask(true);
+        masked = true;
+    }
+    if (masked || overflowed)
+        dma_fault_storm(masked, overflowed);
     lapic_eoi();
+}
+
+void vtd_fault_tick(void)
+{
+    if (!active || this_cpu()->apic_id != fault_cpu_apic_id)
+        return;
+    fault_events_in_tick = 0;
+    if (fault_events_masked)
+        set_fault_mask(false);
 }
 
 static void enable_fault_events(struct vtd_unit *u)
 {
+    fault_cpu_apic_id = this_cpu()->apic_id;
     wr32(u, REG_FEDATA, VEC_VTD_FAULT);
-    wr32(u, REG_FEADDR, MSI_ADDRESS_BASE | this_cpu()->apic_id << MSI_DEST_SHIFT);
+    wr32(u, REG_FEADDR, MSI_ADDRESS_BASE | fault_cpu_apic_id << MSI_DEST_SHIFT);
     wr32(u, REG_FEUADDR, 0);
     wr32(u, REG_FECTL, 0);
 }

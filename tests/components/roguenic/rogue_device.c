@@ -24,6 +24,7 @@
 #define DMA_REGION_BYTES (16ull << 20)
 #define TX_WAIT_STEPS 400 /* of TX_WAIT_STEP_US: 2 s */
 #define TX_WAIT_STEP_US 5000
+#define SPIN_POLLS 20000
 #define SEL_TIMER_SM (DJ_CHILD_FIRST_FREE + 9)
 #define LOG_LINE_BYTES 160
 #define DRAIN_QUIET_STEPS 10 /* of TX_WAIT_STEP_US without a frame: drained */
@@ -187,11 +188,13 @@ enum rogue_outcome rogue_device_up(struct rogue_queue_at at)
     return needs_reset() ? ROGUE_REFUSED : ROGUE_DONE;
 }
 
-/* Until the device returns every buffer posted on q (or flags an error). */
+/* Until the device returns every buffer posted on q (or flags an error):
+ * polled without a pause first (a storm runs as fast as the device), then
+ * in steps of TX_WAIT_STEP_US. */
 static enum rogue_outcome wait_returned(struct virtq *q, unsigned want, uint32_t *len)
 {
     unsigned got = 0;
-    for (unsigned step = 0; step < TX_WAIT_STEPS; step++) {
+    for (unsigned step = 0; step < SPIN_POLLS + TX_WAIT_STEPS; step++) {
         uint16_t id;
         uint32_t used_len;
         while (got < want && virtq_take(q, &id, &used_len) == VIRTQ_TAKEN) {
@@ -201,9 +204,13 @@ static enum rogue_outcome wait_returned(struct virtq *q, unsigned want, uint32_t
         }
         if (got == want)
             return ROGUE_DONE;
-        if (needs_reset())
-            return ROGUE_REFUSED;
-        dj_sm_down_timeout(SEL_TIMER_SM, TX_WAIT_STEP_US);
+        if (step >= SPIN_POLLS) {
+            if (needs_reset())
+                return ROGUE_REFUSED;
+            dj_sm_down_timeout(SEL_TIMER_SM, TX_WAIT_STEP_US);
+        } else {
+            __builtin_ia32_pause();
+        }
     }
     return ROGUE_NO_ANSWER;
 }
