@@ -21,6 +21,7 @@
 #include "common/cmdline.h"
 #include "common/string.h"
 #include "kernel/console.h"
+#include "kernel/fault_budget.h"
 #include "kernel/frame_alloc.h"
 #include <donjon/abi.h>
 
@@ -283,17 +284,15 @@ void vtd_flush_pending(void)
 
 /* ---- fault recording ---- */
 
-/* Fault events: the budget of the current timer tick (vtd.h). Touched
- * only on the CPU the events go to, with interrupts off. */
-static unsigned fault_events_in_tick;
-static bool fault_events_masked;
+/* Fault events: the budget of the current timer tick (vtd.h), on the CPU
+ * the events go to. */
+static struct fault_budget fault_events = {.limit = VTD_FAULT_EVENTS_PER_TICK};
 static uint32_t fault_cpu_apic_id;
 
 static void set_fault_mask(bool masked)
 {
     for (unsigned i = 0; i < unit_count; i++)
         wr32(&units[i], REG_FECTL, masked ? FECTL_IM : 0);
-    fault_events_masked = masked;
 }
 
 /* Interrupt context: drain every unit's fault records. Each record is
@@ -303,7 +302,7 @@ static void set_fault_mask(bool masked)
 static void fault_interrupt(struct trap_frame *f)
 {
     (void)f;
-    bool overflowed = false, masked = false;
+    bool overflowed = false;
     for (unsigned i = 0; i < unit_count; i++) {
         struct vtd_unit *u = &units[i];
         uint32_t fsts = rd32(u, REG_FSTS);
@@ -320,10 +319,9 @@ static void fault_interrupt(struct trap_frame *f)
         overflowed |= (fsts & FSTS_PFO) != 0;
         wr32(u, REG_FSTS, fsts & FSTS_CLEAR);
     }
-    if (++fault_events_in_tick >= VTD_FAULT_EVENTS_PER_TICK && !fault_events_masked) {
+    bool masked = fault_budget_event(&fault_events);
+    if (masked)
         set_fault_mask(true);
-        masked = true;
-    }
     if (masked || overflowed)
         dma_fault_storm(masked, overflowed);
     lapic_eoi();
@@ -333,8 +331,7 @@ void vtd_fault_tick(void)
 {
     if (!active || this_cpu()->apic_id != fault_cpu_apic_id)
         return;
-    fault_events_in_tick = 0;
-    if (fault_events_masked)
+    if (fault_budget_tick(&fault_events))
         set_fault_mask(false);
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "lib/component.h"
 #include "lib/syscall.h"
+#include "lib/x86.h"
 #include "roguenic.h"
 #include "rogue_device.h"
 
@@ -27,11 +28,19 @@
 #define WRITE_BIT 1ull
 #define RX_FILL 0xee    /* a receive buffer before the device writes it */
 #define FRAME_MARK 0x6b /* the payload of the rogue's own frames */
-#define STORM_BURST 8   /* transmit buffers per kick */
-#define STORM_MIN_BURSTS 2000
-#define STORM_MAX_BURSTS 200000
-#define STORM_POLL_EVERY 32
+#define STORM_BURST 1 /* a kick per buffer: QEMU records one fault per pending record */
+#define STORM_MIN_BURSTS 3000
+#define STORM_MAX_BURSTS 100000
+#define STORM_POLL_EVERY 64
 #define STORM_SETTLE_US 100000
+/* The kernel takes at most this many fault events per timer tick in a
+ * storm (VTD_FAULT_EVENTS_PER_TICK, arch/x86_64/vtd.h), plus the one a
+ * masked tick leaves pending; each event delivers what the unit recorded
+ * (QEMU's unit: one record). */
+#define KERNEL_FAULT_EVENTS_PER_TICK 8
+#define UNIT_FAULT_RECORDS 1
+#define FAULTS_PER_TICK_MAX ((KERNEL_FAULT_EVENTS_PER_TICK + 1) * UNIT_FAULT_RECORDS)
+#define TICKS_SLACK 4
 #define WHY_BYTES 200
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -343,7 +352,7 @@ static void storm(uint64_t victim_phys)
 {
     unsigned bursts = 0, unanswered = 0;
     bool progress_done = false;
-    uint64_t before = faults_now();
+    uint64_t before = faults_now(), round_tsc = 0, t0 = rdtsc();
     say("fault storm: bursts of %u transmit buffers at the victim's page and the kernel image", STORM_BURST);
     if (rogue_device_up(rogue_queue_own()) != ROGUE_DONE) {
         report(&t, false, "rogue_dma_fault_storm", "the device did not come up");
@@ -360,16 +369,24 @@ static void storm(uint64_t victim_phys)
         bursts++;
         if (bursts % STORM_POLL_EVERY == 0) {
             struct dj_utcb *u;
-            if (victim_call(&u, VICTIM_OP_PROGRESS, 0, 0, 0, 0) == DJ_OK)
+            if (victim_call(&u, VICTIM_OP_PROGRESS, 0, 0, 0, 0) == DJ_OK) {
                 progress_done = u->words[1];
+                round_tsc = u->words[3];
+            }
         }
     }
-    uint64_t delivered = faults_now() - before;
+    uint64_t delivered = faults_now() - before, elapsed = rdtsc() - t0;
+    /* The storm's length in timer ticks, from the victim's quiet rounds:
+     * the fault events the kernel took in that time are bounded. */
+    uint64_t ticks = round_tsc ? elapsed * ROGUE_ROUND_TICKS / round_tsc + TICKS_SLACK : 0;
+    report(&t, ticks && delivered <= ticks * FAULTS_PER_TICK_MAX, "rogue_dma_storm_fault_events_bounded",
+           "%lu faults delivered in about %lu timer ticks: more than %u a tick", (unsigned long)delivered,
+           (unsigned long)ticks, FAULTS_PER_TICK_MAX);
     report(&t, progress_done && bursts >= STORM_MIN_BURSTS, "rogue_dma_fault_storm",
            "%u bursts (%u unanswered), the victim %s", bursts, unanswered,
            progress_done ? "made progress" : "did not finish its rounds");
-    say("fault storm: %u refused DMA reads in %u bursts; %lu faults reported to the driver", bursts * STORM_BURST,
-        bursts, (unsigned long)delivered);
+    say("fault storm: %u refused DMA reads in %u bursts, about %lu timer ticks; %lu faults reported to the driver",
+        bursts * STORM_BURST, bursts, (unsigned long)ticks, (unsigned long)delivered);
 
     dj_sm_down_timeout(ROGUE_SEL_SLEEP_SM, STORM_SETTLE_US);
     attack("rogue_dma_fault_reported_after_storm", "the victim's page after the storm", victim_phys, reads, 1);

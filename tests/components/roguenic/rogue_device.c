@@ -18,13 +18,14 @@
 #define VIRTIO_NET_MODERN 0x1041
 #define RX_QUEUE 0
 #define TX_QUEUE 1
-#define QUEUE_SIZE 8
+#define QUEUE_SIZE 64 /* ROGUE_BURST_MAX */
+#define DRAIN_BUFFERS 8
 #define BAR_VA (DJ_CHILD_FREE_VA + (1ull << 30))
 #define BAR_SLOT (1ull << 28)
 #define DMA_REGION_BYTES (16ull << 20)
 #define TX_WAIT_STEPS 400 /* of TX_WAIT_STEP_US: 2 s */
 #define TX_WAIT_STEP_US 5000
-#define SPIN_POLLS 20000
+#define SPIN_POLLS 1000000
 #define SEL_TIMER_SM (DJ_CHILD_FIRST_FREE + 9)
 #define LOG_LINE_BYTES 160
 #define DRAIN_QUIET_STEPS 10 /* of TX_WAIT_STEP_US without a frame: drained */
@@ -35,7 +36,7 @@ static struct nic_env env;
 static struct virtio_pci vp;
 static struct virtq rxq, txq;
 static uint64_t dma_next, dma_end;
-static uint8_t *drain_area; /* QUEUE_SIZE receive buffers */
+static uint8_t *drain_area; /* DRAIN_BUFFERS receive buffers */
 
 void nic_log(const char *fmt, ...)
 {
@@ -127,7 +128,7 @@ bool rogue_device_open(const struct dj_start_info *si, uint64_t dma_va, uint64_t
     uint16_t rx_max = virtio_pci_queue_max(&vp, RX_QUEUE), tx_max = virtio_pci_queue_max(&vp, TX_QUEUE);
     if (rx_max < QUEUE_SIZE || tx_max < QUEUE_SIZE || !virtq_alloc(&rxq, RX_QUEUE, QUEUE_SIZE) ||
         !virtq_alloc(&txq, TX_QUEUE, QUEUE_SIZE) ||
-        !(drain_area = nic_dma_pages(QUEUE_SIZE * ROGUE_RX_BYTES / ROGUE_PAGE))) {
+        !(drain_area = nic_dma_pages(DRAIN_BUFFERS * ROGUE_RX_BYTES / ROGUE_PAGE))) {
         say("queues: the device allows %u and %u entries, or no memory", rx_max, tx_max);
         return false;
     }
@@ -217,7 +218,8 @@ static enum rogue_outcome wait_returned(struct virtq *q, unsigned want, uint32_t
 
 enum rogue_outcome rogue_device_tx_burst(uint64_t bus, unsigned n)
 {
-    if (n == 0 || n > QUEUE_SIZE)
+    _Static_assert(ROGUE_BURST_MAX <= QUEUE_SIZE, "a burst fits the queue");
+    if (n == 0 || n > ROGUE_BURST_MAX)
         return ROGUE_BROKEN;
     for (uint16_t id = 0; id < n; id++) {
         virtq_set_buffer(&txq, id, bus, ROGUE_NET_HDR + ROGUE_FRAME, false);
@@ -246,7 +248,7 @@ unsigned rogue_device_rx_drain(void)
 {
     if (rogue_device_up(rogue_queue_own()) != ROGUE_DONE)
         return 0;
-    for (uint16_t id = 0; id < QUEUE_SIZE; id++) {
+    for (uint16_t id = 0; id < DRAIN_BUFFERS; id++) {
         virtq_set_buffer(&rxq, id, nic_dma_addr(drain_area + id * ROGUE_RX_BYTES), ROGUE_RX_BYTES, true);
         virtq_post(&rxq, id, 0);
     }

@@ -18,6 +18,7 @@
 #define ROGUE_NET_HDR 12   /* struct virtio_net_hdr (VERSION_1) before every frame */
 #define ROGUE_FRAME 60     /* the frames sent: the minimum Ethernet length */
 #define ROGUE_RX_BYTES 2048
+#define ROGUE_BURST_MAX 64 /* transmit buffers in one kick */
 
 /* Opens the function through the PCI server ("pci" portal), maps its BARs,
  * assigns it to this PD's DMA space with fault_sm as its fault semaphore
@@ -47,7 +48,7 @@ enum rogue_outcome rogue_device_up(struct rogue_queue_at at);
 /* With the device up: one frame (ROGUE_NET_HDR + ROGUE_FRAME bytes) from
  * device address bus, waited for (up to 2 s) until the device returns it. */
 enum rogue_outcome rogue_device_tx(uint64_t bus);
-/* n transmit buffers, all at bus, in one kick; waits until the device
+/* n (at most ROGUE_BURST_MAX) transmit buffers, all at bus, in one kick; waits until the device
  * returned them all. The fault storm's unit of work. */
 enum rogue_outcome rogue_device_tx_burst(uint64_t bus, unsigned n);
 
@@ -59,7 +60,7 @@ enum rogue_outcome rogue_device_rx_wait(uint32_t *len);
 
 /* Takes every frame still coming back (sent earlier and not received:
  * the loop keeps them until the device has receive buffers), into
- * QUEUE_SIZE buffers in the rogue's own drain pages, until none arrives
+ * a few buffers in the rogue's own drain pages, until none arrives
  * for a while. Leaves the device needing rogue_device_up. Returns the
  * number of frames taken. */
 unsigned rogue_device_rx_drain(void);

@@ -26,7 +26,8 @@ enum victim_op {
     VICTIM_OP_CHECK,        /* words[1] a test number (victim_check_names): the page unchanged? */
     VICTIM_OP_STASH,        /* words[1..2]: kept for the next generation of the rogue */
     VICTIM_OP_UNSTASH,      /* -> words[1..2] what was stashed (0, 0 if nothing) */
-    VICTIM_OP_PROGRESS,     /* start proving progress; -> words[1] 1 once done, words[2] rounds */
+    VICTIM_OP_PROGRESS,     /* start proving progress; -> words[1] 1 once done, words[2] rounds,
+                             * words[3] TSC cycles of a quiet round (ROGUE_ROUND_TICKS timer ticks) */
     VICTIM_OP_RESULTS,      /* words[1] passed, words[2] failed, words[3] skipped; words[4] 1: the last report */
 };
 #define VICTIM_WORDS_MAX 5
@@ -46,6 +47,11 @@ enum victim_check {
 #define ROGUE_SEL_FAULT_SM (DJ_CHILD_FIRST_FREE + 2)
 #define ROGUE_SEL_WORK_SM (DJ_CHILD_FIRST_FREE + 3)
 #define ROGUE_PAGE 4096ull
+/* The victim's rounds: a 10 ms timed down, which lasts two timer ticks of
+ * 10 ms when it starts right at a tick (kernel/timeout.c: whole ticks
+ * covering the time, plus one), as back-to-back rounds do. */
+#define ROGUE_ROUND_US 10000
+#define ROGUE_ROUND_TICKS 2
 
 /* Test lines and the totals the victim reports at the end. */
 struct tally {

@@ -23,7 +23,7 @@
 #define HANDLER_STACK_BYTES 16384
 #define SEL_TIMER_SM (DJ_CHILD_FIRST_FREE + 8) /* never upped: timed sleeps */
 #define PROGRESS_ROUNDS 100
-#define ROUND_SLEEP_US 10000
+#define ROUND_SLEEP_US ROGUE_ROUND_US
 #define BASELINE_ROUNDS 20
 #define ROUND_LIMIT_FACTOR 200 /* 2 s for a 10 ms round */
 #define WAIT_STEP_US 100000
@@ -99,8 +99,9 @@ static uint64_t handler(uint64_t badge, struct dj_utcb *u)
         }
         u->words[1] = progress_done;
         u->words[2] = progress_rounds;
+        u->words[3] = baseline_tsc;
         u->words[0] = DJ_OK;
-        return DJ_MTD(3, 0);
+        return DJ_MTD(4, 0);
     case VICTIM_OP_RESULTS:
         rogue_totals.passed += (unsigned)u->words[1];
         rogue_totals.failed += (unsigned)u->words[2];
