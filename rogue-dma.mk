@@ -2,7 +2,7 @@
 # The rogue-DMA ISO (docs/iommu.md): the PCI server, a victim PD and a
 # hostile virtio-net driver (tests/components/roguenic) from
 # servers/init/rogue-dma.conf, on the test kernel (test mode: the victim
-# ends the run). tests/run-all (job rogue-dma) boots it on q35 with
+# ends the run). tests/run-all (job qemu-rogue-dma) boots it on q35 with
 # intel-iommu,intremap=on and a virtio-net function with
 # iommu_platform=on,disable-legacy=on.
 # Included by the top Makefile after user.mk:   include rogue-dma.mk

@@ -307,8 +307,8 @@ void dma_fault_deliver(void)
     ring_count = 0;
     uint64_t last_number = faults_total - faults_unprinted, lost = faults_unprinted;
     faults_unprinted = 0;
-    /* The first masking, then every FAULT_PRINT_EVERY-th: a line per
-     * storm and at most one per ten seconds while it lasts. */
+    /* The first masking since boot, then every FAULT_PRINT_EVERY-th: at
+     * most 100 maskings a second, so at most a line per ten seconds. */
     uint64_t masks = storm_masks, overflows = storm_overflows;
     bool print_storm = masks > storm_masks_printed &&
                        (storm_masks_printed == 0 || masks / FAULT_PRINT_EVERY > storm_masks_printed / FAULT_PRINT_EVERY);

@@ -9,7 +9,7 @@
  * receive buffer's write) and no data moved: a frame read from there comes
  * back (the NIC is looped) holding zeros, and the target's owner finds
  * its page unchanged. The kernel's console lines are checked by
- * tests/run-all (job rogue-dma) against the "aimed at" lines printed here. */
+ * tests/run-all (job qemu-rogue-dma) against the "aimed at" lines printed here. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
  *           generation 1 aims at its old instance's pages, then storms.
  *
  * Every check prints "PASS name" / "FAIL name: why" on the kernel debug
- * console; tests/run-all (job rogue-dma) also checks the kernel's lines. */
+ * console; tests/run-all (job qemu-rogue-dma) also checks the kernel's lines. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
