@@ -50,6 +50,7 @@ include boot-test.mk
 include fuzz.mk
 include net.mk
 include init-hostile.mk
+include rogue-dma.mk
 include l4linux-glue/guest.mk
 include vm.mk
 include gw.mk

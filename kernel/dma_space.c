@@ -58,6 +58,9 @@ static struct spinlock fault_lock = SPINLOCK_INIT;
 static struct fault ring[FAULT_RING];
 static unsigned ring_count;
 static uint64_t faults_total, faults_unprinted;
+/* Storms (vtd.h): how often the fault events were masked for the rest of
+ * a tick and the records overflowed; how many maskings were printed. */
+static uint64_t storm_masks, storm_overflows, storm_masks_printed;
 static volatile bool faults_pending;
 
 static void *table_alloc(void *ctx)
@@ -263,6 +266,16 @@ void dma_fault_record(uint16_t rid, uint64_t addr, bool write, unsigned reason)
     this_cpu()->exit_work = 1; /* deliver on the way out (kernel lock) */
 }
 
+void dma_fault_storm(bool masked, bool overflowed)
+{
+    spin_lock(&fault_lock);
+    storm_masks += masked;
+    storm_overflows += overflowed;
+    spin_unlock(&fault_lock);
+    faults_pending = true;
+    this_cpu()->exit_work = 1;
+}
+
 bool dma_fault_pending(void)
 {
     return faults_pending;
@@ -294,6 +307,13 @@ void dma_fault_deliver(void)
     ring_count = 0;
     uint64_t last_number = faults_total - faults_unprinted, lost = faults_unprinted;
     faults_unprinted = 0;
+    /* The first masking since boot, then every FAULT_PRINT_EVERY-th: at
+     * most 100 maskings a second, so at most a line per ten seconds. */
+    uint64_t masks = storm_masks, overflows = storm_overflows;
+    bool print_storm = masks > storm_masks_printed &&
+                       (storm_masks_printed == 0 || masks / FAULT_PRINT_EVERY > storm_masks_printed / FAULT_PRINT_EVERY);
+    if (print_storm)
+        storm_masks_printed = masks;
     for (unsigned i = 0; i < DMA_MAX_ASSIGNED; i++) {
         if (assigned[i].space && assigned[i].signal) {
             assigned[i].signal = false;
@@ -306,6 +326,10 @@ void dma_fault_deliver(void)
         print_fault(&copy[i], last_number - n + 1 + i);
     if (lost)
         kprintf("vtd: %llu more DMA faults blocked (not printed)\n", (unsigned long long)lost);
+    if (print_storm)
+        kprintf("vtd: DMA fault storm: fault events masked until the next timer tick after %u a tick (%llu times so "
+                "far; %llu record overflows, their faults not counted)\n",
+                VTD_FAULT_EVENTS_PER_TICK, (unsigned long long)masks, (unsigned long long)overflows);
     for (unsigned i = 0; i < nwake; i++) {
         if (!wake[i]->obj.dead)
             sm_up(wake[i]);

@@ -16,6 +16,7 @@
 #include "common/format.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/vtd.h"
 
 /* LAPIC register access lives in lapic.c. */
 uint32_t lapic_read(uint32_t reg);
@@ -342,6 +343,7 @@ static void timer_interrupt(struct trap_frame *f)
 {
     (void)f;
     this_cpu()->timer_ticks++;
+    vtd_fault_tick(); /* [vtd] a fault storm's masked events back on */
     lapic_eoi();
 }
 

@@ -21,6 +21,7 @@
 #include "common/cmdline.h"
 #include "common/string.h"
 #include "kernel/console.h"
+#include "kernel/fault_budget.h"
 #include "kernel/frame_alloc.h"
 #include <donjon/abi.h>
 
@@ -283,12 +284,25 @@ void vtd_flush_pending(void)
 
 /* ---- fault recording ---- */
 
+/* Fault events: the budget of the current timer tick (vtd.h), on the CPU
+ * the events go to. */
+static struct fault_budget fault_events = {.limit = VTD_FAULT_EVENTS_PER_TICK};
+static uint32_t fault_cpu_apic_id;
+
+static void set_fault_mask(bool masked)
+{
+    for (unsigned i = 0; i < unit_count; i++)
+        wr32(&units[i], REG_FECTL, masked ? FECTL_IM : 0);
+}
+
 /* Interrupt context: drain every unit's fault records. Each record is
  * cleared as it is read, so a storm costs at most the unit's record count
- * per interrupt, and the unit's overflow bit is cleared too. */
+ * per interrupt, and the unit's overflow bit is cleared too. Past the
+ * tick's budget the fault events are masked until the next tick. */
 static void fault_interrupt(struct trap_frame *f)
 {
     (void)f;
+    bool overflowed = false;
     for (unsigned i = 0; i < unit_count; i++) {
         struct vtd_unit *u = &units[i];
         uint32_t fsts = rd32(u, REG_FSTS);
@@ -302,15 +316,30 @@ static void fault_interrupt(struct trap_frame *f)
             wr32(u, off + FRCD_CLEAR_DWORD, 1u << 31);
             dma_fault_record(FRCD_SID(hi), lo & ADDR_MASK, !(hi & FRCD_T), FRCD_REASON(hi));
         }
+        overflowed |= (fsts & FSTS_PFO) != 0;
         wr32(u, REG_FSTS, fsts & FSTS_CLEAR);
     }
+    bool masked = fault_budget_event(&fault_events);
+    if (masked)
+        set_fault_mask(true);
+    if (masked || overflowed)
+        dma_fault_storm(masked, overflowed);
     lapic_eoi();
+}
+
+void vtd_fault_tick(void)
+{
+    if (!active || this_cpu()->apic_id != fault_cpu_apic_id)
+        return;
+    if (fault_budget_tick(&fault_events))
+        set_fault_mask(false);
 }
 
 static void enable_fault_events(struct vtd_unit *u)
 {
+    fault_cpu_apic_id = this_cpu()->apic_id;
     wr32(u, REG_FEDATA, VEC_VTD_FAULT);
-    wr32(u, REG_FEADDR, MSI_ADDRESS_BASE | this_cpu()->apic_id << MSI_DEST_SHIFT);
+    wr32(u, REG_FEADDR, MSI_ADDRESS_BASE | fault_cpu_apic_id << MSI_DEST_SHIFT);
     wr32(u, REG_FEUADDR, 0);
     wr32(u, REG_FECTL, 0);
 }

@@ -49,6 +49,18 @@ int vtd_context_set(uint16_t rid, uint16_t did, uint64_t *root);
 #define VEC_VTD_FAULT 0xf8
 /* Called per drained fault record (interrupt context, no kernel lock). */
 void dma_fault_record(uint16_t rid, uint64_t addr, bool write, unsigned reason);
+/* A storm: at most VTD_FAULT_EVENTS_PER_TICK fault events are taken per
+ * timer tick; the next one masks the units' fault events (FECTL.IM) until
+ * vtd_fault_tick, so a device that faults without end costs the boot CPU
+ * a bounded share of its time. Faults meanwhile stay in the recording
+ * registers or overflow them (lost, counted). dma_fault_storm hears of
+ * each masking and each overflow (interrupt context). */
+#define VTD_FAULT_EVENTS_PER_TICK 8
+void dma_fault_storm(bool masked, bool overflowed);
+/* The timer tick (every CPU): on the CPU that takes the fault events,
+ * a new budget, and fault events unmasked if a storm masked them (a fault
+ * recorded meanwhile raises its event then). */
+void vtd_fault_tick(void);
 
 /* ---- Interrupt remapping ----
  * With it on, every MSI and IOAPIC line goes through an entry of the

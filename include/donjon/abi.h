@@ -451,8 +451,9 @@ _Static_assert(sizeof(struct dj_vcpu_state) <= DJ_UTCB_WORDS * 8, "vCPU state mu
  *     uses that PD's DMA space from now on, leaving any earlier one.
  *     DJ_E_BAD_PARAM without VT-d.
  *   DJ_DEV_OP_BLOCK: the capability's function reaches no memory.
- *   DJ_DEV_OP_FAULTS: RSI the function's DMA faults since it was last
- *     assigned, RDX the device address of the latest | 1 if a write. */
+ *   DJ_DEV_OP_FAULTS: RSI the function's recorded DMA faults since it
+ *     was last assigned (a lower bound during a fault storm: docs/abi.md),
+ *     RDX the device address of the latest | 1 if a write. */
 #define DJ_DEV_OP_NARROW 0
 #define DJ_DEV_OP_ASSIGN 1
 #define DJ_DEV_OP_BLOCK 2
