@@ -103,3 +103,16 @@ $(VM_NET_BENCH_ISO): $(KERNEL_ELF) $(VM_NIC_PROGRAMS:%=$(USER_OUT)/%.elf) server
 	MKISO_MODULES="$(foreach p,$(VM_NIC_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz $(VM_INITRD):initrd \
 		$(GUEST_DIR)/cmdline-net-tcp:vmcmdline servers/init/vm-nic.conf:config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub-vm-bench.cfg
+
+# Debian's kernel under Bochs' VT-x (tests/vm/bochs-linux, make
+# check-bochs-linux): 1 vCPU, report and power off; no GRUB menu wait.
+VM_BOCHS_ISO := $(BUILD)/donjon-vm-bochs.iso
+$(VM_BOCHS_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-bochs.conf \
+		$(GUEST_DIR)/cmdline-bochs-linux $(VM_KERNEL) $(VM_INITRD) tools/grub-vm-bench.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-bochs.conf,$(VM_PROGRAMS) vmlinuz initrd vmcmdline)
+	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz \
+		$(VM_INITRD):initrd $(GUEST_DIR)/cmdline-bochs-linux:vmcmdline servers/init/vm-bochs.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub-vm-bench.cfg
+
+.PHONY: iso-vm-bochs
+iso-vm-bochs: $(VM_BOCHS_ISO)
