@@ -299,7 +299,7 @@ def net_tcp_mbits(qemu_args, ns, log_path, timeout):
     ns.start(["iperf3", "-s", "-1", "-B", host], f"{log_path}.iperf3-server")
     q = Qemu(qemu_args, log_path, netns=ns.name)
     try:
-        m = q.expect(r"^GUEST-(IPERF mbits=([0-9.]+)|IPERF-FAIL.*|NET-FAIL.*|POWEROFF)$", deadline)
+        m = q.expect(r"^GUEST-(IPERF mbits=([0-9.]+)(?: bytes=[0-9]*)?|IPERF-FAIL.*|NET-FAIL.*|POWEROFF)$", deadline)
         if not m:
             raise RuntimeError(f"no iperf3 result within {timeout}s (log: {log_path})")
         if not m.group(2):
