@@ -81,18 +81,30 @@ $(VM_NET_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-
 .PHONY: iso-vm-net
 iso-vm-net: $(VM_NET_ISO)
 
-# A Linux VM on Donjon's virtio-net driver (tests/vm/nic-ping).
+# Linux VMs on Donjon's NIC drivers (tests/vm/nic-ping, tests/vm/nic-restart):
+#   build/donjon-vm-nic.iso          vm-nic.conf, virtio-net driver: 1,000 pings, iperf3 both ways
+#   build/donjon-vm-nic-e1000e.iso   vm-nic-e1000e.conf: the same on the e1000e driver
+#   build/donjon-vm-nic-restart.iso  vm-nic-restart.conf: the driver, then the VM, restart while it pings
+VM_NIC_PROGRAMS := $(VM_PROGRAMS) pci nic-virtio nic-e1000e
 VM_NIC_ISO := $(BUILD)/donjon-vm-nic.iso
-VM_NIC_PROGRAMS := $(VM_PROGRAMS) pci nic-virtio
-$(VM_NIC_ISO): $(KERNEL_ELF) $(VM_NIC_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-nic.conf $(GUEST_DIR)/cmdline-net-ping \
-		$(VM_KERNEL) $(VM_INITRD) tools/grub.cfg tools/mkiso $(BOOTCONFIG_CHECK)
-	$(call check_config,servers/init/vm-nic.conf,$(VM_NIC_PROGRAMS) vmlinuz initrd vmcmdline)
-	MKISO_MODULES="$(foreach p,$(VM_NIC_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz $(VM_INITRD):initrd \
-		$(GUEST_DIR)/cmdline-net-ping:vmcmdline servers/init/vm-nic.conf:config" \
-		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+VM_NIC_E1000E_ISO := $(BUILD)/donjon-vm-nic-e1000e.iso
+VM_NIC_RESTART_ISO := $(BUILD)/donjon-vm-nic-restart.iso
+
+# vm_nic_iso ISO CONFIG COMMAND_LINE_NAME
+define vm_nic_iso
+$(1): $$(KERNEL_ELF) $$(VM_NIC_PROGRAMS:%=$$(USER_OUT)/%.elf) $(2) $$(GUEST_DIR)/cmdline-$(3) \
+		$$(VM_KERNEL) $$(VM_INITRD) tools/grub.cfg tools/mkiso $$(BOOTCONFIG_CHECK)
+	$$(call check_config,$(2),$$(VM_NIC_PROGRAMS) vmlinuz initrd vmcmdline)
+	MKISO_MODULES="$$(foreach p,$$(VM_NIC_PROGRAMS),$$(USER_OUT)/$$(p).elf:$$(p)) $$(VM_KERNEL):vmlinuz \
+		$$(VM_INITRD):initrd $$(GUEST_DIR)/cmdline-$(3):vmcmdline $(2):config" \
+		tools/mkiso $$@ $$(KERNEL_ELF) tools/grub.cfg
+endef
+$(eval $(call vm_nic_iso,$(VM_NIC_ISO),servers/init/vm-nic.conf,net-traffic))
+$(eval $(call vm_nic_iso,$(VM_NIC_E1000E_ISO),servers/init/vm-nic-e1000e.conf,net-traffic))
+$(eval $(call vm_nic_iso,$(VM_NIC_RESTART_ISO),servers/init/vm-nic-restart.conf,net-restart))
 
 .PHONY: iso-vm-nic
-iso-vm-nic: $(VM_NIC_ISO)
+iso-vm-nic: $(VM_NIC_ISO) $(VM_NIC_E1000E_ISO) $(VM_NIC_RESTART_ISO)
 
 # vm_net_tcp's Donjon half (tools/bench-vm --net-iso, make bench-vm): the
 # VM of vm-nic.conf with the "net-tcp" command line (iperf3 client).
@@ -103,3 +115,16 @@ $(VM_NET_BENCH_ISO): $(KERNEL_ELF) $(VM_NIC_PROGRAMS:%=$(USER_OUT)/%.elf) server
 	MKISO_MODULES="$(foreach p,$(VM_NIC_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz $(VM_INITRD):initrd \
 		$(GUEST_DIR)/cmdline-net-tcp:vmcmdline servers/init/vm-nic.conf:config" \
 		tools/mkiso $@ $(KERNEL_ELF) tools/grub-vm-bench.cfg
+
+# Debian's kernel under Bochs' VT-x (tests/vm/bochs-linux, make
+# check-bochs-linux): 1 vCPU, report and power off; no GRUB menu wait.
+VM_BOCHS_ISO := $(BUILD)/donjon-vm-bochs.iso
+$(VM_BOCHS_ISO): $(KERNEL_ELF) $(VM_PROGRAMS:%=$(USER_OUT)/%.elf) servers/init/vm-bochs.conf \
+		$(GUEST_DIR)/cmdline-bochs-linux $(VM_KERNEL) $(VM_INITRD) tools/grub-vm-bench.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,servers/init/vm-bochs.conf,$(VM_PROGRAMS) vmlinuz initrd vmcmdline)
+	MKISO_MODULES="$(foreach p,$(VM_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(VM_KERNEL):vmlinuz \
+		$(VM_INITRD):initrd $(GUEST_DIR)/cmdline-bochs-linux:vmcmdline servers/init/vm-bochs.conf:config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub-vm-bench.cfg
+
+.PHONY: iso-vm-bochs
+iso-vm-bochs: $(VM_BOCHS_ISO)

@@ -41,6 +41,9 @@ enum {
                 VMX_PROC_CR8_STORE_EXITING | VMX_PROC_MOV_DR_EXITING | VMX_PROC_USE_IO_BITMAPS |
                 VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS | VMX_PROC_TSC_OFFSETTING,
     PROC2_WANT = VMX_PROC2_ENABLE_EPT | VMX_PROC2_ENABLE_VPID | VMX_PROC2_UNRESTRICTED_GUEST | VMX_PROC2_WBINVD_EXITING,
+    /* Where the CPU has it: without it INVPCID raises #UD in the guest,
+     * which sees the host's INVPCID in CPUID (Linux uses it to flush). */
+    PROC2_IF_OFFERED = VMX_PROC2_ENABLE_INVPCID,
     EXIT_WANT = VMX_EXITCTL_HOST_64BIT | VMX_EXITCTL_SAVE_PAT | VMX_EXITCTL_LOAD_PAT | VMX_EXITCTL_SAVE_EFER |
                 VMX_EXITCTL_LOAD_EFER,
     ENTRY_WANT = VMX_ENTRYCTL_LOAD_PAT | VMX_ENTRYCTL_LOAD_EFER,
@@ -332,7 +335,7 @@ static void setup_vmcs(struct vcpu_hw *v)
     v->entry = vmx_adjust_controls(caps.entry, ENTRY_WANT);
     const uint64_t fields[][2] = {
         {VMCS_PIN_CTLS, vmx_adjust_controls(caps.pin, PIN_WANT)}, {VMCS_PROC_CTLS, v->proc},
-        {VMCS_PROC2_CTLS, vmx_adjust_controls(caps.proc2, PROC2_WANT)},
+        {VMCS_PROC2_CTLS, vmx_adjust_controls(caps.proc2, PROC2_WANT | PROC2_IF_OFFERED)},
         {VMCS_EXIT_CTLS, vmx_adjust_controls(caps.exit, EXIT_WANT)}, {VMCS_ENTRY_CTLS, v->entry},
         {VMCS_IO_BITMAP_A, v->iopm_pa}, {VMCS_IO_BITMAP_B, v->iopm_pa + PAGE_SIZE},
         {VMCS_MSR_BITMAP, caps.msr_bitmap_pa}, {VMCS_EPT_POINTER, v->eptp},

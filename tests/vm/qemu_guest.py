@@ -299,7 +299,7 @@ def net_tcp_mbits(qemu_args, ns, log_path, timeout):
     ns.start(["iperf3", "-s", "-1", "-B", host], f"{log_path}.iperf3-server")
     q = Qemu(qemu_args, log_path, netns=ns.name)
     try:
-        m = q.expect(r"^GUEST-(IPERF mbits=([0-9.]+)|IPERF-FAIL.*|NET-FAIL.*|POWEROFF)$", deadline)
+        m = q.expect(r"^GUEST-(IPERF mbits=([0-9.]+)(?: bytes=[0-9]*)?|IPERF-FAIL.*|NET-FAIL.*|POWEROFF)$", deadline)
         if not m:
             raise RuntimeError(f"no iperf3 result within {timeout}s (log: {log_path})")
         if not m.group(2):
@@ -307,3 +307,47 @@ def net_tcp_mbits(qemu_args, ns, log_path, timeout):
         return float(m.group(2))
     finally:
         q.kill()
+
+
+# A Linux guest test's end before the line it waited for: no use waiting
+# for more (GuestSteps).
+GUEST_FAIL = r"^GUEST-(NET-FAIL|ROLE-FAIL|ARG-FAIL|MODULE-FAIL).*|vmm: VM (stopped|not started).*|init: linux killed.*"
+
+
+class GuestSteps:
+    """A test's steps through a Linux guest's console: expect() the next
+    line, unless the guest failed before it (GUEST_FAIL: why in .gone, and
+    every later step fails at once); fail() prints a FAIL line and
+    remembers it."""
+    def __init__(self, q, deadline, log):
+        self.q, self.deadline, self.log = q, deadline, log
+        self.failed = False
+        self.gone = None  # why the guest cannot go on
+        self.reported = set()
+
+    def expect(self, pattern, bad=GUEST_FAIL):
+        """The match of PATTERN, or None when a line of BAD came first."""
+        if self.gone:
+            return None
+        m = self.q.expect(rf"(?P<want>{pattern})|(?P<bad>{bad})", self.deadline)
+        if m is None:
+            self.gone = f"no such line within the time limit (last: '{(self.q.tail(1) or [''])[0][:100]}')"
+        elif m.group("bad"):
+            self.gone = f"'{m.group(0)[:120]}'"
+            return None
+        return re.match(pattern, m.group("want"))  # the groups of PATTERN
+
+    def ok(self, name):
+        print(f"PASS {name}")
+        self.reported.add(name)
+
+    def fail(self, name, why):
+        print(f"FAIL {name}: {why} (log: {self.log})")
+        self.reported.add(name)
+        self.failed = True
+
+    def not_reached(self, names):
+        """A FAIL line for each of NAMES without a line yet."""
+        for name in names:
+            if name not in self.reported:
+                self.fail(name, "not reached: an earlier step failed")
