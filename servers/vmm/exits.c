@@ -173,7 +173,10 @@ static uint64_t on_mem(struct vcpu *v, struct dj_vcpu_state *s)
         return 0;
     }
     if (!mmio_emulate(v, s, gpa, &why)) {
-        vmm_log("vCPU %u: MMIO access at %#lx, rip %#lx: %s", v->id, (unsigned long)gpa, (unsigned long)s->rip, why);
+        uint8_t b[4] = {0};
+        vmm_fetch_code(&vm.ram, s, b, sizeof b);
+        vmm_log("vCPU %u: MMIO access at %#lx, rip %#lx (code %02x %02x %02x %02x): %s", v->id, (unsigned long)gpa,
+                (unsigned long)s->rip, b[0], b[1], b[2], b[3], why);
         vm_stop("an MMIO instruction the VMM cannot emulate");
         return 0;
     }
@@ -229,29 +232,13 @@ static uint64_t on_hlt(struct vcpu *v, struct dj_vcpu_state *s)
 #define REX_R 0x4
 #define REX_B 0x1
 
-static bool fetch(const struct dj_vcpu_state *s, uint8_t *bytes, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t gpa;
-        const uint8_t *p;
-        if (!vmm_guest_translate(&vm.ram, s, s->cs.base + s->rip + i, &gpa) || !(p = vmm_gpa_ptr(&vm.ram, gpa, 1)))
-            return false;
-        bytes[i] = *p;
-    }
-    return true;
-}
-
 static uint64_t on_dr(struct vcpu *v, struct dj_vcpu_state *s)
 {
     uint8_t b[4];
-    if (!fetch(s, b, 1))
-        return inject_ud(s);
-    unsigned i = 0, rex = 0;
-    if (b[0] >= REX_FIRST && b[0] <= REX_LAST)
+    unsigned got = vmm_fetch_code(&vm.ram, s, b, sizeof b), i = 0, rex = 0;
+    if (got && b[0] >= REX_FIRST && b[0] <= REX_LAST)
         rex = b[i++];
-    if (!fetch(s, b, i + 3)) /* the instruction may end at the end of a page */
-        return inject_ud(s);
-    if (b[i] != OPC_TWO_BYTE || (b[i + 1] != OPC_MOV_FROM_DR && b[i + 1] != OPC_MOV_TO_DR))
+    if (got < i + 3 || b[i] != OPC_TWO_BYTE || (b[i + 1] != OPC_MOV_FROM_DR && b[i + 1] != OPC_MOV_TO_DR))
         return inject_ud(s);
     uint8_t modrm = b[i + 2];
     unsigned dr = (modrm >> 3 & 7) | (rex & REX_R ? 8 : 0), gpr = (modrm & 7) | (rex & REX_B ? 8 : 0);
