@@ -167,3 +167,9 @@ void vmm_irq_set(unsigned gsi, bool level_high)
     if (platform)
         ioapic_set_irq(platform, gsi, level_high);
 }
+
+void vmm_irq_eoi(uint8_t vector)
+{
+    if (platform)
+        ioapic_eoi(platform, vector);
+}
