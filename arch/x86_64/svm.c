@@ -276,6 +276,7 @@ static unsigned translate_exit(struct vcpu_hw *v)
         v->ctrl &= ~DJ_CTRL_INTR_WINDOW;
         apply_ctrl(v);
         return DJ_VMEXIT_RECALL;
+    case SVM_EXIT_CPUID: return DJ_VMEXIT_CPUID; /* the most frequent exit: no table lookup */
     case SVM_EXIT_IOIO: return io_exit(v, i1, i2, rip);
     case SVM_EXIT_MSR:
         v->qual[0] = (uint32_t)v->gpr[GPR_RCX];

@@ -89,8 +89,7 @@ static void update_line(struct uart *u)
     if (level == u->line)
         return;
     u->line = level;
-    if (u->ops.irq)
-        u->ops.irq(u->ops.ctx, level);
+    vmm_irq_set(UART_COM1_IRQ, level);
 }
 
 static bool rx_push(struct uart *u, uint8_t byte)
@@ -108,8 +107,7 @@ static uint8_t rx_pop(struct uart *u)
         return 0;
     uint8_t byte = u->rx[u->rx_head];
     u->rx_head = (u->rx_head + 1) % UART_FIFO_SIZE;
-    if (--u->rx_count == 0 && u->ops.rx_room)
-        u->ops.rx_room(u->ops.ctx);
+    u->rx_count--;
     return byte;
 }
 
@@ -118,8 +116,8 @@ static void transmit(struct uart *u, uint8_t byte)
     if (u->mcr & MCR_LOOP) {
         if (!rx_push(u, byte))
             u->lsr_errors |= LSR_OVERRUN;
-    } else if (u->ops.tx) {
-        u->ops.tx(u->ops.ctx, byte);
+    } else {
+        vmm_console_write((const char *)&byte, 1);
     }
     u->thre_pending = true; /* sent at once: the holding register is empty again */
 }
@@ -239,7 +237,7 @@ size_t uart_receive(struct uart *u, const uint8_t *bytes, size_t n)
     return taken;
 }
 
-void uart_init(struct uart *u, const struct uart_ops *ops)
+void uart_init(struct uart *u)
 {
-    *u = (struct uart){ .dll = RESET_DIVISOR, .ops = *ops };
+    *u = (struct uart){ .dll = RESET_DIVISOR };
 }
