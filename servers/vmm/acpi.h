@@ -35,7 +35,6 @@
 
 struct vmm_acpi_config {
     unsigned vcpus;           /* 1..VMM_MAX_VCPUS, APIC IDs 0..vcpus-1 */
-    bool x2apic_entries;      /* local x2APIC (type 9) MADT entries instead of local APIC (type 0) */
     bool ecam;                /* offer the MCFG table for VMM_PCI_ECAM_BASE */
     const uint8_t *dsdt;      /* the compiled DSDT (vmm_dsdt_aml), with its own header and checksum */
     uint32_t dsdt_len;

@@ -116,7 +116,7 @@ uint64_t platform_rsdp(void)
 static bool acpi_tables(void)
 {
     struct vmm_acpi_config cfg = {
-        .vcpus = vm.nvcpus, .x2apic_entries = false, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
+        .vcpus = vm.nvcpus, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
     uint64_t used = 0;
     enum vmm_acpi_status st = vmm_acpi_build(&vm.ram, GUEST_ACPI_BASE, GUEST_ACPI_SIZE, &cfg, &used);
     if (st != VMM_ACPI_OK) {

@@ -11,7 +11,6 @@
 #define CNT_OFFSET (ACPI_PM1A_CNT_PORT - ACPI_PM_BASE)
 #define RESET_OFFSET (ACPI_RESET_PORT - ACPI_PM_BASE)
 
-#define PM1_PWRBTN (1u << 8)        /* in status and enable */
 #define PM1_STS_WRITABLE 0x8731u    /* TMR BM GBL PWRBTN SLPBTN RTC WAK: the defined status bits */
 #define PM1_EN_WRITABLE 0x0721u     /* TMR GBL PWRBTN SLPBTN RTC */
 #define PM1_CNT_SCI_EN (1u << 0)
@@ -71,12 +70,6 @@ static void pm_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
     }
     if (offset == RESET_OFFSET && (uint8_t)value == ACPI_RESET_VALUE)
         vmm_reset();
-}
-
-void power_button(struct power *p)
-{
-    p->status |= PM1_PWRBTN;
-    update_sci(p);
 }
 
 /* ---- i8042: the reset line ----------------------------------------------- */

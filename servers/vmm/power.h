@@ -11,10 +11,9 @@
  *     SLP_EN with SLP_TYP = ACPI_S5_SLP_TYP (the DSDT's \_S5) powers off;
  *     other sleep types are not offered (no \_S1..\_S4) and are ignored.
  *   reset register (ACPI_RESET_PORT, 1 byte): ACPI_RESET_VALUE resets.
- * The VMM can press the power button (power_button): PWRBTN_STS, and an
- * SCI (ISA IRQ 9, level, vmm_irq_set) while the guest enabled that event,
- * so a guest with acpid or systemd shuts down cleanly. Other ports in
- * the block read as zero.
+ * The SCI (ISA IRQ 9, level, vmm_irq_set) follows status AND enable;
+ * no event sets a status bit yet (there is no power button to press).
+ * Other ports in the block read as zero.
  *
  * A minimal i8042 keyboard controller at ports 0x60 (data) and 0x64
  * (status / command), with no keyboard or mouse behind it. It is there
@@ -56,4 +55,3 @@ struct power {
 /* Claims the PM block, the i8042's ports and the debug-exit port. False
  * if any is taken. */
 bool power_attach(struct power *p, struct vmm_bus *io_bus);
-void power_button(struct power *p);
