@@ -10,7 +10,11 @@ static bool inside(uint64_t addr, uint64_t len, uint64_t base, uint64_t size)
 
 void *vmm_gpa_ptr(const struct vmm_ram *ram, uint64_t gpa, uint64_t len)
 {
-    return inside(gpa, len, 0, ram->size) ? ram->base + gpa : NULL;
+    if (inside(gpa, len, 0, ram->size))
+        return ram->base + gpa;
+    if (ram->high && inside(gpa, len, ram->high_base, ram->high_size))
+        return ram->high + (gpa - ram->high_base);
+    return NULL;
 }
 
 static bool overlaps(const struct vmm_region *r, uint64_t base, uint64_t len)

@@ -25,7 +25,10 @@
  * address outside RAM gives NULL / false, never host memory. */
 struct vmm_ram {
     uint8_t *base;      /* VMM virtual address of guest-physical 0 */
-    uint64_t size;      /* bytes of RAM below the hole (there is none above it) */
+    uint64_t size;      /* bytes of RAM below the hole */
+    uint64_t high_base; /* guest-physical start of RAM above 4 GiB (0: none) */
+    uint8_t *high;      /* VMM address of it */
+    uint64_t high_size;
 };
 /* A pointer to len bytes at guest-physical gpa, or NULL when any of them
  * is not RAM. */
