@@ -216,8 +216,3 @@ void cpuid_emulate(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t
     else
         memset(r, 0, 16);
 }
-
-uint64_t cpuid_crystal_hz(void)
-{
-    return CRYSTAL_HZ;
-}

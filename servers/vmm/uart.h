@@ -10,7 +10,9 @@
  * character-timeout interrupt right away (which is what the guest would
  * see once the line went idle). Modem inputs read as CTS, DSR and DCD
  * asserted; in loopback they follow DTR, RTS, OUT1 and OUT2 and the
- * transmitter feeds the receiver.
+ * transmitter feeds the receiver. The MSR's delta bits and the modem
+ * status interrupt are not modelled (the inputs of a console never
+ * change outside loopback).
  *
  * The interrupt line is the PC's: pending interrupt and MCR.OUT2 set and
  * not in loopback: vmm_irq_set(UART_COM1_IRQ, level). Linux's 8250 probe (autoconfig
@@ -30,7 +32,6 @@
 struct uart {
     uint8_t ier, lcr, mcr, fcr, scr, dll, dlm;
     uint8_t lsr_errors;    /* sticky LSR error bits (overrun) */
-    uint8_t msr_delta;     /* MSR bits 3:0, cleared by reading MSR */
     bool thre_pending;     /* THR-empty interrupt not yet acknowledged */
     bool line;             /* interrupt line as last reported */
     uint8_t rx[UART_FIFO_SIZE];
