@@ -154,11 +154,6 @@ static uint64_t sign_extend(uint64_t v, unsigned from_bytes)
     return (uint64_t)((int64_t)(v << shift) >> shift);
 }
 
-static uint64_t size_mask(unsigned bytes)
-{
-    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
-}
-
 /* Skips the ModRM memory operand's SIB and displacement. False for a
  * register operand (mod 3): then nothing touched memory. */
 static bool skip_modrm_memory(struct cursor *c, uint8_t modrm, unsigned addr_size)
@@ -270,7 +265,7 @@ static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned o
         return false;
     if (insn->has_imm) {
         unsigned imm_bytes = insn->size >= 4 ? 4 : insn->size; /* imm64 only for MOV r64, not r/m64 */
-        insn->imm = sign_extend(next_imm(c, imm_bytes), imm_bytes) & size_mask(insn->size);
+        insn->imm = sign_extend(next_imm(c, imm_bytes), imm_bytes) & vmm_size_mask(insn->size);
     }
     return true;
 }
@@ -329,7 +324,7 @@ static uint64_t get_reg(const struct dj_vcpu_state *s, unsigned reg, bool high8,
 {
     if (high8)
         return (s->gpr[reg] >> 8) & 0xff;
-    return s->gpr[reg] & size_mask(size);
+    return s->gpr[reg] & vmm_size_mask(size);
 }
 
 /* Register writes as the CPU does them: 32-bit results clear bits 63:32,
@@ -339,9 +334,9 @@ static void set_reg(struct dj_vcpu_state *s, unsigned reg, bool high8, unsigned 
     if (high8)
         s->gpr[reg] = (s->gpr[reg] & ~0xff00ull) | ((v & 0xff) << 8);
     else if (size >= 4)
-        s->gpr[reg] = v & size_mask(size);
+        s->gpr[reg] = v & vmm_size_mask(size);
     else
-        s->gpr[reg] = (s->gpr[reg] & ~size_mask(size)) | (v & size_mask(size));
+        s->gpr[reg] = (s->gpr[reg] & ~vmm_size_mask(size)) | (v & vmm_size_mask(size));
 }
 
 void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
@@ -349,20 +344,20 @@ void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint
     uint64_t v;
     switch (insn->kind) {
     case VMM_INSN_LOAD:
-        set_reg(s, insn->reg, insn->reg_high8, insn->size, mem->read(mem->ctx, gpa, insn->size) & size_mask(insn->size));
+        set_reg(s, insn->reg, insn->reg_high8, insn->size, mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size));
         break;
     case VMM_INSN_STORE: case VMM_INSN_STORE_IMM:
         v = insn->has_imm ? insn->imm : get_reg(s, insn->reg, insn->reg_high8, insn->size);
         mem->write(mem->ctx, gpa, insn->size, v);
         break;
     case VMM_INSN_MOVZX: case VMM_INSN_MOVSX:
-        v = mem->read(mem->ctx, gpa, insn->size) & size_mask(insn->size);
+        v = mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size);
         if (insn->kind == VMM_INSN_MOVSX)
             v = sign_extend(v, insn->size);
-        set_reg(s, insn->reg, false, insn->dst_size, v & size_mask(insn->dst_size));
+        set_reg(s, insn->reg, false, insn->dst_size, v & vmm_size_mask(insn->dst_size));
         break;
     }
     unsigned bits = vmm_guest_code_bits(s);
     uint64_t rip = s->rip + insn->len;
-    s->rip = bits == 64 ? rip : rip & size_mask(bits / 8);
+    s->rip = bits == 64 ? rip : rip & vmm_size_mask(bits / 8);
 }

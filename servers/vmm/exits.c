@@ -35,11 +35,6 @@ static uint64_t unbacked_count;
 /* Groups every handler gets (they also decide injection). */
 #define MTD_REPLY_BASE (DJ_MTD_GPR | DJ_MTD_RIP_RSP | DJ_MTD_RFLAGS | DJ_MTD_INJ | DJ_MTD_CTRL)
 
-static uint64_t mask_of(unsigned bytes)
-{
-    return bytes >= 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
-}
-
 static void skip(struct dj_vcpu_state *s, unsigned fixed_len)
 {
     s->rip += s->inst_len ? s->inst_len : fixed_len;
@@ -127,7 +122,7 @@ static const struct dj_vm_seg *seg_by_number(const struct dj_vcpu_state *s, unsi
 static uint64_t io_string(struct dj_vcpu_state *s, uint64_t q)
 {
     unsigned size = DJ_VMIO_SIZE(q), asz = DJ_VMIO_ADDR_SIZE(q);
-    uint64_t amask = mask_of(asz ? asz : 8);
+    uint64_t amask = vmm_size_mask(asz ? asz : 8);
     bool in = q & DJ_VMIO_IN, rep = q & DJ_VMIO_REP;
     unsigned idx = in ? 7 : 6; /* RDI : RSI */
     const struct dj_vm_seg *seg = in ? &s->es : seg_by_number(s, DJ_VMIO_SEG(q));
@@ -156,10 +151,10 @@ static uint64_t on_io(struct dj_vcpu_state *s)
     if (q & DJ_VMIO_STRING)
         return io_string(s, q);
     if (q & DJ_VMIO_IN) {
-        uint64_t value = vmm_bus_read(&vm.io, DJ_VMIO_PORT(q), size) & mask_of(size);
-        s->gpr[0] = size == 4 ? value : (s->gpr[0] & ~mask_of(size)) | value;
+        uint64_t value = vmm_bus_read(&vm.io, DJ_VMIO_PORT(q), size) & vmm_size_mask(size);
+        s->gpr[0] = size == 4 ? value : (s->gpr[0] & ~vmm_size_mask(size)) | value;
     } else
-        vmm_bus_write(&vm.io, DJ_VMIO_PORT(q), size, s->gpr[0] & mask_of(size));
+        vmm_bus_write(&vm.io, DJ_VMIO_PORT(q), size, s->gpr[0] & vmm_size_mask(size));
     s->rip = s->qual[1] ? s->qual[1] : s->rip + s->inst_len;
     return MTD_REPLY_BASE;
 }

@@ -150,7 +150,7 @@ static void debug_exit_write(void *dev, uint64_t offset, unsigned size, uint64_t
 {
     (void)dev;
     if (offset == 0)
-        vmm_power_off(((uint32_t)(value & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1)) << 1) | 1);
+        vmm_power_off(((uint32_t)(value & vmm_size_mask(size < 4 ? size : 4)) << 1) | 1);
 }
 
 bool power_attach(struct power *p, struct vmm_bus *io_bus)

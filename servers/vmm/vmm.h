@@ -39,6 +39,11 @@ void *vmm_gpa_ptr(const struct vmm_ram *ram, uint64_t gpa, uint64_t len);
  * are 1, 2, 4 or 8 bytes; a read returns the value (zero-extended), a
  * write gets it. Accesses nobody claims read as all ones and are ignored
  * (the PC's floating bus). */
+/* All ones in the low bytes of an access of that many bytes. */
+static inline uint64_t vmm_size_mask(unsigned bytes)
+{
+    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
 typedef uint64_t (*vmm_read_fn)(void *dev, uint64_t offset, unsigned size);
 typedef void (*vmm_write_fn)(void *dev, uint64_t offset, unsigned size, uint64_t value);
 
