@@ -195,23 +195,15 @@ static void write_register_b(struct rtc *r, uint8_t v)
 
 static void write_register(struct rtc *r, unsigned reg, uint8_t v)
 {
-    switch (reg) {
-    case REG_SEC: case REG_MIN: case REG_HOUR: case REG_WDAY: case REG_MDAY: case REG_MON: case REG_YEAR:
-    case REG_CENTURY:
+    struct rtc_time scratch;
+    if (time_field(&scratch, reg) || reg == REG_YEAR || reg == REG_CENTURY)
         write_time(r, reg, v);
-        break;
-    case REG_A:
+    else if (reg == REG_A)
         r->cmos[REG_A] = v & A_WRITABLE;
-        break;
-    case REG_B:
+    else if (reg == REG_B)
         write_register_b(r, v);
-        break;
-    case REG_C: case REG_D:
-        break; /* read-only */
-    default:
+    else if (reg != REG_C && reg != REG_D) /* C and D are read-only */
         r->cmos[reg] = v;
-        break;
-    }
 }
 
 /* One byte at port offset 0 (index) or 1 (data). */
