@@ -97,7 +97,7 @@ _Static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG with one segment");
 #define BOOT_ARCH_NO_ASPM (1u << 4)
 #define FADT_FLAG_WBINVD (1u << 0)
 #define FADT_FLAG_PROC_C1 (1u << 2)
-#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button (the power button is fixed: pm.c) */
+#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button (the power button is fixed: power.c) */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define GAS_SPACE_IO 1
 #define GAS_ACCESS_BYTE 1

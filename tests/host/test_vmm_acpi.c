@@ -182,10 +182,10 @@ static void fadt_fields(void **state)
     assert_int_equal(ram.base[f + 88], 4);
     assert_int_equal(ram.base[f + 89], 2);
     assert_int_equal(ram.base[f + 108], ACPI_CMOS_CENTURY);
-    assert_int_equal(r16(f + 109) & 2, 0); /* no 8042 for Linux to probe (i8042.h) */
+    assert_int_equal(r16(f + 109) & 2, 0); /* no 8042 for Linux to probe (power.h) */
     assert_true(r16(f + 109) & 1);         /* legacy devices: RTC, UART */
     assert_true(r32(f + 112) & (1u << 10)); /* RESET_REG_SUP */
-    assert_false(r32(f + 112) & (1u << 4));  /* the fixed power button is there (pm.c) */
+    assert_false(r32(f + 112) & (1u << 4));  /* the fixed power button is there (power.c) */
     assert_int_equal(ram.base[f + 116], 1); /* reset register in I/O space */
     assert_int_equal(ram.base[f + 117], 8);
     assert_int_equal(r64(f + 120), ACPI_RESET_PORT);
