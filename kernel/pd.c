@@ -362,12 +362,10 @@ int pd_io_attach(struct pd *pd, struct mdb_node *n)
     if (!(n->rights & DJ_IO_ACCESS))
         return DJ_E_BAD_PARAM;
     /* The bitmap first: it is the part that can run out of quota. */
-    int st = pd->vm ? DJ_OK : iobitmap_allow(pd, 0, 0);
+    int st = iobitmap_allow(pd, 0, 0);
     if (st == DJ_OK)
         st = iospace_insert(&pd->io, n->base, n->order, n);
-    if (st == DJ_OK && pd->vm)
-        virt_io_allow(pd->vm_iopm, n->base, 1ull << n->order, true);
-    else if (st == DJ_OK)
+    if (st == DJ_OK)
         iobitmap_allow(pd, n->base, 1ull << n->order);
     return st;
 }
@@ -375,10 +373,7 @@ int pd_io_attach(struct pd *pd, struct mdb_node *n)
 void pd_io_detach(struct pd *pd, struct mdb_node *n)
 {
     iospace_remove(&pd->io, n->base, n->order);
-    if (pd->vm)
-        virt_io_allow(pd->vm_iopm, n->base, 1ull << n->order, false);
-    else
-        iobitmap_deny(pd, n->base, 1ull << n->order);
+    iobitmap_deny(pd, n->base, 1ull << n->order);
 }
 
 int pd_grant_io(struct pd *pd, uint64_t base, unsigned order)

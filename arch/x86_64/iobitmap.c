@@ -21,7 +21,7 @@ static void new_generation(struct pd *pd)
 
 static bool ensure_bitmap(struct pd *pd)
 {
-    if (pd->io_bits[0])
+    if (pd->io_bits[0] || pd->vm) /* a VM PD's map (vm_space.c) exists from its creation */
         return true;
     uint8_t *p[IOBITMAP_PAGES];
     for (unsigned i = 0; i < IOBITMAP_PAGES; i++) {
@@ -39,12 +39,14 @@ static bool ensure_bitmap(struct pd *pd)
 }
 
 /* Set (deny) or clear (allow) the bits of a port range: whole bytes where
- * the range covers them, single bits at the edges. */
+ * the range covers them, single bits at the edges. A VM PD's bits are in
+ * its guest's I/O permission map (contiguous, virt.h) instead. */
 static void set_range(struct pd *pd, uint64_t first, uint64_t count, bool deny)
 {
     uint64_t end = first + count > IOSPACE_PORTS ? IOSPACE_PORTS : first + count;
     for (uint64_t port = first; port < end;) {
-        uint8_t *byte = &pd->io_bits[port / IOBITMAP_PAGE_PORTS][(port % IOBITMAP_PAGE_PORTS) / BITS_PER_BYTE];
+        uint8_t *byte = pd->vm ? &pd->vm_iopm[port / BITS_PER_BYTE]
+                               : &pd->io_bits[port / IOBITMAP_PAGE_PORTS][(port % IOBITMAP_PAGE_PORTS) / BITS_PER_BYTE];
         if (port % BITS_PER_BYTE == 0 && end - port >= BITS_PER_BYTE) {
             *byte = deny ? ALL_DENIED : 0;
             port += BITS_PER_BYTE;
@@ -67,7 +69,7 @@ int iobitmap_allow(struct pd *pd, uint64_t first, uint64_t count)
 
 void iobitmap_deny(struct pd *pd, uint64_t first, uint64_t count)
 {
-    if (pd->io_bits[0])
+    if (pd->io_bits[0] || pd->vm)
         set_range(pd, first, count, true);
 }
 

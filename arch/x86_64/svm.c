@@ -36,7 +36,6 @@
 #define CR_WRITE_INTERCEPTS ((1u << 0 | 1u << 3 | 1u << 4) << 16) /* CR0, CR3, CR4 */
 #define CTRL_KNOWN (DJ_CTRL_INTR_WINDOW | DJ_CTRL_CR_WRITE | ~0ull << DJ_CTRL_EXC_SHIFT)
 #define VINTR_WINDOW (SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | 0xfull << SVM_VINTR_PRIO_SHIFT)
-#define EVENT_BITS 0x80000fffull /* vector, type, error-code flag, valid */
 #define INST_LEN_MAX 15
 #define DECODE_VALID (1ull << 63) /* EXITINFO1 of MOV CR/DR with decode assists */
 #define CR0_CD (1ull << 30)
@@ -44,16 +43,7 @@
 #define CR4_GUEST_BITS 0x770fffull /* VME..UMIP, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE */
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define RFLAGS_DEFINED 0x3f7fd7ull
-#define RESET_CR0 0x60000010ull
-#define RESET_PAT 0x0007040600070406ull
 #define RESET_DR6 0xffff0ff0ull
-#define RESET_DR7 0x400ull
-#define XCR0_X87 1ull
-#define XCR0_SSE 2ull
-#define XCR0_AVX 4ull
-#define XCR0_AVX512 0xe0ull
-#define MSR_SYSENTER_CS 0x174
-#define MSR_STAR 0xc0000081
 
 struct gprs {
     uint64_t r[16];
@@ -118,11 +108,6 @@ static inline uint64_t xgetbv0(void)
     return lo | (uint64_t)hi << 32;
 }
 
-static inline void xsetbv0(uint64_t v)
-{
-    __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 /* Let the guest read and write an MSR (two bits per MSR in three ranges). */
 static void msr_pass(uint8_t *pm, uint32_t msr)
 {
@@ -137,11 +122,8 @@ static bool msrpm_build(void)
         return false;
     uint8_t *pm = phys_to_virt(msrpm_pa);
     memset(pm, 0xff, SVM_MSRPM_SIZE);
-    static const uint32_t passed[] = {MSR_SYSENTER_CS, MSR_SYSENTER_CS + 1, MSR_SYSENTER_CS + 2, MSR_STAR,
-                                      MSR_STAR + 1, MSR_STAR + 2, MSR_STAR + 3, MSR_FS_BASE, MSR_GS_BASE,
-                                      MSR_KERNEL_GS_BASE};
-    for (unsigned i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
-        msr_pass(pm, passed[i]);
+    for (unsigned i = 0; i < VIRT_OPEN_MSRS; i++)
+        msr_pass(pm, virt_open_msrs[i]);
     return true;
 }
 
@@ -177,6 +159,32 @@ uint64_t svm_gpt_leaf_flags(unsigned rights, unsigned cache)
     return paging_user_pte_flags(rights, cache) | PTE_PRESENT | PTE_USER;
 }
 
+/* State that is a plain copy of VMCB bytes (segment layouts agree: {u16
+ * sel, u16 ar, u32 limit, u64 base}; SYSENTER and STAR..KERNEL_GS_BASE
+ * are consecutive in both). */
+_Static_assert(sizeof(struct dj_vm_seg) == 16, "VMCB segment layout");
+#define AT(field) __builtin_offsetof(struct dj_vcpu_state, field)
+static const struct {
+    uint16_t vmcb, state, len;
+    uint64_t group;
+} copies[] = {
+    {VMCB_RFLAGS, AT(rflags), 8, DJ_MTD_RFLAGS}, {VMCB_CR0, AT(cr0), 8, DJ_MTD_CR}, {VMCB_CR2, AT(cr2), 8, DJ_MTD_CR},
+    {VMCB_CR3, AT(cr3), 8, DJ_MTD_CR}, {VMCB_CR4, AT(cr4), 8, DJ_MTD_CR}, {VMCB_ES, AT(es), 6 * 16, DJ_MTD_SEG},
+    {VMCB_LDTR, AT(ldtr), 16, DJ_MTD_SYS_SEG}, {VMCB_TR, AT(tr), 16, DJ_MTD_SYS_SEG},
+    {VMCB_GDTR, AT(gdtr), 16, DJ_MTD_SYS_SEG}, {VMCB_IDTR, AT(idtr), 16, DJ_MTD_SYS_SEG},
+    {VMCB_DR7, AT(dr7), 8, DJ_MTD_DR7}, {VMCB_SYSENTER_CS, AT(sysenter_cs), 3 * 8, DJ_MTD_SYSENTER},
+    {VMCB_STAR, AT(star), 5 * 8, DJ_MTD_SYSCALL}, {VMCB_G_PAT, AT(pat), 8, DJ_MTD_PAT},
+    {VMCB_TSC_OFFSET, AT(tsc_offset), 8, DJ_MTD_TSC},
+};
+
+static void copy(void *m, void *s, uint64_t mtd, bool load)
+{
+    for (unsigned i = 0; i < sizeof(copies) / sizeof(copies[0]); i++)
+        if (mtd & copies[i].group)
+            memcpy(load ? (char *)m + copies[i].vmcb : (char *)s + copies[i].state,
+                   load ? (char *)s + copies[i].state : (char *)m + copies[i].vmcb, copies[i].len);
+}
+
 /* The intercepts and virtual-interrupt request that ctrl asks for. */
 static void apply_ctrl(struct vcpu_hw *v)
 {
@@ -189,39 +197,15 @@ static void apply_ctrl(struct vcpu_hw *v)
     vmcb_write64(m, VMCB_VINTR, vintr | SVM_VINTR_MASKING | (window ? VINTR_WINDOW : 0));
 }
 
-static void reset_state(void *m)
-{
-    uint16_t data = SVM_ATTR_P | SVM_ATTR_S | 0x3, code = SVM_ATTR_P | SVM_ATTR_S | 0xb;
-    vmcb_set_segment(m, VMCB_CS, 0xf000, code, 0xffff, 0xffff0000);
-    for (unsigned seg = VMCB_ES; seg <= VMCB_GS; seg += 16)
-        if (seg != VMCB_CS)
-            vmcb_set_segment(m, seg, 0, data, 0xffff, 0);
-    vmcb_set_segment(m, VMCB_LDTR, 0, SVM_ATTR_P | 0x2, 0xffff, 0);
-    vmcb_set_segment(m, VMCB_TR, 0, SVM_ATTR_P | 0xb, 0xffff, 0);
-    vmcb_set_segment(m, VMCB_GDTR, 0, 0, 0xffff, 0);
-    vmcb_set_segment(m, VMCB_IDTR, 0, 0, 0xffff, 0);
-    vmcb_write64(m, VMCB_CR0, RESET_CR0);
-    vmcb_write64(m, VMCB_EFER, EFER_SVME);
-    vmcb_write64(m, VMCB_RFLAGS, RFLAGS_RESERVED_1);
-    vmcb_write64(m, VMCB_RIP, 0xfff0);
-    vmcb_write64(m, VMCB_DR6, RESET_DR6);
-    vmcb_write64(m, VMCB_DR7, RESET_DR7);
-    vmcb_write64(m, VMCB_G_PAT, RESET_PAT);
-}
-
 struct vcpu_hw *svm_vcpu_create(struct pd *vm, int *status)
 {
-    struct vcpu_hw *v = page_source_alloc(&vm->pages); /* zeroed */
-    void *m = v ? page_source_alloc(&vm->pages) : 0;
-    if (!m) {
-        if (v)
-            page_source_free(&vm->pages, v);
-        *status = DJ_E_QUOTA;
+    void *m;
+    struct vcpu_hw *v = virt_alloc_pair(vm, &m, status);
+    if (!v)
         return 0;
-    }
     v->vmcb = m;
     v->vmcb_pa = virt_to_phys(m);
-    v->xcr0 = XCR0_X87;
+    v->xcr0 = virt_reset_state.xcr0;
     vmcb_write32(m, VMCB_INTERCEPT_DR, ~0u);
     vmcb_write32(m, VMCB_INTERCEPT_MISC2, INTERCEPTS2);
     vmcb_write64(m, VMCB_IOPM_BASE_PA, virt_to_phys(vm->vm_iopm));
@@ -229,7 +213,10 @@ struct vcpu_hw *svm_vcpu_create(struct pd *vm, int *status)
     vmcb_write64(m, VMCB_NP_CONTROL, SVM_NP_ENABLE);
     vmcb_write64(m, VMCB_N_CR3, virt_to_phys(vm->root));
     apply_ctrl(v);
-    reset_state(m);
+    copy(m, (void *)&virt_reset_state, ~0ull, true);
+    vmcb_write64(m, VMCB_EFER, EFER_SVME);
+    vmcb_write64(m, VMCB_RIP, virt_reset_state.rip);
+    vmcb_write64(m, VMCB_DR6, RESET_DR6);
     return v;
 }
 
@@ -253,12 +240,17 @@ static unsigned io_exit(struct vcpu_hw *v, uint64_t info, uint64_t next_rip, uin
     return DJ_VMEXIT_IO;
 }
 
-static unsigned other(struct vcpu_hw *v, uint64_t kind, uint64_t code)
-{
-    v->qual[0] = kind;
-    v->qual[1] = code;
-    return DJ_VMEXIT_OTHER;
-}
+/* Exits that need no more than their code (virt_simple_exit). */
+static const uint8_t simple_exits[SVM_EXIT_XSETBV + 1] = {
+    [SVM_EXIT_CPUID] = DJ_VMEXIT_CPUID, [SVM_EXIT_HLT] = DJ_VMEXIT_HLT, [SVM_EXIT_SHUTDOWN] = DJ_VMEXIT_SHUTDOWN,
+    [SVM_EXIT_INIT] = DJ_VMEXIT_INIT, [SVM_EXIT_VMMCALL] = DJ_VMEXIT_HYPERCALL, [SVM_EXIT_XSETBV] = DJ_VMEXIT_XSETBV,
+    [SVM_EXIT_PAUSE] = DJ_VMEXIT_PAUSE, [SVM_EXIT_INVD] = VIRT_OTHER(DJ_VMOTHER_INVD),
+    [SVM_EXIT_WBINVD] = VIRT_OTHER(DJ_VMOTHER_WBINVD), [SVM_EXIT_MONITOR] = VIRT_OTHER(DJ_VMOTHER_MONITOR),
+    [SVM_EXIT_MWAIT ... SVM_EXIT_MWAIT_CONDITIONAL] = VIRT_OTHER(DJ_VMOTHER_MWAIT),
+    [SVM_EXIT_RDPMC] = VIRT_OTHER(DJ_VMOTHER_RDPMC), [SVM_EXIT_TASK_SWITCH] = VIRT_OTHER(DJ_VMOTHER_TASK_SWITCH),
+    [SVM_EXIT_VMRUN] = VIRT_OTHER(DJ_VMOTHER_VIRT_INSN), [SVM_EXIT_INVLPGA] = VIRT_OTHER(DJ_VMOTHER_VIRT_INSN),
+    [SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT] = VIRT_OTHER(DJ_VMOTHER_VIRT_INSN),
+};
 
 /* MOV CR/DR: the register number, the direction, and the GPR when the
  * CPU decoded it (decode assists), else DJ_VMCR_GPR_UNKNOWN. */
@@ -284,8 +276,7 @@ static unsigned translate_exit(struct vcpu_hw *v)
         v->ctrl &= ~DJ_CTRL_INTR_WINDOW;
         apply_ctrl(v);
         return DJ_VMEXIT_RECALL;
-    case SVM_EXIT_CPUID: return DJ_VMEXIT_CPUID;
-    case SVM_EXIT_HLT: return DJ_VMEXIT_HLT;
+    case SVM_EXIT_CPUID: return DJ_VMEXIT_CPUID; /* the most frequent exit: no table lookup */
     case SVM_EXIT_IOIO: return io_exit(v, i1, i2, rip);
     case SVM_EXIT_MSR:
         v->qual[0] = (uint32_t)v->gpr[GPR_RCX];
@@ -297,25 +288,10 @@ static unsigned translate_exit(struct vcpu_hw *v)
         v->qual[1] = ((i1 & SVM_NPF_WRITE) ? DJ_VMMEM_WRITE : (i1 & SVM_NPF_FETCH) ? DJ_VMMEM_EXEC : DJ_VMMEM_READ) |
                      ((i1 & SVM_NPF_PRESENT) ? DJ_VMMEM_PRESENT : 0);
         return DJ_VMEXIT_MEM;
-    case SVM_EXIT_SHUTDOWN: return DJ_VMEXIT_SHUTDOWN;
-    case SVM_EXIT_INIT: return DJ_VMEXIT_INIT;
-    case SVM_EXIT_VMMCALL: return DJ_VMEXIT_HYPERCALL;
-    case SVM_EXIT_XSETBV: return DJ_VMEXIT_XSETBV;
-    case SVM_EXIT_PAUSE: return DJ_VMEXIT_PAUSE;
     case SVM_EXIT_INVALID:
         v->qual[0] = code;
         v->qual[1] = DJ_VMFAIL_STATE;
         return DJ_VMEXIT_ENTRY_FAIL;
-    case SVM_EXIT_INVD: return other(v, DJ_VMOTHER_INVD, code);
-    case SVM_EXIT_WBINVD: return other(v, DJ_VMOTHER_WBINVD, code);
-    case SVM_EXIT_MONITOR: return other(v, DJ_VMOTHER_MONITOR, code);
-    case SVM_EXIT_MWAIT:
-    case SVM_EXIT_MWAIT_CONDITIONAL: return other(v, DJ_VMOTHER_MWAIT, code);
-    case SVM_EXIT_RDPMC: return other(v, DJ_VMOTHER_RDPMC, code);
-    case SVM_EXIT_TASK_SWITCH: return other(v, DJ_VMOTHER_TASK_SWITCH, code);
-    case SVM_EXIT_VMRUN:
-    case SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT:
-    case SVM_EXIT_INVLPGA: return other(v, DJ_VMOTHER_VIRT_INSN, code);
     case SVM_EXIT_EXCP(0) ... SVM_EXIT_EXCP(31):
         v->qual[0] = i1;
         v->qual[1] = i2;
@@ -324,7 +300,7 @@ static unsigned translate_exit(struct vcpu_hw *v)
         return mov_exit(v, code & 0xf, code >= SVM_EXIT_CR_WRITE(0), i1, DJ_VMEXIT_CR);
     case SVM_EXIT_DR_READ(0) ... SVM_EXIT_DR_WRITE(15):
         return mov_exit(v, code & 0xf, code >= SVM_EXIT_DR_WRITE(0), i1, DJ_VMEXIT_DR);
-    default: return other(v, DJ_VMOTHER_UNKNOWN, code);
+    default: return virt_simple_exit(code < sizeof(simple_exits) ? simple_exits[code] : 0, code, v->qual);
     }
 }
 
@@ -351,25 +327,18 @@ unsigned svm_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
     vmcb_write32(m, VMCB_CLEAN_BITS, 0);
     bool swap_xcr0 = cpu_features.xsave && v->xcr0 != cpu_features.xcr0;
     if (swap_xcr0)
-        xsetbv0(v->xcr0);
+        virt_xsetbv(v->xcr0);
     svm_enter(v->vmcb_pa, c->host_save_pa, v->gpr);
     /* The injected event is delivered, or EXITINTINFO has it: an
      * EVENTINJ still valid at the next exit means "not entered yet". */
     vmcb_write64(m, VMCB_EVENTINJ, 0);
     /* Also when the XSETBV intercept failed to fire (QEMU's TCG lacks it). */
     if (swap_xcr0 || (cpu_features.xsave && xgetbv0() != cpu_features.xcr0))
-        xsetbv0(cpu_features.xcr0);
+        virt_xsetbv(cpu_features.xcr0);
     return translate_exit(v);
 }
 
 /* ---- state ---- */
-
-/* Segment layouts agree: {u16 sel, u16 ar, u32 limit, u64 base}. */
-_Static_assert(sizeof(struct dj_vm_seg) == 16, "VMCB segment layout");
-#define SEGS_OFFSET(s) ((char *)(s) + __builtin_offsetof(struct dj_vcpu_state, es))
-
-static void copy_out(const void *m, unsigned off, void *dst, unsigned len) { memcpy(dst, (const char *)m + off, len); }
-static void copy_in(void *m, unsigned off, const void *src, unsigned len) { memcpy((char *)m + off, src, len); }
 
 void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
@@ -384,38 +353,17 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
         s->gpr[DJ_GPR_RSP] = vmcb_read64(m, VMCB_RSP);
         s->inst_len = v->inst_len;
     }
-    if (mtd & DJ_MTD_RFLAGS)
-        s->rflags = vmcb_read64(m, VMCB_RFLAGS);
     if (mtd & DJ_MTD_QUAL) {
         s->qual[0] = v->qual[0];
         s->qual[1] = v->qual[1];
     }
     if (!(mtd & ~FAST_GROUPS))
         return; /* the common exits stop here */
+    copy(v->vmcb, s, mtd, false);
     if (mtd & DJ_MTD_CR) {
-        s->cr0 = vmcb_read64(m, VMCB_CR0);
-        s->cr2 = vmcb_read64(m, VMCB_CR2);
-        s->cr3 = vmcb_read64(m, VMCB_CR3);
-        s->cr4 = vmcb_read64(m, VMCB_CR4);
         s->efer = vmcb_read64(m, VMCB_EFER) & ~EFER_SVME;
         s->xcr0 = v->xcr0;
     }
-    if (mtd & DJ_MTD_SEG)
-        copy_out(m, VMCB_ES, SEGS_OFFSET(s), 6 * sizeof(struct dj_vm_seg));
-    if (mtd & DJ_MTD_SYS_SEG) {
-        copy_out(m, VMCB_LDTR, &s->ldtr, sizeof(s->ldtr));
-        copy_out(m, VMCB_TR, &s->tr, sizeof(s->tr));
-        copy_out(m, VMCB_GDTR, &s->gdtr, sizeof(s->gdtr));
-        copy_out(m, VMCB_IDTR, &s->idtr, sizeof(s->idtr));
-    }
-    if (mtd & DJ_MTD_DR7)
-        s->dr7 = vmcb_read64(m, VMCB_DR7);
-    if (mtd & DJ_MTD_SYSENTER)
-        copy_out(m, VMCB_SYSENTER_CS, &s->sysenter_cs, 3 * sizeof(uint64_t));
-    if (mtd & DJ_MTD_SYSCALL)
-        copy_out(m, VMCB_STAR, &s->star, 5 * sizeof(uint64_t));
-    if (mtd & DJ_MTD_PAT)
-        s->pat = vmcb_read64(m, VMCB_G_PAT);
     if (mtd & DJ_MTD_INJ) {
         /* An event the VMM injected that no VMRUN has delivered yet (an
          * exit such as a recall before entry) is still in EVENTINJ: it is
@@ -423,52 +371,15 @@ void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
         uint64_t info = vmcb_read64(m, VMCB_EVENTINJ);
         if (!(info & DJ_INJ_VALID))
             info = vmcb_read64(m, VMCB_EXITINTINFO);
-        s->inj_info = info & EVENT_BITS;
+        s->inj_info = info & VIRT_EVENT_BITS;
         s->inj_error = info >> SVM_EVTINJ_ERROR_CODE_SHIFT;
     }
     if (mtd & DJ_MTD_STA)
         s->intr_state = vmcb_read64(m, VMCB_INTERRUPT_SHADOW) & 1 ? DJ_INTR_STI_SHADOW : 0;
-    if (mtd & DJ_MTD_TSC) {
-        s->tsc_offset = vmcb_read64(m, VMCB_TSC_OFFSET);
+    if (mtd & DJ_MTD_TSC)
         s->tsc = rdtsc() + s->tsc_offset;
-    }
     if (mtd & DJ_MTD_CTRL)
         s->ctrl = v->ctrl;
-}
-
-/* An event the VMM may inject: a known type, the vector that type
- * needs, an error code only with exceptions, no reserved bits. */
-static bool event_ok(uint64_t info, uint64_t error)
-{
-    unsigned vector = DJ_INJ_VECTOR(info), type = (info >> DJ_INJ_TYPE_SHIFT) & 7;
-    bool code = info & DJ_INJ_ERROR_CODE;
-    if (!(info & DJ_INJ_VALID))
-        return true;
-    if ((info & ~EVENT_BITS) || (error >> 32))
-        return false;
-    switch (type << DJ_INJ_TYPE_SHIFT) {
-    case DJ_INJ_EXTINT:
-    case DJ_INJ_SW_INT: return !code;
-    case DJ_INJ_NMI: return !code && vector == 2;
-    case DJ_INJ_HW_EXC: return vector < 32 && vector != 2;
-    default: return false;
-    }
-}
-
-static bool pat_ok(uint64_t pat)
-{
-    for (unsigned i = 0; i < 8; i++) {
-        unsigned t = (pat >> (8 * i)) & 0xff;
-        if (t > 7 || t == 2 || t == 3)
-            return false;
-    }
-    return true;
-}
-
-static bool xcr0_ok(uint64_t x)
-{
-    return (x & XCR0_X87) && !(x & ~cpu_features.xcr0) && (!(x & XCR0_AVX) || (x & XCR0_SSE)) &&
-           (!(x & XCR0_AVX512) || ((x & XCR0_AVX512) == XCR0_AVX512 && (x & XCR0_AVX)));
 }
 
 static uint16_t seg_attr(const void *m, unsigned seg)
@@ -490,7 +401,7 @@ static unsigned state_check(const void *m)
                (lma && (!(cr4 & CR4_PAE) || ((cs_ar & SVM_ATTR_L) && (cs_ar & SVM_ATTR_DB)))) ||
                (vmcb_read64(m, VMCB_CR3) >> cpu_features.phys_bits) || (rflags & ~RFLAGS_DEFINED) ||
                !(rflags & RFLAGS_RESERVED_1) || (vmcb_read64(m, VMCB_DR7) >> 32) ||
-               !pat_ok(vmcb_read64(m, VMCB_G_PAT));
+               !virt_pat_ok(vmcb_read64(m, VMCB_G_PAT));
     for (unsigned seg = VMCB_ES; seg <= VMCB_TR; seg += 16)
         bad = bad || (seg_attr(m, seg) & 0xf000) ||
               !is_canonical(vmcb_read64(m, seg + VMCB_SEG_BASE));
@@ -518,36 +429,15 @@ bool svm_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mt
     }
     if (!(mtd & ~FAST_GROUPS))
         return true; /* the common replies stop here: nothing to check */
-    if (mtd & DJ_MTD_RFLAGS)
-        vmcb_write64(m, VMCB_RFLAGS, s->rflags);
+    copy(m, (void *)s, mtd, true);
     if (mtd & DJ_MTD_CR) {
-        vmcb_write64(m, VMCB_CR0, s->cr0);
-        vmcb_write64(m, VMCB_CR2, s->cr2);
-        vmcb_write64(m, VMCB_CR3, s->cr3);
-        vmcb_write64(m, VMCB_CR4, s->cr4);
         vmcb_write64(m, VMCB_EFER, s->efer | EFER_SVME);
-        if (xcr0_ok(s->xcr0) || !cpu_features.xsave)
+        if (virt_xcr0_ok(s->xcr0))
             v->xcr0 = s->xcr0;
         else
             refused = DJ_VMFAIL_STATE;
     }
-    if (mtd & DJ_MTD_SEG)
-        copy_in(m, VMCB_ES, SEGS_OFFSET(s), 6 * sizeof(struct dj_vm_seg));
-    if (mtd & DJ_MTD_SYS_SEG) {
-        copy_in(m, VMCB_LDTR, &s->ldtr, sizeof(s->ldtr));
-        copy_in(m, VMCB_TR, &s->tr, sizeof(s->tr));
-        copy_in(m, VMCB_GDTR, &s->gdtr, sizeof(s->gdtr));
-        copy_in(m, VMCB_IDTR, &s->idtr, sizeof(s->idtr));
-    }
-    if (mtd & DJ_MTD_DR7)
-        vmcb_write64(m, VMCB_DR7, s->dr7);
-    if (mtd & DJ_MTD_SYSENTER)
-        copy_in(m, VMCB_SYSENTER_CS, &s->sysenter_cs, 3 * sizeof(uint64_t));
-    if (mtd & DJ_MTD_SYSCALL)
-        copy_in(m, VMCB_STAR, &s->star, 5 * sizeof(uint64_t));
-    if (mtd & DJ_MTD_PAT)
-        vmcb_write64(m, VMCB_G_PAT, s->pat);
-    if ((mtd & DJ_MTD_INJ) && event_ok(s->inj_info, s->inj_error))
+    if ((mtd & DJ_MTD_INJ) && virt_event_ok(s->inj_info, s->inj_error))
         vmcb_write64(m, VMCB_EVENTINJ,
                      (s->inj_info & DJ_INJ_VALID) ? s->inj_info | s->inj_error << SVM_EVTINJ_ERROR_CODE_SHIFT : 0);
     else if (mtd & DJ_MTD_INJ)
@@ -556,8 +446,6 @@ bool svm_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mt
         vmcb_write64(m, VMCB_INTERRUPT_SHADOW, s->intr_state & (DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW) ? 1 : 0);
     else if (mtd & DJ_MTD_STA)
         refused = DJ_VMFAIL_STATE;
-    if (mtd & DJ_MTD_TSC)
-        vmcb_write64(m, VMCB_TSC_OFFSET, s->tsc_offset);
     if ((mtd & DJ_MTD_CTRL) && !(s->ctrl & ~CTRL_KNOWN)) {
         v->ctrl = s->ctrl;
         apply_ctrl(v);

@@ -50,9 +50,7 @@
 #define VMCB_LDTR 0x470
 #define VMCB_IDTR 0x480
 #define VMCB_TR 0x490
-#define VMCB_SEG_SELECTOR 0x0 /* offsets within a segment */
 #define VMCB_SEG_ATTRIB 0x2
-#define VMCB_SEG_LIMIT 0x4
 #define VMCB_SEG_BASE 0x8
 #define VMCB_EFER 0x4d0
 #define VMCB_CR4 0x548
@@ -184,15 +182,6 @@
 static inline uint64_t vmcb_read64(const void *vmcb, unsigned off) { return *(const volatile uint64_t *)((const char *)vmcb + off); }
 static inline void vmcb_write64(void *vmcb, unsigned off, uint64_t v) { *(volatile uint64_t *)((char *)vmcb + off) = v; }
 static inline void vmcb_write32(void *vmcb, unsigned off, uint32_t v) { *(volatile uint32_t *)((char *)vmcb + off) = v; }
-static inline void vmcb_write16(void *vmcb, unsigned off, uint16_t v) { *(volatile uint16_t *)((char *)vmcb + off) = v; }
 static inline void vmcb_write8(void *vmcb, unsigned off, uint8_t v) { *(volatile uint8_t *)((char *)vmcb + off) = v; }
-static inline void vmcb_set_segment(void *vmcb, unsigned seg, uint16_t sel, uint16_t attrib, uint32_t limit,
-                                    uint64_t base)
-{
-    vmcb_write16(vmcb, seg + VMCB_SEG_SELECTOR, sel);
-    vmcb_write16(vmcb, seg + VMCB_SEG_ATTRIB, attrib);
-    vmcb_write32(vmcb, seg + VMCB_SEG_LIMIT, limit);
-    vmcb_write64(vmcb, seg + VMCB_SEG_BASE, base);
-}
 
 /* ---- SVM instructions (operands by physical address in RAX) ---- */

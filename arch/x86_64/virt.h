@@ -74,10 +74,37 @@ void virt_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd);
 bool virt_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mtd);
 
 /* The VM's I/O permission map: VIRT_IOPM_PAGES contiguous pages, one bit
- * per port (1 = exit), all ones when a VM PD is created. Open or close
- * guest access to ports [base, base + count). */
+ * per port (1 = exit), all ones when a VM PD is created; kernel/pd.c
+ * opens and closes ports in it with iobitmap_set_bits (iobitmap.h). */
 #define VIRT_IOPM_PAGES 3
-void virt_io_allow(uint8_t *iopm, uint64_t base, uint64_t count, bool allow);
+
+/* Shared by the backends. The MSRs a guest reaches without an exit (FS
+ * and GS bases, KERNEL_GS_BASE, SYSENTER, the SYSCALL MSRs): the ones
+ * both switch with the guest. */
+#define VIRT_OPEN_MSRS 10
+extern const uint32_t virt_open_msrs[VIRT_OPEN_MSRS];
+/* The state a new vCPU starts in (both backends load it). */
+extern const struct dj_vcpu_state virt_reset_state;
+/* Exits that need no more than their code: a backend's table holds the
+ * DJ_VMEXIT_* for a code, VIRT_OTHER(DJ_VMOTHER_*) for DJ_VMEXIT_OTHER,
+ * or 0 (DJ_VMOTHER_UNKNOWN); the OTHER exits get qual {kind, code}. */
+#define VIRT_OTHER(kind) (0x80 | (kind))
+unsigned virt_simple_exit(uint8_t dj, uint64_t code, uint64_t qual[2]);
+/* The per-vCPU pages (returned, and *second), charged to vm's quota;
+ * NULL with *status DJ_E_QUOTA. */
+struct vcpu_hw *virt_alloc_pair(struct pd *vm, void **second, int *status);
+/* Values a VMM writes: XCR0 as XSETBV would take it within what the host
+ * enables; a PAT without reserved types; an event the VMM may inject (a
+ * known type, the vector that type needs, an error code only with
+ * exceptions, no reserved bits: VIRT_EVENT_BITS). */
+#define VIRT_EVENT_BITS 0x80000fffull /* vector, type, error-code flag, valid */
+bool virt_xcr0_ok(uint64_t x);
+bool virt_pat_ok(uint64_t pat);
+bool virt_event_ok(uint64_t info, uint64_t error);
+static inline void virt_xsetbv(uint64_t x)
+{
+    __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)x), "d"((uint32_t)(x >> 32)));
+}
 
 /* The backends: each virt_* above calls svm_* or vmx_* with the same
  * arguments. *_init returns whether it enabled the feature on this CPU. */

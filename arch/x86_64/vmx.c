@@ -22,16 +22,11 @@
 #include "kernel/pd.h"
 
 enum {
-    XCR0_X87 = 1 << 0, XCR0_SSE = 1 << 1, XCR0_AVX = 1 << 2,
-    XCR0_AVX512 = 7 << 5,      /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
     RFLAGS_VALID = 0x3f7fd7,   /* CF .. ID without the reserved bits 3, 5, 15 */
-    PAT_VALID_TYPES = 0xf3,    /* UC WC WT WP WB UC-: types 0, 1, 4-7 */
     CR0_NW = 1 << 29, CR0_CD = 1 << 30,
-    CR0_RESET = 0x60000010,    /* CD, NW, ET */
-    DR7_RESET = 0x400, VPID_MAX = 0xffff, COMPACT_AR = 0xfff,
+    VPID_MAX = 0xffff, COMPACT_AR = 0xfff,
     SEGMENTS = 6,              /* ES CS SS DS FS GS, then LDTR and TR */
 };
-#define PAT_RESET 0x0007040600070406ull
 #define NOT_LOADED 0xffffffffu
 
 /* The controls the backend needs: every sensitive guest action exits. */
@@ -56,10 +51,6 @@ enum {
  * area, the host's loaded from another on exit (no software cost). */
 #define SWITCHED_MSRS 5
 static const uint32_t switched_msrs[SWITCHED_MSRS] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE};
-/* MSRs the guest reaches without an exit: every other one exits. */
-static const uint32_t open_msrs[] = {MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-                                     MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-                                     MSR_KERNEL_GS_BASE};
 
 struct desc_ptr {
     uint16_t limit;
@@ -187,10 +178,10 @@ static bool vmx_init_bsp(void)
         return false;
     uint8_t *b = phys_to_virt(bitmap);
     memset(b, 0xff, PAGE_SIZE);
-    for (unsigned i = 0; i < sizeof(open_msrs) / sizeof(open_msrs[0]); i++) {
-        unsigned at = (open_msrs[i] >= VMX_MSR_HIGH_BASE ? VMX_MSR_BITMAP_HIGH : 0) +
-                      (open_msrs[i] & VMX_MSR_INDEX_MASK) / 8;
-        uint8_t bit = (uint8_t)(1u << (open_msrs[i] % 8));
+    for (unsigned i = 0; i < VIRT_OPEN_MSRS; i++) { /* every other MSR exits */
+        unsigned at = (virt_open_msrs[i] >= VMX_MSR_HIGH_BASE ? VMX_MSR_BITMAP_HIGH : 0) +
+                      (virt_open_msrs[i] & VMX_MSR_INDEX_MASK) / 8;
+        uint8_t bit = (uint8_t)(1u << (virt_open_msrs[i] % 8));
         b[at] &= (uint8_t)~bit;
         b[at + VMX_MSR_BITMAP_WRITE] &= (uint8_t)~bit;
     }
@@ -224,22 +215,17 @@ uint64_t vmx_gpt_leaf_flags(unsigned rights, unsigned cache)
 
 struct vcpu_hw *vmx_vcpu_create(struct pd *vm, int *status)
 {
-    struct vcpu_hw *v = page_source_alloc(&vm->pages);
-    void *vmcs = v ? page_source_alloc(&vm->pages) : 0;
-    if (!vmcs) {
-        if (v)
-            page_source_free(&vm->pages, v);
-        *status = DJ_E_QUOTA;
+    void *vmcs;
+    struct vcpu_hw *v = virt_alloc_pair(vm, &vmcs, status);
+    if (!v)
         return 0;
-    }
     v->vmcs = vmcs;
     v->eptp = virt_to_phys(vm->root) | EPT_MEMTYPE_WB | EPTP_WALK_LENGTH_4;
     v->iopm_pa = virt_to_phys(vm->vm_iopm);
-    v->xcr0 = XCR0_X87;
+    v->xcr0 = virt_reset_state.xcr0;
     v->cpu = NOT_LOADED;
     for (unsigned i = 0; i < SWITCHED_MSRS; i++)
         v->guest_msrs[i].index = v->host_msrs[i].index = switched_msrs[i];
-    *status = DJ_OK;
     return v;
 }
 
@@ -317,18 +303,15 @@ static void set_cr_masks(struct vcpu_hw *v, bool all)
     vmwrite(VMCS_CR4_SHADOW, cr4);
 }
 
-/* The fields that start at zero (written: a fresh VMCS's content is the
- * implementation's). */
+/* The fields that start at zero and that loading the reset state does not
+ * write (a fresh VMCS's content is the implementation's). */
 static const uint16_t zeroed_fields[] = {
-    VMCS_GUEST_CR3, VMCS_GUEST_RSP, VMCS_GUEST_PENDING_DBG, VMCS_GUEST_INTERRUPTIBILITY, VMCS_GUEST_ACTIVITY,
-    VMCS_GUEST_DEBUGCTL, VMCS_GUEST_SYSENTER_CS, VMCS_GUEST_SYSENTER_ESP, VMCS_GUEST_SYSENTER_EIP, VMCS_GUEST_EFER,
-    VMCS_GUEST_GDTR_BASE, VMCS_GUEST_IDTR_BASE, VMCS_TSC_OFFSET, VMCS_EXCEPTION_BITMAP, VMCS_PF_ERROR_MASK,
-    VMCS_PF_ERROR_MATCH, VMCS_CR3_TARGET_COUNT, VMCS_ENTRY_INTR_INFO, VMCS_HOST_SEL + 8, VMCS_HOST_SEL + 10,
-    VMCS_CR4_SHADOW,
+    VMCS_GUEST_PENDING_DBG, VMCS_GUEST_INTERRUPTIBILITY, VMCS_GUEST_ACTIVITY, VMCS_GUEST_DEBUGCTL,
+    VMCS_EXCEPTION_BITMAP, VMCS_PF_ERROR_MASK, VMCS_PF_ERROR_MATCH, VMCS_CR3_TARGET_COUNT, VMCS_ENTRY_INTR_INFO,
+    VMCS_HOST_SEL + 8, VMCS_HOST_SEL + 10,
 };
 
-/* Controls, host state and the architectural reset state (real mode at
- * f000:fff0). */
+/* Controls, host state and the architectural reset state (virt.h). */
 static void setup_vmcs(struct vcpu_hw *v)
 {
     v->proc = vmx_adjust_controls(caps.proc, PROC_WANT);
@@ -349,10 +332,6 @@ static void setup_vmcs(struct vcpu_hw *v)
         {VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE)}, {VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&this_cpu()->tables.tss},
         {VMCS_HOST_PAT, rdmsr(MSR_PAT)}, {VMCS_HOST_EFER, rdmsr(MSR_EFER)},
         {VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub},
-        {VMCS_GUEST_GDTR_LIMIT, 0xffff}, {VMCS_GUEST_IDTR_LIMIT, 0xffff}, {VMCS_GUEST_CR4, caps.cr4_fixed0},
-        {VMCS_GUEST_CR0, CR0_RESET | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))}, {VMCS_CR0_SHADOW, CR0_RESET},
-        {VMCS_GUEST_RIP, 0xfff0}, {VMCS_GUEST_RFLAGS, RFLAGS_RESERVED_1}, {VMCS_GUEST_DR7, DR7_RESET},
-        {VMCS_GUEST_PAT, PAT_RESET},
     };
     for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         vmwrite(fields[i][0], fields[i][1]);
@@ -363,10 +342,8 @@ static void setup_vmcs(struct vcpu_hw *v)
     vmwrite(VMCS_HOST_IDTR_BASE, v->host_idtr.base);
     for (unsigned i = 0; i < SWITCHED_MSRS; i++)
         v->host_msrs[i].value = rdmsr(switched_msrs[i]);
-    const struct dj_vm_seg code = {0xf000, 0x9b, 0xffff, 0xffff0000ull}, data = {0, 0x93, 0xffff, 0},
-                           ldt = {0, 0x82, 0xffff, 0}, tss = {0, 0x8b, 0xffff, 0};
-    for (unsigned i = 0; i <= VMCS_SEG_TR; i++)
-        write_segment(i, i == 1 ? &code : i < SEGMENTS ? &data : i == VMCS_SEG_TR ? &tss : &ldt);
+    vmx_vcpu_load(v, &virt_reset_state, DJ_MTD_RIP_RSP | DJ_MTD_RFLAGS | DJ_MTD_CR | DJ_MTD_SEG | DJ_MTD_SYS_SEG |
+                                             DJ_MTD_DR7 | DJ_MTD_SYSENTER | DJ_MTD_PAT | DJ_MTD_TSC);
     v->cr0_mask = v->cr4_mask = ~0ull; /* the shadows hold the whole view */
     set_cr_masks(v, false);
 }
@@ -446,38 +423,14 @@ static bool value_ok(unsigned kind, uint64_t x)
     case RFLAGS: return (x & RFLAGS_RESERVED_1) && !(x & ~RFLAGS_VALID);
     case EFER: return !(x & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE));
     case PHYS: return !(x >> cpu_features.phys_bits);
-    case PAT:
-        for (unsigned i = 0; i < 64; i += 8)
-            if (((x >> i) & 0xff) > 7 || !((PAT_VALID_TYPES >> ((x >> i) & 7)) & 1))
-                return false;
+    case PAT: return virt_pat_ok(x);
     }
     return true;
 }
 
-/* An event VM entry may inject (SDM 26.2.1.3): no reserved type, no
- * "other event", an NMI at vector 2, exceptions below 32. */
-static bool injectable(uint64_t info)
-{
-    uint64_t type = info & VMX_INTR_TYPE_MASK, vector = DJ_INJ_VECTOR(info);
-    if (type == DJ_INJ_NMI)
-        return vector == 2;
-    if (type == DJ_INJ_HW_EXC || type == VMX_INTR_TYPE_SW_EXC)
-        return vector < 32;
-    return type != VMX_INTR_TYPE_RESERVED && type != VMX_INTR_TYPE_OTHER;
-}
-
-/* XCR0 as XSETBV would take it, within what the host enables. */
-static bool xcr0_valid(uint64_t x)
-{
-    if (!cpu_features.xsave)
-        return x == XCR0_X87;
-    return (x & XCR0_X87) && !(x & ~cpu_features.xcr0) && (!(x & XCR0_AVX) || (x & XCR0_SSE)) &&
-           (!(x & XCR0_AVX512) || ((x & XCR0_AVX512) == XCR0_AVX512 && (x & XCR0_AVX)));
-}
-
 static void load_special(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mtd)
 {
-    if (accept(v, mtd & DJ_MTD_CR, (s->cr0 >> 32) || (s->cr4 >> 32) || (s->cr4 & CR4_VMXE) || !xcr0_valid(s->xcr0) ||
+    if (accept(v, mtd & DJ_MTD_CR, (s->cr0 >> 32) || (s->cr4 >> 32) || (s->cr4 & CR4_VMXE) || !virt_xcr0_ok(s->xcr0) ||
                                        (s->cr0 & (CR0_NW | CR0_CD)) == CR0_NW)) {
         vmwrite(VMCS_GUEST_CR0, s->cr0 | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)));
         vmwrite(VMCS_CR0_SHADOW, s->cr0);
@@ -498,8 +451,7 @@ static void load_special(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint6
                !is_canonical(s->lstar) || !is_canonical(s->cstar) || !is_canonical(s->kernel_gs_base)))
         for (unsigned i = 0; i < SWITCHED_MSRS; i++)
             v->guest_msrs[i].value = (&s->star)[i]; /* star .. kernel_gs_base: switched_msrs' order */
-    if (accept(v, mtd & DJ_MTD_INJ, (s->inj_info >> 32) || (s->inj_error >> 32) || (s->inst_len >> 32) ||
-                                        ((s->inj_info & DJ_INJ_VALID) && !injectable(s->inj_info)))) {
+    if (accept(v, mtd & DJ_MTD_INJ, !virt_event_ok(s->inj_info, s->inj_error) || (s->inst_len >> 32))) {
         vmwrite(VMCS_ENTRY_INTR_INFO, s->inj_info);
         vmwrite(VMCS_ENTRY_ERROR_CODE, s->inj_error);
         vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, s->inst_len);
@@ -593,16 +545,15 @@ void vmx_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd)
 
 /* Exits that need no more than their reason: DJ_VMEXIT_*, or OTHER(code)
  * for DJ_VMEXIT_OTHER with DJ_VMOTHER_* code. */
-#define OTHER(code) (0x80 | (code))
 static const uint8_t simple_exits[VMX_EXIT_REASONS] = {
     [VMX_EXIT_TRIPLE_FAULT] = DJ_VMEXIT_SHUTDOWN, [VMX_EXIT_INIT] = DJ_VMEXIT_INIT,
     [VMX_EXIT_CPUID] = DJ_VMEXIT_CPUID, [VMX_EXIT_HLT] = DJ_VMEXIT_HLT, [VMX_EXIT_VMCALL] = DJ_VMEXIT_HYPERCALL,
     [VMX_EXIT_XSETBV] = DJ_VMEXIT_XSETBV, [VMX_EXIT_PAUSE] = DJ_VMEXIT_PAUSE,
-    [VMX_EXIT_TASK_SWITCH] = OTHER(DJ_VMOTHER_TASK_SWITCH), [VMX_EXIT_INVD] = OTHER(DJ_VMOTHER_INVD),
-    [VMX_EXIT_WBINVD] = OTHER(DJ_VMOTHER_WBINVD), [VMX_EXIT_MONITOR] = OTHER(DJ_VMOTHER_MONITOR),
-    [VMX_EXIT_MWAIT] = OTHER(DJ_VMOTHER_MWAIT), [VMX_EXIT_RDPMC] = OTHER(DJ_VMOTHER_RDPMC),
-    [VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON] = OTHER(DJ_VMOTHER_VIRT_INSN), [VMX_EXIT_INVEPT] = OTHER(DJ_VMOTHER_VIRT_INSN),
-    [VMX_EXIT_INVVPID] = OTHER(DJ_VMOTHER_VIRT_INSN), [VMX_EXIT_VMFUNC] = OTHER(DJ_VMOTHER_VIRT_INSN),
+    [VMX_EXIT_TASK_SWITCH] = VIRT_OTHER(DJ_VMOTHER_TASK_SWITCH), [VMX_EXIT_INVD] = VIRT_OTHER(DJ_VMOTHER_INVD),
+    [VMX_EXIT_WBINVD] = VIRT_OTHER(DJ_VMOTHER_WBINVD), [VMX_EXIT_MONITOR] = VIRT_OTHER(DJ_VMOTHER_MONITOR),
+    [VMX_EXIT_MWAIT] = VIRT_OTHER(DJ_VMOTHER_MWAIT), [VMX_EXIT_RDPMC] = VIRT_OTHER(DJ_VMOTHER_RDPMC),
+    [VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON] = VIRT_OTHER(DJ_VMOTHER_VIRT_INSN), [VMX_EXIT_INVEPT] = VIRT_OTHER(DJ_VMOTHER_VIRT_INSN),
+    [VMX_EXIT_INVVPID] = VIRT_OTHER(DJ_VMOTHER_VIRT_INSN), [VMX_EXIT_VMFUNC] = VIRT_OTHER(DJ_VMOTHER_VIRT_INSN),
 };
 
 static uint64_t io_qualification(uint64_t q)
@@ -655,12 +606,7 @@ static unsigned decode_exit(struct vcpu_hw *v, uint32_t reason)
                      (((q >> 4) & 3) <= 1 ? (q >> 8) & 0xf : DJ_VMCR_GPR_UNKNOWN) << 8;
         return reason == VMX_EXIT_CR ? DJ_VMEXIT_CR : DJ_VMEXIT_DR;
     }
-    uint8_t dj = reason < VMX_EXIT_REASONS ? simple_exits[reason] : 0;
-    if (dj && !(dj & OTHER(0)))
-        return dj;
-    v->qual[0] = dj ? dj & ~OTHER(0) : DJ_VMOTHER_UNKNOWN;
-    v->qual[1] = reason;
-    return DJ_VMEXIT_OTHER;
+    return virt_simple_exit(reason < VMX_EXIT_REASONS ? simple_exits[reason] : 0, reason, v->qual);
 }
 
 static unsigned entry_failed(struct vcpu_hw *v, uint64_t code, uint64_t kind)
@@ -668,11 +614,6 @@ static unsigned entry_failed(struct vcpu_hw *v, uint64_t code, uint64_t kind)
     v->qual[0] = code;
     v->qual[1] = kind;
     return DJ_VMEXIT_ENTRY_FAIL;
-}
-
-static inline void write_xcr0(uint64_t x)
-{
-    __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)x), "d"((uint32_t)(x >> 32)));
 }
 
 unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
@@ -703,12 +644,12 @@ unsigned vmx_vcpu_run(struct vcpu_hw *v, bool flush_tlb)
     vmwrite(VMCS_HOST_CR3, read_cr3());
     bool swap_xcr0 = cpu_features.xsave && v->xcr0 != cpu_features.xcr0;
     if (swap_xcr0)
-        write_xcr0(v->xcr0);
+        virt_xsetbv(v->xcr0);
     write_cr2(v->cr2);
     int rc = vmx_enter(v->gpr, v->launched);
     v->cr2 = read_cr2();
     if (swap_xcr0)
-        write_xcr0(cpu_features.xcr0);
+        virt_xsetbv(cpu_features.xcr0);
     /* The exit left the GDT and IDT limits at 0xffff and TR's at 0x67. */
     __asm__ volatile("lgdt %0; lidt %1" ::"m"(v->host_gdtr), "m"(v->host_idtr));
     gdt_reload_tr(&this_cpu()->tables);

@@ -68,11 +68,9 @@ struct PACKED acpi_fadt {
 
 /* MADT entries */
 struct PACKED madt_lapic { uint8_t type, length, uid, apic_id; uint32_t flags; };
-struct PACKED madt_x2apic { uint8_t type, length; uint16_t reserved; uint32_t x2apic_id, flags, uid; };
 struct PACKED madt_ioapic { uint8_t type, length, id, reserved; uint32_t address, gsi_base; };
 struct PACKED madt_override { uint8_t type, length, bus, source; uint32_t gsi; uint16_t flags; };
 struct PACKED madt_lapic_nmi { uint8_t type, length, uid; uint16_t flags; uint8_t lint; };
-struct PACKED madt_x2apic_nmi { uint8_t type, length; uint16_t flags; uint32_t uid; uint8_t lint, reserved[3]; };
 
 struct PACKED acpi_mcfg {
     struct acpi_header h;
@@ -99,7 +97,7 @@ _Static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG with one segment");
 #define BOOT_ARCH_NO_ASPM (1u << 4)
 #define FADT_FLAG_WBINVD (1u << 0)
 #define FADT_FLAG_PROC_C1 (1u << 2)
-#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button (the power button is fixed: pm.c) */
+#define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button (the power button is fixed: power.c) */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define GAS_SPACE_IO 1
 #define GAS_ACCESS_BYTE 1
@@ -107,13 +105,10 @@ _Static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG with one segment");
 #define MADT_IOAPIC 1
 #define MADT_OVERRIDE 2
 #define MADT_LAPIC_NMI 4
-#define MADT_X2APIC 9
-#define MADT_X2APIC_NMI 0xa
 #define MADT_PCAT_COMPAT 0       /* flags: no 8259 pair */
 #define MADT_ENABLED 1
 #define MPS_INTI_HIGH_LEVEL 0x000d /* polarity active high (01), trigger level (11) */
 #define MPS_INTI_HIGH_EDGE 0x0005
-#define ALL_PROCESSORS 0xffffffffu
 #define LINT1 1
 #define ISA_TIMER_IRQ 0
 #define ISA_TIMER_GSI 2
@@ -207,39 +202,24 @@ static void madt_add(uint8_t *buf, uint32_t *len, const void *entry, uint8_t ent
     *len += entry_len;
 }
 
-static void madt_cpus(uint8_t *buf, uint32_t *len, const struct vmm_acpi_config *cfg)
-{
-    for (uint8_t i = 0; i < cfg->vcpus; i++) {
-        if (cfg->x2apic_entries) {
-            struct madt_x2apic e = { MADT_X2APIC, sizeof e, 0, i, MADT_ENABLED, i };
-            madt_add(buf, len, &e, sizeof e);
-        } else {
-            struct madt_lapic e = { MADT_LAPIC, sizeof e, i, i, MADT_ENABLED };
-            madt_add(buf, len, &e, sizeof e);
-        }
-    }
-}
-
 static uint64_t build_madt(struct builder *b, const struct vmm_acpi_config *cfg)
 {
     uint8_t buf[MADT_MAX_LEN];
     uint32_t len = sizeof(struct acpi_header);
     uint32_t lapic_and_flags[2] = { VMM_LAPIC_BASE, MADT_PCAT_COMPAT };
     madt_add(buf, &len, lapic_and_flags, sizeof lapic_and_flags);
-    madt_cpus(buf, &len, cfg);
+    for (uint8_t i = 0; i < cfg->vcpus; i++) { /* APIC IDs below 255: local APIC entries suffice */
+        struct madt_lapic e = { MADT_LAPIC, sizeof e, i, i, MADT_ENABLED };
+        madt_add(buf, &len, &e, sizeof e);
+    }
     struct madt_ioapic io = { MADT_IOAPIC, sizeof io, VMM_IOAPIC_ID, 0, VMM_IOAPIC_BASE, 0 };
     struct madt_override timer = { MADT_OVERRIDE, sizeof timer, 0, ISA_TIMER_IRQ, ISA_TIMER_GSI, 0 };
     struct madt_override sci = { MADT_OVERRIDE, sizeof sci, 0, ACPI_SCI_IRQ, ACPI_SCI_IRQ, MPS_INTI_HIGH_LEVEL };
     madt_add(buf, &len, &io, sizeof io);
     madt_add(buf, &len, &timer, sizeof timer);
     madt_add(buf, &len, &sci, sizeof sci);
-    if (cfg->x2apic_entries) {
-        struct madt_x2apic_nmi nmi = { MADT_X2APIC_NMI, sizeof nmi, MPS_INTI_HIGH_EDGE, ALL_PROCESSORS, LINT1, { 0 } };
-        madt_add(buf, &len, &nmi, sizeof nmi);
-    } else {
-        struct madt_lapic_nmi nmi = { MADT_LAPIC_NMI, sizeof nmi, (uint8_t)ALL_PROCESSORS, MPS_INTI_HIGH_EDGE, LINT1 };
-        madt_add(buf, &len, &nmi, sizeof nmi);
-    }
+    struct madt_lapic_nmi nmi = { MADT_LAPIC_NMI, sizeof nmi, 0xff /* all processors */, MPS_INTI_HIGH_EDGE, LINT1 };
+    madt_add(buf, &len, &nmi, sizeof nmi);
     struct acpi_header h = header("APIC", len, MADT_REVISION);
     memcpy(buf, &h, sizeof h);
     return place_table(b, buf);

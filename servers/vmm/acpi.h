@@ -5,7 +5,7 @@
  * vCPU, the IOAPIC, ISA overrides, LINT1 NMI), and MCFG when ECAM is on.
  *
  * The platform layout below is shared by the tables, the DSDT and the
- * devices that implement it (pm.c, pci_host.c, ioapic.c); dsdt.asl repeats
+ * devices that implement it (power.c, pci_host.c, ioapic.c); dsdt.asl repeats
  * the numbers it needs and tests/host/test_vmm_acpi.c checks they agree. */
 #pragma once
 #include <stdbool.h>
@@ -22,7 +22,7 @@
 #define VMM_PCI_MMIO_END 0xfebfffffull  /* inclusive: the window stops below the IOAPIC */
 #define VMM_PCI_INTX_GSI_BASE 16   /* _PRT: slot s pin p (0 = INTA) -> GSI 16 + ((s + p) & 3) */
 
-/* The ACPI fixed hardware (pm.c): a 16-port block. */
+/* The ACPI fixed hardware (power.c): a 16-port block. */
 #define ACPI_PM_BASE 0x600
 #define ACPI_PM_LEN 0x10
 #define ACPI_PM1A_EVT_PORT 0x600   /* PM1 status (2 bytes) then enable (2 bytes) */
@@ -35,7 +35,6 @@
 
 struct vmm_acpi_config {
     unsigned vcpus;           /* 1..VMM_MAX_VCPUS, APIC IDs 0..vcpus-1 */
-    bool x2apic_entries;      /* local x2APIC (type 9) MADT entries instead of local APIC (type 0) */
     bool ecam;                /* offer the MCFG table for VMM_PCI_ECAM_BASE */
     const uint8_t *dsdt;      /* the compiled DSDT (vmm_dsdt_aml), with its own header and checksum */
     uint32_t dsdt_len;

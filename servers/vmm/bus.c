@@ -63,7 +63,7 @@ uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size)
 {
     struct vmm_region *r = find(bus, addr, size);
     if (!r || !r->read)
-        return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+        return vmm_size_mask(size);
     return r->read(r->dev, addr - r->base, size);
 }
 

@@ -94,8 +94,6 @@ uint64_t inject_gp(struct dj_vcpu_state *s);
 /* cpuid.c: eax..edx for leaf, subleaf sub on vCPU v (s: its CR state,
  * for OSXSAVE and the XSAVE size; NULL: reset values). */
 void cpuid_emulate(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t leaf, uint32_t sub, uint32_t out[4]);
-/* The clock of the LAPIC timer that CPUID leaf 0x15 announces. */
-uint64_t cpuid_crystal_hz(void);
 
 /* msr.c: false: the access is refused (#GP). */
 bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *value);

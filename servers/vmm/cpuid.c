@@ -15,8 +15,9 @@
  *   - hidden: VMX/SVM, MONITOR/MWAIT, the PMU, thermal and power
  *     management, machine checks (MCE, MCA), TSX, speculation-control MSRs (which would exit to no
  *     model), XSAVES/XSAVEC, PKU, LA57, RDTSCP (TSC_AUX is not the guest's);
- *   - topology (leaves 1, 4, 0xB) of one package with one thread per core
- *     and vm.nvcpus cores, APIC ID = vCPU number;
+ *   - topology (leaves 1 and 0xB) of one package with one thread per core
+ *     and vm.nvcpus cores, APIC ID = vCPU number; no cache descriptions
+ *     (leaf 4 reads zero: Linux then takes the topology from leaf 0xB);
  *   - XSAVE (leaf 0xD) within the host's XCR0. */
 #include <string.h>
 #include "core.h"
@@ -98,23 +99,6 @@ static void leaf1(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
     r[3] = (r[3] & ~L1_EDX_DROP) | L1_EDX_APIC | (vm.nvcpus > 1 ? L1_EDX_HTT : 0);
 }
 
-/* Deterministic cache parameters: L1D, L1I, L2 per core, L3 shared. */
-static void leaf4(uint32_t sub, uint32_t r[4])
-{
-    static const struct {
-        uint8_t type, level;
-        uint16_t ways, sets;
-        bool shared;
-    } caches[] = {{1, 1, 8, 64, false}, {2, 1, 8, 64, false}, {3, 2, 16, 1024, false}, {3, 3, 16, 16384, true}};
-    memset(r, 0, 16);
-    if (sub >= sizeof(caches) / sizeof(caches[0]))
-        return;
-    r[0] = caches[sub].type | caches[sub].level << 5 | BIT(8) | (vm.nvcpus - 1) << 26 |
-           (caches[sub].shared ? (vm.nvcpus - 1) << 14 : 0);
-    r[1] = (caches[sub].ways - 1u) << 22 | (64 - 1);
-    r[2] = caches[sub].sets - 1u;
-}
-
 static void leaf_b(const struct vcpu *v, uint32_t sub, uint32_t r[4])
 {
     r[3] = v->id;
@@ -173,7 +157,6 @@ static void basic(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
         sig(r, "GenuineIntel", 1, 3, 2);
         return;
     case 1: leaf1(v, s, r); return;
-    case 4: leaf4(sub, r); return;
     case 6: r[0] = L6_EAX_ARAT; return;
     case 7:
         if (sub != 0)
@@ -195,7 +178,7 @@ static void basic(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
         r[0] = r[1] = (uint32_t)(vm.tsc_hz / 1000000);
         r[2] = (uint32_t)(CRYSTAL_HZ / 1000000);
         return;
-    default: return; /* PMU, RDT, SGX, PT, ...: absent */
+    default: return; /* caches (4), PMU, RDT, SGX, PT, ...: absent */
     }
 }
 
@@ -232,9 +215,4 @@ void cpuid_emulate(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t
         extended(leaf, r);
     else
         memset(r, 0, 16);
-}
-
-uint64_t cpuid_crystal_hz(void)
-{
-    return CRYSTAL_HZ;
 }

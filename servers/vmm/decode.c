@@ -9,15 +9,7 @@
 #define CR4_PAE (1ull << 5)
 #define CR4_LA57 (1ull << 12)
 #define EFER_LMA (1ull << 10)
-#define RFLAGS_CF (1ull << 0)
-#define RFLAGS_PF (1ull << 2)
-#define RFLAGS_AF (1ull << 4)
-#define RFLAGS_ZF (1ull << 6)
-#define RFLAGS_SF (1ull << 7)
-#define RFLAGS_DF (1ull << 10)
-#define RFLAGS_OF (1ull << 11)
 #define RFLAGS_VM (1ull << 17)
-#define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 #define SEG_AR_L (1u << 9)
 #define SEG_AR_DB (1u << 10)
 
@@ -107,9 +99,7 @@ bool vmm_guest_translate(const struct vmm_ram *ram, const struct dj_vcpu_state *
 
 /* ---- Instruction fetch -------------------------------------------------- */
 
-/* Copies up to max code bytes at CS:RIP, page by page; stops at the first
- * byte that is not in RAM. Returns how many it got. */
-static unsigned fetch_code(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint8_t *buf, unsigned max)
+unsigned vmm_fetch_code(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint8_t *buf, unsigned max)
 {
     unsigned bits = vmm_guest_code_bits(s);
     uint64_t lin = bits == 64 ? s->rip : s->cs.base + (bits == 16 ? (s->rip & 0xffff) : (s->rip & 0xffffffffu));
@@ -164,11 +154,6 @@ static uint64_t sign_extend(uint64_t v, unsigned from_bytes)
     return (uint64_t)((int64_t)(v << shift) >> shift);
 }
 
-static uint64_t size_mask(unsigned bytes)
-{
-    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
-}
-
 /* Skips the ModRM memory operand's SIB and displacement. False for a
  * register operand (mod 3): then nothing touched memory. */
 static bool skip_modrm_memory(struct cursor *c, uint8_t modrm, unsigned addr_size)
@@ -198,17 +183,15 @@ static bool skip_modrm_memory(struct cursor *c, uint8_t modrm, unsigned addr_siz
 }
 
 struct prefixes {
-    bool opsize, addrsize, rep;
+    bool opsize, addrsize;
     uint8_t rex;
-    unsigned seg;
 };
 
-enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS }; /* as in vmm_insn.seg */
-
+/* Segment overrides, LOCK and REP change nothing an MMIO MOV does (the
+ * exit gives the guest-physical address). */
 static void read_prefixes(struct cursor *c, unsigned code_bits, struct prefixes *p)
 {
     memset(p, 0, sizeof *p);
-    p->seg = SEG_DS;
     for (;;) {
         uint8_t b = next_byte(c);
         if (c->short_input)
@@ -216,10 +199,7 @@ static void read_prefixes(struct cursor *c, unsigned code_bits, struct prefixes 
         switch (b) {
         case 0x66: p->opsize = true; break;
         case 0x67: p->addrsize = true; break;
-        case 0xf2: case 0xf3: p->rep = true; break;
-        case 0x26: case 0x2e: case 0x36: case 0x3e: p->seg = (b >> 3) & 3; break; /* ES CS SS DS */
-        case 0x64: case 0x65: p->seg = SEG_FS + (b & 1); break;
-        case 0xf0: break; /* LOCK */
+        case 0xf0: case 0xf2: case 0xf3: case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: break;
         default:
             if (code_bits == 64 && (b & 0xf0) == 0x40) {
                 p->rex = b;
@@ -268,56 +248,24 @@ static bool decode_opcode(struct cursor *c, const struct prefixes *p, unsigned o
         c->pos += insn->addr_size;
         return true;
     }
-    if (op == 0xaa || op == 0xab || op == 0xa4 || op == 0xa5) {
-        insn->kind = op >= 0xaa ? VMM_INSN_STOS : VMM_INSN_MOVS;
-        insn->size = (op & 1) ? opsize : 1;
-        insn->reg = 0;
-        insn->rep = p->rep;
-        insn->seg = p->seg;
-        return true;
-    }
-
-    /* Everything else has a ModRM byte. */
-    bool byte_op;
-    uint8_t modrm;
-    if (op < 0x40 && (op & 7) < 4) { /* ALU r/m, r and r, r/m */
-        byte_op = !(op & 1);
-        insn->alu = (enum vmm_alu_op)(op >> 3);
-        insn->kind = (op & 2) ? VMM_INSN_ALU_REG : VMM_INSN_ALU_MEM;
-    } else if (op == 0x80 || op == 0x81 || op == 0x83) {
-        byte_op = op == 0x80;
-        insn->kind = VMM_INSN_ALU_MEM;
-        insn->has_imm = true;
-    } else if (op >= 0x84 && op <= 0x87) {
-        byte_op = !(op & 1);
-        insn->kind = op <= 0x85 ? VMM_INSN_TEST : VMM_INSN_XCHG;
-    } else if (op >= 0x88 && op <= 0x8b) {
-        byte_op = !(op & 1);
-        insn->kind = (op & 2) ? VMM_INSN_LOAD : VMM_INSN_STORE;
-    } else if (op == 0xc6 || op == 0xc7 || op == 0xf6 || op == 0xf7) {
-        byte_op = !(op & 1);
-        insn->kind = op >= 0xf6 ? VMM_INSN_TEST : VMM_INSN_STORE_IMM;
-        insn->has_imm = true;
-    } else {
+    /* MOV with a ModRM byte: 88-8B (register), C6 C7 /0 (immediate). */
+    if ((op < 0x88 || op > 0x8b) && op != 0xc6 && op != 0xc7)
         return false;
-    }
-    insn->size = byte_op ? 1 : opsize;
+    insn->size = (op & 1) ? opsize : 1;
     insn->dst_size = insn->size;
-    modrm = next_byte(c);
+    insn->has_imm = op >= 0xc6;
+    insn->kind = insn->has_imm ? VMM_INSN_STORE_IMM : (op & 2) ? VMM_INSN_LOAD : VMM_INSN_STORE;
+    uint8_t modrm = next_byte(c);
     unsigned reg_field = (modrm >> 3) & 7;
-    if (insn->has_imm) {
-        if (op >= 0x80 && op <= 0x83)
-            insn->alu = (enum vmm_alu_op)reg_field;
-        else if (reg_field != 0) /* C6/C7 /0 is MOV; F6/F7 /0 TEST; the rest are other instructions */
-            return false;
-    } else {
+    if (insn->has_imm && reg_field != 0) /* C6/C7 /0 is MOV; the rest are other instructions */
+        return false;
+    if (!insn->has_imm)
         set_reg_operand(insn, reg_field, p, insn->size);
-    }
     if (!skip_modrm_memory(c, modrm, insn->addr_size))
         return false;
     if (insn->has_imm) {
-        unsigned imm_bytes = op == 0x83 ? 1 : insn->size >= 4 ? 4 : insn->size; /* imm64 only for MOV r64 */
-        insn->imm = sign_extend(next_imm(c, imm_bytes), imm_bytes) & size_mask(insn->size);
+        unsigned imm_bytes = insn->size >= 4 ? 4 : insn->size; /* imm64 only for MOV r64, not r/m64 */
+        insn->imm = sign_extend(next_imm(c, imm_bytes), imm_bytes) & vmm_size_mask(insn->size);
     }
     return true;
 }
@@ -352,48 +300,13 @@ enum vmm_decode_status vmm_decode_bytes(const uint8_t *bytes, unsigned len, unsi
     return VMM_DECODE_OK;
 }
 
-static const struct dj_vm_seg *segment(const struct dj_vcpu_state *s, unsigned seg)
-{
-    const struct dj_vm_seg *in_prefix_order[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
-    return in_prefix_order[seg];
-}
-
-/* One string operand: seg:reg through the guest's paging; its element
- * must not cross a page (we copy element by element within one page). */
-static enum vmm_decode_status resolve_operand(const struct vmm_ram *ram, const struct dj_vcpu_state *s,
-                                              const struct vmm_insn *insn, unsigned seg, unsigned reg,
-                                              struct vmm_string_operand *op)
-{
-    bool long_mode = vmm_guest_code_bits(s) == 64;
-    uint64_t offset = s->gpr[reg] & size_mask(insn->addr_size);
-    /* In 64-bit mode only FS and GS have a base. */
-    uint64_t base = (long_mode && seg != SEG_FS && seg != SEG_GS) ? 0 : segment(s, seg)->base;
-    uint64_t lin = base + offset;
-    if (!long_mode)
-        lin &= 0xffffffffu;
-    if ((lin & (PAGE_SIZE - 1)) + insn->size > PAGE_SIZE)
-        return VMM_DECODE_UNSUPPORTED;
-    if (!vmm_guest_translate(ram, s, lin, &op->gpa))
-        return VMM_DECODE_FETCH_FAULT;
-    op->page = vmm_gpa_ptr(ram, op->gpa & ~(PAGE_SIZE - 1), PAGE_SIZE);
-    return VMM_DECODE_OK;
-}
-
 enum vmm_decode_status vmm_decode(const struct vmm_ram *ram, const struct dj_vcpu_state *s, struct vmm_insn *out)
 {
     uint8_t buf[VMM_INSN_MAX_LEN];
-    unsigned got = fetch_code(ram, s, buf, sizeof buf);
+    unsigned got = vmm_fetch_code(ram, s, buf, sizeof buf);
     enum vmm_decode_status st = vmm_decode_bytes(buf, got, vmm_guest_code_bits(s), out);
     /* Fewer than 15 bytes is fine as long as the instruction fits in them. */
-    if (st == VMM_DECODE_TOO_LONG && got < sizeof buf)
-        return VMM_DECODE_FETCH_FAULT;
-    if (st != VMM_DECODE_OK || out->kind != VMM_INSN_MOVS)
-        return st;
-    st = resolve_operand(ram, s, out, out->seg, 6 /* rSI */, &out->src);
-    if (st == VMM_DECODE_OK)
-        st = resolve_operand(ram, s, out, SEG_ES, 7 /* rDI */, &out->dst);
-    out->resolved = st == VMM_DECODE_OK;
-    return st;
+    return st == VMM_DECODE_TOO_LONG && got < sizeof buf ? VMM_DECODE_FETCH_FAULT : st;
 }
 
 const char *vmm_decode_status_name(enum vmm_decode_status st)
@@ -411,7 +324,7 @@ static uint64_t get_reg(const struct dj_vcpu_state *s, unsigned reg, bool high8,
 {
     if (high8)
         return (s->gpr[reg] >> 8) & 0xff;
-    return s->gpr[reg] & size_mask(size);
+    return s->gpr[reg] & vmm_size_mask(size);
 }
 
 /* Register writes as the CPU does them: 32-bit results clear bits 63:32,
@@ -421,180 +334,30 @@ static void set_reg(struct dj_vcpu_state *s, unsigned reg, bool high8, unsigned 
     if (high8)
         s->gpr[reg] = (s->gpr[reg] & ~0xff00ull) | ((v & 0xff) << 8);
     else if (size >= 4)
-        s->gpr[reg] = v & size_mask(size);
+        s->gpr[reg] = v & vmm_size_mask(size);
     else
-        s->gpr[reg] = (s->gpr[reg] & ~size_mask(size)) | (v & size_mask(size));
+        s->gpr[reg] = (s->gpr[reg] & ~vmm_size_mask(size)) | (v & vmm_size_mask(size));
 }
 
-/* The ALU result and RFLAGS' arithmetic bits as the CPU sets them (AF is
- * undefined for the logic operations: the CPU we model clears it). */
-static uint64_t alu(enum vmm_alu_op op, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags)
+void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
 {
-    uint64_t mask = size_mask(size), sign = 1ull << (8 * size - 1);
-    uint64_t carry_in = (*rflags & RFLAGS_CF) ? 1 : 0;
-    uint64_t r, flags = 0;
-    a &= mask;
-    b &= mask;
-    switch (op) {
-    case VMM_ALU_ADD: case VMM_ALU_ADC: {
-        uint64_t c = op == VMM_ALU_ADC ? carry_in : 0;
-        r = (a + b + c) & mask;
-        if (r < a || (c && r == a))
-            flags |= RFLAGS_CF;
-        if (~(a ^ b) & (a ^ r) & sign)
-            flags |= RFLAGS_OF;
-        break;
-    }
-    case VMM_ALU_SUB: case VMM_ALU_SBB: case VMM_ALU_CMP: {
-        uint64_t c = op == VMM_ALU_SBB ? carry_in : 0;
-        r = (a - b - c) & mask;
-        if (a < b || (c && a == b))
-            flags |= RFLAGS_CF;
-        if ((a ^ b) & (a ^ r) & sign)
-            flags |= RFLAGS_OF;
-        break;
-    }
-    case VMM_ALU_OR: r = a | b; break;
-    case VMM_ALU_XOR: r = a ^ b; break;
-    case VMM_ALU_AND: default: r = a & b; break;
-    }
-    if (op != VMM_ALU_OR && op != VMM_ALU_XOR && op != VMM_ALU_AND && ((a ^ b ^ r) & 0x10))
-        flags |= RFLAGS_AF;
-    if (r == 0)
-        flags |= RFLAGS_ZF;
-    if (r & sign)
-        flags |= RFLAGS_SF;
-    if (!__builtin_parity((unsigned)(r & 0xff))) /* PF: even parity of the low byte */
-        flags |= RFLAGS_PF;
-    *rflags = (*rflags & ~RFLAGS_ARITH) | flags;
-    return r;
-}
-
-static uint64_t source_operand(const struct vmm_insn *insn, const struct dj_vcpu_state *s)
-{
-    return insn->has_imm ? insn->imm : get_reg(s, insn->reg, insn->reg_high8, insn->size);
-}
-
-/* ---- String instructions ------------------------------------------------
- * rSI, rDI and rCX count in the address size. A REP form does as many
- * elements as stay inside the current page of each operand (the pages
- * the exit and the decoder resolved); the guest repeats the rest. */
-
-/* Elements from gpa on, in the direction of step, that lie wholly in gpa's page. */
-static uint64_t elements_in_page(uint64_t gpa, unsigned size, bool down)
-{
-    uint64_t in_page = gpa & (PAGE_SIZE - 1);
-    if (in_page + size > PAGE_SIZE)
-        return 1; /* one element across the boundary: one device access */
-    return down ? in_page / size + 1 : (PAGE_SIZE - size - in_page) / size + 1;
-}
-
-static uint64_t operand_read(const struct vmm_string_operand *op, uint64_t gpa, unsigned size,
-                             const struct vmm_mem_access *mem)
-{
-    if (!op->page)
-        return mem->read(mem->ctx, gpa, size);
-    uint64_t v = 0;
-    memcpy(&v, op->page + (gpa & (PAGE_SIZE - 1)), size);
-    return v;
-}
-
-static void operand_write(const struct vmm_string_operand *op, uint64_t gpa, unsigned size, uint64_t v,
-                          const struct vmm_mem_access *mem)
-{
-    if (!op->page)
-        mem->write(mem->ctx, gpa, size, v);
-    else
-        memcpy(op->page + (gpa & (PAGE_SIZE - 1)), &v, size);
-}
-
-static void advance_index(struct dj_vcpu_state *s, unsigned reg, const struct vmm_insn *insn, uint64_t n, bool down)
-{
-    uint64_t amask = size_mask(insn->addr_size), delta = n * insn->size;
-    uint64_t v = down ? s->gpr[reg] - delta : s->gpr[reg] + delta;
-    set_reg(s, reg, false, insn->addr_size, v & amask);
-}
-
-/* True when the instruction is complete (RIP moves on). */
-static bool string_step(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa,
-                        const struct vmm_mem_access *mem)
-{
-    uint64_t amask = size_mask(insn->addr_size), count = s->gpr[1] & amask;
-    bool down = s->rflags & RFLAGS_DF;
-    if (insn->rep && count == 0)
-        return true; /* nothing to do (no access would have happened) */
-    const struct vmm_string_operand device = { .gpa = gpa, .page = NULL };
-    const struct vmm_string_operand *dst = insn->kind == VMM_INSN_MOVS ? &insn->dst : &device;
-    uint64_t n = 1;
-    if (insn->rep) {
-        n = elements_in_page(dst->gpa, insn->size, down);
-        if (insn->kind == VMM_INSN_MOVS) {
-            uint64_t src_n = elements_in_page(insn->src.gpa, insn->size, down);
-            n = src_n < n ? src_n : n;
-        }
-        n = count < n ? count : n;
-    }
-    uint64_t step = down ? -(uint64_t)insn->size : insn->size;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t v = insn->kind == VMM_INSN_MOVS ? operand_read(&insn->src, insn->src.gpa + i * step, insn->size, mem)
-                                                 : s->gpr[0] & size_mask(insn->size);
-        operand_write(dst, dst->gpa + i * step, insn->size, v, mem);
-    }
-    advance_index(s, 7, insn, n, down);
-    if (insn->kind == VMM_INSN_MOVS)
-        advance_index(s, 6, insn, n, down);
-    if (!insn->rep)
-        return true;
-    set_reg(s, 1, false, insn->addr_size, (count - n) & amask);
-    return count == n;
-}
-
-bool vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
-{
-    bool done = true;
-    if (insn->kind == VMM_INSN_MOVS && !insn->resolved)
-        return false;
     uint64_t v;
     switch (insn->kind) {
     case VMM_INSN_LOAD:
-        set_reg(s, insn->reg, insn->reg_high8, insn->size, mem->read(mem->ctx, gpa, insn->size) & size_mask(insn->size));
+        set_reg(s, insn->reg, insn->reg_high8, insn->size, mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size));
         break;
     case VMM_INSN_STORE: case VMM_INSN_STORE_IMM:
-        mem->write(mem->ctx, gpa, insn->size, source_operand(insn, s));
+        v = insn->has_imm ? insn->imm : get_reg(s, insn->reg, insn->reg_high8, insn->size);
+        mem->write(mem->ctx, gpa, insn->size, v);
         break;
     case VMM_INSN_MOVZX: case VMM_INSN_MOVSX:
-        v = mem->read(mem->ctx, gpa, insn->size) & size_mask(insn->size);
+        v = mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size);
         if (insn->kind == VMM_INSN_MOVSX)
             v = sign_extend(v, insn->size);
-        set_reg(s, insn->reg, false, insn->dst_size, v & size_mask(insn->dst_size));
-        break;
-    case VMM_INSN_ALU_MEM:
-        v = alu(insn->alu, mem->read(mem->ctx, gpa, insn->size), source_operand(insn, s), insn->size, &s->rflags);
-        if (insn->alu != VMM_ALU_CMP)
-            mem->write(mem->ctx, gpa, insn->size, v);
-        break;
-    case VMM_INSN_ALU_REG:
-        v = alu(insn->alu, get_reg(s, insn->reg, insn->reg_high8, insn->size), mem->read(mem->ctx, gpa, insn->size),
-                insn->size, &s->rflags);
-        if (insn->alu != VMM_ALU_CMP)
-            set_reg(s, insn->reg, insn->reg_high8, insn->size, v);
-        break;
-    case VMM_INSN_TEST:
-        alu(VMM_ALU_AND, mem->read(mem->ctx, gpa, insn->size), source_operand(insn, s), insn->size, &s->rflags);
-        break;
-    case VMM_INSN_XCHG:
-        v = mem->read(mem->ctx, gpa, insn->size) & size_mask(insn->size);
-        mem->write(mem->ctx, gpa, insn->size, get_reg(s, insn->reg, insn->reg_high8, insn->size));
-        set_reg(s, insn->reg, insn->reg_high8, insn->size, v);
-        break;
-    case VMM_INSN_STOS: case VMM_INSN_MOVS:
-        done = string_step(insn, s, gpa, mem);
+        set_reg(s, insn->reg, false, insn->dst_size, v & vmm_size_mask(insn->dst_size));
         break;
     }
-    if (done) {
-        unsigned bits = vmm_guest_code_bits(s);
-        uint64_t rip = s->rip + insn->len;
-        s->rip = bits == 64 ? rip : rip & size_mask(bits / 8);
-    }
-    return true;
+    unsigned bits = vmm_guest_code_bits(s);
+    uint64_t rip = s->rip + insn->len;
+    s->rip = bits == 64 ? rip : rip & vmm_size_mask(bits / 8);
 }

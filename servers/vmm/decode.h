@@ -5,14 +5,13 @@
  * page tables), decodes it, performs the access on the device bus and
  * updates the guest's registers and RIP.
  *
- * Supported: MOV (88 89 8A 8B C6 C7 A0-A3), MOVZX/MOVSX (0F B6 B7 BE BF),
- * the ALU group on memory (ADD OR ADC SBB AND SUB XOR CMP: 00-3B, 80 81
- * 83), TEST (84 85 F6/0 F7/0), XCHG (86 87), STOS (AA AB) and MOVS (A4 A5)
- * with or without REP (as many elements per exit as stay within the
- * operands' pages);
- * prefixes 66 67 F0 F2 F3, segment overrides and REX; every ModRM form
- * (16-bit, 32/64-bit with SIB, disp8/16/32, RIP-relative). Anything else
- * is VMM_DECODE_UNSUPPORTED: the VMM injects #UD or stops the guest. */
+ * Supported: what drivers use for MMIO (Linux's readX/writeX and its
+ * config-space accessors): MOV (88 89 8A 8B C6 C7 A0-A3) and MOVZX/MOVSX
+ * (0F B6 B7 BE BF); prefixes 66 67 F0 F2 F3, segment overrides and REX;
+ * every ModRM form (16-bit, 32/64-bit with SIB, disp8/16/32,
+ * RIP-relative). Anything else (ALU and TEST on memory, XCHG, string
+ * instructions, ...) is VMM_DECODE_UNSUPPORTED: the VMM reports the
+ * instruction's address and stops the guest (exits.c). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,27 +33,10 @@ enum vmm_insn_kind {
     VMM_INSN_STORE_IMM, /* mem <- imm (MOV C6 C7) */
     VMM_INSN_MOVZX,     /* reg(dst_size) <- zero-extended mem */
     VMM_INSN_MOVSX,     /* reg(dst_size) <- sign-extended mem */
-    VMM_INSN_ALU_MEM,   /* mem <- mem op (reg or imm), flags */
-    VMM_INSN_ALU_REG,   /* reg <- reg op mem, flags */
-    VMM_INSN_TEST,      /* flags of mem AND (reg or imm) */
-    VMM_INSN_XCHG,      /* mem <-> reg */
-    VMM_INSN_STOS,      /* mem[ES:rDI] <- rAX, rDI +/- size, REP: rCX counts */
-    VMM_INSN_MOVS,      /* mem[ES:rDI] <- mem[seg:rSI], both +/- size, REP: rCX counts */
 };
-
-/* A string operand resolved for the current element (MOVS): its
- * guest-physical address and, when its page is RAM, where that page is. */
-struct vmm_string_operand {
-    uint64_t gpa;
-    uint8_t *page; /* VMM address of the RAM page holding gpa, NULL: a device */
-};
-
-/* The ALU operations in their opcode order (opcode bits 5:3, ModRM.reg of 80-83). */
-enum vmm_alu_op { VMM_ALU_ADD, VMM_ALU_OR, VMM_ALU_ADC, VMM_ALU_SBB, VMM_ALU_AND, VMM_ALU_SUB, VMM_ALU_XOR, VMM_ALU_CMP };
 
 struct vmm_insn {
     enum vmm_insn_kind kind;
-    enum vmm_alu_op alu;  /* ALU_MEM, ALU_REG */
     unsigned size;        /* memory operand bytes: 1, 2, 4, 8 */
     unsigned dst_size;    /* MOVZX/MOVSX: register bytes; else = size */
     unsigned reg;         /* register operand, gpr[] index 0..15 */
@@ -62,10 +44,6 @@ struct vmm_insn {
     bool has_imm;         /* the source is imm, not reg */
     uint64_t imm;         /* already sign-extended to size */
     unsigned addr_size;   /* 2, 4, 8 */
-    bool rep;             /* F3 / F2 on STOS, MOVS */
-    unsigned seg;         /* MOVS source segment: 0 ES, 1 CS, 2 SS, 3 DS (default), 4 FS, 5 GS */
-    bool resolved;        /* MOVS: src and dst are set (vmm_decode does it) */
-    struct vmm_string_operand src, dst;
     unsigned len;         /* bytes: RIP advances by this */
 };
 
@@ -78,14 +56,14 @@ unsigned vmm_guest_code_bits(const struct dj_vcpu_state *s);
  * address. False when an entry on the way is not present or not in RAM. */
 bool vmm_guest_translate(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint64_t lin, uint64_t *gpa);
 
-/* Fetches and decodes the instruction at CS:RIP and, for MOVS, resolves
- * both operands through the guest's paging. The state needs the MTD
- * groups GPR, RIP_RSP, RFLAGS, CR and SEG. A MOVS element that crosses a
- * page boundary is VMM_DECODE_UNSUPPORTED; an operand page the guest's
- * tables do not map is VMM_DECODE_FETCH_FAULT. */
+/* Copies up to max code bytes at CS:RIP through the guest's paging;
+ * stops at the first byte that is not in RAM. Returns how many it got. */
+unsigned vmm_fetch_code(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint8_t *buf, unsigned max);
+/* Fetches and decodes the instruction at CS:RIP. The state needs the MTD
+ * groups RIP_RSP, RFLAGS, CR and SEG. */
 enum vmm_decode_status vmm_decode(const struct vmm_ram *ram, const struct dj_vcpu_state *s, struct vmm_insn *out);
 /* Decodes bytes already fetched (len of them) in the given code mode (16,
- * 32, 64); MOVS comes back unresolved. */
+ * 32, 64). */
 enum vmm_decode_status vmm_decode_bytes(const uint8_t *bytes, unsigned len, unsigned code_bits, struct vmm_insn *out);
 
 /* How the emulation reaches the memory operand at gpa (the device bus). */
@@ -95,13 +73,9 @@ struct vmm_mem_access {
     void *ctx;
 };
 
-/* Performs insn with its memory operand at gpa: device accesses through
- * mem, results into s->gpr and s->rflags, and RIP past the instruction.
- * A REP string instruction does the elements that stay within the
- * operands' current pages; while rCX is not yet zero RIP stays, so the
- * guest repeats it (and exits again only if the next element is MMIO
- * too). False, with nothing done, for an unresolved MOVS. */
-bool vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem);
+/* Performs insn with its memory operand at gpa: the device access through
+ * mem, a load's result into s->gpr, and RIP past the instruction. */
+void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem);
 
 /* A short name for a status, for the VMM's error report. */
 const char *vmm_decode_status_name(enum vmm_decode_status st);

@@ -6,10 +6,8 @@
  * whose status the VMM prints as "vmm: guest powered off (status N)"
  * for tests to read. */
 #include "core.h"
-#include "debug_exit.h"
-#include "i8042.h"
 #include "pci_host.h"
-#include "pm.h"
+#include "power.h"
 #include "rtc.h"
 #include "uart.h"
 
@@ -20,23 +18,8 @@
 
 static struct uart com1;
 static struct rtc rtc;
-static struct i8042 kbc;
-static struct pm pm;
-static struct debug_exit dbg;
+static struct power power;
 static uint64_t tsc_at_start;
-
-static void com1_tx(void *ctx, uint8_t byte)
-{
-    (void)ctx;
-    char c = (char)byte;
-    vmm_console_write(&c, 1);
-}
-
-static void com1_irq(void *ctx, bool level)
-{
-    (void)ctx;
-    vmm_irq_set(UART_COM1_IRQ, level);
-}
 
 static uint64_t rtc_now_ns(void *ctx)
 {
@@ -45,39 +28,13 @@ static uint64_t rtc_now_ns(void *ctx)
     return RTC_EPOCH_S * NS_PER_S + cycles / hz * NS_PER_S + cycles % hz * NS_PER_S / hz;
 }
 
-static void reset_cb(void *ctx)
-{
-    (void)ctx;
-    vmm_reset();
-}
-
-static void power_off_cb(void *ctx)
-{
-    (void)ctx;
-    vmm_power_off(0);
-}
-
-static void sci_cb(void *ctx, bool level)
-{
-    (void)ctx;
-    vmm_irq_set(ACPI_SCI_IRQ, level);
-}
-
-static void debug_exit_cb(void *ctx, uint32_t status)
-{
-    (void)ctx;
-    vmm_power_off(status);
-}
-
 bool devices_init(struct pci_host *pci)
 {
-    static const struct uart_ops com1_ops = {NULL, com1_tx, com1_irq, NULL};
     tsc_at_start = vmm_guest_tsc();
-    uart_init(&com1, &com1_ops);
+    uart_init(&com1);
     return vmm_bus_add(&vm.io, UART_COM1_BASE, UART_PORTS, uart_io_read, uart_io_write, &com1) &&
-           rtc_attach(&rtc, &vm.io, rtc_now_ns, NULL) && i8042_attach(&kbc, &vm.io, reset_cb, NULL) &&
-           pm_attach(&pm, &vm.io, power_off_cb, reset_cb, sci_cb, NULL) &&
-           debug_exit_attach(&dbg, &vm.io, debug_exit_cb, NULL) && net_device(vm_start_info, pci);
+           rtc_attach(&rtc, &vm.io, rtc_now_ns, NULL) && power_attach(&power, &vm.io) &&
+           net_device(vm_start_info, pci);
 }
 
 size_t devices_console_input(const char *bytes, size_t n)

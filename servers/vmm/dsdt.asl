@@ -2,7 +2,7 @@
 /* The VMM's DSDT, compiled by iasl at build time (servers/vmm/dsdt.mk) and
  * copied into guest memory by acpi.c. The numbers here are the platform's
  * layout in servers/vmm/acpi.h (the host test checks they agree):
- *   \_S5 SLP_TYP 5       ACPI_S5_SLP_TYP (pm.c powers off on it)
+ *   \_S5 SLP_TYP 5       ACPI_S5_SLP_TYP (power.c powers off on it)
  *   ECAM 0xb0000000..0xbfffffff   VMM_PCI_ECAM_BASE, 256 buses
  *   PCI MMIO 0xc0000000..0xfebfffff   VMM_PCI_MMIO_BASE..VMM_PCI_MMIO_END
  *   PCI interrupts: slot s pin p -> GSI 16 + ((s + p) & 3) (IOAPIC, level, low) */

@@ -35,11 +35,6 @@ static uint64_t unbacked_count;
 /* Groups every handler gets (they also decide injection). */
 #define MTD_REPLY_BASE (DJ_MTD_GPR | DJ_MTD_RIP_RSP | DJ_MTD_RFLAGS | DJ_MTD_INJ | DJ_MTD_CTRL)
 
-static uint64_t mask_of(unsigned bytes)
-{
-    return bytes >= 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
-}
-
 static void skip(struct dj_vcpu_state *s, unsigned fixed_len)
 {
     s->rip += s->inst_len ? s->inst_len : fixed_len;
@@ -127,7 +122,7 @@ static const struct dj_vm_seg *seg_by_number(const struct dj_vcpu_state *s, unsi
 static uint64_t io_string(struct dj_vcpu_state *s, uint64_t q)
 {
     unsigned size = DJ_VMIO_SIZE(q), asz = DJ_VMIO_ADDR_SIZE(q);
-    uint64_t amask = mask_of(asz ? asz : 8);
+    uint64_t amask = vmm_size_mask(asz ? asz : 8);
     bool in = q & DJ_VMIO_IN, rep = q & DJ_VMIO_REP;
     unsigned idx = in ? 7 : 6; /* RDI : RSI */
     const struct dj_vm_seg *seg = in ? &s->es : seg_by_number(s, DJ_VMIO_SEG(q));
@@ -156,10 +151,10 @@ static uint64_t on_io(struct dj_vcpu_state *s)
     if (q & DJ_VMIO_STRING)
         return io_string(s, q);
     if (q & DJ_VMIO_IN) {
-        uint64_t value = vmm_bus_read(&vm.io, DJ_VMIO_PORT(q), size) & mask_of(size);
-        s->gpr[0] = size == 4 ? value : (s->gpr[0] & ~mask_of(size)) | value;
+        uint64_t value = vmm_bus_read(&vm.io, DJ_VMIO_PORT(q), size) & vmm_size_mask(size);
+        s->gpr[0] = size == 4 ? value : (s->gpr[0] & ~vmm_size_mask(size)) | value;
     } else
-        vmm_bus_write(&vm.io, DJ_VMIO_PORT(q), size, s->gpr[0] & mask_of(size));
+        vmm_bus_write(&vm.io, DJ_VMIO_PORT(q), size, s->gpr[0] & vmm_size_mask(size));
     s->rip = s->qual[1] ? s->qual[1] : s->rip + s->inst_len;
     return MTD_REPLY_BASE;
 }
@@ -173,7 +168,10 @@ static uint64_t on_mem(struct vcpu *v, struct dj_vcpu_state *s)
         return 0;
     }
     if (!mmio_emulate(v, s, gpa, &why)) {
-        vmm_log("vCPU %u: MMIO access at %#lx, rip %#lx: %s", v->id, (unsigned long)gpa, (unsigned long)s->rip, why);
+        uint8_t b[4] = {0};
+        vmm_fetch_code(&vm.ram, s, b, sizeof b);
+        vmm_log("vCPU %u: MMIO access at %#lx, rip %#lx (code %02x %02x %02x %02x): %s", v->id, (unsigned long)gpa,
+                (unsigned long)s->rip, b[0], b[1], b[2], b[3], why);
         vm_stop("an MMIO instruction the VMM cannot emulate");
         return 0;
     }
@@ -229,29 +227,13 @@ static uint64_t on_hlt(struct vcpu *v, struct dj_vcpu_state *s)
 #define REX_R 0x4
 #define REX_B 0x1
 
-static bool fetch(const struct dj_vcpu_state *s, uint8_t *bytes, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t gpa;
-        const uint8_t *p;
-        if (!vmm_guest_translate(&vm.ram, s, s->cs.base + s->rip + i, &gpa) || !(p = vmm_gpa_ptr(&vm.ram, gpa, 1)))
-            return false;
-        bytes[i] = *p;
-    }
-    return true;
-}
-
 static uint64_t on_dr(struct vcpu *v, struct dj_vcpu_state *s)
 {
     uint8_t b[4];
-    if (!fetch(s, b, 1))
-        return inject_ud(s);
-    unsigned i = 0, rex = 0;
-    if (b[0] >= REX_FIRST && b[0] <= REX_LAST)
+    unsigned got = vmm_fetch_code(&vm.ram, s, b, sizeof b), i = 0, rex = 0;
+    if (got && b[0] >= REX_FIRST && b[0] <= REX_LAST)
         rex = b[i++];
-    if (!fetch(s, b, i + 3)) /* the instruction may end at the end of a page */
-        return inject_ud(s);
-    if (b[i] != OPC_TWO_BYTE || (b[i + 1] != OPC_MOV_FROM_DR && b[i + 1] != OPC_MOV_TO_DR))
+    if (got < i + 3 || b[i] != OPC_TWO_BYTE || (b[i + 1] != OPC_MOV_FROM_DR && b[i + 1] != OPC_MOV_TO_DR))
         return inject_ud(s);
     uint8_t modrm = b[i + 2];
     unsigned dr = (modrm >> 3 & 7) | (rex & REX_R ? 8 : 0), gpr = (modrm & 7) | (rex & REX_B ? 8 : 0);

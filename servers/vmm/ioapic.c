@@ -133,7 +133,7 @@ static void write_register(struct ioapic *io, uint32_t reg, uint32_t v)
 uint64_t ioapic_mmio_read(void *dev, uint64_t offset, unsigned size)
 {
     struct ioapic *io = dev;
-    uint64_t width_mask = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    uint64_t width_mask = vmm_size_mask(size < 4 ? size : 4);
     if (offset == OFFSET_REGSEL)
         return io->regsel & width_mask;
     if (offset == OFFSET_WINDOW)
@@ -166,4 +166,10 @@ void vmm_irq_set(unsigned gsi, bool level_high)
 {
     if (platform)
         ioapic_set_irq(platform, gsi, level_high);
+}
+
+void vmm_irq_eoi(uint8_t vector)
+{
+    if (platform)
+        ioapic_eoi(platform, vector);
 }

@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Local APIC model, one per vCPU: x2APIC MSRs (0x800-0x8ff) and the
- * xAPIC page (0xfee00000), IA32_APIC_BASE, the timer (one-shot,
- * periodic, TSC-deadline), IPIs, EOI and interrupt priority.
+/* Local APIC model, one per vCPU, in x2APIC mode only: the x2APIC MSRs
+ * (0x800-0x8ff), IA32_APIC_BASE, the timer (one-shot, periodic,
+ * TSC-deadline), IPIs, EOI and interrupt priority. Every LAPIC starts
+ * enabled in x2APIC mode (as firmware may leave it; CPUID offers x2APIC),
+ * which Linux keeps. xAPIC mode (the MMIO page) is not modelled: a write
+ * of IA32_APIC_BASE that selects it raises #GP, and a LAPIC the guest
+ * disables stays disabled (the way back to x2APIC leads through xAPIC).
  *
  * How the VMM uses it:
- *  - lapic_set_init() at power-on and on VM reset; every LAPIC starts
- *    enabled in x2APIC mode, vCPU 0 is the BSP, APIC ID = vCPU index.
+ *  - lapic_set_init() at power-on and on VM reset: vCPU 0 is the BSP,
+ *    APIC ID = vCPU index.
  *  - MSR exits for lapic_handles_msr() go to lapic_msr_read/write (false
- *    means: inject #GP). Accesses to the xAPIC page go to
- *    lapic_mmio_read/write of the vCPU that made them (the page is per
- *    vCPU, so it is not a vmm_bus region).
+ *    means: inject #GP).
  *  - Before entering the guest: lapic_take_nmi(), then
  *    lapic_pending_vector(); when the guest can take it, inject it and
  *    call lapic_accept().
  *  - Timers: lapic_next_deadline() is the TSC at which the vCPU's timer
- *    fires; at or after it, call lapic_timer_tick(). ops.timer_changed
- *    says when a guest write moved the deadline.
+ *    fires; at or after it, call lapic_timer_tick(). A guest write that
+ *    moves the deadline kicks the vCPU (vmm_vcpu_kick) so its handler
+ *    re-arms its timer.
+ *  - The LAPIC reaches the VMM through the services of vmm.h: the guest
+ *    TSC, kicks, INIT and SIPI, and EOIs of level-triggered interrupts
+ *    (vmm_irq_eoi).
  *
  * APIC timer clock: one timer tick ("bus clock") is LAPIC_TSC_PER_TICK
  * TSC cycles, exactly. The VMM reports it consistently in CPUID:
@@ -38,31 +44,11 @@
  * 20-60 us at common TSC rates): shorter ones only make exits. */
 #define LAPIC_MIN_PERIOD_TSC 65536u
 #define LAPIC_MMIO_BASE 0xfee00000u
-#define LAPIC_MMIO_SIZE 0x1000u
 
 #define MSR_IA32_APIC_BASE 0x1bu
 #define MSR_IA32_TSC_DEADLINE 0x6e0u
 #define MSR_X2APIC_FIRST 0x800u
 #define MSR_X2APIC_LAST 0x8ffu
-
-/* What the VMM provides. Every callback runs under the VMM lock, like
- * the device code that calls it. */
-struct lapic_ops {
-    void *ctx;
-    /* The guest's TSC now (the VMM: rdtsc plus the TSC offset). */
-    uint64_t (*now)(void *ctx);
-    /* vcpu has a new pending interrupt or NMI: recall it if it runs in
-     * the guest, wake it if it waits in HLT (may be the calling vCPU). */
-    void (*kick)(void *ctx, unsigned vcpu);
-    /* INIT and start-up IPIs; the target's LAPIC is already reset for
-     * INIT. The VMM decides whether the vCPU waits for a SIPI. */
-    void (*init)(void *ctx, unsigned vcpu);
-    void (*sipi)(void *ctx, unsigned vcpu, uint8_t vector);
-    /* EOI of a level-triggered interrupt: forward to ioapic_eoi(). */
-    void (*eoi)(void *ctx, uint8_t vector);
-    /* Optional (may be NULL): vcpu's timer deadline changed. */
-    void (*timer_changed)(void *ctx, unsigned vcpu);
-};
 
 struct lapic_set;
 
@@ -70,7 +56,7 @@ struct lapic {
     struct lapic_set *set;
     unsigned index;      /* vCPU index, also the APIC ID */
     uint64_t apic_base;  /* IA32_APIC_BASE */
-    uint32_t tpr, ldr, dfr, svr, esr, esr_pending;
+    uint32_t tpr, svr, esr, esr_pending;
     uint64_t icr;
     uint32_t lvt[6];     /* timer, thermal, perf, LINT0, LINT1, error */
     uint32_t irr[8], isr[8], tmr[8];
@@ -84,12 +70,11 @@ struct lapic {
 struct lapic_set {
     struct lapic cpu[VMM_MAX_VCPUS];
     unsigned count;
-    struct lapic_ops ops;
 };
 
 /* count LAPICs (1..VMM_MAX_VCPUS), all in x2APIC mode, vCPU 0 the BSP.
  * false when count is out of range. */
-bool lapic_set_init(struct lapic_set *s, unsigned count, const struct lapic_ops *ops);
+bool lapic_set_init(struct lapic_set *s, unsigned count);
 /* Make s the target of vmm_msi_send(). */
 void lapic_platform_attach(struct lapic_set *s);
 
@@ -97,9 +82,6 @@ bool lapic_handles_msr(uint32_t msr);
 /* false: the access faults (#GP). */
 bool lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *value);
 bool lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t value);
-/* The xAPIC page; dev is the accessing vCPU's struct lapic. */
-uint64_t lapic_mmio_read(void *dev, uint64_t offset, unsigned size);
-void lapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t value);
 
 /* Highest vector that may be injected now (IRR above the processor
  * priority), or -1. */

@@ -8,12 +8,7 @@
  *     page with the e820 map and the RSDP, identity page tables for the
  *     first 4 GiB and a flat GDT; entry at the 64-bit entry point
  *     (startup_32 + 0x200) in long mode with RSI = zero page.
- *   - Multiboot v1 (ELF64/ELF32 via the a.out kludge fields, or ELF32
- *     program headers): segments at their physical addresses, the info
- *     structure with mem_lower/upper, the memory map, the command line
- *     and the initrd as module 0; entry in 32-bit protected mode with
- *     EAX = 0x2badb002, EBX = info.
- *   - Multiboot v2 (ELF32), see load_multiboot2. */
+ *   - Multiboot v1 and v2 ELF32 images, see load_multiboot. */
 #include <string.h>
 #include "core.h"
 
@@ -208,43 +203,55 @@ static bool load_linux(const uint8_t *k, uint64_t ksize, const void *initrd, uin
     return true;
 }
 
-/* ---- Multiboot v1 ------------------------------------------------------- */
+/* ---- Multiboot v1 and v2 (ELF images) -------------------------------------
+ * The header in the first 8 KiB (v1: magic, flags, checksum) or 32 KiB
+ * (v2: magic, architecture 0, length, checksum); the image is placed by
+ * its ELF32 program headers (neither v1's a.out kludge nor v2's address
+ * tags are read). The information: memory sizes, the memory map, the
+ * command line and the initrd as module 0; entry in 32-bit protected
+ * mode with EAX the boot magic, EBX the information. */
 #define MB1_MAGIC 0x1badb002u
 #define MB1_BOOT_MAGIC 0x2badb002u
 #define MB1_SEARCH 8192
-#define MB1_FLAG_AOUT (1u << 16)
-#define MB1_INFO 0x8000ull
-#define MB1_CMDLINE GUEST_CMDLINE
-#define MB1_MODS 0x8800ull
-#define MB1_MMAP 0x8a00ull
+#define MB2_MAGIC 0xe85250d6u
+#define MB2_BOOT_MAGIC 0x36d76289u
+#define MB2_SEARCH 32768
+#define MB_INFO 0x8000ull
+#define MB_INFO_MAX 0x1000
+#define MB_CMDLINE_MAX 0x800
+#define MB_MMAP_ENTRY 24
+#define MB1_MMAP_SIZE_FIELD 20 /* v1: a size field, then the e820 entry */
 #define MB1_INFO_MEM (1u << 0)
 #define MB1_INFO_CMDLINE (1u << 2)
 #define MB1_INFO_MODS (1u << 3)
 #define MB1_INFO_MMAP (1u << 6)
+#define MB1_INFO_LEN 120
+#define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_MODULE 3
+#define MB2_TAG_MEMINFO 4
+#define MB2_TAG_MMAP 6
 #define ELF_MAGIC 0x464c457fu
 #define PT_LOAD 1
 
-struct mb1_header {
-    uint32_t magic, flags, checksum, header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
-};
-
-static const struct mb1_header *mb1_find(const uint8_t *k, uint64_t ksize, uint64_t *offset)
+/* 1 or 2 when a multiboot header of that version is where it must be, else 0. */
+static unsigned multiboot_version(const uint8_t *k, uint64_t ksize)
 {
-    for (uint64_t off = 0; off + sizeof(struct mb1_header) <= ksize && off < MB1_SEARCH; off += 4) {
-        const struct mb1_header *h = (const struct mb1_header *)(k + off);
-        if (h->magic == MB1_MAGIC && (uint32_t)(h->magic + h->flags + h->checksum) == 0) {
-            *offset = off;
-            return h;
-        }
+    for (uint64_t off = 0; off + 16 <= ksize && off < MB2_SEARCH; off += 4) {
+        uint32_t m = rd32(k, off), a = rd32(k, off + 4), b = rd32(k, off + 8);
+        if (m == MB1_MAGIC && off < MB1_SEARCH && (uint32_t)(m + a + b) == 0)
+            return 1;
+        if (m == MB2_MAGIC && off % 8 == 0 && a == 0 && (uint32_t)(m + a + b + rd32(k, off + 12)) == 0)
+            return 2;
     }
-    return NULL;
+    return 0;
 }
 
 /* ELF32 program headers at their physical addresses. */
-static bool mb1_elf(const uint8_t *k, uint64_t ksize, uint64_t *entry, uint64_t *end, const char **why)
+static bool mb_elf(const uint8_t *k, uint64_t ksize, uint64_t *entry, uint64_t *end, const char **why)
 {
     if (ksize < 52 || rd32(k, 0) != ELF_MAGIC || k[4] != 1)
-        return (*why = "multiboot: no a.out kludge and not ELF32", false);
+        return (*why = "multiboot: not an ELF32 image", false);
     uint32_t phoff = rd32(k, 28);
     uint16_t phentsize = rd16(k, 42), phnum = rd16(k, 44);
     *entry = rd32(k, 24);
@@ -267,92 +274,10 @@ static bool mb1_elf(const uint8_t *k, uint64_t ksize, uint64_t *entry, uint64_t 
     return true;
 }
 
-static bool load_multiboot(const uint8_t *k, uint64_t ksize, const struct mb1_header *h, uint64_t hoff,
-                           const void *initrd, uint64_t isize, const char *cmdline, const char **why)
-{
-    uint64_t entry, end;
-    if (h->flags & MB1_FLAG_AOUT) {
-        uint64_t file_off = hoff - (h->header_addr - h->load_addr);
-        uint64_t load_end = h->load_end_addr ? h->load_end_addr : h->load_addr + (ksize - file_off);
-        uint64_t bss_end = h->bss_end_addr > load_end ? h->bss_end_addr : load_end;
-        if (file_off > ksize || load_end < h->load_addr || load_end - h->load_addr > ksize - file_off)
-            return (*why = "multiboot: load addresses outside the image", false);
-        void *dst = vmm_gpa_ptr(&vm.ram, h->load_addr, bss_end - h->load_addr);
-        if (!dst)
-            return (*why = "multiboot: the image does not fit in guest RAM", false);
-        memset(dst, 0, bss_end - h->load_addr);
-        memcpy(dst, k + file_off, load_end - h->load_addr);
-        entry = h->entry_addr;
-        end = bss_end;
-    } else if (!mb1_elf(k, ksize, &entry, &end, why))
-        return false;
-    uint64_t initrd_at = 0;
-    if (!load_initrd(0xffffffffull, align_up(end, PAGE_SIZE), initrd, isize, &initrd_at, why))
-        return false;
-    uint32_t info[30] = {0};
-    size_t clen = strlen(cmdline);
-    if (clen >= 0x800)
-        return (*why = "multiboot: command line too long", false);
-    copy_in(MB1_CMDLINE, cmdline, clen + 1);
-    info[0] = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP;
-    info[1] = (uint32_t)(GUEST_BIOS_START / 1024);
-    info[2] = (uint32_t)((vm.ram.size - MIB) / 1024);
-    info[4] = (uint32_t)MB1_CMDLINE;
-    if (initrd) {
-        uint32_t mod[4] = {(uint32_t)initrd_at, (uint32_t)(initrd_at + isize), 0, 0};
-        copy_in(MB1_MODS, mod, sizeof(mod));
-        info[0] |= MB1_INFO_MODS;
-        info[5] = 1;
-        info[6] = (uint32_t)MB1_MODS;
-    }
-    struct e820 map[E820_MAX];
-    unsigned n = e820_build(map);
-    uint8_t mmap[E820_MAX * 24];
-    for (unsigned i = 0; i < n; i++) {
-        wr32(mmap, i * 24, 20);
-        memcpy(mmap + i * 24 + 4, &map[i], 20);
-    }
-    copy_in(MB1_MMAP, mmap, n * 24);
-    info[11] = n * 24;
-    info[12] = (uint32_t)MB1_MMAP;
-    copy_in(MB1_INFO, info, sizeof(info));
-    boot_tables();
-    vm.entry_64 = false;
-    vm.entry_rip = entry;
-    vm.entry_eax = MB1_BOOT_MAGIC;
-    vm.entry_rbx = MB1_INFO;
-    vmm_log("multiboot image: entry %#lx, end %#lx", (unsigned long)entry, (unsigned long)end);
-    return true;
-}
-
-/* ---- Multiboot v2 ---------------------------------------------------------
- * The header (magic, architecture 0) in the first 32 KiB; the image is
- * placed by its ELF32 program headers (address tags are not read). The
- * information: command line, basic memory, memory map, the initrd as a
- * module; EAX 0x36d76289, EBX the information, as for v1 otherwise. */
-#define MB2_MAGIC 0xe85250d6u
-#define MB2_BOOT_MAGIC 0x36d76289u
-#define MB2_SEARCH 32768
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MEMINFO 4
-#define MB2_TAG_MMAP 6
-#define MB2_INFO_MAX 0x1000
-
-static bool mb2_find(const uint8_t *k, uint64_t ksize)
-{
-    for (uint64_t off = 0; off + 16 <= ksize && off < MB2_SEARCH; off += 8)
-        if (rd32(k, off) == MB2_MAGIC && rd32(k, off + 4) == 0 &&
-            (uint32_t)(rd32(k, off) + rd32(k, off + 4) + rd32(k, off + 8) + rd32(k, off + 12)) == 0)
-            return true;
-    return false;
-}
-
-/* Appends a tag of type with len payload bytes; tags are 8-byte aligned. */
+/* Appends a v2 tag of type with len payload bytes; tags are 8-byte aligned. */
 static uint32_t mb2_tag(uint8_t *info, uint32_t at, uint32_t type, const void *payload, uint32_t len)
 {
-    if (at + 8 + len + 8 > MB2_INFO_MAX)
+    if (at + 8 + len + 8 > MB_INFO_MAX)
         return at;
     wr32(info, at, type);
     wr32(info, at + 4, 8 + len);
@@ -360,46 +285,52 @@ static uint32_t mb2_tag(uint8_t *info, uint32_t at, uint32_t type, const void *p
     return (uint32_t)align_up(at + 8 + len, 8);
 }
 
-static bool load_multiboot2(const uint8_t *k, uint64_t ksize, const void *initrd, uint64_t isize, const char *cmdline,
-                            const char **why)
+static bool load_multiboot(const uint8_t *k, uint64_t ksize, unsigned version, const void *initrd, uint64_t isize,
+                           const char *cmdline, const char **why)
 {
     uint64_t entry, end, initrd_at = 0;
-    if (!mb1_elf(k, ksize, &entry, &end, why) ||
+    size_t clen = strlen(cmdline);
+    if (!mb_elf(k, ksize, &entry, &end, why) ||
         !load_initrd(0xffffffffull, align_up(end, PAGE_SIZE), initrd, isize, &initrd_at, why))
         return false;
-    static uint8_t info[MB2_INFO_MAX];
-    memset(info, 0, sizeof(info));
-    size_t clen = strlen(cmdline);
-    if (clen >= 0x800)
+    if (clen >= MB_CMDLINE_MAX)
         return (*why = "multiboot: command line too long", false);
-    uint32_t at = mb2_tag(info, 8, MB2_TAG_CMDLINE, cmdline, (uint32_t)clen + 1);
-    uint32_t mem[2] = {(uint32_t)(GUEST_BIOS_START / 1024), (uint32_t)((vm.ram.size - MIB) / 1024)};
-    at = mb2_tag(info, at, MB2_TAG_MEMINFO, mem, sizeof(mem));
     struct e820 map[E820_MAX];
     unsigned n = e820_build(map);
-    uint8_t mmap[8 + E820_MAX * 24] = {0};
-    wr32(mmap, 0, 24); /* entry size, version 0 */
+    uint8_t mmap[8 + E820_MAX * MB_MMAP_ENTRY] = {0}; /* v2: entry size and version first */
+    uint8_t *entries = version == 2 ? mmap + 8 : mmap;
     for (unsigned i = 0; i < n; i++) {
-        wr64(mmap, 8 + i * 24, map[i].addr);
-        wr64(mmap, 8 + i * 24 + 8, map[i].size);
-        wr32(mmap, 8 + i * 24 + 16, map[i].type);
+        wr32(entries, i * MB_MMAP_ENTRY + (version == 2 ? 20 : 0), version == 2 ? 0 : MB1_MMAP_SIZE_FIELD);
+        memcpy(entries + i * MB_MMAP_ENTRY + (version == 2 ? 0 : 4), &map[i], sizeof map[i]);
     }
-    at = mb2_tag(info, at, MB2_TAG_MMAP, mmap, 8 + n * 24);
-    if (initrd) {
-        uint8_t mod[9] = {0};
-        wr32(mod, 0, (uint32_t)initrd_at);
-        wr32(mod, 4, (uint32_t)(initrd_at + isize));
-        at = mb2_tag(info, at, MB2_TAG_MODULE, mod, sizeof(mod));
+    uint32_t mem[2] = {(uint32_t)(GUEST_BIOS_START / 1024), (uint32_t)((vm.ram.size - MIB) / 1024)};
+    uint32_t mod[4] = {(uint32_t)initrd_at, (uint32_t)(initrd_at + isize), 0, 0};
+    uint8_t *info = vmm_gpa_ptr(&vm.ram, MB_INFO, MB_INFO_MAX);
+    memset(info, 0, MB_INFO_MAX);
+    if (version == 2) {
+        wr32(mmap, 0, MB_MMAP_ENTRY);
+        uint32_t at = mb2_tag(info, 8, MB2_TAG_CMDLINE, cmdline, (uint32_t)clen + 1);
+        at = mb2_tag(info, at, MB2_TAG_MEMINFO, mem, sizeof mem);
+        at = mb2_tag(info, at, MB2_TAG_MMAP, mmap, 8 + n * MB_MMAP_ENTRY);
+        if (initrd)
+            at = mb2_tag(info, at, MB2_TAG_MODULE, mod, 9); /* start, end, an empty string */
+        at = mb2_tag(info, at, MB2_TAG_END, NULL, 0);
+        wr32(info, 0, at);
+    } else { /* the info structure, then the mmap, module and command line after it */
+        uint32_t mmap_at = MB_INFO + MB1_INFO_LEN, mod_at = mmap_at + n * MB_MMAP_ENTRY, cmd_at = mod_at + sizeof mod;
+        uint32_t fields[13] = {MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP | (initrd ? MB1_INFO_MODS : 0), mem[0],
+                               mem[1], 0, cmd_at, initrd ? 1 : 0, mod_at, 0, 0, 0, 0, n * MB_MMAP_ENTRY, mmap_at};
+        memcpy(info, fields, sizeof fields);
+        memcpy(info + (mmap_at - MB_INFO), mmap, n * MB_MMAP_ENTRY);
+        memcpy(info + (mod_at - MB_INFO), mod, sizeof mod);
+        memcpy(info + (cmd_at - MB_INFO), cmdline, clen + 1);
     }
-    at = mb2_tag(info, at, MB2_TAG_END, NULL, 0);
-    wr32(info, 0, at);
-    copy_in(MB1_INFO, info, at);
     boot_tables();
     vm.entry_64 = false;
     vm.entry_rip = entry;
-    vm.entry_eax = MB2_BOOT_MAGIC;
-    vm.entry_rbx = MB1_INFO;
-    vmm_log("multiboot2 image: entry %#lx, end %#lx", (unsigned long)entry, (unsigned long)end);
+    vm.entry_eax = version == 2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC;
+    vm.entry_rbx = MB_INFO;
+    vmm_log("multiboot v%u image: entry %#lx, end %#lx", version, (unsigned long)entry, (unsigned long)end);
     return true;
 }
 
@@ -407,17 +338,14 @@ bool load_guest(const void *kernel, uint64_t ksize, const void *initrd, uint64_t
                 const char **why)
 {
     const uint8_t *k = kernel;
-    uint64_t hoff;
     if (vm.ram.size < 2 * MIB)
         return (*why = "less than 2 MiB of guest RAM", false);
     if (ksize >= 0x210 && rd32(k, BP_HEADER) == HDRS_MAGIC)
         return load_linux(k, ksize, initrd, isize, cmdline, why);
-    const struct mb1_header *h = mb1_find(k, ksize, &hoff);
-    if (h)
-        return load_multiboot(k, ksize, h, hoff, initrd, isize, cmdline, why);
-    if (mb2_find(k, ksize))
-        return load_multiboot2(k, ksize, initrd, isize, cmdline, why);
-    *why = "neither a Linux bzImage nor a multiboot (v1 or v2) image";
+    unsigned version = multiboot_version(k, ksize);
+    if (version)
+        return load_multiboot(k, ksize, version, initrd, isize, cmdline, why);
+    *why = "neither a Linux bzImage nor a multiboot (v1 or v2) ELF image";
     return false;
 }
 

@@ -50,25 +50,15 @@ void pci_config_init(struct pci_config *c, uint16_t vendor, uint16_t device, uin
     c->mmio_bus = mmio_bus;
 }
 
-/* The BAR's low flag bits as the guest reads them. */
-static uint32_t bar_flags(const struct pci_bar *b)
-{
-    switch (b->kind) {
-    case PCI_BAR_KIND_IO: return PCI_BAR_IO;
-    case PCI_BAR_KIND_MEM32: return b->prefetchable ? PCI_BAR_PREFETCH : 0;
-    case PCI_BAR_KIND_MEM64: return PCI_BAR_MEM64 | (b->prefetchable ? PCI_BAR_PREFETCH : 0);
-    case PCI_BAR_NONE: break;
-    }
-    return 0;
-}
-
 /* The BAR registers from the BARs' addresses. */
 static void store_bar_registers(struct pci_config *c, unsigned i)
 {
     const struct pci_bar *b = &c->bar[i];
     if (b->kind == PCI_BAR_NONE)
         return;
-    pci_config_put(c, PCI_BAR0 + 4 * i, 4, (uint32_t)b->addr | bar_flags(b));
+    uint32_t flags = b->kind == PCI_BAR_KIND_IO ? PCI_BAR_IO
+                     : (b->kind == PCI_BAR_KIND_MEM64 ? PCI_BAR_MEM64 : 0) | (b->prefetchable ? PCI_BAR_PREFETCH : 0);
+    pci_config_put(c, PCI_BAR0 + 4 * i, 4, (uint32_t)b->addr | flags); /* flags as the guest reads them */
     if (b->kind == PCI_BAR_KIND_MEM64)
         pci_config_put(c, PCI_BAR0 + 4 * (i + 1), 4, (uint32_t)(b->addr >> 32));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The platform (docs/vmm.md, "Platform"): which devices a VM has, where
  * they sit, and the glue between the exit handlers and the device models:
- * a LAPIC per vCPU (x2APIC MSRs, xAPIC page), the IOAPIC, the PCI host
+ * a LAPIC per vCPU (x2APIC MSRs), the IOAPIC, the PCI host
  * bridge (mechanism 1 and ECAM), the ACPI tables in the BIOS area, and
  * the devices of devices.c. */
 #include <string.h>
@@ -17,43 +17,6 @@ static struct pci_host pci;
 static uint64_t rsdp;
 
 /* ---- LAPIC and IOAPIC wiring ---------------------------------------------- */
-
-static uint64_t ops_now(void *ctx)
-{
-    (void)ctx;
-    return vmm_guest_tsc();
-}
-
-static void ops_kick(void *ctx, unsigned vcpu)
-{
-    (void)ctx;
-    vmm_vcpu_kick(vcpu);
-}
-
-static void ops_init(void *ctx, unsigned vcpu)
-{
-    (void)ctx;
-    vmm_vcpu_init(vcpu);
-}
-
-static void ops_sipi(void *ctx, unsigned vcpu, uint8_t vector)
-{
-    (void)ctx;
-    vmm_vcpu_sipi(vcpu, vector);
-}
-
-static void ops_eoi(void *ctx, uint8_t vector)
-{
-    (void)ctx;
-    ioapic_eoi(&ioapic, vector);
-}
-
-static void ops_timer_changed(void *ctx, unsigned vcpu)
-{
-    (void)ctx;
-    if (vcpu < vm.nvcpus && !vm.vcpu[vcpu].utcb)
-        vmm_vcpu_kick(vcpu); /* another vCPU moved it: that one's handler re-arms its timer */
-}
 
 static void ioapic_to_lapics(void *ctx, const struct apic_msg *m)
 {
@@ -104,41 +67,22 @@ bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handl
 
 /* ---- MMIO exits -------------------------------------------------------------- */
 
-struct mmio_ctx {
-    unsigned vcpu;
-};
-
-static bool in_lapic_page(uint64_t gpa)
-{
-    return gpa >= LAPIC_MMIO_BASE && gpa - LAPIC_MMIO_BASE < LAPIC_MMIO_SIZE;
-}
-
-/* The xAPIC page is per vCPU: it is not on the shared bus. */
-static uint64_t mmio_read(void *ctx, uint64_t gpa, unsigned size)
-{
-    const struct mmio_ctx *c = ctx;
-    if (in_lapic_page(gpa))
-        return lapic_mmio_read(&lapics.cpu[c->vcpu], gpa - LAPIC_MMIO_BASE, size);
-    return vmm_bus_read(&vm.mmio, gpa, size);
-}
-
-static void mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
-{
-    const struct mmio_ctx *c = ctx;
-    if (in_lapic_page(gpa))
-        lapic_mmio_write(&lapics.cpu[c->vcpu], gpa - LAPIC_MMIO_BASE, size, value);
-    else
-        vmm_bus_write(&vm.mmio, gpa, size, value);
-}
-
 static bool claimed(uint64_t gpa)
 {
-    if (in_lapic_page(gpa))
-        return true;
     for (unsigned i = 0; i < vm.mmio.count; i++)
         if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
             return true;
     return false;
+}
+
+static uint64_t mmio_read(void *ctx, uint64_t gpa, unsigned size)
+{
+    return vmm_bus_read(ctx, gpa, size);
+}
+
+static void mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
+{
+    vmm_bus_write(ctx, gpa, size, value);
 }
 
 bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why)
@@ -151,8 +95,7 @@ bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const c
     }
     if (!claimed(gpa))
         exits_note_unbacked(v->id, gpa, s->rip);
-    struct mmio_ctx ctx = {v->id};
-    const struct vmm_mem_access access = {mmio_read, mmio_write, &ctx};
+    const struct vmm_mem_access access = {mmio_read, mmio_write, &vm.mmio};
     vmm_insn_execute(&insn, s, gpa, &access);
     return true;
 }
@@ -173,7 +116,7 @@ uint64_t platform_rsdp(void)
 static bool acpi_tables(void)
 {
     struct vmm_acpi_config cfg = {
-        .vcpus = vm.nvcpus, .x2apic_entries = false, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
+        .vcpus = vm.nvcpus, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
     uint64_t used = 0;
     enum vmm_acpi_status st = vmm_acpi_build(&vm.ram, GUEST_ACPI_BASE, GUEST_ACPI_SIZE, &cfg, &used);
     if (st != VMM_ACPI_OK) {
@@ -186,9 +129,8 @@ static bool acpi_tables(void)
 
 bool platform_init(void)
 {
-    static const struct lapic_ops lops = {NULL, ops_now, ops_kick, ops_init, ops_sipi, ops_eoi, ops_timer_changed};
     static const struct ioapic_ops iops = {NULL, ioapic_to_lapics};
-    if (!lapic_set_init(&lapics, vm.nvcpus, &lops))
+    if (!lapic_set_init(&lapics, vm.nvcpus))
         return false;
     lapic_platform_attach(&lapics);
     ioapic_init(&ioapic, VMM_IOAPIC_ID, &iops);

@@ -22,10 +22,9 @@
 #define A_DEFAULT 0x26       /* 32.768 kHz time base, 1024 Hz rate */
 #define B_SET 0x80
 #define B_BINARY 0x04
-#define B_24H 0x02
+#define B_24H 0x02           /* always set: the 12-hour mode is not modelled */
 #define B_DEFAULT B_24H      /* BCD, 24-hour, like a PC BIOS leaves it */
 #define D_VALID_RAM_TIME 0x80
-#define HOUR_PM 0x80
 #define INDEX_MASK 0x7f      /* bit 7 masks NMIs on a PC: nothing to do here */
 
 #define NS_PER_SEC 1000000000ull
@@ -103,21 +102,6 @@ static unsigned decode(const struct rtc *r, uint8_t v)
     return binary_mode(r) ? v : (v >> 4) * 10u + (v & 0xf); /* BCD */
 }
 
-static uint8_t encode_hour(const struct rtc *r, unsigned hour)
-{
-    if (r->cmos[REG_B] & B_24H)
-        return encode(r, hour);
-    unsigned h12 = hour % 12 ? hour % 12 : 12;
-    return (uint8_t)(encode(r, h12) | (hour >= 12 ? HOUR_PM : 0));
-}
-
-static unsigned decode_hour(const struct rtc *r, uint8_t v)
-{
-    if (r->cmos[REG_B] & B_24H)
-        return decode(r, v);
-    return decode(r, v & ~HOUR_PM) % 12 + ((v & HOUR_PM) ? 12 : 0);
-}
-
 static uint64_t now_ns(const struct rtc *r)
 {
     return r->now_ns(r->ctx);
@@ -152,7 +136,6 @@ static uint8_t read_register(struct rtc *r, unsigned reg)
     current_time(r, &t);
     unsigned *field = time_field(&t, reg);
     switch (reg) {
-    case REG_HOUR: return encode_hour(r, t.hour);
     case REG_YEAR: return encode(r, t.year % 100);
     case REG_CENTURY: return encode(r, t.year / 100 % 100);
     case REG_A: {
@@ -185,9 +168,7 @@ static void write_time(struct rtc *r, unsigned reg, uint8_t v)
 {
     struct rtc_time t;
     current_time(r, &t);
-    if (reg == REG_HOUR)
-        t.hour = decode_hour(r, v);
-    else if (reg == REG_YEAR)
+    if (reg == REG_YEAR)
         t.year = t.year / 100 * 100 + decode(r, v) % 100;
     else if (reg == REG_CENTURY)
         t.year = decode(r, v) % 100 * 100 + t.year % 100;
@@ -209,28 +190,20 @@ static void write_register_b(struct rtc *r, uint8_t v)
         r->frozen = false;
         r->offset = rtc_time_to_unix(&r->set_time) - now_seconds(r);
     }
-    r->cmos[REG_B] = v;
+    r->cmos[REG_B] = v | B_24H;
 }
 
 static void write_register(struct rtc *r, unsigned reg, uint8_t v)
 {
-    switch (reg) {
-    case REG_SEC: case REG_MIN: case REG_HOUR: case REG_WDAY: case REG_MDAY: case REG_MON: case REG_YEAR:
-    case REG_CENTURY:
+    struct rtc_time scratch;
+    if (time_field(&scratch, reg) || reg == REG_YEAR || reg == REG_CENTURY)
         write_time(r, reg, v);
-        break;
-    case REG_A:
+    else if (reg == REG_A)
         r->cmos[REG_A] = v & A_WRITABLE;
-        break;
-    case REG_B:
+    else if (reg == REG_B)
         write_register_b(r, v);
-        break;
-    case REG_C: case REG_D:
-        break; /* read-only */
-    default:
+    else if (reg != REG_C && reg != REG_D) /* C and D are read-only */
         r->cmos[reg] = v;
-        break;
-    }
 }
 
 /* One byte at port offset 0 (index) or 1 (data). */

@@ -2,8 +2,8 @@
 /* The CMOS real-time clock (MC146818) at ports 0x70 (index; bit 7, the
  * NMI mask, is ignored) and 0x71 (data). The time comes from a callback
  * (UNIX time in nanoseconds, which the VMM derives from its own clock);
- * the guest reads it in BCD or binary, 24- or 12-hour mode as register B
- * says. Register A's update-in-progress bit is set in the last 244 us of
+ * the guest reads it in BCD or binary as register B says, always in the
+ * 24-hour mode (B's 24/12 bit reads 1 whatever the guest writes). Register A's update-in-progress bit is set in the last 244 us of
  * each second, as on the real chip. A guest that sets the clock (SET bit,
  * then the time registers) moves only its own view: an offset to the
  * callback's time. Register C reads zero: the model raises no interrupts

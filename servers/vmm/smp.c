@@ -35,27 +35,17 @@
 static uint8_t handler_stacks[VMM_MAX_VCPUS][STACK_BYTES] __attribute__((aligned(16)));
 static uint8_t timer_stacks[VMM_MAX_VCPUS][STACK_BYTES] __attribute__((aligned(16)));
 
-static uint64_t exit_mtd(unsigned reason)
-{
-    switch (reason) {
-    case DJ_VMEXIT_STARTUP:
-    case DJ_VMEXIT_SHUTDOWN:
-    case DJ_VMEXIT_ENTRY_FAIL:
-    case DJ_VMEXIT_INIT:
-    case DJ_VMEXIT_RECALL: /* INIT handling rewrites the whole state */
-        return DJ_MTD_VM_ALL;
-    case DJ_VMEXIT_IO:
-    case DJ_VMEXIT_DR:
-    case DJ_VMEXIT_MEM: /* address translation and decoding */
-        return MTD_COMMON | DJ_MTD_CR | DJ_MTD_SEG;
-    case DJ_VMEXIT_CPUID:
-    case DJ_VMEXIT_XSETBV:
-    case DJ_VMEXIT_RDMSR:
-    case DJ_VMEXIT_WRMSR:
-        return MTD_COMMON | DJ_MTD_CR | DJ_MTD_TSC | DJ_MTD_PAT;
-    default: return MTD_COMMON;
-    }
-}
+/* Per exit reason; 0: MTD_COMMON. */
+#define MTD_DECODE (MTD_COMMON | DJ_MTD_CR | DJ_MTD_SEG)                /* address translation, decoding */
+#define MTD_CPU_STATE (MTD_COMMON | DJ_MTD_CR | DJ_MTD_TSC | DJ_MTD_PAT) /* CPUID, XSETBV, MSRs */
+static const uint64_t exit_mtds[DJ_VMEXIT_COUNT] = {
+    /* INIT handling (after a recall too) rewrites the whole state. */
+    [DJ_VMEXIT_STARTUP] = DJ_MTD_VM_ALL, [DJ_VMEXIT_SHUTDOWN] = DJ_MTD_VM_ALL, [DJ_VMEXIT_ENTRY_FAIL] = DJ_MTD_VM_ALL,
+    [DJ_VMEXIT_INIT] = DJ_MTD_VM_ALL, [DJ_VMEXIT_RECALL] = DJ_MTD_VM_ALL,
+    [DJ_VMEXIT_IO] = MTD_DECODE, [DJ_VMEXIT_DR] = MTD_DECODE, [DJ_VMEXIT_MEM] = MTD_DECODE,
+    [DJ_VMEXIT_CPUID] = MTD_CPU_STATE, [DJ_VMEXIT_XSETBV] = MTD_CPU_STATE, [DJ_VMEXIT_RDMSR] = MTD_CPU_STATE,
+    [DJ_VMEXIT_WRMSR] = MTD_CPU_STATE,
+};
 
 static uint64_t sel(const struct vcpu *v, unsigned off)
 {
@@ -66,7 +56,7 @@ static enum dj_status exit_portals(struct vcpu *v)
 {
     for (unsigned r = 0; r < DJ_VMEXIT_COUNT; r++) {
         uint64_t pt = sel(v, r);
-        enum dj_status st = dj_create_pt(pt, DJ_SEL_SELF_PD, v->handler_ec, exit_mtd(r),
+        enum dj_status st = dj_create_pt(pt, DJ_SEL_SELF_PD, v->handler_ec, exit_mtds[r] ? exit_mtds[r] : MTD_COMMON,
                                          (uint64_t)(uintptr_t)dj_portal_entry);
         if (st == DJ_OK)
             st = dj_pt_ctrl(pt, (uint64_t)v->id << 8 | r);

@@ -7,11 +7,9 @@ enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_S
 #define IER_RX (1u << 0)
 #define IER_THRE (1u << 1)
 #define IER_LINE_STATUS (1u << 2)
-#define IER_MODEM_STATUS (1u << 3)
 #define IER_WRITABLE 0x0fu
 
 #define IIR_NONE 0x01u
-#define IIR_MODEM_STATUS 0x00u
 #define IIR_THRE 0x02u
 #define IIR_RX 0x04u
 #define IIR_LINE_STATUS 0x06u
@@ -37,8 +35,6 @@ enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_S
 #define LSR_THRE (1u << 5)
 #define LSR_TEMT (1u << 6)
 
-#define MSR_TERI (1u << 2)
-#define MSR_DELTA_SHIFT 4 /* DCTS DDSR DDCD are bits 0, 1, 3 */
 #define MSR_CTS (1u << 4)
 #define MSR_DSR (1u << 5)
 #define MSR_RI (1u << 6)
@@ -78,9 +74,7 @@ static uint8_t interrupt_id(const struct uart *u)
     }
     if ((u->ier & IER_THRE) && u->thre_pending)
         return IIR_THRE;
-    if ((u->ier & IER_MODEM_STATUS) && u->msr_delta)
-        return IIR_MODEM_STATUS;
-    return IIR_NONE;
+    return IIR_NONE; /* modem status changes are not reported: no deltas */
 }
 
 static void update_line(struct uart *u)
@@ -89,8 +83,7 @@ static void update_line(struct uart *u)
     if (level == u->line)
         return;
     u->line = level;
-    if (u->ops.irq)
-        u->ops.irq(u->ops.ctx, level);
+    vmm_irq_set(UART_COM1_IRQ, level);
 }
 
 static bool rx_push(struct uart *u, uint8_t byte)
@@ -108,8 +101,7 @@ static uint8_t rx_pop(struct uart *u)
         return 0;
     uint8_t byte = u->rx[u->rx_head];
     u->rx_head = (u->rx_head + 1) % UART_FIFO_SIZE;
-    if (--u->rx_count == 0 && u->ops.rx_room)
-        u->ops.rx_room(u->ops.ctx);
+    u->rx_count--;
     return byte;
 }
 
@@ -118,20 +110,10 @@ static void transmit(struct uart *u, uint8_t byte)
     if (u->mcr & MCR_LOOP) {
         if (!rx_push(u, byte))
             u->lsr_errors |= LSR_OVERRUN;
-    } else if (u->ops.tx) {
-        u->ops.tx(u->ops.ctx, byte);
+    } else {
+        vmm_console_write((const char *)&byte, 1);
     }
     u->thre_pending = true; /* sent at once: the holding register is empty again */
-}
-
-static void write_mcr(struct uart *u, uint8_t v)
-{
-    uint8_t before = modem_inputs(u);
-    u->mcr = v & MCR_WRITABLE;
-    uint8_t after = modem_inputs(u), changed = before ^ after;
-    /* Each delta bit sits 4 below its input; RI reports its trailing edge. */
-    u->msr_delta |= (changed & (MSR_CTS | MSR_DSR | MSR_DCD)) >> MSR_DELTA_SHIFT;
-    u->msr_delta |= ((before & MSR_RI) && !(after & MSR_RI)) ? MSR_TERI : 0;
 }
 
 static void write_fcr(struct uart *u, uint8_t v)
@@ -172,11 +154,7 @@ static uint8_t read_byte(struct uart *u, unsigned reg)
         u->lsr_errors = 0;
         return lsr;
     }
-    case REG_MSR: {
-        uint8_t msr = modem_inputs(u) | u->msr_delta;
-        u->msr_delta = 0;
-        return msr;
-    }
+    case REG_MSR: return modem_inputs(u);
     case REG_SCR: return u->scr;
     }
     return 0xff;
@@ -200,7 +178,7 @@ static void write_byte(struct uart *u, unsigned reg, uint8_t v)
         break;
     case REG_IIR_FCR: write_fcr(u, v); break;
     case REG_LCR: u->lcr = v; break;
-    case REG_MCR: write_mcr(u, v); break;
+    case REG_MCR: u->mcr = v & MCR_WRITABLE; break;
     case REG_SCR: u->scr = v; break;
     default: break; /* LSR and MSR are read-only (factory test writes ignored) */
     }
@@ -239,7 +217,7 @@ size_t uart_receive(struct uart *u, const uint8_t *bytes, size_t n)
     return taken;
 }
 
-void uart_init(struct uart *u, const struct uart_ops *ops)
+void uart_init(struct uart *u)
 {
-    *u = (struct uart){ .dll = RESET_DIVISOR, .ops = *ops };
+    *u = (struct uart){ .dll = RESET_DIVISOR };
 }

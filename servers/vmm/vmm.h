@@ -39,6 +39,11 @@ void *vmm_gpa_ptr(const struct vmm_ram *ram, uint64_t gpa, uint64_t len);
  * are 1, 2, 4 or 8 bytes; a read returns the value (zero-extended), a
  * write gets it. Accesses nobody claims read as all ones and are ignored
  * (the PC's floating bus). */
+/* All ones in the low bytes of an access of that many bytes. */
+static inline uint64_t vmm_size_mask(unsigned bytes)
+{
+    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
 typedef uint64_t (*vmm_read_fn)(void *dev, uint64_t offset, unsigned size);
 typedef void (*vmm_write_fn)(void *dev, uint64_t offset, unsigned size, uint64_t value);
 
@@ -67,6 +72,8 @@ void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t v
  * MSI messages; the LAPIC model of the target vCPU queues the vector and
  * the VMM recalls that vCPU so its handler injects it. */
 void vmm_irq_set(unsigned gsi, bool level_high);       /* ioapic.c */
+/* The EOI of a level-triggered vector: the IOAPIC may send it again. */
+void vmm_irq_eoi(uint8_t vector);                        /* ioapic.c */
 void vmm_msi_send(uint64_t address, uint32_t data);      /* lapic.c */
 
 /* ---- Services the VMM core offers devices ----------------------------------

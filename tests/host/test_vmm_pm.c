@@ -1,8 +1,8 @@
-// host-test-sources: servers/vmm/pm.c servers/vmm/debug_exit.c tests/host/vmm_bus_fake.c
+// host-test-sources: servers/vmm/power.c tests/host/vmm_bus_fake.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The VMM's ACPI PM block and isa-debug-exit: power-off only on SLP_EN
  * with the \_S5 type (written as a word or as two bytes), SCI_EN always
- * set, write-one-to-clear status, the power button and its SCI level, the
+ * set, write-one-to-clear status, enable bits and the SCI level, the
  * reset register, and the debug-exit status convention. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,25 +13,40 @@
 #include <string.h>
 #include <cmocka.h>
 #include "servers/vmm/acpi.h"
-#include "servers/vmm/debug_exit.h"
-#include "servers/vmm/pm.h"
+#include "servers/vmm/power.h"
 
 static struct vmm_bus io;
-static struct pm pm;
-static unsigned offs, resets, sci_calls;
+static struct power pm;
+static unsigned offs, resets, sci_calls, exits;
 static bool sci_level;
+static uint32_t exit_status;
 
-static void power_off(void *ctx) { (void)ctx; offs++; }
-static void reset(void *ctx) { (void)ctx; resets++; }
-static void sci(void *ctx, bool level) { (void)ctx; sci_calls++; sci_level = level; }
+/* The VMM services power.c calls (vmm.h): status 0 is ACPI's power-off,
+ * an odd one the debug-exit port's. */
+void vmm_power_off(unsigned status)
+{
+    if (status) {
+        exits++;
+        exit_status = status;
+    } else {
+        offs++;
+    }
+}
+void vmm_reset(void) { resets++; }
+void vmm_irq_set(unsigned gsi, bool level)
+{
+    assert_int_equal(gsi, ACPI_SCI_IRQ);
+    sci_calls++;
+    sci_level = level;
+}
 
 static int setup(void **state)
 {
     (void)state;
     memset(&io, 0, sizeof io);
-    offs = resets = sci_calls = 0;
+    offs = resets = sci_calls = exits = 0;
     sci_level = false;
-    return pm_attach(&pm, &io, power_off, reset, sci, NULL) ? 0 : -1;
+    return power_attach(&pm, &io) ? 0 : -1;
 }
 
 #define SLP_EN (1u << 13)
@@ -60,23 +75,19 @@ static void power_off_on_s5_only(void **state)
     assert_int_equal(offs, 2);
 }
 
-static void power_button_raises_sci_while_enabled(void **state)
+static void enable_bits_and_sci(void **state)
 {
     (void)state;
-    pm_power_button(&pm);
     assert_false(sci_level);
-    assert_int_equal(vmm_bus_read(&io, ACPI_PM1A_EVT_PORT, 2) & 0x100, 0x100);
-    vmm_bus_write(&io, ACPI_PM1A_EVT_PORT + 2, 2, 0x100); /* enable PWRBTN */
-    assert_true(sci_level);
+    vmm_bus_write(&io, ACPI_PM1A_EVT_PORT + 2, 2, 0x100); /* enable PWRBTN: no status, no SCI */
+    assert_false(sci_level);
     assert_int_equal(vmm_bus_read(&io, ACPI_PM1A_EVT_PORT + 2, 2), 0x100);
-    vmm_bus_write(&io, ACPI_PM1A_EVT_PORT, 2, 0x0001); /* clearing another bit changes nothing */
-    assert_true(sci_level);
-    vmm_bus_write(&io, ACPI_PM1A_EVT_PORT, 2, 0x0100); /* write one to clear */
-    assert_false(sci_level);
+    vmm_bus_write(&io, ACPI_PM1A_EVT_PORT, 2, 0xffff); /* status is write-one-to-clear */
     assert_int_equal(vmm_bus_read(&io, ACPI_PM1A_EVT_PORT, 2), 0);
     /* Undefined enable bits stay zero. */
     vmm_bus_write(&io, ACPI_PM1A_EVT_PORT + 2, 2, 0xffff);
     assert_int_equal(vmm_bus_read(&io, ACPI_PM1A_EVT_PORT + 2, 2), 0x0721);
+    assert_false(sci_level);
     assert_true(sci_calls > 0);
 }
 
@@ -88,8 +99,8 @@ static void reset_register(void **state)
     vmm_bus_write(&io, ACPI_RESET_PORT, 1, ACPI_RESET_VALUE);
     assert_int_equal(resets, 1);
     assert_int_equal(vmm_bus_read(&io, ACPI_PM_BASE + 0xc, 4), 0);
-    static struct pm other;
-    assert_false(pm_attach(&other, &io, NULL, NULL, NULL, NULL));
+    static struct power other;
+    assert_false(power_attach(&other, &io));
 }
 
 static void random_writes_never_power_off_without_s5(void **state)
@@ -112,20 +123,9 @@ static void random_writes_never_power_off_without_s5(void **state)
     assert_int_equal(resets, 0);
 }
 
-static uint32_t exit_status;
-static unsigned exits;
-static void on_exit_(void *ctx, uint32_t status)
-{
-    (void)ctx;
-    exits++;
-    exit_status = status;
-}
-
 static void debug_exit_status(void **state)
 {
     (void)state;
-    static struct debug_exit d;
-    assert_true(debug_exit_attach(&d, &io, on_exit_, NULL));
     vmm_bus_write(&io, 0xf4, 1, 0);
     assert_int_equal(exit_status, 1);
     vmm_bus_write(&io, 0xf4, 1, 0x10);
@@ -137,15 +137,13 @@ static void debug_exit_status(void **state)
     vmm_bus_write(&io, 0xf5, 1, 1); /* not the port */
     assert_int_equal(exits, 4);
     assert_int_equal(vmm_bus_read(&io, 0xf4, 1), 0xff);
-    static struct debug_exit twice;
-    assert_false(debug_exit_attach(&twice, &io, on_exit_, NULL));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(power_off_on_s5_only, setup),
-        cmocka_unit_test_setup(power_button_raises_sci_while_enabled, setup),
+        cmocka_unit_test_setup(enable_bits_and_sci, setup),
         cmocka_unit_test_setup(reset_register, setup),
         cmocka_unit_test_setup(random_writes_never_power_off_without_s5, setup),
         cmocka_unit_test_setup(debug_exit_status, setup),

@@ -1,7 +1,7 @@
 // host-test-sources: servers/vmm/rtc.c tests/host/vmm_bus_fake.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The VMM's CMOS RTC: the calendar against the C library's gmtime, the
- * clock registers in BCD, binary, 24- and 12-hour modes, the update-in-
+ * clock registers in BCD and binary (24-hour only), the update-in-
  * progress window, the guest setting its clock (SET bit and running),
  * CMOS RAM, read-only registers, word accesses and garbage writes. */
 #define _DEFAULT_SOURCE
@@ -95,21 +95,20 @@ static void reads_bcd_24_hour_by_default(void **state)
     assert_int_equal(cmos_read(0x80 | 0x02), 0x49);
 }
 
-static void binary_and_12_hour_modes(void **state)
+static void binary_mode_and_always_24_hours(void **state)
 {
     (void)state;
     cmos_write(0x0b, 0x06); /* binary, 24h */
     assert_int_equal(cmos_read(0x00), 16);
     assert_int_equal(cmos_read(0x04), 23);
     assert_int_equal(cmos_read(0x09), 26);
-    cmos_write(0x0b, 0x04); /* binary, 12h */
-    assert_int_equal(cmos_read(0x04), 0x80 | 11);
-    cmos_write(0x0b, 0x00); /* BCD, 12h */
-    assert_int_equal(cmos_read(0x04), 0x80 | 0x11);
-    fake_now += 15 * 60 * NS; /* 00:04 next day: 12 AM */
-    assert_int_equal(cmos_read(0x04), 0x12);
-    fake_now += 12 * 3600 * NS; /* 12:04: 12 PM */
-    assert_int_equal(cmos_read(0x04), 0x80 | 0x12);
+    cmos_write(0x0b, 0x04); /* binary, 12h asked: not modelled, stays 24h */
+    assert_int_equal(cmos_read(0x0b), 0x06);
+    assert_int_equal(cmos_read(0x04), 23);
+    cmos_write(0x0b, 0x00); /* BCD */
+    assert_int_equal(cmos_read(0x04), 0x23);
+    fake_now += 15 * 60 * NS; /* 00:04 next day */
+    assert_int_equal(cmos_read(0x04), 0x00);
 }
 
 static void update_in_progress_window(void **state)
@@ -227,7 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calendar_matches_gmtime),
         cmocka_unit_test_setup(reads_bcd_24_hour_by_default, setup),
-        cmocka_unit_test_setup(binary_and_12_hour_modes, setup),
+        cmocka_unit_test_setup(binary_mode_and_always_24_hours, setup),
         cmocka_unit_test_setup(update_in_progress_window, setup),
         cmocka_unit_test_setup(guest_sets_its_clock, setup),
         cmocka_unit_test_setup(fields_set_one_by_one_are_not_normalised_early, setup),

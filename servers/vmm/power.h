@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* How a guest powers off or resets: three small devices on the I/O bus
+ * that end in vmm_power_off() or vmm_reset() (vmm.h).
+ *
+ * ACPI fixed hardware the FADT (acpi.c) describes, in the I/O block
+ * ACPI_PM_BASE..+ACPI_PM_LEN:
+ *   PM1a status  (ACPI_PM1A_EVT_PORT, 2 bytes, write one to clear)
+ *   PM1a enable  (+2, 2 bytes)
+ *   PM1a control (ACPI_PM1A_CNT_PORT, 2 bytes): SCI_EN always reads 1
+ *     (there is no SMM: the platform is always in ACPI mode); writing
+ *     SLP_EN with SLP_TYP = ACPI_S5_SLP_TYP (the DSDT's \_S5) powers off;
+ *     other sleep types are not offered (no \_S1..\_S4) and are ignored.
+ *   reset register (ACPI_RESET_PORT, 1 byte): ACPI_RESET_VALUE resets.
+ * The SCI (ISA IRQ 9, level, vmm_irq_set) follows status AND enable;
+ * no event sets a status bit yet (there is no power button to press).
+ * Other ports in the block read as zero.
+ *
+ * A minimal i8042 keyboard controller at ports 0x60 (data) and 0x64
+ * (status / command), with no keyboard or mouse behind it. It is there
+ * for the reset line: command 0xfe (pulse output line 0), any pulse
+ * command 0xf0..0xfe with bit 0 clear, or clearing bit 0 of the output
+ * port (command 0xd1) resets the VM. It answers the controller self-test
+ * (0xaa -> 0x55) and the command byte (0x20 / 0x60) and ignores other
+ * commands; bytes for the keyboard time out (status bit 6), so a driver
+ * that probes finds nothing to talk to. Neither the DSDT (no PS/2
+ * device) nor the FADT (8042 boot flag clear) offers it, so Linux's i8042
+ * driver does not probe at all; its reboot code (reboot=kbd) still
+ * pulses the reset line.
+ *
+ * QEMU's isa-debug-exit at port 0xf4: a test kernel writes v and the VM
+ * powers off with status (v << 1) | 1 (QEMU's convention: an odd status,
+ * so 0 can never mean "the guest said so"). A write of any size (1, 2 or
+ * 4 bytes, which is why it claims 0xf4..0xf7) at 0xf4 counts; reads give
+ * all ones. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmm.h"
+
+#define I8042_DATA_PORT 0x60
+#define I8042_COMMAND_PORT 0x64
+#define DEBUG_EXIT_PORT 0xf4
+#define DEBUG_EXIT_LEN 4
+
+struct power {
+    uint16_t status, enable, control; /* PM1a */
+    struct i8042 {
+        uint8_t status;
+        uint8_t output;       /* the output buffer (valid when status bit 0) */
+        uint8_t command_byte; /* the controller's configuration byte */
+        uint8_t pending;      /* a command waiting for its data byte (0x60, 0xd1) */
+    } kbc;
+};
+
+/* Claims the PM block, the i8042's ports and the debug-exit port. False
+ * if any is taken. */
+bool power_attach(struct power *p, struct vmm_bus *io_bus);
