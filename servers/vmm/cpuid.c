@@ -14,7 +14,8 @@
  *     interface (kvmclock, PV EOI, ...) is offered or used;
  *   - hidden: VMX/SVM, MONITOR/MWAIT, the PMU, thermal and power
  *     management, machine checks (MCE, MCA), TSX, speculation-control MSRs (which would exit to no
- *     model), XSAVES/XSAVEC, PKU, LA57, RDTSCP (TSC_AUX is not the guest's);
+ *     model), XSAVES/XSAVEC, PKU, LA57, RDTSCP and RDPID (TSC_AUX is not the guest's; VT-x without the
+ *     RDTSCP control turns RDPID into #UD);
  *   - topology (leaves 1 and 0xB) of one package with one thread per core
  *     and vm.nvcpus cores, APIC ID = vCPU number; no cache descriptions
  *     (leaf 4 reads zero: Linux then takes the topology from leaf 0xB);
@@ -46,7 +47,7 @@
 #define L1_EDX_HTT BIT(28)
 /* leaf 7.0 */
 #define L7_EBX_DROP (BIT(2) | BIT(4) | BIT(11) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
-#define L7_ECX_KEEP (BIT(1) | BIT(2) | BIT(6) | BIT(8) | BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(14) | BIT(22))
+#define L7_ECX_KEEP (BIT(1) | BIT(2) | BIT(6) | BIT(8) | BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(14))
 #define L7_EDX_KEEP (BIT(4)) /* fast short REP MOV */
 /* extended */
 #define E1_ECX_DROP (BIT(2) | BIT(10) | BIT(12) | BIT(13) | BIT(22) | BIT(23) | BIT(24) | BIT(28) | BIT(29))
