@@ -15,7 +15,7 @@
 
 /* ---- the backend (called under the VMM lock) ------------------------------- */
 
-void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const void *frame, size_t len)
+__attribute__((weak)) void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const void *frame, size_t len)
 {
     (void)nc, (void)to_peer, (void)frame, (void)len;
 }
