@@ -53,6 +53,7 @@ include init-hostile.mk
 include l4linux-glue/guest.mk
 include vm.mk
 include gw.mk
+include demo.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)
@@ -138,6 +139,7 @@ bench: deps
 	$(MAKE) $(BUILD)/donjon-bench.iso $(NET_ISO)
 	tools/bench $(BUILD)/donjon-bench.iso $(NET_ISO)
 	$(MAKE) bench-vm
+	$(MAKE) bench-gateway
 
 tcb:
 	tools/tcb

@@ -328,18 +328,19 @@ def iperf(seconds, on_line=None):
                                      "--forceflush", "--connect-timeout", "5000"),
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines = []
-        end = time.time() + seconds + 30
-        for line in client.stdout:
-            lines.append(line)
-            if on_line:
-                on_line(line.rstrip())
-            if time.time() > end:
-                break
+        # a stalled tunnel must not hang the run: the client is killed then
+        watchdog = threading.Timer(seconds + 30, client.kill)
+        watchdog.start()
         try:
-            client.wait(timeout=max(1, end - time.time()))
-        except subprocess.TimeoutExpired:
-            client.kill()
-            return None, "iperf3 did not end in time"
+            for line in client.stdout:
+                lines.append(line)
+                if on_line:
+                    on_line(line.rstrip())
+            client.wait()
+        finally:
+            watchdog.cancel()
+        if client.returncode < 0:
+            return None, f"iperf3 did not end within {seconds + 30} s"
         for line in lines:
             if line.rstrip().endswith("receiver"):
                 m = re.search(r"([\d.]+) Mbits/sec", line)
@@ -371,3 +372,33 @@ def tcp_marker(marker, port=7777):
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def session_lines(config, donjon):
+    """(peer B's lines, Linux gateway A's lines) from the configuration;
+    with Linux on both ends, fresh keys for this session."""
+    peer_lines = xfrm_lines(config, "peer")
+    local_lines = xfrm_lines(config, "local")
+    if not donjon:
+        fresh = fresh_keys([l for l in local_lines if l.startswith("ip xfrm state")])
+        peer_lines = fresh + [l for l in peer_lines if not l.startswith("ip xfrm state")]
+        local_lines = fresh + [l for l in local_lines if not l.startswith("ip xfrm state")]
+    return peer_lines, local_lines
+
+
+def boot(topo, config, iso, pcap_dir, boot_limit=420, tunnel_limit=120):
+    """Boots peer B and gateway A (Donjon when iso, else Linux), attaches
+    the LAN hosts and waits for the first ping through the tunnel. Returns
+    (gateway A, peer B); raises RuntimeError saying what did not come up."""
+    peer_lines, local_lines = session_lines(config, iso is not None)
+    port_a, port_b = free_udp_ports()
+    peer = topo.start_peer(peer_lines, pcap_dir, (port_b, port_a))
+    gw = topo.start_donjon_a(iso, (port_a, port_b)) if iso else topo.start_linux_a(local_lines, (port_a, port_b))
+    deadline = time.time() + boot_limit
+    topo.attach_hosts(time.time() + 60)
+    for g in ([peer] if iso else [peer, gw]):
+        if not g.wait_for(r"GUEST-GW-READY", deadline, r"GUEST-GW-FAIL|GUEST-MODULE-FAIL"):
+            raise RuntimeError(f"{g.name} did not come up: {g.why()}")
+    if not wait_tunnel(min(deadline, time.time() + tunnel_limit) if not iso else deadline):
+        raise RuntimeError(f"no ping answer through the tunnel ({gw.name}: {gw.why()})")
+    return gw, peer
