@@ -53,6 +53,7 @@ include init-hostile.mk
 include l4linux-glue/guest.mk
 include vm.mk
 include gw.mk
+include gateway.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)
