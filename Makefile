@@ -54,6 +54,7 @@ include l4linux-glue/guest.mk
 include vm.mk
 include gw.mk
 include demo.mk
+include gateway.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)
