@@ -170,12 +170,14 @@ class Guest:
         return None
 
     def why(self):
+        fails = [l for l in self.text().splitlines() if "FAIL" in l]
+        if fails:
+            return fails[-1].strip()
         if not self.alive():
             with open(self.stderr_path, errors="replace") as f:
                 err = f.read().strip().splitlines()
             return f"QEMU ended ({self.p.returncode}): {err[-1] if err else 'no message'}"
-        fails = [l for l in self.text().splitlines() if "FAIL" in l]
-        return fails[-1].strip() if fails else f"no ready line (log {self.serial})"
+        return f"no ready line (log {self.serial})"
 
     def stop(self):
         if self.alive():
@@ -234,7 +236,6 @@ class Topology:
     def teardown(self):
         for g in self.guests:
             g.stop()
-        self.guests = []
         for name in (LAN_NS, PEER_NS):
             run(["ip", "netns", "del", name], check=False)
         for tap in (LAN_TAP, PEER_TAP):
