@@ -292,13 +292,13 @@ class Topology:
         return self.start("donjon-a", args)
 
 
-def ping(count, interval, payload_hex=None, size=56, timeout=None):
+def ping(count, interval, payload_hex=None, size=56, timeout=None, wait=2):
     """ping from the LAN host to the peer LAN host: (transmitted, received,
-    avg rtt ms or None, output)."""
-    cmd = ["ping", "-c", str(count), "-i", str(interval), "-s", str(size), "-W", "2"]
+    avg rtt ms or None, output); wait: seconds for the last answer."""
+    cmd = ["ping", "-c", str(count), "-i", str(interval), "-s", str(size), "-W", str(wait)]
     if payload_hex:
         cmd += ["-p", payload_hex]
-    limit = timeout or (count * interval + 10)
+    limit = timeout or (count * interval + wait + 10)
     try:
         r = run(ns(LAN_NS, *cmd, PEER_HOST), check=False, timeout=limit)
         out = r.stdout
@@ -310,10 +310,11 @@ def ping(count, interval, payload_hex=None, size=56, timeout=None):
             float(rtt.group(1)) if rtt else None, out)
 
 
-def wait_tunnel(deadline):
-    """Pings once a second until one answer comes back through the tunnel."""
+def wait_tunnel(deadline, wait=2):
+    """Pings until one answer comes back through the tunnel (each echo
+    waits up to wait seconds for its answer)."""
     while time.time() < deadline:
-        _, received, _, _ = ping(1, 1, timeout=4)
+        _, received, _, _ = ping(1, 1, wait=wait)
         if received:
             return True
     return False
@@ -354,18 +355,18 @@ def iperf(seconds, on_line=None):
         server.wait()
 
 
-def tcp_marker(marker, port=7777):
+def tcp_marker(marker, port=7777, wait=3):
     """Sends marker once in a TCP stream LAN host -> peer LAN host (busybox
-    nc); True when the peer LAN host received it."""
+    nc, idle for at most wait seconds); True when the peer LAN host received it."""
     server = subprocess.Popen(ns(PEER_NS, "busybox", "nc", "-l", "-p", str(port)),
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                               start_new_session=True)
     try:
         time.sleep(0.5)
-        run(ns(LAN_NS, "busybox", "nc", "-w", "3", PEER_HOST, str(port)), check=False,
-            input=marker + "\n", timeout=20)
+        run(ns(LAN_NS, "busybox", "nc", "-w", str(wait), PEER_HOST, str(port)), check=False,
+            input=marker + "\n", timeout=wait + 20)
         try:
-            out, _ = server.communicate(timeout=10)
+            out, _ = server.communicate(timeout=wait + 10)
         except subprocess.TimeoutExpired:
             return False
         return marker in out

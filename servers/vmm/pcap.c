@@ -16,6 +16,10 @@
  * <vm> N" says how many were not written, and "PCAP-END <vm>.<dev>" ends a
  * device's record.
  *
+ * The console is slow and the lines are written under the VMM lock, so
+ * a VM that records runs much slower until its N frames are written:
+ * a tool for the demo's proof, not for measurements.
+ *
  * A portal handler must not call out (lib/handler_output.h), so a frame
  * seen on a handler waits in a small queue; the next frame seen on the
  * main EC (the channel's receive path) writes the queue first. Called
@@ -28,8 +32,9 @@
 #include "core.h"
 #include "net_channel.h"
 
-#define PCAP_SNAPLEN 128         /* bytes of a frame recorded: headers and the start of the payload */
-#define PCAP_LINE_BYTES 64       /* bytes per console line (128 hex digits) */
+#define PCAP_SNAPLEN 96          /* bytes of a frame recorded: headers and the start of the payload */
+#define PCAP_LINE_BYTES 48       /* bytes per console line: 96 hex digits and the fields stay
+                                  * under the console's 160-character lines */
 #define PCAP_QUEUE 128           /* frames waiting for the main EC */
 #define PCAP_MAX_DEVICES 8
 #define PCAP_LIMIT_MAX 1000000u  /* frames per device at most */
