@@ -6,7 +6,7 @@
  * first N frames of each of the VM's virtio-net devices, both directions,
  * are written to the console, their first PCAP_SNAPLEN bytes in hex, as
  *
- *   PCAP <vm>.<dev> <seq> <o|i> <usec> <len> <offset> <hex>
+ *   PCAP <vm>.<dev> <seq> <o|i> <usec> <len> <caplen> <offset> <hex>
  *
  * (vm: the VM line's name; dev: the device number, 0 is 00:01.0; o: from
  * the guest, i: to it; usec: since the VMM started, from the TSC; len: the
@@ -108,8 +108,8 @@ static void pcap_write(const struct pcap_record *r)
             hex[2 * i + 1] = digits[r->data[off + i] & 0xf];
         }
         hex[2 * n] = '\0';
-        printf("PCAP %s.%u %u %c %lu %u %u %s\n", name, r->dev, (unsigned)r->seq, r->out ? 'o' : 'i',
-               (unsigned long)r->usec, (unsigned)r->len, (unsigned)off, hex);
+        printf("PCAP %s.%u %u %c %lu %u %u %u %s\n", name, r->dev, (unsigned)r->seq, r->out ? 'o' : 'i',
+               (unsigned long)r->usec, (unsigned)r->len, (unsigned)r->caplen, (unsigned)off, hex);
     }
 }
 
