@@ -53,8 +53,8 @@ include init-hostile.mk
 include l4linux-glue/guest.mk
 include vm.mk
 include gw.mk
-include demo.mk
 include gateway.mk
+include demo.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)

@@ -23,7 +23,7 @@ bench-gateway: $(GUEST_IMAGES)
 # VMs recording their first DEMO_PCAP_FRAMES frames per link as PCAP
 # console lines (servers/vmm/pcap.c; tools/serial2pcap). Recording slows
 # those VMs down, so the benchmarks boot the plain ISO.
-DEMO_PCAP_FRAMES ?= 300
+DEMO_PCAP_FRAMES ?= 200
 DEMO_ISO := $(BUILD)/donjon-gateway-demo.iso
 
 $(GUEST_DIR)/cmdline-gw-%-pcap: $(GUEST_DIR)/cmdline-gw-% demo.mk

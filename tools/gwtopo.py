@@ -401,6 +401,6 @@ def boot(topo, config, iso, pcap_dir, boot_limit=420, tunnel_limit=120):
     for g in ([peer] if iso else [peer, gw]):
         if not g.wait_for(r"GUEST-GW-READY", deadline, r"GUEST-GW-FAIL|GUEST-MODULE-FAIL"):
             raise RuntimeError(f"{g.name} did not come up: {g.why()}")
-    if not wait_tunnel(min(deadline, time.time() + tunnel_limit) if not iso else deadline):
+    if not wait_tunnel(min(deadline, time.time() + tunnel_limit) if not iso else deadline, wait=5 if iso else 2):
         raise RuntimeError(f"no ping answer through the tunnel ({gw.name}: {gw.why()})")
     return gw, peer

@@ -4,14 +4,15 @@
  *
  * Off unless the guest's command line holds the word vmm_pcap=N: then the
  * first N frames of each of the VM's virtio-net devices, both directions,
- * are written to the console, their first PCAP_SNAPLEN bytes in hex, as
+ * are written to the console, their first PCAP_SNAPLEN bytes in base64
+ * (RFC 4648), one line a frame:
  *
- *   PCAP <vm>.<dev> <seq> <o|i> <usec> <len> <caplen> <offset> <hex>
+ *   PCAP <vm>.<dev> <seq> <o|i> <usec> <len> <caplen> <base64>
  *
  * (vm: the VM line's name; dev: the device number, 0 is 00:01.0; o: from
- * the guest, i: to it; usec: since the VMM started, from the TSC; len: the
- * frame's whole length; a frame takes one line per PCAP_LINE_BYTES bytes,
- * each under the console's write size so no line is cut). tools/serial2pcap
+ * the guest, i: to it; usec: since recording began, from the TSC; len:
+ * the frame's whole length, caplen: the bytes recorded). A line stays
+ * under the console's 160 characters, so none is cut. tools/serial2pcap
  * turns them into pcap files. Lost frames are never silent: "PCAP-LOST
  * <vm> N" says how many were not written, and "PCAP-END <vm>.<dev>" ends a
  * device's record.
@@ -32,9 +33,11 @@
 #include "core.h"
 #include "net_channel.h"
 
-#define PCAP_SNAPLEN 96          /* bytes of a frame recorded: headers and the start of the payload */
-#define PCAP_LINE_BYTES 48       /* bytes per console line: 96 hex digits and the fields stay
-                                  * under the console's 160-character lines */
+#define PCAP_SNAPLEN 84          /* bytes of a frame recorded: headers and the start of the payload;
+                                  * 112 base64 digits and the fields stay under 160 characters */
+#define B64_GROUP_IN 3
+#define B64_GROUP_OUT 4
+#define B64_MAX (((PCAP_SNAPLEN + B64_GROUP_IN - 1) / B64_GROUP_IN) * B64_GROUP_OUT)
 #define PCAP_QUEUE 128           /* frames waiting for the main EC */
 #define PCAP_MAX_DEVICES 8
 #define PCAP_LIMIT_MAX 1000000u  /* frames per device at most */
@@ -96,21 +99,28 @@ static void pcap_parse(void)
                (unsigned)pcap.limit, PCAP_SNAPLEN);
 }
 
+/* RFC 4648 base64 of in[0..n) into out (B64_MAX + 1 bytes), '='-padded. */
+static void base64(const uint8_t *in, uint32_t n, char *out)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < n; i += B64_GROUP_IN) {
+        uint32_t left = n - i;
+        uint32_t v = (uint32_t)in[i] << 16 | (left > 1 ? (uint32_t)in[i + 1] << 8 : 0) | (left > 2 ? in[i + 2] : 0);
+        out[o++] = digits[(v >> 18) & 63];
+        out[o++] = digits[(v >> 12) & 63];
+        out[o++] = left > 1 ? digits[(v >> 6) & 63] : '=';
+        out[o++] = left > 2 ? digits[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
 static void pcap_write(const struct pcap_record *r)
 {
-    static const char digits[] = "0123456789abcdef";
-    const char *name = vm_start_info->name;
-    for (uint32_t off = 0; off < r->caplen; off += PCAP_LINE_BYTES) {
-        char hex[2 * PCAP_LINE_BYTES + 1];
-        uint32_t n = r->caplen - off < PCAP_LINE_BYTES ? r->caplen - off : PCAP_LINE_BYTES;
-        for (uint32_t i = 0; i < n; i++) {
-            hex[2 * i] = digits[r->data[off + i] >> 4];
-            hex[2 * i + 1] = digits[r->data[off + i] & 0xf];
-        }
-        hex[2 * n] = '\0';
-        printf("PCAP %s.%u %u %c %lu %u %u %u %s\n", name, r->dev, (unsigned)r->seq, r->out ? 'o' : 'i',
-               (unsigned long)r->usec, (unsigned)r->len, (unsigned)r->caplen, (unsigned)off, hex);
-    }
+    char text[B64_MAX + 1];
+    base64(r->data, r->caplen, text);
+    printf("PCAP %s.%u %u %c %lu %u %u %s\n", vm_start_info->name, r->dev, (unsigned)r->seq, r->out ? 'o' : 'i',
+           (unsigned long)r->usec, (unsigned)r->len, (unsigned)r->caplen, text);
 }
 
 /* Main EC only: the waiting frames, then the count of lost ones. */
