@@ -231,6 +231,9 @@ class Topology:
         for name in (LAN_NS, PEER_NS):
             run(["ip", "netns", "add", name])
             run(ns(name, "ip", "link", "set", "lo", "up"))
+            # IPv4 only, as on the gateways: no IPv6 chatter in the captures
+            for scope in ("all", "default"):
+                run(ns(name, "sysctl", "-qw", f"net.ipv6.conf.{scope}.disable_ipv6=1"))
         return self
 
     def teardown(self):
@@ -320,8 +323,9 @@ def wait_tunnel(deadline, wait=2):
     return False
 
 
-def iperf(seconds, on_line=None):
-    """iperf3 TCP LAN host -> peer LAN host: (receiver Mbit/s or None, why)."""
+def iperf(seconds, on_line=None, grace=30):
+    """iperf3 TCP LAN host -> peer LAN host: (receiver Mbit/s or None, why);
+    the client is given grace seconds beyond its time to report."""
     server = subprocess.Popen(ns(PEER_NS, "iperf3", "-s", "-1", "-B", PEER_HOST),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -331,7 +335,7 @@ def iperf(seconds, on_line=None):
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines = []
         # a stalled tunnel must not hang the run: the client is killed then
-        watchdog = threading.Timer(seconds + 30, client.kill)
+        watchdog = threading.Timer(seconds + grace, client.kill)
         watchdog.start()
         try:
             for line in client.stdout:
@@ -342,7 +346,7 @@ def iperf(seconds, on_line=None):
         finally:
             watchdog.cancel()
         if client.returncode < 0:
-            return None, f"iperf3 did not end within {seconds + 30} s"
+            return None, f"iperf3 did not end within {seconds + grace} s"
         for line in lines:
             if line.rstrip().endswith("receiver"):
                 m = re.search(r"([\d.]+) Mbits/sec", line)

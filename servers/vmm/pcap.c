@@ -95,7 +95,7 @@ static void pcap_parse(void)
         pcap.limit = pcap_limit_of(si->vm_kernel.args, strnlen(si->vm_kernel.args, sizeof(si->vm_kernel.args)));
     pcap.tsc0 = __builtin_ia32_rdtsc();
     if (pcap.limit)
-        printf("vmm: pcap: recording the first %u frames of each network device (%u bytes each) as PCAP lines\n",
+        printf("vmm: pcap: recording the first %u frames of each network device (%u bytes each) on the console\n",
                (unsigned)pcap.limit, PCAP_SNAPLEN);
 }
 
