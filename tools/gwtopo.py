@@ -39,6 +39,16 @@ PCAP_SNAPLEN = 128
 _log_lock = threading.Lock()
 
 
+def exit_on_sigterm():
+    """SIGTERM (timeout, kill) ends the run like Ctrl-C: the finally blocks
+    stop the QEMUs and remove the namespaces and taps."""
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(f"stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
+
+
 def log(msg):
     with _log_lock:
         print(msg, flush=True)
