@@ -13,8 +13,8 @@
  * It can sleep on one semaphore only, and a client's doorbell is its
  * server's: with one device it sleeps on that doorbell; with several,
  * each device has a relay thread that sleeps on the device's doorbell and
- * passes each ring on to one semaphore of the VMM (net_wake), on which
- * the main thread sleeps. Relays only make semaphore calls (no UTCB, no
+ * passes each ring on to the main thread's own semaphore (vm.main_sm,
+ * which also wakes it for the console), on which it sleeps. Relays only make semaphore calls (no UTCB, no
  * portal calls: those stay on the main thread). */
 #include <string.h>
 #include "lib/component.h"
@@ -35,7 +35,6 @@
 #define NET_HANDLER_UTCB (DJ_CHILD_FREE_VA + 0x200000)
 #define NET_VA_STRIDE 0x1000000ull
 #define NET_CLIENT_VA(i) (DJ_CHILD_SHARED_VA + (uint64_t)(i) * NET_CHANNEL_VA_SLOTS * NET_VA_STRIDE)
-#define NET_WAKE_SM (DJ_CHILD_FIRST_FREE + 4)
 /* A relay: DJ_EV_COUNT event selectors (only STARTUP has a portal), its EC,
  * SC and idle semaphore. */
 #define RELAY_SEL_BASE(i) (DJ_CHILD_FIRST_FREE + 0x600 + (uint64_t)(i) * 64)
@@ -170,7 +169,7 @@ static void relay(uint64_t i)
             p->relay_sm = 0; /* the peer died or the channel closed: the main thread drops it */
             p->doorbell_lost = true;
         }
-        dj_sm_up(NET_WAKE_SM);
+        dj_sm_up(vm.main_sm);
     }
 }
 
@@ -191,7 +190,7 @@ uint64_t net_relay_startup(unsigned i, struct dj_utcb *u)
 static bool relays_start(void)
 {
     const struct dj_start_info *si = vm_start_info;
-    enum dj_status st = dj_create_sm(NET_WAKE_SM, DJ_SEL_SELF_PD, 0);
+    enum dj_status st = DJ_OK;
     for (unsigned i = 0; i < nports && st == DJ_OK; i++) {
         uint64_t pt = RELAY_SEL_BASE(i) + DJ_EV_STARTUP;
         st = dj_create_sm(RELAY_IDLE_SM(i), DJ_SEL_SELF_PD, 0);
@@ -247,7 +246,7 @@ static bool port_poll(struct net_port *p)
 }
 
 /* One round of the main thread: connect and poll, then sleep at most
- * timeout_us on the doorbell (one device) or on the relays' semaphore. */
+ * timeout_us on the doorbell (one device) or on vm.main_sm (relays). */
 void net_round(uint64_t timeout_us)
 {
     if (nports > 1 && !relays_started)
@@ -257,7 +256,7 @@ void net_round(uint64_t timeout_us)
         if (port_connected(&ports[i]) && port_poll(&ports[i]))
             connected = &ports[i];
     if (relays_started) {
-        dj_sm_down_timeout(NET_WAKE_SM, timeout_us);
+        dj_sm_down_timeout(vm.main_sm, timeout_us);
     } else if (nports == 1 && connected) {
         if (dj_sm_down_timeout(connected->nc.chan->own_sm, timeout_us) == DJ_E_ABORTED)
             net_channel_drop(&connected->nc); /* the doorbell is gone: the peer died */
