@@ -9,10 +9,13 @@
  *     a later line (its pt= names this VM) and tells it NET_PEER_MAC.
  * The main thread runs the channels between the console's 20 ms rounds
  * (main.c): it connects what is not connected (one attempt a round, so
- * one absent peer does not hold up the others), polls every channel and
- * sleeps on a doorbell. It can sleep on one semaphore only (a client's
- * doorbell is its server's): with one device on that one for the whole
- * round, with several on each in turn for at most NET_SLICE_US. */
+ * one absent peer does not hold up the others) and polls every channel.
+ * It can sleep on one semaphore only, and a client's doorbell is its
+ * server's: with one device it sleeps on that doorbell; with several,
+ * each device has a relay thread that sleeps on the device's doorbell and
+ * passes each ring on to the main thread's own semaphore (vm.main_sm,
+ * which also wakes it for the console), on which it sleeps. Relays only make semaphore calls (no UTCB, no
+ * portal calls: those stay on the main thread). */
 #include <string.h>
 #include "lib/component.h"
 #include "lib/syscall.h"
@@ -32,7 +35,16 @@
 #define NET_HANDLER_UTCB (DJ_CHILD_FREE_VA + 0x200000)
 #define NET_VA_STRIDE 0x1000000ull
 #define NET_CLIENT_VA(i) (DJ_CHILD_SHARED_VA + (uint64_t)(i) * NET_CHANNEL_VA_SLOTS * NET_VA_STRIDE)
-#define NET_SLICE_US 1000
+/* A relay: DJ_EV_COUNT event selectors (only STARTUP has a portal), its EC,
+ * SC and idle semaphore. */
+#define RELAY_SEL_BASE(i) (DJ_CHILD_FIRST_FREE + 0x600 + (uint64_t)(i) * 64)
+#define RELAY_EC(i) (RELAY_SEL_BASE(i) + DJ_EV_COUNT)
+#define RELAY_SC(i) (RELAY_EC(i) + 1)
+#define RELAY_IDLE_SM(i) (RELAY_EC(i) + 2)
+#define RELAY_UTCB(i) (DJ_CHILD_FREE_VA + 0x300000 + (uint64_t)(i) * 0x1000)
+#define RELAY_STACK_BYTES 4096
+#define RELAY_QUANTUM_US 10000
+#define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 */
 #define STACK_BYTES 16384
 
 static const uint8_t server_mac[VIRTIO_NET_MAC_LEN] = {0x52, 0x54, 0x00, 0xd0, 0x00, 0x01};
@@ -42,11 +54,17 @@ struct net_port {
     struct net_channel nc;
     struct virtio_net dev;
     const char *peer; /* its pt= name ("the peer VM" when serving) */
+    /* The relay (several devices): the doorbell it is to sleep on (0: none
+     * now, it waits on its idle semaphore), and that the doorbell is gone. */
+    volatile uint64_t relay_sm;
+    volatile bool doorbell_lost;
 };
 
 static struct net_port ports[NET_MAX_DEVICES];
-static unsigned nports, next_sleep;
+static unsigned nports;
+static bool relays_started;
 static uint8_t handler_stack[STACK_BYTES] __attribute__((aligned(16)));
+static uint8_t relay_stacks[NET_MAX_DEVICES][RELAY_STACK_BYTES] __attribute__((aligned(16)));
 
 static uint64_t net_portal(uint64_t badge, struct dj_utcb *u)
 {
@@ -136,6 +154,61 @@ bool net_present(void)
     return nports != 0;
 }
 
+/* ---- relays (several devices) ---------------------------------------- */
+
+static void relay(uint64_t i)
+{
+    struct net_port *p = &ports[i];
+    for (;;) {
+        uint64_t sm = p->relay_sm;
+        if (!sm) {
+            dj_sm_down(RELAY_IDLE_SM(i));
+            continue;
+        }
+        if (dj_sm_down(sm) != DJ_OK) {
+            p->relay_sm = 0; /* the peer died or the channel closed: the main thread drops it */
+            p->doorbell_lost = true;
+        }
+        dj_sm_up(vm.main_sm);
+    }
+}
+
+uint64_t net_relay_startup(unsigned i, struct dj_utcb *u)
+{
+    if (i >= nports || u->arch.vector != DJ_EV_STARTUP) {
+        u->arch.rip = 1ull << 63; /* not canonical: the kernel kills the thread */
+        return DJ_MTD(0, 0);
+    }
+    u->arch.rip = (uint64_t)(uintptr_t)relay;
+    u->arch.rsp = (uint64_t)(uintptr_t)relay_stacks[i] + RELAY_STACK_BYTES - CALL_FRAME_BIAS;
+    u->arch.rdi = i;
+    return DJ_MTD(0, 0);
+}
+
+/* After the vCPUs exist: vCPU 0's handler EC serves the relays' startup
+ * events, as it does its timer thread's (smp.c). */
+static bool relays_start(void)
+{
+    const struct dj_start_info *si = vm_start_info;
+    enum dj_status st = DJ_OK;
+    for (unsigned i = 0; i < nports && st == DJ_OK; i++) {
+        uint64_t pt = RELAY_SEL_BASE(i) + DJ_EV_STARTUP;
+        st = dj_create_sm(RELAY_IDLE_SM(i), DJ_SEL_SELF_PD, 0);
+        if (st == DJ_OK)
+            st = dj_create_pt(pt, DJ_SEL_SELF_PD, vm.vcpu[0].handler_ec, DJ_MTD_RIP_RSP | DJ_MTD_GPR,
+                              (uint64_t)(uintptr_t)dj_portal_entry);
+        if (st == DJ_OK)
+            st = dj_pt_ctrl(pt, VMM_THREAD_BADGE | VMM_RELAY_BADGE | i);
+        if (st == DJ_OK)
+            st = dj_create_ec(RELAY_EC(i), DJ_SEL_SELF_PD, vm.vcpu[0].cpu, RELAY_UTCB(i), 0, RELAY_SEL_BASE(i), true);
+        if (st == DJ_OK)
+            st = dj_create_sc(RELAY_SC(i), DJ_SEL_SELF_PD, RELAY_EC(i), si->vm_maxprio, RELAY_QUANTUM_US);
+    }
+    if (st != DJ_OK)
+        vmm_log("network: cannot start the doorbell relays (status %d): the devices are polled every 20 ms", st);
+    return st == DJ_OK;
+}
+
 /* Connects a client port (one attempt) or, when serving, waits for the
  * peer (that blocks the console meanwhile, as there is nothing else). */
 static bool port_connected(struct net_port *p)
@@ -147,6 +220,11 @@ static bool port_connected(struct net_port *p)
         net_channel_establish(nc);
     else
         net_channel_connect(nc);
+    if (nc->chan && relays_started) {
+        p->doorbell_lost = false;
+        p->relay_sm = nc->chan->own_sm;
+        dj_sm_up(RELAY_IDLE_SM(p - ports));
+    }
     return nc->chan != NULL;
 }
 
@@ -156,7 +234,8 @@ static bool port_poll(struct net_port *p)
 {
     struct net_channel *nc = &p->nc;
     struct dj_chan *c = nc->chan;
-    if (c->rx.broken || c->tx.broken || nc->reset_requested) {
+    if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost) {
+        p->relay_sm = 0;
         net_channel_drop(nc);
         return false;
     }
@@ -166,27 +245,22 @@ static bool port_poll(struct net_port *p)
     return true;
 }
 
-/* One round of the main thread: connect, poll, then sleep on the
- * doorbells at most timeout_us in all. */
+/* One round of the main thread: connect and poll, then sleep at most
+ * timeout_us on the doorbell (one device) or on vm.main_sm (relays). */
 void net_round(uint64_t timeout_us)
 {
-    uint64_t slice = nports > 1 && timeout_us > NET_SLICE_US ? NET_SLICE_US : timeout_us;
-    for (uint64_t spent = 0; spent < timeout_us; spent += slice) {
-        struct net_port *sleeper = NULL;
-        for (unsigned k = 0; k < nports; k++) {
-            struct net_port *p = &ports[(next_sleep + k) % nports];
-            if (port_connected(p) && port_poll(p) && !sleeper)
-                sleeper = p;
-        }
-        next_sleep = (next_sleep + 1) % nports;
-        if (!sleeper) {
-            dj_sm_down_timeout(NET_SLEEP_SM, slice);
-            continue;
-        }
-        enum dj_status st = dj_sm_down_timeout(sleeper->nc.chan->own_sm, slice);
-        if (st != DJ_OK && st != DJ_E_TIMEOUT)
-            net_channel_drop(&sleeper->nc); /* the doorbell is gone: the peer died */
-        else if (st == DJ_OK)
-            return; /* traffic: back to the main loop, which comes right back */
+    if (nports > 1 && !relays_started)
+        relays_started = relays_start();
+    struct net_port *connected = NULL;
+    for (unsigned i = 0; i < nports; i++)
+        if (port_connected(&ports[i]) && port_poll(&ports[i]))
+            connected = &ports[i];
+    if (relays_started) {
+        dj_sm_down_timeout(vm.main_sm, timeout_us);
+    } else if (nports == 1 && connected) {
+        if (dj_sm_down_timeout(connected->nc.chan->own_sm, timeout_us) == DJ_E_ABORTED)
+            net_channel_drop(&connected->nc); /* the doorbell is gone: the peer died */
+    } else {
+        dj_sm_down_timeout(NET_SLEEP_SM, timeout_us); /* no relays: polled each round */
     }
 }
