@@ -54,6 +54,8 @@ include rogue-dma.mk
 include l4linux-glue/guest.mk
 include vm.mk
 include gw.mk
+include gateway.mk
+include demo.mk
 
 kernel: $(KERNEL_ELF)
 kernel-test: $(TEST_KERNEL_ELF)
@@ -139,6 +141,7 @@ bench: deps
 	$(MAKE) $(BUILD)/donjon-bench.iso $(NET_ISO) $(ESP_BENCH_ISO)
 	BENCH_ESP_ISO=$(ESP_BENCH_ISO) tools/bench $(BUILD)/donjon-bench.iso $(NET_ISO)
 	$(MAKE) bench-vm
+	$(MAKE) bench-gateway
 
 tcb:
 	tools/tcb

@@ -9,7 +9,7 @@ GUEST_INITRAMFS := $(GUEST_DIR)/initramfs.cpio.gz
 GUEST_IMAGES := $(GUEST_KERNEL) $(GUEST_INITRAMFS)
 # Inputs that exist (a missing package is reported by the build script).
 GUEST_INPUTS := l4linux-glue/build l4linux-glue/init l4linux-glue/mkcpio.py \
-	$(wildcard /boot/vmlinuz-* /bin/busybox /usr/bin/iperf3)
+	$(wildcard /boot/vmlinuz-* /bin/busybox /usr/bin/iperf3 /bin/ip)
 
 $(GUEST_KERNEL) $(GUEST_INITRAMFS) &: $(GUEST_INPUTS)
 	l4linux-glue/build $(GUEST_DIR)

@@ -112,6 +112,7 @@ uint64_t sipi_state(struct dj_vcpu_state *s, uint8_t vector);
 bool vcpus_create(unsigned prio, unsigned timer_prio, unsigned first_cpu);
 /* Badge bit of the timer threads' startup portals (exits.c passes them on). */
 #define VMM_THREAD_BADGE (1ull << 62)
+#define VMM_RELAY_BADGE (1ull << 8) /* with VMM_THREAD_BADGE: net.c's doorbell relay n (low byte) */
 uint64_t thread_startup(uint64_t badge, struct dj_utcb *u);
 void timer_thread(uint64_t id);
 /* After an exit: tell the timer thread the vCPU's next LAPIC deadline. */
@@ -156,3 +157,4 @@ bool net_serve_early(const struct dj_start_info *si);
 bool net_device(const struct dj_start_info *si, struct pci_host *pci);
 bool net_present(void);
 void net_round(uint64_t timeout_us);
+uint64_t net_relay_startup(unsigned relay, struct dj_utcb *u);

@@ -1,125 +1,266 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The VM's network (docs/vmm.md, "Networking"): a virtio-net-pci device
- * (virtio_net.c) whose frames go over a channel (net_channel.c):
- *   - client: the VM line grants a portal to a NIC driver or to another
- *     VM's VMM (pt=NAME, any granted portal but console): the VMM
- *     connects to it;
- *   - server: with arg=net-serve the VMM offers a channel to the VM of a
- *     later line (its pt= names this VM) and tells it NET_PEER_MAC.
- * The main thread runs the channel: it connects (or waits for the peer),
- * then polls it between the console's 20 ms rounds (main.c). */
+/* The VM's network (docs/vmm.md, "Networking"): up to NET_MAX_DEVICES
+ * virtio-net-pci devices (virtio_net.c), each with its own PCI slot, BAR
+ * and MSI-X vectors, whose frames go over a channel (net_channel.c):
+ *   - client: each pt= portal but the console's names a NIC-protocol
+ *     server (a NIC driver, a side of the ESP gateway, another VM's VMM);
+ *     the n-th (pt= order, net_peers.c) is the device at 00:0n.0;
+ *   - server: with arg=net-serve the VMM offers one channel to the VM of
+ *     a later line (its pt= names this VM) and tells it NET_PEER_MAC.
+ * The main thread runs the channels between the console's 20 ms rounds
+ * (main.c): it connects what is not connected (one attempt a round, so
+ * one absent peer does not hold up the others) and polls every channel.
+ * It can sleep on one semaphore only, and a client's doorbell is its
+ * server's: with one device it sleeps on that doorbell; with several,
+ * each device has a relay thread that sleeps on the device's doorbell and
+ * passes each ring on to the main thread's own semaphore (vm.main_sm,
+ * which also wakes it for the console), on which it sleeps. Relays only make semaphore calls (no UTCB, no
+ * portal calls: those stay on the main thread). */
 #include <string.h>
 #include "lib/component.h"
 #include "lib/syscall.h"
 #include "core.h"
 #include "net_channel.h"
+#include "net_peers.h"
 #include "pci_host.h"
 #include "virtio_net.h"
 
-#define NET_SLOT 1
-#define NET_BAR (VMM_PCI_MMIO_BASE)
-#define NET_SEL_BASE (DJ_CHILD_FIRST_FREE + 8)   /* 2 * NET_CHANNEL_SEL_PAIRS selectors */
+#define NET_FIRST_SLOT 1
+#define NET_BAR(i) (VMM_PCI_MMIO_BASE + (uint64_t)(i) * VIRTIO_PCI_BAR_SIZE)
+#define NET_SERVER_SEL_BASE (DJ_CHILD_FIRST_FREE + 8) /* 2 selectors: the served channel's doorbells */
 #define NET_SLEEP_SM (DJ_CHILD_FIRST_FREE + 3)
+/* A client's 2 * NET_CHANNEL_SEL_PAIRS selectors, beyond the vCPUs' (smp.c) */
+#define NET_CLIENT_SEL_BASE(i) (DJ_CHILD_FIRST_FREE + 0x400 + (uint64_t)(i) * 2 * NET_CHANNEL_SEL_PAIRS)
 #define NET_SERVER_VA (DJ_CHILD_FREE_VA + 0x10000000)
 #define NET_HANDLER_UTCB (DJ_CHILD_FREE_VA + 0x200000)
 #define NET_VA_STRIDE 0x1000000ull
+#define NET_CLIENT_VA(i) (DJ_CHILD_SHARED_VA + (uint64_t)(i) * NET_CHANNEL_VA_SLOTS * NET_VA_STRIDE)
+/* A relay: DJ_EV_COUNT event selectors (only STARTUP has a portal), its EC,
+ * SC and idle semaphore. */
+#define RELAY_SEL_BASE(i) (DJ_CHILD_FIRST_FREE + 0x600 + (uint64_t)(i) * 64)
+#define RELAY_EC(i) (RELAY_SEL_BASE(i) + DJ_EV_COUNT)
+#define RELAY_SC(i) (RELAY_EC(i) + 1)
+#define RELAY_IDLE_SM(i) (RELAY_EC(i) + 2)
+#define RELAY_UTCB(i) (DJ_CHILD_FREE_VA + 0x300000 + (uint64_t)(i) * 0x1000)
+#define RELAY_STACK_BYTES 4096
+#define RELAY_QUANTUM_US 10000
+#define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 */
 #define STACK_BYTES 16384
 
 static const uint8_t server_mac[VIRTIO_NET_MAC_LEN] = {0x52, 0x54, 0x00, 0xd0, 0x00, 0x01};
 static const uint8_t peer_mac[VIRTIO_NET_MAC_LEN] = {0x52, 0x54, 0x00, 0xd0, 0x00, 0x02};
 
-static struct net_channel nc;
-static struct virtio_net dev;
-static bool have_net;
+struct net_port {
+    struct net_channel nc;
+    struct virtio_net dev;
+    const char *peer; /* its pt= name ("the peer VM" when serving) */
+    /* The relay (several devices): the doorbell it is to sleep on (0: none
+     * now, it waits on its idle semaphore), and that the doorbell is gone. */
+    volatile uint64_t relay_sm;
+    volatile bool doorbell_lost;
+};
+
+static struct net_port ports[NET_MAX_DEVICES];
+static unsigned nports;
+static bool relays_started;
 static uint8_t handler_stack[STACK_BYTES] __attribute__((aligned(16)));
+static uint8_t relay_stacks[NET_MAX_DEVICES][RELAY_STACK_BYTES] __attribute__((aligned(16)));
 
 static uint64_t net_portal(uint64_t badge, struct dj_utcb *u)
 {
-    return net_channel_portal(&nc, badge, u);
-}
-
-/* The peer's portal: the first granted one that is not the console's. */
-static bool peer_portal(const struct dj_start_info *si, uint64_t *sel)
-{
-    for (uint32_t i = 0; i < si->ncaps && i < DJ_CHILD_MAX_GRANTS; i++)
-        if (strcmp(si->caps[i].name, "console") != 0 && strcmp(si->caps[i].name, "parent") != 0) {
-            *sel = si->caps[i].sel;
-            return true;
-        }
-    return false;
+    return net_channel_portal(&ports[0].nc, badge, u);
 }
 
 bool net_serve_early(const struct dj_start_info *si)
 {
     if (strcmp(si->arg, "net-serve") != 0)
         return true;
-    nc.lock = vm_lock;
-    nc.unlock = vm_unlock;
-    enum dj_status st = net_channel_serve_init(&nc, DJ_SEL_SELF_PD, NET_SERVER_VA, NET_SEL_BASE, peer_mac);
+    struct net_channel *nc = &ports[0].nc;
+    nc->lock = vm_lock;
+    nc->unlock = vm_unlock;
+    enum dj_status st = net_channel_serve_init(nc, DJ_SEL_SELF_PD, NET_SERVER_VA, NET_SERVER_SEL_BASE, peer_mac);
     if (st == DJ_OK)
         st = dj_serve(net_portal, handler_stack, sizeof(handler_stack), NET_HANDLER_UTCB);
     if (st != DJ_OK) {
         vmm_log("network: cannot offer the channel (status %d)", st);
         return false;
     }
-    memcpy(nc.mac, server_mac, sizeof(server_mac));
-    have_net = true;
+    memcpy(nc->mac, server_mac, sizeof(server_mac));
+    ports[0].peer = "the peer VM";
+    nports = 1;
+    return true;
+}
+
+/* A client port: the peer's MAC before the guest starts. */
+static bool client_init(struct net_port *p, unsigned i, const struct net_peer *peer)
+{
+    struct net_channel *nc = &p->nc;
+    p->peer = peer->name;
+    nc->pt = peer->sel;
+    nc->lock = vm_lock;
+    nc->unlock = vm_unlock;
+    nc->va_base = NET_CLIENT_VA(i);
+    nc->va_stride = NET_VA_STRIDE;
+    nc->sel_base = NET_CLIENT_SEL_BASE(i);
+    nc->sleep_sm = NET_SLEEP_SM;
+    enum dj_status st = net_channel_info(nc);
+    if (st != DJ_OK)
+        vmm_log("network: %s (pt=) does not answer INFO (status %d)", peer->name, st);
+    return st == DJ_OK;
+}
+
+static bool port_attach(struct net_port *p, unsigned i, struct pci_host *pci)
+{
+    unsigned slot = NET_FIRST_SLOT + i;
+    unsigned gsi = VMM_PCI_INTX_GSI_BASE + (slot & 3);
+    struct virtio_pci_setup setup = {&vm.mmio, &vm.ram, (uint32_t)NET_BAR(i), gsi, (uint8_t)gsi};
+    struct virtio_net_backend be = net_channel_backend(&p->nc);
+    p->nc.index = i;
+    if (!virtio_net_init(&p->dev, &setup, p->nc.mac, &be) ||
+        !pci_host_add(pci, slot, 0, virtio_pci_cfg_read, virtio_pci_cfg_write, &p->dev.pci))
+        return false;
+    p->nc.dev = &p->dev;
+    const uint8_t *m = p->nc.mac;
+    vmm_log("network: 00:%02x.0 virtio-net %02x:%02x:%02x:%02x:%02x:%02x, channel to %s", slot, m[0], m[1], m[2], m[3],
+            m[4], m[5], p->peer);
     return true;
 }
 
 bool net_device(const struct dj_start_info *si, struct pci_host *pci)
 {
-    if (!nc.serving) {
-        if (!peer_portal(si, &nc.pt))
-            return true; /* no network */
-        nc.lock = vm_lock;
-        nc.unlock = vm_unlock;
-        nc.va_base = DJ_CHILD_SHARED_VA;
-        nc.va_stride = NET_VA_STRIDE;
-        nc.sel_base = NET_SEL_BASE;
-        nc.sleep_sm = NET_SLEEP_SM;
-        if (dj_create_sm(NET_SLEEP_SM, DJ_SEL_SELF_PD, 0) != DJ_OK)
-            return false;
-        enum dj_status st = net_channel_info(&nc);
-        if (st != DJ_OK) {
-            vmm_log("network: the peer does not answer INFO (status %d)", st);
+    if (!nports) {
+        struct net_peer peers[NET_MAX_DEVICES];
+        const char *why = "";
+        int n = net_peers_choose(si->caps, si->ncaps, peers, &why);
+        if (n < 0) {
+            vmm_log("network: %s", why);
             return false;
         }
-        have_net = true;
+        if (n && dj_create_sm(NET_SLEEP_SM, DJ_SEL_SELF_PD, 0) != DJ_OK)
+            return false;
+        for (int i = 0; i < n; i++)
+            if (!client_init(&ports[i], (unsigned)i, &peers[i]))
+                return false;
+        nports = (unsigned)n;
     }
-    unsigned gsi = VMM_PCI_INTX_GSI_BASE + (NET_SLOT & 3);
-    struct virtio_pci_setup setup = {&vm.mmio, &vm.ram, (uint32_t)NET_BAR, gsi, (uint8_t)gsi};
-    struct virtio_net_backend be = net_channel_backend(&nc);
-    if (!virtio_net_init(&dev, &setup, nc.mac, &be) ||
-        !pci_host_add(pci, NET_SLOT, 0, virtio_pci_cfg_read, virtio_pci_cfg_write, &dev.pci))
-        return false;
-    nc.dev = &dev;
-    vmm_log("network: virtio-net %02x:%02x:%02x:%02x:%02x:%02x, %s", nc.mac[0], nc.mac[1], nc.mac[2], nc.mac[3],
-            nc.mac[4], nc.mac[5], nc.serving ? "serving a channel to the peer VM" : "channel to its peer");
+    for (unsigned i = 0; i < nports; i++)
+        if (!port_attach(&ports[i], i, pci))
+            return false;
     return true;
 }
 
 bool net_present(void)
 {
-    return have_net;
+    return nports != 0;
 }
 
-/* One round of the main thread: connect or wait for the peer first (that
- * blocks the console meanwhile), then poll and sleep on the doorbell at
- * most timeout_us. */
-void net_round(uint64_t timeout_us)
+/* ---- relays (several devices) ---------------------------------------- */
+
+static void relay(uint64_t i)
 {
-    if (!nc.chan) {
-        net_channel_establish(&nc);
-        return;
+    struct net_port *p = &ports[i];
+    for (;;) {
+        uint64_t sm = p->relay_sm;
+        if (!sm) {
+            dj_sm_down(RELAY_IDLE_SM(i));
+            continue;
+        }
+        if (dj_sm_down(sm) != DJ_OK) {
+            p->relay_sm = 0; /* the peer died or the channel closed: the main thread drops it */
+            p->doorbell_lost = true;
+        }
+        dj_sm_up(vm.main_sm);
     }
-    struct dj_chan *c = nc.chan;
-    if (c->rx.broken || c->tx.broken || nc.reset_requested) {
-        net_channel_wait(&nc); /* drops the channel: the next round connects again */
-        return;
+}
+
+uint64_t net_relay_startup(unsigned i, struct dj_utcb *u)
+{
+    if (i >= nports || u->arch.vector != DJ_EV_STARTUP) {
+        u->arch.rip = 1ull << 63; /* not canonical: the kernel kills the thread */
+        return DJ_MTD(0, 0);
+    }
+    u->arch.rip = (uint64_t)(uintptr_t)relay;
+    u->arch.rsp = (uint64_t)(uintptr_t)relay_stacks[i] + RELAY_STACK_BYTES - CALL_FRAME_BIAS;
+    u->arch.rdi = i;
+    return DJ_MTD(0, 0);
+}
+
+/* After the vCPUs exist: vCPU 0's handler EC serves the relays' startup
+ * events, as it does its timer thread's (smp.c). */
+static bool relays_start(void)
+{
+    const struct dj_start_info *si = vm_start_info;
+    enum dj_status st = DJ_OK;
+    for (unsigned i = 0; i < nports && st == DJ_OK; i++) {
+        uint64_t pt = RELAY_SEL_BASE(i) + DJ_EV_STARTUP;
+        st = dj_create_sm(RELAY_IDLE_SM(i), DJ_SEL_SELF_PD, 0);
+        if (st == DJ_OK)
+            st = dj_create_pt(pt, DJ_SEL_SELF_PD, vm.vcpu[0].handler_ec, DJ_MTD_RIP_RSP | DJ_MTD_GPR,
+                              (uint64_t)(uintptr_t)dj_portal_entry);
+        if (st == DJ_OK)
+            st = dj_pt_ctrl(pt, VMM_THREAD_BADGE | VMM_RELAY_BADGE | i);
+        if (st == DJ_OK)
+            st = dj_create_ec(RELAY_EC(i), DJ_SEL_SELF_PD, vm.vcpu[0].cpu, RELAY_UTCB(i), 0, RELAY_SEL_BASE(i), true);
+        if (st == DJ_OK)
+            st = dj_create_sc(RELAY_SC(i), DJ_SEL_SELF_PD, RELAY_EC(i), si->vm_maxprio, RELAY_QUANTUM_US);
+    }
+    if (st != DJ_OK)
+        vmm_log("network: cannot start the doorbell relays (status %d): the devices are polled every 20 ms", st);
+    return st == DJ_OK;
+}
+
+/* Connects a client port (one attempt) or, when serving, waits for the
+ * peer (that blocks the console meanwhile, as there is nothing else). */
+static bool port_connected(struct net_port *p)
+{
+    struct net_channel *nc = &p->nc;
+    if (nc->chan)
+        return true;
+    if (nc->serving)
+        net_channel_establish(nc);
+    else
+        net_channel_connect(nc);
+    if (nc->chan && relays_started) {
+        p->doorbell_lost = false;
+        p->relay_sm = nc->chan->own_sm;
+        dj_sm_up(RELAY_IDLE_SM(p - ports));
+    }
+    return nc->chan != NULL;
+}
+
+/* Polls a connected port; false (and the channel dropped: the guest's
+ * link goes down, the next round connects again) when it broke. */
+static bool port_poll(struct net_port *p)
+{
+    struct net_channel *nc = &p->nc;
+    struct dj_chan *c = nc->chan;
+    if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost) {
+        p->relay_sm = 0;
+        net_channel_drop(nc);
+        return false;
     }
     vm_lock();
-    net_channel_poll(&nc);
+    net_channel_poll(nc);
     vm_unlock();
-    dj_sm_down_timeout(c->own_sm, timeout_us);
+    return true;
+}
+
+/* One round of the main thread: connect and poll, then sleep at most
+ * timeout_us on the doorbell (one device) or on vm.main_sm (relays). */
+void net_round(uint64_t timeout_us)
+{
+    if (nports > 1 && !relays_started)
+        relays_started = relays_start();
+    struct net_port *connected = NULL;
+    for (unsigned i = 0; i < nports; i++)
+        if (port_connected(&ports[i]) && port_poll(&ports[i]))
+            connected = &ports[i];
+    if (relays_started) {
+        dj_sm_down_timeout(vm.main_sm, timeout_us);
+    } else if (nports == 1 && connected) {
+        if (dj_sm_down_timeout(connected->nc.chan->own_sm, timeout_us) == DJ_E_ABORTED)
+            net_channel_drop(&connected->nc); /* the doorbell is gone: the peer died */
+    } else {
+        dj_sm_down_timeout(NET_SLEEP_SM, timeout_us); /* no relays: polled each round */
+    }
 }

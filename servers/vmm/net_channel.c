@@ -15,6 +15,11 @@
 
 /* ---- the backend (called under the VMM lock) ------------------------------- */
 
+__attribute__((weak)) void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const void *frame, size_t len)
+{
+    (void)nc, (void)to_peer, (void)frame, (void)len;
+}
+
 static bool backend_send(void *ctx, const uint8_t *frame, size_t len)
 {
     struct net_channel *nc = ctx;
@@ -22,6 +27,7 @@ static bool backend_send(void *ctx, const uint8_t *frame, size_t len)
     void *slot = c && !c->tx.broken ? dj_chan_tx_reserve(&c->tx, len) : NULL;
     if (!slot && c && !c->tx.broken)
         return false; /* full: the guest's frame waits (virtio_net_tx_resume) */
+    net_channel_frame_hook(nc, true, frame, len);
     if (!slot) {
         nc->stats.dropped_unconnected++; /* the peer is gone (maybe found just now): like a cable pulled */
         return true;
@@ -63,6 +69,7 @@ static void drain_rx(struct net_channel *nc, struct dj_chan *c)
             nc->rx_stalled = true;
             break;
         }
+        net_channel_frame_hook(nc, false, msg, len);
         dj_chan_rx_release(&c->rx);
         nc->stats.from_peer++;
         if (++n % PUBLISH_EVERY == 0)
@@ -252,6 +259,11 @@ void net_channel_wait(struct net_channel *nc)
     nc->unlock();
     if (c && (broken || dj_sm_down(c->own_sm) != DJ_OK))
         lose(nc);
+}
+
+void net_channel_drop(struct net_channel *nc)
+{
+    lose(nc);
 }
 
 void net_channel_run(struct net_channel *nc)

@@ -40,6 +40,7 @@ struct net_channel_stats {
 
 struct net_channel {
     struct virtio_net *dev;
+    unsigned index;           /* the VM's device number (net.c): 0 is 00:01.0 */
     void (*lock)(void);
     void (*unlock)(void);
     /* Client: the peer's portal; region windows (each
@@ -94,6 +95,14 @@ void net_channel_poll(struct net_channel *nc);
  * is dropped and the guest sees the link go down: establish again. */
 bool net_channel_establish(struct net_channel *nc);
 void net_channel_wait(struct net_channel *nc);
+/* Drops the channel after a loss (the guest sees the link go down). */
+void net_channel_drop(struct net_channel *nc);
+
+/* THE HOOK: every frame between the guest and the channel passes here
+ * (to_peer: from the guest out; else from the peer in, before the guest
+ * has it), also frames dropped for want of a channel. A recorder (pcap)
+ * goes here; today it does nothing. */
+void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const void *frame, size_t len);
 
 /* The I/O loop, on the initial EC: connect (client) or wait for the peer
  * (server), then poll and sleep on the doorbell; reconnects after a loss.

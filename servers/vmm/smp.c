@@ -77,6 +77,8 @@ static uint64_t utcb_va(unsigned vcpu, unsigned which)
 uint64_t thread_startup(uint64_t badge, struct dj_utcb *u)
 {
     unsigned id = (unsigned)(badge & 0xff);
+    if (badge & VMM_RELAY_BADGE)
+        return net_relay_startup(id, u);
     if (id >= vm.nvcpus || u->arch.vector != DJ_EV_STARTUP) {
         u->arch.rip = 1ull << 63; /* not canonical: the kernel kills the thread */
         return DJ_MTD(0, 0);

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The VPN gateway ISO (docs/gateway.md, "The gateway with two Linux VMs"):
+# the production kernel, two NIC drivers (LAN 00:03.0, WAN 00:04.0), the
+# ESP wrapper with gateway/demo.xfrm, and the inner and outer Linux VMs
+# (roles gw-inner, gw-outer of l4linux-glue/init). tools/gateway-qemu
+# boots it with the two NICs. tests/gateway/vms (run-all job gateway-vms)
+# boots build/donjon-gateway-test.iso: the same lines but the WAN NIC
+# driver's first instance crashes after GATEWAY_TEST_CRASH_AFTER frames
+# (arg=crash_after=N, servers/nic/nic_fault.c), so init restarts it while
+# traffic flows. Included by the top Makefile.
+GATEWAY_ISO := $(BUILD)/donjon-gateway.iso
+GATEWAY_CONFIG := gateway/gateway.conf
+GATEWAY_XFRM ?= gateway/demo.xfrm
+GATEWAY_PROGRAMS := sigma0 init console pci nic-virtio esp vmm
+GATEWAY_TEST_ISO := $(BUILD)/donjon-gateway-test.iso
+GATEWAY_TEST_CONFIG := $(BUILD)/gateway/gateway-test.conf
+GATEWAY_TEST_CRASH_AFTER := 600
+
+# gateway_iso ISO CONFIG
+define gateway_iso
+$(1): $$(KERNEL_ELF) $$(GATEWAY_PROGRAMS:%=$$(USER_OUT)/%.elf) $(2) $$(GATEWAY_XFRM) \
+		$$(GUEST_DIR)/cmdline-gw-inner $$(GUEST_DIR)/cmdline-gw-outer $$(GUEST_IMAGES) \
+		tools/grub.cfg tools/mkiso $$(BOOTCONFIG_CHECK)
+	$$(call check_config,$(2),$$(GATEWAY_PROGRAMS) vmlinuz initrd cmd-inner cmd-outer gwconf)
+	MKISO_MODULES="$$(foreach p,$$(GATEWAY_PROGRAMS),$$(USER_OUT)/$$(p).elf:$$(p)) $$(GUEST_KERNEL):vmlinuz \
+		$$(GUEST_INITRAMFS):initrd $$(GUEST_DIR)/cmdline-gw-inner:cmd-inner $$(GUEST_DIR)/cmdline-gw-outer:cmd-outer \
+		$$(GATEWAY_XFRM):gwconf $(2):config" \
+		tools/mkiso $$@ $$(KERNEL_ELF) tools/grub.cfg
+endef
+$(eval $(call gateway_iso,$(GATEWAY_ISO),$(GATEWAY_CONFIG)))
+$(eval $(call gateway_iso,$(GATEWAY_TEST_ISO),$(GATEWAY_TEST_CONFIG)))
+
+$(GATEWAY_TEST_CONFIG): $(GATEWAY_CONFIG) gateway.mk
+	@mkdir -p $(dir $@)
+	sed 's/^\(wannic .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_CRASH_AFTER)/' $< >$@
+	grep -q '^wannic .* arg=crash_after=' $@
+
+.PHONY: iso-gateway
+iso-gateway: $(GATEWAY_ISO) $(GATEWAY_TEST_ISO)
