@@ -15,8 +15,9 @@
  *   gwevil outer WRAPIF WANIF SECONDS
  *     Relays frames between WRAPIF and WANIF (in place of a bridge) and
  *     attacks what goes toward the wrapper: every ESP frame twice
- *     (replay), pairs swapped (reorder), truncated and bit-flipped copies,
- *     old frames again (beyond the window) and bursts of the last ones
+ *     (replay), pairs swapped (reorder), truncated copies,
+ *     bit-flipped copies ahead of the original (only the ICV can
+ *     reject those), old frames again and bursts of the last ones
  *     (flood). Counts the frames on both links that hold the LAN's
  *     plaintext marker "LAN-PLAIN" (the outer VM's own view).
  *
@@ -369,6 +370,14 @@ static void attack(struct relay *r, uint8_t *f, size_t n)
         to_wrapper(r, f, n);
         return;
     }
+    /* A bit-flipped copy ahead of the original: the window has not seen
+     * its sequence number yet, so only the ICV can reject it. */
+    if (i % 6 == 0 && n > ETH_HEADER + IPV4_HEADER + 16) {
+        memcpy(copy, f, n);
+        copy[ETH_HEADER + IPV4_HEADER + 8 + (i % (n - ETH_HEADER - IPV4_HEADER - 8))] ^= 0x40;
+        to_wrapper(r, copy, n);
+        r->corrupted++;
+    }
     if (i % 5 == 1 && !r->held_len) { /* reorder: this one after the next */
         memcpy(r->held, f, n);
         r->held_len = n;
@@ -384,12 +393,6 @@ static void attack(struct relay *r, uint8_t *f, size_t n)
         size_t cut = ETH_HEADER + IPV4_HEADER + (size_t)(i / 4 % 40);
         to_wrapper(r, f, cut < n ? cut : n - 1);
         r->truncated++;
-    }
-    if (i % 6 == 0 && n > ETH_HEADER + IPV4_HEADER + 16) {
-        memcpy(copy, f, n);
-        copy[ETH_HEADER + IPV4_HEADER + 8 + (i % (n - ETH_HEADER - IPV4_HEADER - 8))] ^= 0x40;
-        to_wrapper(r, copy, n);
-        r->corrupted++;
     }
     if (r->ring_next > OLD_DISTANCE && i % 10 == 0) {
         unsigned slot = (r->ring_next - OLD_DISTANCE) % RING_FRAMES;
