@@ -37,3 +37,20 @@ $(GATEWAY_TEST_CONFIG): $(GATEWAY_CONFIG) gateway.mk
 
 .PHONY: iso-gateway
 iso-gateway: $(GATEWAY_ISO) $(GATEWAY_TEST_ISO)
+
+# The compromised-VM test's ISO (tests/gateway/vms-hostile, run-all job
+# gateway-hostile; docs/gateway.md "Compromised VMs"): the lines of
+# gateway/gateway.conf, but the inner and outer VMs boot the hostile
+# roles gw-inner-evil and gw-outer-evil of l4linux-glue/init.
+GATEWAY_HOSTILE_ISO := $(BUILD)/donjon-gateway-hostile.iso
+$(GATEWAY_HOSTILE_ISO): $(KERNEL_ELF) $(GATEWAY_PROGRAMS:%=$(USER_OUT)/%.elf) $(GATEWAY_CONFIG) $(GATEWAY_XFRM) \
+		$(GUEST_DIR)/cmdline-gw-inner-evil $(GUEST_DIR)/cmdline-gw-outer-evil $(GUEST_IMAGES) \
+		tools/grub.cfg tools/mkiso $(BOOTCONFIG_CHECK)
+	$(call check_config,$(GATEWAY_CONFIG),$(GATEWAY_PROGRAMS) vmlinuz initrd cmd-inner cmd-outer gwconf)
+	MKISO_MODULES="$(foreach p,$(GATEWAY_PROGRAMS),$(USER_OUT)/$(p).elf:$(p)) $(GUEST_KERNEL):vmlinuz \
+		$(GUEST_INITRAMFS):initrd $(GUEST_DIR)/cmdline-gw-inner-evil:cmd-inner \
+		$(GUEST_DIR)/cmdline-gw-outer-evil:cmd-outer $(GATEWAY_XFRM):gwconf $(GATEWAY_CONFIG):config" \
+		tools/mkiso $@ $(KERNEL_ELF) tools/grub.cfg
+
+.PHONY: iso-gateway-hostile
+iso-gateway-hostile: $(GATEWAY_HOSTILE_ISO)

@@ -8,7 +8,7 @@ GUEST_KERNEL := $(GUEST_DIR)/vmlinuz
 GUEST_INITRAMFS := $(GUEST_DIR)/initramfs.cpio.gz
 GUEST_IMAGES := $(GUEST_KERNEL) $(GUEST_INITRAMFS)
 # Inputs that exist (a missing package is reported by the build script).
-GUEST_INPUTS := l4linux-glue/build l4linux-glue/init l4linux-glue/mkcpio.py \
+GUEST_INPUTS := l4linux-glue/build l4linux-glue/init l4linux-glue/mkcpio.py l4linux-glue/gwevil.c \
 	$(wildcard /boot/vmlinuz-* /bin/busybox /usr/bin/iperf3 /bin/ip)
 
 $(GUEST_KERNEL) $(GUEST_INITRAMFS) &: $(GUEST_INPUTS)

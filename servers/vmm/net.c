@@ -165,10 +165,10 @@ static void relay(uint64_t i)
             dj_sm_down(RELAY_IDLE_SM(i));
             continue;
         }
-        if (dj_sm_down(sm) != DJ_OK) {
-            p->relay_sm = 0; /* the peer died or the channel closed: the main thread drops it */
+        /* Gone (the peer died): the main thread drops the channel, unless
+         * it has moved on to another one meanwhile. */
+        if (dj_sm_down(sm) != DJ_OK && __sync_bool_compare_and_swap(&p->relay_sm, sm, 0))
             p->doorbell_lost = true;
-        }
         dj_sm_up(vm.main_sm);
     }
 }
@@ -235,7 +235,10 @@ static bool port_poll(struct net_port *p)
     struct net_channel *nc = &p->nc;
     struct dj_chan *c = nc->chan;
     if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost) {
-        p->relay_sm = 0;
+        if (relays_started && p->relay_sm) {
+            p->relay_sm = 0;
+            dj_sm_up(c->own_sm); /* the relay leaves that doorbell before it goes */
+        }
         net_channel_drop(nc);
         return false;
     }
