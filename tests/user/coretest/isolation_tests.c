@@ -234,8 +234,6 @@ UTEST(isolation_fault_message_only_mtd_state)
 
 /* ---- Segment selectors stay with their EC -------------------------------- */
 
-#define NULL_SELECTOR_RPL3 3 /* a null selector any ring may load */
-
 static inline uint64_t segs_read(void)
 {
     uint16_t ds, es, fs, gs;
@@ -263,13 +261,22 @@ static inline uint16_t user_data_selector(void)
     return ss;
 }
 
+/* Another selector than the caller's for the same user data segment (RPL
+ * 0; its DPL 3 admits any RPL). Not a null one: an interrupt's IRET to
+ * ring 3 may turn a null DS or ES with RPL 3 into 0 (QEMU does), which is
+ * the EC's own state changing, not another EC's reaching it. */
+static inline uint16_t other_user_selector(void)
+{
+    return user_data_selector() & ~3;
+}
+
 /* Reports its selectors in word 0 and loads others of its own; a call
  * with a typed item is answered with one (the general path both ways). */
 static uint64_t segs_handler(uint64_t badge, struct dj_utcb *u)
 {
     (void)badge;
     u->words[0] = segs_read();
-    segs_load(segs_all(NULL_SELECTOR_RPL3));
+    segs_load(segs_all(other_user_selector()));
     unsigned typed = DJ_MTD_TYPED(u->mtd) ? 1 : 0;
     u->words[DJ_UTCB_WORDS - 2] = DJ_CRD(DJ_CRD_NULL, 0, 0, 0);
     u->words[DJ_UTCB_WORDS - 1] = 0;
@@ -296,7 +303,7 @@ UTEST(isolation_segment_selectors_ipc)
         uint64_t after = segs_read();
         segs_load(saved);
         UTEST_REQUIRE(st == DJ_OK, "call %u: status %d", call, st);
-        uint64_t handler_had = call ? segs_all(NULL_SELECTOR_RPL3) : 0; /* a new EC's are null */
+        uint64_t handler_had = call ? segs_all(other_user_selector()) : 0; /* a new EC's are null */
         UTEST_REQUIRE(u->words[0] == handler_had, "call %u: the handler found selectors %#llx, not its own %#llx",
                       call, (unsigned long long)u->words[0], (unsigned long long)handler_had);
         UTEST_REQUIRE(after == mine, "call %u: the caller came back with selectors %#llx, not its own %#llx", call,
@@ -312,7 +319,7 @@ static void segs_thread(const struct thread *t)
 {
     (void)t;
     thread_found_segs = segs_read();
-    segs_load(segs_all(NULL_SELECTOR_RPL3));
+    segs_load(segs_all(other_user_selector()));
     dj_sm_up(segs_done_sm);
     park();
 }
