@@ -60,7 +60,7 @@ static bool tx_one(struct virtio_net *n, struct virtq *q)
     }
     size_t len = (size_t)total - VIRTIO_NET_HDR_LEN;
     if (!n->backend.send(n->backend.ctx, &n->tx_buf[VIRTIO_NET_HDR_LEN], len)) {
-        virtq_unpop(q);
+        q->last_avail--; /* the chain goes back: the backend cannot take it now */
         n->tx_blocked = true;
         n->stats.tx_blocked++;
         return false;
