@@ -32,6 +32,10 @@ USER_DIR_counterclient := servers/counterclient
 # The VMM (docs/vmm.md): one instance per VM line of the configuration.
 USER_PROGRAMS += vmm
 USER_DIR_vmm := servers/vmm
+# The demo's VMM (demo.mk): the VMM plus the link recorder of the demo's
+# pcap proof (servers/vmm-pcap/pcap.c), which no other build links.
+USER_PROGRAMS += vmm-pcap
+USER_SRCS_vmm-pcap := $(sort $(wildcard servers/vmm/*.c servers/vmm/*.S)) servers/vmm-pcap/pcap.c
 USER_PROGRAMS += pci pcicheck intruder
 USER_DIR_pci := servers/pci
 USER_DIR_pcicheck := tests/components/pcicheck

@@ -121,7 +121,7 @@ static void set_connected(struct net_channel *nc, struct dj_chan *c)
     nc->unlock();
 }
 
-static void lose(struct net_channel *nc)
+void net_channel_drop(struct net_channel *nc)
 {
     set_connected(nc, NULL);
     if (nc->serving) {
@@ -233,55 +233,16 @@ uint64_t net_channel_portal(struct net_channel *nc, uint64_t badge, struct dj_ut
     return reply(u, DJ_E_BAD_PARAM, 1);
 }
 
-/* ---- the I/O thread ------------------------------------------------------------------ */
+/* ---- (re)connection ---------------------------------------------------------------- */
 
-bool net_channel_establish(struct net_channel *nc)
+void net_channel_establish(struct net_channel *nc)
 {
     if (nc->serving) {
-        while (!nc->server.connected && !nc->stopping)
+        while (!nc->server.connected)
             dj_sm_down(nc->server.chan.own_sm); /* rung once when the peer connects */
-        if (nc->stopping)
-            return false;
         set_connected(nc, &nc->server.chan);
-        return true;
+        return;
     }
-    while (!nc->stopping && net_channel_connect(nc) != DJ_OK)
+    while (net_channel_connect(nc) != DJ_OK)
         dj_sm_down_timeout(nc->sleep_sm, RETRY_PAUSE_US);
-    return !nc->stopping;
-}
-
-void net_channel_wait(struct net_channel *nc)
-{
-    nc->lock();
-    net_channel_poll(nc);
-    struct dj_chan *c = nc->chan;
-    bool broken = !c || c->rx.broken || c->tx.broken || nc->reset_requested;
-    nc->unlock();
-    if (c && (broken || dj_sm_down(c->own_sm) != DJ_OK))
-        lose(nc);
-}
-
-void net_channel_drop(struct net_channel *nc)
-{
-    lose(nc);
-}
-
-void net_channel_run(struct net_channel *nc)
-{
-    while (!nc->stopping) {
-        if (!nc->chan && !net_channel_establish(nc))
-            return;
-        net_channel_wait(nc);
-    }
-}
-
-void net_channel_stop(struct net_channel *nc)
-{
-    nc->stopping = true;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    /* Wake the loop wherever it sleeps: the doorbell it waits on, or the
-     * pause between connection attempts (it looks again within it). */
-    struct dj_chan *c = nc->serving ? &nc->server.chan : nc->chan;
-    if (c)
-        dj_sm_up(c->own_sm);
 }

@@ -16,9 +16,9 @@
  *     handler passes requests to net_channel_portal (INFO with the MAC it
  *     hands the peer, CONNECT, DOORBELLS, init's client announcements).
  *
- * Threads: the VMM's initial EC runs net_channel_run (it sleeps on the
- * channel's doorbell; the portal calls of a client use dj_utcb(), which
- * is the initial EC's UTCB); vCPU handlers reach the channel through the
+ * Threads: the VMM's main thread connects, polls and sleeps on the
+ * doorbells (net.c; the portal calls of a client use dj_utcb(), which
+ * is the main thread's UTCB); vCPU handlers reach the channel through the
  * virtio_net backend calls. Everything that touches the rings or the
  * device runs under the VMM lock (lock/unlock below); only the sleeping
  * and the portal calls happen outside it. */
@@ -62,7 +62,6 @@ struct net_channel {
     uint8_t mac[VIRTIO_NET_MAC_LEN];
     bool link_up;
     bool rx_stalled;          /* the guest had no buffer for the frame at the head */
-    volatile bool stopping;   /* net_channel_stop was called */
     struct net_channel_stats stats;
 };
 
@@ -88,26 +87,15 @@ uint64_t net_channel_portal(struct net_channel *nc, uint64_t badge, struct dj_ut
  * guest and resumes the guest's transmission when the ring has room. */
 void net_channel_poll(struct net_channel *nc);
 
-/* The pieces of net_channel_run, for a VMM with a loop of its own.
- * establish: connect (client, retrying) or wait for the peer (server);
- * false when stopped meanwhile. wait: poll, then sleep on the doorbell;
- * after a loss (broken ring, doorbell gone, peer restarted) the channel
- * is dropped and the guest sees the link go down: establish again. */
-bool net_channel_establish(struct net_channel *nc);
-void net_channel_wait(struct net_channel *nc);
-/* Drops the channel after a loss (the guest sees the link go down). */
+/* Connects (client, retrying) or waits for the peer (server). */
+void net_channel_establish(struct net_channel *nc);
+/* Drops the channel after a loss (broken ring, doorbell gone, peer
+ * restarted): the guest sees the link go down; establish again. */
 void net_channel_drop(struct net_channel *nc);
 
 /* THE HOOK: every frame between the guest and the channel passes here
  * (to_peer: from the guest out; else from the peer in, before the guest
- * has it), also frames dropped for want of a channel. A recorder (pcap)
- * goes here; today it does nothing. */
+ * has it), also frames dropped for want of a channel. Here a weak
+ * do-nothing; the demo's VMM (vmm-pcap) links the recorder
+ * servers/vmm-pcap/pcap.c, which defines it. */
 void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const void *frame, size_t len);
-
-/* The I/O loop, on the initial EC: connect (client) or wait for the peer
- * (server), then poll and sleep on the doorbell; reconnects after a loss.
- * Returns once net_channel_stop was called (e.g. at power-off, so the
- * main thread can go on with that). */
-void net_channel_run(struct net_channel *nc);
-/* From any thread: makes net_channel_run return soon. */
-void net_channel_stop(struct net_channel *nc);

@@ -8,14 +8,9 @@
 #define CFG_LEN 8
 #define HDR_NUM_BUFFERS 10 /* the last field of the 12-byte header */
 
-static struct virtio_net *net_of(struct virtio_pci *vp)
-{
-    return vp->dev;
-}
-
 static uint64_t net_cfg_read(struct virtio_pci *vp, unsigned off, unsigned size)
 {
-    struct virtio_net *n = net_of(vp);
+    struct virtio_net *n = vp->dev;
     uint8_t img[CFG_LEN] = {[CFG_STATUS] = n->link_up ? VIRTIO_NET_S_LINK_UP : 0};
     memcpy(&img[CFG_MAC], n->mac, VIRTIO_NET_MAC_LEN);
     uint64_t v = 0;
@@ -65,7 +60,7 @@ static bool tx_one(struct virtio_net *n, struct virtq *q)
     }
     size_t len = (size_t)total - VIRTIO_NET_HDR_LEN;
     if (!n->backend.send(n->backend.ctx, &n->tx_buf[VIRTIO_NET_HDR_LEN], len)) {
-        virtq_unpop(q);
+        q->last_avail--; /* the chain goes back: the backend cannot take it now */
         n->tx_blocked = true;
         n->stats.tx_blocked++;
         return false;
@@ -181,7 +176,7 @@ void virtio_net_set_link(struct virtio_net *n, bool up)
 
 static void net_notify(struct virtio_pci *vp, unsigned queue)
 {
-    struct virtio_net *n = net_of(vp);
+    struct virtio_net *n = vp->dev;
     if (queue == VIRTIO_NET_TXQ)
         tx_process(n);
     else if (queue == VIRTIO_NET_RXQ && n->backend.rx_ready)
@@ -190,7 +185,7 @@ static void net_notify(struct virtio_pci *vp, unsigned queue)
 
 static void net_driver_ok(struct virtio_pci *vp)
 {
-    struct virtio_net *n = net_of(vp);
+    struct virtio_net *n = vp->dev;
     if (n->pci.queues[VIRTIO_NET_TXQ].live)
         tx_process(n);
     if (n->backend.rx_ready)
@@ -199,7 +194,7 @@ static void net_driver_ok(struct virtio_pci *vp)
 
 static void net_reset(struct virtio_pci *vp)
 {
-    net_of(vp)->tx_blocked = false;
+    ((struct virtio_net *)vp->dev)->tx_blocked = false;
 }
 
 static const struct virtio_dev_ops net_ops = {

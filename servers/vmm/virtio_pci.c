@@ -190,8 +190,8 @@ static void device_reset(struct virtio_pci *vp)
     vp->config_vector = VIRTIO_MSI_NO_VECTOR;
     vp->error = NULL;
     for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++) {
-        virtq_reset(&vp->queues[q]);
-        vp->queues[q].size = q < vp->ops->num_queues ? vp->ops->queue_max : 0;
+        /* Forgets everything the driver set. */
+        vp->queues[q] = (struct virtq){.size = q < vp->ops->num_queues ? vp->ops->queue_max : 0};
         vp->queue_vector[q] = VIRTIO_MSI_NO_VECTOR;
         vp->queue_enabled[q] = false;
     }

@@ -29,11 +29,6 @@ void virtq_break(struct virtq *q, const char *why)
         q->error = why;
 }
 
-void virtq_reset(struct virtq *q)
-{
-    *q = (struct virtq){0};
-}
-
 static void *ring_ptr(struct virtq *q, uint64_t gpa, uint64_t bytes, uint64_t align, const char *why)
 {
     if (gpa & (align - 1)) {
@@ -99,11 +94,6 @@ enum virtq_result virtq_pop(struct virtq *q, struct virtq_chain *c)
         .q = q, .head = head, .table = q->desc, .table_len = q->size, .next = head, .more = true,
     };
     return VIRTQ_OK;
-}
-
-void virtq_unpop(struct virtq *q)
-{
-    q->last_avail--;
 }
 
 static enum virtq_result chain_bad(struct virtq_chain *c, const char *why)

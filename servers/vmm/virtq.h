@@ -73,8 +73,6 @@ struct virtq {
  * wholly in guest RAM) and makes the queue live with all indices at 0.
  * false (queue not live, q->error says why) otherwise. */
 bool virtq_enable(struct virtq *q, const struct vmm_ram *ram, uint16_t max, bool indirect, bool event_idx);
-/* Forgets everything the driver set (device reset). */
-void virtq_reset(struct virtq *q);
 /* Stops a queue after a violation; keeps the first reason. */
 void virtq_break(struct virtq *q, const char *why);
 
@@ -105,8 +103,6 @@ enum virtq_result virtq_pending(struct virtq *q, uint16_t *pending);
 /* Takes the next available chain: VIRTQ_OK (c set up), VIRTQ_EMPTY, or
  * VIRTQ_BAD (queue broken). */
 enum virtq_result virtq_pop(struct virtq *q, struct virtq_chain *c);
-/* Gives the last popped chain back (the backend could not take it now). */
-void virtq_unpop(struct virtq *q);
 /* The chain's next buffer: VIRTQ_OK (*seg set; zero-length buffers are
  * skipped), VIRTQ_END, or VIRTQ_BAD (queue broken). */
 enum virtq_result virtq_next(struct virtq_chain *c, struct virtq_seg *seg);

@@ -220,6 +220,19 @@ static void discard(const uint8_t *f, size_t len)
     (void)f, (void)len;
 }
 
+/* What the VMM's main thread does between rounds (net.c): poll, sleep on
+ * the doorbell, and drop the channel after a loss. */
+static void channel_wait(void)
+{
+    nc.lock();
+    net_channel_poll(&nc);
+    struct dj_chan *c = nc.chan;
+    bool broken = !c || c->rx.broken || c->tx.broken || nc.reset_requested;
+    nc.unlock();
+    if (c && (broken || dj_sm_down(c->own_sm) != DJ_OK))
+        net_channel_drop(&nc);
+}
+
 /* vnetorph: stream until the server dies, then carry on with its successor. */
 static void orphan(void)
 {
@@ -228,10 +241,11 @@ static void orphan(void)
     printf("channel lost after %u frames echoed: %s\n", received, why);
     if (!report(o == LOST && received >= VNETTEST_DIE_AFTER / 2, "vnet_peer_death_lost", why))
         return;
-    net_channel_wait(&nc); /* sees the loss: drops the channel */
+    channel_wait(); /* sees the loss: drops the channel */
     report(nc.chan == NULL && !guest_link_up(), "vnet_peer_death_link_down", "the guest still sees the link up");
     guest_reap(discard, GUEST_QSIZE); /* what the old connection left in the guest */
-    bool up = net_channel_establish(&nc);
+    net_channel_establish(&nc);
+    bool up = nc.chan != NULL;
     report(up && guest_link_up() && nc.stats.connects == 2, "vnet_peer_death_reconnect",
            "no new connection with the link up");
     if (!up)
@@ -258,7 +272,8 @@ static bool start_server(const char **why)
         return false;
     nc.dev = &guest_dev;
     *why = "waiting for the peer";
-    return net_channel_establish(&nc);
+    net_channel_establish(&nc);
+    return true;
 }
 
 static bool start_client(const char *server, const char **why)
@@ -282,7 +297,8 @@ static bool start_client(const char *server, const char **why)
         return false;
     nc.dev = &guest_dev;
     *why = "connect";
-    return net_channel_establish(&nc);
+    net_channel_establish(&nc);
+    return true;
 }
 
 int main(void)

@@ -30,8 +30,8 @@
 #include <string.h>
 #include "lib/component.h"
 #include "lib/handler_output.h"
-#include "core.h"
-#include "net_channel.h"
+#include "servers/vmm/core.h"
+#include "servers/vmm/net_channel.h"
 
 #define PCAP_SNAPLEN 84          /* bytes of a frame recorded: headers and the start of the payload;
                                   * 112 base64 digits and the fields stay under 160 characters */
