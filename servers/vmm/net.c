@@ -62,7 +62,7 @@ struct net_port {
 
 static struct net_port ports[NET_MAX_DEVICES];
 static unsigned nports;
-static bool relays_started;
+static bool relays_started, relays_tried;
 static uint8_t handler_stack[STACK_BYTES] __attribute__((aligned(16)));
 static uint8_t relay_stacks[NET_MAX_DEVICES][RELAY_STACK_BYTES] __attribute__((aligned(16)));
 
@@ -252,8 +252,10 @@ static bool port_poll(struct net_port *p)
  * timeout_us on the doorbell (one device) or on vm.main_sm (relays). */
 void net_round(uint64_t timeout_us)
 {
-    if (nports > 1 && !relays_started)
+    if (nports > 1 && !relays_tried) {
+        relays_tried = true;
         relays_started = relays_start();
+    }
     struct net_port *connected = NULL;
     for (unsigned i = 0; i < nports; i++)
         if (port_connected(&ports[i]) && port_poll(&ports[i]))
