@@ -222,6 +222,8 @@ static bool port_connected(struct net_port *p)
         net_channel_establish(nc);
     else
         net_channel_connect(nc);
+    if (nc->chan && nc->stats.connects > 1)
+        vmm_log("network: 00:%02x.0 connected to %s again", NET_FIRST_SLOT + nc->index, p->peer);
     if (nc->chan && relays_started) {
         p->relay_sm = nc->chan->own_sm;
         dj_sm_up(RELAY_IDLE_SM(p - ports));
@@ -241,6 +243,7 @@ static bool port_poll(struct net_port *p)
             dj_sm_up(c->own_sm); /* the relay leaves that doorbell before it goes */
         }
         net_channel_drop(nc);
+        vmm_log("network: 00:%02x.0 lost its channel to %s", NET_FIRST_SLOT + nc->index, p->peer);
         return false;
     }
     vm_lock();
