@@ -55,8 +55,9 @@ struct net_port {
     struct virtio_net dev;
     const char *peer; /* its pt= name ("the peer VM" when serving) */
     /* The relay (several devices): the doorbell it is to sleep on (0: none
-     * now, it waits on its idle semaphore). */
+     * now, it waits on its idle semaphore), and that the doorbell is gone. */
     volatile uint64_t relay_sm;
+    volatile bool doorbell_lost;
 };
 
 static struct net_port ports[NET_MAX_DEVICES];
@@ -164,13 +165,12 @@ static void relay(uint64_t i)
             dj_sm_down(RELAY_IDLE_SM(i));
             continue;
         }
-        /* Gone (the peer died, or the main thread dropped the channel):
-         * idle until the next one, unless that is there already. The main
-         * thread finds a dead peer's ring broken; a lost doorbell alone
-         * does not drop a channel (a server such as esp takes a new
-         * CONNECT only from a restarted client). */
-        if (dj_sm_down(sm) != DJ_OK)
-            __sync_bool_compare_and_swap(&p->relay_sm, sm, 0);
+        /* Gone: the peer died (its zeroed ring pages look like an empty
+         * ring, so the doorbell is what tells), and the main thread drops
+         * the channel, unless it has dropped it already (then the relay
+         * idles until the next one). */
+        if (dj_sm_down(sm) != DJ_OK && __sync_bool_compare_and_swap(&p->relay_sm, sm, 0))
+            p->doorbell_lost = true;
         dj_sm_up(vm.main_sm);
     }
 }
@@ -225,6 +225,7 @@ static bool port_connected(struct net_port *p)
     if (nc->chan && nc->stats.connects > 1)
         vmm_log("network: 00:%02x.0 connected to %s again", NET_FIRST_SLOT + nc->index, p->peer);
     if (nc->chan && relays_started) {
+        p->doorbell_lost = false;
         p->relay_sm = nc->chan->own_sm;
         dj_sm_up(RELAY_IDLE_SM(p - ports));
     }
@@ -237,7 +238,7 @@ static bool port_poll(struct net_port *p)
 {
     struct net_channel *nc = &p->nc;
     struct dj_chan *c = nc->chan;
-    if (c->rx.broken || c->tx.broken || nc->reset_requested) {
+    if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost) {
         if (relays_started && p->relay_sm) {
             p->relay_sm = 0;
             dj_sm_up(c->own_sm); /* the relay leaves that doorbell before it goes */
@@ -267,7 +268,8 @@ void net_round(uint64_t timeout_us)
     if (relays_started) {
         dj_sm_down_timeout(vm.main_sm, timeout_us);
     } else if (nports == 1 && connected) {
-        dj_sm_down_timeout(connected->nc.chan->own_sm, timeout_us); /* a dead peer's ring is broken */
+        if (dj_sm_down_timeout(connected->nc.chan->own_sm, timeout_us) == DJ_E_ABORTED)
+            net_channel_drop(&connected->nc); /* the doorbell is gone: the peer died */
     } else {
         dj_sm_down_timeout(NET_SLEEP_SM, timeout_us); /* no relays: polled each round */
     }
