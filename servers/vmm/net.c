@@ -46,6 +46,7 @@
 #define RELAY_QUANTUM_US 10000
 #define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 */
 #define STACK_BYTES 16384
+#define PROBE_ROUNDS 25 /* a client checks its peer's doorbell every 25 rounds */
 
 static const uint8_t server_mac[VIRTIO_NET_MAC_LEN] = {0x52, 0x54, 0x00, 0xd0, 0x00, 0x01};
 static const uint8_t peer_mac[VIRTIO_NET_MAC_LEN] = {0x52, 0x54, 0x00, 0xd0, 0x00, 0x02};
@@ -58,6 +59,7 @@ struct net_port {
      * now, it waits on its idle semaphore), and that the doorbell is gone. */
     volatile uint64_t relay_sm;
     volatile bool doorbell_lost;
+    unsigned rounds; /* polls, for the peer's liveness probe */
 };
 
 static struct net_port ports[NET_MAX_DEVICES];
@@ -238,7 +240,12 @@ static bool port_poll(struct net_port *p)
 {
     struct net_channel *nc = &p->nc;
     struct dj_chan *c = nc->chan;
-    if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost) {
+    /* A dead peer's zeroed ring pages look like an empty ring, and a
+     * relay asleep on its doorbell is not always woken: its own doorbell,
+     * gone with it, tells (ringing it once in a while costs the peer one
+     * look). */
+    bool peer_gone = !nc->serving && ++p->rounds % PROBE_ROUNDS == 0 && dj_sm_up(c->peer_sm) != DJ_OK;
+    if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost || peer_gone) {
         if (relays_started && p->relay_sm) {
             p->relay_sm = 0;
             dj_sm_up(c->own_sm); /* the relay leaves that doorbell before it goes */
