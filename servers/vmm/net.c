@@ -46,6 +46,7 @@
 #define RELAY_QUANTUM_US 10000
 #define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 */
 #define STACK_BYTES 16384
+#define PROBE_ROUNDS 25 /* a client checks its peer's doorbell every 25 rounds */
 
 static const uint8_t server_mac[VIRTIO_NET_MAC_LEN] = {0x52, 0x54, 0x00, 0xd0, 0x00, 0x01};
 static const uint8_t peer_mac[VIRTIO_NET_MAC_LEN] = {0x52, 0x54, 0x00, 0xd0, 0x00, 0x02};
@@ -58,11 +59,12 @@ struct net_port {
      * now, it waits on its idle semaphore), and that the doorbell is gone. */
     volatile uint64_t relay_sm;
     volatile bool doorbell_lost;
+    unsigned rounds; /* polls, for the peer's liveness probe */
 };
 
 static struct net_port ports[NET_MAX_DEVICES];
 static unsigned nports;
-static bool relays_started;
+static bool relays_started, relays_tried;
 static uint8_t handler_stack[STACK_BYTES] __attribute__((aligned(16)));
 static uint8_t relay_stacks[NET_MAX_DEVICES][RELAY_STACK_BYTES] __attribute__((aligned(16)));
 
@@ -165,8 +167,10 @@ static void relay(uint64_t i)
             dj_sm_down(RELAY_IDLE_SM(i));
             continue;
         }
-        /* Gone (the peer died): the main thread drops the channel, unless
-         * it has moved on to another one meanwhile. */
+        /* Gone: the peer died (its zeroed ring pages look like an empty
+         * ring, so the doorbell is what tells), and the main thread drops
+         * the channel, unless it has dropped it already (then the relay
+         * idles until the next one). */
         if (dj_sm_down(sm) != DJ_OK && __sync_bool_compare_and_swap(&p->relay_sm, sm, 0))
             p->doorbell_lost = true;
         dj_sm_up(vm.main_sm);
@@ -220,6 +224,8 @@ static bool port_connected(struct net_port *p)
         net_channel_establish(nc);
     else
         net_channel_connect(nc);
+    if (nc->chan && nc->stats.connects > 1)
+        vmm_log("network: 00:%02x.0 connected to %s again", NET_FIRST_SLOT + nc->index, p->peer);
     if (nc->chan && relays_started) {
         p->doorbell_lost = false;
         p->relay_sm = nc->chan->own_sm;
@@ -234,12 +240,18 @@ static bool port_poll(struct net_port *p)
 {
     struct net_channel *nc = &p->nc;
     struct dj_chan *c = nc->chan;
-    if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost) {
+    /* A dead peer's zeroed ring pages look like an empty ring, and a
+     * relay asleep on its doorbell is not always woken: its own doorbell,
+     * gone with it, tells (ringing it once in a while costs the peer one
+     * look). */
+    bool peer_gone = !nc->serving && ++p->rounds % PROBE_ROUNDS == 0 && dj_sm_up(c->peer_sm) != DJ_OK;
+    if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost || peer_gone) {
         if (relays_started && p->relay_sm) {
             p->relay_sm = 0;
             dj_sm_up(c->own_sm); /* the relay leaves that doorbell before it goes */
         }
         net_channel_drop(nc);
+        vmm_log("network: 00:%02x.0 lost its channel to %s", NET_FIRST_SLOT + nc->index, p->peer);
         return false;
     }
     vm_lock();
@@ -252,8 +264,10 @@ static bool port_poll(struct net_port *p)
  * timeout_us on the doorbell (one device) or on vm.main_sm (relays). */
 void net_round(uint64_t timeout_us)
 {
-    if (nports > 1 && !relays_started)
+    if (nports > 1 && !relays_tried) {
+        relays_tried = true;
         relays_started = relays_start();
+    }
     struct net_port *connected = NULL;
     for (unsigned i = 0; i < nports; i++)
         if (port_connected(&ports[i]) && port_poll(&ports[i]))
