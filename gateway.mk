@@ -5,9 +5,10 @@
 # (roles gw-inner, gw-outer of l4linux-glue/init). tools/gateway-qemu
 # boots it with the two NICs. tests/gateway/vms (run-all job gateway-vms)
 # boots build/donjon-gateway-test.iso: the same lines but the WAN NIC
-# driver's first instance crashes after GATEWAY_TEST_CRASH_AFTER frames
-# (arg=crash_after=N, servers/nic/nic_fault.c), so init restarts it while
-# traffic flows. Included by the top Makefile.
+# driver's, the LAN NIC driver's and the wrapper's first instances crash
+# after GATEWAY_TEST_*CRASH_AFTER frames or packets (arg=crash_after=N,
+# servers/nic/nic_fault.c, wrappers/esp/component/gw_fault.c), so init
+# restarts each in turn while traffic flows. Included by the top Makefile.
 GATEWAY_ISO := $(BUILD)/donjon-gateway.iso
 GATEWAY_CONFIG := gateway/gateway.conf
 GATEWAY_XFRM ?= gateway/demo.xfrm
@@ -15,6 +16,10 @@ GATEWAY_PROGRAMS := sigma0 init console pci nic-virtio esp vmm
 GATEWAY_TEST_ISO := $(BUILD)/donjon-gateway-test.iso
 GATEWAY_TEST_CONFIG := $(BUILD)/gateway/gateway-test.conf
 GATEWAY_TEST_CRASH_AFTER := 600
+# Later, so the three restarts come one after the other (tests/gateway/vms):
+# the LAN driver counts frames, the wrapper forwarded packets.
+GATEWAY_TEST_LAN_CRASH_AFTER := 1100
+GATEWAY_TEST_ESP_CRASH_AFTER := 1500
 
 # gateway_iso ISO CONFIG
 define gateway_iso
@@ -32,8 +37,12 @@ $(eval $(call gateway_iso,$(GATEWAY_TEST_ISO),$(GATEWAY_TEST_CONFIG)))
 
 $(GATEWAY_TEST_CONFIG): $(GATEWAY_CONFIG) gateway.mk
 	@mkdir -p $(dir $@)
-	sed 's/^\(wannic .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_CRASH_AFTER)/' $< >$@
+	sed -e 's/^\(wannic .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_CRASH_AFTER)/' \
+		-e 's/^\(lannic .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_LAN_CRASH_AFTER)/' \
+		-e 's/^\(esp .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_ESP_CRASH_AFTER)/' $< >$@
 	grep -q '^wannic .* arg=crash_after=' $@
+	grep -q '^lannic .* arg=crash_after=' $@
+	grep -q '^esp .* arg=crash_after=' $@
 
 .PHONY: iso-gateway
 iso-gateway: $(GATEWAY_ISO) $(GATEWAY_TEST_ISO)

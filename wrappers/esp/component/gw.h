@@ -92,6 +92,11 @@ uint64_t gw_service_handler(uint64_t badge, struct dj_utcb *u);
 __attribute__((noreturn)) void gw_loop_run(void);
 void gw_status_print(void);
 
+/* arg=crash_after=N: the first instance dies after forwarding N packets
+ * (gw_fault.c, the restart test). */
+void gw_fault_configure(const struct dj_start_info *si);
+void gw_fault_count_forwarded(void);
+
 /* gw_seq.c: the outbound sequence store (docs/gateway.md, "No key and IV
  * twice") and the record it had at start. */
 extern const struct esp_seq_store gw_seq_store;

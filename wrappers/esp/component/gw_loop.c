@@ -63,6 +63,7 @@ static void forward(enum gw_side from, size_t len)
         return;
     }
     gw_link_send_ip(from == GW_INNER ? GW_OUTER : GW_INNER, out_frame, out_len);
+    gw_fault_count_forwarded();
 }
 
 /* Up to BATCH frames from one side; how many were there. */

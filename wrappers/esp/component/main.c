@@ -131,6 +131,7 @@ static void gateway(const struct dj_start_info *si)
     for (unsigned s = 0; s < GW_SIDES && st == DJ_OK; s++)
         st = dj_chan_server_init(&gws.side[s].server);
     fault_once_for_test(si);
+    gw_fault_configure(si);
     if (st == DJ_OK)
         st = dj_serve(gw_service_handler, handler_stack, sizeof(handler_stack), GW_VA_HANDLER_UTCB);
     if (st != DJ_OK) {
