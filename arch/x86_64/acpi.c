@@ -7,6 +7,7 @@
  * by a table length, and a table with a bad checksum is reported and left
  * out. */
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/le_read.h"
 #include "common/format.h"
 #include "common/string.h"
 
@@ -101,10 +102,6 @@ struct parser {
 
 #define warnf(p, ...) format_to_sink((p)->warn, __VA_ARGS__)
 
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, sizeof(v)); return v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, sizeof(v)); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, sizeof(v)); return v; }
-
 static uint8_t sum_bytes(const uint8_t *p, size_t n)
 {
     uint8_t s = 0;
@@ -150,7 +147,7 @@ static const uint8_t *scan_for_rsdp(const struct parser *p, size_t *len_out)
     const uint8_t *r = NULL;
     const uint8_t *bda = p->map(BDA_EBDA_SEGMENT, 2);
     if (bda) {
-        uint64_t ebda = (uint64_t)rd16(bda) << 4;
+        uint64_t ebda = (uint64_t)read_le16(bda) << 4;
         if (ebda >= EBDA_MIN && ebda + EBDA_SCAN_LEN <= EBDA_MAX)
             r = scan_range(p, ebda, EBDA_SCAN_LEN, &at);
     }
@@ -189,7 +186,7 @@ static const uint8_t *map_table(const struct parser *p, uint64_t phys, const cha
         warnf(p, "acpi: expected %s at %#llx but found '%s'; ignored", sig, (unsigned long long)phys, name);
         return NULL;
     }
-    uint32_t len = rd32(h + SDT_OFF_LENGTH);
+    uint32_t len = read_le32(h + SDT_OFF_LENGTH);
     if (len < SDT_HEADER_LEN || len > ACPI_TABLE_MAX) {
         warnf(p, "acpi: table %s at %#llx has implausible length %u; skipped", name, (unsigned long long)phys, len);
         return NULL;
@@ -244,30 +241,30 @@ static void parse_madt_entry(const struct parser *p, const uint8_t *e, uint8_t t
     }
     switch (type) {
     case MADT_LAPIC:
-        if (cpu_usable(rd32(e + 4)) && e[3] != XAPIC_ID_INVALID)
+        if (cpu_usable(read_le32(e + 4)) && e[3] != XAPIC_ID_INVALID)
             add_cpu(p, e[3]);
         break;
     case MADT_X2APIC:
-        if (cpu_usable(rd32(e + 8)) && rd32(e + 4) != X2APIC_ID_INVALID)
-            add_cpu(p, rd32(e + 4));
+        if (cpu_usable(read_le32(e + 8)) && read_le32(e + 4) != X2APIC_ID_INVALID)
+            add_cpu(p, read_le32(e + 4));
         break;
     case MADT_IOAPIC:
         if (info->ioapic_count >= ACPI_MAX_IOAPICS) {
             warnf(p, "acpi: more than %u IOAPICs; the rest ignored", ACPI_MAX_IOAPICS);
             break;
         }
-        info->ioapics[info->ioapic_count++] = (struct acpi_ioapic){e[2], rd32(e + 4), rd32(e + 8)};
+        info->ioapics[info->ioapic_count++] = (struct acpi_ioapic){e[2], read_le32(e + 4), read_le32(e + 8)};
         break;
     case MADT_OVERRIDE:
         if (info->override_count >= ACPI_MAX_OVERRIDES) {
             warnf(p, "acpi: more than %u interrupt overrides; the rest ignored", ACPI_MAX_OVERRIDES);
             break;
         }
-        info->overrides[info->override_count++] = (struct acpi_override){e[3], rd32(e + 4), rd16(e + 8)};
+        info->overrides[info->override_count++] = (struct acpi_override){e[3], read_le32(e + 4), read_le16(e + 8)};
         break;
     case MADT_LAPIC_ADDR:
-        if (rd64(e + 4))
-            info->lapic_addr = rd64(e + 4);
+        if (read_le64(e + 4))
+            info->lapic_addr = read_le64(e + 4);
         break;
     default:
         break; /* NMI sources, LAPIC NMIs and the rest: not needed yet */
@@ -282,9 +279,9 @@ static void parse_madt(const struct parser *p, const uint8_t *t, uint32_t len)
         return;
     }
     info->have_madt = true;
-    if (rd32(t + MADT_OFF_LAPIC))
-        info->lapic_addr = rd32(t + MADT_OFF_LAPIC);
-    info->has_8259 = rd32(t + MADT_OFF_FLAGS) & MADT_PCAT_COMPAT;
+    if (read_le32(t + MADT_OFF_LAPIC))
+        info->lapic_addr = read_le32(t + MADT_OFF_LAPIC);
+    info->has_8259 = read_le32(t + MADT_OFF_FLAGS) & MADT_PCAT_COMPAT;
     /* Address overrides (type 5) may come anywhere; they win over the header. */
     for (uint32_t off = MADT_ENTRIES; off + 2 <= len;) {
         uint8_t type = t[off], elen = t[off + 1];
@@ -318,11 +315,11 @@ static size_t aml_integer(const uint8_t *a, size_t avail, uint32_t *out)
         return 2;
     case AML_WORD_PREFIX:
         if (avail < 3) return 0;
-        *out = rd16(a + 1);
+        *out = read_le16(a + 1);
         return 3;
     case AML_DWORD_PREFIX:
         if (avail < 5) return 0;
-        *out = rd32(a + 1);
+        *out = read_le32(a + 1);
         return 5;
     default: return 0;
     }
@@ -386,9 +383,9 @@ static uint32_t fadt_port(const uint8_t *t, uint32_t len, uint32_t legacy_off, u
 {
     uint32_t port = 0;
     if (legacy_off + 4 <= len)
-        port = rd32(t + legacy_off);
+        port = read_le32(t + legacy_off);
     if (gas_off + GAS_LEN <= len && t[gas_off + GAS_OFF_SPACE] == GAS_SPACE_IO) {
-        uint64_t x = rd64(t + gas_off + GAS_OFF_ADDRESS);
+        uint64_t x = read_le64(t + gas_off + GAS_OFF_ADDRESS);
         if (x && x <= IO_PORT_MAX)
             port = (uint32_t)x;
     }
@@ -406,20 +403,20 @@ static void parse_fadt(const struct parser *p, const uint8_t *t, uint32_t len)
     info->pm1a_cnt = fadt_port(t, len, FADT_OFF_PM1A_CNT, FADT_OFF_X_PM1A_CNT);
     info->pm1b_cnt = fadt_port(t, len, FADT_OFF_PM1B_CNT, FADT_OFF_X_PM1B_CNT);
     info->pm_timer_port = fadt_port(t, len, FADT_OFF_PM_TMR, FADT_OFF_X_PM_TMR);
-    uint32_t flags = len >= FADT_OFF_FLAGS + 4 ? rd32(t + FADT_OFF_FLAGS) : 0;
+    uint32_t flags = len >= FADT_OFF_FLAGS + 4 ? read_le32(t + FADT_OFF_FLAGS) : 0;
     info->pm_timer_32bit = info->pm_timer_port && (flags & FADT_TMR_VAL_EXT);
     if ((flags & FADT_RESET_REG_SUP) && len >= FADT_OFF_RESET_VALUE + 1) {
         const uint8_t *gas = t + FADT_OFF_RESET_REG;
-        uint64_t addr = rd64(gas + GAS_OFF_ADDRESS);
+        uint64_t addr = read_le64(gas + GAS_OFF_ADDRESS);
         if (gas[GAS_OFF_SPACE] == GAS_SPACE_IO && addr && addr <= IO_PORT_MAX) {
             info->reset_valid = true;
             info->reset_port = (uint16_t)addr;
             info->reset_value = t[FADT_OFF_RESET_VALUE];
         }
     }
-    uint64_t dsdt = rd32(t + FADT_OFF_DSDT);
-    if (len >= FADT_OFF_X_DSDT + 8 && rd64(t + FADT_OFF_X_DSDT))
-        dsdt = rd64(t + FADT_OFF_X_DSDT);
+    uint64_t dsdt = read_le32(t + FADT_OFF_DSDT);
+    if (len >= FADT_OFF_X_DSDT + 8 && read_le64(t + FADT_OFF_X_DSDT))
+        dsdt = read_le64(t + FADT_OFF_X_DSDT);
     if (dsdt)
         parse_dsdt(p, dsdt);
     else
@@ -436,7 +433,7 @@ static void parse_mcfg(const struct parser *p, const uint8_t *t, uint32_t len)
         return;
     }
     const uint8_t *e = t + MCFG_ENTRIES;
-    info->mcfg_base = rd64(e);
+    info->mcfg_base = read_le64(e);
     info->mcfg_bus_start = e[10];
     info->mcfg_bus_end = e[11];
 }
@@ -480,7 +477,7 @@ static bool parse_root(const struct parser *p, uint64_t phys, bool xsdt)
         return false;
     unsigned width = xsdt ? 8 : 4;
     for (uint32_t off = SDT_HEADER_LEN; off + width <= len; off += width) {
-        uint64_t entry = xsdt ? rd64(t + off) : rd32(t + off);
+        uint64_t entry = xsdt ? read_le64(t + off) : read_le32(t + off);
         if (entry)
             parse_table(p, entry);
     }
@@ -512,15 +509,15 @@ void acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, struct ac
 
     uint64_t xsdt = 0;
     if (info->revision >= 2) {
-        uint32_t len = rsdp_len >= RSDP_V2_LEN ? rd32(rsdp + RSDP_OFF_LENGTH) : 0;
+        uint32_t len = rsdp_len >= RSDP_V2_LEN ? read_le32(rsdp + RSDP_OFF_LENGTH) : 0;
         if (len < RSDP_V2_LEN || len > rsdp_len)
             warnf(&p, "acpi: RSDP revision %u but length %u; using the RSDT", info->revision, len);
         else if (sum_bytes(rsdp, len) != 0)
             warnf(&p, "acpi: RSDP extended checksum is bad; using the RSDT");
         else
-            xsdt = rd64(rsdp + RSDP_OFF_XSDT);
+            xsdt = read_le64(rsdp + RSDP_OFF_XSDT);
     }
-    uint32_t rsdt = rd32(rsdp + RSDP_OFF_RSDT);
+    uint32_t rsdt = read_le32(rsdp + RSDP_OFF_RSDT);
     bool ok = xsdt && parse_root(&p, xsdt, true);
     if (!ok && rsdt)
         ok = parse_root(&p, rsdt, false);

@@ -8,6 +8,7 @@
  * confined. Structure types this kernel does not use (ATSR, RHSA, ANDD,
  * SATC) are skipped after their length is checked. */
 #include "arch/x86_64/dmar.h"
+#include "arch/x86_64/le_read.h"
 #include "common/format.h"
 #include "common/string.h"
 
@@ -51,9 +52,6 @@ struct dmar_parser {
 };
 
 #define dwarn(p, ...) format_to_sink((p)->warn, __VA_ARGS__)
-
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, sizeof(v)); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, sizeof(v)); return v; }
 
 static bool addr_fits(const struct dmar_info *info, uint64_t a)
 {
@@ -139,8 +137,8 @@ static bool parse_drhd(const struct dmar_parser *p, size_t off, size_t slen)
         return false;
     }
     struct dmar_unit u = {
-        .reg_base = rd64(s + DRHD_OFF_BASE),
-        .segment = rd16(s + DRHD_OFF_SEGMENT),
+        .reg_base = read_le64(s + DRHD_OFF_BASE),
+        .segment = read_le16(s + DRHD_OFF_SEGMENT),
         .include_all = s[DRHD_OFF_FLAGS] & DRHD_INCLUDE_ALL,
         .reg_pages_order = s[DRHD_OFF_SIZE] & DRHD_SIZE_MASK,
     };
@@ -182,13 +180,13 @@ static bool parse_rmrr(const struct dmar_parser *p, size_t off, size_t slen)
         dwarn(p, "dmar: more than %u reserved regions", DMAR_MAX_RMRRS);
         return false;
     }
-    uint64_t base = rd64(s + RMRR_OFF_BASE), limit = rd64(s + RMRR_OFF_LIMIT);
+    uint64_t base = read_le64(s + RMRR_OFF_BASE), limit = read_le64(s + RMRR_OFF_LIMIT);
     if ((base & (PAGE_BYTES - 1)) || ((limit + 1) & (PAGE_BYTES - 1)) || limit < base || !addr_fits(info, limit)) {
         dwarn(p, "dmar: reserved region at offset %zu is %#llx-%#llx (not page aligned, empty or beyond %u bits)",
               off, (unsigned long long)base, (unsigned long long)limit, info->addr_bits);
         return false;
     }
-    struct dmar_rmrr r = {.segment = rd16(s + RMRR_OFF_SEGMENT), .base = base, .end = limit + 1};
+    struct dmar_rmrr r = {.segment = read_le16(s + RMRR_OFF_SEGMENT), .base = base, .end = limit + 1};
     if (!parse_scopes(p, off + RMRR_LEN, off + slen, &r.scope_first, &r.scope_count))
         return false;
     info->rmrrs[info->rmrr_count++] = r;
@@ -202,7 +200,7 @@ static bool parse_structures(const struct dmar_parser *p)
             dwarn(p, "dmar: %zu stray bytes at the end of the table", p->len - off);
             return false;
         }
-        uint16_t type = rd16(p->t + off), slen = rd16(p->t + off + 2);
+        uint16_t type = read_le16(p->t + off), slen = read_le16(p->t + off + 2);
         if (slen < STRUCT_HEADER_LEN || slen > p->len - off) {
             dwarn(p, "dmar: structure of type %u at offset %zu has length %u (%zu bytes left)", type, off, slen,
                   p->len - off);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86_64/multiboot2.h"
+#include "arch/x86_64/le_read.h"
 #include "common/format.h"
 #include "common/string.h"
 
@@ -73,20 +74,6 @@ static void note(struct parser *ps, const char *fmt, ...)
     kvsnprintf(line + pre, sizeof(line) - pre, fmt, ap);
     va_end(ap);
     ps->warn(line);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
 }
 
 /* Copy a string of at most srclen bytes into dst (always NUL-terminated). */
@@ -264,7 +251,7 @@ static void parse_mmap(struct parser *ps, size_t off, size_t size)
         note(ps, "memory map tag at offset %#zx is too short (size %zu); ignored", off, size);
         return;
     }
-    uint32_t esize = rd32(ps->p + off + 8);
+    uint32_t esize = read_le32(ps->p + off + 8);
     if (esize < 24) {
         note(ps, "memory map tag at offset %#zx has entry size %u (< 24); ignored", off, esize);
         return;
@@ -274,7 +261,7 @@ static void parse_mmap(struct parser *ps, size_t off, size_t size)
         note(ps, "memory map tag at offset %#zx has %zu trailing bytes after %zu entries", off, (size - 16) % esize, n);
     for (size_t i = 0; i < n; i++) {
         size_t e = off + 16 + i * esize;
-        add_region(ps, rd64(ps->p + e), rd64(ps->p + e + 8), rd32(ps->p + e + 16), "memory map", e);
+        add_region(ps, read_le64(ps->p + e), read_le64(ps->p + e + 8), read_le32(ps->p + e + 16), "memory map", e);
     }
 }
 
@@ -299,7 +286,7 @@ static void parse_efi_mmap(struct parser *ps, size_t off, size_t size)
         note(ps, "EFI memory map tag at offset %#zx is too short (size %zu); ignored", off, size);
         return;
     }
-    uint32_t dsize = rd32(ps->p + off + 8);
+    uint32_t dsize = read_le32(ps->p + off + 8);
     if (dsize < 40) {
         note(ps, "EFI memory map tag at offset %#zx has descriptor size %u (< 40); ignored", off, dsize);
         return;
@@ -310,9 +297,9 @@ static void parse_efi_mmap(struct parser *ps, size_t off, size_t size)
              (size - 16) % dsize, n);
     for (size_t i = 0; i < n; i++) {
         size_t d = off + 16 + i * dsize;
-        uint32_t type = rd32(ps->p + d);
-        uint64_t base = rd64(ps->p + d + 8);
-        uint64_t pages = rd64(ps->p + d + 24);
+        uint32_t type = read_le32(ps->p + d);
+        uint64_t base = read_le64(ps->p + d + 8);
+        uint64_t pages = read_le64(ps->p + d + 24);
         uint64_t len = pages > (UINT64_MAX >> 12) ? UINT64_MAX : pages << 12;
         add_region(ps, base, len, efi_type_to_mem(type), "EFI memory map", d);
     }
@@ -325,7 +312,7 @@ static void parse_module(struct parser *ps, size_t off, size_t size)
         note(ps, "module tag at offset %#zx is too short (size %zu); ignored", off, size);
         return;
     }
-    uint32_t start = rd32(ps->p + off + 8), end = rd32(ps->p + off + 12);
+    uint32_t start = read_le32(ps->p + off + 8), end = read_le32(ps->p + off + 12);
     if (end < start) {
         note(ps, "module at offset %#zx ends (%#x) before it starts (%#x); ignored", off, end, start);
         return;
@@ -350,10 +337,10 @@ static void parse_framebuffer(struct parser *ps, size_t off, size_t size)
         return;
     }
     struct boot_framebuffer fb = {0};
-    fb.addr = rd64(t + 8);
-    fb.pitch = rd32(t + 16);
-    fb.width = rd32(t + 20);
-    fb.height = rd32(t + 24);
+    fb.addr = read_le64(t + 8);
+    fb.pitch = read_le32(t + 16);
+    fb.width = read_le32(t + 20);
+    fb.height = read_le32(t + 24);
     fb.bpp = t[28];
     uint8_t type = t[29];
     if (type == MB2_FB_INDEXED) {
@@ -426,7 +413,7 @@ int mb2_parse(const void *mbi, size_t avail_len, uint64_t mbi_phys, struct boot_
         note(&ps, "information is too small to read (%zu bytes available)", avail_len);
         return -1;
     }
-    uint32_t total = rd32(ps.p);
+    uint32_t total = read_le32(ps.p);
     if (total < 8 || total > avail_len) {
         note(&ps, "bad total size %u (must be 8..%zu)", total, avail_len);
         return -1;
@@ -442,7 +429,7 @@ int mb2_parse(const void *mbi, size_t avail_len, uint64_t mbi_phys, struct boot_
 
     size_t off = 8;
     while (off + 8 <= total) {
-        uint32_t type = rd32(ps.p + off), size = rd32(ps.p + off + 4);
+        uint32_t type = read_le32(ps.p + off), size = read_le32(ps.p + off + 4);
         if (size < 8) {
             note(&ps, "tag %u at offset %#zx has size %u (< 8); stopping", type, off, size);
             break;
