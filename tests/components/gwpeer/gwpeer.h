@@ -52,6 +52,9 @@ bool link_send(struct link *l, const uint8_t *frame, size_t len);
 /* Waits at most timeout_ms for a frame; its length, or 0. */
 size_t link_receive(struct link *l, uint8_t *buf, size_t cap, unsigned timeout_ms);
 bool link_gw_stats(struct link *l, uint64_t words[DJ_GW_STATS_WORDS]);
+/* Asks by ARP, from our address `ours`, for the gateway's MAC at `gateway`
+ * until it answers (a bounded number of tries); false if it never does. */
+bool link_learn_gateway(struct link *l, uint32_t ours, uint32_t gateway, uint8_t gw_mac[MAC_BYTES]);
 void pause_ms(unsigned ms);
 
 /* frames.c */

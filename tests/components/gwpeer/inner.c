@@ -17,7 +17,6 @@
 #define IPV4_HEADER 20
 #define UDP_PAYLOAD_OFF (ETH_HEADER + IPV4_HEADER + 8)
 #define OVERSIZED_FRAME 1800
-#define ARP_TRIES 50
 #define WAIT_STEP_MS 100
 #define HELLO_WAIT_MS 30000
 #define DONE_WAIT_MS 30000
@@ -50,18 +49,6 @@ static enum kind classify(const struct link *l, const uint8_t *f, size_t len, un
     return K_OTHER;
 }
 
-static bool learn_gateway(struct link *l)
-{
-    for (unsigned t = 0; t < ARP_TRIES; t++) {
-        size_t n = arp_request(frame, l->mac, LAN_ROUTER_ADDR, GW_INNER_ADDR);
-        link_send(l, frame, n);
-        size_t len = link_receive(l, rx, sizeof(rx), WAIT_STEP_MS);
-        if (len && arp_reply_from(rx, len, GW_INNER_ADDR, gw_mac))
-            return true;
-    }
-    return false;
-}
-
 static void send_udp(struct link *l, const uint8_t *dst_mac, uint32_t dst, const char *text)
 {
     size_t n = build_udp(frame + ETH_HEADER, LAN_HOST, dst, text, strlen(text));
@@ -91,7 +78,8 @@ static void send_hostile(struct link *l)
 
 int inner_main(struct link *l)
 {
-    check(learn_gateway(l), "gw_inner_arp", "the gateway did not answer ARP for its inner address");
+    check(link_learn_gateway(l, LAN_ROUTER_ADDR, GW_INNER_ADDR, gw_mac), "gw_inner_arp",
+          "the gateway did not answer ARP for its inner address");
     unsigned waited = 0, peer_seen = 0, unexpected = 0, index = 0, hellos = 0;
     bool done = false, order_ok = true;
     while (!hellos && waited < HELLO_WAIT_MS) {

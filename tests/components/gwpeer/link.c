@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The test clients' side of the gateway's NIC protocol (lib/nic_proto.h):
- * INFO for the MAC, the channel, DJ_GW_OP_STATS. */
+ * INFO for the MAC, the channel, DJ_GW_OP_STATS, and the gateway's MAC by
+ * ARP. */
 #include "lib/component.h"
 #include <string.h>
 #include "lib/syscall.h"
@@ -85,4 +86,19 @@ bool link_gw_stats(struct link *l, uint64_t words[DJ_GW_STATS_WORDS])
     for (unsigned i = 0; i < DJ_GW_STATS_WORDS; i++)
         words[i] = u->words[i];
     return true;
+}
+
+#define ARP_TRIES 50
+#define ARP_WAIT_MS 100
+
+bool link_learn_gateway(struct link *l, uint32_t ours, uint32_t gateway, uint8_t gw_mac[MAC_BYTES])
+{
+    static uint8_t request[FRAME_CAP], reply[FRAME_CAP];
+    for (unsigned t = 0; t < ARP_TRIES; t++) {
+        link_send(l, request, arp_request(request, l->mac, ours, gateway));
+        size_t len = link_receive(l, reply, sizeof(reply), ARP_WAIT_MS);
+        if (len && arp_reply_from(reply, len, gateway, gw_mac))
+            return true;
+    }
+    return false;
 }

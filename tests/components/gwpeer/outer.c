@@ -21,7 +21,6 @@
 #define ETH_TYPE_IPV4 0x0800
 #define IPV4_HEADER 20
 #define CONFIG_MAX 16384
-#define ARP_TRIES 50
 #define WAIT_STEP_MS 100
 #define HELLO_EVERY_MS 300
 #define PHASE_MS 30000
@@ -135,18 +134,6 @@ static void examine(const uint8_t *f, size_t len)
     } else {
         esp_bad++;
     }
-}
-
-static bool learn_gateway(struct link *l)
-{
-    for (unsigned t = 0; t < ARP_TRIES; t++) {
-        size_t n = arp_request(frame, l->mac, PEER_ADDR, GW_OUTER_ADDR);
-        link_send(l, frame, n);
-        size_t len = link_receive(l, rx, sizeof(rx), WAIT_STEP_MS);
-        if (len && arp_reply_from(rx, len, GW_OUTER_ADDR, gw_mac))
-            return true;
-    }
-    return false;
 }
 
 /* HELLO until the LAN's packets flow, then all of them. */
@@ -282,7 +269,8 @@ int outer_main(struct link *l)
         check(false, "gw_outer_setup", "libsodium or the peer's view of the SAs did not start");
         return 1;
     }
-    check(learn_gateway(l), "gw_outer_arp", "the gateway did not answer ARP for its outer address");
+    check(link_learn_gateway(l, PEER_ADDR, GW_OUTER_ADDR, gw_mac), "gw_outer_arp",
+          "the gateway did not answer ARP for its outer address");
     exchange(l);
     char why[128];
     snprintf(why, sizeof(why), "%u of %u decrypted, %u out of order, %u ESP that did not decrypt", lan_ok,
