@@ -151,17 +151,25 @@ static bool read_tx_buffer(uint64_t addr, char *why, size_t n)
     return true;
 }
 
-/* The descriptor table at addr: the device reads it when it looks for
- * the frame posted there. */
-static bool read_descriptors(uint64_t addr, char *why, size_t n)
+/* The device brought up with one of its transmit rings moved to addr
+ * (at) sends the rogue's frame: it touches the ring there, in either
+ * direction, and the frame never comes back where the rogue looks. */
+static bool ring_moved_faults(struct rogue_queue_at at, uint64_t addr, char *why, size_t n)
 {
     prepare_frame();
-    struct rogue_queue_at at = rogue_queue_own();
-    at.desc = addr;
     uint64_t before = arm();
     if (rogue_device_up(at) == ROGUE_DONE)
         rogue_device_tx(bus(frame));
     return fault_reported(before, addr & PAGE_MASK, -1, why, n);
+}
+
+/* The descriptor table at addr: the device reads it when it looks for
+ * the frame posted there. */
+static bool read_descriptors(uint64_t addr, char *why, size_t n)
+{
+    struct rogue_queue_at at = rogue_queue_own();
+    at.desc = addr;
+    return ring_moved_faults(at, addr, why, n);
 }
 
 /* The device receives the rogue's own frame into a buffer at addr. */
@@ -184,13 +192,9 @@ static bool write_rx_buffer(uint64_t addr, char *why, size_t n)
  * frame (and reads its flags first). */
 static bool write_used_ring(uint64_t addr, char *why, size_t n)
 {
-    prepare_frame();
     struct rogue_queue_at at = rogue_queue_own();
     at.used = addr;
-    uint64_t before = arm();
-    if (rogue_device_up(at) == ROGUE_DONE)
-        rogue_device_tx(bus(frame)); /* never returned where the rogue looks */
-    return fault_reported(before, addr & PAGE_MASK, -1, why, n);
+    return ring_moved_faults(at, addr, why, n);
 }
 
 typedef bool (*attack_fn)(uint64_t addr, char *why, size_t n);
