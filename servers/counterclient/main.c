@@ -5,14 +5,13 @@
  * result in the page, and checks what must be refused. Each check prints
  * "PASS name" or "FAIL name: why" on the console ("[counterclient] ..."),
  * which tests/run-all collects. */
+#include "lib/check.h"
 #include "lib/donjon.h"
 #include "servers/counter/counter.h"
 
-#define WHY_MAX 120
-
 static uint64_t counter_pt;
 static const struct counter_page *page; /* read-only, once mapped */
-static unsigned passed, failed;
+static struct check_tally tally;
 
 /* ---- The client calls (the tutorial's part) ------------------------------ */
 
@@ -36,14 +35,6 @@ static enum dj_status counter_add(uint64_t amount, uint64_t *value)
 }
 
 /* ---- The checks ---------------------------------------------------------- */
-
-#define CHECK(cond, ...)                         \
-    do {                                         \
-        if (!(cond)) {                           \
-            snprintf(why, WHY_MAX, __VA_ARGS__); \
-            return false;                        \
-        }                                        \
-    } while (0)
 
 static bool counter_page_mapped(char *why)
 {
@@ -116,11 +107,6 @@ static bool counter_traps_reported(char *why)
     return true;
 }
 
-struct check {
-    const char *name;
-    bool (*fn)(char *why);
-};
-
 static const struct check checks[] = {
     {"counter_page_mapped", counter_page_mapped},
     {"counter_add_shows_in_page", counter_add_shows_in_page},
@@ -136,16 +122,7 @@ int main(void)
         printf("FAIL counter_setup: no counter portal granted\n");
         dj_block_forever(dj_alloc_sel());
     }
-    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-        char why[WHY_MAX] = "no reason given";
-        if (checks[i].fn(why)) {
-            printf("PASS %s\n", checks[i].name);
-            passed++;
-        } else {
-            printf("FAIL %s: %s\n", checks[i].name, why);
-            failed++;
-        }
-    }
-    printf("%u passed, %u failed\n", passed, failed);
+    check_run_all(checks, sizeof(checks) / sizeof(checks[0]), CHECK_TO_CONSOLE, &tally);
+    check_summary(&tally);
     dj_block_forever(dj_alloc_sel());
 }

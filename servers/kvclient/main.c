@@ -10,6 +10,7 @@
  * says how many it got, and rests. */
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/check.h"
 #include "lib/component.h"
 #include "lib/console_client.h"
 #include "lib/proto.h"
@@ -19,14 +20,13 @@
 #include "lib/utcb.h"
 #include "servers/kvstore/kv.h"
 
-#define WHY_MAX 120
 #define ROUNDTRIP_KEYS 100
 #define QUOTA_FIRST_KEY 5000
 #define FILL_LIMIT (4 * KV_CLIENTS_MAX * KV_CLIENT_MAX_ENTRIES) /* more than any table */
 #define SEL_SLEEP_SM DJ_CHILD_FIRST_FREE
 
 static uint64_t kv_pt, console_pt;
-static unsigned passed, failed;
+static struct check_tally tally;
 
 /* ---- The client calls (the tutorial's part) ------------------------------ */
 
@@ -89,14 +89,6 @@ static enum dj_status raw_call(uint64_t pt, const uint64_t *w, unsigned n, uint6
 }
 
 /* ---- The checks ---------------------------------------------------------- */
-
-#define CHECK(cond, ...)                          \
-    do {                                          \
-        if (!(cond)) {                            \
-            snprintf(why, WHY_MAX, __VA_ARGS__);  \
-            return false;                         \
-        }                                         \
-    } while (0)
 
 static bool example_kv_put_get(char *why)
 {
@@ -231,11 +223,6 @@ static bool example_kv_per_client_quota(char *why)
     return true;
 }
 
-struct check {
-    const char *name;
-    bool (*fn)(char *why);
-};
-
 static const struct check checks[] = {
     {"example_kv_put_get", example_kv_put_get},
     {"example_kv_overwrite", example_kv_overwrite},
@@ -247,18 +234,6 @@ static const struct check checks[] = {
     {"example_grants_exact", example_grants_exact},
     {"example_console_output", example_console_output},
 };
-
-static void run(const struct check *c)
-{
-    char why[WHY_MAX] = "no reason given", line[WHY_MAX + 64];
-    bool ok = c->fn(why);
-    if (ok)
-        snprintf(line, sizeof(line), "PASS %s\n", c->name);
-    else
-        snprintf(line, sizeof(line), "FAIL %s: %s\n", c->name, why);
-    dj_debug_puts(line);
-    ok ? passed++ : failed++;
-}
 
 int main(void)
 {
@@ -275,9 +250,8 @@ int main(void)
         dj_block_forever(SEL_SLEEP_SM);
     }
     printf("running %u checks\n", (unsigned)(sizeof(checks) / sizeof(checks[0])));
-    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-        run(&checks[i]);
-    printf("%u passed, %u failed\n", passed, failed);
-    dj_debug(DJ_DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, 0);
+    check_run_all(checks, sizeof(checks) / sizeof(checks[0]), CHECK_TO_DEBUG, &tally);
+    check_summary(&tally);
+    dj_debug(DJ_DEBUG_OP_TEST_DONE, (uint64_t)tally.passed << 32 | tally.failed, 0);
     dj_block_forever(SEL_SLEEP_SM); /* outside test mode the kernel refuses and the client rests */
 }

@@ -12,6 +12,7 @@
  * off) before handing it out again. */
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/check.h"
 #include "lib/component.h"
 #include "lib/pci.h"
 #include "lib/proto.h"
@@ -20,7 +21,6 @@
 #include "lib/syscall.h"
 #include "lib/utcb.h"
 
-#define WHY_MAX 120
 #define MAP_VA (DJ_CHILD_FREE_VA + 0x1000000)
 #define PAGE 4096ull
 #define REG_VENDOR 0x00
@@ -36,15 +36,7 @@
 static struct dj_pci_dev dev;
 static uint64_t pci_pt;
 static const struct dj_start_info *si;
-static unsigned passed, failed;
-
-#define CHECK(cond, ...)                         \
-    do {                                         \
-        if (!(cond)) {                           \
-            snprintf(why, WHY_MAX, __VA_ARGS__); \
-            return false;                        \
-        }                                        \
-    } while (0)
+static struct check_tally tally;
 
 static enum dj_status raw(uint64_t op, uint64_t a, uint64_t b, uint64_t c, unsigned words)
 {
@@ -181,20 +173,6 @@ static bool restart_took_device_back(char *why)
     return true;
 }
 
-struct check {
-    const char *name;
-    bool (*fn)(char *why);
-};
-
-static void run(const struct check *c)
-{
-    char why[WHY_MAX] = "no reason given", line[WHY_MAX + 64];
-    bool ok = c->fn(why);
-    snprintf(line, sizeof(line), ok ? "PASS %s\n" : "FAIL %s: %s\n", c->name, why);
-    dj_debug_puts(line);
-    ok ? passed++ : failed++;
-}
-
 /* The first instance leaves the device busy and dies. */
 static void crash_with_device_busy(void)
 {
@@ -230,10 +208,10 @@ int main(void)
     if (crash && si->generation == 0)
         crash_with_device_busy();
     if (crash)
-        run(&(struct check){"pci_restart_took_device_back", restart_took_device_back});
-    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-        run(&checks[i]);
-    printf("%u passed, %u failed\n", passed, failed);
-    dj_debug(DJ_DEBUG_OP_TEST_DONE, (uint64_t)passed << 32 | failed, 0);
+        check_run(&(struct check){"pci_restart_took_device_back", restart_took_device_back}, CHECK_TO_DEBUG,
+                  &tally);
+    check_run_all(checks, sizeof(checks) / sizeof(checks[0]), CHECK_TO_DEBUG, &tally);
+    check_summary(&tally);
+    dj_debug(DJ_DEBUG_OP_TEST_DONE, (uint64_t)tally.passed << 32 | tally.failed, 0);
     dj_block_forever(SEL_SLEEP_SM);
 }
