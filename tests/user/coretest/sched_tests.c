@@ -14,11 +14,10 @@
 #include "stdio.h"
 #include "lib/syscall.h"
 #include "lib/utcb.h"
+#include "threads.h"
 #include "utest.h"
 #include "lib/x86.h"
 
-#define MAX_TEST_CPUS 64
-#define MAX_THREADS 48
 #define STACK_PAGES 4
 #define HANDLER_STACK_PAGES 2
 #define HIGH_PRIO 100
@@ -34,20 +33,6 @@
 #define QUOTA_CHILD_PAGES 16
 #define QUOTA_PROBE_MAX 256   /* bound on objects created to find a quota's end */
 #define SERVER_REPLY_WORD 42
-
-struct thread {
-    void (*fn)(uint64_t arg);
-    uint64_t arg;
-    uint64_t stack_top;
-    uint64_t ec_sel;
-};
-
-static struct thread threads[MAX_THREADS];
-static unsigned nthreads;
-static uint64_t startup_ec[MAX_TEST_CPUS]; /* per-CPU startup handler; 0 = none yet */
-static bool cpus_probed;
-static unsigned cpu_list[MAX_TEST_CPUS], ncpus;
-static uint64_t never_sm; /* never upped: finished threads block here */
 
 static enum dj_status ec_kill(uint64_t ec_sel)
 {
@@ -82,88 +67,12 @@ static void spin_cycles(uint64_t cycles)
         cpu_pause();
 }
 
-/* ---- threads ---- */
-
-static __attribute__((noreturn)) void thread_entry(uint64_t idx)
-{
-    threads[idx].fn(threads[idx].arg);
-    for (;;)
-        dj_sm_down(never_sm);
-}
-
-/* The startup event: start the thread the portal's badge names. */
-static uint64_t startup_handler(uint64_t badge, struct dj_utcb *u)
-{
-    uint64_t idx = badge - 1;
-    u->arch.rip = (uint64_t)thread_entry;
-    u->arch.rsp = threads[idx].stack_top - 8; /* as if called: rsp + 8 is 16-aligned */
-    u->arch.rdi = idx;
-    return DJ_MTD(0, 0);
-}
-
-/* Creates the startup handler EC of cpu; false when the CPU is not online. */
-static bool startup_ec_create(unsigned cpu)
-{
-    static void *spare; /* the stack of a failed attempt, for the next one */
-    void *stack = spare ? spare : utest_pages(HANDLER_STACK_PAGES);
-    uint64_t sel = utest_selector(), utcb = utest_va(1);
-    spare = 0;
-    if (!stack)
-        return false;
-    uint64_t sp = dj_handler_stack(stack, HANDLER_STACK_PAGES * UTEST_PAGE, (struct dj_utcb *)utcb, startup_handler);
-    if (dj_create_ec(sel, DJ_SEL_SELF_PD, cpu, utcb, sp, 0, false) != DJ_OK) {
-        spare = stack;
-        return false;
-    }
-    startup_ec[cpu] = sel;
-    return true;
-}
-
-/* Finds the online CPUs (creating an EC on an offline one fails with
- * DJ_E_BAD_CPU) and sets up what every test needs. */
-static void probe_cpus(void)
-{
-    if (cpus_probed)
-        return;
-    cpus_probed = true;
-    never_sm = new_sm(0);
-    for (unsigned c = 0; c < MAX_TEST_CPUS; c++)
-        if (startup_ec_create(c))
-            cpu_list[ncpus++] = c;
-}
-
-/* Reserves DJ_EV_COUNT selectors for an EC's event portals. */
-static uint64_t event_base_reserve(void)
-{
-    uint64_t base = utest_selector();
-    for (unsigned i = 1; i < DJ_EV_COUNT; i++)
-        utest_selector();
-    return base;
-}
+/* ---- threads (threads.h) ---- */
 
 /* A thread on cpu at prio running fn(arg); its EC selector, or 0. */
 static uint64_t spawn(unsigned cpu, unsigned prio, void (*fn)(uint64_t), uint64_t arg)
 {
-    probe_cpus();
-    if (cpu >= MAX_TEST_CPUS || !startup_ec[cpu] || nthreads >= MAX_THREADS || !never_sm)
-        return 0;
-    void *stack = utest_pages(STACK_PAGES);
-    if (!stack)
-        return 0;
-    unsigned idx = nthreads++;
-    struct thread *t = &threads[idx];
-    t->fn = fn;
-    t->arg = arg;
-    t->stack_top = (uint64_t)stack + STACK_PAGES * UTEST_PAGE;
-    uint64_t eb = event_base_reserve(), pt = eb + DJ_EV_STARTUP;
-    t->ec_sel = utest_selector();
-    if (dj_create_pt(pt, DJ_SEL_SELF_PD, startup_ec[cpu], DJ_MTD_RIP_RSP | DJ_MTD_GPR, (uint64_t)dj_portal_entry) !=
-            DJ_OK ||
-        dj_pt_ctrl(pt, idx + 1) != DJ_OK ||
-        dj_create_ec(t->ec_sel, DJ_SEL_SELF_PD, cpu, utest_va(1), 0, eb, true) != DJ_OK ||
-        dj_create_sc(utest_selector(), DJ_SEL_SELF_PD, t->ec_sel, prio, 0) != DJ_OK)
-        return 0;
-    return t->ec_sel;
+    return thread_spawn(cpu, prio, STACK_PAGES, fn, arg);
 }
 
 /* ---- watchdog: bounds the root's blocking waits ---- */
@@ -314,18 +223,20 @@ static void remote_waiter(uint64_t arg)
 
 UTEST(sm_up_wakes_thread_blocked_on_other_cpu)
 {
-    probe_cpus();
-    if (ncpus < 2)
+    threads_probe();
+    if (thread_cpu_count < 2)
         UTEST_SKIP("only 1 CPU");
     static struct sync y;
     y.status = ~0ull;
-    UTEST_REQUIRE(sync_init(&y) && spawn(cpu_list[1], DJ_ROOT_PRIO, remote_waiter, (uint64_t)&y), "thread setup failed");
-    UTEST_REQUIRE(spin_until(&y.waiting, 1, BUDGET_CYCLES), "the thread on CPU %u never ran", cpu_list[1]);
+    UTEST_REQUIRE(sync_init(&y) && spawn(thread_cpu_list[1], DJ_ROOT_PRIO, remote_waiter, (uint64_t)&y),
+                  "thread setup failed");
+    UTEST_REQUIRE(spin_until(&y.waiting, 1, BUDGET_CYCLES), "the thread on CPU %u never ran", thread_cpu_list[1]);
     spin_cycles(SETTLE_CYCLES); /* let it block in the down */
     UTEST_REQUIRE(!y.woken, "the thread passed a down on a zero semaphore");
-    UTEST_REQUIRE(y.apic != apic_id(), "the thread for CPU %u ran on the root's CPU", cpu_list[1]);
+    UTEST_REQUIRE(y.apic != apic_id(), "the thread for CPU %u ran on the root's CPU", thread_cpu_list[1]);
     dj_sm_up(y.go);
-    UTEST_REQUIRE(down_bounded(y.done), "the up on CPU %u did not wake the thread on CPU %u", dj_boot_cpu, cpu_list[1]);
+    UTEST_REQUIRE(down_bounded(y.done), "the up on CPU %u did not wake the thread on CPU %u", dj_boot_cpu,
+                  thread_cpu_list[1]);
     UTEST_REQUIRE(y.status == DJ_OK, "the woken down returned %llu", (unsigned long long)y.status);
     return true;
 }
@@ -339,20 +250,19 @@ static void remote_upper(uint64_t arg)
 
 UTEST(sm_up_from_other_cpu_wakes_blocked_root)
 {
-    probe_cpus();
-    if (ncpus < 2)
+    threads_probe();
+    if (thread_cpu_count < 2)
         UTEST_SKIP("only 1 CPU");
     static struct sync y;
-    UTEST_REQUIRE(sync_init(&y) && spawn(cpu_list[ncpus - 1], DJ_ROOT_PRIO, remote_upper, (uint64_t)&y),
-                  "thread setup failed");
-    UTEST_REQUIRE(down_bounded(y.go), "an up on CPU %u did not wake the root blocked on CPU %u", cpu_list[ncpus - 1],
-                  dj_boot_cpu);
+    unsigned last = thread_cpu_list[thread_cpu_count - 1];
+    UTEST_REQUIRE(sync_init(&y) && spawn(last, DJ_ROOT_PRIO, remote_upper, (uint64_t)&y), "thread setup failed");
+    UTEST_REQUIRE(down_bounded(y.go), "an up on CPU %u did not wake the root blocked on CPU %u", last, dj_boot_cpu);
     return true;
 }
 
 static volatile uint64_t arrived;
-static volatile uint32_t seen_apic[MAX_TEST_CPUS];
-static volatile bool saw_all[MAX_TEST_CPUS];
+static volatile uint32_t seen_apic[THREAD_CPUS_MAX];
+static volatile bool saw_all[THREAD_CPUS_MAX];
 static uint64_t rendezvous_done;
 
 /* Every participant waits (bounded) until all have arrived: only possible
@@ -361,7 +271,7 @@ static void rendezvous(uint64_t slot)
 {
     seen_apic[slot] = apic_id();
     __atomic_fetch_add(&arrived, 1, __ATOMIC_SEQ_CST);
-    saw_all[slot] = spin_until(&arrived, ncpus, RENDEZVOUS_CYCLES);
+    saw_all[slot] = spin_until(&arrived, thread_cpu_count, RENDEZVOUS_CYCLES);
 }
 
 static void rendezvous_thread(uint64_t slot)
@@ -372,22 +282,23 @@ static void rendezvous_thread(uint64_t slot)
 
 UTEST(sched_threads_run_on_every_cpu)
 {
-    probe_cpus();
-    if (ncpus < 2)
+    threads_probe();
+    if (thread_cpu_count < 2)
         UTEST_SKIP("only 1 CPU");
     rendezvous_done = new_sm(0);
     UTEST_REQUIRE(rendezvous_done, "semaphore setup failed");
-    for (unsigned i = 1; i < ncpus; i++)
-        UTEST_REQUIRE(spawn(cpu_list[i], DJ_ROOT_PRIO, rendezvous_thread, i), "thread on CPU %u failed", cpu_list[i]);
+    for (unsigned i = 1; i < thread_cpu_count; i++)
+        UTEST_REQUIRE(spawn(thread_cpu_list[i], DJ_ROOT_PRIO, rendezvous_thread, i), "thread on CPU %u failed",
+                      thread_cpu_list[i]);
     rendezvous(0);
-    for (unsigned i = 1; i < ncpus; i++)
-        UTEST_REQUIRE(down_bounded(rendezvous_done), "only %u of %u threads finished", i - 1, ncpus - 1);
-    for (unsigned i = 0; i < ncpus; i++) {
-        UTEST_REQUIRE(saw_all[i], "CPU %u: only %llu of %u CPUs ran at the same time", cpu_list[i],
-                      (unsigned long long)arrived, ncpus);
+    for (unsigned i = 1; i < thread_cpu_count; i++)
+        UTEST_REQUIRE(down_bounded(rendezvous_done), "only %u of %u threads finished", i - 1, thread_cpu_count - 1);
+    for (unsigned i = 0; i < thread_cpu_count; i++) {
+        UTEST_REQUIRE(saw_all[i], "CPU %u: only %llu of %u CPUs ran at the same time", thread_cpu_list[i],
+                      (unsigned long long)arrived, thread_cpu_count);
         for (unsigned j = 0; j < i; j++)
             UTEST_REQUIRE(seen_apic[i] != seen_apic[j], "threads for CPUs %u and %u both ran on APIC id %u",
-                          cpu_list[j], cpu_list[i], seen_apic[i]);
+                          thread_cpu_list[j], thread_cpu_list[i], seen_apic[i]);
     }
     return true;
 }
@@ -416,17 +327,18 @@ static void after_spinner(uint64_t arg)
 
 UTEST(ec_kill_stops_thread_running_on_other_cpu)
 {
-    probe_cpus();
-    if (ncpus < 2)
+    threads_probe();
+    if (thread_cpu_count < 2)
         UTEST_SKIP("only 1 CPU");
     spins = 0;
-    uint64_t ec = spawn(cpu_list[1], DJ_ROOT_PRIO, spinner, 0);
+    uint64_t ec = spawn(thread_cpu_list[1], DJ_ROOT_PRIO, spinner, 0);
     UTEST_REQUIRE(ec, "thread setup failed");
-    UTEST_REQUIRE(spin_until(&spins, 1, BUDGET_CYCLES), "the thread on CPU %u never ran", cpu_list[1]);
+    UTEST_REQUIRE(spin_until(&spins, 1, BUDGET_CYCLES), "the thread on CPU %u never ran", thread_cpu_list[1]);
     UTEST_REQUIRE(ec_kill(ec) == DJ_OK, "kill refused");
     static struct sync y;
-    UTEST_REQUIRE(sync_init(&y) && spawn(cpu_list[1], LOW_PRIO, after_spinner, (uint64_t)&y), "thread setup failed");
-    UTEST_REQUIRE(down_bounded(y.done), "CPU %u never ran a lower-priority thread after the kill", cpu_list[1]);
+    UTEST_REQUIRE(sync_init(&y) && spawn(thread_cpu_list[1], LOW_PRIO, after_spinner, (uint64_t)&y),
+                  "thread setup failed");
+    UTEST_REQUIRE(down_bounded(y.done), "CPU %u never ran a lower-priority thread after the kill", thread_cpu_list[1]);
     UTEST_REQUIRE(y.slot == 1, "the killed thread kept running until its own end");
     uint64_t before = spins;
     spin_cycles(SETTLE_CYCLES);
@@ -471,7 +383,7 @@ static uint64_t server_handler(uint64_t badge, struct dj_utcb *u)
     switch (sv->mode) {
     case MODE_BLOCK:
         dj_sm_up(sv->in_call_sm);
-        dj_sm_down(never_sm);
+        dj_sm_down(thread_never_sm);
         break;
     case MODE_SPIN: /* until killed; bounded so a failure cannot hang */
         dj_sm_up(sv->in_call_sm);
@@ -492,7 +404,7 @@ static uint64_t server_handler(uint64_t badge, struct dj_utcb *u)
 
 static struct server *server_create(unsigned mode)
 {
-    probe_cpus();
+    threads_probe();
     if (nservers >= MAX_SERVERS)
         return 0;
     unsigned id = nservers++;
@@ -509,7 +421,8 @@ static struct server *server_create(unsigned mode)
         .utcb_va = utest_va(1), .stack = stack, .stack_size = HANDLER_STACK_PAGES * UTEST_PAGE,
         .handler = server_handler, .badge = id + 1,
     };
-    bool ok = stack && sv->in_call_sm && sv->release_sm && sv->done_sm && never_sm && dj_server_create(&s) == DJ_OK;
+    bool ok = stack && sv->in_call_sm && sv->release_sm && sv->done_sm && thread_never_sm &&
+              dj_server_create(&s) == DJ_OK;
     return ok ? sv : 0;
 }
 

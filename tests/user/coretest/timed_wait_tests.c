@@ -15,11 +15,10 @@
 #include "stdio.h"
 #include "lib/syscall.h"
 #include "lib/utcb.h"
+#include "threads.h"
 #include "utest.h"
 
-#define MAX_THREADS 48
 #define STACK_PAGES 2
-#define HANDLER_STACK_PAGES 2
 #define WAITER_PRIO 100 /* above the root: runs at once, until it blocks */
 #define HELPER_PRIO 32  /* below the root: runs while the root waits */
 #define US_PER_MS 1000ull
@@ -36,16 +35,6 @@
 #define TIMEOUTS_CHECKED 4
 
 static const uint64_t timeouts_us[TIMEOUTS_CHECKED] = {1, 9999, 10001, 45000};
-
-struct thread {
-    void (*fn)(uint64_t arg);
-    uint64_t arg;
-    uint64_t stack_top;
-};
-
-static struct thread threads[MAX_THREADS];
-static unsigned nthreads;
-static uint64_t startup_ec, never_sm;
 
 static uint64_t new_sm(uint64_t count)
 {
@@ -64,61 +53,12 @@ static uint64_t quota_free(uint64_t pd)
     return dj_pd_quota(pd, &free, 0) == DJ_OK ? free : ~0ull;
 }
 
-/* ---- threads on the root's CPU ---- */
-
-static __attribute__((noreturn)) void thread_entry(uint64_t idx)
-{
-    threads[idx].fn(threads[idx].arg);
-    for (;;)
-        dj_sm_down(never_sm);
-}
-
-static uint64_t startup_handler(uint64_t badge, struct dj_utcb *u)
-{
-    uint64_t idx = badge - 1;
-    u->arch.rip = (uint64_t)thread_entry;
-    u->arch.rsp = threads[idx].stack_top - 8; /* as if called: rsp + 8 is 16-aligned */
-    u->arch.rdi = idx;
-    return DJ_MTD(0, 0);
-}
-
-static bool threads_init(void)
-{
-    if (startup_ec)
-        return true;
-    void *stack = utest_pages(HANDLER_STACK_PAGES);
-    uint64_t sel = utest_selector(), utcb = utest_va(1);
-    never_sm = new_sm(0);
-    if (!stack || !never_sm)
-        return false;
-    uint64_t sp = dj_handler_stack(stack, HANDLER_STACK_PAGES * UTEST_PAGE, (struct dj_utcb *)utcb, startup_handler);
-    if (dj_create_ec(sel, DJ_SEL_SELF_PD, dj_boot_cpu, utcb, sp, 0, false) != DJ_OK)
-        return false;
-    startup_ec = sel;
-    return true;
-}
+/* ---- threads on the root's CPU (threads.h) ---- */
 
 /* A thread at prio running fn(arg); its EC selector, or 0. */
 static uint64_t spawn(unsigned prio, void (*fn)(uint64_t), uint64_t arg)
 {
-    if (!threads_init() || nthreads >= MAX_THREADS)
-        return 0;
-    void *stack = utest_pages(STACK_PAGES);
-    if (!stack)
-        return 0;
-    unsigned idx = nthreads++;
-    threads[idx] = (struct thread){fn, arg, (uint64_t)stack + STACK_PAGES * UTEST_PAGE};
-    uint64_t eb = utest_selector();
-    for (unsigned i = 1; i < DJ_EV_COUNT; i++)
-        utest_selector();
-    uint64_t pt = eb + DJ_EV_STARTUP, ec = utest_selector();
-    if (dj_create_pt(pt, DJ_SEL_SELF_PD, startup_ec, DJ_MTD_RIP_RSP | DJ_MTD_GPR, (uint64_t)dj_portal_entry) !=
-            DJ_OK ||
-        dj_pt_ctrl(pt, idx + 1) != DJ_OK ||
-        dj_create_ec(ec, DJ_SEL_SELF_PD, dj_boot_cpu, utest_va(1), 0, eb, true) != DJ_OK ||
-        dj_create_sc(utest_selector(), DJ_SEL_SELF_PD, ec, prio, 0) != DJ_OK)
-        return 0;
-    return ec;
+    return thread_spawn(dj_boot_cpu, prio, STACK_PAGES, fn, arg);
 }
 
 /* What a test shares with its threads. */
@@ -321,7 +261,7 @@ static bool revoke_rounds(bool destroy_pd, char *why, size_t why_len)
      * (which may finish while the CPU idles: give it a little time). */
     uint64_t after = quota_free(q);
     for (unsigned tries = 0; after != before && tries < BOUND_US / SHORT_US; tries++) {
-        dj_sm_down_timeout(never_sm, SHORT_US);
+        dj_sm_down_timeout(thread_never_sm, SHORT_US);
         after = quota_free(q);
     }
     UTEST_REQUIRE(after == before, "the quota PD has %llu pages free, %llu before", (unsigned long long)after,
