@@ -85,23 +85,18 @@ static bool module_exists(void *ctx, const char *name)
 static void find_expected(struct check *c)
 {
     unsigned line = 0, pending = 0;
-    for (size_t pos = 0; pos < c->len;) {
-        const char *s = c->text + pos;
-        size_t n = 0;
-        while (pos + n < c->len && s[n] != '\n')
-            n++;
+    size_t pos = 0;
+    for (struct bc_text_line l; bc_next_line(c->text, c->len, &pos, &l);) {
         line++;
-        size_t b = 0;
-        while (b < n && (s[b] == ' ' || s[b] == '\t'))
-            b++;
-        bool blank = b == n, comment = !blank && s[b] == '#';
-        if (comment && n - b > strlen(EXPECT_MARK) && strncmp(s + b, EXPECT_MARK, strlen(EXPECT_MARK)) == 0)
-            pending = (unsigned)strtoul(s + b + strlen(EXPECT_MARK), NULL, 10);
+        const char *s = l.s + l.indent;
+        size_t n = l.len - l.indent;
+        bool blank = n == 0, comment = !blank && s[0] == '#';
+        if (comment && n > strlen(EXPECT_MARK) && strncmp(s, EXPECT_MARK, strlen(EXPECT_MARK)) == 0)
+            pending = (unsigned)strtoul(s + strlen(EXPECT_MARK), NULL, 10);
         else if (!blank && !comment && pending && line <= MAX_LINES) {
             c->expected[line] = true;
             pending--;
         }
-        pos += n + 1;
     }
 }
 

@@ -149,20 +149,12 @@ static bool split_list(struct line_ctx *x, const struct list_shape *shape, char 
 /* The number of a later line whose first word is name, or 0. */
 static unsigned later_line_named(const struct line_ctx *x, const char *name)
 {
-    size_t n = strlen(name);
+    size_t n = strlen(name), pos = 0;
     unsigned line = x->line;
-    for (size_t pos = 0; pos < x->rest_len;) {
-        const char *s = x->rest + pos;
-        size_t len = 0;
-        while (pos + len < x->rest_len && s[len] != '\n')
-            len++;
+    for (struct bc_text_line l; bc_next_line(x->rest, x->rest_len, &pos, &l);) {
         line++;
-        size_t b = 0;
-        while (b < len && is_blank(s[b]))
-            b++;
-        if (len - b > n && strncmp(s + b, name, n) == 0 && is_blank(s[b + n]))
+        if (l.len - l.indent > n && strncmp(l.s + l.indent, name, n) == 0 && is_blank(l.s[l.indent + n]))
             return line;
-        pos += len + 1;
     }
     return 0;
 }
@@ -583,13 +575,19 @@ static void commit(struct bc_config *out, const struct bc_component *c)
         out->c[c->portals[i]].serves = true;
 }
 
-/* Bytes up to the next newline (or the end). */
-static size_t line_length(const char *s, size_t max)
+bool bc_next_line(const char *text, size_t len, size_t *pos, struct bc_text_line *out)
 {
-    size_t n = 0;
-    while (n < max && s[n] != '\n')
+    if (*pos >= len)
+        return false;
+    const char *s = text + *pos;
+    size_t n = 0, b = 0;
+    while (*pos + n < len && s[n] != '\n')
         n++;
-    return n;
+    while (b < n && is_blank(s[b]))
+        b++;
+    *out = (struct bc_text_line){s, n, b};
+    *pos += n < len - *pos ? n + 1 : n;
+    return true;
 }
 
 void bc_parse(const char *text, size_t len, struct bc_config *out, const struct bc_env *env)
@@ -598,17 +596,15 @@ void bc_parse(const char *text, size_t len, struct bc_config *out, const struct 
     char what[BC_WHAT_MAX];
     struct line_ctx x = {out, env, what, NULL, NULL, 0, 0};
     unsigned line = 0;
-    for (size_t pos = 0; pos < len;) {
-        size_t n = line_length(text + pos, len - pos);
-        bool nl = pos + n < len;
+    size_t pos = 0;
+    for (struct bc_text_line l; bc_next_line(text, len, &pos, &l);) {
         struct bc_component c = {.line = ++line};
         bool empty;
         what[0] = '\0';
-        bool more = pos + n < len;
         x.line = line;
-        x.rest = more ? text + pos + n + 1 : text + len;
-        x.rest_len = more ? len - pos - n - 1 : 0;
-        if (parse_line(&x, text + pos, n, &c, &empty)) {
+        x.rest = text + pos; /* the lines after this one */
+        x.rest_len = len - pos;
+        if (parse_line(&x, l.s, l.len, &c, &empty)) {
             if (!empty)
                 commit(out, &c);
         } else {
@@ -616,7 +612,6 @@ void bc_parse(const char *text, size_t len, struct bc_config *out, const struct 
             if (env && env->error)
                 env->error(env->ctx, line, what);
         }
-        pos += n + (nl ? 1 : 0);
     }
 }
 

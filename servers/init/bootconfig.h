@@ -99,3 +99,13 @@ void bc_parse(const char *text, size_t len, struct bc_config *out, const struct 
 
 /* The index of the component named name in cfg, or -1. */
 int bc_find(const struct bc_config *cfg, const char *name);
+
+/* One line of a configuration text: its bytes (len, without the newline)
+ * and how many of them are leading blanks (spaces, tabs). */
+struct bc_text_line {
+    const char *s;
+    size_t len, indent;
+};
+/* The line at *pos of text[0, len) into *out and *pos past its newline;
+ * false when *pos is at the end. */
+bool bc_next_line(const char *text, size_t len, size_t *pos, struct bc_text_line *out);
