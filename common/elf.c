@@ -3,39 +3,11 @@
  * image before use because a boot module need not be aligned for them. */
 #include <stdbool.h>
 #include "common/elf.h"
+#include "common/elf_format.h"
 #include "common/string.h"
 
-#define EI_NIDENT 16
-#define EI_CLASS 4
-#define EI_DATA 5
-#define EI_VERSION 6
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define EV_CURRENT 1
-#define ET_EXEC 2
-#define EM_X86_64 62
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define PT_INTERP 3
 /* More program headers than this is not a program we built. */
 #define ELF_MAX_PHDRS 64
-
-struct elf64_ehdr {
-    unsigned char ident[EI_NIDENT];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header is 64 bytes");
-_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header is 56 bytes");
 
 static enum elf_error check_ident(const struct elf64_ehdr *h)
 {

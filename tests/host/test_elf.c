@@ -11,29 +11,13 @@
 #include <string.h>
 #include <cmocka.h>
 #include "common/elf.h"
+#include "common/elf_format.h"
 
 #define BASE 0x400000ull
 #define PAGE 4096u
 #define NPHDR 4 /* three PT_LOAD and a PT_GNU_STACK */
 #define IMAGE_SIZE (4 * PAGE)
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define PT_INTERP 3
 #define PT_GNU_STACK 0x6474e551u
-
-struct ehdr {
-    unsigned char ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 /* A well-formed program: headers on page 0, text on page 1 (loaded at
  * BASE + 0x1000), rodata on page 2, data on page 3 followed by 0x2000
@@ -42,8 +26,8 @@ struct image {
     union {
         unsigned char bytes[IMAGE_SIZE];
         struct {
-            struct ehdr eh;
-            struct phdr ph[NPHDR];
+            struct elf64_ehdr eh;
+            struct elf64_phdr ph[NPHDR];
         };
     };
 };
@@ -53,18 +37,19 @@ static struct image *good_image(void)
     struct image *im = calloc(1, sizeof(*im));
     assert_non_null(im);
     memcpy(im->eh.ident, "\x7f" "ELF\x02\x01\x01", 7);
-    im->eh.type = 2;
-    im->eh.machine = 62;
-    im->eh.version = 1;
+    im->eh.type = ET_EXEC;
+    im->eh.machine = EM_X86_64;
+    im->eh.version = EV_CURRENT;
     im->eh.entry = BASE + 0x1000 + 0x10;
-    im->eh.phoff = sizeof(struct ehdr);
-    im->eh.ehsize = sizeof(struct ehdr);
-    im->eh.phentsize = sizeof(struct phdr);
+    im->eh.phoff = sizeof(struct elf64_ehdr);
+    im->eh.ehsize = sizeof(struct elf64_ehdr);
+    im->eh.phentsize = sizeof(struct elf64_phdr);
     im->eh.phnum = NPHDR;
-    im->ph[0] = (struct phdr){PT_LOAD, ELF_SEG_R | ELF_SEG_X, 1 * PAGE, BASE + 0x1000, 0, 0x100, 0x100, PAGE};
-    im->ph[1] = (struct phdr){PT_LOAD, ELF_SEG_R, 2 * PAGE, BASE + 0x2000, 0, 0x80, 0x80, PAGE};
-    im->ph[2] = (struct phdr){PT_LOAD, ELF_SEG_R | ELF_SEG_W, 3 * PAGE + 0x20, BASE + 0x3020, 0, 0x40, 0x2000, PAGE};
-    im->ph[3] = (struct phdr){PT_GNU_STACK, ELF_SEG_R | ELF_SEG_W, 0, 0, 0, 0, 0, 16};
+    im->ph[0] = (struct elf64_phdr){PT_LOAD, ELF_SEG_R | ELF_SEG_X, 1 * PAGE, BASE + 0x1000, 0, 0x100, 0x100, PAGE};
+    im->ph[1] = (struct elf64_phdr){PT_LOAD, ELF_SEG_R, 2 * PAGE, BASE + 0x2000, 0, 0x80, 0x80, PAGE};
+    im->ph[2] =
+        (struct elf64_phdr){PT_LOAD, ELF_SEG_R | ELF_SEG_W, 3 * PAGE + 0x20, BASE + 0x3020, 0, 0x40, 0x2000, PAGE};
+    im->ph[3] = (struct elf64_phdr){PT_GNU_STACK, ELF_SEG_R | ELF_SEG_W, 0, 0, 0, 0, 0, 16};
     memset(im->bytes + 1 * PAGE, 0xcc, 0x100);
     memset(im->bytes + 2 * PAGE, 'r', 0x80);
     memset(im->bytes + 3 * PAGE + 0x20, 'd', 0x40);
@@ -186,7 +171,7 @@ static void phdrs_outside_file_are_rejected(void **state)
 {
     (void)state;
     struct image *im = good_image();
-    im->eh.phoff = sizeof(im->bytes) - sizeof(struct phdr); /* table runs past the end */
+    im->eh.phoff = sizeof(im->bytes) - sizeof(struct elf64_phdr); /* table runs past the end */
     assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_PHDRS);
     im->eh.phoff = UINT64_MAX - 8; /* offset + size wraps */
     assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_PHDRS);
@@ -199,7 +184,7 @@ static void phdr_table_shape_is_checked(void **state)
     struct image *im = good_image();
     im->eh.phentsize = 32;
     assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_PHDRS);
-    im->eh.phentsize = sizeof(struct phdr);
+    im->eh.phentsize = sizeof(struct elf64_phdr);
     im->eh.phnum = 0;
     assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_PHDRS);
     im->eh.phnum = 0xffff;
@@ -222,7 +207,7 @@ static void file_bytes_outside_image_are_rejected(void **state)
     struct image *im = good_image();
     im->ph[1].filesz = im->ph[1].memsz = PAGE * 3; /* runs past the end of the image */
     assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_FILE_RANGE);
-    im->ph[1] = (struct phdr){PT_LOAD, ELF_SEG_R, UINT64_MAX & ~0xfffull, BASE + 0x2000, 0, 0x2000, 0x2000, PAGE};
+    im->ph[1] = (struct elf64_phdr){PT_LOAD, ELF_SEG_R, UINT64_MAX & ~0xfffull, BASE + 0x2000, 0, 0x2000, 0x2000, PAGE};
     assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_FILE_RANGE);
     free(im);
 }
@@ -290,7 +275,7 @@ static void unsorted_segments_are_rejected(void **state)
 {
     (void)state;
     struct image *im = good_image();
-    struct phdr t = im->ph[0];
+    struct elf64_phdr t = im->ph[0];
     im->ph[0] = im->ph[2];
     im->ph[2] = t;
     assert_int_equal(check(im, sizeof(im->bytes)), ELF_E_OVERLAP);
@@ -339,15 +324,15 @@ static void too_many_segments_are_rejected(void **state)
     (void)state;
     /* ELF_MAX_SEGMENTS + 1 one-page text segments on consecutive pages. */
     enum { N = ELF_MAX_SEGMENTS + 1 };
-    size_t len = sizeof(struct ehdr) + N * sizeof(struct phdr) + PAGE;
+    size_t len = sizeof(struct elf64_ehdr) + N * sizeof(struct elf64_phdr) + PAGE;
     unsigned char *img = calloc(1, len);
     assert_non_null(img);
     struct image *base = good_image();
-    struct ehdr eh = base->eh;
+    struct elf64_ehdr eh = base->eh;
     eh.phnum = N;
     memcpy(img, &eh, sizeof(eh));
     for (unsigned i = 0; i < N; i++) {
-        struct phdr p = {PT_LOAD, ELF_SEG_R | ELF_SEG_X, 0, BASE + 0x1000 + i * PAGE, 0, 0x10, 0x10, PAGE};
+        struct elf64_phdr p = {PT_LOAD, ELF_SEG_R | ELF_SEG_X, 0, BASE + 0x1000 + i * PAGE, 0, 0x10, 0x10, PAGE};
         memcpy(img + sizeof(eh) + i * sizeof(p), &p, sizeof(p));
     }
     struct elf_info info;
