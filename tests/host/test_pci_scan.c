@@ -268,18 +268,26 @@ static uint64_t e1000e_sel(void)
 
 #define SELS(...) ((const uint64_t[PCI_SEL_ALTS]){__VA_ARGS__})
 
+/* The test machine scanned, no claims but the e1000e's for badge (as init
+ * sends pci=8086:10d3), which must be given: the NIC's index. */
+static int nic_claimed(struct pci_claims *c, uint64_t badge, struct pci_claim_outcome *out)
+{
+    build_machine();
+    run_scan();
+    pci_claims_init(c);
+    int nic_index = pci_select(&scan, e1000e_sel());
+    assert_int_equal(pci_claim(c, &scan, badge, SELS(e1000e_sel()), out), PCI_CLAIM_GIVEN);
+    assert_int_equal(out->dev, nic_index);
+    return nic_index;
+}
+
 static void test_claims(void **state)
 {
     (void)state;
-    build_machine();
-    run_scan();
     struct pci_claims c;
-    pci_claims_init(&c);
     struct pci_claim_outcome out;
-    uint64_t e1000e = DJ_PCI_SEL_ID(0x8086, 0x10d3, 0), virtio = DJ_PCI_SEL_BDF(0, 1, 0, 0);
-    int nic_index = pci_select(&scan, e1000e);
-    assert_int_equal(pci_claim(&c, &scan, 3, SELS(e1000e), &out), PCI_CLAIM_GIVEN);
-    assert_int_equal(out.dev, nic_index);
+    uint64_t e1000e = e1000e_sel(), virtio = DJ_PCI_SEL_BDF(0, 1, 0, 0);
+    int nic_index = nic_claimed(&c, 3, &out);
     assert_int_equal(out.alt, 0);
     assert_int_equal(out.released, PCI_NO_DEVICE);
     assert_int_equal(pci_device_of(&c, 3), nic_index);
@@ -375,14 +383,10 @@ static void test_claims_alternatives(void **state)
 static void test_claims_bad_lists(void **state)
 {
     (void)state;
-    build_machine();
-    run_scan();
     struct pci_claims c;
-    pci_claims_init(&c);
     struct pci_claim_outcome out;
-    uint64_t e1000e = e1000e_sel(), modern = DJ_PCI_SEL_ID(0x1af4, 0x1041, 0);
-    int nic_index = pci_select(&scan, e1000e);
-    assert_int_equal(pci_claim(&c, &scan, 7, SELS(e1000e), &out), PCI_CLAIM_GIVEN);
+    uint64_t modern = DJ_PCI_SEL_ID(0x1af4, 0x1041, 0);
+    int nic_index = nic_claimed(&c, 7, &out);
     static const uint64_t bad[][PCI_SEL_ALTS] = {
         {0, DJ_PCI_SEL_ID(0x8086, 0x10d3, 0)},          /* a hole first */
         {DJ_PCI_SEL_ID(0x1af4, 0x1041, 0), 0, DJ_PCI_SEL_ID(0x1af4, 0x1041, 1)}, /* a hole */
