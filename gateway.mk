@@ -4,10 +4,11 @@
 # ESP wrapper with gateway/demo.xfrm, and the inner and outer Linux VMs
 # (roles gw-inner, gw-outer of l4linux-glue/init). tools/gateway-qemu
 # boots it with the two NICs. tests/gateway/vms (run-all job gateway-vms)
-# boots build/donjon-gateway-test.iso: the same lines but the WAN NIC
-# driver's, the LAN NIC driver's and the wrapper's first instances crash
-# after GATEWAY_TEST_*CRASH_AFTER frames or packets (arg=crash_after=N,
-# servers/nic/nic_fault.c, wrappers/esp/component/gw_fault.c), so init
+# boots build/donjon-gateway-test.iso: the same lines but the first
+# instances of the WAN NIC driver, the LAN NIC driver, the wrapper, the
+# inner VM and the outer VM crash after GATEWAY_TEST_*CRASH_AFTER frames
+# or packets (arg=crash_after=N: servers/nic/nic_fault.c,
+# wrappers/esp/component/gw_fault.c, servers/vmm/fault.c), so init
 # restarts each in turn while traffic flows. Included by the top Makefile.
 GATEWAY_ISO := $(BUILD)/donjon-gateway.iso
 GATEWAY_CONFIG := gateway/gateway.conf
@@ -20,6 +21,12 @@ GATEWAY_TEST_CRASH_AFTER := 600
 # the LAN driver counts frames, the wrapper forwarded packets.
 GATEWAY_TEST_LAN_CRASH_AFTER := 1100
 GATEWAY_TEST_ESP_CRASH_AFTER := 1500
+# A VMM counts the frames on both its channels, both ways: a ping across
+# the tunnel is 4 of them in each VM, so when the wrapper has died the
+# inner VM has moved about 3,200 (pings lost in the earlier restarts add
+# some); it goes next, about 170 pings later, the outer VM 200 after it.
+GATEWAY_TEST_INNER_CRASH_AFTER := 3900
+GATEWAY_TEST_OUTER_CRASH_AFTER := 4700
 
 # gateway_iso ISO CONFIG
 define gateway_iso
@@ -39,10 +46,14 @@ $(GATEWAY_TEST_CONFIG): $(GATEWAY_CONFIG) gateway.mk
 	@mkdir -p $(dir $@)
 	sed -e 's/^\(wannic .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_CRASH_AFTER)/' \
 		-e 's/^\(lannic .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_LAN_CRASH_AFTER)/' \
-		-e 's/^\(esp .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_ESP_CRASH_AFTER)/' $< >$@
+		-e 's/^\(esp .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_ESP_CRASH_AFTER)/' \
+		-e 's/^\(inner .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_INNER_CRASH_AFTER)/' \
+		-e 's/^\(outer .*\)$$/\1 arg=crash_after=$(GATEWAY_TEST_OUTER_CRASH_AFTER)/' $< >$@
 	grep -q '^wannic .* arg=crash_after=' $@
 	grep -q '^lannic .* arg=crash_after=' $@
 	grep -q '^esp .* arg=crash_after=' $@
+	grep -q '^inner .* restart=yes.* arg=crash_after=' $@
+	grep -q '^outer .* restart=yes.* arg=crash_after=' $@
 
 .PHONY: iso-gateway
 iso-gateway: $(GATEWAY_ISO) $(GATEWAY_TEST_ISO)

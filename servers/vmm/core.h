@@ -157,4 +157,10 @@ bool net_serve_early(const struct dj_start_info *si);
 bool net_device(const struct dj_start_info *si, struct pci_host *pci);
 bool net_present(void);
 void net_round(uint64_t timeout_us);
+/* Frames the channels moved, both ways, all devices (for fault.c). */
+uint64_t net_frames_moved(void);
 uint64_t net_relay_startup(unsigned relay, struct dj_utcb *u);
+
+/* fault.c: arg=crash_after=N, the gateway's VM restart test. */
+void vmm_fault_configure(const struct dj_start_info *si);
+void vmm_fault_check(uint64_t frames);

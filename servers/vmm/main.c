@@ -313,6 +313,7 @@ int main(void)
         dj_console_flush_handlers();
         return 1;
     }
+    vmm_fault_configure(si);
     dj_handler_output_wake_sm(vm.main_sm);
     for (;;) {
         dj_console_flush_handlers();
@@ -324,9 +325,11 @@ int main(void)
         }
         console_send_pending();
         poll_input();
-        if (net_present())
+        if (net_present()) {
             net_round(INPUT_POLL_US);
-        else
+            vmm_fault_check(net_frames_moved());
+        } else {
             dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
+        }
     }
 }

@@ -281,3 +281,11 @@ void net_round(uint64_t timeout_us)
         dj_sm_down_timeout(NET_SLEEP_SM, timeout_us); /* no relays: polled each round */
     }
 }
+
+uint64_t net_frames_moved(void)
+{
+    uint64_t frames = 0;
+    for (unsigned i = 0; i < nports; i++)
+        frames += ports[i].nc.stats.to_peer + ports[i].nc.stats.from_peer;
+    return frames;
+}
