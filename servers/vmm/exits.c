@@ -11,7 +11,6 @@
 #include "lib/utcb.h"
 #include "core.h"
 #include "decode.h"
-#include "net_meter.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_DF (1ull << 10)
@@ -293,12 +292,7 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
 {
     switch (reason) {
     case DJ_VMEXIT_STARTUP: return on_startup(v, s);
-    case DJ_VMEXIT_RECALL:
-        if (nm.recall_tsc) {
-            nm_add(&nm.recall_n, &nm.recall_sum, &nm.recall_max, rdtsc() - nm.recall_tsc);
-            nm.recall_tsc = 0;
-        }
-        return MTD_REPLY_BASE; /* injection follows */
+    case DJ_VMEXIT_RECALL: return MTD_REPLY_BASE; /* injection follows */
     case DJ_VMEXIT_CPUID: return on_cpuid(v, s);
     case DJ_VMEXIT_IO: return on_io(s);
     case DJ_VMEXIT_RDMSR: return on_rdmsr(v, s);
@@ -384,7 +378,6 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
     struct vcpu *v = &vm.vcpu[id];
     vm_lock();
     v->exits++;
-    nm.exits++;
     v->last_reason = reason;
     v->last_rip = s->rip;
     v->utcb = u;

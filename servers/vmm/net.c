@@ -28,7 +28,6 @@
 #include "core.h"
 #include "net_channel.h"
 #include "net_peers.h"
-#include "net_meter.h"
 #include "pci_host.h"
 #include "virtio_net.h"
 
@@ -199,9 +198,7 @@ static void relay(uint64_t i)
             dj_sm_up(vm.main_sm);
             continue;
         }
-        uint64_t t0 = rdtsc();
         vm_lock();
-        nm_add(&nm.bell_n, &nm.bell_sum, &nm.bell_max, rdtsc() - t0);
         if (relay_poll(p, sm))
             dj_sm_up(vm.main_sm);
         vm_unlock();
@@ -307,13 +304,8 @@ void net_round(uint64_t timeout_us)
     for (unsigned i = 0; i < nports; i++)
         if (port_connected(&ports[i]) && port_poll(&ports[i]))
             connected = &ports[i];
-    nm.rounds++;
-    nm_report();
     if (relays_started) {
-        uint64_t s0 = rdtsc();
-        if (dj_sm_down_timeout(vm.main_sm, timeout_us) != DJ_OK)
-            nm.wakes_timeout++;
-        nm.main_sleep_tsc += rdtsc() - s0;
+        dj_sm_down_timeout(vm.main_sm, timeout_us);
     } else if (nports == 1 && connected) {
         if (dj_sm_down_timeout(connected->nc.chan->own_sm, timeout_us) == DJ_E_ABORTED)
             net_channel_drop(&connected->nc); /* the doorbell is gone: the peer died */

@@ -6,7 +6,6 @@
 #include "lib/proto.h"
 #include "lib/syscall.h"
 #include "lib/utcb.h"
-#include "net_meter.h"
 
 #define PAGE_SIZE 4096ull
 #define BITS_PER_BYTE 8
@@ -39,11 +38,6 @@ static bool backend_send(void *ctx, const uint8_t *frame, size_t len)
     }
     memcpy(slot, frame, len);
     dj_chan_tx_commit(&c->tx, len);
-    nm.tx_frames++;
-    if (nm.rx_pending_tsc) {
-        nm_add(&nm.react_n, &nm.react_sum, &nm.react_max, rdtsc() - nm.rx_pending_tsc);
-        nm.rx_pending_tsc = 0;
-    }
     nc->stats.to_peer++;
     return true;
 }
@@ -51,11 +45,8 @@ static bool backend_send(void *ctx, const uint8_t *frame, size_t len)
 static void backend_flush(void *ctx)
 {
     struct net_channel *nc = ctx;
-    if (nc->chan) {
-        bool ring = dj_chan_tx_publish(&nc->chan->tx);
-        nm.tx_kicks += ring;
-        dj_chan_kick(nc->chan, ring);
-    }
+    if (nc->chan)
+        dj_chan_kick(nc->chan, dj_chan_tx_publish(&nc->chan->tx));
 }
 
 static void backend_rx_ready(void *ctx)
@@ -80,20 +71,15 @@ static void drain_rx(struct net_channel *nc, struct dj_chan *c)
     while ((msg = dj_chan_rx_peek(&c->rx, &len)) != NULL) {
         if (virtio_net_receive(nc->dev, msg, len) == VIRTIO_NET_RX_NO_BUFFER) {
             nc->rx_stalled = true;
-            nm.rx_nobuf++;
             break;
         }
         net_channel_frame_hook(nc, false, msg, len);
-        nm.rx_frames++;
-        if (!nm.rx_pending_tsc)
-            nm.rx_pending_tsc = rdtsc();
         dj_chan_rx_release(&c->rx);
         nc->stats.from_peer++;
         if (++n % PUBLISH_EVERY == 0)
             dj_chan_kick(c, dj_chan_rx_publish(&c->rx));
     }
     if (n) {
-        nm.rx_batches++;
         dj_chan_kick(c, dj_chan_rx_publish(&c->rx));
         virtio_net_rx_flush(nc->dev);
     }

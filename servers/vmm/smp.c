@@ -11,7 +11,6 @@
 #include "lib/startinfo.h"
 #include "lib/syscall.h"
 #include "core.h"
-#include "net_meter.h"
 
 #define SEL_VCPU_FIRST (DJ_CHILD_FIRST_FREE + 16)
 #define SELS_PER_VCPU 128
@@ -195,17 +194,11 @@ void vcpu_block(struct vcpu *v, uint64_t deadline)
     v->halted = true;
     vm_unlock();
     uint64_t now = vmm_guest_tsc();
-    uint64_t h0 = rdtsc();
     if (deadline == UINT64_MAX)
         dj_sm_down(v->wake_sm);
     else if (deadline > now)
         dj_sm_down_timeout(v->wake_sm, tsc_to_us(deadline - now));
     vm_lock();
-    nm.halted_tsc += rdtsc() - h0;
-    if (nm.kick_tsc) {
-        nm_add(&nm.kick_halt_n, &nm.kick_halt_sum, &nm.kick_halt_max, rdtsc() - nm.kick_tsc);
-        nm.kick_tsc = 0;
-    }
     v->halted = false;
     v->utcb = u;
 }
@@ -215,15 +208,10 @@ void vmm_vcpu_kick(unsigned id)
     if (id >= vm.nvcpus)
         return;
     struct vcpu *v = &vm.vcpu[id];
-    if (v->halted) {
-        if (!nm.kick_tsc)
-            nm.kick_tsc = rdtsc();
+    if (v->halted)
         dj_sm_up(v->wake_sm);
-    } else if (!v->utcb && v->state == VCPU_RUNNING) {
-        if (!nm.recall_tsc)
-            nm.recall_tsc = rdtsc();
-        dj_ec_recall(v->ec);
-    } /* in its own exit (utcb set), delivery follows anyway */
+    else if (!v->utcb && v->state == VCPU_RUNNING)
+        dj_ec_recall(v->ec); /* in its own exit (utcb set), delivery follows anyway */
 }
 
 void vmm_vcpu_init(unsigned id)

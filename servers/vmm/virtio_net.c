@@ -2,7 +2,6 @@
 /* virtio-net (virtio_net.h). */
 #include "virtio_net.h"
 #include <string.h>
-#include "net_meter.h"
 
 #define CFG_MAC 0
 #define CFG_STATUS 6
@@ -80,7 +79,6 @@ static void tx_process(struct virtio_net *n)
 {
     struct virtq *q = &n->pci.queues[VIRTIO_NET_TXQ];
     unsigned sent = 0;
-    nm.tx_calls++;
     for (;;) {
         while (!n->tx_blocked && tx_one(n, q))
             sent++;

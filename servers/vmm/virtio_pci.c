@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The virtio 1.x PCI transport, modern only (virtio_pci.h). */
 #include "virtio_pci.h"
-#include "net_meter.h"
 #include <string.h>
 
 #define PCI_INT_PIN_INTA 1u
@@ -146,13 +145,8 @@ static void interrupt_guest(struct virtio_pci *vp, uint16_t vector, uint8_t isr_
 
 void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned q)
 {
-    if (q < vp->ops->num_queues && virtq_should_interrupt(&vp->queues[q])) {
-        if (q == 0)
-            nm.rx_irqs++;
-        else
-            nm.tx_irqs++;
+    if (q < vp->ops->num_queues && virtq_should_interrupt(&vp->queues[q]))
         interrupt_guest(vp, vp->queue_vector[q], VIRTIO_ISR_QUEUE);
-    }
 }
 
 void virtio_pci_config_changed(struct virtio_pci *vp)
