@@ -295,13 +295,17 @@ class Topology:
         return self.start("linux-a", linux_gateway_args(initrd, "gw-linux", wan, tap_backend(LAN_TAP),
                                                         lan_first=True))
 
-    def start_donjon_a(self, iso, wan_ports):
+    def start_donjon_a(self, iso, wan_ports, cpus=None):
         """Donjon's gateway ISO through tools/gateway-qemu (its NIC layout:
-        LAN 00:03.0, WAN 00:04.0), the serial console to this guest's log."""
+        LAN 00:03.0, WAN 00:04.0), the serial console to this guest's log;
+        cpus: emulated CPUs (None: gateway-qemu's default)."""
         local, remote = wan_ports
         wan = f"socket,udp=127.0.0.1:{remote},localaddr=127.0.0.1:{local}"
         args = [os.path.join(REPO, "tools", "gateway-qemu"), "--iso", iso,
-                "--lan", tap_backend(LAN_TAP), "--wan", wan, "--"]
+                "--lan", tap_backend(LAN_TAP), "--wan", wan]
+        if cpus:
+            args += ["--cpus", str(cpus)]
+        args += ["--"]
         return self.start("donjon-a", args)
 
 
@@ -402,14 +406,14 @@ def session_lines(config, donjon):
     return peer_lines, local_lines
 
 
-def boot(topo, config, iso, pcap_dir, boot_limit=420, tunnel_limit=120):
+def boot(topo, config, iso, pcap_dir, boot_limit=420, tunnel_limit=120, donjon_cpus=None):
     """Boots peer B and gateway A (Donjon when iso, else Linux), attaches
     the LAN hosts and waits for the first ping through the tunnel. Returns
     (gateway A, peer B); raises RuntimeError saying what did not come up."""
     peer_lines, local_lines = session_lines(config, iso is not None)
     port_a, port_b = free_udp_ports()
     peer = topo.start_peer(peer_lines, pcap_dir, (port_b, port_a))
-    gw = topo.start_donjon_a(iso, (port_a, port_b)) if iso else topo.start_linux_a(local_lines, (port_a, port_b))
+    gw = topo.start_donjon_a(iso, (port_a, port_b), donjon_cpus) if iso else topo.start_linux_a(local_lines, (port_a, port_b))
     deadline = time.time() + boot_limit
     topo.attach_hosts(time.time() + 60)
     for g in ([peer] if iso else [peer, gw]):

@@ -21,15 +21,17 @@
  * a VM that records runs much slower until its N frames are written:
  * a tool for the demo's proof, not for measurements.
  *
- * A portal handler must not call out (lib/handler_output.h), so a frame
- * seen on a handler waits in a small queue; the next frame seen on the
- * main EC (the channel's receive path) writes the queue first. Called
- * under the VMM lock by net_channel_frame_hook, which this file defines
- * (net_channel.c's own is a weak do-nothing). */
+ * A portal handler or a relay thread must not call out
+ * (lib/handler_output.h), so a frame seen there waits in a small queue
+ * and wakes the main EC, which writes the queue in its next round
+ * (net_channel_round_hook) or when it sees a frame itself. Called under
+ * the VMM lock by net_channel_frame_hook and net_channel_round_hook,
+ * which this file defines (net_channel.c's own are weak do-nothings). */
 #include <stdio.h>
 #include <string.h>
 #include "lib/component.h"
 #include "lib/handler_output.h"
+#include "lib/syscall.h"
 #include "servers/vmm/core.h"
 #include "servers/vmm/net_channel.h"
 
@@ -158,11 +160,24 @@ void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const vo
         }
         pcap.seen[dev]++;
     }
-    if (!on_main)
+    if (!on_main) {
+        if (pcap.count || pcap.lost)
+            dj_sm_up(vm.main_sm); /* the main thread writes it out (net_channel_round_hook) */
+        return;
+    }
+    net_channel_round_hook();
+}
+
+/* Main EC, under the VMM lock: the waiting frames, then each device
+ * whose N frames are all out. */
+void net_channel_round_hook(void)
+{
+    if (!pcap.limit)
         return;
     pcap_drain();
-    if (pcap.seen[dev] >= pcap.limit && !pcap.ended[dev]) {
-        printf("PCAP-END %s.%u frames=%u\n", vm_start_info->name, dev, (unsigned)pcap.seen[dev]);
-        pcap.ended[dev] = true;
-    }
+    for (unsigned dev = 0; dev < PCAP_MAX_DEVICES; dev++)
+        if (pcap.seen[dev] >= pcap.limit && !pcap.ended[dev]) {
+            printf("PCAP-END %s.%u frames=%u\n", vm_start_info->name, dev, (unsigned)pcap.seen[dev]);
+            pcap.ended[dev] = true;
+        }
 }

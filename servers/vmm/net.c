@@ -13,11 +13,17 @@
  * It can sleep on one semaphore only, and a client's doorbell is its
  * server's: with one device it sleeps on that doorbell; with several,
  * each device has a relay thread that sleeps on the device's doorbell and
- * passes each ring on to the main thread's own semaphore (vm.main_sm,
- * which also wakes it for the console), on which it sleeps. Relays only make semaphore calls (no UTCB, no
- * portal calls: those stay on the main thread). */
+ * polls that device itself, under the VMM lock: on vCPU 0's CPU at the
+ * VM's highest priority, where the main thread (the boot CPU, the vCPUs'
+ * priority) waited behind every busier thread there (measured: tens to
+ * hundreds of ms from doorbell to poll under load). The main thread sleeps
+ * on its own semaphore (vm.main_sm: the console, a relay that found its
+ * channel broken or its doorbell gone) and still polls every round.
+ * Relays only make semaphore calls (no UTCB, no portal calls: those stay
+ * on the main thread; their output is queued like a handler's). */
 #include <string.h>
 #include "lib/component.h"
+#include "lib/handler_output.h"
 #include "lib/syscall.h"
 #include "core.h"
 #include "net_channel.h"
@@ -42,7 +48,7 @@
 #define RELAY_SC(i) (RELAY_EC(i) + 1)
 #define RELAY_IDLE_SM(i) (RELAY_EC(i) + 2)
 #define RELAY_UTCB(i) (DJ_CHILD_FREE_VA + 0x300000 + (uint64_t)(i) * 0x1000)
-#define RELAY_STACK_BYTES 4096
+#define RELAY_STACK_BYTES 16384 /* polls the port: the virtio-net path runs here */
 #define RELAY_QUANTUM_US 10000
 #define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 */
 #define STACK_BYTES 16384
@@ -158,6 +164,21 @@ bool net_present(void)
 
 /* ---- relays (several devices) ---------------------------------------- */
 
+/* Under the VMM lock: the relay moves its port's frames itself, on vCPU
+ * 0's CPU at the VM's highest priority (the main thread shares the boot
+ * CPU at the vCPUs' priority, so it can wait long behind busy threads).
+ * Only while sm is still the port's doorbell (the main thread may have
+ * dropped that channel). true: the channel broke, the main thread must
+ * drop it. */
+static bool relay_poll(struct net_port *p, uint64_t sm)
+{
+    struct dj_chan *c = p->nc.chan;
+    if (p->relay_sm != sm || !c)
+        return false;
+    net_channel_poll(&p->nc);
+    return c->rx.broken || c->tx.broken;
+}
+
 static void relay(uint64_t i)
 {
     struct net_port *p = &ports[i];
@@ -171,9 +192,16 @@ static void relay(uint64_t i)
          * ring, so the doorbell is what tells), and the main thread drops
          * the channel, unless it has dropped it already (then the relay
          * idles until the next one). */
-        if (dj_sm_down(sm) != DJ_OK && __sync_bool_compare_and_swap(&p->relay_sm, sm, 0))
-            p->doorbell_lost = true;
-        dj_sm_up(vm.main_sm);
+        if (dj_sm_down(sm) != DJ_OK) {
+            if (__sync_bool_compare_and_swap(&p->relay_sm, sm, 0))
+                p->doorbell_lost = true;
+            dj_sm_up(vm.main_sm);
+            continue;
+        }
+        vm_lock();
+        if (relay_poll(p, sm))
+            dj_sm_up(vm.main_sm);
+        vm_unlock();
     }
 }
 
@@ -183,6 +211,9 @@ uint64_t net_relay_startup(unsigned i, struct dj_utcb *u)
         u->arch.rip = 1ull << 63; /* not canonical: the kernel kills the thread */
         return DJ_MTD(0, 0);
     }
+    /* Output from the relay queues like a handler's (it has no UTCB of
+     * the main thread's kind). */
+    dj_handler_stack_register(relay_stacks[i], RELAY_STACK_BYTES);
     u->arch.rip = (uint64_t)(uintptr_t)relay;
     u->arch.rsp = (uint64_t)(uintptr_t)relay_stacks[i] + RELAY_STACK_BYTES - CALL_FRAME_BIAS;
     u->arch.rdi = i;
@@ -256,6 +287,7 @@ static bool port_poll(struct net_port *p)
     }
     vm_lock();
     net_channel_poll(nc);
+    net_channel_round_hook();
     vm_unlock();
     return true;
 }

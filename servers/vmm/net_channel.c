@@ -15,6 +15,10 @@
 
 /* ---- the backend (called under the VMM lock) ------------------------------- */
 
+__attribute__((weak)) void net_channel_round_hook(void)
+{
+}
+
 __attribute__((weak)) void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const void *frame, size_t len)
 {
     (void)nc, (void)to_peer, (void)frame, (void)len;

@@ -99,3 +99,7 @@ void net_channel_drop(struct net_channel *nc);
  * do-nothing; the demo's VMM (vmm-pcap) links the recorder
  * servers/vmm-pcap/pcap.c, which defines it. */
 void net_channel_frame_hook(const struct net_channel *nc, bool to_peer, const void *frame, size_t len);
+/* Once a round of the VMM's main thread, under the VMM lock (net.c): the
+ * recorder writes out what the hook saw on other threads (the relays
+ * and the vCPU handlers, which must not call out). Weak do-nothing here. */
+void net_channel_round_hook(void);
