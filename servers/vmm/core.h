@@ -6,6 +6,7 @@
  * touched only under vm.lock (one semaphore for the whole VM). */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <donjon/abi.h>
 #include "acpi.h"
@@ -114,6 +115,14 @@ bool vcpus_create(unsigned prio, unsigned timer_prio, unsigned first_cpu);
 #define VMM_THREAD_BADGE (1ull << 62)
 #define VMM_RELAY_BADGE (1ull << 8) /* with VMM_THREAD_BADGE: net.c's doorbell relay n (low byte) */
 uint64_t thread_startup(uint64_t badge, struct dj_utcb *u);
+/* A VMM thread (timer, doorbell relay) whose startup event goes to host's
+ * handler EC through the portal at event_base + DJ_EV_STARTUP (badge: the
+ * low byte and VMM_RELAY_BADGE), on host's CPU. */
+enum dj_status thread_create(const struct vcpu *host, uint64_t event_base, uint64_t badge, uint64_t ec, uint64_t sc,
+                             uint64_t utcb, unsigned prio);
+/* The reply to a startup event: the thread runs fn(arg) on its stack (ok
+ * false: a bad event, the thread is killed). */
+uint64_t thread_start(struct dj_utcb *u, bool ok, void (*fn)(uint64_t), uint8_t *stack, size_t bytes, uint64_t arg);
 void timer_thread(uint64_t id);
 /* After an exit: tell the timer thread the vCPU's next LAPIC deadline. */
 void timer_rearm(struct vcpu *v);

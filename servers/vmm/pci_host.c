@@ -121,7 +121,7 @@ bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus 
     memset(h, 0, sizeof *h);
     h->reset = reset;
     h->reset_ctx = reset_ctx;
-    pci_config_init(&h->bridge, PCI_HOST_VENDOR, PCI_HOST_DEVICE, PCI_CLASS_HOST_BRIDGE, 0, 0, NULL, NULL);
+    pci_config_init(&h->bridge, PCI_HOST_VENDOR, PCI_HOST_DEVICE, PCI_CLASS_HOST_BRIDGE, 0, NULL);
     h->fn[0][0] = (struct pci_function_slot){ pci_config_read, pci_config_write, &h->bridge };
     if (!vmm_bus_add(io_bus, PCI_CONFIG_ADDRESS_PORT, IO_WINDOW_LEN, pci_host_io_read, pci_host_io_write, h))
         return false;

@@ -3,7 +3,6 @@
 #include "virtio_pci.h"
 #include <string.h>
 
-#define PCI_INT_PIN_INTA 1u
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_CAP_ID_VENDOR 0x09
 
@@ -121,39 +120,24 @@ static void msix_flush_pending(struct virtio_pci *vp)
             msix_fire(vp, v);
 }
 
-static void intx_update(struct virtio_pci *vp)
+/* MSI-X only: a driver that did not enable it gets no interrupts. */
+static void interrupt_guest(struct virtio_pci *vp, uint16_t vector)
 {
-    bool want = vp->isr && !msix_enabled(vp) && !(cfg16(vp, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
-    if (want != vp->intx_asserted) {
-        vp->intx_asserted = want;
-        uint16_t st = cfg16(vp, PCI_STATUS);
-        pci_config_put(&vp->cfg, PCI_STATUS, 2, want ? st | PCI_STATUS_INTX : st & ~PCI_STATUS_INTX);
-        vmm_irq_set(vp->setup.gsi, want);
-    }
-}
-
-static void interrupt_guest(struct virtio_pci *vp, uint16_t vector, uint8_t isr_bit)
-{
-    if (msix_enabled(vp)) {
-        if (vector < vp->msix_vectors)
-            msix_fire(vp, vector);
-        return;
-    }
-    vp->isr |= isr_bit;
-    intx_update(vp);
+    if (msix_enabled(vp) && vector < vp->msix_vectors)
+        msix_fire(vp, vector);
 }
 
 void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned q)
 {
     if (q < vp->ops->num_queues && virtq_should_interrupt(&vp->queues[q]))
-        interrupt_guest(vp, vp->queue_vector[q], VIRTIO_ISR_QUEUE);
+        interrupt_guest(vp, vp->queue_vector[q]);
 }
 
 void virtio_pci_config_changed(struct virtio_pci *vp)
 {
     vp->config_generation++;
     if (vp->status & VIRTIO_STATUS_DRIVER_OK)
-        interrupt_guest(vp, vp->config_vector, VIRTIO_ISR_CONFIG);
+        interrupt_guest(vp, vp->config_vector);
 }
 
 void virtio_pci_fail(struct virtio_pci *vp, const char *why)
@@ -195,8 +179,6 @@ static void device_reset(struct virtio_pci *vp)
         vp->queue_vector[q] = VIRTIO_MSI_NO_VECTOR;
         vp->queue_enabled[q] = false;
     }
-    vp->isr = 0;
-    intx_update(vp);
     if (vp->ops->reset)
         vp->ops->reset(vp);
 }
@@ -375,12 +357,8 @@ uint64_t virtio_pci_bar_read(void *opaque, uint64_t offset, unsigned size)
     struct virtio_pci *vp = opaque;
     if (access_ok(offset - VIRTIO_PCI_COMMON_OFF, size, VIRTIO_PCI_COMMON_LEN))
         return common_read(vp, (unsigned)offset, size);
-    if (access_ok(offset - VIRTIO_PCI_ISR_OFF, size, VIRTIO_PCI_ISR_LEN)) {
-        uint8_t v = vp->isr; /* reading acknowledges */
-        vp->isr = 0;
-        intx_update(vp);
-        return v;
-    }
+    if (access_ok(offset - VIRTIO_PCI_ISR_OFF, size, VIRTIO_PCI_ISR_LEN))
+        return 0; /* no INTx: nothing is ever pending there */
     if (offset >= VIRTIO_PCI_DEVCFG_OFF && access_ok(offset - VIRTIO_PCI_DEVCFG_OFF, size, vp->ops->cfg_len))
         return vp->ops->cfg_read(vp, (unsigned)(offset - VIRTIO_PCI_DEVCFG_OFF), size);
     if (offset >= VIRTIO_PCI_MSIX_TABLE_OFF && offset < VIRTIO_PCI_MSIX_PBA_OFF)
@@ -423,14 +401,11 @@ static void build_config_space(struct virtio_pci *vp)
     const struct virtio_dev_ops *ops = vp->ops;
     struct pci_config *c = &vp->cfg;
     uint16_t device = (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + ops->virtio_type);
-    pci_config_init(c, VIRTIO_PCI_VENDOR_ID, device, ops->class_code, VIRTIO_PCI_REVISION, PCI_INT_PIN_INTA, NULL,
-                    vp->setup.bus);
+    pci_config_init(c, VIRTIO_PCI_VENDOR_ID, device, ops->class_code, VIRTIO_PCI_REVISION, vp->setup.bus);
     pci_config_put(c, PCI_SUBSYS_VENDOR, 2, VIRTIO_PCI_VENDOR_ID);
     pci_config_put(c, PCI_SUBSYS_ID, 2, device);
-    pci_config_put(c, PCI_INT_LINE, 1, vp->setup.irq_line);
-    pci_config_set_bar(c, 0, PCI_BAR_KIND_MEM32, VIRTIO_PCI_BAR_SIZE, false, virtio_pci_bar_read, virtio_pci_bar_write,
-                       vp);
-    pci_config_write(c, PCI_BAR0, 4, vp->setup.bar_base); /* where firmware would put it; decoding stays off */
+    pci_config_set_bar(c, VIRTIO_PCI_BAR_SIZE, virtio_pci_bar_read, virtio_pci_bar_write, vp);
+    pci_config_put(c, PCI_BAR0, 4, vp->setup.bar_base); /* where firmware would put it; decoding stays off */
 
     vp->cap_msix = pci_config_add_cap(c, PCI_CAP_ID_MSIX, MSIX_CAP_BYTES);
     pci_config_put(c, vp->cap_msix + MSIX_CONTROL, 2, vp->msix_vectors - 1);
@@ -494,7 +469,6 @@ void virtio_pci_cfg_write(void *opaque, unsigned reg, unsigned size, uint32_t va
     if (pci_cfg_window(vp, reg, size, &value, true))
         return;
     pci_config_write(&vp->cfg, reg, size, value);
-    intx_update(vp);        /* INTx disable may have changed */
     msix_flush_pending(vp); /* MSI-X enable or function mask may have changed */
 }
 

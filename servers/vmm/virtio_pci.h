@@ -17,8 +17,10 @@
  * The header, BAR sizing and placement are pci_config.c's: BAR0 is
  * claimed on the VMM's MMIO bus while memory decoding is on, at the
  * address the guest (or the VMM, standing in for firmware) programmed. Interrupts go out as MSI-X
- * messages (vmm_msi_send) once the guest enabled MSI-X, else on the INTx
- * line's GSI (vmm_irq_set, level) with the ISR register.
+ * messages (vmm_msi_send) once the guest enabled MSI-X. There is no INTx
+ * line (interrupt pin 0, the ISR status reads 0): the issue asks for a
+ * modern virtio-net with MSI-X, and Linux's virtio-pci driver uses MSI-X
+ * whenever the device has it (docs/vmm.md, "What was left out").
  *
  * Every guest write is checked: bad queue geometry or rings outside RAM
  * set DEVICE_NEEDS_RESET and stop the queues (the guest can reset the
@@ -65,10 +67,6 @@
 #define VIRTIO_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
 
-/* ISR bits */
-#define VIRTIO_ISR_QUEUE 0x1u
-#define VIRTIO_ISR_CONFIG 0x2u
-
 struct virtio_pci;
 
 /* What the device type supplies. */
@@ -94,8 +92,6 @@ struct virtio_pci_setup {
     struct vmm_bus *bus;       /* the MMIO bus BAR0 goes on */
     const struct vmm_ram *ram; /* guest RAM the rings and buffers must lie in */
     uint32_t bar_base;         /* BAR0 as firmware would assign it (aligned to the BAR size; 0: unassigned) */
-    unsigned gsi;              /* the INTx line's GSI */
-    uint8_t irq_line;          /* interrupt line register value (the GSI, for the guest's information) */
 };
 
 struct virtio_pci {
@@ -110,10 +106,6 @@ struct virtio_pci {
     uint32_t msix_table[VIRTIO_PCI_MAX_VECTORS][4];
     uint64_t msix_pending;
     unsigned msix_vectors;     /* num_queues + 1 */
-
-    /* INTx */
-    uint8_t isr;
-    bool intx_asserted;
 
     /* Common configuration */
     uint32_t device_feature_select, driver_feature_select;

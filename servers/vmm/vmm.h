@@ -26,9 +26,6 @@
 struct vmm_ram {
     uint8_t *base;      /* VMM virtual address of guest-physical 0 */
     uint64_t size;      /* bytes of RAM below the hole */
-    uint64_t high_base; /* guest-physical start of RAM above 4 GiB (0: none) */
-    uint8_t *high;      /* VMM address of it */
-    uint64_t high_size;
 };
 /* A pointer to len bytes at guest-physical gpa, or NULL when any of them
  * is not RAM. */
@@ -62,8 +59,8 @@ struct vmm_bus {
 /* Claim [base, base + len); false when it overlaps a claimed range or the
  * bus is full. */
 bool vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len, vmm_read_fn rd, vmm_write_fn wr, void *dev);
-/* Move or drop (len 0) the range a device claimed with dev (PCI BARs). */
-bool vmm_bus_move(struct vmm_bus *bus, void *dev, uint64_t old_base, uint64_t new_base, uint64_t len);
+/* Drops the range dev claimed at base (a PCI BAR that moves). */
+void vmm_bus_remove(struct vmm_bus *bus, void *dev, uint64_t base);
 uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size);
 void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t value);
 
