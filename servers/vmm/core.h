@@ -132,20 +132,10 @@ void vcpu_block(struct vcpu *v, uint64_t deadline_tsc);
 
 /* platform.c: the devices, and what the exit code asks of the LAPICs. */
 bool platform_init(void);
-/* Highest vector vCPU v should take now, or -1; -2: an NMI. */
-int platform_pending_vector(unsigned vcpu);
-/* The vector was injected: IRR -> ISR. */
-void platform_vector_taken(unsigned vcpu, uint8_t vector);
-#define PLATFORM_NMI (-2)
-void platform_nmi_taken(unsigned vcpu);
+/* vCPU vcpu's LAPIC (lapic.h: pending vectors, NMIs, its MSRs). */
+struct lapic *platform_lapic(unsigned vcpu);
 /* TSC of the vCPU's next timer event, or UINT64_MAX: runs expired timers first. */
 uint64_t platform_timer_deadline(unsigned vcpu);
-/* The LAPIC's MSRs (APIC base, TSC deadline, x2APIC): *handled false
- * when the MSR is not the LAPIC's; else the result false means #GP. */
-bool platform_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value, bool *handled);
-bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handled);
-/* The ACPI tables for the loader (RSDP address), 0 when there are none. */
-uint64_t platform_rsdp(void);
 /* The MMIO decoder: emulate the instruction at the guest's RIP that
  * touched gpa; false when it cannot (then the VM is stopped). */
 bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why);

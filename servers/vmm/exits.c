@@ -11,6 +11,7 @@
 #include "lib/utcb.h"
 #include "core.h"
 #include "decode.h"
+#include "lapic.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_DF (1ull << 10)
@@ -207,8 +208,8 @@ static uint64_t on_hlt(struct vcpu *v, struct dj_vcpu_state *s)
         uint64_t deadline = platform_timer_deadline(v->id);
         if (vm.stopped || v->init_pending)
             break;
-        int vec = platform_pending_vector(v->id);
-        if (vec == PLATFORM_NMI || (vec >= 0 && (s->rflags & RFLAGS_IF)))
+        struct lapic *l = platform_lapic(v->id);
+        if (l->nmi_pending || (lapic_pending_vector(l) >= 0 && (s->rflags & RFLAGS_IF)))
             break;
         vcpu_block(v, deadline);
     }
@@ -335,14 +336,15 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
 static uint64_t deliver(struct vcpu *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
     s->ctrl &= ~DJ_CTRL_INTR_WINDOW;
-    int vec = platform_pending_vector(v->id);
-    if (vec == -1)
+    struct lapic *l = platform_lapic(v->id);
+    int vec = lapic_pending_vector(l);
+    if (vec == -1 && !l->nmi_pending)
         return mtd | DJ_MTD_CTRL;
     bool shadow = s->intr_state & (DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW);
-    if (vec == PLATFORM_NMI) {
+    if (l->nmi_pending) {
         if (!(s->inj_info & DJ_INJ_VALID) && !(s->intr_state & DJ_INTR_NMI_BLOCKED) && !shadow) {
             s->inj_info = DJ_INJ_VALID | DJ_INJ_NMI | VEC_NMI;
-            platform_nmi_taken(v->id);
+            lapic_take_nmi(l);
             return mtd | DJ_MTD_INJ | DJ_MTD_CTRL;
         }
         s->ctrl |= DJ_CTRL_INTR_WINDOW;
@@ -350,7 +352,7 @@ static uint64_t deliver(struct vcpu *v, struct dj_vcpu_state *s, uint64_t mtd)
     }
     if (!(s->inj_info & DJ_INJ_VALID) && (s->rflags & RFLAGS_IF) && !shadow) {
         s->inj_info = DJ_INJ_VALID | DJ_INJ_EXTINT | (uint64_t)vec;
-        platform_vector_taken(v->id, (uint8_t)vec);
+        lapic_accept(l, (uint8_t)vec);
         s->actv_state = DJ_ACTV_ACTIVE;
         return mtd | DJ_MTD_INJ | DJ_MTD_CTRL | DJ_MTD_STA;
     }

@@ -188,7 +188,7 @@ static bool load_linux(const uint8_t *k, uint64_t ksize, const void *initrd, uin
     wr32(zp, BP_RAMDISK_SIZE, (uint32_t)isize);
     wr32(zp, ZP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd_at >> 32));
     wr32(zp, ZP_EXT_RAMDISK_SIZE, (uint32_t)(isize >> 32));
-    wr64(zp, ZP_ACPI_RSDP, platform_rsdp());
+    wr64(zp, ZP_ACPI_RSDP, GUEST_ACPI_BASE); /* platform_init built the tables there */
     struct e820 map[E820_MAX];
     unsigned n = e820_build(map);
     memcpy(zp + ZP_E820_TABLE, map, n * sizeof(map[0]));

@@ -5,6 +5,7 @@
  * raises #GP in the guest, as on a CPU that lacks it (Linux probes with
  * rdmsr_safe and carries on). Writes of read-only values are ignored. */
 #include "core.h"
+#include "lapic.h"
 
 #define MSR_TSC 0x10
 #define MSR_PLATFORM_ID 0x17
@@ -47,11 +48,9 @@ static bool is_fixed_mtrr(uint32_t msr)
 
 bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *value)
 {
-    bool lapic;
     *value = 0;
-    bool ok = platform_msr_read(v->id, msr, value, &lapic);
-    if (lapic)
-        return ok;
+    if (lapic_handles_msr(msr))
+        return lapic_msr_read(platform_lapic(v->id), msr, value);
     switch (msr) {
     case MSR_TSC: *value = vmm_guest_tsc() + s->tsc_offset; return true;
     case MSR_EFER: *value = s->efer; return true;
@@ -76,10 +75,8 @@ bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *v
 
 bool msr_write(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t value)
 {
-    bool lapic;
-    bool ok = platform_msr_write(v->id, msr, value, &lapic);
-    if (lapic)
-        return ok;
+    if (lapic_handles_msr(msr))
+        return lapic_msr_write(platform_lapic(v->id), msr, value);
     switch (msr) {
     case MSR_EFER:
         if (value & ~EFER_GUEST_BITS)

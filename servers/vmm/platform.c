@@ -14,7 +14,6 @@
 static struct lapic_set lapics;
 static struct ioapic ioapic;
 static struct pci_host pci;
-static uint64_t rsdp;
 
 /* ---- LAPIC and IOAPIC wiring ---------------------------------------------- */
 
@@ -24,22 +23,9 @@ static void ioapic_to_lapics(void *ctx, const struct apic_msg *m)
     lapic_deliver(&lapics, m);
 }
 
-int platform_pending_vector(unsigned vcpu)
+struct lapic *platform_lapic(unsigned vcpu)
 {
-    struct lapic *l = &lapics.cpu[vcpu];
-    if (l->nmi_pending)
-        return PLATFORM_NMI;
-    return lapic_pending_vector(l);
-}
-
-void platform_nmi_taken(unsigned vcpu)
-{
-    lapic_take_nmi(&lapics.cpu[vcpu]);
-}
-
-void platform_vector_taken(unsigned vcpu, uint8_t vector)
-{
-    lapic_accept(&lapics.cpu[vcpu], vector);
+    return &lapics.cpu[vcpu];
 }
 
 uint64_t platform_timer_deadline(unsigned vcpu)
@@ -51,18 +37,6 @@ uint64_t platform_timer_deadline(unsigned vcpu)
         deadline = lapic_next_deadline(l);
     }
     return deadline;
-}
-
-bool platform_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value, bool *handled)
-{
-    *handled = lapic_handles_msr(msr);
-    return *handled && lapic_msr_read(&lapics.cpu[vcpu], msr, value);
-}
-
-bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handled)
-{
-    *handled = lapic_handles_msr(msr);
-    return *handled && lapic_msr_write(&lapics.cpu[vcpu], msr, value);
 }
 
 /* ---- MMIO exits -------------------------------------------------------------- */
@@ -108,23 +82,15 @@ static void pci_reset(void *ctx)
     vmm_reset();
 }
 
-uint64_t platform_rsdp(void)
-{
-    return rsdp;
-}
-
 static bool acpi_tables(void)
 {
     struct vmm_acpi_config cfg = {
         .vcpus = vm.nvcpus, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
     uint64_t used = 0;
     enum vmm_acpi_status st = vmm_acpi_build(&vm.ram, GUEST_ACPI_BASE, GUEST_ACPI_SIZE, &cfg, &used);
-    if (st != VMM_ACPI_OK) {
+    if (st != VMM_ACPI_OK)
         vmm_log("ACPI tables not built (status %d)", st);
-        return false;
-    }
-    rsdp = GUEST_ACPI_BASE;
-    return true;
+    return st == VMM_ACPI_OK;
 }
 
 bool platform_init(void)
