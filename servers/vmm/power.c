@@ -72,76 +72,36 @@ static void pm_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
         vmm_reset();
 }
 
-/* ---- i8042: the reset line ----------------------------------------------- */
+/* ---- i8042: the reset line only ------------------------------------------ */
 
-#define STATUS_OUTPUT_FULL 0x01
-#define STATUS_SYSTEM_FLAG 0x04  /* set after a passed self-test */
-#define STATUS_LAST_WAS_COMMAND 0x08
-#define STATUS_NOT_INHIBITED 0x10
-#define STATUS_TIMEOUT 0x40
-#define STATUS_RESET_VALUE (STATUS_SYSTEM_FLAG | STATUS_NOT_INHIBITED)
-
-#define CMD_READ_COMMAND_BYTE 0x20
-#define CMD_WRITE_COMMAND_BYTE 0x60
-#define CMD_SELF_TEST 0xaa
+#define KBC_STATUS 0x14             /* system flag, not inhibited; both buffers always empty */
 #define CMD_WRITE_OUTPUT_PORT 0xd1
-#define CMD_PULSE_FIRST 0xf0     /* 0xf0..0xff: pulse the output lines whose bits are clear */
-
-#define SELF_TEST_PASSED 0x55
-#define COMMAND_BYTE_DEFAULT 0x45 /* keyboard interrupt, system flag, translation */
+#define CMD_PULSE_FIRST 0xf0        /* 0xf0..0xff: pulse the output lines whose bits are clear */
 #define OUTPUT_PORT_RESET_LINE 0x01 /* clear: the CPU is held in reset */
-
-static uint64_t kbc_data_read(void *dev, uint64_t offset, unsigned size)
-{
-    struct i8042 *k = dev;
-    (void)offset;
-    (void)size;
-    k->status &= (uint8_t)~STATUS_OUTPUT_FULL;
-    return k->output; /* an empty buffer repeats the last byte, as the chip does */
-}
-
-/* A data byte: the argument of a pending command, else a byte for the
- * keyboard, which is not there. */
-static void kbc_data_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
-{
-    struct i8042 *k = dev;
-    uint8_t v = (uint8_t)value;
-    (void)offset;
-    (void)size;
-    k->status &= (uint8_t)~STATUS_LAST_WAS_COMMAND;
-    if (k->pending == CMD_WRITE_COMMAND_BYTE)
-        k->command_byte = v;
-    else if (k->pending == CMD_WRITE_OUTPUT_PORT && !(v & OUTPUT_PORT_RESET_LINE))
-        vmm_reset();
-    else if (!k->pending)
-        k->status |= STATUS_TIMEOUT; /* no keyboard answers */
-    k->pending = 0;
-}
 
 static uint64_t kbc_status_read(void *dev, uint64_t offset, unsigned size)
 {
-    (void)offset;
-    (void)size;
-    return ((struct i8042 *)dev)->status;
+    (void)dev, (void)offset, (void)size;
+    return KBC_STATUS;
 }
 
-/* Unknown commands are ignored, as most real controllers do. */
+/* A data byte: the new output port after 0xd1, else for nobody. */
+static void kbc_data_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+{
+    struct power *p = dev;
+    (void)offset, (void)size;
+    if (p->kbc_command == CMD_WRITE_OUTPUT_PORT && !(value & OUTPUT_PORT_RESET_LINE))
+        vmm_reset();
+    p->kbc_command = 0;
+}
+
 static void kbc_command_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
-    struct i8042 *k = dev;
-    uint8_t cmd = (uint8_t)value;
-    (void)offset;
-    (void)size;
-    k->status = (uint8_t)((k->status | STATUS_LAST_WAS_COMMAND) & ~STATUS_TIMEOUT);
-    k->pending = 0;
-    if (cmd >= CMD_PULSE_FIRST && !(cmd & OUTPUT_PORT_RESET_LINE))
+    struct power *p = dev;
+    (void)offset, (void)size;
+    p->kbc_command = (uint8_t)value;
+    if (p->kbc_command >= CMD_PULSE_FIRST && !(value & OUTPUT_PORT_RESET_LINE))
         vmm_reset();
-    else if (cmd == CMD_WRITE_COMMAND_BYTE || cmd == CMD_WRITE_OUTPUT_PORT)
-        k->pending = cmd;
-    else if (cmd == CMD_READ_COMMAND_BYTE || cmd == CMD_SELF_TEST) {
-        k->output = cmd == CMD_SELF_TEST ? SELF_TEST_PASSED : k->command_byte;
-        k->status |= STATUS_OUTPUT_FULL;
-    }
 }
 
 /* ---- isa-debug-exit ------------------------------------------------------- */
@@ -156,11 +116,9 @@ static void debug_exit_write(void *dev, uint64_t offset, unsigned size, uint64_t
 bool power_attach(struct power *p, struct vmm_bus *io_bus)
 {
     memset(p, 0, sizeof *p);
-    p->kbc.status = STATUS_RESET_VALUE;
-    p->kbc.command_byte = COMMAND_BYTE_DEFAULT;
-    /* A NULL read: the bus answers all ones (debug-exit reads). */
+    /* A NULL read: the bus answers all ones (debug-exit and i8042 data reads). */
     return vmm_bus_add(io_bus, ACPI_PM_BASE, ACPI_PM_LEN, pm_read, pm_write, p) &&
-           vmm_bus_add(io_bus, I8042_DATA_PORT, 1, kbc_data_read, kbc_data_write, &p->kbc) &&
-           vmm_bus_add(io_bus, I8042_COMMAND_PORT, 1, kbc_status_read, kbc_command_write, &p->kbc) &&
+           vmm_bus_add(io_bus, I8042_DATA_PORT, 1, NULL, kbc_data_write, p) &&
+           vmm_bus_add(io_bus, I8042_COMMAND_PORT, 1, kbc_status_read, kbc_command_write, p) &&
            vmm_bus_add(io_bus, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, NULL, debug_exit_write, p);
 }
