@@ -47,8 +47,6 @@ struct vcpu {
     volatile uint8_t sipi_vector;
     volatile bool sipi_pending, init_pending;
     volatile bool halted;            /* its handler blocks in HLT */
-    uint64_t exits;                  /* counted for the report */
-    uint64_t last_reason, last_rip;  /* the latest exit, for reports */
     uint64_t misc_enable;
     uint64_t dr[8];                  /* shadowed debug registers (exits.c) */
     uint64_t armed_deadline;         /* the timer thread's deadline (TSC), UINT64_MAX: none */

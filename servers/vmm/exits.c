@@ -41,13 +41,6 @@ static void skip(struct dj_vcpu_state *s, unsigned fixed_len)
     s->rip += s->inst_len ? s->inst_len : fixed_len;
 }
 
-/* A 32-bit result in EAX / EDX zero-extends into the 64-bit register. */
-static void set_edx_eax(struct dj_vcpu_state *s, uint64_t v)
-{
-    s->gpr[0] = (uint32_t)v;
-    s->gpr[2] = v >> 32;
-}
-
 uint64_t inject_gp(struct dj_vcpu_state *s)
 {
     s->inj_info = DJ_INJ_VALID | DJ_INJ_HW_EXC | DJ_INJ_ERROR_CODE | VEC_GP;
@@ -78,7 +71,8 @@ static uint64_t on_rdmsr(struct vcpu *v, struct dj_vcpu_state *s)
     uint64_t value;
     if (!msr_read(v, s, (uint32_t)s->gpr[1], &value))
         return inject_gp(s);
-    set_edx_eax(s, value);
+    s->gpr[0] = (uint32_t)value; /* 32-bit results zero-extend */
+    s->gpr[2] = value >> 32;
     skip(s, MSR_INSN_LEN);
     return MTD_REPLY_BASE;
 }
@@ -379,18 +373,13 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
         return 0; /* not a VM exit: a forged call changes nothing */
     struct vcpu *v = &vm.vcpu[id];
     vm_lock();
-    v->exits++;
-    v->last_reason = reason;
-    v->last_rip = s->rip;
     v->utcb = u;
     /* An event the exit interrupted is delivered again unless replaced. */
-    uint64_t pending_event = s->inj_info & DJ_INJ_VALID ? s->inj_info : 0;
-    s->inj_info = pending_event;
+    if (!(s->inj_info & DJ_INJ_VALID))
+        s->inj_info = 0;
     uint64_t mtd = vm.stopped ? 0 : dispatch(v, s, reason);
-    if (v->init_pending && !vm.stopped) {
-        uint64_t m = wait_for_sipi(v, s);
-        mtd = m;
-    }
+    if (v->init_pending && !vm.stopped)
+        mtd = wait_for_sipi(v, s);
     if (vm.stopped)
         park(v);
     timer_rearm(v); /* fires an expired LAPIC timer first, so delivery sees its vector */
