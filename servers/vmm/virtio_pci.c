@@ -52,7 +52,9 @@ enum virtio_cap_type { VCAP_COMMON = 1, VCAP_NOTIFY_T = 2, VCAP_ISR_T = 3, VCAP_
 #define CC_Q_AVAIL_LO 0x28
 #define CC_Q_USED_LO 0x30
 
-#define TRANSPORT_FEATURES ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX))
+/* No VIRTIO_F_INDIRECT_DESC: optional, and Linux's virtio-net sends and
+ * receives its frames in one or two descriptors without it. */
+#define TRANSPORT_FEATURES ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_EVENT_IDX))
 
 static uint64_t offered(const struct virtio_pci *vp)
 {
@@ -250,8 +252,7 @@ static void enable_queue(struct virtio_pci *vp, unsigned i)
     if (vp->queue_enabled[i])
         return;
     vp->queue_enabled[i] = true;
-    if (!virtq_enable(q, vp->setup.ram, vp->ops->queue_max, virtio_pci_negotiated(vp, VIRTIO_F_INDIRECT_DESC),
-                      virtio_pci_negotiated(vp, VIRTIO_F_EVENT_IDX)))
+    if (!virtq_enable(q, vp->setup.ram, vp->ops->queue_max, virtio_pci_negotiated(vp, VIRTIO_F_EVENT_IDX)))
         virtio_pci_fail(vp, q->error);
     else if (vp->status & VIRTIO_STATUS_NEEDS_RESET)
         virtq_break(q, vp->error);

@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The VMM's virtio-net-pci device: PCI identity, capabilities and BAR
  * sizing; feature negotiation; frames sent and received through split
- * rings (single buffers, chains, indirect tables) with MSI-X and INTx
+ * rings (single buffers, chains) with MSI-X (no INTx)
  * interrupts, EVENT_IDX suppression and back-pressure from the backend.
  * The hostile cases are in test_virtio_net_hostile.c. */
 #include "vnet_harness.h"
@@ -81,7 +81,7 @@ static void feature_negotiation(void **state)
     assert_true(lo & (1u << VIRTIO_NET_F_MAC));
     assert_true(lo & (1u << VIRTIO_NET_F_STATUS));
     assert_true(lo & (1u << VIRTIO_F_EVENT_IDX));
-    assert_true(lo & (1u << VIRTIO_F_INDIRECT_DESC));
+    assert_false(lo & (1u << VIRTIO_F_INDIRECT_DESC)); /* not offered */
     assert_false(lo & 1u); /* no checksum offload */
     assert_false(lo & (1u << 15)); /* no mergeable buffers */
     assert_int_equal(hi, 1); /* VERSION_1 only */
@@ -129,7 +129,7 @@ static void feature_negotiation(void **state)
 static void transmit_frames(void **state)
 {
     (void)state;
-    bring_up(BASE_FEATURES | (1ull << VIRTIO_F_INDIRECT_DESC), true);
+    bring_up(BASE_FEATURES, true);
     uint8_t f[1514];
     /* One buffer with header and frame. */
     make_frame(f, 60, 1);
@@ -142,33 +142,22 @@ static void transmit_frames(void **state)
     uint16_t d1 = put_desc(&txq, a + VIRTIO_NET_HDR_LEN, 1000, VIRTQ_DESC_F_NEXT, d2);
     uint16_t d0 = put_desc(&txq, a, VIRTIO_NET_HDR_LEN, VIRTQ_DESC_F_NEXT, d1);
     publish(&txq, d0);
-    /* An indirect table of three descriptors. */
-    make_frame(f, 100, 3);
-    a = tx_buffer(2, f, 100);
-    struct virtq_desc *t = (struct virtq_desc *)gpa(INDIRECT_BASE);
-    t[0] = (struct virtq_desc){a, 5, VIRTQ_DESC_F_NEXT, 2};
-    t[2] = (struct virtq_desc){a + 5, 50, VIRTQ_DESC_F_NEXT, 1};
-    t[1] = (struct virtq_desc){a + 55, VIRTIO_NET_HDR_LEN + 100 - 55, 0, 0};
-    publish(&txq, put_desc(&txq, INDIRECT_BASE, 3 * 16, VIRTQ_DESC_F_INDIRECT, 0));
     notify(VIRTIO_NET_TXQ);
 
-    assert_int_equal(be.count, 3);
+    assert_int_equal(be.count, 2);
     assert_int_equal(be.len[0], 60);
     make_frame(f, 60, 1);
     assert_memory_equal(be.frame[0], f, 60);
     make_frame(f, 1514, 2);
     assert_int_equal(be.len[1], 1514);
     assert_memory_equal(be.frame[1], f, 1514);
-    make_frame(f, 100, 3);
-    assert_int_equal(be.len[2], 100);
-    assert_memory_equal(be.frame[2], f, 100);
     assert_int_equal(be.flushes, 1);
-    /* All three back in the used ring, heads in order, one interrupt. */
-    assert_int_equal(used_idx(TXQ_USED), 3);
+    /* Both back in the used ring, heads in order, one interrupt. */
+    assert_int_equal(used_idx(TXQ_USED), 2);
     assert_int_equal(used_elem(TXQ_USED, 0)->id, 0);
     assert_int_equal(used_elem(TXQ_USED, 1)->id, d0);
     assert_int_equal(msi_count_for(2), 1);
-    assert_int_equal(net->stats.tx_frames, 3);
+    assert_int_equal(net->stats.tx_frames, 2);
     assert_false(needs_reset());
 }
 
@@ -231,19 +220,18 @@ static void receive_frames(void **state)
 static void receive_scatters_over_chains(void **state)
 {
     (void)state;
-    bring_up(BASE_FEATURES | (1ull << VIRTIO_F_INDIRECT_DESC), true);
+    bring_up(BASE_FEATURES, true);
     /* Header alone, then two pieces of 700 and 900 bytes. */
     uint64_t b = BUF_BASE + 0x40000;
     uint16_t d2 = put_desc(&rxq, b + 0x1000, 900, VIRTQ_DESC_F_WRITE, 0);
     uint16_t d1 = put_desc(&rxq, b + 0x800, 700, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, d2);
     uint16_t d0 = put_desc(&rxq, b, VIRTIO_NET_HDR_LEN, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, d1);
     publish(&rxq, d0);
-    /* An indirect table of 4 writable pieces of 400 bytes. */
-    struct virtq_desc *t = (struct virtq_desc *)gpa(INDIRECT_BASE);
-    for (unsigned i = 0; i < 4; i++)
-        t[i] = (struct virtq_desc){b + 0x2000 + 0x200 * i, 400, (uint16_t)(VIRTQ_DESC_F_WRITE | (i < 3 ? VIRTQ_DESC_F_NEXT : 0)),
-                                   (uint16_t)(i + 1)};
-    publish(&rxq, put_desc(&rxq, INDIRECT_BASE, 64, VIRTQ_DESC_F_INDIRECT, 0));
+    /* 4 writable pieces of 400 bytes. */
+    uint16_t p = 0;
+    for (unsigned i = 4; i-- > 0;)
+        p = put_desc(&rxq, b + 0x2000 + 0x200 * i, 400, (uint16_t)(VIRTQ_DESC_F_WRITE | (i < 3 ? VIRTQ_DESC_F_NEXT : 0)), p);
+    publish(&rxq, p);
     uint8_t f[1514];
     make_frame(f, 1514, 20);
     assert_int_equal(virtio_net_receive(net, f, 1514), VIRTIO_NET_RX_DONE);
