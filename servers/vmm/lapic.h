@@ -56,7 +56,7 @@ struct lapic {
     struct lapic_set *set;
     unsigned index;      /* vCPU index, also the APIC ID */
     uint64_t apic_base;  /* IA32_APIC_BASE */
-    uint32_t tpr, svr, esr, esr_pending;
+    uint32_t tpr, svr;
     uint64_t icr;
     uint32_t lvt[6];     /* timer, thermal, perf, LINT0, LINT1, error */
     uint32_t irr[8], isr[8], tmr[8];
