@@ -21,11 +21,6 @@
 #define CONFIG_SPACE_LEN 4096
 #define PCI_CLASS_HOST_BRIDGE 0x060000u
 
-static uint32_t all_ones(unsigned size)
-{
-    return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-}
-
 static bool valid_access(unsigned reg, unsigned size)
 {
     return (size == 1 || size == 2 || size == 4) && (reg & (size - 1)) == 0 && reg + size <= CONFIG_SPACE_LEN;
@@ -38,12 +33,12 @@ static const struct pci_function_slot *lookup(struct pci_host *h, unsigned bus, 
     return &h->fn[slot][fn];
 }
 
-static uint32_t config_read(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size)
+static uint64_t config_read(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size)
 {
     const struct pci_function_slot *f = lookup(h, bus, slot, fn);
     if (!f || !valid_access(reg, size))
-        return all_ones(size);
-    return f->read(f->dev, reg, size) & all_ones(size);
+        return vmm_size_mask(size);
+    return f->read(f->dev, reg, size) & vmm_size_mask(size);
 }
 
 static void config_write(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size,
@@ -51,17 +46,18 @@ static void config_write(struct pci_host *h, unsigned bus, unsigned slot, unsign
 {
     const struct pci_function_slot *f = lookup(h, bus, slot, fn);
     if (f && valid_access(reg, size) && f->write)
-        f->write(f->dev, reg, size, value & all_ones(size));
+        f->write(f->dev, reg, size, value & (uint32_t)vmm_size_mask(size));
 }
 
-/* The bus callbacks: I/O at 0xcf8 (offset 0..7), and ECAM. */
+/* The bus callbacks: I/O at 0xcf8 (offset 0..7), and ECAM (accesses of
+ * 1, 2 or 4 bytes, as the PCIe specification allows; 8 read all ones). */
 static uint64_t pci_host_io_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
     if (offset == 0 && size == 4)
         return h->address;
     if (offset < 4 || !(h->address & CF8_ENABLE))
-        return all_ones(size);
+        return vmm_size_mask(size);
     unsigned reg = CF8_REGISTER(h->address) + (unsigned)(offset - 4);
     return config_read(h, CF8_BUS(h->address), CF8_SLOT(h->address), CF8_FUNCTION(h->address), reg, size);
 }
@@ -87,21 +83,12 @@ static void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_
 static uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
-    if (size == 8) /* two dword accesses, low first; never across two functions */
-        return (offset & 7) ? ~0ull : pci_host_ecam_read(h, offset, 4) | pci_host_ecam_read(h, offset + 4, 4) << 32;
     return config_read(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size);
 }
 
 static void pci_host_ecam_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct pci_host *h = dev;
-    if (size == 8) {
-        if (offset & 7)
-            return;
-        pci_host_ecam_write(h, offset, 4, value & 0xffffffffu);
-        pci_host_ecam_write(h, offset + 4, 4, value >> 32);
-        return;
-    }
     config_write(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size,
                  (uint32_t)value);
 }

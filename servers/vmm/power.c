@@ -11,7 +11,6 @@
 #define CNT_OFFSET (ACPI_PM1A_CNT_PORT - ACPI_PM_BASE)
 #define RESET_OFFSET (ACPI_RESET_PORT - ACPI_PM_BASE)
 
-#define PM1_STS_WRITABLE 0x8731u    /* TMR BM GBL PWRBTN SLPBTN RTC WAK: the defined status bits */
 #define PM1_EN_WRITABLE 0x0721u     /* TMR GBL PWRBTN SLPBTN RTC */
 #define PM1_CNT_SCI_EN (1u << 0)
 #define PM1_CNT_WRITABLE 0x1c06u    /* BM_RLD, GBL_RLS, SLP_TYP */
@@ -19,16 +18,12 @@
 #define PM1_CNT_SLP_TYP_MASK 7u
 #define PM1_CNT_SLP_EN (1u << 13)
 
-static void update_sci(struct power *p)
-{
-    vmm_irq_set(ACPI_SCI_IRQ, (p->status & p->enable) != 0);
-}
-
-/* The 16-bit register at offset, or NULL. */
+/* The 16-bit register at offset, or NULL. No event ever sets a status
+ * bit (there is no button, timer or GPE here), so PM1 status reads 0 and
+ * the SCI is never raised. */
 static uint16_t *pm_register(struct power *p, unsigned offset)
 {
-    return offset - STS_OFFSET < 2 ? &p->status : offset - EN_OFFSET < 2 ? &p->enable
-                                                : offset - CNT_OFFSET < 2 ? &p->control : NULL;
+    return offset - EN_OFFSET < 2 ? &p->enable : offset - CNT_OFFSET < 2 ? &p->control : NULL;
 }
 
 static uint64_t pm_read(void *dev, uint64_t offset, unsigned size)
@@ -43,8 +38,8 @@ static uint64_t pm_read(void *dev, uint64_t offset, unsigned size)
     return v;
 }
 
-/* Byte by byte: status bits clear where ones are written, enable and
- * control take the writable bits; then the SCI and SLP_EN take effect. */
+/* Byte by byte: enable and control take the writable bits; then SLP_EN
+ * takes effect. */
 static void pm_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct power *p = dev;
@@ -52,15 +47,12 @@ static void pm_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
     for (unsigned k = 0; k < size && k < 8 && offset + k < ACPI_PM_LEN; k++) {
         unsigned at = (unsigned)offset + k, shift = 8 * (at & 1);
         uint16_t *reg = pm_register(p, at), byte = (uint16_t)(((value >> (8 * k)) & 0xff) << shift);
-        if (reg == &p->status)
-            p->status &= (uint16_t)~(byte & PM1_STS_WRITABLE);
-        else if (reg == &p->enable)
+        if (reg == &p->enable)
             p->enable = (uint16_t)((p->enable & ~(0xffu << shift)) | (byte & PM1_EN_WRITABLE));
         else if (reg == &p->control)
             p->control = (uint16_t)((p->control & ~(0xffu << shift)) | byte);
         control |= reg == &p->control;
     }
-    update_sci(p);
     if (control) {
         unsigned slp_typ = (p->control >> PM1_CNT_SLP_TYP_SHIFT) & PM1_CNT_SLP_TYP_MASK;
         bool sleep = p->control & PM1_CNT_SLP_EN;

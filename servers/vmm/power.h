@@ -4,15 +4,15 @@
  *
  * ACPI fixed hardware the FADT (acpi.c) describes, in the I/O block
  * ACPI_PM_BASE..+ACPI_PM_LEN:
- *   PM1a status  (ACPI_PM1A_EVT_PORT, 2 bytes, write one to clear)
+ *   PM1a status  (ACPI_PM1A_EVT_PORT, 2 bytes): always 0
  *   PM1a enable  (+2, 2 bytes)
  *   PM1a control (ACPI_PM1A_CNT_PORT, 2 bytes): SCI_EN always reads 1
  *     (there is no SMM: the platform is always in ACPI mode); writing
  *     SLP_EN with SLP_TYP = ACPI_S5_SLP_TYP (the DSDT's \_S5) powers off;
  *     other sleep types are not offered (no \_S1..\_S4) and are ignored.
  *   reset register (ACPI_RESET_PORT, 1 byte): ACPI_RESET_VALUE resets.
- * The SCI (ISA IRQ 9, level, vmm_irq_set) follows status AND enable;
- * no event sets a status bit yet (there is no power button to press).
+ * No event sets a status bit (there is no power button to press), so
+ * the SCI (ISA IRQ 9) is never raised.
  * Other ports in the block read as zero.
  *
  * The i8042 keyboard controller's reset line at ports 0x60 (data) and
@@ -42,7 +42,7 @@
 #define DEBUG_EXIT_LEN 4
 
 struct power {
-    uint16_t status, enable, control; /* PM1a */
+    uint16_t enable, control;         /* PM1a (status always reads 0) */
     uint8_t kbc_command;              /* the i8042's last command (0xd1 waits for its data byte) */
 };
 
