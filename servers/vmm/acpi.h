@@ -15,12 +15,10 @@
 #define VMM_LAPIC_BASE 0xfee00000u
 #define VMM_IOAPIC_BASE 0xfec00000u
 #define VMM_IOAPIC_ID 0            /* APIC IDs of the vCPUs are 0..n-1; the IOAPIC's own space */
-#define VMM_IOAPIC_PINS 24
 #define VMM_PCI_ECAM_BASE 0xb0000000ull
 #define VMM_PCI_ECAM_BUSES 256     /* 1 MiB of configuration space a bus */
 #define VMM_PCI_MMIO_BASE 0xc0000000ull
 #define VMM_PCI_MMIO_END 0xfebfffffull  /* inclusive: the window stops below the IOAPIC */
-#define VMM_PCI_INTX_GSI_BASE 16   /* _PRT: slot s pin p (0 = INTA) -> GSI 16 + ((s + p) & 3) */
 
 /* The ACPI fixed hardware (power.c): a 16-port block. */
 #define ACPI_PM_BASE 0x600

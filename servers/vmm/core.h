@@ -20,7 +20,6 @@
 #define GUEST_HOLE_START VMM_PCI_ECAM_BASE
 #define GUEST_ECAM_BASE VMM_PCI_ECAM_BASE
 #define GUEST_ECAM_SIZE ((uint64_t)VMM_PCI_ECAM_BUSES * MIB)
-#define GUEST_LAPIC_BASE VMM_LAPIC_BASE
 #define GUEST_BIOS_START 0x9fc00ull       /* reserved up to 1 MiB: ACPI tables live here */
 #define GUEST_ACPI_BASE 0xe0000ull        /* RSDP in the BIOS area, where Linux looks */
 #define GUEST_ACPI_SIZE 0x20000ull

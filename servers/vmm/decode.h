@@ -52,8 +52,10 @@ struct vmm_insn {
 unsigned vmm_guest_code_bits(const struct dj_vcpu_state *s);
 
 /* Translates the guest-linear address lin through the guest's own paging
- * (off, 32-bit with PSE, PAE, 4- and 5-level) into a guest-physical
- * address. False when an entry on the way is not present or not in RAM. */
+ * into a guest-physical address: paging off, or 4- and 5-level long-mode
+ * paging (what 64-bit Linux and the multiboot test kernels use; a guest
+ * in 32-bit or PAE paging gets false). False too when an entry on the way
+ * is not present or not in RAM. */
 bool vmm_guest_translate(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint64_t lin, uint64_t *gpa);
 
 /* Copies up to max code bytes at CS:RIP through the guest's paging;

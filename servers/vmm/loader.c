@@ -45,8 +45,6 @@ static unsigned e820_build(struct e820 *map)
 #define BP_HEAP_END_PTR 0x224
 #define BP_CMD_LINE_PTR 0x228
 #define BP_INITRD_ADDR_MAX 0x22c
-#define BP_KERNEL_ALIGNMENT 0x230
-#define BP_RELOCATABLE 0x234
 #define BP_XLOADFLAGS 0x236
 #define BP_CMDLINE_SIZE 0x238
 #define BP_PREF_ADDRESS 0x258

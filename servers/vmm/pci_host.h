@@ -17,8 +17,6 @@
 #define PCI_HOST_SLOTS 32
 #define PCI_HOST_FUNCTIONS 8
 #define PCI_CONFIG_ADDRESS_PORT 0xcf8
-#define PCI_CONFIG_DATA_PORT 0xcfc
-#define PCI_RESET_CONTROL_PORT 0xcf9
 #define PCI_HOST_VENDOR 0x8086
 #define PCI_HOST_DEVICE 0x29c0 /* Q35's DRAM controller/host bridge ID, which Linux treats as a plain host bridge */
 

@@ -15,7 +15,6 @@
 #include "vmm.h"
 
 #define RTC_INDEX_PORT 0x70
-#define RTC_DATA_PORT 0x71
 #define RTC_CMOS_SIZE 128
 
 /* The clock fields as the guest sees them, in binary. */

@@ -26,7 +26,6 @@
 #define VIRTQ_DESC_F_INDIRECT 4u
 /* Ring flags */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1u
-#define VIRTQ_USED_F_NO_NOTIFY 1u
 
 /* Ring geometry for a queue of n entries, including the event words that
  * the EVENT_IDX feature uses (they are validated either way). */
