@@ -8,18 +8,15 @@
 #define MIN_MEM_BAR 4096
 #define MAX_MEM32_BAR (1ull << 31)
 
+/* Callers keep offset + size within the 256 bytes (pci_host checks the guest's). */
 uint32_t pci_config_get(const struct pci_config *c, unsigned offset, unsigned size)
 {
-    uint32_t v = 0;
-    for (unsigned i = 0; i < size && offset + i < PCI_CONFIG_SIZE; i++)
-        v |= (uint32_t)c->data[offset + i] << (8 * i);
-    return v;
+    return (uint32_t)vmm_get_le(&c->data[offset], size);
 }
 
 void pci_config_put(struct pci_config *c, unsigned offset, unsigned size, uint32_t value)
 {
-    for (unsigned i = 0; i < size && offset + i < PCI_CONFIG_SIZE; i++)
-        c->data[offset + i] = (uint8_t)(value >> (8 * i));
+    vmm_put_le(&c->data[offset], size, value);
 }
 
 void pci_config_set_writable(struct pci_config *c, unsigned offset, unsigned size, uint32_t mask)

@@ -61,22 +61,6 @@ static uint64_t offered(const struct virtio_pci *vp)
     return vp->ops->features | TRANSPORT_FEATURES;
 }
 
-/* ---- little-endian byte images ------------------------------------------ */
-
-static void put_le(uint8_t *p, unsigned size, uint64_t v)
-{
-    for (unsigned i = 0; i < size; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned size)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static bool access_ok(uint64_t off, unsigned size, uint64_t len)
 {
     return (size == 1 || size == 2 || size == 4 || size == 8) && !(off & (size - 1)) && off < len &&
@@ -197,27 +181,27 @@ static uint64_t common_read(struct virtio_pci *vp, unsigned off, unsigned size)
     uint8_t img[VIRTIO_PCI_COMMON_LEN] = {0};
     uint64_t df = vp->device_feature_select < 2 ? offered(vp) >> (32 * vp->device_feature_select) : 0;
     uint64_t gf = vp->driver_feature_select < 2 ? vp->driver_features >> (32 * vp->driver_feature_select) : 0;
-    put_le(&img[CC_DFSELECT], 4, vp->device_feature_select);
-    put_le(&img[CC_DF], 4, (uint32_t)df);
-    put_le(&img[CC_GFSELECT], 4, vp->driver_feature_select);
-    put_le(&img[CC_GF], 4, (uint32_t)gf);
-    put_le(&img[CC_MSIX_CONFIG], 2, vp->config_vector);
-    put_le(&img[CC_NUM_QUEUES], 2, vp->ops->num_queues);
+    vmm_put_le(&img[CC_DFSELECT], 4, vp->device_feature_select);
+    vmm_put_le(&img[CC_DF], 4, (uint32_t)df);
+    vmm_put_le(&img[CC_GFSELECT], 4, vp->driver_feature_select);
+    vmm_put_le(&img[CC_GF], 4, (uint32_t)gf);
+    vmm_put_le(&img[CC_MSIX_CONFIG], 2, vp->config_vector);
+    vmm_put_le(&img[CC_NUM_QUEUES], 2, vp->ops->num_queues);
     img[CC_STATUS] = vp->status;
     img[CC_CFG_GENERATION] = vp->config_generation;
-    put_le(&img[CC_Q_SELECT], 2, vp->queue_select);
+    vmm_put_le(&img[CC_Q_SELECT], 2, vp->queue_select);
     struct virtq *q = selected_queue(vp);
     if (q) {
         unsigned i = vp->queue_select;
-        put_le(&img[CC_Q_SIZE], 2, q->size);
-        put_le(&img[CC_Q_MSIX], 2, vp->queue_vector[i]);
-        put_le(&img[CC_Q_ENABLE], 2, vp->queue_enabled[i]);
-        put_le(&img[CC_Q_NOFF], 2, i);
-        put_le(&img[CC_Q_DESC_LO], 8, q->desc_gpa);
-        put_le(&img[CC_Q_AVAIL_LO], 8, q->avail_gpa);
-        put_le(&img[CC_Q_USED_LO], 8, q->used_gpa);
+        vmm_put_le(&img[CC_Q_SIZE], 2, q->size);
+        vmm_put_le(&img[CC_Q_MSIX], 2, vp->queue_vector[i]);
+        vmm_put_le(&img[CC_Q_ENABLE], 2, vp->queue_enabled[i]);
+        vmm_put_le(&img[CC_Q_NOFF], 2, i);
+        vmm_put_le(&img[CC_Q_DESC_LO], 8, q->desc_gpa);
+        vmm_put_le(&img[CC_Q_AVAIL_LO], 8, q->avail_gpa);
+        vmm_put_le(&img[CC_Q_USED_LO], 8, q->used_gpa);
     }
-    return get_le(&img[off], size);
+    return vmm_get_le(&img[off], size);
 }
 
 static void set_status(struct virtio_pci *vp, uint8_t v)

@@ -41,6 +41,9 @@ static inline uint64_t vmm_size_mask(unsigned bytes)
 {
     return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
 }
+/* Little-endian values of 1 to 8 bytes in byte images (x86 guest, x86 host). */
+static inline uint64_t vmm_get_le(const void *p, unsigned bytes) { uint64_t v = 0; __builtin_memcpy(&v, p, bytes); return v; }
+static inline void vmm_put_le(void *p, unsigned bytes, uint64_t v) { __builtin_memcpy(p, &v, bytes); }
 typedef uint64_t (*vmm_read_fn)(void *dev, uint64_t offset, unsigned size);
 typedef void (*vmm_write_fn)(void *dev, uint64_t offset, unsigned size, uint64_t value);
 
