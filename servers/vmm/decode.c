@@ -307,19 +307,19 @@ static void set_reg(struct dj_vcpu_state *s, unsigned reg, bool high8, unsigned 
         s->gpr[reg] = (s->gpr[reg] & ~vmm_size_mask(size)) | (v & vmm_size_mask(size));
 }
 
-void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
+void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, struct vmm_bus *bus)
 {
     uint64_t v;
     switch (insn->kind) {
     case VMM_INSN_LOAD:
-        set_reg(s, insn->reg, insn->reg_high8, insn->size, mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size));
+        set_reg(s, insn->reg, insn->reg_high8, insn->size, vmm_bus_read(bus, gpa, insn->size) & vmm_size_mask(insn->size));
         break;
     case VMM_INSN_STORE: case VMM_INSN_STORE_IMM:
         v = insn->has_imm ? insn->imm : get_reg(s, insn->reg, insn->reg_high8, insn->size);
-        mem->write(mem->ctx, gpa, insn->size, v);
+        vmm_bus_write(bus, gpa, insn->size, v);
         break;
     case VMM_INSN_MOVZX: case VMM_INSN_MOVSX:
-        v = mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size);
+        v = vmm_bus_read(bus, gpa, insn->size) & vmm_size_mask(insn->size);
         if (insn->kind == VMM_INSN_MOVSX)
             v = sign_extend(v, insn->size);
         set_reg(s, insn->reg, false, insn->dst_size, v & vmm_size_mask(insn->dst_size));

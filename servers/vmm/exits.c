@@ -105,12 +105,6 @@ static bool string_element(struct dj_vcpu_state *s, uint64_t q, uint64_t lin)
     return true;
 }
 
-static const struct dj_vm_seg *seg_by_number(const struct dj_vcpu_state *s, unsigned n)
-{
-    const struct dj_vm_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
-    return n < 6 ? segs[n] : &s->ds;
-}
-
 /* INS / OUTS (REP too): at most IO_STRING_BATCH elements per exit; with
  * count left, RIP stays so the guest exits again. An element outside RAM
  * stops the string with #GP. */
@@ -120,7 +114,8 @@ static uint64_t io_string(struct dj_vcpu_state *s, uint64_t q)
     uint64_t amask = vmm_size_mask(asz ? asz : 8);
     bool in = q & DJ_VMIO_IN, rep = q & DJ_VMIO_REP;
     unsigned idx = in ? 7 : 6; /* RDI : RSI */
-    const struct dj_vm_seg *seg = in ? &s->es : seg_by_number(s, DJ_VMIO_SEG(q));
+    const struct dj_vm_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+    const struct dj_vm_seg *seg = in ? &s->es : DJ_VMIO_SEG(q) < 6 ? segs[DJ_VMIO_SEG(q)] : &s->ds;
     int64_t step = (s->rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
     uint64_t count = rep ? s->gpr[1] & amask : 1;
     for (unsigned n = 0; count && n < IO_STRING_BATCH; n++) {
@@ -338,7 +333,7 @@ static uint64_t deliver(struct vcpu *v, struct dj_vcpu_state *s, uint64_t mtd)
     if (l->nmi_pending) {
         if (!(s->inj_info & DJ_INJ_VALID) && !(s->intr_state & DJ_INTR_NMI_BLOCKED) && !shadow) {
             s->inj_info = DJ_INJ_VALID | DJ_INJ_NMI | VEC_NMI;
-            lapic_take_nmi(l);
+            l->nmi_pending = false;
             return mtd | DJ_MTD_INJ | DJ_MTD_CTRL;
         }
         s->ctrl |= DJ_CTRL_INTR_WINDOW;

@@ -137,13 +137,6 @@ void lapic_accept(struct lapic *l, uint8_t vec)
     set_bit(l->isr, vec, true);
 }
 
-bool lapic_take_nmi(struct lapic *l)
-{
-    bool was = l->nmi_pending;
-    l->nmi_pending = false;
-    return was;
-}
-
 static void eoi(struct lapic *l)
 {
     int vec = highest(l->isr);
@@ -186,11 +179,6 @@ static uint32_t current_count(const struct lapic *l)
     uint64_t step = tsc_per_count(l);
     uint64_t left = (l->deadline - t + step - 1) / step;
     return left > l->initial_count ? l->initial_count : (uint32_t)left;
-}
-
-uint64_t lapic_next_deadline(const struct lapic *l)
-{
-    return l->deadline;
 }
 
 void lapic_timer_tick(struct lapic *l, uint64_t t)

@@ -31,12 +31,8 @@ struct lapic *platform_lapic(unsigned vcpu)
 uint64_t platform_timer_deadline(unsigned vcpu)
 {
     struct lapic *l = &lapics.cpu[vcpu];
-    uint64_t now = vmm_guest_tsc(), deadline = lapic_next_deadline(l);
-    if (deadline != LAPIC_NO_DEADLINE && deadline <= now) {
-        lapic_timer_tick(l, now);
-        deadline = lapic_next_deadline(l);
-    }
-    return deadline;
+    lapic_timer_tick(l, vmm_guest_tsc()); /* fires it if it is due */
+    return l->deadline;
 }
 
 /* ---- MMIO exits -------------------------------------------------------------- */
@@ -49,16 +45,6 @@ static bool claimed(uint64_t gpa)
     return false;
 }
 
-static uint64_t mmio_read(void *ctx, uint64_t gpa, unsigned size)
-{
-    return vmm_bus_read(ctx, gpa, size);
-}
-
-static void mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
-{
-    vmm_bus_write(ctx, gpa, size, value);
-}
-
 bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why)
 {
     struct vmm_insn insn;
@@ -69,8 +55,7 @@ bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const c
     }
     if (!claimed(gpa))
         exits_note_unbacked(v->id, gpa, s->rip);
-    const struct vmm_mem_access access = {mmio_read, mmio_write, &vm.mmio};
-    vmm_insn_execute(&insn, s, gpa, &access);
+    vmm_insn_execute(&insn, s, gpa, &vm.mmio);
     return true;
 }
 

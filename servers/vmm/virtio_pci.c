@@ -430,16 +430,9 @@ static bool pci_cfg_window(struct virtio_pci *vp, unsigned reg, unsigned size, u
     return true;
 }
 
-static bool cfg_access_ok(unsigned reg, unsigned size)
-{
-    return (size == 1 || size == 2 || size == 4) && !(reg & (size - 1));
-}
-
 uint32_t virtio_pci_cfg_read(void *opaque, unsigned reg, unsigned size)
 {
-    struct virtio_pci *vp = opaque;
-    if (!cfg_access_ok(reg, size))
-        return 0;
+    struct virtio_pci *vp = opaque; /* the host bridge passes only aligned accesses of 1, 2 or 4 bytes */
     uint32_t v;
     if (pci_cfg_window(vp, reg, size, &v, false))
         return v;
@@ -449,8 +442,6 @@ uint32_t virtio_pci_cfg_read(void *opaque, unsigned reg, unsigned size)
 void virtio_pci_cfg_write(void *opaque, unsigned reg, unsigned size, uint32_t value)
 {
     struct virtio_pci *vp = opaque;
-    if (!cfg_access_ok(reg, size))
-        return;
     if (pci_cfg_window(vp, reg, size, &value, true))
         return;
     pci_config_write(&vp->cfg, reg, size, value);
@@ -460,11 +451,8 @@ void virtio_pci_cfg_write(void *opaque, unsigned reg, unsigned size, uint32_t va
 bool virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev,
                      const struct virtio_pci_setup *setup)
 {
-    if (!ops || !setup || !ops->cfg_read || !ops->notify || ops->num_queues == 0 ||
-        ops->num_queues > VIRTIO_PCI_MAX_QUEUES || ops->cfg_len > VIRTIO_PCI_DEVCFG_MAX || ops->queue_max == 0 ||
-        (ops->queue_max & (ops->queue_max - 1)) || ops->queue_max > VIRTQ_MAX_SIZE ||
-        (setup->bar_base & (VIRTIO_PCI_BAR_SIZE - 1)))
-        return false;
+    if (setup->bar_base & (VIRTIO_PCI_BAR_SIZE - 1))
+        return false; /* ops are the device type's constants (virtio_pci.h says what they must be) */
     memset(vp, 0, sizeof(*vp));
     vp->ops = ops;
     vp->dev = dev;

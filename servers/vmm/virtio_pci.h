@@ -74,8 +74,8 @@ struct virtio_dev_ops {
     uint32_t class_code;     /* PCI base class, subclass, prog-if */
     uint64_t features;       /* device-type features offered (the transport adds its own) */
     uint16_t num_queues;     /* at most VIRTIO_PCI_MAX_QUEUES */
-    uint16_t queue_max;      /* largest queue size, a power of two */
-    uint16_t cfg_len;        /* bytes of device configuration */
+    uint16_t queue_max;      /* largest queue size, a power of two up to VIRTQ_MAX_SIZE */
+    uint16_t cfg_len;        /* bytes of device configuration, at most VIRTIO_PCI_DEVCFG_MAX */
     /* A read of the device configuration (off + size <= cfg_len). */
     uint64_t (*cfg_read)(struct virtio_pci *vp, unsigned off, unsigned size);
     /* The guest notified a live queue (DRIVER_OK set). */
@@ -123,9 +123,8 @@ struct virtio_pci {
 };
 
 /* Sets up the function (reset state, BAR0 at setup->bar_base but memory
- * decoding off, as firmware leaves it until the OS enables it). false for
- * a bad ops or setup (too many queues, device configuration too large,
- * bar_base not aligned). */
+ * decoding off, as firmware leaves it until the OS enables it). false when
+ * bar_base is not aligned to the BAR's size. */
 bool virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev, const struct virtio_pci_setup *setup);
 
 /* PCI configuration space, for the host bridge: reg is the byte offset

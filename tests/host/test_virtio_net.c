@@ -34,9 +34,9 @@ static void identity_and_capabilities(void **state)
     assert_int_equal(c.notify_mult, VIRTIO_PCI_NOTIFY_MULT);
     assert_int_not_equal(c.pci_cfg, 0);
     assert_true(c.device_len >= 8);
-    /* Extended configuration space is empty, misaligned accesses read 0. */
+    /* Extended configuration space is empty (misaligned accesses never
+     * get here: the host bridge refuses them, test_vmm_pci). */
     assert_int_equal(cfg_r(0x100, 4), 0);
-    assert_int_equal(cfg_r(0x01, 2), 0);
 }
 
 static void bar_sizing_and_mapping(void **state)

@@ -1,4 +1,4 @@
-// host-test-sources: servers/vmm/decode.c
+// host-test-sources: servers/vmm/decode.c tests/host/vmm_bus_fake.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The VMM's MMIO decoder: encodings in every code mode, the guest page
  * walks (paging off, 4- and 5-level, large pages; 32-bit and PAE refused), code
@@ -399,9 +399,10 @@ static void dev_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
 static void run(const uint8_t *b, unsigned len, struct dj_vcpu_state *s, struct fake_dev *d)
 {
     struct vmm_insn insn;
-    struct vmm_mem_access mem = { dev_read, dev_write, d };
+    struct vmm_bus bus = { 0 };
+    assert_true(vmm_bus_add(&bus, 0, ~0ull, dev_read, dev_write, d)); /* offsets are addresses */
     assert_int_equal(vmm_decode_bytes(b, len, vmm_guest_code_bits(s), &insn), VMM_DECODE_OK);
-    vmm_insn_execute(&insn, s, 0xfebf0000, &mem);
+    vmm_insn_execute(&insn, s, 0xfebf0000, &bus);
 }
 
 static void loads_and_stores_update_registers_like_the_cpu(void **state)
