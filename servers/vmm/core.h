@@ -133,11 +133,6 @@ bool platform_init(void);
 struct lapic *platform_lapic(unsigned vcpu);
 /* TSC of the vCPU's next timer event, or UINT64_MAX: runs expired timers first. */
 uint64_t platform_timer_deadline(unsigned vcpu);
-/* The MMIO decoder: emulate the instruction at the guest's RIP that
- * touched gpa; false when it cannot (then the VM is stopped). */
-bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why);
-/* exits.c: an access no device claims (reported a few times). */
-void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip);
 
 /* devices.c: the legacy devices and PCI functions beyond the APICs. */
 struct pci_host;

@@ -24,7 +24,7 @@ static uint64_t tsc_at_start;
 static uint64_t rtc_now_ns(void *ctx)
 {
     (void)ctx;
-    uint64_t cycles = vmm_guest_tsc() - tsc_at_start, hz = vmm_tsc_hz();
+    uint64_t cycles = vmm_guest_tsc() - tsc_at_start, hz = vm.tsc_hz;
     return RTC_EPOCH_S * NS_PER_S + cycles / hz * NS_PER_S + cycles % hz * NS_PER_S / hz;
 }
 

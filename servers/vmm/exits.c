@@ -149,31 +149,38 @@ static uint64_t on_io(struct dj_vcpu_state *s)
     return MTD_REPLY_BASE;
 }
 
+static bool mmio_claimed(uint64_t gpa)
+{
+    for (unsigned i = 0; i < vm.mmio.count; i++)
+        if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
+            return true;
+    return false;
+}
+
+/* A nested-paging fault outside RAM: decode the instruction at RIP and
+ * perform it on the MMIO bus (decode.h). */
 static uint64_t on_mem(struct vcpu *v, struct dj_vcpu_state *s)
 {
     uint64_t gpa = s->qual[0];
-    const char *why = "";
+    struct vmm_insn insn;
     if (vmm_gpa_ptr(&vm.ram, gpa, 1)) {
         vm_stop("a nested-paging fault on guest RAM (the kernel's mapping is gone)");
         return 0;
     }
-    if (!mmio_emulate(v, s, gpa, &why)) {
+    enum vmm_decode_status st = vmm_decode(&vm.ram, s, &insn);
+    if (st != VMM_DECODE_OK) {
         uint8_t b[4] = {0};
         vmm_fetch_code(&vm.ram, s, b, sizeof b);
         vmm_log("vCPU %u: MMIO access at %#lx, rip %#lx (code %02x %02x %02x %02x): %s", v->id, (unsigned long)gpa,
-                (unsigned long)s->rip, b[0], b[1], b[2], b[3], why);
+                (unsigned long)s->rip, b[0], b[1], b[2], b[3], vmm_decode_status_name(st));
         vm_stop("an MMIO instruction the VMM cannot emulate");
         return 0;
     }
+    if (!mmio_claimed(gpa) && unbacked_count++ < UNBACKED_REPORTS)
+        vmm_log("vCPU %u: access to unbacked guest-physical %#lx (rip %#lx): reads all ones, writes dropped", v->id,
+                (unsigned long)gpa, (unsigned long)s->rip);
+    vmm_insn_execute(&insn, s, gpa, &vm.mmio);
     return MTD_REPLY_BASE;
-}
-
-/* Called by mmio_emulate for an address no device claims. */
-void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip)
-{
-    if (unbacked_count++ < UNBACKED_REPORTS)
-        vmm_log("vCPU %u: access to unbacked guest-physical %#lx (rip %#lx): reads all ones, writes dropped", vcpu,
-                (unsigned long)gpa, (unsigned long)rip);
 }
 
 static uint64_t on_xsetbv(struct dj_vcpu_state *s)

@@ -6,7 +6,6 @@
  * the devices of devices.c. */
 #include <string.h>
 #include "core.h"
-#include "decode.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "pci_host.h"
@@ -33,30 +32,6 @@ uint64_t platform_timer_deadline(unsigned vcpu)
     struct lapic *l = &lapics.cpu[vcpu];
     lapic_timer_tick(l, vmm_guest_tsc()); /* fires it if it is due */
     return l->deadline;
-}
-
-/* ---- MMIO exits -------------------------------------------------------------- */
-
-static bool claimed(uint64_t gpa)
-{
-    for (unsigned i = 0; i < vm.mmio.count; i++)
-        if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
-            return true;
-    return false;
-}
-
-bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why)
-{
-    struct vmm_insn insn;
-    enum vmm_decode_status st = vmm_decode(&vm.ram, s, &insn);
-    if (st != VMM_DECODE_OK) {
-        *why = vmm_decode_status_name(st);
-        return false;
-    }
-    if (!claimed(gpa))
-        exits_note_unbacked(v->id, gpa, s->rip);
-    vmm_insn_execute(&insn, s, gpa, &vm.mmio);
-    return true;
 }
 
 /* ---- assembly ---------------------------------------------------------------- */

@@ -37,7 +37,6 @@ enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_S
 
 #define MSR_CTS (1u << 4)
 #define MSR_DSR (1u << 5)
-#define MSR_RI (1u << 6)
 #define MSR_DCD (1u << 7)
 /* A console is always connected and ready. */
 #define MSR_CONNECTED (MSR_CTS | MSR_DSR | MSR_DCD)
@@ -51,16 +50,14 @@ static bool fifos_on(const struct uart *u)
     return u->fcr & FCR_ENABLE;
 }
 
+/* In loopback the outputs come back: RTS as CTS, DTR as DSR, OUT1 as RI,
+ * OUT2 as DCD. */
 static uint8_t modem_inputs(const struct uart *u)
 {
-    if (!(u->mcr & MCR_LOOP))
+    uint8_t m = u->mcr;
+    if (!(m & MCR_LOOP))
         return MSR_CONNECTED;
-    uint8_t m = u->mcr, in = 0;
-    in |= (m & MCR_RTS) ? MSR_CTS : 0;
-    in |= (m & MCR_DTR) ? MSR_DSR : 0;
-    in |= (m & MCR_OUT1) ? MSR_RI : 0;
-    in |= (m & MCR_OUT2) ? MSR_DCD : 0;
-    return in;
+    return (uint8_t)((m & MCR_RTS ? MSR_CTS : 0) | (m & MCR_DTR ? MSR_DSR : 0) | (m & (MCR_OUT1 | MCR_OUT2)) << 4);
 }
 
 /* The pending interrupt of highest priority, as IIR bits 3:0. */

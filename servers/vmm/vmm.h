@@ -87,9 +87,8 @@ void vmm_vcpu_kick(unsigned vcpu);
 void vmm_vcpu_init(unsigned vcpu);
 void vmm_vcpu_sipi(unsigned vcpu, uint8_t vector);
 /* The guest's TSC now (every vCPU has the same: TSC offset 0 relative to
- * the host TSC) and its rate in Hz. */
+ * the host TSC). */
 uint64_t vmm_guest_tsc(void);
-uint64_t vmm_tsc_hz(void);
 /* Bytes the guest's UART sent: to the console. */
 void vmm_console_write(const char *s, size_t len);
 /* The guest asked to power off (ACPI S5, debug exit) or to reset (i8042,
@@ -98,5 +97,3 @@ void vmm_console_write(const char *s, size_t len);
  * 0. */
 void vmm_power_off(unsigned status);
 void vmm_reset(void);
-/* Number of vCPUs of this VM (1..VMM_MAX_VCPUS). */
-unsigned vmm_vcpu_count(void);
