@@ -86,8 +86,6 @@ void vm_stop(const char *why);
 
 /* exits.c: the handler of every exit portal (badge: vCPU << 8 | reason). */
 uint64_t exit_handler(uint64_t badge, struct dj_utcb *u);
-/* Injects an #GP(0) at the next entry (exits.c). */
-uint64_t inject_gp(struct dj_vcpu_state *s);
 
 /* cpuid.c: eax..edx for leaf, subleaf sub on vCPU v (s: its CR state,
  * for OSXSAVE and the XSAVE size; NULL: reset values). */

@@ -41,7 +41,7 @@ static void skip(struct dj_vcpu_state *s, unsigned fixed_len)
     s->rip += s->inst_len ? s->inst_len : fixed_len;
 }
 
-uint64_t inject_gp(struct dj_vcpu_state *s)
+static uint64_t inject_gp(struct dj_vcpu_state *s)
 {
     s->inj_info = DJ_INJ_VALID | DJ_INJ_HW_EXC | DJ_INJ_ERROR_CODE | VEC_GP;
     s->inj_error = 0;

@@ -70,8 +70,8 @@ static void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_
         return;
     }
     if (offset == RESET_CONTROL_OFFSET && size == 1) {
-        if ((value & RESET_CPU) && h->reset)
-            h->reset(h->reset_ctx);
+        if (value & RESET_CPU)
+            vmm_reset();
         return;
     }
     if (offset < 4 || !(h->address & CF8_ENABLE))
@@ -102,15 +102,11 @@ bool pci_host_add(struct pci_host *h, unsigned slot, unsigned function, pci_cfg_
     return true;
 }
 
-bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus *mmio_bus, bool ecam,
-                     void (*reset)(void *ctx), void *reset_ctx)
+bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus *mmio_bus)
 {
     memset(h, 0, sizeof *h);
-    h->reset = reset;
-    h->reset_ctx = reset_ctx;
     pci_config_init(&h->bridge, PCI_HOST_VENDOR, PCI_HOST_DEVICE, PCI_CLASS_HOST_BRIDGE, 0, NULL);
     h->fn[0][0] = (struct pci_function_slot){ pci_config_read, pci_config_write, &h->bridge };
-    if (!vmm_bus_add(io_bus, PCI_CONFIG_ADDRESS_PORT, IO_WINDOW_LEN, pci_host_io_read, pci_host_io_write, h))
-        return false;
-    return !ecam || vmm_bus_add(mmio_bus, VMM_PCI_ECAM_BASE, ECAM_LEN, pci_host_ecam_read, pci_host_ecam_write, h);
+    return vmm_bus_add(io_bus, PCI_CONFIG_ADDRESS_PORT, IO_WINDOW_LEN, pci_host_io_read, pci_host_io_write, h) &&
+           vmm_bus_add(mmio_bus, VMM_PCI_ECAM_BASE, ECAM_LEN, pci_host_ecam_read, pci_host_ecam_write, h);
 }

@@ -36,12 +36,6 @@ uint64_t platform_timer_deadline(unsigned vcpu)
 
 /* ---- assembly ---------------------------------------------------------------- */
 
-static void pci_reset(void *ctx)
-{
-    (void)ctx;
-    vmm_reset();
-}
-
 static bool acpi_tables(void)
 {
     struct vmm_acpi_config cfg = {
@@ -62,7 +56,7 @@ bool platform_init(void)
     ioapic_init(&ioapic, VMM_IOAPIC_ID, &iops);
     ioapic_platform_attach(&ioapic);
     bool ok = vmm_bus_add(&vm.mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
-              pci_host_attach(&pci, &vm.io, &vm.mmio, true, pci_reset, NULL) && devices_init(&pci) && acpi_tables();
+              pci_host_attach(&pci, &vm.io, &vm.mmio) && devices_init(&pci) && acpi_tables();
     if (!ok)
         vmm_log("platform: a device could not be set up");
     return ok;

@@ -20,9 +20,8 @@ static struct vmm_bus io, mmio;
 static struct pci_host host;
 static unsigned resets;
 
-static void count_reset(void *ctx)
+void vmm_reset(void)
 {
-    (void)ctx;
     resets++;
 }
 
@@ -32,7 +31,7 @@ static int setup(void **state)
     memset(&io, 0, sizeof io);
     memset(&mmio, 0, sizeof mmio);
     resets = 0;
-    return pci_host_attach(&host, &io, &mmio, true, count_reset, NULL) ? 0 : -1;
+    return pci_host_attach(&host, &io, &mmio) ? 0 : -1;
 }
 
 static uint32_t cf8(unsigned bus, unsigned slot, unsigned fn, unsigned reg)
@@ -128,7 +127,7 @@ static void host_add_checks_its_arguments(void **state)
     assert_int_equal(m1_read(0, 3, 0, 0, 4), 0x10411af4u);
     /* A second host on the same buses cannot claim the same ranges. */
     static struct pci_host other;
-    assert_false(pci_host_attach(&other, &io, &mmio, true, NULL, NULL));
+    assert_false(pci_host_attach(&other, &io, &mmio));
 }
 
 static void read_only_bits(void **state)
