@@ -353,20 +353,18 @@ bool load_guest(const void *kernel, uint64_t ksize, const void *initrd, uint64_t
 #define SEG_LIMIT_4G 0xffffffffu
 #define SEG_LIMIT_64K 0xffffu
 
+/* Everything zero (no event, no interrupt shadow, no controls) but what a
+ * reset sets. */
 static void common_state(struct dj_vcpu_state *s)
 {
-    memset(s->gpr, 0, sizeof(s->gpr));
+    memset(s, 0, sizeof *s);
     s->rflags = RFLAGS_RESERVED;
-    s->cr2 = 0;
     s->xcr0 = 1;
     s->dr7 = 0x400;
     s->ldtr = (struct dj_vm_seg){0, AR_LDT, SEG_LIMIT_64K, 0};
     s->tr = (struct dj_vm_seg){0, AR_TSS_BUSY, SEG_LIMIT_64K, 0};
     s->idtr = (struct dj_vm_seg){0, 0, SEG_LIMIT_64K, 0};
-    s->inj_info = s->inj_error = 0;
-    s->intr_state = 0;
     s->actv_state = DJ_ACTV_ACTIVE;
-    s->ctrl = 0;
 }
 
 #define MTD_WHOLE_STATE (DJ_MTD_GPR | DJ_MTD_RIP_RSP | DJ_MTD_RFLAGS | DJ_MTD_CR | DJ_MTD_SEG | DJ_MTD_SYS_SEG | \
@@ -388,8 +386,6 @@ uint64_t boot_state(struct dj_vcpu_state *s)
     } else {
         s->cs = (struct dj_vm_seg){0x20, AR_CODE32, SEG_LIMIT_4G, 0};
         s->cr0 = CR0_PE | CR0_ET | CR0_NE;
-        s->cr4 = 0;
-        s->efer = 0;
         s->gpr[0] = vm.entry_eax;
         s->gpr[3] = vm.entry_rbx;
     }
@@ -406,7 +402,5 @@ uint64_t sipi_state(struct dj_vcpu_state *s, uint8_t vector)
     s->cs = (struct dj_vm_seg){(uint16_t)(vector << 8), AR_CODE16, SEG_LIMIT_64K, (uint64_t)vector << 12};
     s->gdtr = (struct dj_vm_seg){0, 0, SEG_LIMIT_64K, 0};
     s->cr0 = CR0_ET;
-    s->cr3 = s->cr4 = s->efer = 0;
-    s->rip = 0;
     return MTD_WHOLE_STATE;
 }

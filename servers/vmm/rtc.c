@@ -51,14 +51,9 @@ void rtc_time_from_unix(uint64_t seconds, struct rtc_time *t)
 
 /* ---- register encoding -------------------------------------------------- */
 
-static bool binary_mode(const struct rtc *r)
-{
-    return r->cmos[REG_B] & B_BINARY;
-}
-
 static uint8_t encode(const struct rtc *r, unsigned v)
 {
-    return binary_mode(r) ? (uint8_t)v : (uint8_t)((v / 10 % 10) << 4 | v % 10); /* BCD */
+    return r->cmos[REG_B] & B_BINARY ? (uint8_t)v : (uint8_t)((v / 10 % 10) << 4 | v % 10); /* BCD */
 }
 
 /* The clock's registers (the alarm registers between them are CMOS bytes). */
