@@ -132,16 +132,14 @@ struct lapic *platform_lapic(unsigned vcpu);
 /* TSC of the vCPU's next timer event, or UINT64_MAX: runs expired timers first. */
 uint64_t platform_timer_deadline(unsigned vcpu);
 
-/* devices.c: the legacy devices and PCI functions beyond the APICs. */
-struct pci_host;
-bool devices_init(struct pci_host *pci);
 /* Console bytes for the guest's serial port: how many it took. */
-size_t devices_console_input(const char *bytes, size_t n);
+size_t platform_console_input(const char *bytes, size_t n);
 /* main.c: sends the guest's pending serial output (end of an exit). */
 void vmm_console_flush(void);
 
 /* net.c: the virtio-net device and its channel (docs/vmm.md). */
 struct dj_start_info;
+struct pci_host;
 bool net_serve_early(const struct dj_start_info *si);
 bool net_device(const struct dj_start_info *si, struct pci_host *pci);
 bool net_present(void);

@@ -269,7 +269,7 @@ static void poll_input(void)
     }
     if (input_off < input_len) {
         vm_lock();
-        input_off += devices_console_input(input + input_off, input_len - input_off);
+        input_off += platform_console_input(input + input_off, input_len - input_off);
         vm_unlock();
     }
 }

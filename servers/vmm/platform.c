@@ -1,18 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The platform (docs/vmm.md, "Platform"): which devices a VM has, where
  * they sit, and the glue between the exit handlers and the device models:
- * a LAPIC per vCPU (x2APIC MSRs), the IOAPIC, the PCI host
- * bridge (mechanism 1 and ECAM), the ACPI tables in the BIOS area, and
- * the devices of devices.c. */
-#include <string.h>
+ * a LAPIC per vCPU (x2APIC MSRs), the IOAPIC, the PCI host bridge
+ * (mechanism 1 and ECAM) with the virtio-net functions (net.c), the ACPI
+ * tables in the BIOS area, the UART on COM1 on the console server (raw
+ * output, polled input), the CMOS RTC, the i8042 (reset only), the ACPI
+ * PM block (S5 power-off, reset register) and QEMU's isa-debug-exit
+ * (0xf4), whose status the VMM prints as "vmm: guest powered off (status
+ * N)" for tests to read. */
 #include "core.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "pci_host.h"
+#include "power.h"
+#include "rtc.h"
+#include "uart.h"
+
+#define NS_PER_S 1000000000ull
+/* No wall clock reaches the VMM: the RTC starts at this UNIX time and
+ * runs with the TSC (2026-01-01 00:00:00 UTC). */
+#define RTC_EPOCH_S 1767225600ull
 
 static struct lapic_set lapics;
 static struct ioapic ioapic;
 static struct pci_host pci;
+static struct uart com1;
+static struct rtc rtc;
+static struct power power;
+static uint64_t tsc_at_start;
 
 /* ---- LAPIC and IOAPIC wiring ---------------------------------------------- */
 
@@ -34,6 +49,20 @@ uint64_t platform_timer_deadline(unsigned vcpu)
     return l->deadline;
 }
 
+/* ---- the legacy devices ----------------------------------------------------- */
+
+static uint64_t rtc_now_ns(void *ctx)
+{
+    (void)ctx;
+    uint64_t cycles = vmm_guest_tsc() - tsc_at_start, hz = vm.tsc_hz;
+    return RTC_EPOCH_S * NS_PER_S + cycles / hz * NS_PER_S + cycles % hz * NS_PER_S / hz;
+}
+
+size_t platform_console_input(const char *bytes, size_t n)
+{
+    return uart_receive(&com1, (const uint8_t *)bytes, n);
+}
+
 /* ---- assembly ---------------------------------------------------------------- */
 
 static bool acpi_tables(void)
@@ -50,13 +79,18 @@ static bool acpi_tables(void)
 bool platform_init(void)
 {
     static const struct ioapic_ops iops = {NULL, ioapic_to_lapics};
+    tsc_at_start = vmm_guest_tsc();
+    uart_init(&com1);
     if (!lapic_set_init(&lapics, vm.nvcpus))
         return false;
     lapic_platform_attach(&lapics);
     ioapic_init(&ioapic, VMM_IOAPIC_ID, &iops);
     ioapic_platform_attach(&ioapic);
     bool ok = vmm_bus_add(&vm.mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
-              pci_host_attach(&pci, &vm.io, &vm.mmio) && devices_init(&pci) && acpi_tables();
+              pci_host_attach(&pci, &vm.io, &vm.mmio) && acpi_tables() &&
+              vmm_bus_add(&vm.io, UART_COM1_BASE, UART_PORTS, uart_io_read, uart_io_write, &com1) &&
+              rtc_attach(&rtc, &vm.io, rtc_now_ns, NULL) && power_attach(&power, &vm.io) &&
+              net_device(vm_start_info, &pci);
     if (!ok)
         vmm_log("platform: a device could not be set up");
     return ok;
