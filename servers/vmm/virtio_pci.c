@@ -242,17 +242,6 @@ static void enable_queue(struct virtio_pci *vp, unsigned i)
         virtq_break(q, vp->error);
 }
 
-/* A 32-bit half of a 64-bit ring address, or the whole of it. */
-static void set_addr(uint64_t *field, unsigned off_in_field, unsigned size, uint64_t v)
-{
-    if (size == 8 && off_in_field == 0)
-        *field = v;
-    else if (size == 4 && off_in_field == 0)
-        *field = (*field & 0xffffffff00000000ull) | (uint32_t)v;
-    else if (size == 4 && off_in_field == 4)
-        *field = (*field & 0xffffffffull) | (v << 32);
-}
-
 static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint64_t v)
 {
     struct virtq *q = selected_queue(vp);
@@ -267,12 +256,10 @@ static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint
         return; /* the geometry is fixed while enabled */
     else if (off == CC_Q_SIZE && size == 2)
         q->size = (uint16_t)v; /* checked when the queue is enabled */
-    else if (off >= CC_Q_DESC_LO && off < CC_Q_AVAIL_LO)
-        set_addr(&q->desc_gpa, off - CC_Q_DESC_LO, size, v);
-    else if (off >= CC_Q_AVAIL_LO && off < CC_Q_USED_LO)
-        set_addr(&q->avail_gpa, off - CC_Q_AVAIL_LO, size, v);
-    else if (off >= CC_Q_USED_LO && off < VIRTIO_PCI_COMMON_LEN)
-        set_addr(&q->used_gpa, off - CC_Q_USED_LO, size, v);
+    else if (off >= CC_Q_DESC_LO) { /* a ring address, or a part of one (access_ok: within it) */
+        uint64_t *ring[] = {&q->desc_gpa, &q->avail_gpa, &q->used_gpa};
+        vmm_put_le((uint8_t *)ring[(off - CC_Q_DESC_LO) / 8] + off % 8, size, v);
+    }
 }
 
 static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uint64_t v)
@@ -282,10 +269,9 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uin
         vp->device_feature_select = (uint32_t)v;
     else if (off == CC_GFSELECT && size == 4)
         vp->driver_feature_select = (uint32_t)v;
-    else if (off == CC_GF && size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
-        unsigned shift = 32 * vp->driver_feature_select;
-        vp->driver_features = (vp->driver_features & ~(0xffffffffull << shift)) | ((v & 0xffffffffull) << shift);
-    } else if (off == CC_MSIX_CONFIG && size == 2)
+    else if (off == CC_GF && size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK))
+        vmm_put_le((uint8_t *)&vp->driver_features + 4 * vp->driver_feature_select, 4, v);
+    else if (off == CC_MSIX_CONFIG && size == 2)
         vp->config_vector = checked_vector(vp, v);
     else if (off == CC_STATUS && size == 1)
         set_status(vp, (uint8_t)v);
@@ -311,7 +297,7 @@ static uint32_t *msix_words(struct virtio_pci *vp, uint64_t off, unsigned size)
 static uint64_t msix_table_read(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
     const uint32_t *w = msix_words(vp, off, size);
-    return !w ? 0 : size == 8 ? w[0] | (uint64_t)w[1] << 32 : w[0];
+    return w ? vmm_get_le(w, size) : 0;
 }
 
 static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned size, uint64_t v)
@@ -319,10 +305,8 @@ static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned size,
     uint32_t *w = msix_words(vp, off, size);
     if (!w)
         return;
-    for (unsigned i = 0; i < size / 4; i++, v >>= 32) {
-        bool ctrl = (off / 4 + i) % 4 == MSIX_ENTRY_CTRL;
-        w[i] = ctrl ? ((uint32_t)v & MSIX_ENTRY_MASKED) : (uint32_t)v;
-    }
+    vmm_put_le(w, size, v);
+    vp->msix_table[off / MSIX_ENTRY_BYTES][MSIX_ENTRY_CTRL] &= MSIX_ENTRY_MASKED; /* the other control bits are reserved */
     msix_flush_pending(vp);
 }
 
