@@ -157,28 +157,24 @@ static uint8_t read_byte(struct uart *u, unsigned reg)
     return 0xff;
 }
 
+/* Plain registers take the byte (DLL and DLM sit at the data and IER
+ * ports while LCR.DLAB is set); the others act. LSR and MSR are
+ * read-only (factory test writes are ignored). */
 static void write_byte(struct uart *u, unsigned reg, uint8_t v)
 {
     bool dlab = u->lcr & LCR_DLAB;
-    switch (reg) {
-    case REG_DATA:
-        if (dlab)
-            u->dll = v;
-        else
-            transmit(u, v);
-        break;
-    case REG_IER:
-        if (dlab)
-            u->dlm = v;
-        else
-            write_ier(u, v);
-        break;
-    case REG_IIR_FCR: write_fcr(u, v); break;
-    case REG_LCR: u->lcr = v; break;
-    case REG_MCR: u->mcr = v & MCR_WRITABLE; break;
-    case REG_SCR: u->scr = v; break;
-    default: break; /* LSR and MSR are read-only (factory test writes ignored) */
-    }
+    uint8_t *plain[UART_PORTS] = {[REG_DATA] = dlab ? &u->dll : NULL, [REG_IER] = dlab ? &u->dlm : NULL,
+                                  [REG_LCR] = &u->lcr, [REG_SCR] = &u->scr};
+    if (plain[reg])
+        *plain[reg] = v;
+    else if (reg == REG_DATA)
+        transmit(u, v);
+    else if (reg == REG_IER)
+        write_ier(u, v);
+    else if (reg == REG_IIR_FCR)
+        write_fcr(u, v);
+    else if (reg == REG_MCR)
+        u->mcr = v & MCR_WRITABLE;
 }
 
 uint64_t uart_io_read(void *dev, uint64_t offset, unsigned size)
