@@ -485,10 +485,8 @@ bool lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t value)
     return reg_write(l, reg, value);
 }
 
-bool lapic_set_init(struct lapic_set *s, unsigned count)
+void lapic_set_init(struct lapic_set *s, unsigned count)
 {
-    if (count == 0 || count > VMM_MAX_VCPUS)
-        return false;
     s->count = count;
     for (unsigned i = 0; i < count; i++) {
         struct lapic *l = &s->cpu[i];
@@ -497,5 +495,4 @@ bool lapic_set_init(struct lapic_set *s, unsigned count)
         l->apic_base = LAPIC_MMIO_BASE | APIC_BASE_X2APIC | (i == 0 ? APIC_BASE_BSP : 0);
         reset_registers(l);
     }
-    return true;
 }

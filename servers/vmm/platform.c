@@ -81,8 +81,7 @@ bool platform_init(void)
     static const struct ioapic_ops iops = {NULL, ioapic_to_lapics};
     tsc_at_start = vmm_guest_tsc();
     uart_init(&com1);
-    if (!lapic_set_init(&lapics, vm.nvcpus))
-        return false;
+    lapic_set_init(&lapics, vm.nvcpus);
     lapic_platform_attach(&lapics);
     ioapic_init(&ioapic, VMM_IOAPIC_ID, &iops);
     ioapic_platform_attach(&ioapic);

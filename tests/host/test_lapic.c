@@ -76,7 +76,7 @@ static int setup(void **state)
         fk.sipi_vector[i] = -1;
     fk.eoi_vector = -1;
     fk.tsc = 1000000;
-    assert_true(lapic_set_init(&set, 4));
+    lapic_set_init(&set, 4);
     return 0;
 }
 
@@ -114,9 +114,7 @@ static uint32_t esr(unsigned i)
 static void test_reset_state(void **state)
 {
     (void)state;
-    assert_false(lapic_set_init(&set, 0));
-    assert_false(lapic_set_init(&set, VMM_MAX_VCPUS + 1));
-    assert_true(lapic_set_init(&set, 4));
+    lapic_set_init(&set, 4);
     assert_int_equal(rd(0, MSR_IA32_APIC_BASE), 0xfee00d00); /* EN, EXTD, BSP */
     assert_int_equal(rd(2, MSR_IA32_APIC_BASE), 0xfee00c00);
     assert_int_equal(rd(3, MSR_ID), 3);
