@@ -106,9 +106,15 @@ uint64_t thread_startup(uint64_t badge, struct dj_utcb *u)
     return thread_start(u, id < vm.nvcpus, timer_thread, timer_stacks[id % VMM_MAX_VCPUS], STACK_BYTES, id);
 }
 
-static uint64_t tsc_to_us(uint64_t cycles)
+/* Downs sm, waiting at most until the TSC reaches deadline (UINT64_MAX:
+ * for as long as it takes). */
+static void down_until(uint64_t sm, uint64_t deadline)
 {
-    return cycles / (vm.tsc_hz / US_PER_S) + 1;
+    uint64_t now = vmm_guest_tsc();
+    if (deadline == UINT64_MAX)
+        dj_sm_down(sm);
+    else if (deadline > now)
+        dj_sm_down_timeout(sm, (deadline - now) / (vm.tsc_hz / US_PER_S) + 1);
 }
 
 /* Sleeps until v's armed deadline, then recalls v if it runs the guest
@@ -117,11 +123,7 @@ void timer_thread(uint64_t id)
 {
     struct vcpu *v = &vm.vcpu[id];
     for (;;) {
-        uint64_t deadline = v->armed_deadline, now = vmm_guest_tsc();
-        if (deadline == UINT64_MAX)
-            dj_sm_down(v->timer_sm);
-        else if (deadline > now)
-            dj_sm_down_timeout(v->timer_sm, tsc_to_us(deadline - now));
+        down_until(v->timer_sm, v->armed_deadline);
         vm_lock();
         if (v->armed_deadline <= vmm_guest_tsc()) {
             v->armed_deadline = UINT64_MAX; /* the exit that follows re-arms */
@@ -197,11 +199,7 @@ void vcpu_block(struct vcpu *v, uint64_t deadline)
     v->utcb = NULL; /* another handler may take the lock meanwhile */
     v->halted = true;
     vm_unlock();
-    uint64_t now = vmm_guest_tsc();
-    if (deadline == UINT64_MAX)
-        dj_sm_down(v->wake_sm);
-    else if (deadline > now)
-        dj_sm_down_timeout(v->wake_sm, tsc_to_us(deadline - now));
+    down_until(v->wake_sm, deadline);
     vm_lock();
     v->halted = false;
     v->utcb = u;
