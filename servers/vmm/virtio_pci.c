@@ -283,14 +283,12 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uin
 
 /* ---- the other BAR structures ---------------------------------------------- */
 
-/* The MSI-X table words an access at off covers, or NULL (counted) for a
- * bad one. The access_ok() alignment keeps an 8-byte access in one entry. */
+/* The MSI-X table words an access at off covers, or NULL for a bad one.
+ * The access_ok() alignment keeps an 8-byte access in one entry. */
 static uint32_t *msix_words(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
-    if ((size != 4 && size != 8) || !access_ok(off, size, (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES)) {
-        vp->bad_accesses++;
+    if ((size != 4 && size != 8) || !access_ok(off, size, (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES))
         return NULL;
-    }
     return &vp->msix_table[off / MSIX_ENTRY_BYTES][off % MSIX_ENTRY_BYTES / 4];
 }
 
@@ -313,11 +311,8 @@ static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned size,
 static void notify_write(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
     unsigned q = (unsigned)(off / VIRTIO_PCI_NOTIFY_MULT);
-    if (q >= vp->ops->num_queues || off % VIRTIO_PCI_NOTIFY_MULT || size > VIRTIO_PCI_NOTIFY_MULT) {
-        vp->bad_accesses++;
-        return;
-    }
-    if (virtio_pci_driver_ok(vp) && vp->queues[q].live)
+    bool ok = q < vp->ops->num_queues && !(off % VIRTIO_PCI_NOTIFY_MULT) && size <= VIRTIO_PCI_NOTIFY_MULT;
+    if (ok && virtio_pci_driver_ok(vp) && vp->queues[q].live)
         vp->ops->notify(vp, q);
 }
 
@@ -334,8 +329,7 @@ uint64_t virtio_pci_bar_read(void *opaque, uint64_t offset, unsigned size)
         return msix_table_read(vp, offset - VIRTIO_PCI_MSIX_TABLE_OFF, size);
     if (offset >= VIRTIO_PCI_MSIX_PBA_OFF && access_ok(offset - VIRTIO_PCI_MSIX_PBA_OFF, size, MSIX_PBA_LEN))
         return vp->msix_pending >> (8 * (offset - VIRTIO_PCI_MSIX_PBA_OFF));
-    vp->bad_accesses++;
-    return 0;
+    return 0; /* nothing there, or a malformed access */
 }
 
 void virtio_pci_bar_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
@@ -348,8 +342,7 @@ void virtio_pci_bar_write(void *opaque, uint64_t offset, unsigned size, uint64_t
         notify_write(vp, offset - VIRTIO_PCI_NOTIFY_OFF, size);
     else if (offset >= VIRTIO_PCI_MSIX_TABLE_OFF && offset < VIRTIO_PCI_MSIX_PBA_OFF)
         msix_table_write(vp, offset - VIRTIO_PCI_MSIX_TABLE_OFF, size, value);
-    else
-        vp->bad_accesses++; /* ISR, device configuration and PBA are read-only */
+    /* else ignored: ISR, device configuration and PBA are read-only */
 }
 
 /* ---- PCI configuration space ----------------------------------------------- */
@@ -405,9 +398,7 @@ static bool pci_cfg_window(struct virtio_pci *vp, unsigned reg, unsigned size, u
     uint32_t len = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_LENGTH, 4);
     uint32_t bar = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_BAR, 1);
     bool ok = reg == data && size == len && bar == 0 && off < VIRTIO_PCI_BAR_SIZE;
-    if (!ok)
-        vp->bad_accesses++;
-    else if (write)
+    if (ok && write)
         virtio_pci_bar_write(vp, off, size, *value);
     if (!write)
         *value = ok ? (uint32_t)virtio_pci_bar_read(vp, off, size) : 0;

@@ -119,7 +119,6 @@ struct virtio_pci {
 
     /* Diagnostics */
     const char *error;         /* why NEEDS_RESET was set (first reason) */
-    uint64_t bad_accesses;     /* guest accesses ignored as out of range or malformed */
 };
 
 /* Sets up the function (reset state, BAR0 at setup->bar_base but memory
