@@ -31,9 +31,8 @@ static uint64_t tsc_at_start;
 
 /* ---- LAPIC and IOAPIC wiring ---------------------------------------------- */
 
-static void ioapic_to_lapics(void *ctx, const struct apic_msg *m)
+static void ioapic_to_lapics(const struct apic_msg *m)
 {
-    (void)ctx;
     lapic_deliver(&lapics, m);
 }
 
@@ -78,12 +77,11 @@ static bool acpi_tables(void)
 
 bool platform_init(void)
 {
-    static const struct ioapic_ops iops = {NULL, ioapic_to_lapics};
     tsc_at_start = vmm_guest_tsc();
     uart_init(&com1);
     lapic_set_init(&lapics, vm.nvcpus);
     lapic_platform_attach(&lapics);
-    ioapic_init(&ioapic, VMM_IOAPIC_ID, &iops);
+    ioapic_init(&ioapic, VMM_IOAPIC_ID, ioapic_to_lapics);
     ioapic_platform_attach(&ioapic);
     bool ok = vmm_bus_add(&vm.mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
               pci_host_attach(&pci, &vm.io, &vm.mmio) && acpi_tables() &&
