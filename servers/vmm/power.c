@@ -18,48 +18,37 @@
 #define PM1_CNT_SLP_TYP_MASK 7u
 #define PM1_CNT_SLP_EN (1u << 13)
 
-/* The 16-bit register at offset, or NULL. No event ever sets a status
- * bit (there is no button, timer or GPE here), so PM1 status reads 0 and
- * the SCI is never raised. */
-static uint16_t *pm_register(struct power *p, unsigned offset)
+/* The block as bytes: PM1 status 0 (no event ever sets a bit: there is
+ * no button, timer or GPE here, so the SCI is never raised), enable,
+ * control, the reset register 0. The bus keeps accesses inside it. */
+static void pm_image(const struct power *p, uint8_t img[ACPI_PM_LEN], uint16_t control)
 {
-    return offset - EN_OFFSET < 2 ? &p->enable : offset - CNT_OFFSET < 2 ? &p->control : NULL;
+    memset(img, 0, ACPI_PM_LEN);
+    vmm_put_le(&img[EN_OFFSET], 2, p->enable);
+    vmm_put_le(&img[CNT_OFFSET], 2, control);
 }
 
 static uint64_t pm_read(void *dev, uint64_t offset, unsigned size)
 {
     struct power *p = dev;
-    uint64_t v = 0;
-    for (unsigned k = 0; k < size && k < 8; k++) {
-        uint16_t *reg = offset + k < ACPI_PM_LEN ? pm_register(p, (unsigned)offset + k) : NULL;
-        uint16_t r = !reg ? 0 : reg == &p->control ? (uint16_t)(p->control | PM1_CNT_SCI_EN) : *reg;
-        v |= (uint64_t)(uint8_t)(r >> (8 * ((offset + k) & 1))) << (8 * k);
-    }
-    return v;
+    uint8_t img[ACPI_PM_LEN];
+    pm_image(p, img, p->control | PM1_CNT_SCI_EN);
+    return vmm_get_le(&img[offset], size);
 }
 
-/* Byte by byte: enable and control take the writable bits; then SLP_EN
- * takes effect. */
+/* Enable and control take the writable bits; SLP_EN (never stored) with
+ * SLP_TYP 5 powers off, the reset value in the reset register resets. */
 static void pm_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct power *p = dev;
-    bool control = false;
-    for (unsigned k = 0; k < size && k < 8 && offset + k < ACPI_PM_LEN; k++) {
-        unsigned at = (unsigned)offset + k, shift = 8 * (at & 1);
-        uint16_t *reg = pm_register(p, at), byte = (uint16_t)(((value >> (8 * k)) & 0xff) << shift);
-        if (reg == &p->enable)
-            p->enable = (uint16_t)((p->enable & ~(0xffu << shift)) | (byte & PM1_EN_WRITABLE));
-        else if (reg == &p->control)
-            p->control = (uint16_t)((p->control & ~(0xffu << shift)) | byte);
-        control |= reg == &p->control;
-    }
-    if (control) {
-        unsigned slp_typ = (p->control >> PM1_CNT_SLP_TYP_SHIFT) & PM1_CNT_SLP_TYP_MASK;
-        bool sleep = p->control & PM1_CNT_SLP_EN;
-        p->control &= PM1_CNT_WRITABLE;
-        if (sleep && slp_typ == ACPI_S5_SLP_TYP)
-            vmm_power_off(0);
-    }
+    uint8_t img[ACPI_PM_LEN];
+    pm_image(p, img, p->control);
+    vmm_put_le(&img[offset], size, value);
+    uint16_t control = (uint16_t)vmm_get_le(&img[CNT_OFFSET], 2);
+    p->enable = (uint16_t)vmm_get_le(&img[EN_OFFSET], 2) & PM1_EN_WRITABLE;
+    p->control = control & PM1_CNT_WRITABLE;
+    if ((control & PM1_CNT_SLP_EN) && ((control >> PM1_CNT_SLP_TYP_SHIFT) & PM1_CNT_SLP_TYP_MASK) == ACPI_S5_SLP_TYP)
+        vmm_power_off(0);
     if (offset == RESET_OFFSET && (uint8_t)value == ACPI_RESET_VALUE)
         vmm_reset();
 }
