@@ -273,8 +273,7 @@ enum vmm_acpi_status vmm_acpi_build(const struct vmm_ram *ram, uint64_t gpa, uin
     unsigned n = 0;
     tables[n++] = build_fadt(&b, facs_gpa, dsdt_gpa);
     tables[n++] = build_madt(&b, cfg);
-    if (cfg->ecam)
-        tables[n++] = build_mcfg(&b);
+    tables[n++] = build_mcfg(&b);
     rsdp.rsdt = (uint32_t)build_root(&b, false, tables, n);
     rsdp.xsdt = build_root(&b, true, tables, n);
     if (b.full)

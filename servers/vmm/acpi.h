@@ -2,7 +2,8 @@
 /* The guest's ACPI tables, built into guest memory before the first entry:
  * RSDP (revision 2), RSDT and XSDT, FADT (revision 6) with its FACS and
  * the DSDT compiled from dsdt.asl, MADT (one local APIC or x2APIC entry a
- * vCPU, the IOAPIC, ISA overrides, LINT1 NMI), and MCFG when ECAM is on.
+ * vCPU, the IOAPIC, ISA overrides, LINT1 NMI), and MCFG (the host bridge
+ * always offers ECAM).
  *
  * The platform layout below is shared by the tables, the DSDT and the
  * devices that implement it (power.c, pci_host.c, ioapic.c); dsdt.asl repeats
@@ -33,7 +34,6 @@
 
 struct vmm_acpi_config {
     unsigned vcpus;           /* 1..VMM_MAX_VCPUS, APIC IDs 0..vcpus-1 */
-    bool ecam;                /* offer the MCFG table for VMM_PCI_ECAM_BASE */
     const uint8_t *dsdt;      /* the compiled DSDT (vmm_dsdt_aml), with its own header and checksum */
     uint32_t dsdt_len;
 };

@@ -21,8 +21,7 @@ void pci_config_put(struct pci_config *c, unsigned offset, unsigned size, uint32
 
 void pci_config_set_writable(struct pci_config *c, unsigned offset, unsigned size, uint32_t mask)
 {
-    for (unsigned i = 0; i < size && offset + i < PCI_CONFIG_SIZE; i++)
-        c->wmask[offset + i] = (uint8_t)(mask >> (8 * i));
+    vmm_put_le(&c->wmask[offset], size, mask);
 }
 
 void pci_config_init(struct pci_config *c, uint16_t vendor, uint16_t device, uint32_t class_code, uint8_t revision,

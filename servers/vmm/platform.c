@@ -67,7 +67,7 @@ size_t platform_console_input(const char *bytes, size_t n)
 static bool acpi_tables(void)
 {
     struct vmm_acpi_config cfg = {
-        .vcpus = vm.nvcpus, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
+        .vcpus = vm.nvcpus, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
     uint64_t used = 0;
     enum vmm_acpi_status st = vmm_acpi_build(&vm.ram, GUEST_ACPI_BASE, GUEST_ACPI_SIZE, &cfg, &used);
     if (st != VMM_ACPI_OK)
