@@ -331,28 +331,23 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
  * for, which comes back as DJ_VMEXIT_RECALL. */
 static uint64_t deliver(struct vcpu *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
-    s->ctrl &= ~DJ_CTRL_INTR_WINDOW;
     struct lapic *l = platform_lapic(v->id);
     int vec = lapic_pending_vector(l);
-    if (vec == -1 && !l->nmi_pending)
-        return mtd | DJ_MTD_CTRL;
-    bool shadow = s->intr_state & (DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW);
-    if (l->nmi_pending) {
-        if (!(s->inj_info & DJ_INJ_VALID) && !(s->intr_state & DJ_INTR_NMI_BLOCKED) && !shadow) {
-            s->inj_info = DJ_INJ_VALID | DJ_INJ_NMI | VEC_NMI;
-            l->nmi_pending = false;
-            return mtd | DJ_MTD_INJ | DJ_MTD_CTRL;
-        }
-        s->ctrl |= DJ_CTRL_INTR_WINDOW;
-        return mtd | DJ_MTD_CTRL;
+    bool free = !(s->inj_info & DJ_INJ_VALID) && !(s->intr_state & (DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW));
+    s->ctrl &= ~DJ_CTRL_INTR_WINDOW;
+    if (l->nmi_pending && free && !(s->intr_state & DJ_INTR_NMI_BLOCKED)) {
+        s->inj_info = DJ_INJ_VALID | DJ_INJ_NMI | VEC_NMI;
+        l->nmi_pending = false;
+        return mtd | DJ_MTD_INJ | DJ_MTD_CTRL;
     }
-    if (!(s->inj_info & DJ_INJ_VALID) && (s->rflags & RFLAGS_IF) && !shadow) {
+    if (!l->nmi_pending && vec >= 0 && free && (s->rflags & RFLAGS_IF)) {
         s->inj_info = DJ_INJ_VALID | DJ_INJ_EXTINT | (uint64_t)vec;
         lapic_accept(l, (uint8_t)vec);
         s->actv_state = DJ_ACTV_ACTIVE;
         return mtd | DJ_MTD_INJ | DJ_MTD_CTRL | DJ_MTD_STA;
     }
-    s->ctrl |= DJ_CTRL_INTR_WINDOW;
+    if (l->nmi_pending || vec >= 0)
+        s->ctrl |= DJ_CTRL_INTR_WINDOW; /* an NMI or a vector waits: exit when the guest can take it */
     return mtd | DJ_MTD_CTRL;
 }
 
