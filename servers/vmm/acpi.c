@@ -100,7 +100,6 @@ _Static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG with one segment");
 #define FADT_FLAG_SLP_BUTTON (1u << 5)  /* no fixed sleep button (the power button is fixed: power.c) */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define GAS_SPACE_IO 1
-#define GAS_ACCESS_BYTE 1
 #define MADT_LAPIC 0
 #define MADT_IOAPIC 1
 #define MADT_OVERRIDE 2
@@ -274,8 +273,7 @@ enum vmm_acpi_status vmm_acpi_build(const struct vmm_ram *ram, uint64_t gpa, uin
     unsigned n = 0;
     tables[n++] = build_fadt(&b, facs_gpa, dsdt_gpa);
     tables[n++] = build_madt(&b, cfg);
-    if (cfg->ecam)
-        tables[n++] = build_mcfg(&b);
+    tables[n++] = build_mcfg(&b);
     rsdp.rsdt = (uint32_t)build_root(&b, false, tables, n);
     rsdp.xsdt = build_root(&b, true, tables, n);
     if (b.full)

@@ -2,7 +2,8 @@
 /* The guest's ACPI tables, built into guest memory before the first entry:
  * RSDP (revision 2), RSDT and XSDT, FADT (revision 6) with its FACS and
  * the DSDT compiled from dsdt.asl, MADT (one local APIC or x2APIC entry a
- * vCPU, the IOAPIC, ISA overrides, LINT1 NMI), and MCFG when ECAM is on.
+ * vCPU, the IOAPIC, ISA overrides, LINT1 NMI), and MCFG (the host bridge
+ * always offers ECAM).
  *
  * The platform layout below is shared by the tables, the DSDT and the
  * devices that implement it (power.c, pci_host.c, ioapic.c); dsdt.asl repeats
@@ -15,12 +16,10 @@
 #define VMM_LAPIC_BASE 0xfee00000u
 #define VMM_IOAPIC_BASE 0xfec00000u
 #define VMM_IOAPIC_ID 0            /* APIC IDs of the vCPUs are 0..n-1; the IOAPIC's own space */
-#define VMM_IOAPIC_PINS 24
 #define VMM_PCI_ECAM_BASE 0xb0000000ull
 #define VMM_PCI_ECAM_BUSES 256     /* 1 MiB of configuration space a bus */
 #define VMM_PCI_MMIO_BASE 0xc0000000ull
 #define VMM_PCI_MMIO_END 0xfebfffffull  /* inclusive: the window stops below the IOAPIC */
-#define VMM_PCI_INTX_GSI_BASE 16   /* _PRT: slot s pin p (0 = INTA) -> GSI 16 + ((s + p) & 3) */
 
 /* The ACPI fixed hardware (power.c): a 16-port block. */
 #define ACPI_PM_BASE 0x600
@@ -35,7 +34,6 @@
 
 struct vmm_acpi_config {
     unsigned vcpus;           /* 1..VMM_MAX_VCPUS, APIC IDs 0..vcpus-1 */
-    bool ecam;                /* offer the MCFG table for VMM_PCI_ECAM_BASE */
     const uint8_t *dsdt;      /* the compiled DSDT (vmm_dsdt_aml), with its own header and checksum */
     uint32_t dsdt_len;
 };

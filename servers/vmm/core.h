@@ -6,6 +6,7 @@
  * touched only under vm.lock (one semaphore for the whole VM). */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <donjon/abi.h>
 #include "acpi.h"
@@ -19,7 +20,6 @@
 #define GUEST_HOLE_START VMM_PCI_ECAM_BASE
 #define GUEST_ECAM_BASE VMM_PCI_ECAM_BASE
 #define GUEST_ECAM_SIZE ((uint64_t)VMM_PCI_ECAM_BUSES * MIB)
-#define GUEST_LAPIC_BASE VMM_LAPIC_BASE
 #define GUEST_BIOS_START 0x9fc00ull       /* reserved up to 1 MiB: ACPI tables live here */
 #define GUEST_ACPI_BASE 0xe0000ull        /* RSDP in the BIOS area, where Linux looks */
 #define GUEST_ACPI_SIZE 0x20000ull
@@ -46,8 +46,6 @@ struct vcpu {
     volatile uint8_t sipi_vector;
     volatile bool sipi_pending, init_pending;
     volatile bool halted;            /* its handler blocks in HLT */
-    uint64_t exits;                  /* counted for the report */
-    uint64_t last_reason, last_rip;  /* the latest exit, for reports */
     uint64_t misc_enable;
     uint64_t dr[8];                  /* shadowed debug registers (exits.c) */
     uint64_t armed_deadline;         /* the timer thread's deadline (TSC), UINT64_MAX: none */
@@ -88,8 +86,6 @@ void vm_stop(const char *why);
 
 /* exits.c: the handler of every exit portal (badge: vCPU << 8 | reason). */
 uint64_t exit_handler(uint64_t badge, struct dj_utcb *u);
-/* Injects an #GP(0) at the next entry (exits.c). */
-uint64_t inject_gp(struct dj_vcpu_state *s);
 
 /* cpuid.c: eax..edx for leaf, subleaf sub on vCPU v (s: its CR state,
  * for OSXSAVE and the XSAVE size; NULL: reset values). */
@@ -114,6 +110,14 @@ bool vcpus_create(unsigned prio, unsigned timer_prio, unsigned first_cpu);
 #define VMM_THREAD_BADGE (1ull << 62)
 #define VMM_RELAY_BADGE (1ull << 8) /* with VMM_THREAD_BADGE: net.c's doorbell relay n (low byte) */
 uint64_t thread_startup(uint64_t badge, struct dj_utcb *u);
+/* A VMM thread (timer, doorbell relay) whose startup event goes to host's
+ * handler EC through the portal at event_base + DJ_EV_STARTUP (badge: the
+ * low byte and VMM_RELAY_BADGE), on host's CPU. */
+enum dj_status thread_create(const struct vcpu *host, uint64_t event_base, uint64_t badge, uint64_t ec, uint64_t sc,
+                             uint64_t utcb, unsigned prio);
+/* The reply to a startup event: the thread runs fn(arg) on its stack (ok
+ * false: a bad event, the thread is killed). */
+uint64_t thread_start(struct dj_utcb *u, bool ok, void (*fn)(uint64_t), uint8_t *stack, size_t bytes, uint64_t arg);
 void timer_thread(uint64_t id);
 /* After an exit: tell the timer thread the vCPU's next LAPIC deadline. */
 void timer_rearm(struct vcpu *v);
@@ -123,36 +127,19 @@ void vcpu_block(struct vcpu *v, uint64_t deadline_tsc);
 
 /* platform.c: the devices, and what the exit code asks of the LAPICs. */
 bool platform_init(void);
-/* Highest vector vCPU v should take now, or -1; -2: an NMI. */
-int platform_pending_vector(unsigned vcpu);
-/* The vector was injected: IRR -> ISR. */
-void platform_vector_taken(unsigned vcpu, uint8_t vector);
-#define PLATFORM_NMI (-2)
-void platform_nmi_taken(unsigned vcpu);
+/* vCPU vcpu's LAPIC (lapic.h: pending vectors, NMIs, its MSRs). */
+struct lapic *platform_lapic(unsigned vcpu);
 /* TSC of the vCPU's next timer event, or UINT64_MAX: runs expired timers first. */
 uint64_t platform_timer_deadline(unsigned vcpu);
-/* The LAPIC's MSRs (APIC base, TSC deadline, x2APIC): *handled false
- * when the MSR is not the LAPIC's; else the result false means #GP. */
-bool platform_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value, bool *handled);
-bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handled);
-/* The ACPI tables for the loader (RSDP address), 0 when there are none. */
-uint64_t platform_rsdp(void);
-/* The MMIO decoder: emulate the instruction at the guest's RIP that
- * touched gpa; false when it cannot (then the VM is stopped). */
-bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why);
-/* exits.c: an access no device claims (reported a few times). */
-void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip);
 
-/* devices.c: the legacy devices and PCI functions beyond the APICs. */
-struct pci_host;
-bool devices_init(struct pci_host *pci);
 /* Console bytes for the guest's serial port: how many it took. */
-size_t devices_console_input(const char *bytes, size_t n);
+size_t platform_console_input(const char *bytes, size_t n);
 /* main.c: sends the guest's pending serial output (end of an exit). */
 void vmm_console_flush(void);
 
 /* net.c: the virtio-net device and its channel (docs/vmm.md). */
 struct dj_start_info;
+struct pci_host;
 bool net_serve_early(const struct dj_start_info *si);
 bool net_device(const struct dj_start_info *si, struct pci_host *pci);
 bool net_present(void);

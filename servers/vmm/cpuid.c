@@ -100,20 +100,15 @@ static void leaf1(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
     r[3] = (r[3] & ~L1_EDX_DROP) | L1_EDX_APIC | (vm.nvcpus > 1 ? L1_EDX_HTT : 0);
 }
 
+/* Level 0 SMT (one thread per core), level 1 the cores, then invalid
+ * levels (type 0); r comes zeroed. */
 static void leaf_b(const struct vcpu *v, uint32_t sub, uint32_t r[4])
 {
+    r[2] = sub | (sub < 2 ? (sub + 1) << 8 : 0);
     r[3] = v->id;
-    if (sub == 0) { /* SMT level: one thread per core */
-        r[0] = 0;
-        r[1] = 1;
-        r[2] = 0 | 1 << 8;
-    } else if (sub == 1) { /* core level */
-        r[0] = bits_for(vm.nvcpus);
-        r[1] = vm.nvcpus;
-        r[2] = 1 | 2 << 8;
-    } else {
-        r[0] = r[1] = 0;
-        r[2] = sub;
+    if (sub < 2) {
+        r[0] = sub ? bits_for(vm.nvcpus) : 0;
+        r[1] = sub ? vm.nvcpus : 1;
     }
 }
 

@@ -5,8 +5,6 @@
 
 #define CR0_PE (1ull << 0)
 #define CR0_PG (1ull << 31)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
 #define CR4_LA57 (1ull << 12)
 #define EFER_LMA (1ull << 10)
 #define RFLAGS_VM (1ull << 17)
@@ -17,8 +15,6 @@
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull
 #define PAGE_SIZE 4096ull
-#define CR3_PAE_PDPT 0xffffffe0ull
-#define PSE36_LOW_SHIFT 13 /* PDE bits 20:13 hold physical bits 39:32 of a 4 MiB page */
 
 #define REX_W 8
 #define REX_R 4
@@ -34,25 +30,22 @@ unsigned vmm_guest_code_bits(const struct dj_vcpu_state *s)
 
 /* ---- Guest page walk ---------------------------------------------------- */
 
-static bool read_entry(const struct vmm_ram *ram, uint64_t gpa, unsigned bytes, uint64_t *entry)
+static bool read_entry(const struct vmm_ram *ram, uint64_t gpa, uint64_t *entry)
 {
-    const uint8_t *p = vmm_gpa_ptr(ram, gpa, bytes);
-    if (!p)
-        return false;
-    uint64_t v = 0;
-    memcpy(&v, p, bytes); /* x86 is little-endian, as is the guest */
-    *entry = v;
-    return true;
+    const uint8_t *p = vmm_gpa_ptr(ram, gpa, 8);
+    if (p)
+        memcpy(entry, p, 8); /* x86 is little-endian, as is the guest */
+    return p != NULL;
 }
 
-/* 4- or 5-level long-mode paging and the two lower levels of PAE: 8-byte
- * entries, 9 index bits a level, large pages at the levels that allow them. */
+/* 4- or 5-level long-mode paging: 9 index bits a level, large pages at
+ * the levels that allow them. */
 static bool walk_8byte(const struct vmm_ram *ram, uint64_t table, unsigned levels, uint64_t lin, uint64_t *gpa)
 {
     for (unsigned level = levels; level >= 1; level--) {
         unsigned shift = 12 + 9 * (level - 1);
         uint64_t e;
-        if (!read_entry(ram, (table & PTE_ADDR) + ((lin >> shift) & 511) * 8, 8, &e) || !(e & PTE_P))
+        if (!read_entry(ram, (table & PTE_ADDR) + ((lin >> shift) & 511) * 8, &e) || !(e & PTE_P))
             return false;
         if (level == 1 || ((e & PTE_PS) && level <= 3)) {
             uint64_t page_mask = (1ull << shift) - 1;
@@ -64,37 +57,12 @@ static bool walk_8byte(const struct vmm_ram *ram, uint64_t table, unsigned level
     return false;
 }
 
-static bool walk_32bit(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint64_t lin, uint64_t *gpa)
-{
-    uint64_t pde, pte;
-    if (!read_entry(ram, (s->cr3 & 0xfffff000u) + ((lin >> 22) & 1023) * 4, 4, &pde) || !(pde & PTE_P))
-        return false;
-    if ((pde & PTE_PS) && (s->cr4 & CR4_PSE)) {
-        uint64_t high = ((pde >> PSE36_LOW_SHIFT) & 0xff) << 32;
-        *gpa = high | (pde & 0xffc00000u) | (lin & 0x3fffff);
-        return true;
-    }
-    if (!read_entry(ram, (pde & 0xfffff000u) + ((lin >> 12) & 1023) * 4, 4, &pte) || !(pte & PTE_P))
-        return false;
-    *gpa = (pte & 0xfffff000u) | (lin & 0xfff);
-    return true;
-}
-
 bool vmm_guest_translate(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint64_t lin, uint64_t *gpa)
 {
     if (s->efer & EFER_LMA)
         return walk_8byte(ram, s->cr3, (s->cr4 & CR4_LA57) ? 5 : 4, lin, gpa);
-    lin &= 0xffffffffu;
-    if (!(s->cr0 & CR0_PG)) {
-        *gpa = lin;
-        return true;
-    }
-    if (!(s->cr4 & CR4_PAE))
-        return walk_32bit(ram, s, lin, gpa);
-    uint64_t pdpte;
-    if (!read_entry(ram, (s->cr3 & CR3_PAE_PDPT) + ((lin >> 30) & 3) * 8, 8, &pdpte) || !(pdpte & PTE_P))
-        return false;
-    return walk_8byte(ram, pdpte, 2, lin, gpa);
+    *gpa = lin & 0xffffffffu; /* paging off; legacy 32-bit and PAE paging are not walked */
+    return !(s->cr0 & CR0_PG);
 }
 
 /* ---- Instruction fetch -------------------------------------------------- */
@@ -339,19 +307,19 @@ static void set_reg(struct dj_vcpu_state *s, unsigned reg, bool high8, unsigned 
         s->gpr[reg] = (s->gpr[reg] & ~vmm_size_mask(size)) | (v & vmm_size_mask(size));
 }
 
-void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem)
+void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, struct vmm_bus *bus)
 {
     uint64_t v;
     switch (insn->kind) {
     case VMM_INSN_LOAD:
-        set_reg(s, insn->reg, insn->reg_high8, insn->size, mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size));
+        set_reg(s, insn->reg, insn->reg_high8, insn->size, vmm_bus_read(bus, gpa, insn->size) & vmm_size_mask(insn->size));
         break;
     case VMM_INSN_STORE: case VMM_INSN_STORE_IMM:
         v = insn->has_imm ? insn->imm : get_reg(s, insn->reg, insn->reg_high8, insn->size);
-        mem->write(mem->ctx, gpa, insn->size, v);
+        vmm_bus_write(bus, gpa, insn->size, v);
         break;
     case VMM_INSN_MOVZX: case VMM_INSN_MOVSX:
-        v = mem->read(mem->ctx, gpa, insn->size) & vmm_size_mask(insn->size);
+        v = vmm_bus_read(bus, gpa, insn->size) & vmm_size_mask(insn->size);
         if (insn->kind == VMM_INSN_MOVSX)
             v = sign_extend(v, insn->size);
         set_reg(s, insn->reg, false, insn->dst_size, v & vmm_size_mask(insn->dst_size));

@@ -52,8 +52,10 @@ struct vmm_insn {
 unsigned vmm_guest_code_bits(const struct dj_vcpu_state *s);
 
 /* Translates the guest-linear address lin through the guest's own paging
- * (off, 32-bit with PSE, PAE, 4- and 5-level) into a guest-physical
- * address. False when an entry on the way is not present or not in RAM. */
+ * into a guest-physical address: paging off, or 4- and 5-level long-mode
+ * paging (what 64-bit Linux and the multiboot test kernels use; a guest
+ * in 32-bit or PAE paging gets false). False too when an entry on the way
+ * is not present or not in RAM. */
 bool vmm_guest_translate(const struct vmm_ram *ram, const struct dj_vcpu_state *s, uint64_t lin, uint64_t *gpa);
 
 /* Copies up to max code bytes at CS:RIP through the guest's paging;
@@ -66,16 +68,9 @@ enum vmm_decode_status vmm_decode(const struct vmm_ram *ram, const struct dj_vcp
  * 32, 64). */
 enum vmm_decode_status vmm_decode_bytes(const uint8_t *bytes, unsigned len, unsigned code_bits, struct vmm_insn *out);
 
-/* How the emulation reaches the memory operand at gpa (the device bus). */
-struct vmm_mem_access {
-    uint64_t (*read)(void *ctx, uint64_t gpa, unsigned size);
-    void (*write)(void *ctx, uint64_t gpa, unsigned size, uint64_t value);
-    void *ctx;
-};
-
-/* Performs insn with its memory operand at gpa: the device access through
- * mem, a load's result into s->gpr, and RIP past the instruction. */
-void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, const struct vmm_mem_access *mem);
+/* Performs insn with its memory operand at gpa: the device access on
+ * bus, a load's result into s->gpr, and RIP past the instruction. */
+void vmm_insn_execute(const struct vmm_insn *insn, struct dj_vcpu_state *s, uint64_t gpa, struct vmm_bus *bus);
 
 /* A short name for a status, for the VMM's error report. */
 const char *vmm_decode_status_name(enum vmm_decode_status st);

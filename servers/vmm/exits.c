@@ -11,6 +11,7 @@
 #include "lib/utcb.h"
 #include "core.h"
 #include "decode.h"
+#include "lapic.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_DF (1ull << 10)
@@ -40,14 +41,7 @@ static void skip(struct dj_vcpu_state *s, unsigned fixed_len)
     s->rip += s->inst_len ? s->inst_len : fixed_len;
 }
 
-/* A 32-bit result in EAX / EDX zero-extends into the 64-bit register. */
-static void set_edx_eax(struct dj_vcpu_state *s, uint64_t v)
-{
-    s->gpr[0] = (uint32_t)v;
-    s->gpr[2] = v >> 32;
-}
-
-uint64_t inject_gp(struct dj_vcpu_state *s)
+static uint64_t inject_gp(struct dj_vcpu_state *s)
 {
     s->inj_info = DJ_INJ_VALID | DJ_INJ_HW_EXC | DJ_INJ_ERROR_CODE | VEC_GP;
     s->inj_error = 0;
@@ -77,7 +71,8 @@ static uint64_t on_rdmsr(struct vcpu *v, struct dj_vcpu_state *s)
     uint64_t value;
     if (!msr_read(v, s, (uint32_t)s->gpr[1], &value))
         return inject_gp(s);
-    set_edx_eax(s, value);
+    s->gpr[0] = (uint32_t)value; /* 32-bit results zero-extend */
+    s->gpr[2] = value >> 32;
     skip(s, MSR_INSN_LEN);
     return MTD_REPLY_BASE;
 }
@@ -110,12 +105,6 @@ static bool string_element(struct dj_vcpu_state *s, uint64_t q, uint64_t lin)
     return true;
 }
 
-static const struct dj_vm_seg *seg_by_number(const struct dj_vcpu_state *s, unsigned n)
-{
-    const struct dj_vm_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
-    return n < 6 ? segs[n] : &s->ds;
-}
-
 /* INS / OUTS (REP too): at most IO_STRING_BATCH elements per exit; with
  * count left, RIP stays so the guest exits again. An element outside RAM
  * stops the string with #GP. */
@@ -125,7 +114,8 @@ static uint64_t io_string(struct dj_vcpu_state *s, uint64_t q)
     uint64_t amask = vmm_size_mask(asz ? asz : 8);
     bool in = q & DJ_VMIO_IN, rep = q & DJ_VMIO_REP;
     unsigned idx = in ? 7 : 6; /* RDI : RSI */
-    const struct dj_vm_seg *seg = in ? &s->es : seg_by_number(s, DJ_VMIO_SEG(q));
+    const struct dj_vm_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+    const struct dj_vm_seg *seg = in ? &s->es : DJ_VMIO_SEG(q) < 6 ? segs[DJ_VMIO_SEG(q)] : &s->ds;
     int64_t step = (s->rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
     uint64_t count = rep ? s->gpr[1] & amask : 1;
     for (unsigned n = 0; count && n < IO_STRING_BATCH; n++) {
@@ -159,31 +149,38 @@ static uint64_t on_io(struct dj_vcpu_state *s)
     return MTD_REPLY_BASE;
 }
 
+static bool mmio_claimed(uint64_t gpa)
+{
+    for (unsigned i = 0; i < vm.mmio.count; i++)
+        if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
+            return true;
+    return false;
+}
+
+/* A nested-paging fault outside RAM: decode the instruction at RIP and
+ * perform it on the MMIO bus (decode.h). */
 static uint64_t on_mem(struct vcpu *v, struct dj_vcpu_state *s)
 {
     uint64_t gpa = s->qual[0];
-    const char *why = "";
+    struct vmm_insn insn;
     if (vmm_gpa_ptr(&vm.ram, gpa, 1)) {
         vm_stop("a nested-paging fault on guest RAM (the kernel's mapping is gone)");
         return 0;
     }
-    if (!mmio_emulate(v, s, gpa, &why)) {
+    enum vmm_decode_status st = vmm_decode(&vm.ram, s, &insn);
+    if (st != VMM_DECODE_OK) {
         uint8_t b[4] = {0};
         vmm_fetch_code(&vm.ram, s, b, sizeof b);
         vmm_log("vCPU %u: MMIO access at %#lx, rip %#lx (code %02x %02x %02x %02x): %s", v->id, (unsigned long)gpa,
-                (unsigned long)s->rip, b[0], b[1], b[2], b[3], why);
+                (unsigned long)s->rip, b[0], b[1], b[2], b[3], vmm_decode_status_name(st));
         vm_stop("an MMIO instruction the VMM cannot emulate");
         return 0;
     }
+    if (!mmio_claimed(gpa) && unbacked_count++ < UNBACKED_REPORTS)
+        vmm_log("vCPU %u: access to unbacked guest-physical %#lx (rip %#lx): reads all ones, writes dropped", v->id,
+                (unsigned long)gpa, (unsigned long)s->rip);
+    vmm_insn_execute(&insn, s, gpa, &vm.mmio);
     return MTD_REPLY_BASE;
-}
-
-/* Called by mmio_emulate for an address no device claims. */
-void exits_note_unbacked(unsigned vcpu, uint64_t gpa, uint64_t rip)
-{
-    if (unbacked_count++ < UNBACKED_REPORTS)
-        vmm_log("vCPU %u: access to unbacked guest-physical %#lx (rip %#lx): reads all ones, writes dropped", vcpu,
-                (unsigned long)gpa, (unsigned long)rip);
 }
 
 static uint64_t on_xsetbv(struct dj_vcpu_state *s)
@@ -207,8 +204,8 @@ static uint64_t on_hlt(struct vcpu *v, struct dj_vcpu_state *s)
         uint64_t deadline = platform_timer_deadline(v->id);
         if (vm.stopped || v->init_pending)
             break;
-        int vec = platform_pending_vector(v->id);
-        if (vec == PLATFORM_NMI || (vec >= 0 && (s->rflags & RFLAGS_IF)))
+        struct lapic *l = platform_lapic(v->id);
+        if (l->nmi_pending || (lapic_pending_vector(l) >= 0 && (s->rflags & RFLAGS_IF)))
             break;
         vcpu_block(v, deadline);
     }
@@ -334,27 +331,23 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
  * for, which comes back as DJ_VMEXIT_RECALL. */
 static uint64_t deliver(struct vcpu *v, struct dj_vcpu_state *s, uint64_t mtd)
 {
+    struct lapic *l = platform_lapic(v->id);
+    int vec = lapic_pending_vector(l);
+    bool free = !(s->inj_info & DJ_INJ_VALID) && !(s->intr_state & (DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW));
     s->ctrl &= ~DJ_CTRL_INTR_WINDOW;
-    int vec = platform_pending_vector(v->id);
-    if (vec == -1)
-        return mtd | DJ_MTD_CTRL;
-    bool shadow = s->intr_state & (DJ_INTR_STI_SHADOW | DJ_INTR_MOVSS_SHADOW);
-    if (vec == PLATFORM_NMI) {
-        if (!(s->inj_info & DJ_INJ_VALID) && !(s->intr_state & DJ_INTR_NMI_BLOCKED) && !shadow) {
-            s->inj_info = DJ_INJ_VALID | DJ_INJ_NMI | VEC_NMI;
-            platform_nmi_taken(v->id);
-            return mtd | DJ_MTD_INJ | DJ_MTD_CTRL;
-        }
-        s->ctrl |= DJ_CTRL_INTR_WINDOW;
-        return mtd | DJ_MTD_CTRL;
+    if (l->nmi_pending && free && !(s->intr_state & DJ_INTR_NMI_BLOCKED)) {
+        s->inj_info = DJ_INJ_VALID | DJ_INJ_NMI | VEC_NMI;
+        l->nmi_pending = false;
+        return mtd | DJ_MTD_INJ | DJ_MTD_CTRL;
     }
-    if (!(s->inj_info & DJ_INJ_VALID) && (s->rflags & RFLAGS_IF) && !shadow) {
+    if (!l->nmi_pending && vec >= 0 && free && (s->rflags & RFLAGS_IF)) {
         s->inj_info = DJ_INJ_VALID | DJ_INJ_EXTINT | (uint64_t)vec;
-        platform_vector_taken(v->id, (uint8_t)vec);
+        lapic_accept(l, (uint8_t)vec);
         s->actv_state = DJ_ACTV_ACTIVE;
         return mtd | DJ_MTD_INJ | DJ_MTD_CTRL | DJ_MTD_STA;
     }
-    s->ctrl |= DJ_CTRL_INTR_WINDOW;
+    if (l->nmi_pending || vec >= 0)
+        s->ctrl |= DJ_CTRL_INTR_WINDOW; /* an NMI or a vector waits: exit when the guest can take it */
     return mtd | DJ_MTD_CTRL;
 }
 
@@ -377,18 +370,13 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
         return 0; /* not a VM exit: a forged call changes nothing */
     struct vcpu *v = &vm.vcpu[id];
     vm_lock();
-    v->exits++;
-    v->last_reason = reason;
-    v->last_rip = s->rip;
     v->utcb = u;
     /* An event the exit interrupted is delivered again unless replaced. */
-    uint64_t pending_event = s->inj_info & DJ_INJ_VALID ? s->inj_info : 0;
-    s->inj_info = pending_event;
+    if (!(s->inj_info & DJ_INJ_VALID))
+        s->inj_info = 0;
     uint64_t mtd = vm.stopped ? 0 : dispatch(v, s, reason);
-    if (v->init_pending && !vm.stopped) {
-        uint64_t m = wait_for_sipi(v, s);
-        mtd = m;
-    }
+    if (v->init_pending && !vm.stopped)
+        mtd = wait_for_sipi(v, s);
     if (vm.stopped)
         park(v);
     timer_rearm(v); /* fires an expired LAPIC timer first, so delivery sees its vector */

@@ -53,8 +53,7 @@ static void send(struct ioapic *io, unsigned pin)
     };
     if (level)
         io->redir[pin] |= RTE_REMOTE_IRR;
-    if (io->ops.deliver)
-        io->ops.deliver(io->ops.ctx, &m);
+    io->deliver(&m);
 }
 
 /* A level pin that is asserted, unmasked and not in service fires. */
@@ -150,9 +149,9 @@ void ioapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t value
         write_register(io, io->regsel, (uint32_t)value);
 }
 
-void ioapic_init(struct ioapic *io, uint8_t id, const struct ioapic_ops *ops)
+void ioapic_init(struct ioapic *io, uint8_t id, void (*deliver)(const struct apic_msg *m))
 {
-    *io = (struct ioapic){ .id = id & ID_MASK, .ops = *ops };
+    *io = (struct ioapic){ .id = id & ID_MASK, .deliver = deliver };
     for (unsigned pin = 0; pin < IOAPIC_PINS; pin++)
         io->redir[pin] = RTE_MASKED;
 }

@@ -12,8 +12,8 @@
  * VMM's MADT and the devices agree on that, so the polarity bit is
  * stored and read back, not applied).
  *
- * The VMM wires ops.deliver to lapic_deliver() and the LAPICs'
- * lapic_ops.eoi to ioapic_eoi(); ioapic_platform_attach() makes this
+ * The VMM wires deliver to lapic_deliver() and the LAPICs' EOIs
+ * (vmm_irq_eoi) to ioapic_eoi(); ioapic_platform_attach() makes this
  * IOAPIC the one vmm_irq_set() drives. */
 #pragma once
 #include <stdbool.h>
@@ -25,22 +25,16 @@
 #define IOAPIC_MMIO_SIZE 0x1000u
 #define IOAPIC_PINS 24u
 
-struct ioapic_ops {
-    void *ctx;
-    /* Send one interrupt message to the LAPICs (lapic_deliver). */
-    void (*deliver)(void *ctx, const struct apic_msg *m);
-};
-
 struct ioapic {
     uint32_t id;
     uint32_t regsel;
     uint64_t redir[IOAPIC_PINS];
     bool asserted[IOAPIC_PINS];
-    struct ioapic_ops ops;
+    void (*deliver)(const struct apic_msg *m); /* one message to the LAPICs (lapic_deliver) */
 };
 
 /* All pins masked and deasserted; id is the IOAPIC ID the MADT names. */
-void ioapic_init(struct ioapic *io, uint8_t id, const struct ioapic_ops *ops);
+void ioapic_init(struct ioapic *io, uint8_t id, void (*deliver)(const struct apic_msg *m));
 /* Make io the IOAPIC vmm_irq_set() drives. */
 void ioapic_platform_attach(struct ioapic *io);
 

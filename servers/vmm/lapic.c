@@ -36,10 +36,6 @@ static const uint32_t lvt_writable[LVT_COUNT] = {
     [LVT_LINT0] = 0x0001a7ffu, [LVT_LINT1] = 0x0001a7ffu, [LVT_ERROR] = 0x000100ffu,
 };
 
-/* ESR bits. */
-#define ESR_SEND_ILLEGAL_VECTOR (1u << 5)
-#define ESR_RECV_ILLEGAL_VECTOR (1u << 6)
-
 /* ICR fields. */
 #define ICR_VECTOR_MASK 0xffu
 #define ICR_MODE_SHIFT 8
@@ -111,29 +107,13 @@ static uint32_t ppr(const struct lapic *l)
 
 /* ---- interrupt acceptance --------------------------------------------- */
 
-static void fixed_interrupt(struct lapic *l, unsigned vec, bool level);
-
-/* Errors latch into esr_pending and raise the error LVT; a guest write
- * to the ESR makes them visible. */
-static void error(struct lapic *l, uint32_t bits)
-{
-    bool fresh = (l->esr_pending & bits) != bits;
-    l->esr_pending |= bits;
-    uint32_t lvt = l->lvt[LVT_ERROR];
-    unsigned vec = lvt & ICR_VECTOR_MASK;
-    if (fresh && !(lvt & LVT_MASKED) && vec >= APIC_FIRST_VALID_VECTOR)
-        fixed_interrupt(l, vec, false);
-}
-
-/* A fixed interrupt reached this LAPIC: queue it in the IRR. */
+/* A fixed interrupt reached this LAPIC: queue it in the IRR. Vectors
+ * 0-15 are illegal and dropped (the ESR does not record errors: it always
+ * reads 0). */
 static void fixed_interrupt(struct lapic *l, unsigned vec, bool level)
 {
-    if (!sw_enabled(l))
+    if (!sw_enabled(l) || vec < APIC_FIRST_VALID_VECTOR)
         return;
-    if (vec < APIC_FIRST_VALID_VECTOR) {
-        error(l, ESR_RECV_ILLEGAL_VECTOR);
-        return;
-    }
     set_bit(l->irr, vec, true);
     set_bit(l->tmr, vec, level);
     vmm_vcpu_kick(l->index);
@@ -155,13 +135,6 @@ void lapic_accept(struct lapic *l, uint8_t vec)
         return;
     set_bit(l->irr, vec, false);
     set_bit(l->isr, vec, true);
-}
-
-bool lapic_take_nmi(struct lapic *l)
-{
-    bool was = l->nmi_pending;
-    l->nmi_pending = false;
-    return was;
 }
 
 static void eoi(struct lapic *l)
@@ -206,11 +179,6 @@ static uint32_t current_count(const struct lapic *l)
     uint64_t step = tsc_per_count(l);
     uint64_t left = (l->deadline - t + step - 1) / step;
     return left > l->initial_count ? l->initial_count : (uint32_t)left;
-}
-
-uint64_t lapic_next_deadline(const struct lapic *l)
-{
-    return l->deadline;
 }
 
 void lapic_timer_tick(struct lapic *l, uint64_t t)
@@ -409,10 +377,6 @@ static void send_ipi(struct lapic *l)
     };
     if (m.mode == APIC_DM_INIT && (low & ICR_LEVEL) && !(low & ICR_ASSERT))
         return; /* INIT level de-assert: only old CPUs needed it */
-    if ((m.mode == APIC_DM_FIXED || m.mode == APIC_DM_LOWEST) && m.vector < APIC_FIRST_VALID_VECTOR) {
-        error(l, ESR_SEND_ILLEGAL_VECTOR);
-        return;
-    }
     unsigned shorthand = (low >> ICR_SHORTHAND_SHIFT) & 3;
     struct lapic_set *s = l->set;
     if (shorthand == SHORTHAND_NONE)
@@ -437,7 +401,6 @@ static bool reg_read(struct lapic *l, unsigned reg, uint64_t *v)
     case REG_PPR: *v = ppr(l); return true;
     case REG_LDR: *v = ldr(l); return true;
     case REG_SVR: *v = l->svr; return true;
-    case REG_ESR: *v = l->esr; return true;
     case REG_ICR: *v = l->icr; return true;
     case REG_INITIAL_COUNT: *v = l->initial_count; return true;
     case REG_CURRENT_COUNT: *v = current_count(l); return true;
@@ -445,7 +408,9 @@ static bool reg_read(struct lapic *l, unsigned reg, uint64_t *v)
     }
     /* ISR, TMR, IRR: 8 registers each, in that order. */
     const uint32_t *bank[] = { l->isr, l->tmr, l->irr };
-    if (reg >= REG_ISR0 && reg < REG_ESR)
+    if (reg == REG_ESR)
+        *v = 0;
+    else if (reg >= REG_ISR0 && reg < REG_ESR)
         *v = bank[(reg - REG_ISR0) / 8][reg % 8];
     else if (reg >= REG_LVT0 && reg <= REG_LVT_LAST)
         *v = l->lvt[reg - REG_LVT0];
@@ -466,24 +431,14 @@ static bool reg_write(struct lapic *l, unsigned reg, uint64_t v)
         eoi(l);
         return true;
     case REG_SVR: write_svr(l, (uint32_t)v); return true;
-    case REG_ESR:
-        if (v)
-            return false;
-        l->esr = l->esr_pending;
-        l->esr_pending = 0;
-        return true;
+    case REG_ESR: return v == 0;
     case REG_ICR:
         l->icr = (v & ICR_WRITABLE_LOW) | (v & 0xffffffff00000000ull);
         send_ipi(l);
         return true;
     case REG_INITIAL_COUNT: write_count(l, false, (uint32_t)v); return true;
     case REG_DIVIDE: write_count(l, true, (uint32_t)v); return true;
-    case REG_SELF_IPI:
-        if ((v & ICR_VECTOR_MASK) < APIC_FIRST_VALID_VECTOR)
-            error(l, ESR_SEND_ILLEGAL_VECTOR);
-        else
-            fixed_interrupt(l, v & ICR_VECTOR_MASK, false);
-        return true;
+    case REG_SELF_IPI: fixed_interrupt(l, v & ICR_VECTOR_MASK, false); return true;
     }
     bool lvt = reg >= REG_LVT0 && reg <= REG_LVT_LAST;
     if (lvt)
@@ -530,10 +485,8 @@ bool lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t value)
     return reg_write(l, reg, value);
 }
 
-bool lapic_set_init(struct lapic_set *s, unsigned count)
+void lapic_set_init(struct lapic_set *s, unsigned count)
 {
-    if (count == 0 || count > VMM_MAX_VCPUS)
-        return false;
     s->count = count;
     for (unsigned i = 0; i < count; i++) {
         struct lapic *l = &s->cpu[i];
@@ -542,5 +495,4 @@ bool lapic_set_init(struct lapic_set *s, unsigned count)
         l->apic_base = LAPIC_MMIO_BASE | APIC_BASE_X2APIC | (i == 0 ? APIC_BASE_BSP : 0);
         reset_registers(l);
     }
-    return true;
 }

@@ -12,10 +12,10 @@
  *    APIC ID = vCPU index.
  *  - MSR exits for lapic_handles_msr() go to lapic_msr_read/write (false
  *    means: inject #GP).
- *  - Before entering the guest: lapic_take_nmi(), then
+ *  - Before entering the guest: nmi_pending (cleared when injected), then
  *    lapic_pending_vector(); when the guest can take it, inject it and
  *    call lapic_accept().
- *  - Timers: lapic_next_deadline() is the TSC at which the vCPU's timer
+ *  - Timers: the deadline field is the TSC at which the vCPU's timer
  *    fires; at or after it, call lapic_timer_tick(). A guest write that
  *    moves the deadline kicks the vCPU (vmm_vcpu_kick) so its handler
  *    re-arms its timer.
@@ -56,14 +56,14 @@ struct lapic {
     struct lapic_set *set;
     unsigned index;      /* vCPU index, also the APIC ID */
     uint64_t apic_base;  /* IA32_APIC_BASE */
-    uint32_t tpr, svr, esr, esr_pending;
+    uint32_t tpr, svr;
     uint64_t icr;
     uint32_t lvt[6];     /* timer, thermal, perf, LINT0, LINT1, error */
     uint32_t irr[8], isr[8], tmr[8];
     bool nmi_pending;
     /* timer */
     uint32_t initial_count, divide_config;
-    uint64_t deadline;      /* TSC of the next expiry or LAPIC_NO_DEADLINE */
+    uint64_t deadline;      /* TSC of the next expiry or LAPIC_NO_DEADLINE (read by the VMM) */
     uint64_t tsc_deadline;  /* IA32_TSC_DEADLINE as the guest sees it */
 };
 
@@ -72,9 +72,9 @@ struct lapic_set {
     unsigned count;
 };
 
-/* count LAPICs (1..VMM_MAX_VCPUS), all in x2APIC mode, vCPU 0 the BSP.
- * false when count is out of range. */
-bool lapic_set_init(struct lapic_set *s, unsigned count);
+/* count LAPICs (1..VMM_MAX_VCPUS: the VMM's vCPU count, checked at its
+ * start), all in x2APIC mode, vCPU 0 the BSP. */
+void lapic_set_init(struct lapic_set *s, unsigned count);
 /* Make s the target of vmm_msi_send(). */
 void lapic_platform_attach(struct lapic_set *s);
 
@@ -88,11 +88,9 @@ bool lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t value);
 int lapic_pending_vector(const struct lapic *l);
 /* vec was injected: IRR -> ISR. */
 void lapic_accept(struct lapic *l, uint8_t vec);
-/* An NMI is pending: returns true once and clears it. */
-bool lapic_take_nmi(struct lapic *l);
-
-uint64_t lapic_next_deadline(const struct lapic *l);
-/* Fire the timer if its deadline is at or before now. */
+/* An NMI is pending while nmi_pending is set: the VMM clears it when it
+ * injects the NMI. The timer fires at deadline (TSC, LAPIC_NO_DEADLINE:
+ * never): lapic_timer_tick fires it if that is at or before now. */
 void lapic_timer_tick(struct lapic *l, uint64_t now);
 
 /* Route an interrupt message (IOAPIC, MSI, IPI) to its destinations.

@@ -45,16 +45,11 @@ static unsigned e820_build(struct e820 *map)
 #define BP_HEAP_END_PTR 0x224
 #define BP_CMD_LINE_PTR 0x228
 #define BP_INITRD_ADDR_MAX 0x22c
-#define BP_KERNEL_ALIGNMENT 0x230
-#define BP_RELOCATABLE 0x234
 #define BP_XLOADFLAGS 0x236
 #define BP_CMDLINE_SIZE 0x238
 #define BP_PREF_ADDRESS 0x258
 #define BP_INIT_SIZE 0x260
 #define ZP_ACPI_RSDP 0x070
-#define ZP_EXT_RAMDISK_IMAGE 0x0c0
-#define ZP_EXT_RAMDISK_SIZE 0x0c4
-#define ZP_EXT_CMD_LINE_PTR 0x0c8
 #define ZP_E820_ENTRIES 0x1e8
 #define ZP_E820_TABLE 0x2d0
 #define HDRS_MAGIC 0x53726448u /* "HdrS" */
@@ -69,14 +64,6 @@ static unsigned e820_build(struct e820 *map)
 #define SECTOR 512
 #define HEAP_END 0xfe00
 #define LOW_KERNEL MIB
-
-static uint8_t rd8(const uint8_t *p, unsigned off) { return p[off]; }
-static uint16_t rd16(const uint8_t *p, unsigned off) { uint16_t v; memcpy(&v, p + off, 2); return v; }
-static uint32_t rd32(const uint8_t *p, unsigned off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
-static uint64_t rd64(const uint8_t *p, unsigned off) { uint64_t v; memcpy(&v, p + off, 8); return v; }
-static void wr8(uint8_t *p, unsigned off, uint8_t v) { p[off] = v; }
-static void wr32(uint8_t *p, unsigned off, uint32_t v) { memcpy(p + off, &v, 4); }
-static void wr64(uint8_t *p, unsigned off, uint64_t v) { memcpy(p + off, &v, 8); }
 
 static uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -134,13 +121,13 @@ static bool load_initrd(uint64_t max_addr, uint64_t kernel_end, const void *init
 
 static bool linux_check(const uint8_t *k, uint64_t ksize, const char **why)
 {
-    if (ksize < 0x270 || rd32(k, BP_HEADER) != HDRS_MAGIC || rd16(k, BP_BOOT_FLAG) != BOOT_FLAG)
+    if (ksize < 0x270 || vmm_get_le(k + BP_HEADER, 4) != HDRS_MAGIC || vmm_get_le(k + BP_BOOT_FLAG, 2) != BOOT_FLAG)
         return (*why = "not a bzImage (no HdrS header)", false);
-    if (rd16(k, BP_VERSION) < MIN_VERSION)
+    if (vmm_get_le(k + BP_VERSION, 2) < MIN_VERSION)
         return (*why = "boot protocol older than 2.12", false);
-    if (!(rd8(k, BP_LOADFLAGS) & LOADED_HIGH))
+    if (!(k[BP_LOADFLAGS] & LOADED_HIGH))
         return (*why = "a zImage (not loaded high): not supported", false);
-    if (!(rd16(k, BP_XLOADFLAGS) & XLF_KERNEL_64))
+    if (!(vmm_get_le(k + BP_XLOADFLAGS, 2) & XLF_KERNEL_64))
         return (*why = "no 64-bit entry point (xloadflags XLF_KERNEL_64)", false);
     return true;
 }
@@ -150,12 +137,12 @@ static bool load_linux(const uint8_t *k, uint64_t ksize, const void *initrd, uin
 {
     if (!linux_check(k, ksize, why))
         return false;
-    unsigned setup_sects = rd8(k, BP_SETUP_SECTS) ? rd8(k, BP_SETUP_SECTS) : DEFAULT_SETUP_SECTS;
+    unsigned setup_sects = k[BP_SETUP_SECTS] ? k[BP_SETUP_SECTS] : DEFAULT_SETUP_SECTS;
     uint64_t setup_bytes = (uint64_t)(setup_sects + 1) * SECTOR;
     if (setup_bytes >= ksize)
         return (*why = "setup sectors beyond the image", false);
-    uint64_t pm_size = ksize - setup_bytes, init_size = rd32(k, BP_INIT_SIZE);
-    uint64_t load = rd64(k, BP_PREF_ADDRESS);
+    uint64_t pm_size = ksize - setup_bytes, init_size = vmm_get_le(k + BP_INIT_SIZE, 4);
+    uint64_t load = vmm_get_le(k + BP_PREF_ADDRESS, 8);
     if (load < LOW_KERNEL || load + init_size > vm.ram.size)
         load = LOW_KERNEL;
     if (init_size < pm_size)
@@ -165,40 +152,37 @@ static bool load_linux(const uint8_t *k, uint64_t ksize, const void *initrd, uin
     if (!copy_in(load, k + setup_bytes, pm_size))
         return (*why = "kernel placement", false);
     uint64_t initrd_at;
-    if (!load_initrd(rd32(k, BP_INITRD_ADDR_MAX), load + init_size, initrd, isize, &initrd_at, why))
+    if (!load_initrd(vmm_get_le(k + BP_INITRD_ADDR_MAX, 4), load + init_size, initrd, isize, &initrd_at, why))
         return false;
 
     uint8_t *zp = vmm_gpa_ptr(&vm.ram, GUEST_ZERO_PAGE, PAGE_SIZE);
     memset(zp, 0, PAGE_SIZE);
-    size_t hdr_end = BP_JUMP + 2 + rd8(k, BP_JUMP + 1); /* the header ends where its jump lands */
+    size_t hdr_end = BP_JUMP + 2 + k[BP_JUMP + 1]; /* the header ends where its jump lands */
     if (hdr_end > PAGE_SIZE)
         hdr_end = PAGE_SIZE;
     memcpy(zp + BP_SETUP_SECTS, k + BP_SETUP_SECTS, hdr_end - BP_SETUP_SECTS);
-    wr8(zp, BP_TYPE_OF_LOADER, LOADER_UNDEFINED);
-    wr8(zp, BP_LOADFLAGS, rd8(zp, BP_LOADFLAGS) | CAN_USE_HEAP);
-    wr32(zp, BP_HEAP_END_PTR, HEAP_END - 0x200);
+    zp[BP_TYPE_OF_LOADER] = LOADER_UNDEFINED;
+    zp[BP_LOADFLAGS] |= CAN_USE_HEAP;
+    vmm_put_le(zp + BP_HEAP_END_PTR, 4, HEAP_END - 0x200);
     size_t clen = strlen(cmdline);
-    uint32_t cmax = rd32(k, BP_CMDLINE_SIZE);
+    uint32_t cmax = vmm_get_le(k + BP_CMDLINE_SIZE, 4);
     if (clen > cmax || clen >= GUEST_CMDLINE_MAX)
         return (*why = "the command line is longer than the kernel accepts", false);
     copy_in(GUEST_CMDLINE, cmdline, clen + 1);
-    wr32(zp, BP_CMD_LINE_PTR, (uint32_t)GUEST_CMDLINE);
-    wr32(zp, ZP_EXT_CMD_LINE_PTR, 0);
-    wr32(zp, BP_RAMDISK_IMAGE, (uint32_t)initrd_at);
-    wr32(zp, BP_RAMDISK_SIZE, (uint32_t)isize);
-    wr32(zp, ZP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd_at >> 32));
-    wr32(zp, ZP_EXT_RAMDISK_SIZE, (uint32_t)(isize >> 32));
-    wr64(zp, ZP_ACPI_RSDP, platform_rsdp());
+    vmm_put_le(zp + BP_CMD_LINE_PTR, 4, (uint32_t)GUEST_CMDLINE);
+    vmm_put_le(zp + BP_RAMDISK_IMAGE, 4, (uint32_t)initrd_at);
+    vmm_put_le(zp + BP_RAMDISK_SIZE, 4, (uint32_t)isize); /* both below 4 GiB: the ext_ fields stay 0 */
+    vmm_put_le(zp + ZP_ACPI_RSDP, 8, GUEST_ACPI_BASE); /* platform_init built the tables there */
     struct e820 map[E820_MAX];
     unsigned n = e820_build(map);
     memcpy(zp + ZP_E820_TABLE, map, n * sizeof(map[0]));
-    wr8(zp, ZP_E820_ENTRIES, (uint8_t)n);
+    zp[ZP_E820_ENTRIES] = (uint8_t)n;
     boot_tables();
     vm.entry_64 = true;
     vm.entry_rip = load + ENTRY_64_OFFSET;
     vm.entry_rsi = GUEST_ZERO_PAGE;
     vmm_log("Linux boot protocol %u.%02u: kernel at %#lx (%lu bytes, init_size %#lx), initramfs at %#lx",
-            rd16(k, BP_VERSION) >> 8, rd16(k, BP_VERSION) & 0xff, (unsigned long)load, (unsigned long)pm_size,
+            k[BP_VERSION + 1], k[BP_VERSION], (unsigned long)load, (unsigned long)pm_size,
             (unsigned long)init_size, (unsigned long)initrd_at);
     return true;
 }
@@ -238,10 +222,10 @@ static bool load_linux(const uint8_t *k, uint64_t ksize, const void *initrd, uin
 static unsigned multiboot_version(const uint8_t *k, uint64_t ksize)
 {
     for (uint64_t off = 0; off + 16 <= ksize && off < MB2_SEARCH; off += 4) {
-        uint32_t m = rd32(k, off), a = rd32(k, off + 4), b = rd32(k, off + 8);
+        uint32_t m = vmm_get_le(k + off, 4), a = vmm_get_le(k + off + 4, 4), b = vmm_get_le(k + off + 8, 4);
         if (m == MB1_MAGIC && off < MB1_SEARCH && (uint32_t)(m + a + b) == 0)
             return 1;
-        if (m == MB2_MAGIC && off % 8 == 0 && a == 0 && (uint32_t)(m + a + b + rd32(k, off + 12)) == 0)
+        if (m == MB2_MAGIC && off % 8 == 0 && a == 0 && (uint32_t)(m + a + b + vmm_get_le(k + off + 12, 4)) == 0)
             return 2;
     }
     return 0;
@@ -250,19 +234,20 @@ static unsigned multiboot_version(const uint8_t *k, uint64_t ksize)
 /* ELF32 program headers at their physical addresses. */
 static bool mb_elf(const uint8_t *k, uint64_t ksize, uint64_t *entry, uint64_t *end, const char **why)
 {
-    if (ksize < 52 || rd32(k, 0) != ELF_MAGIC || k[4] != 1)
+    if (ksize < 52 || vmm_get_le(k + 0, 4) != ELF_MAGIC || k[4] != 1)
         return (*why = "multiboot: not an ELF32 image", false);
-    uint32_t phoff = rd32(k, 28);
-    uint16_t phentsize = rd16(k, 42), phnum = rd16(k, 44);
-    *entry = rd32(k, 24);
+    uint32_t phoff = vmm_get_le(k + 28, 4);
+    uint16_t phentsize = vmm_get_le(k + 42, 2), phnum = vmm_get_le(k + 44, 2);
+    *entry = vmm_get_le(k + 24, 4);
     *end = 0;
     for (unsigned i = 0; i < phnum; i++) {
         uint64_t ph = phoff + (uint64_t)i * phentsize;
         if (ph + 32 > ksize)
             return (*why = "multiboot: program header beyond the image", false);
-        if (rd32(k, ph) != PT_LOAD)
+        if (vmm_get_le(k + ph, 4) != PT_LOAD)
             continue;
-        uint64_t off = rd32(k, ph + 4), paddr = rd32(k, ph + 12), filesz = rd32(k, ph + 16), memsz = rd32(k, ph + 20);
+        uint64_t off = vmm_get_le(k + ph + 4, 4), paddr = vmm_get_le(k + ph + 12, 4);
+        uint64_t filesz = vmm_get_le(k + ph + 16, 4), memsz = vmm_get_le(k + ph + 20, 4);
         void *dst = vmm_gpa_ptr(&vm.ram, paddr, memsz);
         if (!dst || filesz > memsz || off + filesz > ksize)
             return (*why = "multiboot: a segment outside guest RAM or the image", false);
@@ -279,8 +264,8 @@ static uint32_t mb2_tag(uint8_t *info, uint32_t at, uint32_t type, const void *p
 {
     if (at + 8 + len + 8 > MB_INFO_MAX)
         return at;
-    wr32(info, at, type);
-    wr32(info, at + 4, 8 + len);
+    vmm_put_le(info + at, 4, type);
+    vmm_put_le(info + at + 4, 4, 8 + len);
     memcpy(info + at + 8, payload, len);
     return (uint32_t)align_up(at + 8 + len, 8);
 }
@@ -300,7 +285,7 @@ static bool load_multiboot(const uint8_t *k, uint64_t ksize, unsigned version, c
     uint8_t mmap[8 + E820_MAX * MB_MMAP_ENTRY] = {0}; /* v2: entry size and version first */
     uint8_t *entries = version == 2 ? mmap + 8 : mmap;
     for (unsigned i = 0; i < n; i++) {
-        wr32(entries, i * MB_MMAP_ENTRY + (version == 2 ? 20 : 0), version == 2 ? 0 : MB1_MMAP_SIZE_FIELD);
+        vmm_put_le(entries + i * MB_MMAP_ENTRY + (version == 2 ? 20 : 0), 4, version == 2 ? 0 : MB1_MMAP_SIZE_FIELD);
         memcpy(entries + i * MB_MMAP_ENTRY + (version == 2 ? 0 : 4), &map[i], sizeof map[i]);
     }
     uint32_t mem[2] = {(uint32_t)(GUEST_BIOS_START / 1024), (uint32_t)((vm.ram.size - MIB) / 1024)};
@@ -308,14 +293,14 @@ static bool load_multiboot(const uint8_t *k, uint64_t ksize, unsigned version, c
     uint8_t *info = vmm_gpa_ptr(&vm.ram, MB_INFO, MB_INFO_MAX);
     memset(info, 0, MB_INFO_MAX);
     if (version == 2) {
-        wr32(mmap, 0, MB_MMAP_ENTRY);
+        vmm_put_le(mmap + 0, 4, MB_MMAP_ENTRY);
         uint32_t at = mb2_tag(info, 8, MB2_TAG_CMDLINE, cmdline, (uint32_t)clen + 1);
         at = mb2_tag(info, at, MB2_TAG_MEMINFO, mem, sizeof mem);
         at = mb2_tag(info, at, MB2_TAG_MMAP, mmap, 8 + n * MB_MMAP_ENTRY);
         if (initrd)
             at = mb2_tag(info, at, MB2_TAG_MODULE, mod, 9); /* start, end, an empty string */
         at = mb2_tag(info, at, MB2_TAG_END, NULL, 0);
-        wr32(info, 0, at);
+        vmm_put_le(info + 0, 4, at);
     } else { /* the info structure, then the mmap, module and command line after it */
         uint32_t mmap_at = MB_INFO + MB1_INFO_LEN, mod_at = mmap_at + n * MB_MMAP_ENTRY, cmd_at = mod_at + sizeof mod;
         uint32_t fields[13] = {MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP | (initrd ? MB1_INFO_MODS : 0), mem[0],
@@ -340,7 +325,7 @@ bool load_guest(const void *kernel, uint64_t ksize, const void *initrd, uint64_t
     const uint8_t *k = kernel;
     if (vm.ram.size < 2 * MIB)
         return (*why = "less than 2 MiB of guest RAM", false);
-    if (ksize >= 0x210 && rd32(k, BP_HEADER) == HDRS_MAGIC)
+    if (ksize >= 0x210 && vmm_get_le(k + BP_HEADER, 4) == HDRS_MAGIC)
         return load_linux(k, ksize, initrd, isize, cmdline, why);
     unsigned version = multiboot_version(k, ksize);
     if (version)
@@ -368,20 +353,18 @@ bool load_guest(const void *kernel, uint64_t ksize, const void *initrd, uint64_t
 #define SEG_LIMIT_4G 0xffffffffu
 #define SEG_LIMIT_64K 0xffffu
 
+/* Everything zero (no event, no interrupt shadow, no controls) but what a
+ * reset sets. */
 static void common_state(struct dj_vcpu_state *s)
 {
-    memset(s->gpr, 0, sizeof(s->gpr));
+    memset(s, 0, sizeof *s);
     s->rflags = RFLAGS_RESERVED;
-    s->cr2 = 0;
     s->xcr0 = 1;
     s->dr7 = 0x400;
     s->ldtr = (struct dj_vm_seg){0, AR_LDT, SEG_LIMIT_64K, 0};
     s->tr = (struct dj_vm_seg){0, AR_TSS_BUSY, SEG_LIMIT_64K, 0};
     s->idtr = (struct dj_vm_seg){0, 0, SEG_LIMIT_64K, 0};
-    s->inj_info = s->inj_error = 0;
-    s->intr_state = 0;
     s->actv_state = DJ_ACTV_ACTIVE;
-    s->ctrl = 0;
 }
 
 #define MTD_WHOLE_STATE (DJ_MTD_GPR | DJ_MTD_RIP_RSP | DJ_MTD_RFLAGS | DJ_MTD_CR | DJ_MTD_SEG | DJ_MTD_SYS_SEG | \
@@ -403,8 +386,6 @@ uint64_t boot_state(struct dj_vcpu_state *s)
     } else {
         s->cs = (struct dj_vm_seg){0x20, AR_CODE32, SEG_LIMIT_4G, 0};
         s->cr0 = CR0_PE | CR0_ET | CR0_NE;
-        s->cr4 = 0;
-        s->efer = 0;
         s->gpr[0] = vm.entry_eax;
         s->gpr[3] = vm.entry_rbx;
     }
@@ -421,7 +402,5 @@ uint64_t sipi_state(struct dj_vcpu_state *s, uint8_t vector)
     s->cs = (struct dj_vm_seg){(uint16_t)(vector << 8), AR_CODE16, SEG_LIMIT_64K, (uint64_t)vector << 12};
     s->gdtr = (struct dj_vm_seg){0, 0, SEG_LIMIT_64K, 0};
     s->cr0 = CR0_ET;
-    s->cr3 = s->cr4 = s->efer = 0;
-    s->rip = 0;
     return MTD_WHOLE_STATE;
 }

@@ -70,16 +70,6 @@ uint64_t vmm_guest_tsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-uint64_t vmm_tsc_hz(void)
-{
-    return vm.tsc_hz;
-}
-
-unsigned vmm_vcpu_count(void)
-{
-    return vm.nvcpus;
-}
-
 /* Guest RAM in naturally aligned pieces of at most 1 GiB. */
 static bool ram_alloc(uint64_t bytes)
 {
@@ -279,7 +269,7 @@ static void poll_input(void)
     }
     if (input_off < input_len) {
         vm_lock();
-        input_off += devices_console_input(input + input_off, input_len - input_off);
+        input_off += platform_console_input(input + input_off, input_len - input_off);
         vm_unlock();
     }
 }

@@ -5,6 +5,7 @@
  * raises #GP in the guest, as on a CPU that lacks it (Linux probes with
  * rdmsr_safe and carries on). Writes of read-only values are ignored. */
 #include "core.h"
+#include "lapic.h"
 
 #define MSR_TSC 0x10
 #define MSR_PLATFORM_ID 0x17
@@ -14,20 +15,12 @@
 #define MSR_MTRRCAP 0xfe
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_PAT 0x277
-#define MSR_MTRR_VAR_FIRST 0x200
-#define MSR_MTRR_VAR_LAST 0x21f
-#define MSR_MTRR_FIX_64K 0x250
-#define MSR_MTRR_FIX_16K_A 0x258
-#define MSR_MTRR_FIX_16K_B 0x259
-#define MSR_MTRR_FIX_4K_FIRST 0x268
-#define MSR_MTRR_FIX_4K_LAST 0x26f
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_EFER 0xc0000080u
 
 #define FEATURE_CONTROL_LOCKED 1
 #define MTRR_TYPE_WB 6
 #define MTRR_DEF_ENABLE (1ull << 11)
-#define MTRR_FIXED_WB 0x0606060606060606ull
 #define PLATFORM_INFO_RATIO_SHIFT 8
 #define BUS_100MHZ 100000000ull
 #define EFER_SCE (1ull << 0)
@@ -39,19 +32,11 @@
 
 static uint64_t mtrr_def_type = MTRR_DEF_ENABLE | MTRR_TYPE_WB;
 
-static bool is_fixed_mtrr(uint32_t msr)
-{
-    return msr == MSR_MTRR_FIX_64K || msr == MSR_MTRR_FIX_16K_A || msr == MSR_MTRR_FIX_16K_B ||
-           (msr >= MSR_MTRR_FIX_4K_FIRST && msr <= MSR_MTRR_FIX_4K_LAST);
-}
-
 bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *value)
 {
-    bool lapic;
     *value = 0;
-    bool ok = platform_msr_read(v->id, msr, value, &lapic);
-    if (lapic)
-        return ok;
+    if (lapic_handles_msr(msr))
+        return lapic_msr_read(platform_lapic(v->id), msr, value);
     switch (msr) {
     case MSR_TSC: *value = vmm_guest_tsc() + s->tsc_offset; return true;
     case MSR_EFER: *value = s->efer; return true;
@@ -59,27 +44,18 @@ bool msr_read(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t *v
     case MSR_FEATURE_CONTROL: *value = FEATURE_CONTROL_LOCKED; return true;
     case MSR_PLATFORM_INFO: *value = (vm.tsc_hz / BUS_100MHZ) << PLATFORM_INFO_RATIO_SHIFT; return true;
     case MSR_MISC_ENABLE: *value = v->misc_enable; return true;
-    case MSR_MTRRCAP: return true; /* no variable or fixed ranges: all WB by default */
+    case MSR_MTRRCAP: return true; /* no variable or fixed ranges (so their MSRs #GP): all WB by default */
     case MSR_MTRR_DEF_TYPE: *value = mtrr_def_type; return true;
     case MSR_PLATFORM_ID:
     case MSR_BIOS_SIGN: return true;
-    default:
-        if (msr >= MSR_MTRR_VAR_FIRST && msr <= MSR_MTRR_VAR_LAST)
-            return true;
-        if (is_fixed_mtrr(msr)) {
-            *value = MTRR_FIXED_WB;
-            return true;
-        }
-        return false;
+    default: return false;
     }
 }
 
 bool msr_write(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t value)
 {
-    bool lapic;
-    bool ok = platform_msr_write(v->id, msr, value, &lapic);
-    if (lapic)
-        return ok;
+    if (lapic_handles_msr(msr))
+        return lapic_msr_write(platform_lapic(v->id), msr, value);
     switch (msr) {
     case MSR_EFER:
         if (value & ~EFER_GUEST_BITS)
@@ -100,8 +76,7 @@ bool msr_write(struct vcpu *v, struct dj_vcpu_state *s, uint32_t msr, uint64_t v
     case MSR_TSC:
     case MSR_BIOS_SIGN:
     case MSR_FEATURE_CONTROL: return true; /* ignored (documented) */
-    default:
-        return (msr >= MSR_MTRR_VAR_FIRST && msr <= MSR_MTRR_VAR_LAST) || is_fixed_mtrr(msr);
+    default: return false;
     }
 }
 

@@ -49,8 +49,6 @@
 #define RELAY_IDLE_SM(i) (RELAY_EC(i) + 2)
 #define RELAY_UTCB(i) (DJ_CHILD_FREE_VA + 0x300000 + (uint64_t)(i) * 0x1000)
 #define RELAY_STACK_BYTES 16384 /* polls the port: the virtio-net path runs here */
-#define RELAY_QUANTUM_US 10000
-#define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 */
 #define STACK_BYTES 16384
 #define PROBE_ROUNDS 25 /* a client checks its peer's doorbell every 25 rounds */
 
@@ -120,8 +118,7 @@ static bool client_init(struct net_port *p, unsigned i, const struct net_peer *p
 static bool port_attach(struct net_port *p, unsigned i, struct pci_host *pci)
 {
     unsigned slot = NET_FIRST_SLOT + i;
-    unsigned gsi = VMM_PCI_INTX_GSI_BASE + (slot & 3);
-    struct virtio_pci_setup setup = {&vm.mmio, &vm.ram, (uint32_t)NET_BAR(i), gsi, (uint8_t)gsi};
+    struct virtio_pci_setup setup = {&vm.mmio, &vm.ram, (uint32_t)NET_BAR(i)};
     struct virtio_net_backend be = net_channel_backend(&p->nc);
     p->nc.index = i;
     if (!virtio_net_init(&p->dev, &setup, p->nc.mac, &be) ||
@@ -207,37 +204,24 @@ static void relay(uint64_t i)
 
 uint64_t net_relay_startup(unsigned i, struct dj_utcb *u)
 {
-    if (i >= nports || u->arch.vector != DJ_EV_STARTUP) {
-        u->arch.rip = 1ull << 63; /* not canonical: the kernel kills the thread */
-        return DJ_MTD(0, 0);
-    }
+    uint8_t *stack = relay_stacks[i % NET_MAX_DEVICES];
     /* Output from the relay queues like a handler's (it has no UTCB of
      * the main thread's kind). */
-    dj_handler_stack_register(relay_stacks[i], RELAY_STACK_BYTES);
-    u->arch.rip = (uint64_t)(uintptr_t)relay;
-    u->arch.rsp = (uint64_t)(uintptr_t)relay_stacks[i] + RELAY_STACK_BYTES - CALL_FRAME_BIAS;
-    u->arch.rdi = i;
-    return DJ_MTD(0, 0);
+    if (i < nports)
+        dj_handler_stack_register(stack, RELAY_STACK_BYTES);
+    return thread_start(u, i < nports, relay, stack, RELAY_STACK_BYTES, i);
 }
 
 /* After the vCPUs exist: vCPU 0's handler EC serves the relays' startup
  * events, as it does its timer thread's (smp.c). */
 static bool relays_start(void)
 {
-    const struct dj_start_info *si = vm_start_info;
     enum dj_status st = DJ_OK;
     for (unsigned i = 0; i < nports && st == DJ_OK; i++) {
-        uint64_t pt = RELAY_SEL_BASE(i) + DJ_EV_STARTUP;
         st = dj_create_sm(RELAY_IDLE_SM(i), DJ_SEL_SELF_PD, 0);
         if (st == DJ_OK)
-            st = dj_create_pt(pt, DJ_SEL_SELF_PD, vm.vcpu[0].handler_ec, DJ_MTD_RIP_RSP | DJ_MTD_GPR,
-                              (uint64_t)(uintptr_t)dj_portal_entry);
-        if (st == DJ_OK)
-            st = dj_pt_ctrl(pt, VMM_THREAD_BADGE | VMM_RELAY_BADGE | i);
-        if (st == DJ_OK)
-            st = dj_create_ec(RELAY_EC(i), DJ_SEL_SELF_PD, vm.vcpu[0].cpu, RELAY_UTCB(i), 0, RELAY_SEL_BASE(i), true);
-        if (st == DJ_OK)
-            st = dj_create_sc(RELAY_SC(i), DJ_SEL_SELF_PD, RELAY_EC(i), si->vm_maxprio, RELAY_QUANTUM_US);
+            st = thread_create(&vm.vcpu[0], RELAY_SEL_BASE(i), VMM_RELAY_BADGE | i, RELAY_EC(i), RELAY_SC(i),
+                               RELAY_UTCB(i), vm_start_info->vm_maxprio);
     }
     if (st != DJ_OK)
         vmm_log("network: cannot start the doorbell relays (status %d): the devices are polled every 20 ms", st);

@@ -21,11 +21,6 @@
 #define CONFIG_SPACE_LEN 4096
 #define PCI_CLASS_HOST_BRIDGE 0x060000u
 
-static uint32_t all_ones(unsigned size)
-{
-    return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-}
-
 static bool valid_access(unsigned reg, unsigned size)
 {
     return (size == 1 || size == 2 || size == 4) && (reg & (size - 1)) == 0 && reg + size <= CONFIG_SPACE_LEN;
@@ -38,12 +33,12 @@ static const struct pci_function_slot *lookup(struct pci_host *h, unsigned bus, 
     return &h->fn[slot][fn];
 }
 
-static uint32_t config_read(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size)
+static uint64_t config_read(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size)
 {
     const struct pci_function_slot *f = lookup(h, bus, slot, fn);
     if (!f || !valid_access(reg, size))
-        return all_ones(size);
-    return f->read(f->dev, reg, size) & all_ones(size);
+        return vmm_size_mask(size);
+    return f->read(f->dev, reg, size) & vmm_size_mask(size);
 }
 
 static void config_write(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size,
@@ -51,17 +46,18 @@ static void config_write(struct pci_host *h, unsigned bus, unsigned slot, unsign
 {
     const struct pci_function_slot *f = lookup(h, bus, slot, fn);
     if (f && valid_access(reg, size) && f->write)
-        f->write(f->dev, reg, size, value & all_ones(size));
+        f->write(f->dev, reg, size, value & (uint32_t)vmm_size_mask(size));
 }
 
-/* The bus callbacks: I/O at 0xcf8 (offset 0..7), and ECAM. */
+/* The bus callbacks: I/O at 0xcf8 (offset 0..7), and ECAM (accesses of
+ * 1, 2 or 4 bytes, as the PCIe specification allows; 8 read all ones). */
 static uint64_t pci_host_io_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
     if (offset == 0 && size == 4)
         return h->address;
     if (offset < 4 || !(h->address & CF8_ENABLE))
-        return all_ones(size);
+        return vmm_size_mask(size);
     unsigned reg = CF8_REGISTER(h->address) + (unsigned)(offset - 4);
     return config_read(h, CF8_BUS(h->address), CF8_SLOT(h->address), CF8_FUNCTION(h->address), reg, size);
 }
@@ -74,8 +70,8 @@ static void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_
         return;
     }
     if (offset == RESET_CONTROL_OFFSET && size == 1) {
-        if ((value & RESET_CPU) && h->reset)
-            h->reset(h->reset_ctx);
+        if (value & RESET_CPU)
+            vmm_reset();
         return;
     }
     if (offset < 4 || !(h->address & CF8_ENABLE))
@@ -87,21 +83,12 @@ static void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_
 static uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
-    if (size == 8) /* two dword accesses, low first; never across two functions */
-        return (offset & 7) ? ~0ull : pci_host_ecam_read(h, offset, 4) | pci_host_ecam_read(h, offset + 4, 4) << 32;
     return config_read(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size);
 }
 
 static void pci_host_ecam_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct pci_host *h = dev;
-    if (size == 8) {
-        if (offset & 7)
-            return;
-        pci_host_ecam_write(h, offset, 4, value & 0xffffffffu);
-        pci_host_ecam_write(h, offset + 4, 4, value >> 32);
-        return;
-    }
     config_write(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size,
                  (uint32_t)value);
 }
@@ -115,15 +102,11 @@ bool pci_host_add(struct pci_host *h, unsigned slot, unsigned function, pci_cfg_
     return true;
 }
 
-bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus *mmio_bus, bool ecam,
-                     void (*reset)(void *ctx), void *reset_ctx)
+bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus *mmio_bus)
 {
     memset(h, 0, sizeof *h);
-    h->reset = reset;
-    h->reset_ctx = reset_ctx;
-    pci_config_init(&h->bridge, PCI_HOST_VENDOR, PCI_HOST_DEVICE, PCI_CLASS_HOST_BRIDGE, 0, 0, NULL, NULL);
+    pci_config_init(&h->bridge, PCI_HOST_VENDOR, PCI_HOST_DEVICE, PCI_CLASS_HOST_BRIDGE, 0, NULL);
     h->fn[0][0] = (struct pci_function_slot){ pci_config_read, pci_config_write, &h->bridge };
-    if (!vmm_bus_add(io_bus, PCI_CONFIG_ADDRESS_PORT, IO_WINDOW_LEN, pci_host_io_read, pci_host_io_write, h))
-        return false;
-    return !ecam || vmm_bus_add(mmio_bus, VMM_PCI_ECAM_BASE, ECAM_LEN, pci_host_ecam_read, pci_host_ecam_write, h);
+    return vmm_bus_add(io_bus, PCI_CONFIG_ADDRESS_PORT, IO_WINDOW_LEN, pci_host_io_read, pci_host_io_write, h) &&
+           vmm_bus_add(mmio_bus, VMM_PCI_ECAM_BASE, ECAM_LEN, pci_host_ecam_read, pci_host_ecam_write, h);
 }

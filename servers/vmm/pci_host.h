@@ -7,7 +7,7 @@
  * for their configuration space (pci_config.h gives a ready one). Absent
  * functions, other buses and malformed accesses read all ones and ignore
  * writes. A byte write with bit 2 (reset CPU) set to 0xcf9, the chipset's
- * reset control register, resets the VM through a callback. */
+ * reset control register, resets the VM (vmm_reset). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,8 +17,6 @@
 #define PCI_HOST_SLOTS 32
 #define PCI_HOST_FUNCTIONS 8
 #define PCI_CONFIG_ADDRESS_PORT 0xcf8
-#define PCI_CONFIG_DATA_PORT 0xcfc
-#define PCI_RESET_CONTROL_PORT 0xcf9
 #define PCI_HOST_VENDOR 0x8086
 #define PCI_HOST_DEVICE 0x29c0 /* Q35's DRAM controller/host bridge ID, which Linux treats as a plain host bridge */
 
@@ -35,15 +33,11 @@ struct pci_host {
     uint32_t address;    /* the 0xcf8 latch */
     struct pci_function_slot fn[PCI_HOST_SLOTS][PCI_HOST_FUNCTIONS];
     struct pci_config bridge;
-    void (*reset)(void *ctx);
-    void *reset_ctx;
 };
 
-/* Sets up the bridge and claims 0xcf8..0xcff on io_bus and, when ecam,
- * the ECAM window on mmio_bus. reset (may be NULL) runs on a 0xcf9 reset.
- * False when a range is taken. */
-bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus *mmio_bus, bool ecam,
-                     void (*reset)(void *ctx), void *reset_ctx);
+/* Sets up the bridge and claims 0xcf8..0xcff on io_bus and the ECAM
+ * window on mmio_bus. False when a range is taken. */
+bool pci_host_attach(struct pci_host *h, struct vmm_bus *io_bus, struct vmm_bus *mmio_bus);
 /* Puts a function at bus 0, slot (1..31), function (0..7); false when
  * taken or out of range. Function 0 must say "multi-function" in its
  * header type for the guest to look at the others. */

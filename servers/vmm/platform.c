@@ -1,142 +1,93 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The platform (docs/vmm.md, "Platform"): which devices a VM has, where
  * they sit, and the glue between the exit handlers and the device models:
- * a LAPIC per vCPU (x2APIC MSRs), the IOAPIC, the PCI host
- * bridge (mechanism 1 and ECAM), the ACPI tables in the BIOS area, and
- * the devices of devices.c. */
-#include <string.h>
+ * a LAPIC per vCPU (x2APIC MSRs), the IOAPIC, the PCI host bridge
+ * (mechanism 1 and ECAM) with the virtio-net functions (net.c), the ACPI
+ * tables in the BIOS area, the UART on COM1 on the console server (raw
+ * output, polled input), the CMOS RTC, the i8042 (reset only), the ACPI
+ * PM block (S5 power-off, reset register) and QEMU's isa-debug-exit
+ * (0xf4), whose status the VMM prints as "vmm: guest powered off (status
+ * N)" for tests to read. */
 #include "core.h"
-#include "decode.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "pci_host.h"
+#include "power.h"
+#include "rtc.h"
+#include "uart.h"
+
+#define NS_PER_S 1000000000ull
+/* No wall clock reaches the VMM: the RTC starts at this UNIX time and
+ * runs with the TSC (2026-01-01 00:00:00 UTC). */
+#define RTC_EPOCH_S 1767225600ull
 
 static struct lapic_set lapics;
 static struct ioapic ioapic;
 static struct pci_host pci;
-static uint64_t rsdp;
+static struct uart com1;
+static struct rtc rtc;
+static struct power power;
+static uint64_t tsc_at_start;
 
 /* ---- LAPIC and IOAPIC wiring ---------------------------------------------- */
 
-static void ioapic_to_lapics(void *ctx, const struct apic_msg *m)
+static void ioapic_to_lapics(const struct apic_msg *m)
 {
-    (void)ctx;
     lapic_deliver(&lapics, m);
 }
 
-int platform_pending_vector(unsigned vcpu)
+struct lapic *platform_lapic(unsigned vcpu)
 {
-    struct lapic *l = &lapics.cpu[vcpu];
-    if (l->nmi_pending)
-        return PLATFORM_NMI;
-    return lapic_pending_vector(l);
-}
-
-void platform_nmi_taken(unsigned vcpu)
-{
-    lapic_take_nmi(&lapics.cpu[vcpu]);
-}
-
-void platform_vector_taken(unsigned vcpu, uint8_t vector)
-{
-    lapic_accept(&lapics.cpu[vcpu], vector);
+    return &lapics.cpu[vcpu];
 }
 
 uint64_t platform_timer_deadline(unsigned vcpu)
 {
     struct lapic *l = &lapics.cpu[vcpu];
-    uint64_t now = vmm_guest_tsc(), deadline = lapic_next_deadline(l);
-    if (deadline != LAPIC_NO_DEADLINE && deadline <= now) {
-        lapic_timer_tick(l, now);
-        deadline = lapic_next_deadline(l);
-    }
-    return deadline;
+    lapic_timer_tick(l, vmm_guest_tsc()); /* fires it if it is due */
+    return l->deadline;
 }
 
-bool platform_msr_read(unsigned vcpu, uint32_t msr, uint64_t *value, bool *handled)
+/* ---- the legacy devices ----------------------------------------------------- */
+
+static uint64_t rtc_now_ns(void *ctx)
 {
-    *handled = lapic_handles_msr(msr);
-    return *handled && lapic_msr_read(&lapics.cpu[vcpu], msr, value);
+    (void)ctx;
+    uint64_t cycles = vmm_guest_tsc() - tsc_at_start, hz = vm.tsc_hz;
+    return RTC_EPOCH_S * NS_PER_S + cycles / hz * NS_PER_S + cycles % hz * NS_PER_S / hz;
 }
 
-bool platform_msr_write(unsigned vcpu, uint32_t msr, uint64_t value, bool *handled)
+size_t platform_console_input(const char *bytes, size_t n)
 {
-    *handled = lapic_handles_msr(msr);
-    return *handled && lapic_msr_write(&lapics.cpu[vcpu], msr, value);
-}
-
-/* ---- MMIO exits -------------------------------------------------------------- */
-
-static bool claimed(uint64_t gpa)
-{
-    for (unsigned i = 0; i < vm.mmio.count; i++)
-        if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
-            return true;
-    return false;
-}
-
-static uint64_t mmio_read(void *ctx, uint64_t gpa, unsigned size)
-{
-    return vmm_bus_read(ctx, gpa, size);
-}
-
-static void mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
-{
-    vmm_bus_write(ctx, gpa, size, value);
-}
-
-bool mmio_emulate(struct vcpu *v, struct dj_vcpu_state *s, uint64_t gpa, const char **why)
-{
-    struct vmm_insn insn;
-    enum vmm_decode_status st = vmm_decode(&vm.ram, s, &insn);
-    if (st != VMM_DECODE_OK) {
-        *why = vmm_decode_status_name(st);
-        return false;
-    }
-    if (!claimed(gpa))
-        exits_note_unbacked(v->id, gpa, s->rip);
-    const struct vmm_mem_access access = {mmio_read, mmio_write, &vm.mmio};
-    vmm_insn_execute(&insn, s, gpa, &access);
-    return true;
+    return uart_receive(&com1, (const uint8_t *)bytes, n);
 }
 
 /* ---- assembly ---------------------------------------------------------------- */
 
-static void pci_reset(void *ctx)
-{
-    (void)ctx;
-    vmm_reset();
-}
-
-uint64_t platform_rsdp(void)
-{
-    return rsdp;
-}
-
 static bool acpi_tables(void)
 {
     struct vmm_acpi_config cfg = {
-        .vcpus = vm.nvcpus, .ecam = true, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
+        .vcpus = vm.nvcpus, .dsdt = vmm_dsdt_aml, .dsdt_len = vmm_dsdt_aml_len};
     uint64_t used = 0;
     enum vmm_acpi_status st = vmm_acpi_build(&vm.ram, GUEST_ACPI_BASE, GUEST_ACPI_SIZE, &cfg, &used);
-    if (st != VMM_ACPI_OK) {
+    if (st != VMM_ACPI_OK)
         vmm_log("ACPI tables not built (status %d)", st);
-        return false;
-    }
-    rsdp = GUEST_ACPI_BASE;
-    return true;
+    return st == VMM_ACPI_OK;
 }
 
 bool platform_init(void)
 {
-    static const struct ioapic_ops iops = {NULL, ioapic_to_lapics};
-    if (!lapic_set_init(&lapics, vm.nvcpus))
-        return false;
+    tsc_at_start = vmm_guest_tsc();
+    uart_init(&com1);
+    lapic_set_init(&lapics, vm.nvcpus);
     lapic_platform_attach(&lapics);
-    ioapic_init(&ioapic, VMM_IOAPIC_ID, &iops);
+    ioapic_init(&ioapic, VMM_IOAPIC_ID, ioapic_to_lapics);
     ioapic_platform_attach(&ioapic);
     bool ok = vmm_bus_add(&vm.mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
-              pci_host_attach(&pci, &vm.io, &vm.mmio, true, pci_reset, NULL) && devices_init(&pci) && acpi_tables();
+              pci_host_attach(&pci, &vm.io, &vm.mmio) && acpi_tables() &&
+              vmm_bus_add(&vm.io, UART_COM1_BASE, UART_PORTS, uart_io_read, uart_io_write, &com1) &&
+              rtc_attach(&rtc, &vm.io, rtc_now_ns, NULL) && power_attach(&power, &vm.io) &&
+              net_device(vm_start_info, &pci);
     if (!ok)
         vmm_log("platform: a device could not be set up");
     return ok;

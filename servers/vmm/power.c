@@ -11,7 +11,6 @@
 #define CNT_OFFSET (ACPI_PM1A_CNT_PORT - ACPI_PM_BASE)
 #define RESET_OFFSET (ACPI_RESET_PORT - ACPI_PM_BASE)
 
-#define PM1_STS_WRITABLE 0x8731u    /* TMR BM GBL PWRBTN SLPBTN RTC WAK: the defined status bits */
 #define PM1_EN_WRITABLE 0x0721u     /* TMR GBL PWRBTN SLPBTN RTC */
 #define PM1_CNT_SCI_EN (1u << 0)
 #define PM1_CNT_WRITABLE 0x1c06u    /* BM_RLD, GBL_RLS, SLP_TYP */
@@ -19,129 +18,71 @@
 #define PM1_CNT_SLP_TYP_MASK 7u
 #define PM1_CNT_SLP_EN (1u << 13)
 
-static void update_sci(struct power *p)
+/* The block as bytes: PM1 status 0 (no event ever sets a bit: there is
+ * no button, timer or GPE here, so the SCI is never raised), enable,
+ * control, the reset register 0. The bus keeps accesses inside it. */
+static void pm_image(const struct power *p, uint8_t img[ACPI_PM_LEN], uint16_t control)
 {
-    vmm_irq_set(ACPI_SCI_IRQ, (p->status & p->enable) != 0);
-}
-
-/* The 16-bit register at offset, or NULL. */
-static uint16_t *pm_register(struct power *p, unsigned offset)
-{
-    return offset - STS_OFFSET < 2 ? &p->status : offset - EN_OFFSET < 2 ? &p->enable
-                                                : offset - CNT_OFFSET < 2 ? &p->control : NULL;
+    memset(img, 0, ACPI_PM_LEN);
+    vmm_put_le(&img[EN_OFFSET], 2, p->enable);
+    vmm_put_le(&img[CNT_OFFSET], 2, control);
 }
 
 static uint64_t pm_read(void *dev, uint64_t offset, unsigned size)
 {
     struct power *p = dev;
-    uint64_t v = 0;
-    for (unsigned k = 0; k < size && k < 8; k++) {
-        uint16_t *reg = offset + k < ACPI_PM_LEN ? pm_register(p, (unsigned)offset + k) : NULL;
-        uint16_t r = !reg ? 0 : reg == &p->control ? (uint16_t)(p->control | PM1_CNT_SCI_EN) : *reg;
-        v |= (uint64_t)(uint8_t)(r >> (8 * ((offset + k) & 1))) << (8 * k);
-    }
-    return v;
+    uint8_t img[ACPI_PM_LEN];
+    pm_image(p, img, p->control | PM1_CNT_SCI_EN);
+    return vmm_get_le(&img[offset], size);
 }
 
-/* Byte by byte: status bits clear where ones are written, enable and
- * control take the writable bits; then the SCI and SLP_EN take effect. */
+/* Enable and control take the writable bits; SLP_EN (never stored) with
+ * SLP_TYP 5 powers off, the reset value in the reset register resets. */
 static void pm_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct power *p = dev;
-    bool control = false;
-    for (unsigned k = 0; k < size && k < 8 && offset + k < ACPI_PM_LEN; k++) {
-        unsigned at = (unsigned)offset + k, shift = 8 * (at & 1);
-        uint16_t *reg = pm_register(p, at), byte = (uint16_t)(((value >> (8 * k)) & 0xff) << shift);
-        if (reg == &p->status)
-            p->status &= (uint16_t)~(byte & PM1_STS_WRITABLE);
-        else if (reg == &p->enable)
-            p->enable = (uint16_t)((p->enable & ~(0xffu << shift)) | (byte & PM1_EN_WRITABLE));
-        else if (reg == &p->control)
-            p->control = (uint16_t)((p->control & ~(0xffu << shift)) | byte);
-        control |= reg == &p->control;
-    }
-    update_sci(p);
-    if (control) {
-        unsigned slp_typ = (p->control >> PM1_CNT_SLP_TYP_SHIFT) & PM1_CNT_SLP_TYP_MASK;
-        bool sleep = p->control & PM1_CNT_SLP_EN;
-        p->control &= PM1_CNT_WRITABLE;
-        if (sleep && slp_typ == ACPI_S5_SLP_TYP)
-            vmm_power_off(0);
-    }
+    uint8_t img[ACPI_PM_LEN];
+    pm_image(p, img, p->control);
+    vmm_put_le(&img[offset], size, value);
+    uint16_t control = (uint16_t)vmm_get_le(&img[CNT_OFFSET], 2);
+    p->enable = (uint16_t)vmm_get_le(&img[EN_OFFSET], 2) & PM1_EN_WRITABLE;
+    p->control = control & PM1_CNT_WRITABLE;
+    if ((control & PM1_CNT_SLP_EN) && ((control >> PM1_CNT_SLP_TYP_SHIFT) & PM1_CNT_SLP_TYP_MASK) == ACPI_S5_SLP_TYP)
+        vmm_power_off(0);
     if (offset == RESET_OFFSET && (uint8_t)value == ACPI_RESET_VALUE)
         vmm_reset();
 }
 
-/* ---- i8042: the reset line ----------------------------------------------- */
+/* ---- i8042: the reset line only ------------------------------------------ */
 
-#define STATUS_OUTPUT_FULL 0x01
-#define STATUS_SYSTEM_FLAG 0x04  /* set after a passed self-test */
-#define STATUS_LAST_WAS_COMMAND 0x08
-#define STATUS_NOT_INHIBITED 0x10
-#define STATUS_TIMEOUT 0x40
-#define STATUS_RESET_VALUE (STATUS_SYSTEM_FLAG | STATUS_NOT_INHIBITED)
-
-#define CMD_READ_COMMAND_BYTE 0x20
-#define CMD_WRITE_COMMAND_BYTE 0x60
-#define CMD_SELF_TEST 0xaa
+#define KBC_STATUS 0x14             /* system flag, not inhibited; both buffers always empty */
 #define CMD_WRITE_OUTPUT_PORT 0xd1
-#define CMD_PULSE_FIRST 0xf0     /* 0xf0..0xff: pulse the output lines whose bits are clear */
-
-#define SELF_TEST_PASSED 0x55
-#define COMMAND_BYTE_DEFAULT 0x45 /* keyboard interrupt, system flag, translation */
+#define CMD_PULSE_FIRST 0xf0        /* 0xf0..0xff: pulse the output lines whose bits are clear */
 #define OUTPUT_PORT_RESET_LINE 0x01 /* clear: the CPU is held in reset */
-
-static uint64_t kbc_data_read(void *dev, uint64_t offset, unsigned size)
-{
-    struct i8042 *k = dev;
-    (void)offset;
-    (void)size;
-    k->status &= (uint8_t)~STATUS_OUTPUT_FULL;
-    return k->output; /* an empty buffer repeats the last byte, as the chip does */
-}
-
-/* A data byte: the argument of a pending command, else a byte for the
- * keyboard, which is not there. */
-static void kbc_data_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
-{
-    struct i8042 *k = dev;
-    uint8_t v = (uint8_t)value;
-    (void)offset;
-    (void)size;
-    k->status &= (uint8_t)~STATUS_LAST_WAS_COMMAND;
-    if (k->pending == CMD_WRITE_COMMAND_BYTE)
-        k->command_byte = v;
-    else if (k->pending == CMD_WRITE_OUTPUT_PORT && !(v & OUTPUT_PORT_RESET_LINE))
-        vmm_reset();
-    else if (!k->pending)
-        k->status |= STATUS_TIMEOUT; /* no keyboard answers */
-    k->pending = 0;
-}
 
 static uint64_t kbc_status_read(void *dev, uint64_t offset, unsigned size)
 {
-    (void)offset;
-    (void)size;
-    return ((struct i8042 *)dev)->status;
+    (void)dev, (void)offset, (void)size;
+    return KBC_STATUS;
 }
 
-/* Unknown commands are ignored, as most real controllers do. */
+/* A data byte: the new output port after 0xd1, else for nobody. */
+static void kbc_data_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+{
+    struct power *p = dev;
+    (void)offset, (void)size;
+    if (p->kbc_command == CMD_WRITE_OUTPUT_PORT && !(value & OUTPUT_PORT_RESET_LINE))
+        vmm_reset();
+    p->kbc_command = 0;
+}
+
 static void kbc_command_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
-    struct i8042 *k = dev;
-    uint8_t cmd = (uint8_t)value;
-    (void)offset;
-    (void)size;
-    k->status = (uint8_t)((k->status | STATUS_LAST_WAS_COMMAND) & ~STATUS_TIMEOUT);
-    k->pending = 0;
-    if (cmd >= CMD_PULSE_FIRST && !(cmd & OUTPUT_PORT_RESET_LINE))
+    struct power *p = dev;
+    (void)offset, (void)size;
+    p->kbc_command = (uint8_t)value;
+    if (p->kbc_command >= CMD_PULSE_FIRST && !(value & OUTPUT_PORT_RESET_LINE))
         vmm_reset();
-    else if (cmd == CMD_WRITE_COMMAND_BYTE || cmd == CMD_WRITE_OUTPUT_PORT)
-        k->pending = cmd;
-    else if (cmd == CMD_READ_COMMAND_BYTE || cmd == CMD_SELF_TEST) {
-        k->output = cmd == CMD_SELF_TEST ? SELF_TEST_PASSED : k->command_byte;
-        k->status |= STATUS_OUTPUT_FULL;
-    }
 }
 
 /* ---- isa-debug-exit ------------------------------------------------------- */
@@ -156,11 +97,9 @@ static void debug_exit_write(void *dev, uint64_t offset, unsigned size, uint64_t
 bool power_attach(struct power *p, struct vmm_bus *io_bus)
 {
     memset(p, 0, sizeof *p);
-    p->kbc.status = STATUS_RESET_VALUE;
-    p->kbc.command_byte = COMMAND_BYTE_DEFAULT;
-    /* A NULL read: the bus answers all ones (debug-exit reads). */
+    /* A NULL read: the bus answers all ones (debug-exit and i8042 data reads). */
     return vmm_bus_add(io_bus, ACPI_PM_BASE, ACPI_PM_LEN, pm_read, pm_write, p) &&
-           vmm_bus_add(io_bus, I8042_DATA_PORT, 1, kbc_data_read, kbc_data_write, &p->kbc) &&
-           vmm_bus_add(io_bus, I8042_COMMAND_PORT, 1, kbc_status_read, kbc_command_write, &p->kbc) &&
+           vmm_bus_add(io_bus, I8042_DATA_PORT, 1, NULL, kbc_data_write, p) &&
+           vmm_bus_add(io_bus, I8042_COMMAND_PORT, 1, kbc_status_read, kbc_command_write, p) &&
            vmm_bus_add(io_bus, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, NULL, debug_exit_write, p);
 }

@@ -4,28 +4,27 @@
  *
  * ACPI fixed hardware the FADT (acpi.c) describes, in the I/O block
  * ACPI_PM_BASE..+ACPI_PM_LEN:
- *   PM1a status  (ACPI_PM1A_EVT_PORT, 2 bytes, write one to clear)
+ *   PM1a status  (ACPI_PM1A_EVT_PORT, 2 bytes): always 0
  *   PM1a enable  (+2, 2 bytes)
  *   PM1a control (ACPI_PM1A_CNT_PORT, 2 bytes): SCI_EN always reads 1
  *     (there is no SMM: the platform is always in ACPI mode); writing
  *     SLP_EN with SLP_TYP = ACPI_S5_SLP_TYP (the DSDT's \_S5) powers off;
  *     other sleep types are not offered (no \_S1..\_S4) and are ignored.
  *   reset register (ACPI_RESET_PORT, 1 byte): ACPI_RESET_VALUE resets.
- * The SCI (ISA IRQ 9, level, vmm_irq_set) follows status AND enable;
- * no event sets a status bit yet (there is no power button to press).
+ * No event sets a status bit (there is no power button to press), so
+ * the SCI (ISA IRQ 9) is never raised.
  * Other ports in the block read as zero.
  *
- * A minimal i8042 keyboard controller at ports 0x60 (data) and 0x64
- * (status / command), with no keyboard or mouse behind it. It is there
- * for the reset line: command 0xfe (pulse output line 0), any pulse
- * command 0xf0..0xfe with bit 0 clear, or clearing bit 0 of the output
- * port (command 0xd1) resets the VM. It answers the controller self-test
- * (0xaa -> 0x55) and the command byte (0x20 / 0x60) and ignores other
- * commands; bytes for the keyboard time out (status bit 6), so a driver
- * that probes finds nothing to talk to. Neither the DSDT (no PS/2
- * device) nor the FADT (8042 boot flag clear) offers it, so Linux's i8042
- * driver does not probe at all; its reboot code (reboot=kbd) still
- * pulses the reset line.
+ * The i8042 keyboard controller's reset line at ports 0x60 (data) and
+ * 0x64 (status / command), and nothing else of it: command 0xfe (pulse
+ * output line 0), any pulse command 0xf0..0xfe with bit 0 clear, or
+ * clearing bit 0 of the output port (command 0xd1, then the data byte)
+ * resets the VM. The status reads "buffers empty" (so a reboot path
+ * waiting for the input buffer goes on), the data port all ones, other
+ * commands are ignored: there is no keyboard, no self-test, no command
+ * byte. Neither the DSDT (no PS/2 device) nor the FADT (8042 boot flag
+ * clear) offers a controller, so Linux's i8042 driver does not probe;
+ * its reboot code (reboot=kbd) still pulses the reset line.
  *
  * QEMU's isa-debug-exit at port 0xf4: a test kernel writes v and the VM
  * powers off with status (v << 1) | 1 (QEMU's convention: an odd status,
@@ -43,13 +42,8 @@
 #define DEBUG_EXIT_LEN 4
 
 struct power {
-    uint16_t status, enable, control; /* PM1a */
-    struct i8042 {
-        uint8_t status;
-        uint8_t output;       /* the output buffer (valid when status bit 0) */
-        uint8_t command_byte; /* the controller's configuration byte */
-        uint8_t pending;      /* a command waiting for its data byte (0x60, 0xd1) */
-    } kbc;
+    uint16_t enable, control;         /* PM1a (status always reads 0) */
+    uint8_t kbc_command;              /* the i8042's last command (0xd1 waits for its data byte) */
 };
 
 /* Claims the PM block, the i8042's ports and the debug-exit port. False

@@ -4,9 +4,9 @@
  * (UNIX time in nanoseconds, which the VMM derives from its own clock);
  * the guest reads it in BCD or binary as register B says, always in the
  * 24-hour mode (B's 24/12 bit reads 1 whatever the guest writes). Register A's update-in-progress bit is set in the last 244 us of
- * each second, as on the real chip. A guest that sets the clock (SET bit,
- * then the time registers) moves only its own view: an offset to the
- * callback's time. Register C reads zero: the model raises no interrupts
+ * each second, as on the real chip. The guest cannot set the clock: the
+ * time registers (and the century) ignore writes, and register B's SET
+ * bit is only stored. Register C reads zero: the model raises no interrupts
  * (no periodic, alarm or update-ended IRQ 8). Registers 0x0e..0x7f are
  * plain CMOS RAM, except 0x32, the century (ACPI_CMOS_CENTURY). */
 #pragma once
@@ -15,7 +15,6 @@
 #include "vmm.h"
 
 #define RTC_INDEX_PORT 0x70
-#define RTC_DATA_PORT 0x71
 #define RTC_CMOS_SIZE 128
 
 /* The clock fields as the guest sees them, in binary. */
@@ -28,9 +27,6 @@ struct rtc {
     uint8_t cmos[RTC_CMOS_SIZE];   /* registers A, B, D and the NVRAM; time fields are computed */
     uint64_t (*now_ns)(void *ctx); /* UNIX time, nanoseconds */
     void *ctx;
-    int64_t offset;                /* seconds the guest moved its clock */
-    bool frozen;                   /* register B's SET bit: the time registers hold set_time */
-    struct rtc_time set_time;
 };
 
 /* Claims ports 0x70..0x71. False if they are taken. */
@@ -40,6 +36,5 @@ bool rtc_attach(struct rtc *rtc, struct vmm_bus *io_bus, uint64_t (*now_ns)(void
 uint64_t rtc_read(void *rtc, uint64_t offset, unsigned size);
 void rtc_write(void *rtc, uint64_t offset, unsigned size, uint64_t value);
 
-/* Calendar conversions (proleptic Gregorian, UTC), exposed for tests. */
-void rtc_time_from_unix(int64_t seconds, struct rtc_time *t);
-int64_t rtc_time_to_unix(const struct rtc_time *t);
+/* The calendar (proleptic Gregorian, UTC), exposed for tests. */
+void rtc_time_from_unix(uint64_t seconds, struct rtc_time *t);

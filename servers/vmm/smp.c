@@ -73,25 +73,48 @@ static uint64_t utcb_va(unsigned vcpu, unsigned which)
     return UTCB_FIRST + ((uint64_t)vcpu * 2 + which) * PAGE_SIZE;
 }
 
-/* The timer thread's startup event (through its vCPU's handler EC). */
+uint64_t thread_start(struct dj_utcb *u, bool ok, void (*fn)(uint64_t), uint8_t *stack, size_t bytes, uint64_t arg)
+{
+    ok = ok && u->arch.vector == DJ_EV_STARTUP;
+    u->arch.rip = ok ? (uint64_t)(uintptr_t)fn : 1ull << 63; /* not canonical: the kernel kills the thread */
+    u->arch.rsp = (uint64_t)(uintptr_t)stack + bytes - CALL_FRAME_BIAS;
+    u->arch.rdi = arg;
+    return DJ_MTD(0, 0);
+}
+
+enum dj_status thread_create(const struct vcpu *host, uint64_t event_base, uint64_t badge, uint64_t ec, uint64_t sc,
+                             uint64_t utcb, unsigned prio)
+{
+    uint64_t pt = event_base + DJ_EV_STARTUP;
+    enum dj_status st = dj_create_pt(pt, DJ_SEL_SELF_PD, host->handler_ec, DJ_MTD_RIP_RSP | DJ_MTD_GPR,
+                                     (uint64_t)(uintptr_t)dj_portal_entry);
+    if (st == DJ_OK)
+        st = dj_pt_ctrl(pt, VMM_THREAD_BADGE | badge);
+    if (st == DJ_OK)
+        st = dj_create_ec(ec, DJ_SEL_SELF_PD, host->cpu, utcb, 0, event_base, true);
+    if (st == DJ_OK)
+        st = dj_create_sc(sc, DJ_SEL_SELF_PD, ec, prio, QUANTUM_US);
+    return st;
+}
+
+/* The startup events of the VMM's own threads (through a vCPU's handler EC). */
 uint64_t thread_startup(uint64_t badge, struct dj_utcb *u)
 {
     unsigned id = (unsigned)(badge & 0xff);
     if (badge & VMM_RELAY_BADGE)
         return net_relay_startup(id, u);
-    if (id >= vm.nvcpus || u->arch.vector != DJ_EV_STARTUP) {
-        u->arch.rip = 1ull << 63; /* not canonical: the kernel kills the thread */
-        return DJ_MTD(0, 0);
-    }
-    u->arch.rip = (uint64_t)(uintptr_t)timer_thread;
-    u->arch.rsp = (uint64_t)(uintptr_t)timer_stacks[id] + STACK_BYTES - CALL_FRAME_BIAS;
-    u->arch.rdi = id;
-    return DJ_MTD(0, 0);
+    return thread_start(u, id < vm.nvcpus, timer_thread, timer_stacks[id % VMM_MAX_VCPUS], STACK_BYTES, id);
 }
 
-static uint64_t tsc_to_us(uint64_t cycles)
+/* Downs sm, waiting at most until the TSC reaches deadline (UINT64_MAX:
+ * for as long as it takes). */
+static void down_until(uint64_t sm, uint64_t deadline)
 {
-    return cycles / (vm.tsc_hz / US_PER_S) + 1;
+    uint64_t now = vmm_guest_tsc();
+    if (deadline == UINT64_MAX)
+        dj_sm_down(sm);
+    else if (deadline > now)
+        dj_sm_down_timeout(sm, (deadline - now) / (vm.tsc_hz / US_PER_S) + 1);
 }
 
 /* Sleeps until v's armed deadline, then recalls v if it runs the guest
@@ -100,11 +123,7 @@ void timer_thread(uint64_t id)
 {
     struct vcpu *v = &vm.vcpu[id];
     for (;;) {
-        uint64_t deadline = v->armed_deadline, now = vmm_guest_tsc();
-        if (deadline == UINT64_MAX)
-            dj_sm_down(v->timer_sm);
-        else if (deadline > now)
-            dj_sm_down_timeout(v->timer_sm, tsc_to_us(deadline - now));
+        down_until(v->timer_sm, v->armed_deadline);
         vm_lock();
         if (v->armed_deadline <= vmm_guest_tsc()) {
             v->armed_deadline = UINT64_MAX; /* the exit that follows re-arms */
@@ -122,20 +141,6 @@ void timer_rearm(struct vcpu *v)
         v->armed_deadline = deadline;
         dj_sm_up(v->timer_sm);
     }
-}
-
-static enum dj_status timer_create(struct vcpu *v, unsigned prio)
-{
-    uint64_t base = sel(v, SEL_TIMER_EVENTS), pt = base + DJ_EV_STARTUP;
-    enum dj_status st = dj_create_pt(pt, DJ_SEL_SELF_PD, v->handler_ec, DJ_MTD_RIP_RSP | DJ_MTD_GPR,
-                                     (uint64_t)(uintptr_t)dj_portal_entry);
-    if (st == DJ_OK)
-        st = dj_pt_ctrl(pt, VMM_THREAD_BADGE | v->id);
-    if (st == DJ_OK)
-        st = dj_create_ec(v->timer_ec, DJ_SEL_SELF_PD, v->cpu, utcb_va(v->id, 1), 0, base, true);
-    if (st == DJ_OK)
-        st = dj_create_sc(sel(v, SEL_TIMER_SC), DJ_SEL_SELF_PD, v->timer_ec, prio, QUANTUM_US);
-    return st;
 }
 
 static bool vcpu_create(struct vcpu *v, unsigned prio, unsigned timer_prio)
@@ -162,7 +167,8 @@ static bool vcpu_create(struct vcpu *v, unsigned prio, unsigned timer_prio)
     if (st == DJ_OK && (what = "its exit portals", true))
         st = exit_portals(v);
     if (st == DJ_OK && (what = "its timer thread", true))
-        st = timer_create(v, timer_prio);
+        st = thread_create(v, sel(v, SEL_TIMER_EVENTS), v->id, v->timer_ec, sel(v, SEL_TIMER_SC), utcb_va(v->id, 1),
+                           timer_prio);
     if (st == DJ_OK && (what = "the vCPU", true))
         st = (enum dj_status)dj_syscall(DJ_SYS_CREATE_EC | DJ_SYS_FLAG_GLOBAL | DJ_SYS_FLAG_VCPU, v->ec, vm.pd,
                                         v->cpu, 0, 0, VM_EVENT_BASE(v->id))
@@ -193,11 +199,7 @@ void vcpu_block(struct vcpu *v, uint64_t deadline)
     v->utcb = NULL; /* another handler may take the lock meanwhile */
     v->halted = true;
     vm_unlock();
-    uint64_t now = vmm_guest_tsc();
-    if (deadline == UINT64_MAX)
-        dj_sm_down(v->wake_sm);
-    else if (deadline > now)
-        dj_sm_down_timeout(v->wake_sm, tsc_to_us(deadline - now));
+    down_until(v->wake_sm, deadline);
     vm_lock();
     v->halted = false;
     v->utcb = u;

@@ -37,7 +37,6 @@ enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_S
 
 #define MSR_CTS (1u << 4)
 #define MSR_DSR (1u << 5)
-#define MSR_RI (1u << 6)
 #define MSR_DCD (1u << 7)
 /* A console is always connected and ready. */
 #define MSR_CONNECTED (MSR_CTS | MSR_DSR | MSR_DCD)
@@ -51,16 +50,14 @@ static bool fifos_on(const struct uart *u)
     return u->fcr & FCR_ENABLE;
 }
 
+/* In loopback the outputs come back: RTS as CTS, DTR as DSR, OUT1 as RI,
+ * OUT2 as DCD. */
 static uint8_t modem_inputs(const struct uart *u)
 {
-    if (!(u->mcr & MCR_LOOP))
+    uint8_t m = u->mcr;
+    if (!(m & MCR_LOOP))
         return MSR_CONNECTED;
-    uint8_t m = u->mcr, in = 0;
-    in |= (m & MCR_RTS) ? MSR_CTS : 0;
-    in |= (m & MCR_DTR) ? MSR_DSR : 0;
-    in |= (m & MCR_OUT1) ? MSR_RI : 0;
-    in |= (m & MCR_OUT2) ? MSR_DCD : 0;
-    return in;
+    return (uint8_t)((m & MCR_RTS ? MSR_CTS : 0) | (m & MCR_DTR ? MSR_DSR : 0) | (m & (MCR_OUT1 | MCR_OUT2)) << 4);
 }
 
 /* The pending interrupt of highest priority, as IIR bits 3:0. */
@@ -160,28 +157,24 @@ static uint8_t read_byte(struct uart *u, unsigned reg)
     return 0xff;
 }
 
+/* Plain registers take the byte (DLL and DLM sit at the data and IER
+ * ports while LCR.DLAB is set); the others act. LSR and MSR are
+ * read-only (factory test writes are ignored). */
 static void write_byte(struct uart *u, unsigned reg, uint8_t v)
 {
     bool dlab = u->lcr & LCR_DLAB;
-    switch (reg) {
-    case REG_DATA:
-        if (dlab)
-            u->dll = v;
-        else
-            transmit(u, v);
-        break;
-    case REG_IER:
-        if (dlab)
-            u->dlm = v;
-        else
-            write_ier(u, v);
-        break;
-    case REG_IIR_FCR: write_fcr(u, v); break;
-    case REG_LCR: u->lcr = v; break;
-    case REG_MCR: u->mcr = v & MCR_WRITABLE; break;
-    case REG_SCR: u->scr = v; break;
-    default: break; /* LSR and MSR are read-only (factory test writes ignored) */
-    }
+    uint8_t *plain[UART_PORTS] = {[REG_DATA] = dlab ? &u->dll : NULL, [REG_IER] = dlab ? &u->dlm : NULL,
+                                  [REG_LCR] = &u->lcr, [REG_SCR] = &u->scr};
+    if (plain[reg])
+        *plain[reg] = v;
+    else if (reg == REG_DATA)
+        transmit(u, v);
+    else if (reg == REG_IER)
+        write_ier(u, v);
+    else if (reg == REG_IIR_FCR)
+        write_fcr(u, v);
+    else if (reg == REG_MCR)
+        u->mcr = v & MCR_WRITABLE;
 }
 
 uint64_t uart_io_read(void *dev, uint64_t offset, unsigned size)

@@ -13,10 +13,7 @@ static uint64_t net_cfg_read(struct virtio_pci *vp, unsigned off, unsigned size)
     struct virtio_net *n = vp->dev;
     uint8_t img[CFG_LEN] = {[CFG_STATUS] = n->link_up ? VIRTIO_NET_S_LINK_UP : 0};
     memcpy(&img[CFG_MAC], n->mac, VIRTIO_NET_MAC_LEN);
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size && off + i < CFG_LEN; i++)
-        v |= (uint64_t)img[off + i] << (8 * i);
-    return v;
+    return vmm_get_le(&img[off], size); /* off + size <= CFG_LEN: the transport checked */
 }
 
 /* Gathers one chain into tx_buf; the frame's length with its header in

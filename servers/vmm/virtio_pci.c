@@ -3,7 +3,6 @@
 #include "virtio_pci.h"
 #include <string.h>
 
-#define PCI_INT_PIN_INTA 1u
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_CAP_ID_VENDOR 0x09
 
@@ -53,27 +52,13 @@ enum virtio_cap_type { VCAP_COMMON = 1, VCAP_NOTIFY_T = 2, VCAP_ISR_T = 3, VCAP_
 #define CC_Q_AVAIL_LO 0x28
 #define CC_Q_USED_LO 0x30
 
-#define TRANSPORT_FEATURES ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX))
+/* No VIRTIO_F_INDIRECT_DESC: optional, and Linux's virtio-net sends and
+ * receives its frames in one or two descriptors without it. */
+#define TRANSPORT_FEATURES ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_EVENT_IDX))
 
 static uint64_t offered(const struct virtio_pci *vp)
 {
     return vp->ops->features | TRANSPORT_FEATURES;
-}
-
-/* ---- little-endian byte images ------------------------------------------ */
-
-static void put_le(uint8_t *p, unsigned size, uint64_t v)
-{
-    for (unsigned i = 0; i < size; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned size)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
 }
 
 static bool access_ok(uint64_t off, unsigned size, uint64_t len)
@@ -121,39 +106,24 @@ static void msix_flush_pending(struct virtio_pci *vp)
             msix_fire(vp, v);
 }
 
-static void intx_update(struct virtio_pci *vp)
+/* MSI-X only: a driver that did not enable it gets no interrupts. */
+static void interrupt_guest(struct virtio_pci *vp, uint16_t vector)
 {
-    bool want = vp->isr && !msix_enabled(vp) && !(cfg16(vp, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
-    if (want != vp->intx_asserted) {
-        vp->intx_asserted = want;
-        uint16_t st = cfg16(vp, PCI_STATUS);
-        pci_config_put(&vp->cfg, PCI_STATUS, 2, want ? st | PCI_STATUS_INTX : st & ~PCI_STATUS_INTX);
-        vmm_irq_set(vp->setup.gsi, want);
-    }
-}
-
-static void interrupt_guest(struct virtio_pci *vp, uint16_t vector, uint8_t isr_bit)
-{
-    if (msix_enabled(vp)) {
-        if (vector < vp->msix_vectors)
-            msix_fire(vp, vector);
-        return;
-    }
-    vp->isr |= isr_bit;
-    intx_update(vp);
+    if (msix_enabled(vp) && vector < vp->msix_vectors)
+        msix_fire(vp, vector);
 }
 
 void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned q)
 {
     if (q < vp->ops->num_queues && virtq_should_interrupt(&vp->queues[q]))
-        interrupt_guest(vp, vp->queue_vector[q], VIRTIO_ISR_QUEUE);
+        interrupt_guest(vp, vp->queue_vector[q]);
 }
 
 void virtio_pci_config_changed(struct virtio_pci *vp)
 {
     vp->config_generation++;
     if (vp->status & VIRTIO_STATUS_DRIVER_OK)
-        interrupt_guest(vp, vp->config_vector, VIRTIO_ISR_CONFIG);
+        interrupt_guest(vp, vp->config_vector);
 }
 
 void virtio_pci_fail(struct virtio_pci *vp, const char *why)
@@ -195,8 +165,6 @@ static void device_reset(struct virtio_pci *vp)
         vp->queue_vector[q] = VIRTIO_MSI_NO_VECTOR;
         vp->queue_enabled[q] = false;
     }
-    vp->isr = 0;
-    intx_update(vp);
     if (vp->ops->reset)
         vp->ops->reset(vp);
 }
@@ -213,27 +181,27 @@ static uint64_t common_read(struct virtio_pci *vp, unsigned off, unsigned size)
     uint8_t img[VIRTIO_PCI_COMMON_LEN] = {0};
     uint64_t df = vp->device_feature_select < 2 ? offered(vp) >> (32 * vp->device_feature_select) : 0;
     uint64_t gf = vp->driver_feature_select < 2 ? vp->driver_features >> (32 * vp->driver_feature_select) : 0;
-    put_le(&img[CC_DFSELECT], 4, vp->device_feature_select);
-    put_le(&img[CC_DF], 4, (uint32_t)df);
-    put_le(&img[CC_GFSELECT], 4, vp->driver_feature_select);
-    put_le(&img[CC_GF], 4, (uint32_t)gf);
-    put_le(&img[CC_MSIX_CONFIG], 2, vp->config_vector);
-    put_le(&img[CC_NUM_QUEUES], 2, vp->ops->num_queues);
+    vmm_put_le(&img[CC_DFSELECT], 4, vp->device_feature_select);
+    vmm_put_le(&img[CC_DF], 4, (uint32_t)df);
+    vmm_put_le(&img[CC_GFSELECT], 4, vp->driver_feature_select);
+    vmm_put_le(&img[CC_GF], 4, (uint32_t)gf);
+    vmm_put_le(&img[CC_MSIX_CONFIG], 2, vp->config_vector);
+    vmm_put_le(&img[CC_NUM_QUEUES], 2, vp->ops->num_queues);
     img[CC_STATUS] = vp->status;
     img[CC_CFG_GENERATION] = vp->config_generation;
-    put_le(&img[CC_Q_SELECT], 2, vp->queue_select);
+    vmm_put_le(&img[CC_Q_SELECT], 2, vp->queue_select);
     struct virtq *q = selected_queue(vp);
     if (q) {
         unsigned i = vp->queue_select;
-        put_le(&img[CC_Q_SIZE], 2, q->size);
-        put_le(&img[CC_Q_MSIX], 2, vp->queue_vector[i]);
-        put_le(&img[CC_Q_ENABLE], 2, vp->queue_enabled[i]);
-        put_le(&img[CC_Q_NOFF], 2, i);
-        put_le(&img[CC_Q_DESC_LO], 8, q->desc_gpa);
-        put_le(&img[CC_Q_AVAIL_LO], 8, q->avail_gpa);
-        put_le(&img[CC_Q_USED_LO], 8, q->used_gpa);
+        vmm_put_le(&img[CC_Q_SIZE], 2, q->size);
+        vmm_put_le(&img[CC_Q_MSIX], 2, vp->queue_vector[i]);
+        vmm_put_le(&img[CC_Q_ENABLE], 2, vp->queue_enabled[i]);
+        vmm_put_le(&img[CC_Q_NOFF], 2, i);
+        vmm_put_le(&img[CC_Q_DESC_LO], 8, q->desc_gpa);
+        vmm_put_le(&img[CC_Q_AVAIL_LO], 8, q->avail_gpa);
+        vmm_put_le(&img[CC_Q_USED_LO], 8, q->used_gpa);
     }
-    return get_le(&img[off], size);
+    return vmm_get_le(&img[off], size);
 }
 
 static void set_status(struct virtio_pci *vp, uint8_t v)
@@ -268,22 +236,10 @@ static void enable_queue(struct virtio_pci *vp, unsigned i)
     if (vp->queue_enabled[i])
         return;
     vp->queue_enabled[i] = true;
-    if (!virtq_enable(q, vp->setup.ram, vp->ops->queue_max, virtio_pci_negotiated(vp, VIRTIO_F_INDIRECT_DESC),
-                      virtio_pci_negotiated(vp, VIRTIO_F_EVENT_IDX)))
+    if (!virtq_enable(q, vp->setup.ram, vp->ops->queue_max, virtio_pci_negotiated(vp, VIRTIO_F_EVENT_IDX)))
         virtio_pci_fail(vp, q->error);
     else if (vp->status & VIRTIO_STATUS_NEEDS_RESET)
         virtq_break(q, vp->error);
-}
-
-/* A 32-bit half of a 64-bit ring address, or the whole of it. */
-static void set_addr(uint64_t *field, unsigned off_in_field, unsigned size, uint64_t v)
-{
-    if (size == 8 && off_in_field == 0)
-        *field = v;
-    else if (size == 4 && off_in_field == 0)
-        *field = (*field & 0xffffffff00000000ull) | (uint32_t)v;
-    else if (size == 4 && off_in_field == 4)
-        *field = (*field & 0xffffffffull) | (v << 32);
 }
 
 static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint64_t v)
@@ -300,12 +256,10 @@ static void queue_write(struct virtio_pci *vp, unsigned off, unsigned size, uint
         return; /* the geometry is fixed while enabled */
     else if (off == CC_Q_SIZE && size == 2)
         q->size = (uint16_t)v; /* checked when the queue is enabled */
-    else if (off >= CC_Q_DESC_LO && off < CC_Q_AVAIL_LO)
-        set_addr(&q->desc_gpa, off - CC_Q_DESC_LO, size, v);
-    else if (off >= CC_Q_AVAIL_LO && off < CC_Q_USED_LO)
-        set_addr(&q->avail_gpa, off - CC_Q_AVAIL_LO, size, v);
-    else if (off >= CC_Q_USED_LO && off < VIRTIO_PCI_COMMON_LEN)
-        set_addr(&q->used_gpa, off - CC_Q_USED_LO, size, v);
+    else if (off >= CC_Q_DESC_LO) { /* a ring address, or a part of one (access_ok: within it) */
+        uint64_t *ring[] = {&q->desc_gpa, &q->avail_gpa, &q->used_gpa};
+        vmm_put_le((uint8_t *)ring[(off - CC_Q_DESC_LO) / 8] + off % 8, size, v);
+    }
 }
 
 static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uint64_t v)
@@ -315,10 +269,9 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uin
         vp->device_feature_select = (uint32_t)v;
     else if (off == CC_GFSELECT && size == 4)
         vp->driver_feature_select = (uint32_t)v;
-    else if (off == CC_GF && size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
-        unsigned shift = 32 * vp->driver_feature_select;
-        vp->driver_features = (vp->driver_features & ~(0xffffffffull << shift)) | ((v & 0xffffffffull) << shift);
-    } else if (off == CC_MSIX_CONFIG && size == 2)
+    else if (off == CC_GF && size == 4 && vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK))
+        vmm_put_le((uint8_t *)&vp->driver_features + 4 * vp->driver_feature_select, 4, v);
+    else if (off == CC_MSIX_CONFIG && size == 2)
         vp->config_vector = checked_vector(vp, v);
     else if (off == CC_STATUS && size == 1)
         set_status(vp, (uint8_t)v);
@@ -330,21 +283,19 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uin
 
 /* ---- the other BAR structures ---------------------------------------------- */
 
-/* The MSI-X table words an access at off covers, or NULL (counted) for a
- * bad one. The access_ok() alignment keeps an 8-byte access in one entry. */
+/* The MSI-X table words an access at off covers, or NULL for a bad one.
+ * The access_ok() alignment keeps an 8-byte access in one entry. */
 static uint32_t *msix_words(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
-    if ((size != 4 && size != 8) || !access_ok(off, size, (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES)) {
-        vp->bad_accesses++;
+    if ((size != 4 && size != 8) || !access_ok(off, size, (uint64_t)vp->msix_vectors * MSIX_ENTRY_BYTES))
         return NULL;
-    }
     return &vp->msix_table[off / MSIX_ENTRY_BYTES][off % MSIX_ENTRY_BYTES / 4];
 }
 
 static uint64_t msix_table_read(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
     const uint32_t *w = msix_words(vp, off, size);
-    return !w ? 0 : size == 8 ? w[0] | (uint64_t)w[1] << 32 : w[0];
+    return w ? vmm_get_le(w, size) : 0;
 }
 
 static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned size, uint64_t v)
@@ -352,21 +303,16 @@ static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned size,
     uint32_t *w = msix_words(vp, off, size);
     if (!w)
         return;
-    for (unsigned i = 0; i < size / 4; i++, v >>= 32) {
-        bool ctrl = (off / 4 + i) % 4 == MSIX_ENTRY_CTRL;
-        w[i] = ctrl ? ((uint32_t)v & MSIX_ENTRY_MASKED) : (uint32_t)v;
-    }
+    vmm_put_le(w, size, v);
+    vp->msix_table[off / MSIX_ENTRY_BYTES][MSIX_ENTRY_CTRL] &= MSIX_ENTRY_MASKED; /* the other control bits are reserved */
     msix_flush_pending(vp);
 }
 
 static void notify_write(struct virtio_pci *vp, uint64_t off, unsigned size)
 {
     unsigned q = (unsigned)(off / VIRTIO_PCI_NOTIFY_MULT);
-    if (q >= vp->ops->num_queues || off % VIRTIO_PCI_NOTIFY_MULT || size > VIRTIO_PCI_NOTIFY_MULT) {
-        vp->bad_accesses++;
-        return;
-    }
-    if (virtio_pci_driver_ok(vp) && vp->queues[q].live)
+    bool ok = q < vp->ops->num_queues && !(off % VIRTIO_PCI_NOTIFY_MULT) && size <= VIRTIO_PCI_NOTIFY_MULT;
+    if (ok && virtio_pci_driver_ok(vp) && vp->queues[q].live)
         vp->ops->notify(vp, q);
 }
 
@@ -375,20 +321,15 @@ uint64_t virtio_pci_bar_read(void *opaque, uint64_t offset, unsigned size)
     struct virtio_pci *vp = opaque;
     if (access_ok(offset - VIRTIO_PCI_COMMON_OFF, size, VIRTIO_PCI_COMMON_LEN))
         return common_read(vp, (unsigned)offset, size);
-    if (access_ok(offset - VIRTIO_PCI_ISR_OFF, size, VIRTIO_PCI_ISR_LEN)) {
-        uint8_t v = vp->isr; /* reading acknowledges */
-        vp->isr = 0;
-        intx_update(vp);
-        return v;
-    }
+    if (access_ok(offset - VIRTIO_PCI_ISR_OFF, size, VIRTIO_PCI_ISR_LEN))
+        return 0; /* no INTx: nothing is ever pending there */
     if (offset >= VIRTIO_PCI_DEVCFG_OFF && access_ok(offset - VIRTIO_PCI_DEVCFG_OFF, size, vp->ops->cfg_len))
         return vp->ops->cfg_read(vp, (unsigned)(offset - VIRTIO_PCI_DEVCFG_OFF), size);
     if (offset >= VIRTIO_PCI_MSIX_TABLE_OFF && offset < VIRTIO_PCI_MSIX_PBA_OFF)
         return msix_table_read(vp, offset - VIRTIO_PCI_MSIX_TABLE_OFF, size);
     if (offset >= VIRTIO_PCI_MSIX_PBA_OFF && access_ok(offset - VIRTIO_PCI_MSIX_PBA_OFF, size, MSIX_PBA_LEN))
         return vp->msix_pending >> (8 * (offset - VIRTIO_PCI_MSIX_PBA_OFF));
-    vp->bad_accesses++;
-    return 0;
+    return 0; /* nothing there, or a malformed access */
 }
 
 void virtio_pci_bar_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
@@ -401,8 +342,7 @@ void virtio_pci_bar_write(void *opaque, uint64_t offset, unsigned size, uint64_t
         notify_write(vp, offset - VIRTIO_PCI_NOTIFY_OFF, size);
     else if (offset >= VIRTIO_PCI_MSIX_TABLE_OFF && offset < VIRTIO_PCI_MSIX_PBA_OFF)
         msix_table_write(vp, offset - VIRTIO_PCI_MSIX_TABLE_OFF, size, value);
-    else
-        vp->bad_accesses++; /* ISR, device configuration and PBA are read-only */
+    /* else ignored: ISR, device configuration and PBA are read-only */
 }
 
 /* ---- PCI configuration space ----------------------------------------------- */
@@ -423,14 +363,11 @@ static void build_config_space(struct virtio_pci *vp)
     const struct virtio_dev_ops *ops = vp->ops;
     struct pci_config *c = &vp->cfg;
     uint16_t device = (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + ops->virtio_type);
-    pci_config_init(c, VIRTIO_PCI_VENDOR_ID, device, ops->class_code, VIRTIO_PCI_REVISION, PCI_INT_PIN_INTA, NULL,
-                    vp->setup.bus);
+    pci_config_init(c, VIRTIO_PCI_VENDOR_ID, device, ops->class_code, VIRTIO_PCI_REVISION, vp->setup.bus);
     pci_config_put(c, PCI_SUBSYS_VENDOR, 2, VIRTIO_PCI_VENDOR_ID);
     pci_config_put(c, PCI_SUBSYS_ID, 2, device);
-    pci_config_put(c, PCI_INT_LINE, 1, vp->setup.irq_line);
-    pci_config_set_bar(c, 0, PCI_BAR_KIND_MEM32, VIRTIO_PCI_BAR_SIZE, false, virtio_pci_bar_read, virtio_pci_bar_write,
-                       vp);
-    pci_config_write(c, PCI_BAR0, 4, vp->setup.bar_base); /* where firmware would put it; decoding stays off */
+    pci_config_set_bar(c, VIRTIO_PCI_BAR_SIZE, virtio_pci_bar_read, virtio_pci_bar_write, vp);
+    pci_config_put(c, PCI_BAR0, 4, vp->setup.bar_base); /* where firmware would put it; decoding stays off */
 
     vp->cap_msix = pci_config_add_cap(c, PCI_CAP_ID_MSIX, MSIX_CAP_BYTES);
     pci_config_put(c, vp->cap_msix + MSIX_CONTROL, 2, vp->msix_vectors - 1);
@@ -461,25 +398,16 @@ static bool pci_cfg_window(struct virtio_pci *vp, unsigned reg, unsigned size, u
     uint32_t len = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_LENGTH, 4);
     uint32_t bar = pci_config_get(&vp->cfg, vp->cap_pci_cfg + VCAP_BAR, 1);
     bool ok = reg == data && size == len && bar == 0 && off < VIRTIO_PCI_BAR_SIZE;
-    if (!ok)
-        vp->bad_accesses++;
-    else if (write)
+    if (ok && write)
         virtio_pci_bar_write(vp, off, size, *value);
     if (!write)
         *value = ok ? (uint32_t)virtio_pci_bar_read(vp, off, size) : 0;
     return true;
 }
 
-static bool cfg_access_ok(unsigned reg, unsigned size)
-{
-    return (size == 1 || size == 2 || size == 4) && !(reg & (size - 1));
-}
-
 uint32_t virtio_pci_cfg_read(void *opaque, unsigned reg, unsigned size)
 {
-    struct virtio_pci *vp = opaque;
-    if (!cfg_access_ok(reg, size))
-        return 0;
+    struct virtio_pci *vp = opaque; /* the host bridge passes only aligned accesses of 1, 2 or 4 bytes */
     uint32_t v;
     if (pci_cfg_window(vp, reg, size, &v, false))
         return v;
@@ -489,23 +417,17 @@ uint32_t virtio_pci_cfg_read(void *opaque, unsigned reg, unsigned size)
 void virtio_pci_cfg_write(void *opaque, unsigned reg, unsigned size, uint32_t value)
 {
     struct virtio_pci *vp = opaque;
-    if (!cfg_access_ok(reg, size))
-        return;
     if (pci_cfg_window(vp, reg, size, &value, true))
         return;
     pci_config_write(&vp->cfg, reg, size, value);
-    intx_update(vp);        /* INTx disable may have changed */
     msix_flush_pending(vp); /* MSI-X enable or function mask may have changed */
 }
 
 bool virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev,
                      const struct virtio_pci_setup *setup)
 {
-    if (!ops || !setup || !ops->cfg_read || !ops->notify || ops->num_queues == 0 ||
-        ops->num_queues > VIRTIO_PCI_MAX_QUEUES || ops->cfg_len > VIRTIO_PCI_DEVCFG_MAX || ops->queue_max == 0 ||
-        (ops->queue_max & (ops->queue_max - 1)) || ops->queue_max > VIRTQ_MAX_SIZE ||
-        (setup->bar_base & (VIRTIO_PCI_BAR_SIZE - 1)))
-        return false;
+    if (setup->bar_base & (VIRTIO_PCI_BAR_SIZE - 1))
+        return false; /* ops are the device type's constants (virtio_pci.h says what they must be) */
     memset(vp, 0, sizeof(*vp));
     vp->ops = ops;
     vp->dev = dev;

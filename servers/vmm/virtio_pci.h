@@ -17,8 +17,10 @@
  * The header, BAR sizing and placement are pci_config.c's: BAR0 is
  * claimed on the VMM's MMIO bus while memory decoding is on, at the
  * address the guest (or the VMM, standing in for firmware) programmed. Interrupts go out as MSI-X
- * messages (vmm_msi_send) once the guest enabled MSI-X, else on the INTx
- * line's GSI (vmm_irq_set, level) with the ISR register.
+ * messages (vmm_msi_send) once the guest enabled MSI-X. There is no INTx
+ * line (interrupt pin 0, the ISR status reads 0): the issue asks for a
+ * modern virtio-net with MSI-X, and Linux's virtio-pci driver uses MSI-X
+ * whenever the device has it (docs/vmm.md, "What was left out").
  *
  * Every guest write is checked: bad queue geometry or rings outside RAM
  * set DEVICE_NEEDS_RESET and stop the queues (the guest can reset the
@@ -58,16 +60,11 @@
 #define VIRTIO_STATUS_DRIVER_OK 0x04u
 #define VIRTIO_STATUS_FEATURES_OK 0x08u
 #define VIRTIO_STATUS_NEEDS_RESET 0x40u
-#define VIRTIO_STATUS_FAILED 0x80u
 
 /* Transport feature bits */
 #define VIRTIO_F_INDIRECT_DESC 28
 #define VIRTIO_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
-
-/* ISR bits */
-#define VIRTIO_ISR_QUEUE 0x1u
-#define VIRTIO_ISR_CONFIG 0x2u
 
 struct virtio_pci;
 
@@ -77,8 +74,8 @@ struct virtio_dev_ops {
     uint32_t class_code;     /* PCI base class, subclass, prog-if */
     uint64_t features;       /* device-type features offered (the transport adds its own) */
     uint16_t num_queues;     /* at most VIRTIO_PCI_MAX_QUEUES */
-    uint16_t queue_max;      /* largest queue size, a power of two */
-    uint16_t cfg_len;        /* bytes of device configuration */
+    uint16_t queue_max;      /* largest queue size, a power of two up to VIRTQ_MAX_SIZE */
+    uint16_t cfg_len;        /* bytes of device configuration, at most VIRTIO_PCI_DEVCFG_MAX */
     /* A read of the device configuration (off + size <= cfg_len). */
     uint64_t (*cfg_read)(struct virtio_pci *vp, unsigned off, unsigned size);
     /* The guest notified a live queue (DRIVER_OK set). */
@@ -94,8 +91,6 @@ struct virtio_pci_setup {
     struct vmm_bus *bus;       /* the MMIO bus BAR0 goes on */
     const struct vmm_ram *ram; /* guest RAM the rings and buffers must lie in */
     uint32_t bar_base;         /* BAR0 as firmware would assign it (aligned to the BAR size; 0: unassigned) */
-    unsigned gsi;              /* the INTx line's GSI */
-    uint8_t irq_line;          /* interrupt line register value (the GSI, for the guest's information) */
 };
 
 struct virtio_pci {
@@ -111,10 +106,6 @@ struct virtio_pci {
     uint64_t msix_pending;
     unsigned msix_vectors;     /* num_queues + 1 */
 
-    /* INTx */
-    uint8_t isr;
-    bool intx_asserted;
-
     /* Common configuration */
     uint32_t device_feature_select, driver_feature_select;
     uint64_t driver_features;
@@ -128,13 +119,11 @@ struct virtio_pci {
 
     /* Diagnostics */
     const char *error;         /* why NEEDS_RESET was set (first reason) */
-    uint64_t bad_accesses;     /* guest accesses ignored as out of range or malformed */
 };
 
 /* Sets up the function (reset state, BAR0 at setup->bar_base but memory
- * decoding off, as firmware leaves it until the OS enables it). false for
- * a bad ops or setup (too many queues, device configuration too large,
- * bar_base not aligned). */
+ * decoding off, as firmware leaves it until the OS enables it). false when
+ * bar_base is not aligned to the BAR's size. */
 bool virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev, const struct virtio_pci_setup *setup);
 
 /* PCI configuration space, for the host bridge: reg is the byte offset

@@ -41,7 +41,7 @@ static void *ring_ptr(struct virtq *q, uint64_t gpa, uint64_t bytes, uint64_t al
     return p;
 }
 
-bool virtq_enable(struct virtq *q, const struct vmm_ram *ram, uint16_t max, bool indirect, bool event_idx)
+bool virtq_enable(struct virtq *q, const struct vmm_ram *ram, uint16_t max, bool event_idx)
 {
     q->live = false;
     q->error = NULL;
@@ -55,7 +55,6 @@ bool virtq_enable(struct virtq *q, const struct vmm_ram *ram, uint16_t max, bool
     q->used = ring_ptr(q, q->used_gpa, VIRTQ_USED_BYTES(q->size), VIRTQ_USED_ALIGN, "used ring not in RAM or misaligned");
     if (!q->desc || !q->avail || !q->used)
         return false;
-    q->indirect = indirect;
     q->event_idx = event_idx;
     q->last_avail = q->used_idx = q->signalled = 0;
     q->live = true;
@@ -90,9 +89,7 @@ enum virtq_result virtq_pop(struct virtq *q, struct virtq_chain *c)
         return VIRTQ_BAD;
     }
     q->last_avail++;
-    *c = (struct virtq_chain){
-        .q = q, .head = head, .table = q->desc, .table_len = q->size, .next = head, .more = true,
-    };
+    *c = (struct virtq_chain){.q = q, .head = head, .next = head, .more = true};
     return VIRTQ_OK;
 }
 
@@ -103,46 +100,19 @@ static enum virtq_result chain_bad(struct virtq_chain *c, const char *why)
     return VIRTQ_BAD;
 }
 
-/* Switches the walk into the indirect table d describes. */
-static enum virtq_result enter_indirect(struct virtq_chain *c, const struct virtq_desc *d)
-{
-    if (!c->q->indirect)
-        return chain_bad(c, "indirect descriptor without the feature");
-    if (c->in_indirect)
-        return chain_bad(c, "indirect descriptor inside an indirect table");
-    if (d->flags & VIRTQ_DESC_F_NEXT)
-        return chain_bad(c, "indirect descriptor with NEXT");
-    if (d->len == 0 || d->len % sizeof(struct virtq_desc) || d->len / sizeof(struct virtq_desc) > VIRTQ_MAX_SIZE)
-        return chain_bad(c, "indirect table of a bad length");
-    if (d->addr & (VIRTQ_DESC_ALIGN - 1))
-        return chain_bad(c, "indirect table misaligned");
-    void *t = vmm_gpa_ptr(c->q->ram, d->addr, d->len);
-    if (!t)
-        return chain_bad(c, "indirect table not in RAM");
-    c->table = t;
-    c->table_len = d->len / sizeof(struct virtq_desc);
-    c->next = 0;
-    c->visited = 0;
-    c->in_indirect = true;
-    return VIRTQ_OK;
-}
-
 enum virtq_result virtq_next(struct virtq_chain *c, struct virtq_seg *seg)
 {
     while (c->more) {
         if (!c->q->live)
             return chain_bad(c, c->q->error);
-        if (c->next >= c->table_len)
+        if (c->next >= c->q->size)
             return chain_bad(c, "descriptor index beyond its table");
-        if (++c->visited > c->table_len)
+        if (++c->visited > c->q->size)
             return chain_bad(c, "descriptor chain loops");
-        volatile struct virtq_desc *src = &c->table[c->next];
+        volatile struct virtq_desc *src = &c->q->desc[c->next];
         struct virtq_desc d = {.addr = src->addr, .len = src->len, .flags = src->flags, .next = src->next};
-        if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-            if (enter_indirect(c, &d) != VIRTQ_OK)
-                return VIRTQ_BAD;
-            continue;
-        }
+        if (d.flags & VIRTQ_DESC_F_INDIRECT)
+            return chain_bad(c, "indirect descriptor (the feature is not offered)");
         c->more = (d.flags & VIRTQ_DESC_F_NEXT) != 0;
         c->next = d.next;
         bool writable = (d.flags & VIRTQ_DESC_F_WRITE) != 0;

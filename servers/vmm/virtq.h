@@ -5,8 +5,8 @@
  * vCPU, so nothing read from them is trusted twice: every descriptor is
  * copied once and checked (its buffer lies in guest RAM, its next index
  * lies in its table, a chain visits at most as many descriptors as its
- * table holds, readable buffers come before writable ones, an indirect
- * table is well formed), the driver's available index may run ahead of
+ * table holds, readable buffers come before writable ones, no indirect
+ * descriptors: VIRTIO_F_INDIRECT_DESC is not offered), the driver's available index may run ahead of
  * ours by at most the queue size, and every head index lies in the
  * table. A violation returns VIRTQ_BAD: the caller marks the device
  * NEEDS_RESET and stops the queue; nothing outside guest RAM is touched.
@@ -26,7 +26,6 @@
 #define VIRTQ_DESC_F_INDIRECT 4u
 /* Ring flags */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1u
-#define VIRTQ_USED_F_NO_NOTIFY 1u
 
 /* Ring geometry for a queue of n entries, including the event words that
  * the EVENT_IDX feature uses (they are validated either way). */
@@ -61,7 +60,6 @@ struct virtq {
     volatile uint16_t *used;  /* flags, idx, then elements, then avail_event */
     const struct vmm_ram *ram;
     bool live;          /* enabled, checked, not broken */
-    bool indirect;      /* VIRTIO_F_INDIRECT_DESC negotiated */
     bool event_idx;     /* VIRTIO_F_EVENT_IDX negotiated */
     uint16_t last_avail; /* next available entry this device takes */
     uint16_t used_idx;   /* next used entry this device fills */
@@ -72,7 +70,7 @@ struct virtq {
 /* Checks the geometry (size a power of two up to max, rings aligned and
  * wholly in guest RAM) and makes the queue live with all indices at 0.
  * false (queue not live, q->error says why) otherwise. */
-bool virtq_enable(struct virtq *q, const struct vmm_ram *ram, uint16_t max, bool indirect, bool event_idx);
+bool virtq_enable(struct virtq *q, const struct vmm_ram *ram, uint16_t max, bool event_idx);
 /* Stops a queue after a violation; keeps the first reason. */
 void virtq_break(struct virtq *q, const char *why);
 
@@ -87,12 +85,9 @@ struct virtq_seg {
 struct virtq_chain {
     struct virtq *q;
     uint16_t head;            /* goes back in the used ring */
-    volatile struct virtq_desc *table; /* the queue's table or an indirect one */
-    uint32_t table_len;       /* entries in table */
     uint32_t next;            /* index of the next descriptor in table */
     uint32_t visited;         /* descriptors seen in table (loop bound) */
     bool more;                /* next is valid */
-    bool in_indirect;
     bool seen_writable;
 };
 

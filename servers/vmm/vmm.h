@@ -26,9 +26,6 @@
 struct vmm_ram {
     uint8_t *base;      /* VMM virtual address of guest-physical 0 */
     uint64_t size;      /* bytes of RAM below the hole */
-    uint64_t high_base; /* guest-physical start of RAM above 4 GiB (0: none) */
-    uint8_t *high;      /* VMM address of it */
-    uint64_t high_size;
 };
 /* A pointer to len bytes at guest-physical gpa, or NULL when any of them
  * is not RAM. */
@@ -44,6 +41,9 @@ static inline uint64_t vmm_size_mask(unsigned bytes)
 {
     return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
 }
+/* Little-endian values of 1 to 8 bytes in byte images (x86 guest, x86 host). */
+static inline uint64_t vmm_get_le(const void *p, unsigned bytes) { uint64_t v = 0; __builtin_memcpy(&v, p, bytes); return v; }
+static inline void vmm_put_le(void *p, unsigned bytes, uint64_t v) { __builtin_memcpy(p, &v, bytes); }
 typedef uint64_t (*vmm_read_fn)(void *dev, uint64_t offset, unsigned size);
 typedef void (*vmm_write_fn)(void *dev, uint64_t offset, unsigned size, uint64_t value);
 
@@ -62,8 +62,8 @@ struct vmm_bus {
 /* Claim [base, base + len); false when it overlaps a claimed range or the
  * bus is full. */
 bool vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len, vmm_read_fn rd, vmm_write_fn wr, void *dev);
-/* Move or drop (len 0) the range a device claimed with dev (PCI BARs). */
-bool vmm_bus_move(struct vmm_bus *bus, void *dev, uint64_t old_base, uint64_t new_base, uint64_t len);
+/* Drops the range dev claimed at base (a PCI BAR that moves). */
+void vmm_bus_remove(struct vmm_bus *bus, void *dev, uint64_t base);
 uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size);
 void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t value);
 
@@ -87,9 +87,8 @@ void vmm_vcpu_kick(unsigned vcpu);
 void vmm_vcpu_init(unsigned vcpu);
 void vmm_vcpu_sipi(unsigned vcpu, uint8_t vector);
 /* The guest's TSC now (every vCPU has the same: TSC offset 0 relative to
- * the host TSC) and its rate in Hz. */
+ * the host TSC). */
 uint64_t vmm_guest_tsc(void);
-uint64_t vmm_tsc_hz(void);
 /* Bytes the guest's UART sent: to the console. */
 void vmm_console_write(const char *s, size_t len);
 /* The guest asked to power off (ACPI S5, debug exit) or to reset (i8042,
@@ -98,5 +97,3 @@ void vmm_console_write(const char *s, size_t len);
  * 0. */
 void vmm_power_off(unsigned status);
 void vmm_reset(void);
-/* Number of vCPUs of this VM (1..VMM_MAX_VCPUS). */
-unsigned vmm_vcpu_count(void);

@@ -19,20 +19,17 @@ static struct apic_msg msgs[MAX_MSGS];
 static unsigned nmsgs;
 static struct ioapic io;
 
-static void record(void *ctx, const struct apic_msg *m)
+static void record(const struct apic_msg *m)
 {
-    (void)ctx;
     assert_true(nmsgs < MAX_MSGS);
     msgs[nmsgs++] = *m;
 }
-
-static const struct ioapic_ops recorder = { .deliver = record };
 
 static int setup(void **state)
 {
     (void)state;
     nmsgs = 0;
-    ioapic_init(&io, 4, &recorder);
+    ioapic_init(&io, 4, record);
     return 0;
 }
 
@@ -161,7 +158,7 @@ static void test_platform_entry(void **state)
 /* ---- wired to the LAPIC model ---- */
 static struct lapic_set lapics;
 static unsigned kicks;
-static void to_lapics(void *ctx, const struct apic_msg *m) { lapic_deliver(ctx, m); }
+static void to_lapics(const struct apic_msg *m) { lapic_deliver(&lapics, m); }
 /* The VMM services lapic.c calls (EOIs reach the IOAPIC through
  * vmm_irq_eoi, ioapic.c). */
 uint64_t vmm_guest_tsc(void) { return 0; }
@@ -172,10 +169,9 @@ void vmm_vcpu_sipi(unsigned v, uint8_t vec) { (void)v; (void)vec; }
 static void test_with_lapics(void **state)
 {
     (void)state;
-    struct ioapic_ops iops = { .ctx = &lapics, .deliver = to_lapics };
-    ioapic_init(&io, 4, &iops);
+    ioapic_init(&io, 4, to_lapics);
     ioapic_platform_attach(&io);
-    assert_true(lapic_set_init(&lapics, 2));
+    lapic_set_init(&lapics, 2);
     struct lapic *l = &lapics.cpu[1];
     assert_true(lapic_msr_write(l, 0x80f, 0x1ff));
     program(20, LEVEL | 0x55, 1);

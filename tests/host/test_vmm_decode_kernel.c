@@ -1,4 +1,4 @@
-// host-test-sources: servers/vmm/decode.c
+// host-test-sources: servers/vmm/decode.c tests/host/vmm_bus_fake.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The MMIO decoder against objdump over a real kernel: every instruction
  * of the guest kernel's text (Debian's vmlinuz, decompressed) goes

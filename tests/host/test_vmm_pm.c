@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The VMM's ACPI PM block and isa-debug-exit: power-off only on SLP_EN
  * with the \_S5 type (written as a word or as two bytes), SCI_EN always
- * set, write-one-to-clear status, enable bits and the SCI level, the
+ * set, a status that stays 0, enable bits and a quiet SCI, the
  * reset register, and the debug-exit status convention. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,7 +88,7 @@ static void enable_bits_and_sci(void **state)
     vmm_bus_write(&io, ACPI_PM1A_EVT_PORT + 2, 2, 0xffff);
     assert_int_equal(vmm_bus_read(&io, ACPI_PM1A_EVT_PORT + 2, 2), 0x0721);
     assert_false(sci_level);
-    assert_true(sci_calls > 0);
+    assert_int_equal(sci_calls, 0); /* no event source: the SCI never rises */
 }
 
 static void reset_register(void **state)

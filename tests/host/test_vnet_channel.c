@@ -107,7 +107,7 @@ static int setup(void **state)
     free(net);
     net = malloc(sizeof(*net));
     assert_non_null(net);
-    struct virtio_pci_setup s = {.bus = &bus, .ram = &ram, .bar_base = BAR_ADDR, .gsi = TEST_GSI, .irq_line = TEST_GSI};
+    struct virtio_pci_setup s = {.bus = &bus, .ram = &ram, .bar_base = BAR_ADDR};
     struct virtio_net_backend b = net_channel_backend(&nc);
     assert_true(virtio_net_init(net, &s, test_mac, &b));
     nc.dev = net;

@@ -20,22 +20,11 @@ bool vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len, vmm_read_fn r
     return true;
 }
 
-bool vmm_bus_move(struct vmm_bus *bus, void *dev, uint64_t old_base, uint64_t new_base, uint64_t len)
+void vmm_bus_remove(struct vmm_bus *bus, void *dev, uint64_t base)
 {
-    for (unsigned i = 0; i < bus->count; i++) {
-        struct vmm_region *r = &bus->r[i];
-        if (r->dev != dev || r->base != old_base)
-            continue;
-        struct vmm_region saved = *r;
-        bus->r[i] = bus->r[--bus->count];
-        if (len == 0)
-            return true;
-        if (vmm_bus_add(bus, new_base, len, saved.read, saved.write, saved.dev))
-            return true;
-        bus->r[bus->count++] = saved;
-        return false;
-    }
-    return false;
+    for (unsigned i = 0; i < bus->count; i++)
+        if (bus->r[i].dev == dev && bus->r[i].base == base)
+            bus->r[i--] = bus->r[--bus->count];
 }
 
 static struct vmm_region *find(struct vmm_bus *bus, uint64_t addr, unsigned size)

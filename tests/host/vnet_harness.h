@@ -64,9 +64,6 @@ void *vmm_gpa_ptr(const struct vmm_ram *r, uint64_t gpa, uint64_t len)
 {
     if (gpa < r->size && len <= r->size - gpa)
         return r->base + gpa;
-    if (r->high_size && gpa >= r->high_base && gpa - r->high_base < r->high_size &&
-        len <= r->high_size - (gpa - r->high_base))
-        return r->high + (gpa - r->high_base);
     return NULL;
 }
 
@@ -81,20 +78,11 @@ bool vmm_bus_add(struct vmm_bus *b, uint64_t base, uint64_t len, vmm_read_fn rd,
     return true;
 }
 
-bool vmm_bus_move(struct vmm_bus *b, void *dev, uint64_t old_base, uint64_t new_base, uint64_t len)
+void vmm_bus_remove(struct vmm_bus *b, void *dev, uint64_t base)
 {
-    for (unsigned i = 0; i < b->count; i++) {
-        if (b->r[i].dev != dev || b->r[i].base != old_base)
-            continue;
-        if (len == 0) {
-            b->r[i] = b->r[--b->count];
-            return true;
-        }
-        b->r[i].base = new_base;
-        b->r[i].len = len;
-        return true;
-    }
-    return false;
+    for (unsigned i = 0; i < b->count; i++)
+        if (b->r[i].dev == dev && b->r[i].base == base)
+            b->r[i--] = b->r[--b->count];
 }
 
 uint64_t vmm_bus_read(struct vmm_bus *b, uint64_t addr, unsigned size)
@@ -229,7 +217,7 @@ static void setup_device(void)
     be.room = ~0u;
     net = malloc(sizeof(*net));
     assert_non_null(net);
-    struct virtio_pci_setup s = {.bus = &bus, .ram = &ram, .bar_base = BAR_ADDR, .gsi = TEST_GSI, .irq_line = TEST_GSI};
+    struct virtio_pci_setup s = {.bus = &bus, .ram = &ram, .bar_base = BAR_ADDR};
     assert_true(virtio_net_init(net, &s, test_mac, &backend));
 }
 
