@@ -4,8 +4,8 @@
  *   - a PD with the line's kernel-memory quota, the ELF image of its boot
  *     module, a stack, the heap pages it asked for (mapped before start),
  *     a read-only start page (lib/startinfo.h);
- *   - capabilities: its own PD (create only), its event portals and its
- *     parent portal (served by init), a portal to each service of pt=
+ *   - capabilities: its own PD (create only), its event portals (on
+ *     every online CPU: relay.c) and its parent portal (served by init), a portal to each service of pt=
  *     (badged with its id), the debug capability if debug=yes, the
  *     device-memory capability if devmem=yes, its irq= lines and msi=
  *     MSI capabilities;
@@ -187,6 +187,26 @@ static bool holds(uint64_t sel, enum dj_obj_type want)
     return dj_lookup(DJ_CRD(DJ_CRD_OBJ, sel, 0, 0), 0, &type) == DJ_OK && type == want;
 }
 
+/* The same event portals on each other online CPU, to its relay EC
+ * (relay.c), at dj_child_event_base(cpu); their selectors (init's, in a
+ * row) are recorded apart from c->sels, as there is a set per CPU. */
+static enum dj_status cpu_event_portals(struct comp *c, const unsigned *vectors, unsigned n)
+{
+    uint64_t entry = (uint64_t)(uintptr_t)dj_portal_entry;
+    c->ncpu_pts = (uint64_t)relay_count() * (n + 1);
+    c->cpu_pts = init_sels((unsigned)c->ncpu_pts);
+    uint64_t sel = c->cpu_pts;
+    enum dj_status st = DJ_OK;
+    for (unsigned i = 0; st == DJ_OK && i < relay_count(); i++) {
+        unsigned cpu;
+        uint64_t ec = relay_ec(i, &cpu), base = dj_child_event_base(cpu);
+        st = portal_to(c, sel++, ec, STARTUP_MTD, entry, EVENT_BADGE(c->id, DJ_EV_STARTUP), base + DJ_EV_STARTUP);
+        for (unsigned v = 0; st == DJ_OK && v < n; v++)
+            st = portal_to(c, sel++, ec, EXCEPTION_MTD, entry, EVENT_BADGE(c->id, vectors[v]), base + vectors[v]);
+    }
+    return st;
+}
+
 static bool own_caps(struct comp *c)
 {
     static const unsigned vectors[] = {VEC_DE, VEC_UD, VEC_GP, VEC_PF};
@@ -200,6 +220,8 @@ static bool own_caps(struct comp *c)
     for (unsigned i = 0; st == DJ_OK && i < sizeof(vectors) / sizeof(vectors[0]); i++)
         st = portal_to(c, comp_sel(c), init_event_ec, EXCEPTION_MTD, entry, EVENT_BADGE(c->id, vectors[i]),
                        DJ_CHILD_EVENT_BASE + vectors[i]);
+    if (st == DJ_OK)
+        st = cpu_event_portals(c, vectors, sizeof(vectors) / sizeof(vectors[0]));
     if (st == DJ_OK)
         st = portal_to(c, comp_sel(c), init_parent_ec, 0, entry, c->id, DJ_CHILD_FIRST_GRANT);
     return (st == DJ_OK && named_cap(c, "parent", DJ_CHILD_FIRST_GRANT)) || report(c, "granting its own capabilities failed", st);

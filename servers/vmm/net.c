@@ -204,6 +204,8 @@ static bool relays_start(void)
         if (st == DJ_OK)
             st = dj_pt_ctrl(pt, VMM_THREAD_BADGE | VMM_RELAY_BADGE | i);
         if (st == DJ_OK)
+            st = dj_child_exception_portals(RELAY_SEL_BASE(i), vm.vcpu[0].cpu); /* its faults reach init */
+        if (st == DJ_OK)
             st = dj_create_ec(RELAY_EC(i), DJ_SEL_SELF_PD, vm.vcpu[0].cpu, RELAY_UTCB(i), 0, RELAY_SEL_BASE(i), true);
         if (st == DJ_OK)
             st = dj_create_sc(RELAY_SC(i), DJ_SEL_SELF_PD, RELAY_EC(i), si->vm_maxprio, RELAY_QUANTUM_US);
