@@ -4,7 +4,10 @@
  *
  * Capability selectors of a child PD:
  *   DJ_SEL_SELF_PD (0)      its own PD (DJ_PD_CREATE: local ECs, portals,
- *                           semaphores charged to its own quota)
+ *                           semaphores charged to its own quota;
+ *                           DJ_PD_DELEGATE: copies of its own capabilities
+ *                           at other selectors, e.g. the parent's exception
+ *                           portals into a thread's own event base)
  *   DJ_SEL_DEBUG (3)        the kernel debug console, only if granted
  *   DJ_SEL_DEVMEM (4)       device memory (DJ_SYS_MMIO_MAP), only if granted
  *   DJ_SEL_DEVICES (5)      every PCI function's DMA (DJ_SYS_DEV_CTRL), with

@@ -4,7 +4,7 @@
  *   - a PD with the line's kernel-memory quota, the ELF image of its boot
  *     module, a stack, the heap pages it asked for (mapped before start),
  *     a read-only start page (lib/startinfo.h);
- *   - capabilities: its own PD (create only), its event portals (on
+ *   - capabilities: its own PD (create, delegate into itself), its event portals (on
  *     every online CPU: relay.c) and its parent portal (served by init), a portal to each service of pt=
  *     (badged with its id), the debug capability if debug=yes, the
  *     device-memory capability if devmem=yes, its irq= lines and msi=
@@ -211,7 +211,11 @@ static bool own_caps(struct comp *c)
 {
     static const unsigned vectors[] = {VEC_DE, VEC_UD, VEC_GP, VEC_PF};
     uint64_t entry = (uint64_t)(uintptr_t)dj_portal_entry;
-    enum dj_status st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, c->pd, 0, DJ_PD_CREATE), DJ_SEL_SELF_PD);
+    /* Delegating into itself only copies what it holds (with no more
+     * rights): a thread's own event base gets init's exception portals
+     * (dj_child_exception_portals). */
+    enum dj_status st =
+        dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, c->pd, 0, DJ_PD_CREATE | DJ_PD_DELEGATE), DJ_SEL_SELF_PD);
     if (st == DJ_OK && c->cfg->debug)
         st = grant_copy(c, DJ_SEL_DEBUG, DJ_OBJ_ALL, DJ_SEL_DEBUG);
     if (st == DJ_OK)

@@ -52,7 +52,7 @@ struct relay {
 static struct relay relays[DJ_CHILD_EVENT_CPUS];
 static struct mailbox mailboxes[DJ_CHILD_EVENT_CPUS]; /* by CPU */
 static unsigned nrelays;
-static uint64_t request_sm, forward_pt;
+static uint64_t request_sm, forward_pt, forwarder_utcb_va;
 static uint64_t forwarder_stack[FORWARDER_STACK_BYTES / 8] __attribute__((aligned(16)));
 
 unsigned relay_count(void)
@@ -117,7 +117,7 @@ static __attribute__((noreturn)) void forwarder(uint64_t arg)
                 continue;
             __atomic_store_n(&m->pending, false, __ATOMIC_RELAXED);
             uint64_t out;
-            dj_utcb()->words[0] = relays[i].cpu;
+            ((struct dj_utcb *)(uintptr_t)forwarder_utcb_va)->words[0] = relays[i].cpu;
             dj_call(forward_pt, DJ_MTD(1, 0), &out);
             dj_sm_up(m->done_sm);
         }
@@ -158,7 +158,6 @@ bool relays_create(const struct dj_bootinfo *bi)
             relay_create(cpu, &spare);
     if (nrelays + 1 < bi->cpu_count)
         printf("init: event relays on %u of %u other CPUs\n", nrelays, bi->cpu_count - 1);
-    uint64_t utcb_va;
-    return nrelays == 0 ||
-           init_thread_create(forwarder, 0, forwarder_stack, sizeof(forwarder_stack), FORWARDER_PRIO, &utcb_va);
+    return nrelays == 0 || init_thread_create(forwarder, 0, forwarder_stack, sizeof(forwarder_stack),
+                                              FORWARDER_PRIO, &forwarder_utcb_va);
 }
