@@ -148,17 +148,23 @@ static bool start_page(struct comp *c)
 
 /* A new portal at init's selector sel to handler EC ec (init's, or a
  * service's), with the badge given (c's id, for event portals also the
- * vector), charged to c's quota, given to c at dst with the call right
- * only. */
-static enum dj_status portal_to(struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd, uint64_t entry,
-                                uint64_t badge, uint64_t dst)
+ * vector), charged to the quota of quota_pd, given to c at dst with the
+ * call right only. portal_to: charged to c's quota. */
+static enum dj_status portal_charged(uint64_t quota_pd, struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd,
+                                     uint64_t entry, uint64_t badge, uint64_t dst)
 {
-    enum dj_status st = dj_create_pt(sel, c->pd, ec, mtd, entry);
+    enum dj_status st = dj_create_pt(sel, quota_pd, ec, mtd, entry);
     if (st == DJ_OK)
         st = dj_pt_ctrl(sel, badge);
     if (st == DJ_OK)
         st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_PT_CALL), dst);
     return st;
+}
+
+static enum dj_status portal_to(struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd, uint64_t entry,
+                                uint64_t badge, uint64_t dst)
+{
+    return portal_charged(c->pd, c, sel, ec, mtd, entry, badge, dst);
 }
 
 static bool named_cap(struct comp *c, const char *name, uint64_t sel)
@@ -189,7 +195,9 @@ static bool holds(uint64_t sel, enum dj_obj_type want)
 
 /* The same event portals on each other online CPU, to its relay EC
  * (relay.c), at dj_child_event_base(cpu); their selectors (init's, in a
- * row) are recorded apart from c->sels, as there is a set per CPU. */
+ * row) are recorded apart from c->sels, as there is a set per CPU. They
+ * are charged to init's quota (a kernel object is a page): a component's
+ * quota must not depend on the machine's CPU count. */
 static enum dj_status cpu_event_portals(struct comp *c, const unsigned *vectors, unsigned n)
 {
     uint64_t entry = (uint64_t)(uintptr_t)dj_portal_entry;
@@ -200,9 +208,11 @@ static enum dj_status cpu_event_portals(struct comp *c, const unsigned *vectors,
     for (unsigned i = 0; st == DJ_OK && i < relay_count(); i++) {
         unsigned cpu;
         uint64_t ec = relay_ec(i, &cpu), base = dj_child_event_base(cpu);
-        st = portal_to(c, sel++, ec, STARTUP_MTD, entry, EVENT_BADGE(c->id, DJ_EV_STARTUP), base + DJ_EV_STARTUP);
+        st = portal_charged(DJ_SEL_SELF_PD, c, sel++, ec, STARTUP_MTD, entry, EVENT_BADGE(c->id, DJ_EV_STARTUP),
+                            base + DJ_EV_STARTUP);
         for (unsigned v = 0; st == DJ_OK && v < n; v++)
-            st = portal_to(c, sel++, ec, EXCEPTION_MTD, entry, EVENT_BADGE(c->id, vectors[v]), base + vectors[v]);
+            st = portal_charged(DJ_SEL_SELF_PD, c, sel++, ec, EXCEPTION_MTD, entry, EVENT_BADGE(c->id, vectors[v]),
+                                base + vectors[v]);
     }
     return st;
 }
