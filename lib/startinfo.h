@@ -66,7 +66,11 @@ _Static_assert(DJ_CHILD_CPU_EVENT_BASE + DJ_CHILD_EVENT_CPUS * DJ_EV_COUNT <= (1
                "the per-CPU event blocks fit the capability space");
 
 /* The event base for an EC of this component on cpu: its parent's
- * handlers on that CPU (startup and exceptions, as at DJ_CHILD_EVENT_BASE). */
+ * handlers on that CPU (startup and exceptions, as at DJ_CHILD_EVENT_BASE).
+ * The parent's startup portal starts a thread at the ELF entry on the main
+ * stack: a handler (local) EC takes this base as it is, a thread of its
+ * own gets its own startup portal and the exception portals copied
+ * (dj_child_exception_portals, lib/component.h). */
 static inline uint64_t dj_child_event_base(unsigned cpu)
 {
     extern uint32_t dj_boot_cpu;
