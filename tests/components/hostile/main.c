@@ -22,7 +22,8 @@
  *   call:NAME calls its service NAME once and says what it answered;
  *   apfault  (restart=yes) starts a thread on CPU 1, whose events go to
  *            init's relay there (lib/startinfo.h dj_child_event_base): it
- *            reads a missing page of the shared window (init must map a
+ *            makes a plain call to init's #PF portal there (must be
+ *            refused), reads a missing page of the shared window (init must map a
  *            zeroed page: the thread goes on), then, in generation 0,
  *            executes ud2 (init must report it killed and restart the
  *            component); a restarted instance says so and rests. Without
@@ -75,6 +76,7 @@ static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16
 static uint64_t ap_handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
 static uint64_t ap_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
 static volatile uint64_t ap_read_value = ~0ull;
+static volatile bool ap_forged_refused;
 
 static __attribute__((noreturn)) void rest(void)
 {
@@ -194,8 +196,20 @@ static void forge(void)
         printf("only %u of %u forged events refused\n", ok, n);
 }
 
+/* A plain call (with the MTD bits of a real #PF) to init's #PF portal of
+ * AP_CPU: init's relay there must refuse it. */
+static bool ap_forge(void)
+{
+    struct dj_utcb *u = (struct dj_utcb *)(uintptr_t)AP_UTCB_VA;
+    uint64_t out = 0;
+    u->words[0] = 0;
+    enum dj_status st = dj_call(dj_child_event_base(AP_CPU) + VEC_PF, DJ_MTD_QUAL | DJ_MTD_RIP_RSP, &out);
+    return st == DJ_OK && out == DJ_MTD(1, 0) && u->words[0] == DJ_E_BAD_PARAM;
+}
+
 static __attribute__((noreturn)) void ap_thread(void)
 {
+    ap_forged_refused = ap_forge();
     ap_read_value = *(volatile uint64_t *)AP_SHARED_VA;
     dj_sm_up(SEL_AP_READ_SM);
     dj_sm_down(SEL_AP_GO_SM);
@@ -255,6 +269,8 @@ static void apfault(const struct dj_start_info *si)
                AP_WAIT_MS);
         return;
     }
+    printf("a forged event to init's portal 14 of CPU %u was %s\n", AP_CPU,
+           ap_forged_refused ? "refused" : "not refused");
     printf("the thread on CPU %u survived a fault in the shared window (read %#lx); it executes ud2 now\n", AP_CPU,
            (unsigned long)ap_read_value);
     dj_sm_up(SEL_AP_GO_SM);
