@@ -12,9 +12,9 @@
  * VMM's MADT and the devices agree on that, so the polarity bit is
  * stored and read back, not applied).
  *
- * The VMM wires deliver to lapic_deliver() and the LAPICs' EOIs
- * (vmm_irq_eoi) to ioapic_eoi(); ioapic_platform_attach() makes this
- * IOAPIC the one vmm_irq_set() drives. */
+ * The VMM (platform.c) wires deliver to lapic_deliver(), the LAPICs'
+ * EOIs (vmm_irq_eoi) to ioapic_eoi() and vmm_irq_set() to
+ * ioapic_set_irq(). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,8 +35,6 @@ struct ioapic {
 
 /* All pins masked and deasserted; id is the IOAPIC ID the MADT names. */
 void ioapic_init(struct ioapic *io, uint8_t id, void (*deliver)(const struct apic_msg *m));
-/* Make io the IOAPIC vmm_irq_set() drives. */
-void ioapic_platform_attach(struct ioapic *io);
 
 /* vmm_bus callbacks for [IOAPIC_MMIO_BASE, +IOAPIC_MMIO_SIZE). */
 uint64_t ioapic_mmio_read(void *dev, uint64_t offset, unsigned size);

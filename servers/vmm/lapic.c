@@ -56,8 +56,6 @@ enum { SHORTHAND_NONE, SHORTHAND_SELF, SHORTHAND_ALL, SHORTHAND_OTHERS };
 #define MSI_DEST_SHIFT 12
 #define MSI_LOGICAL (1u << 2)
 
-static struct lapic_set *platform;
-
 /* ---- small helpers --------------------------------------------------- */
 
 static bool hw_enabled(const struct lapic *l)
@@ -352,17 +350,6 @@ bool lapic_msi(struct lapic_set *s, uint64_t address, uint32_t data)
         return false;
     lapic_deliver(s, &m);
     return true;
-}
-
-void lapic_platform_attach(struct lapic_set *s)
-{
-    platform = s;
-}
-
-void vmm_msi_send(uint64_t address, uint32_t data)
-{
-    if (platform)
-        lapic_msi(platform, address, data);
 }
 
 static void send_ipi(struct lapic *l)

@@ -75,8 +75,6 @@ struct lapic_set {
 /* count LAPICs (1..VMM_MAX_VCPUS: the VMM's vCPU count, checked at its
  * start), all in x2APIC mode, vCPU 0 the BSP. */
 void lapic_set_init(struct lapic_set *s, unsigned count);
-/* Make s the target of vmm_msi_send(). */
-void lapic_platform_attach(struct lapic_set *s);
 
 bool lapic_handles_msr(uint32_t msr);
 /* false: the access faults (#GP). */
