@@ -142,8 +142,8 @@ struct dj_start_info;
 struct pci_host;
 bool net_serve_early(const struct dj_start_info *si);
 bool net_device(const struct dj_start_info *si, struct pci_host *pci);
-bool net_present(void);
-void net_round(uint64_t timeout_us);
+bool net_relays_start(void);
+void net_round(void);
 /* Frames the channels moved, both ways, all devices (for fault.c). */
 uint64_t net_frames_moved(void);
 uint64_t net_relay_startup(unsigned relay, struct dj_utcb *u);

@@ -180,7 +180,7 @@ static bool setup(const struct dj_start_info *si)
         return false;
     }
     /* VMs spread over the CPUs: each starts at the CPU its id names. */
-    return vcpus_create(si->vm_prio, si->vm_maxprio, (unsigned)si->id);
+    return vcpus_create(si->vm_prio, si->vm_maxprio, (unsigned)si->id) && net_relays_start();
 }
 
 /* ---- what devices ask of the VMM (vmm.h) ---------------------------------- */
@@ -315,11 +315,8 @@ int main(void)
         }
         console_send_pending();
         poll_input();
-        if (net_present()) {
-            net_round(INPUT_POLL_US);
-            vmm_fault_check(net_frames_moved());
-        } else {
-            dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
-        }
+        net_round();
+        vmm_fault_check(net_frames_moved());
+        dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
     }
 }
