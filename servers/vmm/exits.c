@@ -144,14 +144,6 @@ static uint64_t on_io(struct dj_vcpu_state *s)
     return MTD_REPLY_BASE;
 }
 
-static bool mmio_claimed(uint64_t gpa)
-{
-    for (unsigned i = 0; i < vm.mmio.count; i++)
-        if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
-            return true;
-    return false;
-}
-
 /* A nested-paging fault outside RAM: decode the instruction at RIP and
  * perform it on the MMIO bus (decode.h). */
 static uint64_t on_mem(struct vcpu *v, struct dj_vcpu_state *s)
@@ -171,7 +163,7 @@ static uint64_t on_mem(struct vcpu *v, struct dj_vcpu_state *s)
         vm_stop("an MMIO instruction the VMM cannot emulate");
         return 0;
     }
-    if (!mmio_claimed(gpa) && unbacked_count++ < UNBACKED_REPORTS)
+    if (!vmm_bus_find(&vm.mmio, gpa, 1) && unbacked_count++ < UNBACKED_REPORTS)
         vmm_log("vCPU %u: access to unbacked guest-physical %#lx (rip %#lx): reads all ones, writes dropped", v->id,
                 (unsigned long)gpa, (unsigned long)s->rip);
     vmm_insn_execute(&insn, s, gpa, &vm.mmio);

@@ -19,9 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "apic_msg.h"
-#include "vmm.h"
+#include "acpi.h" /* VMM_IOAPIC_BASE */
 
-#define IOAPIC_MMIO_BASE 0xfec00000u
 #define IOAPIC_MMIO_SIZE 0x1000u
 #define IOAPIC_PINS 24u
 
@@ -36,7 +35,7 @@ struct ioapic {
 /* All pins masked and deasserted; id is the IOAPIC ID the MADT names. */
 void ioapic_init(struct ioapic *io, uint8_t id, void (*deliver)(const struct apic_msg *m));
 
-/* vmm_bus callbacks for [IOAPIC_MMIO_BASE, +IOAPIC_MMIO_SIZE). */
+/* vmm_bus callbacks for [VMM_IOAPIC_BASE, +IOAPIC_MMIO_SIZE). */
 uint64_t ioapic_mmio_read(void *dev, uint64_t offset, unsigned size);
 void ioapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t value);
 

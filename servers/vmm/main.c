@@ -163,8 +163,8 @@ static bool setup(const struct dj_start_info *si)
     vm.lock = SEL_LOCK;
     vm.main_sm = SEL_MAIN_SM;
     uint64_t ram = (uint64_t)si->vm_mem_mib * MIB;
-    if (ram > GUEST_HOLE_START)
-        ram = GUEST_HOLE_START;
+    if (ram > VMM_PCI_ECAM_BASE) /* the hole below 4 GiB starts with ECAM */
+        ram = VMM_PCI_ECAM_BASE;
     guest_cmdline(si, cmdline);
     vmm_log("VM: %u MiB, %u vCPU%s, kernel %lu bytes, initrd %lu bytes, TSC %lu kHz; command line: %s",
             (unsigned)(ram / MIB), vm.nvcpus, vm.nvcpus > 1 ? "s" : "", (unsigned long)si->vm_kernel.size,

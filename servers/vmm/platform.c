@@ -97,7 +97,7 @@ bool platform_init(void)
     uart_init(&com1);
     lapic_set_init(&lapics, vm.nvcpus);
     ioapic_init(&ioapic, VMM_IOAPIC_ID, ioapic_to_lapics);
-    bool ok = vmm_bus_add(&vm.mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
+    bool ok = vmm_bus_add(&vm.mmio, VMM_IOAPIC_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
               pci_host_attach(&pci, &vm.io, &vm.mmio) && acpi_tables() &&
               vmm_bus_add(&vm.io, UART_COM1_BASE, UART_PORTS, uart_io_read, uart_io_write, &com1) &&
               rtc_attach(&rtc, &vm.io, rtc_now_ns, NULL) && power_attach(&power, &vm.io) &&

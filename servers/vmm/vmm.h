@@ -64,6 +64,7 @@ struct vmm_bus {
 bool vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len, vmm_read_fn rd, vmm_write_fn wr, void *dev);
 /* Drops the range dev claimed at base (a PCI BAR that moves). */
 void vmm_bus_remove(struct vmm_bus *bus, void *dev, uint64_t base);
+struct vmm_region *vmm_bus_find(struct vmm_bus *bus, uint64_t addr, unsigned size); /* NULL: nothing there */
 uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size);
 void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t value);
 
