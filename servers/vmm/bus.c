@@ -36,7 +36,7 @@ void vmm_bus_remove(struct vmm_bus *bus, void *dev, uint64_t base)
             bus->r[i--] = bus->r[--bus->count];
 }
 
-static struct vmm_region *find(struct vmm_bus *bus, uint64_t addr, unsigned size)
+struct vmm_region *vmm_bus_find(struct vmm_bus *bus, uint64_t addr, unsigned size)
 {
     for (unsigned i = 0; i < bus->count; i++)
         if (inside(addr, size, bus->r[i].base, bus->r[i].len))
@@ -46,7 +46,7 @@ static struct vmm_region *find(struct vmm_bus *bus, uint64_t addr, unsigned size
 
 uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size)
 {
-    struct vmm_region *r = find(bus, addr, size);
+    struct vmm_region *r = vmm_bus_find(bus, addr, size);
     if (!r || !r->read)
         return vmm_size_mask(size);
     return r->read(r->dev, addr - r->base, size);
@@ -54,7 +54,7 @@ uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size)
 
 void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t value)
 {
-    struct vmm_region *r = find(bus, addr, size);
+    struct vmm_region *r = vmm_bus_find(bus, addr, size);
     if (r && r->write)
         r->write(r->dev, addr - r->base, size, value);
 }

@@ -16,9 +16,7 @@
 #define MIB (1024ull * 1024)
 
 /* Guest-physical memory map (docs/vmm.md). RAM from 0 up to at most
- * GUEST_HOLE_START; devices above. */
-#define GUEST_HOLE_START VMM_PCI_ECAM_BASE
-#define GUEST_ECAM_BASE VMM_PCI_ECAM_BASE
+ * VMM_PCI_ECAM_BASE (acpi.h), where the hole below 4 GiB starts; devices above. */
 #define GUEST_ECAM_SIZE ((uint64_t)VMM_PCI_ECAM_BUSES * MIB)
 #define GUEST_BIOS_START 0x9fc00ull       /* reserved up to 1 MiB: ACPI tables live here */
 #define GUEST_ACPI_BASE 0xe0000ull        /* RSDP in the BIOS area, where Linux looks */
@@ -142,8 +140,8 @@ struct dj_start_info;
 struct pci_host;
 bool net_serve_early(const struct dj_start_info *si);
 bool net_device(const struct dj_start_info *si, struct pci_host *pci);
-bool net_present(void);
-void net_round(uint64_t timeout_us);
+bool net_relays_start(void);
+void net_round(void);
 /* Frames the channels moved, both ways, all devices (for fault.c). */
 uint64_t net_frames_moved(void);
 uint64_t net_relay_startup(unsigned relay, struct dj_utcb *u);

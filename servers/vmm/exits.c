@@ -41,16 +41,11 @@ static void skip(struct dj_vcpu_state *s, unsigned fixed_len)
     s->rip += s->inst_len ? s->inst_len : fixed_len;
 }
 
-static uint64_t inject_gp(struct dj_vcpu_state *s)
+/* A hardware exception: #GP with error code 0, the others without one. */
+static uint64_t inject(struct dj_vcpu_state *s, unsigned vec)
 {
-    s->inj_info = DJ_INJ_VALID | DJ_INJ_HW_EXC | DJ_INJ_ERROR_CODE | VEC_GP;
+    s->inj_info = DJ_INJ_VALID | DJ_INJ_HW_EXC | vec | (vec == VEC_GP ? DJ_INJ_ERROR_CODE : 0);
     s->inj_error = 0;
-    return MTD_REPLY_BASE;
-}
-
-static uint64_t inject_ud(struct dj_vcpu_state *s)
-{
-    s->inj_info = DJ_INJ_VALID | DJ_INJ_HW_EXC | VEC_UD;
     return MTD_REPLY_BASE;
 }
 
@@ -70,7 +65,7 @@ static uint64_t on_rdmsr(struct vcpu *v, struct dj_vcpu_state *s)
 {
     uint64_t value;
     if (!msr_read(v, s, (uint32_t)s->gpr[1], &value))
-        return inject_gp(s);
+        return inject(s, VEC_GP);
     s->gpr[0] = (uint32_t)value; /* 32-bit results zero-extend */
     s->gpr[2] = value >> 32;
     skip(s, MSR_INSN_LEN);
@@ -81,7 +76,7 @@ static uint64_t on_wrmsr(struct vcpu *v, struct dj_vcpu_state *s)
 {
     uint64_t value = (uint32_t)s->gpr[0] | s->gpr[2] << 32;
     if (!msr_write(v, s, (uint32_t)s->gpr[1], value))
-        return inject_gp(s);
+        return inject(s, VEC_GP);
     skip(s, MSR_INSN_LEN);
     return MTD_REPLY_BASE | DJ_MTD_CR | DJ_MTD_PAT; /* EFER, PAT */
 }
@@ -121,7 +116,7 @@ static uint64_t io_string(struct dj_vcpu_state *s, uint64_t q)
     for (unsigned n = 0; count && n < IO_STRING_BATCH; n++) {
         uint64_t off = s->gpr[idx] & amask;
         if (!string_element(s, q, seg->base + off))
-            return inject_gp(s);
+            return inject(s, VEC_GP);
         s->gpr[idx] = (s->gpr[idx] & ~amask) | ((off + (uint64_t)step) & amask);
         count--;
         if (rep)
@@ -137,7 +132,7 @@ static uint64_t on_io(struct dj_vcpu_state *s)
     uint64_t q = s->qual[0];
     unsigned size = DJ_VMIO_SIZE(q);
     if (size != 1 && size != 2 && size != 4)
-        return inject_gp(s);
+        return inject(s, VEC_GP);
     if (q & DJ_VMIO_STRING)
         return io_string(s, q);
     if (q & DJ_VMIO_IN) {
@@ -147,14 +142,6 @@ static uint64_t on_io(struct dj_vcpu_state *s)
         vmm_bus_write(&vm.io, DJ_VMIO_PORT(q), size, s->gpr[0] & vmm_size_mask(size));
     s->rip = s->qual[1] ? s->qual[1] : s->rip + s->inst_len;
     return MTD_REPLY_BASE;
-}
-
-static bool mmio_claimed(uint64_t gpa)
-{
-    for (unsigned i = 0; i < vm.mmio.count; i++)
-        if (gpa >= vm.mmio.r[i].base && gpa - vm.mmio.r[i].base < vm.mmio.r[i].len)
-            return true;
-    return false;
 }
 
 /* A nested-paging fault outside RAM: decode the instruction at RIP and
@@ -176,7 +163,7 @@ static uint64_t on_mem(struct vcpu *v, struct dj_vcpu_state *s)
         vm_stop("an MMIO instruction the VMM cannot emulate");
         return 0;
     }
-    if (!mmio_claimed(gpa) && unbacked_count++ < UNBACKED_REPORTS)
+    if (!vmm_bus_find(&vm.mmio, gpa, 1) && unbacked_count++ < UNBACKED_REPORTS)
         vmm_log("vCPU %u: access to unbacked guest-physical %#lx (rip %#lx): reads all ones, writes dropped", v->id,
                 (unsigned long)gpa, (unsigned long)s->rip);
     vmm_insn_execute(&insn, s, gpa, &vm.mmio);
@@ -191,7 +178,7 @@ static uint64_t on_xsetbv(struct dj_vcpu_state *s)
     uint64_t supported = (uint64_t)r[3] << 32 | r[0];
     if ((uint32_t)s->gpr[1] != 0 || !(value & XCR0_X87) || (value & ~supported) ||
         ((value & XCR0_AVX) && !(value & XCR0_SSE)))
-        return inject_gp(s);
+        return inject(s, VEC_GP);
     s->xcr0 = value;
     skip(s, XSETBV_LEN);
     return MTD_REPLY_BASE | DJ_MTD_CR;
@@ -231,13 +218,13 @@ static uint64_t on_dr(struct vcpu *v, struct dj_vcpu_state *s)
     if (got && b[0] >= REX_FIRST && b[0] <= REX_LAST)
         rex = b[i++];
     if (got < i + 3 || b[i] != OPC_TWO_BYTE || (b[i + 1] != OPC_MOV_FROM_DR && b[i + 1] != OPC_MOV_TO_DR))
-        return inject_ud(s);
+        return inject(s, VEC_UD);
     uint8_t modrm = b[i + 2];
     unsigned dr = (modrm >> 3 & 7) | (rex & REX_R ? 8 : 0), gpr = (modrm & 7) | (rex & REX_B ? 8 : 0);
     if (dr == 4 || dr == 5)
         dr += 2; /* aliases of DR6 and DR7 while CR4.DE is clear */
     if (dr > 7 || dr == 4 || dr == 5)
-        return inject_ud(s);
+        return inject(s, VEC_UD);
     if (b[i + 1] == OPC_MOV_FROM_DR)
         s->gpr[gpr] = v->dr[dr];
     else
@@ -251,8 +238,8 @@ static uint64_t on_other(struct dj_vcpu_state *s)
     switch (s->qual[0]) {
     case DJ_VMOTHER_INVD:
     case DJ_VMOTHER_WBINVD: skip(s, WBINVD_LEN); return MTD_REPLY_BASE;
-    case DJ_VMOTHER_RDPMC: return inject_gp(s);
-    default: return inject_ud(s); /* MONITOR/MWAIT (hidden in CPUID), VMX/SVM instructions, ... */
+    case DJ_VMOTHER_RDPMC: return inject(s, VEC_GP);
+    default: return inject(s, VEC_UD); /* MONITOR/MWAIT (hidden in CPUID), VMX/SVM instructions, ... */
     }
 }
 
@@ -315,10 +302,8 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
         vm_stop("the kernel refused to enter the guest");
         return 0;
     default:
-        if (reason < 32) { /* an intercepted exception we never asked for: give it back */
-            s->inj_info = DJ_INJ_VALID | DJ_INJ_HW_EXC | reason;
-            return MTD_REPLY_BASE;
-        }
+        if (reason < 32) /* an intercepted exception we never asked for: give it back */
+            return inject(s, reason);
         dump_state("unexpected exit", v, s);
         vm_stop("an exit the VMM does not know");
         return 0;

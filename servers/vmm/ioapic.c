@@ -26,8 +26,6 @@
 #define RTE_DEST_SHIFT 56
 #define RTE_WRITABLE_HIGH 0xff000000u
 
-static struct ioapic *platform;
-
 static bool is_level(uint64_t rte)
 {
     return rte & RTE_LEVEL;
@@ -154,21 +152,4 @@ void ioapic_init(struct ioapic *io, uint8_t id, void (*deliver)(const struct api
     *io = (struct ioapic){ .id = id & ID_MASK, .deliver = deliver };
     for (unsigned pin = 0; pin < IOAPIC_PINS; pin++)
         io->redir[pin] = RTE_MASKED;
-}
-
-void ioapic_platform_attach(struct ioapic *io)
-{
-    platform = io;
-}
-
-void vmm_irq_set(unsigned gsi, bool level_high)
-{
-    if (platform)
-        ioapic_set_irq(platform, gsi, level_high);
-}
-
-void vmm_irq_eoi(uint8_t vector)
-{
-    if (platform)
-        ioapic_eoi(platform, vector);
 }

@@ -12,16 +12,15 @@
  * VMM's MADT and the devices agree on that, so the polarity bit is
  * stored and read back, not applied).
  *
- * The VMM wires deliver to lapic_deliver() and the LAPICs' EOIs
- * (vmm_irq_eoi) to ioapic_eoi(); ioapic_platform_attach() makes this
- * IOAPIC the one vmm_irq_set() drives. */
+ * The VMM (platform.c) wires deliver to lapic_deliver(), the LAPICs'
+ * EOIs (vmm_irq_eoi) to ioapic_eoi() and vmm_irq_set() to
+ * ioapic_set_irq(). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include "apic_msg.h"
-#include "vmm.h"
+#include "acpi.h" /* VMM_IOAPIC_BASE */
 
-#define IOAPIC_MMIO_BASE 0xfec00000u
 #define IOAPIC_MMIO_SIZE 0x1000u
 #define IOAPIC_PINS 24u
 
@@ -35,10 +34,8 @@ struct ioapic {
 
 /* All pins masked and deasserted; id is the IOAPIC ID the MADT names. */
 void ioapic_init(struct ioapic *io, uint8_t id, void (*deliver)(const struct apic_msg *m));
-/* Make io the IOAPIC vmm_irq_set() drives. */
-void ioapic_platform_attach(struct ioapic *io);
 
-/* vmm_bus callbacks for [IOAPIC_MMIO_BASE, +IOAPIC_MMIO_SIZE). */
+/* vmm_bus callbacks for [VMM_IOAPIC_BASE, +IOAPIC_MMIO_SIZE). */
 uint64_t ioapic_mmio_read(void *dev, uint64_t offset, unsigned size);
 void ioapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t value);
 

@@ -56,8 +56,6 @@ enum { SHORTHAND_NONE, SHORTHAND_SELF, SHORTHAND_ALL, SHORTHAND_OTHERS };
 #define MSI_DEST_SHIFT 12
 #define MSI_LOGICAL (1u << 2)
 
-static struct lapic_set *platform;
-
 /* ---- small helpers --------------------------------------------------- */
 
 static bool hw_enabled(const struct lapic *l)
@@ -276,11 +274,11 @@ static void write_svr(struct lapic *l, uint32_t v)
 static bool write_apic_base(struct lapic *l, uint64_t v)
 {
     uint64_t mode = v & APIC_BASE_X2APIC;
-    if ((v & ~(uint64_t)(APIC_BASE_X2APIC | APIC_BASE_BSP)) != LAPIC_MMIO_BASE)
+    if ((v & ~(uint64_t)(APIC_BASE_X2APIC | APIC_BASE_BSP)) != VMM_LAPIC_BASE)
         return false; /* reserved bits, or relocation (not supported) */
     if (mode != 0 && (mode != APIC_BASE_X2APIC || !hw_enabled(l)))
         return false; /* xAPIC, EXTD without EN, or disabled -> x2APIC */
-    l->apic_base = LAPIC_MMIO_BASE | (l->apic_base & APIC_BASE_BSP) | mode;
+    l->apic_base = VMM_LAPIC_BASE | (l->apic_base & APIC_BASE_BSP) | mode;
     if (!mode) {
         reset_registers(l);
         set_deadline(l, LAPIC_NO_DEADLINE);
@@ -352,17 +350,6 @@ bool lapic_msi(struct lapic_set *s, uint64_t address, uint32_t data)
         return false;
     lapic_deliver(s, &m);
     return true;
-}
-
-void lapic_platform_attach(struct lapic_set *s)
-{
-    platform = s;
-}
-
-void vmm_msi_send(uint64_t address, uint32_t data)
-{
-    if (platform)
-        lapic_msi(platform, address, data);
 }
 
 static void send_ipi(struct lapic *l)
@@ -492,7 +479,7 @@ void lapic_set_init(struct lapic_set *s, unsigned count)
         struct lapic *l = &s->cpu[i];
         l->set = s;
         l->index = i;
-        l->apic_base = LAPIC_MMIO_BASE | APIC_BASE_X2APIC | (i == 0 ? APIC_BASE_BSP : 0);
+        l->apic_base = VMM_LAPIC_BASE | APIC_BASE_X2APIC | (i == 0 ? APIC_BASE_BSP : 0);
         reset_registers(l);
     }
 }

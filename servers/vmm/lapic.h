@@ -36,14 +36,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "apic_msg.h"
-#include "vmm.h"
+#include "acpi.h" /* VMM_LAPIC_BASE */
 
 #define LAPIC_TSC_PER_TICK 16u
 #define LAPIC_NO_DEADLINE UINT64_MAX
 /* Shortest period of a periodic timer after its first expiry (about
  * 20-60 us at common TSC rates): shorter ones only make exits. */
 #define LAPIC_MIN_PERIOD_TSC 65536u
-#define LAPIC_MMIO_BASE 0xfee00000u
 
 #define MSR_IA32_APIC_BASE 0x1bu
 #define MSR_IA32_TSC_DEADLINE 0x6e0u
@@ -75,8 +74,6 @@ struct lapic_set {
 /* count LAPICs (1..VMM_MAX_VCPUS: the VMM's vCPU count, checked at its
  * start), all in x2APIC mode, vCPU 0 the BSP. */
 void lapic_set_init(struct lapic_set *s, unsigned count);
-/* Make s the target of vmm_msi_send(). */
-void lapic_platform_attach(struct lapic_set *s);
 
 bool lapic_handles_msr(uint32_t msr);
 /* false: the access faults (#GP). */

@@ -28,7 +28,7 @@ static unsigned e820_build(struct e820 *map)
     map[n++] = (struct e820){0, GUEST_BIOS_START, E820_RAM};
     map[n++] = (struct e820){GUEST_BIOS_START, MIB - GUEST_BIOS_START, E820_RESERVED};
     map[n++] = (struct e820){MIB, vm.ram.size - MIB, E820_RAM};
-    map[n++] = (struct e820){GUEST_ECAM_BASE, GUEST_ECAM_SIZE, E820_RESERVED};
+    map[n++] = (struct e820){VMM_PCI_ECAM_BASE, GUEST_ECAM_SIZE, E820_RESERVED};
     return n;
 }
 

@@ -163,8 +163,8 @@ static bool setup(const struct dj_start_info *si)
     vm.lock = SEL_LOCK;
     vm.main_sm = SEL_MAIN_SM;
     uint64_t ram = (uint64_t)si->vm_mem_mib * MIB;
-    if (ram > GUEST_HOLE_START)
-        ram = GUEST_HOLE_START;
+    if (ram > VMM_PCI_ECAM_BASE) /* the hole below 4 GiB starts with ECAM */
+        ram = VMM_PCI_ECAM_BASE;
     guest_cmdline(si, cmdline);
     vmm_log("VM: %u MiB, %u vCPU%s, kernel %lu bytes, initrd %lu bytes, TSC %lu kHz; command line: %s",
             (unsigned)(ram / MIB), vm.nvcpus, vm.nvcpus > 1 ? "s" : "", (unsigned long)si->vm_kernel.size,
@@ -180,7 +180,7 @@ static bool setup(const struct dj_start_info *si)
         return false;
     }
     /* VMs spread over the CPUs: each starts at the CPU its id names. */
-    return vcpus_create(si->vm_prio, si->vm_maxprio, (unsigned)si->id);
+    return vcpus_create(si->vm_prio, si->vm_maxprio, (unsigned)si->id) && net_relays_start();
 }
 
 /* ---- what devices ask of the VMM (vmm.h) ---------------------------------- */
@@ -315,11 +315,8 @@ int main(void)
         }
         console_send_pending();
         poll_input();
-        if (net_present()) {
-            net_round(INPUT_POLL_US);
-            vmm_fault_check(net_frames_moved());
-        } else {
-            dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
-        }
+        net_round();
+        vmm_fault_check(net_frames_moved());
+        dj_sm_down_timeout(vm.main_sm, INPUT_POLL_US);
     }
 }

@@ -7,18 +7,16 @@
  *     the n-th (pt= order, net_peers.c) is the device at 00:0n.0;
  *   - server: with arg=net-serve the VMM offers one channel to the VM of
  *     a later line (its pt= names this VM) and tells it NET_PEER_MAC.
- * The main thread runs the channels between the console's 20 ms rounds
+ * The main thread runs the channels in the console's 20 ms rounds
  * (main.c): it connects what is not connected (one attempt a round, so
  * one absent peer does not hold up the others) and polls every channel.
- * It can sleep on one semaphore only, and a client's doorbell is its
- * server's: with one device it sleeps on that doorbell; with several,
- * each device has a relay thread that sleeps on the device's doorbell and
- * polls that device itself, under the VMM lock: on vCPU 0's CPU at the
- * VM's highest priority, where the main thread (the boot CPU, the vCPUs'
- * priority) waited behind every busier thread there (measured: tens to
- * hundreds of ms from doorbell to poll under load). The main thread sleeps
- * on its own semaphore (vm.main_sm: the console, a relay that found its
- * channel broken or its doorbell gone) and still polls every round.
+ * Each device has a relay thread that sleeps on the device's doorbell
+ * and polls that device itself, under the VMM lock: on vCPU 0's CPU at
+ * the VM's highest priority, where the main thread (the boot CPU, the
+ * vCPUs' priority) waited behind every busier thread there (measured:
+ * tens to hundreds of ms from doorbell to poll under load). The main
+ * thread sleeps on its own semaphore (vm.main_sm: the console, a relay
+ * that found its channel broken or its doorbell gone).
  * Relays only make semaphore calls (no UTCB, no portal calls: those stay
  * on the main thread; their output is queued like a handler's). */
 #include <string.h>
@@ -34,7 +32,6 @@
 #define NET_FIRST_SLOT 1
 #define NET_BAR(i) (VMM_PCI_MMIO_BASE + (uint64_t)(i) * VIRTIO_PCI_BAR_SIZE)
 #define NET_SERVER_SEL_BASE (DJ_CHILD_FIRST_FREE + 8) /* 2 selectors: the served channel's doorbells */
-#define NET_SLEEP_SM (DJ_CHILD_FIRST_FREE + 3)
 /* A client's 2 * NET_CHANNEL_SEL_PAIRS selectors, beyond the vCPUs' (smp.c) */
 #define NET_CLIENT_SEL_BASE(i) (DJ_CHILD_FIRST_FREE + 0x400 + (uint64_t)(i) * 2 * NET_CHANNEL_SEL_PAIRS)
 #define NET_SERVER_VA (DJ_CHILD_FREE_VA + 0x10000000)
@@ -59,8 +56,8 @@ struct net_port {
     struct net_channel nc;
     struct virtio_net dev;
     const char *peer; /* its pt= name ("the peer VM" when serving) */
-    /* The relay (several devices): the doorbell it is to sleep on (0: none
-     * now, it waits on its idle semaphore), and that the doorbell is gone. */
+    /* The relay: the doorbell it is to sleep on (0: none now, it waits on
+     * its idle semaphore), and that the doorbell is gone. */
     volatile uint64_t relay_sm;
     volatile bool doorbell_lost;
     unsigned rounds; /* polls, for the peer's liveness probe */
@@ -68,7 +65,6 @@ struct net_port {
 
 static struct net_port ports[NET_MAX_DEVICES];
 static unsigned nports;
-static bool relays_started, relays_tried;
 static uint8_t handler_stack[STACK_BYTES] __attribute__((aligned(16)));
 static uint8_t relay_stacks[NET_MAX_DEVICES][RELAY_STACK_BYTES] __attribute__((aligned(16)));
 
@@ -108,7 +104,6 @@ static bool client_init(struct net_port *p, unsigned i, const struct net_peer *p
     nc->va_base = NET_CLIENT_VA(i);
     nc->va_stride = NET_VA_STRIDE;
     nc->sel_base = NET_CLIENT_SEL_BASE(i);
-    nc->sleep_sm = NET_SLEEP_SM;
     enum dj_status st = net_channel_info(nc);
     if (st != DJ_OK)
         vmm_log("network: %s (pt=) does not answer INFO (status %d)", peer->name, st);
@@ -141,8 +136,6 @@ bool net_device(const struct dj_start_info *si, struct pci_host *pci)
             vmm_log("network: %s", why);
             return false;
         }
-        if (n && dj_create_sm(NET_SLEEP_SM, DJ_SEL_SELF_PD, 0) != DJ_OK)
-            return false;
         for (int i = 0; i < n; i++)
             if (!client_init(&ports[i], (unsigned)i, &peers[i]))
                 return false;
@@ -154,12 +147,7 @@ bool net_device(const struct dj_start_info *si, struct pci_host *pci)
     return true;
 }
 
-bool net_present(void)
-{
-    return nports != 0;
-}
-
-/* ---- relays (several devices) ---------------------------------------- */
+/* ---- relays ---------------------------------------------------------- */
 
 /* Under the VMM lock: the relay moves its port's frames itself, on vCPU
  * 0's CPU at the VM's highest priority (the main thread shares the boot
@@ -173,7 +161,7 @@ static bool relay_poll(struct net_port *p, uint64_t sm)
     if (p->relay_sm != sm || !c)
         return false;
     net_channel_poll(&p->nc);
-    return c->rx.broken || c->tx.broken;
+    return c->rx.broken || c->tx.broken || p->nc.reset_requested;
 }
 
 static void relay(uint64_t i)
@@ -214,7 +202,7 @@ uint64_t net_relay_startup(unsigned i, struct dj_utcb *u)
 
 /* After the vCPUs exist: vCPU 0's handler EC serves the relays' startup
  * events, as it does its timer thread's (smp.c). */
-static bool relays_start(void)
+bool net_relays_start(void)
 {
     enum dj_status st = DJ_OK;
     for (unsigned i = 0; i < nports && st == DJ_OK; i++) {
@@ -224,7 +212,7 @@ static bool relays_start(void)
                                RELAY_UTCB(i), vm_start_info->vm_maxprio);
     }
     if (st != DJ_OK)
-        vmm_log("network: cannot start the doorbell relays (status %d): the devices are polled every 20 ms", st);
+        vmm_log("network: cannot start the doorbell relays (status %d)", st);
     return st == DJ_OK;
 }
 
@@ -241,7 +229,7 @@ static bool port_connected(struct net_port *p)
         net_channel_connect(nc);
     if (nc->chan && nc->stats.connects > 1)
         vmm_log("network: 00:%02x.0 connected to %s again", NET_FIRST_SLOT + nc->index, p->peer);
-    if (nc->chan && relays_started) {
+    if (nc->chan) {
         p->doorbell_lost = false;
         p->relay_sm = nc->chan->own_sm;
         dj_sm_up(RELAY_IDLE_SM(p - ports));
@@ -249,9 +237,9 @@ static bool port_connected(struct net_port *p)
     return nc->chan != NULL;
 }
 
-/* Polls a connected port; false (and the channel dropped: the guest's
- * link goes down, the next round connects again) when it broke. */
-static bool port_poll(struct net_port *p)
+/* Polls a connected port; drops the channel when it broke (the guest's
+ * link goes down, the next round connects again). */
+static void port_poll(struct net_port *p)
 {
     struct net_channel *nc = &p->nc;
     struct dj_chan *c = nc->chan;
@@ -261,41 +249,26 @@ static bool port_poll(struct net_port *p)
      * look). */
     bool peer_gone = !nc->serving && ++p->rounds % PROBE_ROUNDS == 0 && dj_sm_up(c->peer_sm) != DJ_OK;
     if (c->rx.broken || c->tx.broken || nc->reset_requested || p->doorbell_lost || peer_gone) {
-        if (relays_started && p->relay_sm) {
+        if (p->relay_sm) {
             p->relay_sm = 0;
             dj_sm_up(c->own_sm); /* the relay leaves that doorbell before it goes */
         }
         net_channel_drop(nc);
         vmm_log("network: 00:%02x.0 lost its channel to %s", NET_FIRST_SLOT + nc->index, p->peer);
-        return false;
+        return;
     }
     vm_lock();
     net_channel_poll(nc);
     net_channel_round_hook();
     vm_unlock();
-    return true;
 }
 
-/* One round of the main thread: connect and poll, then sleep at most
- * timeout_us on the doorbell (one device) or on vm.main_sm (relays). */
-void net_round(uint64_t timeout_us)
+/* One round of the main thread: connect and poll every port. */
+void net_round(void)
 {
-    if (nports > 1 && !relays_tried) {
-        relays_tried = true;
-        relays_started = relays_start();
-    }
-    struct net_port *connected = NULL;
     for (unsigned i = 0; i < nports; i++)
-        if (port_connected(&ports[i]) && port_poll(&ports[i]))
-            connected = &ports[i];
-    if (relays_started) {
-        dj_sm_down_timeout(vm.main_sm, timeout_us);
-    } else if (nports == 1 && connected) {
-        if (dj_sm_down_timeout(connected->nc.chan->own_sm, timeout_us) == DJ_E_ABORTED)
-            net_channel_drop(&connected->nc); /* the doorbell is gone: the peer died */
-    } else {
-        dj_sm_down_timeout(NET_SLEEP_SM, timeout_us); /* no relays: polled each round */
-    }
+        if (port_connected(&ports[i]))
+            port_poll(&ports[i]);
 }
 
 uint64_t net_frames_moved(void)

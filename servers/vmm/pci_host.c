@@ -5,52 +5,43 @@
 #include "common/string.h"
 
 #define CF8_ENABLE (1u << 31)
-#define CF8_BUS(a) (((a) >> 16) & 0xff)
-#define CF8_SLOT(a) (((a) >> 11) & 0x1f)
-#define CF8_FUNCTION(a) (((a) >> 8) & 7)
-#define CF8_REGISTER(a) ((a) & 0xfc)
 #define CF8_WRITABLE (CF8_ENABLE | 0x00fffffcu) /* bits 30:24 and 1:0 are reserved */
+/* Bus, device and function move up 4 bits from their 0xcf8 places to their ECAM ones. */
+#define CF8_TO_ECAM(a) ((((uint64_t)(a) & 0x00ffff00u) << 4) | ((a) & 0xfcu))
 #define IO_WINDOW_LEN 8
 #define RESET_CONTROL_OFFSET 1   /* 0xcf9 within the window */
 #define RESET_CPU (1u << 2)
-#define ECAM_BUS(o) (((o) >> 20) & 0xff)
+#define ECAM_BUS(o) ((o) >> 20)
 #define ECAM_SLOT(o) (((o) >> 15) & 0x1f)
 #define ECAM_FUNCTION(o) (((o) >> 12) & 7)
 #define ECAM_REGISTER(o) ((unsigned)((o) & 0xfff))
 #define ECAM_LEN ((uint64_t)VMM_PCI_ECAM_BUSES << 20)
-#define CONFIG_SPACE_LEN 4096
 #define PCI_CLASS_HOST_BRIDGE 0x060000u
 
-static bool valid_access(unsigned reg, unsigned size)
+/* Both mechanisms address a function's register as an ECAM offset. The
+ * function there for an aligned access of 1, 2 or 4 bytes (the PCIe
+ * sizes: 8 reads all ones), else NULL. */
+static const struct pci_function_slot *lookup(struct pci_host *h, uint64_t ecam, unsigned size)
 {
-    return (size == 1 || size == 2 || size == 4) && (reg & (size - 1)) == 0 && reg + size <= CONFIG_SPACE_LEN;
+    const struct pci_function_slot *f = &h->fn[ECAM_SLOT(ecam)][ECAM_FUNCTION(ecam)];
+    bool ok = ECAM_BUS(ecam) == 0 && f->read && (size == 1 || size == 2 || size == 4) && !(ecam & (size - 1));
+    return ok ? f : NULL;
 }
 
-static const struct pci_function_slot *lookup(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn)
+static uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
 {
-    if (bus != 0 || !h->fn[slot][fn].read)
-        return NULL;
-    return &h->fn[slot][fn];
+    const struct pci_function_slot *f = lookup(dev, offset, size);
+    return f ? f->read(f->dev, ECAM_REGISTER(offset), size) & vmm_size_mask(size) : vmm_size_mask(size);
 }
 
-static uint64_t config_read(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size)
+static void pci_host_ecam_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
-    const struct pci_function_slot *f = lookup(h, bus, slot, fn);
-    if (!f || !valid_access(reg, size))
-        return vmm_size_mask(size);
-    return f->read(f->dev, reg, size) & vmm_size_mask(size);
+    const struct pci_function_slot *f = lookup(dev, offset, size);
+    if (f && f->write)
+        f->write(f->dev, ECAM_REGISTER(offset), size, (uint32_t)(value & vmm_size_mask(size)));
 }
 
-static void config_write(struct pci_host *h, unsigned bus, unsigned slot, unsigned fn, unsigned reg, unsigned size,
-                         uint32_t value)
-{
-    const struct pci_function_slot *f = lookup(h, bus, slot, fn);
-    if (f && valid_access(reg, size) && f->write)
-        f->write(f->dev, reg, size, value & (uint32_t)vmm_size_mask(size));
-}
-
-/* The bus callbacks: I/O at 0xcf8 (offset 0..7), and ECAM (accesses of
- * 1, 2 or 4 bytes, as the PCIe specification allows; 8 read all ones). */
+/* I/O at 0xcf8 (offset 0..7): the address latch, the reset control, data. */
 static uint64_t pci_host_io_read(void *dev, uint64_t offset, unsigned size)
 {
     struct pci_host *h = dev;
@@ -58,39 +49,18 @@ static uint64_t pci_host_io_read(void *dev, uint64_t offset, unsigned size)
         return h->address;
     if (offset < 4 || !(h->address & CF8_ENABLE))
         return vmm_size_mask(size);
-    unsigned reg = CF8_REGISTER(h->address) + (unsigned)(offset - 4);
-    return config_read(h, CF8_BUS(h->address), CF8_SLOT(h->address), CF8_FUNCTION(h->address), reg, size);
+    return pci_host_ecam_read(h, CF8_TO_ECAM(h->address) + offset - 4, size);
 }
 
 static void pci_host_io_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
     struct pci_host *h = dev;
-    if (offset == 0 && size == 4) {
+    if (offset == 0 && size == 4)
         h->address = (uint32_t)value & CF8_WRITABLE;
-        return;
-    }
-    if (offset == RESET_CONTROL_OFFSET && size == 1) {
-        if (value & RESET_CPU)
-            vmm_reset();
-        return;
-    }
-    if (offset < 4 || !(h->address & CF8_ENABLE))
-        return;
-    unsigned reg = CF8_REGISTER(h->address) + (unsigned)(offset - 4);
-    config_write(h, CF8_BUS(h->address), CF8_SLOT(h->address), CF8_FUNCTION(h->address), reg, size, (uint32_t)value);
-}
-
-static uint64_t pci_host_ecam_read(void *dev, uint64_t offset, unsigned size)
-{
-    struct pci_host *h = dev;
-    return config_read(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size);
-}
-
-static void pci_host_ecam_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
-{
-    struct pci_host *h = dev;
-    config_write(h, ECAM_BUS(offset), ECAM_SLOT(offset), ECAM_FUNCTION(offset), ECAM_REGISTER(offset), size,
-                 (uint32_t)value);
+    else if (offset == RESET_CONTROL_OFFSET && size == 1 && (value & RESET_CPU))
+        vmm_reset();
+    else if (offset >= 4 && (h->address & CF8_ENABLE))
+        pci_host_ecam_write(h, CF8_TO_ECAM(h->address) + offset - 4, size, value);
 }
 
 bool pci_host_add(struct pci_host *h, unsigned slot, unsigned function, pci_cfg_read_fn read, pci_cfg_write_fn write,

@@ -36,6 +36,22 @@ static void ioapic_to_lapics(const struct apic_msg *m)
     lapic_deliver(&lapics, m);
 }
 
+/* What the device models ask for (vmm.h). */
+void vmm_irq_set(unsigned gsi, bool level_high)
+{
+    ioapic_set_irq(&ioapic, gsi, level_high);
+}
+
+void vmm_irq_eoi(uint8_t vector)
+{
+    ioapic_eoi(&ioapic, vector);
+}
+
+void vmm_msi_send(uint64_t address, uint32_t data)
+{
+    lapic_msi(&lapics, address, data);
+}
+
 struct lapic *platform_lapic(unsigned vcpu)
 {
     return &lapics.cpu[vcpu];
@@ -80,10 +96,8 @@ bool platform_init(void)
     tsc_at_start = vmm_guest_tsc();
     uart_init(&com1);
     lapic_set_init(&lapics, vm.nvcpus);
-    lapic_platform_attach(&lapics);
     ioapic_init(&ioapic, VMM_IOAPIC_ID, ioapic_to_lapics);
-    ioapic_platform_attach(&ioapic);
-    bool ok = vmm_bus_add(&vm.mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
+    bool ok = vmm_bus_add(&vm.mmio, VMM_IOAPIC_BASE, IOAPIC_MMIO_SIZE, ioapic_mmio_read, ioapic_mmio_write, &ioapic) &&
               pci_host_attach(&pci, &vm.io, &vm.mmio) && acpi_tables() &&
               vmm_bus_add(&vm.io, UART_COM1_BASE, UART_PORTS, uart_io_read, uart_io_write, &com1) &&
               rtc_attach(&rtc, &vm.io, rtc_now_ns, NULL) && power_attach(&power, &vm.io) &&

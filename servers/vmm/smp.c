@@ -208,10 +208,10 @@ void vcpu_block(struct vcpu *v, uint64_t deadline)
     v->utcb = u;
 }
 
+/* The LAPICs (one per vCPU: lapic_set_init(vm.nvcpus)) name only vCPUs
+ * that exist. */
 void vmm_vcpu_kick(unsigned id)
 {
-    if (id >= vm.nvcpus)
-        return;
     struct vcpu *v = &vm.vcpu[id];
     if (v->halted)
         dj_sm_up(v->wake_sm);
@@ -221,7 +221,7 @@ void vmm_vcpu_kick(unsigned id)
 
 void vmm_vcpu_init(unsigned id)
 {
-    if (id >= vm.nvcpus || id == 0)
+    if (id == 0)
         return; /* INIT to the BSP: not modelled (reset goes through i8042/ACPI) */
     struct vcpu *v = &vm.vcpu[id];
     if (v->state == VCPU_RUNNING) {
@@ -232,8 +232,6 @@ void vmm_vcpu_init(unsigned id)
 
 void vmm_vcpu_sipi(unsigned id, uint8_t vector)
 {
-    if (id >= vm.nvcpus)
-        return;
     struct vcpu *v = &vm.vcpu[id];
     if (v->state != VCPU_WAIT_SIPI)
         return; /* the second SIPI of the INIT-SIPI-SIPI sequence */

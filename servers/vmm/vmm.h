@@ -64,6 +64,7 @@ struct vmm_bus {
 bool vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len, vmm_read_fn rd, vmm_write_fn wr, void *dev);
 /* Drops the range dev claimed at base (a PCI BAR that moves). */
 void vmm_bus_remove(struct vmm_bus *bus, void *dev, uint64_t base);
+struct vmm_region *vmm_bus_find(struct vmm_bus *bus, uint64_t addr, unsigned size); /* NULL: nothing there */
 uint64_t vmm_bus_read(struct vmm_bus *bus, uint64_t addr, unsigned size);
 void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t value);
 
@@ -71,10 +72,10 @@ void vmm_bus_write(struct vmm_bus *bus, uint64_t addr, unsigned size, uint64_t v
  * Devices raise interrupts through the IOAPIC (GSI, level or edge) or as
  * MSI messages; the LAPIC model of the target vCPU queues the vector and
  * the VMM recalls that vCPU so its handler injects it. */
-void vmm_irq_set(unsigned gsi, bool level_high);       /* ioapic.c */
+void vmm_irq_set(unsigned gsi, bool level_high);       /* platform.c: to the IOAPIC */
 /* The EOI of a level-triggered vector: the IOAPIC may send it again. */
-void vmm_irq_eoi(uint8_t vector);                        /* ioapic.c */
-void vmm_msi_send(uint64_t address, uint32_t data);      /* lapic.c */
+void vmm_irq_eoi(uint8_t vector);                        /* platform.c: to the IOAPIC */
+void vmm_msi_send(uint64_t address, uint32_t data);      /* platform.c: to the LAPICs */
 
 /* ---- Services the VMM core offers devices ----------------------------------
  * Implemented by the VMM (main.c, smp.c, exits.c); host tests of a
