@@ -373,25 +373,61 @@ static uint64_t quota_free(void)
     return free_pages;
 }
 
+/* Maps 1 << order pages at va; what that cost the quota, or UINT64_MAX
+ * when the kernel refused. */
+static uint64_t alloc_cost(uint64_t va, unsigned order)
+{
+    uint64_t before = quota_free();
+    return dj_mem_alloc(va, order, DJ_MEM_R) == DJ_OK ? before - quota_free() : UINT64_MAX;
+}
+
+/* Besides its frames, a mapping may take a slab page for its mapping node
+ * or a page of the memspace's tree (kernel/pd.c: charged to the quota
+ * too), depending on what the PD mapped before. A mapping that did stays
+ * (a spacer) and the next place is tried: in QUOTA_ATTEMPTS places at
+ * least one needs no such page. Returns the place whose mapping cost
+ * exactly its frames, or 0. */
+#define QUOTA_ATTEMPTS 4
+static uint64_t map_at_exact_cost(uint64_t *next, unsigned order, uint64_t *spacers, unsigned *nspacers)
+{
+    for (unsigned i = 0; i < QUOTA_ATTEMPTS; i++) {
+        uint64_t va = *next;
+        *next += UTEST_PAGE << order;
+        uint64_t cost = alloc_cost(va, order);
+        if (cost == (1ull << order))
+            return va;
+        if (cost == UINT64_MAX || cost > (1ull << order) + 2)
+            return 0;
+        spacers[(*nspacers)++] = va | order;
+    }
+    return 0;
+}
+
 /* DJ_SYS_MEM_ALLOC charges exactly its pages to the quota, and removing
  * them gives exactly those pages back: one page, and two contiguous ones. */
 UTEST(boundary_mem_alloc_quota_exact)
 {
-    uint64_t va = utest_va(8);
+    uint64_t spacers[2 * QUOTA_ATTEMPTS];
+    unsigned nspacers = 0;
+    uint64_t va = utest_va(4 * QUOTA_ATTEMPTS + 4);
     va = (va + 2 * UTEST_PAGE - 1) & ~(2 * UTEST_PAGE - 1);
     UTEST_REQUIRE(dj_mem_alloc(va, 0, DJ_MEM_R) == DJ_OK, "first page"); /* page tables and a node page now exist */
+    uint64_t next = va + 2 * UTEST_PAGE;
+    uint64_t one = map_at_exact_cost(&next, 0, spacers, &nspacers);
+    UTEST_REQUIRE(one, "no page of %d cost exactly one page", QUOTA_ATTEMPTS);
     uint64_t before = quota_free();
-    UTEST_REQUIRE(dj_mem_alloc(va + UTEST_PAGE, 0, DJ_MEM_R) == DJ_OK, "second page");
-    uint64_t one = quota_free();
-    UTEST_REQUIRE(one == before - 1, "one page cost %lld pages", (long long)(before - one));
-    UTEST_REQUIRE(unmap(va + UTEST_PAGE, 0), "unmap");
-    UTEST_REQUIRE(quota_free() == before, "removing one page gave back %lld pages", (long long)(quota_free() - one));
-    UTEST_REQUIRE(dj_mem_alloc(va + 2 * UTEST_PAGE, 1, DJ_MEM_R) == DJ_OK, "two pages");
-    uint64_t two = quota_free();
-    UTEST_REQUIRE(two == before - 2, "two pages cost %lld pages", (long long)(before - two));
-    UTEST_REQUIRE(unmap(va + 2 * UTEST_PAGE, 1), "unmap");
-    UTEST_REQUIRE(quota_free() == before, "removing two pages gave back %lld pages",
-                  (long long)(quota_free() - two));
+    UTEST_REQUIRE(unmap(one, 0), "unmap");
+    UTEST_REQUIRE(quota_free() == before + 1, "removing one page gave back %lld pages",
+                  (long long)(quota_free() - before));
+    next = (next + 2 * UTEST_PAGE - 1) & ~(2 * UTEST_PAGE - 1);
+    uint64_t two = map_at_exact_cost(&next, 1, spacers, &nspacers);
+    UTEST_REQUIRE(two, "no two pages of %d tries cost exactly two pages", QUOTA_ATTEMPTS);
+    before = quota_free();
+    UTEST_REQUIRE(unmap(two, 1), "unmap");
+    UTEST_REQUIRE(quota_free() == before + 2, "removing two pages gave back %lld pages",
+                  (long long)(quota_free() - before));
+    for (unsigned i = 0; i < nspacers; i++)
+        UTEST_REQUIRE(unmap(spacers[i] & ~1ull, (unsigned)(spacers[i] & 1)), "unmap a spacer");
     UTEST_REQUIRE(unmap(va, 0), "unmap");
     return true;
 }
