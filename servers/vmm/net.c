@@ -10,18 +10,15 @@
  * The main thread runs the channels in the console's 20 ms rounds
  * (main.c): it connects what is not connected (one attempt a round, so
  * one absent peer does not hold up the others) and polls every channel.
- * Each device has a relay thread that sleeps on the device's doorbell
- * and polls that device itself, under the VMM lock: on vCPU 0's CPU at
- * the VM's highest priority, where the main thread (the boot CPU, the
- * vCPUs' priority) waited behind every busier thread there (measured:
- * tens to hundreds of ms from doorbell to poll under load). The main
- * thread sleeps on its own semaphore (vm.main_sm: the console, a relay
- * that found its channel broken or its doorbell gone).
- * Relays only make semaphore calls (no UTCB, no portal calls: those stay
- * on the main thread; their output is queued like a handler's). */
+ * Each device has a relay thread (vCPU 0's CPU, the VM's highest
+ * priority) that sleeps on the device's doorbell and wakes the main
+ * thread, which sleeps on its own semaphore (vm.main_sm: the console, a
+ * relay's doorbell, a relay that found its doorbell gone) and polls
+ * every device.
+ * Relays only make semaphore calls (no UTCB, no portal calls, no output:
+ * those stay on the main thread). */
 #include <string.h>
 #include "lib/component.h"
-#include "lib/handler_output.h"
 #include "lib/syscall.h"
 #include "core.h"
 #include "net_channel.h"
@@ -149,12 +146,9 @@ bool net_device(const struct dj_start_info *si, struct pci_host *pci)
 
 /* ---- relays ---------------------------------------------------------- */
 
-/* Under the VMM lock: the relay moves its port's frames itself, on vCPU
- * 0's CPU at the VM's highest priority (the main thread shares the boot
- * CPU at the vCPUs' priority, so it can wait long behind busy threads).
- * Only while sm is still the port's doorbell (the main thread may have
- * dropped that channel). true: the channel broke, the main thread must
- * drop it. */
+/* Sleeps on the port's doorbell and wakes the main thread, which moves
+ * the frames (a relay touching a dead peer's ring would be killed: its
+ * event base has none of init's exception portals). */
 static void relay(uint64_t i)
 {
     struct net_port *p = &ports[i];
@@ -183,12 +177,7 @@ static void relay(uint64_t i)
 
 uint64_t net_relay_startup(unsigned i, struct dj_utcb *u)
 {
-    uint8_t *stack = relay_stacks[i % NET_MAX_DEVICES];
-    /* Output from the relay queues like a handler's (it has no UTCB of
-     * the main thread's kind). */
-    if (i < nports)
-        dj_handler_stack_register(stack, RELAY_STACK_BYTES);
-    return thread_start(u, i < nports, relay, stack, RELAY_STACK_BYTES, i);
+    return thread_start(u, i < nports, relay, relay_stacks[i % NET_MAX_DEVICES], RELAY_STACK_BYTES, i);
 }
 
 /* After the vCPUs exist: vCPU 0's handler EC serves the relays' startup
