@@ -24,6 +24,19 @@ void guest_frames_free(uint64_t *frames, unsigned n)
     }
 }
 
+void *guest_page_alloc(void *ctx)
+{
+    (void)ctx;
+    uint64_t pa = frame_alloc();
+    return pa ? phys_to_virt(pa) : 0;
+}
+
+void guest_page_free(void *ctx, void *page)
+{
+    (void)ctx;
+    frame_free(virt_to_phys(page));
+}
+
 void guest_nested_tables(uint64_t pml4, uint64_t pdpt, uint64_t pd, uint64_t pt, uint64_t table_flags)
 {
     *(uint64_t *)phys_to_virt(pml4) = pdpt | table_flags;

@@ -9,6 +9,10 @@
 /* Zeroed frames; false (and none kept) when memory runs out. */
 bool guest_frames_alloc(uint64_t *frames, unsigned n);
 void guest_frames_free(uint64_t *frames, unsigned n);
+/* A page source's alloc and free (struct page_source) straight from the
+ * frame allocator, for a test's stand-in VM PD. */
+void *guest_page_alloc(void *ctx);
+void guest_page_free(void *ctx, void *page);
 
 /* Links PML4 -> PDPT -> PD -> PT (frames, entry 0 each) with table_flags. */
 void guest_nested_tables(uint64_t pml4, uint64_t pdpt, uint64_t pd, uint64_t pt, uint64_t table_flags);

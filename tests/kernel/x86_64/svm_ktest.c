@@ -14,6 +14,7 @@
 #include "kernel/frame_alloc.h"
 #include "kernel/pd.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/x86_64/guest_frames.h"
 
 #define CR0_LONG_MODE 0x80000031ull /* PG, NE, ET, PE */
 #define EFER_LONG_MODE 0x500ull /* LME, LMA */
@@ -23,19 +24,6 @@
 #define AR_TSS64 0x8b
 #define RFLAGS_FIXED 2
 #define RESET_RIP 0xfff0
-
-static void *page_alloc(void *ctx)
-{
-    (void)ctx;
-    uint64_t pa = frame_alloc();
-    return pa ? phys_to_virt(pa) : 0;
-}
-
-static void page_free(void *ctx, void *page)
-{
-    (void)ctx;
-    frame_free(virt_to_phys(page));
-}
 
 static void long_mode_state(struct dj_vcpu_state *s, uint64_t rip, uint64_t cr3)
 {
@@ -84,7 +72,7 @@ KTEST(svm_host_state_not_handed_out)
     static struct dj_vcpu_state s;
     memset(&vm, 0, sizeof(vm));
     quota_init_root(&vm.quota, 4);
-    vm.pages = (struct page_source){page_alloc, page_free, 0, &vm.quota};
+    vm.pages = (struct page_source){guest_page_alloc, guest_page_free, 0, &vm.quota};
     uint64_t root = frame_alloc(), iopm = frame_alloc_contig(VIRT_IOPM_PAGES, PAGE_SIZE);
     bool ok = false;
     int status = DJ_OK;

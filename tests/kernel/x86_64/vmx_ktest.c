@@ -14,6 +14,7 @@
 #include "kernel/frame_alloc.h"
 #include "kernel/pd.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/x86_64/guest_frames.h"
 
 #define CODE_GPA 0x1000ull
 #define DATA_GPA 0x3000ull
@@ -46,19 +47,6 @@ struct vmx_test {
     struct vcpu_hw *v;
     struct dj_vcpu_state s;
 };
-
-static void *test_page_alloc(void *ctx)
-{
-    (void)ctx;
-    uint64_t pa = frame_alloc();
-    return pa ? phys_to_virt(pa) : 0;
-}
-
-static void test_page_free(void *ctx, void *page)
-{
-    (void)ctx;
-    frame_free(virt_to_phys(page));
-}
 
 static uint64_t *table(struct vmx_test *t, int i) { return phys_to_virt(t->frame[i]); }
 
@@ -237,7 +225,7 @@ KTEST(vmx_backend_exits)
     KTEST_SKIP_IF(!cpu_features.vmx, "no VT-x on this CPU");
     KTEST_SKIP_IF(!vmx_init(true), "VT-x without EPT, VPID or unrestricted guest");
     quota_init_root(&t->vm.quota, 8);
-    t->vm.pages = (struct page_source){test_page_alloc, test_page_free, 0, &t->vm.quota};
+    t->vm.pages = (struct page_source){guest_page_alloc, guest_page_free, 0, &t->vm.quota};
     bool ok = false, have_frames = true;
     int status = DJ_OK;
     t->iopm = frame_alloc_contig(VIRT_IOPM_PAGES, PAGE_SIZE);
