@@ -88,7 +88,9 @@ __asm__(".text\n"
         "    mov 48(%rax), %rsi\n mov 56(%rax), %rdi\n mov 64(%rax), %r8\n mov 72(%rax), %r9\n"
         "    mov 80(%rax), %r10\n mov 88(%rax), %r11\n mov 96(%rax), %r12\n mov 104(%rax), %r13\n"
         "    mov 112(%rax), %r14\n mov 120(%rax), %r15\n"
-        "    mov 8(%rsp), %rax\n vmload %rax\n vmrun %rax\n vmsave %rax\n"
+        "    mov 8(%rsp), %rax\n vmload %rax\n vmrun %rax\n"
+        ".globl svm_resume\nsvm_resume:\n" /* the host RIP VMRUN saves: see host_state_in_vmcb */
+        "    vmsave %rax\n"
         "    mov 16(%rsp), %rax\n"
         "    mov %rcx, 8(%rax)\n mov %rdx, 16(%rax)\n mov %rbx, 24(%rax)\n mov %rbp, 40(%rax)\n"
         "    mov %rsi, 48(%rax)\n mov %rdi, 56(%rax)\n mov %r8, 64(%rax)\n mov %r9, 72(%rax)\n"
@@ -261,10 +263,39 @@ static unsigned mov_exit(struct vcpu_hw *v, unsigned number, bool write, uint64_
     return reason;
 }
 
+/* Does the save area hold the host's state (the RIP and CR3 VMRUN saved
+ * for the host) instead of the guest's? Hardware never does that; QEMU's
+ * TCG emulation of SVM did, rarely, under load with two CPUs: the guest
+ * then ran on the host's CR3 and RIP, and its VMM saw kernel addresses.
+ * The guest's state is lost; what is left is scrubbed to the reset state
+ * and reported as invalid guest state (docs/abi.md, ENTRY_FAIL). */
+static bool host_state_in_vmcb(const void *m)
+{
+    return vmcb_read64(m, VMCB_RIP) == (uint64_t)(uintptr_t)svm_resume &&
+           vmcb_read64(m, VMCB_CR3) == paging_kernel_cr3();
+}
+
+static unsigned host_state_exit(struct vcpu_hw *v, uint64_t code)
+{
+    void *m = v->vmcb;
+    kprintf("svm: exit %#llx left the host's state in a vCPU's VMCB (an emulator defect): guest state lost\n",
+            (unsigned long long)code);
+    copy(m, (void *)&virt_reset_state, ~0ull, true);
+    vmcb_write64(m, VMCB_EFER, EFER_SVME);
+    vmcb_write64(m, VMCB_RIP, virt_reset_state.rip);
+    vmcb_write64(m, VMCB_RSP, 0);
+    vmcb_write64(m, VMCB_RAX, 0);
+    v->qual[0] = code;
+    v->qual[1] = DJ_VMFAIL_STATE;
+    return DJ_VMEXIT_ENTRY_FAIL;
+}
+
 static unsigned translate_exit(struct vcpu_hw *v)
 {
     void *m = v->vmcb;
     uint64_t code = vmcb_read64(m, VMCB_EXITCODE), i1 = vmcb_read64(m, VMCB_EXITINFO1);
+    if (host_state_in_vmcb(m))
+        return host_state_exit(v, code);
     uint64_t i2 = vmcb_read64(m, VMCB_EXITINFO2), rip = vmcb_read64(m, VMCB_RIP);
     uint64_t next = nrips ? vmcb_read64(m, VMCB_NEXT_RIP) : 0;
     v->inst_len = next > rip && next - rip <= INST_LEN_MAX ? next - rip : 0;

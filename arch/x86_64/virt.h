@@ -115,6 +115,7 @@ void svm_vcpu_destroy(struct pd *vm, struct vcpu_hw *v);
 unsigned svm_vcpu_run(struct vcpu_hw *v, bool flush_tlb);
 void svm_vcpu_save(struct vcpu_hw *v, struct dj_vcpu_state *s, uint64_t mtd);
 bool svm_vcpu_load(struct vcpu_hw *v, const struct dj_vcpu_state *s, uint64_t mtd);
+extern const char svm_resume[]; /* the host RIP that VMRUN saves */
 bool vmx_init(bool bsp);
 uint64_t vmx_gpt_leaf_flags(unsigned rights, unsigned cache);
 struct vcpu_hw *vmx_vcpu_create(struct pd *vm, int *status);

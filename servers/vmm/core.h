@@ -132,8 +132,10 @@ uint64_t platform_timer_deadline(unsigned vcpu);
 
 /* Console bytes for the guest's serial port: how many it took. */
 size_t platform_console_input(const char *bytes, size_t n);
-/* main.c: sends the guest's pending serial output (end of an exit). */
+/* main.c: sends the guest's pending serial output: all of it, or its
+ * whole lines only (at the end of an exit). */
 void vmm_console_flush(void);
+void vmm_console_flush_lines(void);
 
 /* net.c: the virtio-net device and its channel (docs/vmm.md). */
 struct dj_start_info;

@@ -367,7 +367,7 @@ uint64_t exit_handler(uint64_t badge, struct dj_utcb *u)
     timer_rearm(v); /* fires an expired LAPIC timer first, so delivery sees its vector */
     mtd = deliver(v, s, mtd);
     if (reason != DJ_VMEXIT_IO)
-        vmm_console_flush(); /* a run of UART writes is sent at its newline */
+        vmm_console_flush_lines(); /* a run of UART writes is sent at its newline */
     v->utcb = NULL;
     vm_unlock();
     return mtd;

@@ -185,25 +185,40 @@ static bool setup(const struct dj_start_info *si)
 
 /* ---- what devices ask of the VMM (vmm.h) ---------------------------------- */
 
-/* The guest's serial output, sent raw (DJ_CONSOLE_OP_WRITE_RAW) at a
- * newline, when half the buffer is used, or when the exit in which the
- * guest wrote ends (vmm_console_flush), so a prompt shows at once. Portal
- * calls stay on their CPU: only a handler on the console's CPU (the boot
- * CPU) sends itself, setting its UTCB (the vCPU state) aside for the
- * call; on other CPUs the main thread is woken to send. What does not
- * fit the buffer meanwhile is dropped and counted. */
+/* The guest's serial output, sent raw (DJ_CONSOLE_OP_WRITE_RAW): whole
+ * lines when the exit in which the guest wrote them ends
+ * (vmm_console_flush_lines), so another component's line on the shared
+ * console cannot cut one in two; everything when half the buffer is used
+ * or the VM stops (vmm_console_flush). A partial line (a prompt) goes out
+ * from the main thread once the guest has not added to it for
+ * PARTIAL_LINE_MS (the main thread rounds at least every INPUT_POLL_US).
+ * Portal calls stay on their CPU: only a handler on the console's CPU (the boot CPU) sends itself,
+ * setting its UTCB (the vCPU state) aside for the call; on other CPUs the
+ * main thread is woken to send. What does not fit the buffer meanwhile is
+ * dropped and counted. */
 #define CONSOLE_BUF 16384
+#define PARTIAL_LINE_MS 20
 static char console_buf[CONSOLE_BUF];
 static size_t console_len;
+static uint64_t console_grew_tsc; /* when the guest last added a byte */
 static uint64_t console_dropped;
 static uint8_t saved_utcb[sizeof(struct dj_utcb)];
 
-/* Sends the buffer with UTCB u; called with the lock held. */
-static void console_send_locked(struct dj_utcb *u)
+/* Sends the first n bytes with UTCB u; called with the lock held. */
+static void console_send_locked(struct dj_utcb *u, size_t n)
 {
-    if (console_len && vm.console_pt)
-        dj_console_write_raw(vm.console_pt, u, console_buf, console_len);
-    console_len = 0;
+    if (n && vm.console_pt)
+        dj_console_write_raw(vm.console_pt, u, console_buf, n);
+    memmove(console_buf, console_buf + n, console_len - n);
+    console_len -= n;
+}
+
+static size_t whole_lines(void)
+{
+    size_t n = console_len;
+    while (n && console_buf[n - 1] != '\n')
+        n--;
+    return n;
 }
 
 static struct vcpu *current_vcpu(void)
@@ -214,19 +229,22 @@ static struct vcpu *current_vcpu(void)
     return NULL;
 }
 
-void vmm_console_flush(void)
+static void console_send(size_t n)
 {
     struct vcpu *v = current_vcpu();
-    if (!console_len)
+    if (!n)
         return;
     if (!v || v->cpu != dj_boot_cpu) {
         dj_sm_up(vm.main_sm);
         return;
     }
     memcpy(saved_utcb, v->utcb, sizeof(saved_utcb));
-    console_send_locked(v->utcb);
+    console_send_locked(v->utcb, n);
     memcpy(v->utcb, saved_utcb, sizeof(saved_utcb));
 }
+
+void vmm_console_flush(void) { console_send(console_len); }
+void vmm_console_flush_lines(void) { console_send(whole_lines()); }
 
 void vmm_console_write(const char *s, size_t len)
 {
@@ -236,16 +254,19 @@ void vmm_console_write(const char *s, size_t len)
             continue;
         }
         console_buf[console_len++] = s[i];
-        if (s[i] == '\n' || console_len >= CONSOLE_BUF / 2)
+        console_grew_tsc = vmm_guest_tsc();
+        if (console_len >= CONSOLE_BUF / 2)
             vmm_console_flush();
     }
 }
 
-/* The main thread's part: what handlers on other CPUs left. */
+/* The main thread's part: what handlers on other CPUs left, and a partial
+ * line the guest stopped adding to. */
 static void console_send_pending(void)
 {
     vm_lock();
-    console_send_locked(dj_utcb());
+    bool stalled = vmm_guest_tsc() - console_grew_tsc > vm.tsc_hz / 1000 * PARTIAL_LINE_MS;
+    console_send_locked(dj_utcb(), stalled ? console_len : whole_lines());
     uint64_t dropped = console_dropped;
     console_dropped = 0;
     vm_unlock();
