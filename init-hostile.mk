@@ -2,7 +2,7 @@
 # The hostile init test ISO: components that try to stall or fool init
 # (tests/components/hostile: a service that never offers its service, one that never
 # answers an announcement, one that forges events, one that crashes and is
-# restarted meanwhile) next to the key-value example with a greedy client,
+# restarted meanwhile, one whose thread on CPU 1 faults) next to the key-value example with a greedy client,
 # from servers/init/hostile.conf. kvclient, the last line, prints PASS/FAIL
 # lines and ends the run; tests/run-all (job qemu-init-hostile) checks
 # init's reports. INIT_HOSTILE_CONFIG picks another configuration (to run

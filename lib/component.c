@@ -85,3 +85,17 @@ bool dj_is_client_announcement(const struct dj_utcb *u)
 {
     return u->mtd == DJ_MTD(DJ_SERVICE_CLIENT_WORDS, 0) && u->words[0] == DJ_SERVICE_OP_CLIENT;
 }
+
+enum dj_status dj_child_exception_portals(uint64_t base, unsigned cpu)
+{
+    uint64_t from = dj_child_event_base(cpu);
+    for (unsigned v = 0; v < DJ_EV_COUNT; v++) {
+        if (v == DJ_EV_STARTUP || v == DJ_EV_RECALL)
+            continue;
+        /* An empty selector (a vector the parent does not serve) gives nothing. */
+        enum dj_status st = dj_delegate(DJ_SEL_SELF_PD, DJ_CRD(DJ_CRD_OBJ, from + v, 0, DJ_PT_CALL), base + v);
+        if (st != DJ_OK)
+            return st;
+    }
+    return DJ_OK;
+}

@@ -45,3 +45,10 @@ enum dj_status dj_serve(dj_handler_fn fn, void *stack, size_t stack_size, uint64
  * A finished main EC ends here so it does not take CPU time from
  * lower-priority components. */
 __attribute__((noreturn)) void dj_block_forever(uint64_t sm_sel);
+
+/* Gives a thread with its own event base (its own startup portal at
+ * base + DJ_EV_STARTUP) the parent's exception portals of cpu: copies of
+ * dj_child_event_base(cpu) + vector for every vector but DJ_EV_STARTUP and
+ * DJ_EV_RECALL, so its faults reach the parent (reported; a restart=yes
+ * component is restarted) instead of killing it silently. */
+enum dj_status dj_child_exception_portals(uint64_t base, unsigned cpu);

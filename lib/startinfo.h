@@ -4,13 +4,22 @@
  *
  * Capability selectors of a child PD:
  *   DJ_SEL_SELF_PD (0)      its own PD (DJ_PD_CREATE: local ECs, portals,
- *                           semaphores charged to its own quota)
+ *                           semaphores charged to its own quota;
+ *                           DJ_PD_DELEGATE: copies of its own capabilities
+ *                           at other selectors, e.g. the parent's exception
+ *                           portals into a thread's own event base)
  *   DJ_SEL_DEBUG (3)        the kernel debug console, only if granted
  *   DJ_SEL_DEVMEM (4)       device memory (DJ_SYS_MMIO_MAP), only if granted
  *   DJ_SEL_DEVICES (5)      every PCI function's DMA (DJ_SYS_DEV_CTRL), with
  *                           device memory when the kernel has VT-d on
  *   DJ_CHILD_EVENT_BASE     + vector: its exception and startup portals
- *                           (served by the parent)
+ *                           (served by the parent) for ECs on the boot CPU
+ *   DJ_CHILD_CPU_EVENT_BASE + cpu * DJ_EV_COUNT + vector: the same portals
+ *                           for ECs on each other online CPU (init only,
+ *                           cpu < DJ_CHILD_EVENT_CPUS): the kernel sends an
+ *                           exception only to a handler on the faulting
+ *                           EC's CPU, so an EC on CPU n takes its event
+ *                           base from dj_child_event_base(n)
  *   DJ_CHILD_FIRST_GRANT..  portals it was granted, named in the start info
  *   DJ_CHILD_FIRST_FREE..   free for the component's own objects
  *   DJ_SEL_IRQ_BASE + GSI   interrupt lines it was granted (irq=)
@@ -47,6 +56,26 @@
 #define DJ_CHILD_FIRST_GRANT (DJ_CHILD_EVENT_BASE + DJ_EV_COUNT)
 #define DJ_CHILD_MAX_GRANTS 32
 #define DJ_CHILD_FIRST_FREE (DJ_CHILD_FIRST_GRANT + DJ_CHILD_MAX_GRANTS)
+/* Per-CPU event portal blocks (non-boot CPUs; the boot CPU's block is
+ * DJ_CHILD_EVENT_BASE): high selectors, above what lib/freespace.c hands
+ * out and what servers name themselves, below the capspace limit 2^18.
+ * A CPU that is not online has an empty block. */
+#define DJ_CHILD_CPU_EVENT_BASE 0x8000
+#define DJ_CHILD_EVENT_CPUS 64 /* the kernel's CPU limit */
+_Static_assert(DJ_CHILD_CPU_EVENT_BASE + DJ_CHILD_EVENT_CPUS * DJ_EV_COUNT <= (1u << 18),
+               "the per-CPU event blocks fit the capability space");
+
+/* The event base for an EC of this component on cpu: its parent's
+ * handlers on that CPU (startup and exceptions, as at DJ_CHILD_EVENT_BASE).
+ * The parent's startup portal starts a thread at the ELF entry on the main
+ * stack: a handler (local) EC takes this base as it is, a thread of its
+ * own gets its own startup portal and the exception portals copied
+ * (dj_child_exception_portals, lib/component.h). */
+static inline uint64_t dj_child_event_base(unsigned cpu)
+{
+    extern uint32_t dj_boot_cpu;
+    return cpu == dj_boot_cpu ? DJ_CHILD_EVENT_BASE : DJ_CHILD_CPU_EVENT_BASE + (uint64_t)cpu * DJ_EV_COUNT;
+}
 
 #define DJ_CHILD_STACK_TOP 0x7fff00000000ull
 #define DJ_CHILD_STACK_PAGES 16

@@ -4,8 +4,8 @@
  *   - a PD with the line's kernel-memory quota, the ELF image of its boot
  *     module, a stack, the heap pages it asked for (mapped before start),
  *     a read-only start page (lib/startinfo.h);
- *   - capabilities: its own PD (create only), its event portals and its
- *     parent portal (served by init), a portal to each service of pt=
+ *   - capabilities: its own PD (create, delegate into itself), its event portals (on
+ *     every online CPU: relay.c) and its parent portal (served by init), a portal to each service of pt=
  *     (badged with its id), the debug capability if debug=yes, the
  *     device-memory capability if devmem=yes, its irq= lines and msi=
  *     MSI capabilities;
@@ -148,17 +148,23 @@ static bool start_page(struct comp *c)
 
 /* A new portal at init's selector sel to handler EC ec (init's, or a
  * service's), with the badge given (c's id, for event portals also the
- * vector), charged to c's quota, given to c at dst with the call right
- * only. */
-static enum dj_status portal_to(struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd, uint64_t entry,
-                                uint64_t badge, uint64_t dst)
+ * vector), charged to the quota of quota_pd, given to c at dst with the
+ * call right only. portal_to: charged to c's quota. */
+static enum dj_status portal_charged(uint64_t quota_pd, struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd,
+                                     uint64_t entry, uint64_t badge, uint64_t dst)
 {
-    enum dj_status st = dj_create_pt(sel, c->pd, ec, mtd, entry);
+    enum dj_status st = dj_create_pt(sel, quota_pd, ec, mtd, entry);
     if (st == DJ_OK)
         st = dj_pt_ctrl(sel, badge);
     if (st == DJ_OK)
         st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, sel, 0, DJ_PT_CALL), dst);
     return st;
+}
+
+static enum dj_status portal_to(struct comp *c, uint64_t sel, uint64_t ec, uint64_t mtd, uint64_t entry,
+                                uint64_t badge, uint64_t dst)
+{
+    return portal_charged(c->pd, c, sel, ec, mtd, entry, badge, dst);
 }
 
 static bool named_cap(struct comp *c, const char *name, uint64_t sel)
@@ -187,11 +193,39 @@ static bool holds(uint64_t sel, enum dj_obj_type want)
     return dj_lookup(DJ_CRD(DJ_CRD_OBJ, sel, 0, 0), 0, &type) == DJ_OK && type == want;
 }
 
+/* The same event portals on each other online CPU, to its relay EC
+ * (relay.c), at dj_child_event_base(cpu); their selectors (init's, in a
+ * row) are recorded apart from c->sels, as there is a set per CPU. They
+ * are charged to init's quota (a kernel object is a page): a component's
+ * quota must not depend on the machine's CPU count. */
+static enum dj_status cpu_event_portals(struct comp *c, const unsigned *vectors, unsigned n)
+{
+    uint64_t entry = (uint64_t)(uintptr_t)dj_portal_entry;
+    c->ncpu_pts = (uint64_t)relay_count() * (n + 1);
+    c->cpu_pts = init_sels((unsigned)c->ncpu_pts);
+    uint64_t sel = c->cpu_pts;
+    enum dj_status st = DJ_OK;
+    for (unsigned i = 0; st == DJ_OK && i < relay_count(); i++) {
+        unsigned cpu;
+        uint64_t ec = relay_ec(i, &cpu), base = dj_child_event_base(cpu);
+        st = portal_charged(DJ_SEL_SELF_PD, c, sel++, ec, STARTUP_MTD, entry, EVENT_BADGE(c->id, DJ_EV_STARTUP),
+                            base + DJ_EV_STARTUP);
+        for (unsigned v = 0; st == DJ_OK && v < n; v++)
+            st = portal_charged(DJ_SEL_SELF_PD, c, sel++, ec, EXCEPTION_MTD, entry, EVENT_BADGE(c->id, vectors[v]),
+                                base + vectors[v]);
+    }
+    return st;
+}
+
 static bool own_caps(struct comp *c)
 {
     static const unsigned vectors[] = {VEC_DE, VEC_UD, VEC_GP, VEC_PF};
     uint64_t entry = (uint64_t)(uintptr_t)dj_portal_entry;
-    enum dj_status st = dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, c->pd, 0, DJ_PD_CREATE), DJ_SEL_SELF_PD);
+    /* Delegating into itself only copies what it holds (with no more
+     * rights): a thread's own event base gets init's exception portals
+     * (dj_child_exception_portals). */
+    enum dj_status st =
+        dj_delegate(c->pd, DJ_CRD(DJ_CRD_OBJ, c->pd, 0, DJ_PD_CREATE | DJ_PD_DELEGATE), DJ_SEL_SELF_PD);
     if (st == DJ_OK && c->cfg->debug)
         st = grant_copy(c, DJ_SEL_DEBUG, DJ_OBJ_ALL, DJ_SEL_DEBUG);
     if (st == DJ_OK)
@@ -200,6 +234,8 @@ static bool own_caps(struct comp *c)
     for (unsigned i = 0; st == DJ_OK && i < sizeof(vectors) / sizeof(vectors[0]); i++)
         st = portal_to(c, comp_sel(c), init_event_ec, EXCEPTION_MTD, entry, EVENT_BADGE(c->id, vectors[i]),
                        DJ_CHILD_EVENT_BASE + vectors[i]);
+    if (st == DJ_OK)
+        st = cpu_event_portals(c, vectors, sizeof(vectors) / sizeof(vectors[0]));
     if (st == DJ_OK)
         st = portal_to(c, comp_sel(c), init_parent_ec, 0, entry, c->id, DJ_CHILD_FIRST_GRANT);
     return (st == DJ_OK && named_cap(c, "parent", DJ_CHILD_FIRST_GRANT)) || report(c, "granting its own capabilities failed", st);

@@ -17,6 +17,8 @@
  *     nothing else on demand); a component with restart=yes is then
  *     rebuilt by init's main EC (restart.c);
  *   - the startup events of init's own threads (wait.c);
+ *   - events of components' ECs on other CPUs, forwarded by their CPU's
+ *     relay (relay.c) and handled here the same way;
  *   - the parent portal: DJ_PARENT_OP_SERVE (lib/proto.h), and the
  *     sequence marks of seqstore.c (DJ_PARENT_OP_SEQ_*). */
 #include "lib/elfload.h"
@@ -218,6 +220,13 @@ static uint64_t event_handler(uint64_t badge, struct dj_utcb *u)
 {
     if (badge & INIT_THREAD_BADGE)
         return init_thread_startup((unsigned)(badge & ~INIT_THREAD_BADGE), u);
+    if (badge == INIT_FORWARD_BADGE)
+        return relay_forwarded(u);
+    return init_component_event(badge, u);
+}
+
+uint64_t init_component_event(uint64_t badge, struct dj_utcb *u)
+{
     struct comp *c = comp_of(EVENT_BADGE_ID(badge));
     unsigned vector = EVENT_BADGE_VECTOR(badge);
     if (!c) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* init: shared state of its files (main.c: configuration and the start
  * sequence; component.c: building one component; handlers.c: the portals
- * init serves for its components; restart.c: tearing a dead component
+ * init serves for its components; relay.c: their events on other CPUs;
+ * restart.c: tearing a dead component
  * down and building it again; wait.c: bounded waits and init's own
  * threads; announce.c: client announcements that no service can stall). */
 #pragma once
@@ -27,6 +28,7 @@ struct comp {
     unsigned nsels;
     uint64_t grants[BC_MAX_PORTALS]; /* init's portals it holds to its pt= services, 0 none */
     uint64_t mem_first, mem_end;  /* init's staging range its memory comes from */
+    uint64_t cpu_pts, ncpu_pts;   /* its event portals on other CPUs: init's selectors cpu_pts.. */
     uint8_t msi[BC_MSI_MAX];      /* init's MSI capabilities it holds (DJ_SEL_MSI_BASE + msi[i]) */
     unsigned nmsi;
     bool msi_assigned;            /* taken from the pool (once: a restart keeps them) */
@@ -85,7 +87,7 @@ bool wait_for_service(struct comp *c, bool restarts);
 /* wait.c: init's own threads (global ECs in init's PD, started through a
  * startup portal of the event handler EC with badge INIT_THREAD_BADGE |
  * index) and the main EC's bounded waits. */
-#define INIT_THREADS_MAX BC_MAX_COMPONENTS /* announcers */
+#define INIT_THREADS_MAX (BC_MAX_COMPONENTS + 1) /* announcers, the relays' forwarder */
 #define INIT_THREAD_STACK_BYTES 4096
 #define INIT_THREAD_BADGE (1ull << 63)
 #define INIT_THREAD_STARTUP_MTD (DJ_MTD_RIP_RSP | DJ_MTD_GPR)
@@ -101,6 +103,20 @@ void init_wake(void);
 bool init_wait(bool (*done)(const void *ctx), const void *ctx, unsigned ms, bool restarts);
 /* Blocks the main EC until the next init_wake. */
 void init_sleep(void);
+
+/* handlers.c: an event of a component (badge EVENT_BADGE) in u, as
+ * init_event_ec handles it; the reply's MTD. */
+uint64_t init_component_event(uint64_t badge, struct dj_utcb *u);
+
+/* relay.c: events of components' ECs on the other online CPUs. One relay
+ * EC per such CPU (relay_ec: the i-th, i < relay_count(), and its CPU)
+ * forwards them to init_event_ec, which calls relay_forwarded for a call
+ * through init's forward portal (badge INIT_FORWARD_BADGE). */
+#define INIT_FORWARD_BADGE (1ull << 62)
+bool relays_create(const struct dj_bootinfo *bi);
+unsigned relay_count(void);
+uint64_t relay_ec(unsigned i, unsigned *cpu);
+uint64_t relay_forwarded(struct dj_utcb *u);
 
 /* announce.c: one announcer thread per service. */
 bool announcers_create(void);

@@ -161,7 +161,7 @@ static bool setup(const struct dj_start_info **si)
     }
     dj_heap_init((void *)(uintptr_t)(*si)->heap_va, (*si)->heap_pages * PAGE);
     const struct dj_bootinfo *bi = (const struct dj_bootinfo *)(uintptr_t)(*si)->bootinfo_va;
-    if (!handlers_create() || !wait_init(bi)) {
+    if (!handlers_create() || !wait_init(bi) || !relays_create(bi)) {
         puts("init: cannot create its handler ECs and threads");
         return false;
     }

@@ -141,6 +141,9 @@ static void teardown(struct comp *c)
     }
     for (unsigned i = 0; i < c->nsels; i++)
         revoke_cap(c->sels[i]);
+    for (uint64_t i = 0; i < c->ncpu_pts; i++)
+        revoke_cap(c->cpu_pts + i);
+    c->ncpu_pts = 0;
     revoke_memory(c->mem_first, c->mem_end);
     revoke_ports(c);
     c->nsels = 0;

@@ -154,7 +154,8 @@ static bool example_kv_bad_requests_refused(char *why)
 }
 
 /* Exactly the granted capabilities: parent, kvstore and console portals,
- * its own PD with the create right only, and nothing past the grants. */
+ * its own PD with the create and delegate rights only (no kill right),
+ * and nothing past the grants. */
 #define GRANTED_GSI 8 /* boot-test.conf and system.conf grant it irq=8 */
 
 static bool example_grants_exact(char *why)
@@ -164,7 +165,7 @@ static bool example_grants_exact(char *why)
     uint64_t crd = 0;
     enum dj_obj_type type = DJ_OBJ_NONE;
     CHECK(dj_lookup(DJ_CRD(DJ_CRD_OBJ, DJ_SEL_SELF_PD, 0, 0), &crd, &type) == DJ_OK && type == DJ_OBJ_PD &&
-              DJ_CRD_RIGHTS(crd) == DJ_PD_CREATE,
+              DJ_CRD_RIGHTS(crd) == (DJ_PD_CREATE | DJ_PD_DELEGATE),
           "own PD: type %d rights %#lx", type, (unsigned long)DJ_CRD_RIGHTS(crd));
     CHECK(dj_lookup(DJ_CRD(DJ_CRD_OBJ, kv_pt, 0, 0), &crd, &type) == DJ_OK && type == DJ_OBJ_PT &&
               DJ_CRD_RIGHTS(crd) == DJ_PT_CALL,

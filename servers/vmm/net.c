@@ -35,8 +35,8 @@
 #define NET_HANDLER_UTCB (DJ_CHILD_FREE_VA + 0x200000)
 #define NET_VA_STRIDE 0x1000000ull
 #define NET_CLIENT_VA(i) (DJ_CHILD_SHARED_VA + (uint64_t)(i) * NET_CHANNEL_VA_SLOTS * NET_VA_STRIDE)
-/* A relay: DJ_EV_COUNT event selectors (only STARTUP has a portal), its EC,
- * SC and idle semaphore. */
+/* A relay: DJ_EV_COUNT event selectors (STARTUP: its own portal; the
+ * exceptions: init's), its EC, SC and idle semaphore. */
 #define RELAY_SEL_BASE(i) (DJ_CHILD_FIRST_FREE + 0x600 + (uint64_t)(i) * 64)
 #define RELAY_EC(i) (RELAY_SEL_BASE(i) + DJ_EV_COUNT)
 #define RELAY_SC(i) (RELAY_EC(i) + 1)

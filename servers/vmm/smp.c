@@ -7,6 +7,7 @@
  * its wake semaphore; devices and other vCPUs wake or recall it
  * (vmm_vcpu_kick). APs wait for INIT/SIPI the same way. */
 #include <string.h>
+#include "lib/component.h"
 #include "lib/server.h"
 #include "lib/startinfo.h"
 #include "lib/syscall.h"
@@ -91,6 +92,8 @@ enum dj_status thread_create(const struct vcpu *host, uint64_t event_base, uint6
     if (st == DJ_OK)
         st = dj_pt_ctrl(pt, VMM_THREAD_BADGE | badge);
     if (st == DJ_OK)
+        st = dj_child_exception_portals(event_base, host->cpu); /* its faults reach init */
+    if (st == DJ_OK)
         st = dj_create_ec(ec, DJ_SEL_SELF_PD, host->cpu, utcb, 0, event_base, true);
     if (st == DJ_OK)
         st = dj_create_sc(sc, DJ_SEL_SELF_PD, ec, prio, QUANTUM_US);
@@ -159,7 +162,7 @@ static bool vcpu_create(struct vcpu *v, unsigned prio, unsigned timer_prio)
     uint64_t sp = dj_handler_stack(handler_stacks[v->id], STACK_BYTES,
                                    (struct dj_utcb *)(uintptr_t)utcb_va(v->id, 0), exit_handler);
     enum dj_status st = dj_create_ec(v->handler_ec, DJ_SEL_SELF_PD, v->cpu, utcb_va(v->id, 0), sp,
-                                     DJ_CHILD_EVENT_BASE, false);
+                                     dj_child_event_base(v->cpu), false);
     if (st == DJ_OK && (what = "its semaphores", true))
         st = dj_create_sm(v->wake_sm, DJ_SEL_SELF_PD, 0);
     if (st == DJ_OK)

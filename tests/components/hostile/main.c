@@ -19,7 +19,15 @@
  *            to an unmapped page) right after (above init's priority:
  *            before init builds its client); a restarted instance says
  *            so and rests;
- *   call:NAME calls its service NAME once and says what it answered.
+ *   call:NAME calls its service NAME once and says what it answered;
+ *   apfault  (restart=yes) starts a thread on CPU 1, whose events go to
+ *            init's relay there (lib/startinfo.h dj_child_event_base): it
+ *            makes a plain call to init's #PF portal there (must be
+ *            refused), reads a missing page of the shared window (init must map a
+ *            zeroed page: the thread goes on), then, in generation 0,
+ *            executes ud2 (init must report it killed and restart the
+ *            component); a restarted instance says so and rests. Without
+ *            a CPU 1 it says SKIP.
  * slowserve/slowclient/serve make the case of a priority inversion: init
  * announces a client to slowsrv while slowsrv serves a client below init's
  * priority; init must give that client's time the CPU while it waits.
@@ -47,6 +55,28 @@ static volatile uintptr_t unmapped_va = 0x10;
 #define VEC_PF 14
 
 static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
+
+/* apfault: the thread on AP_CPU, its startup handler there, and the two
+ * semaphores the main EC and the thread hand over with (the thread cannot
+ * print: the console's portal is on the boot CPU). */
+#define AP_CPU 1
+#define SEL_AP_HANDLER (DJ_CHILD_FIRST_FREE + 8)
+#define SEL_AP_EC (DJ_CHILD_FIRST_FREE + 9)
+#define SEL_AP_SC (DJ_CHILD_FIRST_FREE + 10)
+#define SEL_AP_READ_SM (DJ_CHILD_FIRST_FREE + 11)
+#define SEL_AP_GO_SM (DJ_CHILD_FIRST_FREE + 12)
+#define SEL_AP_EVENTS (DJ_CHILD_FIRST_FREE + 32) /* DJ_EV_COUNT selectors: the thread's event base */
+#define AP_HANDLER_UTCB_VA (DJ_CHILD_FREE_VA + 0x10000)
+#define AP_UTCB_VA (DJ_CHILD_FREE_VA + 0x11000)
+#define AP_SHARED_VA (DJ_CHILD_SHARED_VA + 0x10000) /* nothing is ever mapped there */
+#define AP_PRIO 20
+#define AP_QUANTUM_US 10000
+#define AP_WAIT_MS 3000
+#define CALL_FRAME_BIAS 8 /* a function starts with RSP = 8 mod 16 */
+static uint64_t ap_handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
+static uint64_t ap_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
+static volatile uint64_t ap_read_value = ~0ull;
+static volatile bool ap_forged_refused;
 
 static __attribute__((noreturn)) void rest(void)
 {
@@ -166,6 +196,86 @@ static void forge(void)
         printf("only %u of %u forged events refused\n", ok, n);
 }
 
+/* A plain call (with the MTD bits of a real #PF) to init's #PF portal of
+ * AP_CPU: init's relay there must refuse it. */
+static bool ap_forge(void)
+{
+    struct dj_utcb *u = (struct dj_utcb *)(uintptr_t)AP_UTCB_VA;
+    uint64_t out = 0;
+    u->words[0] = 0;
+    enum dj_status st = dj_call(dj_child_event_base(AP_CPU) + VEC_PF, DJ_MTD_QUAL | DJ_MTD_RIP_RSP, &out);
+    return st == DJ_OK && out == DJ_MTD(1, 0) && u->words[0] == DJ_E_BAD_PARAM;
+}
+
+static __attribute__((noreturn)) void ap_thread(void)
+{
+    ap_forged_refused = ap_forge();
+    ap_read_value = *(volatile uint64_t *)AP_SHARED_VA;
+    dj_sm_up(SEL_AP_READ_SM);
+    dj_sm_down(SEL_AP_GO_SM);
+    for (;;)
+        __asm__ volatile("ud2");
+}
+
+static uint64_t ap_startup(uint64_t badge, struct dj_utcb *u)
+{
+    (void)badge;
+    u->arch.rip = (uint64_t)(uintptr_t)ap_thread;
+    u->arch.rsp = (uint64_t)(uintptr_t)ap_stack + sizeof(ap_stack) - CALL_FRAME_BIAS;
+    return DJ_MTD(0, 0);
+}
+
+/* Its own startup portal, init's exception portals of AP_CPU. */
+static enum dj_status ap_start(void)
+{
+    uint64_t sp = dj_handler_stack(ap_handler_stack, sizeof(ap_handler_stack),
+                                   (struct dj_utcb *)(uintptr_t)AP_HANDLER_UTCB_VA, ap_startup);
+    enum dj_status st = dj_create_ec(SEL_AP_HANDLER, DJ_SEL_SELF_PD, AP_CPU, AP_HANDLER_UTCB_VA, sp,
+                                     dj_child_event_base(AP_CPU), false);
+    if (st != DJ_OK)
+        return st;
+    st = dj_create_pt(SEL_AP_EVENTS + DJ_EV_STARTUP, DJ_SEL_SELF_PD, SEL_AP_HANDLER, DJ_MTD_RIP_RSP,
+                      (uint64_t)(uintptr_t)dj_portal_entry);
+    if (st == DJ_OK)
+        st = dj_child_exception_portals(SEL_AP_EVENTS, AP_CPU);
+    if (st == DJ_OK)
+        st = dj_create_sm(SEL_AP_READ_SM, DJ_SEL_SELF_PD, 0);
+    if (st == DJ_OK)
+        st = dj_create_sm(SEL_AP_GO_SM, DJ_SEL_SELF_PD, 0);
+    if (st == DJ_OK)
+        st = dj_create_ec(SEL_AP_EC, DJ_SEL_SELF_PD, AP_CPU, AP_UTCB_VA, 0, SEL_AP_EVENTS, true);
+    if (st == DJ_OK)
+        st = dj_create_sc(SEL_AP_SC, DJ_SEL_SELF_PD, SEL_AP_EC, AP_PRIO, AP_QUANTUM_US);
+    return st;
+}
+
+static void apfault(const struct dj_start_info *si)
+{
+    if (si->generation > 0) {
+        printf("generation %u running\n", si->generation);
+        return;
+    }
+    enum dj_status st = ap_start();
+    if (st == DJ_E_BAD_CPU) {
+        printf("SKIP: no CPU %u\n", AP_CPU);
+        return;
+    }
+    if (st != DJ_OK) {
+        printf("cannot start a thread on CPU %u (status %d)\n", AP_CPU, st);
+        return;
+    }
+    if (dj_sm_down_timeout(SEL_AP_READ_SM, AP_WAIT_MS * US_PER_MS) != DJ_OK) {
+        printf("the thread on CPU %u did not get past its fault in the shared window within %u ms\n", AP_CPU,
+               AP_WAIT_MS);
+        return;
+    }
+    printf("a forged event to init's portal 14 of CPU %u was %s\n", AP_CPU,
+           ap_forged_refused ? "refused" : "not refused");
+    printf("the thread on CPU %u survived a fault in the shared window (read %#lx); it executes ud2 now\n", AP_CPU,
+           (unsigned long)ap_read_value);
+    dj_sm_up(SEL_AP_GO_SM);
+}
+
 int main(void)
 {
     const struct dj_start_info *si = dj_start_with_console();
@@ -191,6 +301,8 @@ int main(void)
         serve(quick_answer, "");
     else if (strcmp(mode, "servecrash") == 0)
         servecrash(si);
+    else if (strcmp(mode, "apfault") == 0)
+        apfault(si);
     else if (strncmp(mode, "call:", 5) == 0)
         call_service(mode + 5);
     else
