@@ -199,6 +199,17 @@ static void apply_ctrl(struct vcpu_hw *v)
     vmcb_write64(m, VMCB_VINTR, vintr | SVM_VINTR_MASKING | (window ? VINTR_WINDOW : 0));
 }
 
+/* The architectural reset state in the save area (RSP and RAX 0). */
+static void save_area_reset(void *m)
+{
+    copy(m, (void *)&virt_reset_state, ~0ull, true);
+    vmcb_write64(m, VMCB_EFER, EFER_SVME);
+    vmcb_write64(m, VMCB_RIP, virt_reset_state.rip);
+    vmcb_write64(m, VMCB_DR6, RESET_DR6);
+    vmcb_write64(m, VMCB_RSP, 0);
+    vmcb_write64(m, VMCB_RAX, 0);
+}
+
 struct vcpu_hw *svm_vcpu_create(struct pd *vm, int *status)
 {
     void *m;
@@ -215,10 +226,7 @@ struct vcpu_hw *svm_vcpu_create(struct pd *vm, int *status)
     vmcb_write64(m, VMCB_NP_CONTROL, SVM_NP_ENABLE);
     vmcb_write64(m, VMCB_N_CR3, virt_to_phys(vm->root));
     apply_ctrl(v);
-    copy(m, (void *)&virt_reset_state, ~0ull, true);
-    vmcb_write64(m, VMCB_EFER, EFER_SVME);
-    vmcb_write64(m, VMCB_RIP, virt_reset_state.rip);
-    vmcb_write64(m, VMCB_DR6, RESET_DR6);
+    save_area_reset(m);
     return v;
 }
 
@@ -277,14 +285,9 @@ static bool host_state_in_vmcb(const void *m)
 
 static unsigned host_state_exit(struct vcpu_hw *v, uint64_t code)
 {
-    void *m = v->vmcb;
     kprintf("svm: exit %#llx left the host's state in a vCPU's VMCB (an emulator defect): guest state lost\n",
             (unsigned long long)code);
-    copy(m, (void *)&virt_reset_state, ~0ull, true);
-    vmcb_write64(m, VMCB_EFER, EFER_SVME);
-    vmcb_write64(m, VMCB_RIP, virt_reset_state.rip);
-    vmcb_write64(m, VMCB_RSP, 0);
-    vmcb_write64(m, VMCB_RAX, 0);
+    save_area_reset(v->vmcb);
     v->qual[0] = code;
     v->qual[1] = DJ_VMFAIL_STATE;
     return DJ_VMEXIT_ENTRY_FAIL;

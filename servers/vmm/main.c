@@ -192,10 +192,10 @@ static bool setup(const struct dj_start_info *si)
  * or the VM stops (vmm_console_flush). A partial line (a prompt) goes out
  * from the main thread once the guest has not added to it for
  * PARTIAL_LINE_MS (the main thread rounds at least every INPUT_POLL_US).
- * Portal calls stay on their CPU: only a handler on the console's CPU (the boot CPU) sends itself,
- * setting its UTCB (the vCPU state) aside for the call; on other CPUs the
- * main thread is woken to send. What does not fit the buffer meanwhile is
- * dropped and counted. */
+ * Portal calls stay on their CPU: only a handler on the console's CPU
+ * (the boot CPU) sends itself, setting its UTCB (the vCPU state) aside
+ * for the call; on other CPUs the main thread is woken to send. What does
+ * not fit the buffer meanwhile is dropped and counted. */
 #define CONSOLE_BUF 16384
 #define PARTIAL_LINE_MS 20
 static char console_buf[CONSOLE_BUF];
@@ -248,13 +248,13 @@ void vmm_console_flush_lines(void) { console_send(whole_lines()); }
 
 void vmm_console_write(const char *s, size_t len)
 {
+    console_grew_tsc = vmm_guest_tsc();
     for (size_t i = 0; i < len; i++) {
         if (console_len == CONSOLE_BUF) {
             console_dropped++;
             continue;
         }
         console_buf[console_len++] = s[i];
-        console_grew_tsc = vmm_guest_tsc();
         if (console_len >= CONSOLE_BUF / 2)
             vmm_console_flush();
     }
