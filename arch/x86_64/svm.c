@@ -285,8 +285,21 @@ static bool host_state_in_vmcb(const void *m)
 
 static unsigned host_state_exit(struct vcpu_hw *v, uint64_t code)
 {
+    const void *m = v->vmcb;
+    /* What tells the suspected causes apart: a host save area (of any
+     * CPU) in this VMCB's frame, so that a VMRUN saved the host's state
+     * where a VMRUN loads the guest's; or a second exit taken in host
+     * mode (no event pending then). */
+    for (unsigned i = 0; i < MAX_CPUS; i++)
+        if (cpus[i].hsave_pa == v->vmcb_pa || cpus[i].host_save_pa == v->vmcb_pa)
+            kprintf("svm: this VMCB's frame is cpu %u's host save area\n", i);
     kprintf("svm: exit %#llx left the host's state in a vCPU's VMCB (an emulator defect): guest state lost\n",
             (unsigned long long)code);
+    kprintf("svm: cpu %u vmcb %#llx hsave %#llx info %#llx %#llx intinfo %#llx rsp %#llx rax %#llx\n",
+            this_cpu()->index, (unsigned long long)v->vmcb_pa, (unsigned long long)rdmsr(MSR_VM_HSAVE_PA),
+            (unsigned long long)vmcb_read64(m, VMCB_EXITINFO1), (unsigned long long)vmcb_read64(m, VMCB_EXITINFO2),
+            (unsigned long long)vmcb_read64(m, VMCB_EXITINTINFO), (unsigned long long)vmcb_read64(m, VMCB_RSP),
+            (unsigned long long)vmcb_read64(m, VMCB_RAX));
     save_area_reset(v->vmcb);
     v->qual[0] = code;
     v->qual[1] = DJ_VMFAIL_STATE;

@@ -22,8 +22,13 @@ void virt_init(void)
         virt_kind = DJ_VIRT_SVM;
     else if (vmx_init(true))
         virt_kind = DJ_VIRT_VMX;
-    kprintf("virt: %s\n", virt_kind == DJ_VIRT_SVM ? "SVM with nested paging"
-                          : virt_kind == DJ_VIRT_VMX ? "VT-x with EPT" : "none");
+    if (virt_kind != DJ_VIRT_NONE)
+        kprintf("virt: %s\n", virt_kind == DJ_VIRT_SVM ? "SVM with nested paging" : "VT-x with EPT");
+    else /* a VMM's VM PD is refused then: say why once, here */
+        kprintf("virt: none (%s): no virtual machines\n",
+                cpu_features.svm   ? "SVM without nested paging, or disabled by the firmware"
+                : cpu_features.vmx ? "VT-x without EPT and unrestricted guests, or locked off by the firmware"
+                                   : "the CPU has neither SVM nor VT-x");
 }
 
 void virt_init_ap(void)

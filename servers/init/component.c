@@ -390,6 +390,12 @@ static bool build(struct comp *c)
     /* A VMM's quota also pays for its guest's RAM (docs/vmm.md). */
     uint64_t quota = c->cfg->quota + (uint64_t)c->cfg->vm.mem_mib * BC_VM_PAGES_PER_MIB;
     enum dj_status st = dj_create_pd_prio(c->pd, DJ_SEL_SELF_PD, quota, c->cfg->maxprio);
+    if (st == DJ_E_QUOTA) {
+        printf("init: %s not started: its %lu pages of quota (quota= plus a VM's mem=) are more than init has left:"
+               " give the machine more memory or the line less (status %d)\n",
+               c->cfg->name, (unsigned long)quota, st);
+        return false;
+    }
     if (st != DJ_OK)
         return report(c, "creating its PD failed", st);
     if (!load_image(c) || !give_memory(c, DJ_CHILD_STACK_TOP - DJ_CHILD_STACK_PAGES * PAGE, DJ_CHILD_STACK_PAGES,

@@ -97,7 +97,7 @@ static bool vm_pd_create(void)
     struct dj_sysret r = dj_syscall(DJ_SYS_CREATE_PD | DJ_SYS_FLAG_VM, SEL_VM_PD, DJ_SEL_SELF_PD, quota, 0, 0, 0);
     if (r.status != DJ_OK) {
         vmm_log("cannot create the VM PD (status %lu%s)", (unsigned long)r.status,
-                r.status == DJ_E_BAD_PARAM ? ": does the kernel run VMs? (bootinfo virt)" : "");
+                r.status == DJ_E_BAD_PARAM ? ": the kernel runs no VMs on this CPU; its 'virt:' boot line says why" : "");
         return false;
     }
     vm.pd = SEL_VM_PD;

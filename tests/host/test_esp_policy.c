@@ -202,6 +202,56 @@ static void policy_start_refuses_lost_state(void **state)
     assert_int_equal(st.calls, 0);
 }
 
+/* Parses a gateway's configuration (written while AES-NI is visible, so
+ * A->B is AES-256-GCM) and starts it as on a CPU without AES-NI. */
+static void start_without_aesni(struct xfrm_config *cfg, struct gateway *gw, struct t_store *st, bool a)
+{
+    char text[4096];
+    struct xfrm_error err;
+    size_t n = t_gateway_config(text, sizeof(text), a);
+    assert_true(xfrm_config_parse(text, n, cfg, &err));
+    memset(st, 0, sizeof(*st));
+    struct esp_seq_store store = {.reserve = t_store_reserve, .ctx = st};
+    size_t bad = 99;
+    esp_test_hide_aesni = true;
+    enum esp_start_result r = gw_start(gw, cfg, &store, t_load_fresh, NULL, 0, &bad);
+    esp_test_hide_aesni = false;
+    assert_int_equal(r, ESP_START_OK);
+    assert_int_equal(bad, 99);
+}
+
+/* On a CPU without AES-NI only the AES-256-GCM SA (spi 0x1000, index 0)
+ * is off: the ChaCha20-Poly1305 direction runs; what needs the off SA is
+ * dropped (no_sa outbound, unknown_spi inbound), never sent in the clear,
+ * and it reserves no sequence numbers. */
+static void policy_aes_sa_off_without_aesni(void **state)
+{
+    (void)setup(state);
+    if (!esp_aes256gcm_available())
+        skip(); /* then the configuration holds no AES SA */
+    static struct xfrm_config cfg_a_off, cfg_b_off;
+    static struct gateway gw_a_off, gw_b_off;
+    static struct t_store st_a_off, st_b_off;
+    start_without_aesni(&cfg_a_off, &gw_a_off, &st_a_off, true);
+    start_without_aesni(&cfg_b_off, &gw_b_off, &st_b_off, false);
+    assert_true(gw_sa_off(&gw_a_off, 0) && gw_sa_off(&gw_b_off, 0));
+    assert_false(gw_sa_off(&gw_a_off, 1) || gw_sa_off(&gw_b_off, 1));
+    assert_int_equal(st_a_off.calls, 0); /* B->A is inbound at A: only B reserves */
+    size_t n = inner4(T_INNER_A, T_INNER_B, 6, 200), e = 99, o = 99;
+    assert_int_equal(gw_from_inner(&gw_a_off, pkt, n, esp, sizeof(esp), &e), ESP_DROP_NO_SA);
+    assert_int_equal(e, 0);
+    /* AES ESP from a gateway that has AES-NI: unknown at the one without */
+    assert_int_equal(gw_from_inner(&gw_a, pkt, n, esp, sizeof(esp), &e), ESP_DROP_NONE);
+    assert_int_equal(gw_from_outer(&gw_b_off, esp, e, out, sizeof(out), &o), ESP_DROP_UNKNOWN_SPI);
+    assert_int_equal(o, 0);
+    /* the other direction still works end to end */
+    n = inner4(T_INNER_B, T_INNER_A, 17, 300);
+    assert_int_equal(gw_from_inner(&gw_b_off, pkt, n, esp, sizeof(esp), &e), ESP_DROP_NONE);
+    assert_int_equal(gw_from_outer(&gw_a_off, esp, e, out, sizeof(out), &o), ESP_DROP_NONE);
+    assert_int_equal(o, n);
+    assert_memory_equal(out, pkt, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +260,7 @@ int main(void)
         cmocka_unit_test(policy_outer_side_drops),
         cmocka_unit_test(policy_nothing_leaves_in_clear),
         cmocka_unit_test(policy_start_refuses_lost_state),
+        cmocka_unit_test(policy_aes_sa_off_without_aesni),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -107,13 +107,17 @@ struct esp_sa {
 bool esp_crypto_init(void);
 /* True if this CPU runs libsodium's AES-256-GCM (needs AES-NI and PCLMUL). */
 bool esp_aes256gcm_available(void);
+#ifdef HOST_TEST
+extern bool esp_test_hide_aesni; /* host tests: as on a CPU without AES-NI */
+#endif
 
 enum esp_start_result {
     ESP_START_OK = 0,
-    ESP_START_NO_AEAD,       /* aead unset or AES-GCM without AES-NI */
+    ESP_START_NO_AEAD,       /* aead unset, or libsodium not started */
     ESP_START_SEQ_STATE_LOST,/* static key, non-persistent store, nothing recorded */
     ESP_START_SEQ_EXHAUSTED, /* the stored mark is at the end of the space */
     ESP_START_RESERVE_FAILED,
+    ESP_START_AEAD_NOT_ON_CPU, /* AES-256-GCM on a CPU without AES-NI: the SA stays off */
 };
 const char *esp_start_result_name(enum esp_start_result r);
 

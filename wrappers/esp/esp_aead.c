@@ -30,8 +30,16 @@ bool esp_crypto_init(void)
     return initialized;
 }
 
+#ifdef HOST_TEST
+bool esp_test_hide_aesni;
+#endif
+
 bool esp_aes256gcm_available(void)
 {
+#ifdef HOST_TEST
+    if (esp_test_hide_aesni)
+        return false;
+#endif
     return initialized && crypto_aead_aes256gcm_is_available() == 1;
 }
 

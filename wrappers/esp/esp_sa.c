@@ -12,7 +12,9 @@ const char *esp_start_result_name(enum esp_start_result r)
     case ESP_START_OK:
         return "ok";
     case ESP_START_NO_AEAD:
-        return "AEAD unavailable (AES-256-GCM needs AES-NI and PCLMUL)";
+        return "no AEAD (libsodium not started)";
+    case ESP_START_AEAD_NOT_ON_CPU:
+        return "AES-256-GCM needs AES-NI and PCLMUL, which this CPU lacks";
     case ESP_START_SEQ_STATE_LOST:
         return "sequence state lost: static key without a persistent counter; rekey";
     case ESP_START_SEQ_EXHAUSTED:
@@ -21,6 +23,17 @@ const char *esp_start_result_name(enum esp_start_result r)
         return "the sequence store refused the first reservation";
     }
     return "?";
+}
+
+/* Keys the AEAD; a CPU that cannot run it is told apart, as the gateway
+ * keeps the other SAs running then. */
+static enum esp_start_result prepare(struct esp_sa *sa)
+{
+    if (esp_aead_prepare(sa))
+        return ESP_START_OK;
+    if (sa->aead == ESP_AEAD_AES256GCM && esp_crypto_init() && !esp_aes256gcm_available())
+        return ESP_START_AEAD_NOT_ON_CPU;
+    return ESP_START_NO_AEAD;
 }
 
 static void reset_state(struct esp_sa *sa)
@@ -54,8 +67,9 @@ enum esp_start_result esp_sa_start_outbound(struct esp_sa *sa, const struct esp_
                                             const struct esp_seq_record *record, uint32_t seq_block)
 {
     reset_state(sa);
-    if (!esp_aead_prepare(sa))
-        return ESP_START_NO_AEAD;
+    enum esp_start_result keyed = prepare(sa);
+    if (keyed != ESP_START_OK)
+        return keyed;
     uint64_t first;
     if (record->present)
         first = record->mark + 1;
@@ -79,8 +93,9 @@ enum esp_start_result esp_sa_start_outbound(struct esp_sa *sa, const struct esp_
 enum esp_start_result esp_sa_start_inbound(struct esp_sa *sa)
 {
     reset_state(sa);
-    if (!esp_aead_prepare(sa))
-        return ESP_START_NO_AEAD;
+    enum esp_start_result keyed = prepare(sa);
+    if (keyed != ESP_START_OK)
+        return keyed;
     sa->started = true;
     return ESP_START_OK;
 }

@@ -29,12 +29,20 @@ enum esp_start_result gw_start(struct gateway *gw, struct xfrm_config *cfg,
         } else if (cfg->sa_inbound[i]) {
             r = esp_sa_start_inbound(sa);
         }
+        if (r == ESP_START_AEAD_NOT_ON_CPU)
+            continue; /* stays off, the others run: its packets find no SA (gw_sa_off) */
         if (r != ESP_START_OK) {
             *bad = i;
             return r;
         }
     }
     return ESP_START_OK;
+}
+
+bool gw_sa_off(const struct gateway *gw, size_t i)
+{
+    const struct xfrm_config *cfg = gw->cfg;
+    return i < cfg->sa_count && (cfg->sa_outbound[i] || cfg->sa_inbound[i]) && !cfg->sas[i].started;
 }
 
 /* The policy of direction class `outbound` that decides for this packet:

@@ -29,11 +29,15 @@ typedef void (*gw_seq_load)(void *ctx, const uint8_t key_id[ESP_KEY_ID_BYTES],
                             struct esp_seq_record *record);
 
 /* Starts every SA of cfg in the direction its policies give it; SAs that
- * no policy names stay stopped. On failure *bad is the index of the SA
- * that did not start. */
+ * no policy names stay stopped, and so do SAs whose AEAD this CPU cannot
+ * run (AES-256-GCM without AES-NI: gw_sa_off). On failure *bad is the
+ * index of the SA that did not start. */
 enum esp_start_result gw_start(struct gateway *gw, struct xfrm_config *cfg,
                                const struct esp_seq_store *store, gw_seq_load load,
                                void *load_ctx, uint32_t seq_block, size_t *bad);
+
+/* SA i has a direction but did not start: off on this CPU (gw_start). */
+bool gw_sa_off(const struct gateway *gw, size_t i);
 
 /* A packet from the inner side: on ESP_DROP_NONE, out holds the ESP
  * packet for the outer side. */

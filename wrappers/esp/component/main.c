@@ -47,13 +47,14 @@ static bool start_crypto(void)
     }
     const char *source = esp_random_install();
     if (!source) {
-        printf("FAIL esp_component_sodium_init: the CPU has neither RDSEED nor RDRAND\n");
+        printf("FAIL esp_component_sodium_init: libsodium refused the random source\n");
         return false;
     }
     if (!esp_crypto_init()) {
         printf("FAIL esp_component_sodium_init: sodium_init failed\n");
         return false;
     }
+    esp_random_started();
     printf("esp: libsodium started freestanding, random source %s, AES-256-GCM %s\n", source,
            esp_aes256gcm_available() ? "available (AES-NI)" : "NOT available: no AES-NI/PCLMUL");
     printf("PASS esp_component_sodium_init\n");
@@ -86,6 +87,10 @@ static bool start_sas(const struct dj_start_info *si)
                gws.cfg.sas[bad].spi, gws.cfg.sa_line[bad], esp_start_result_name(r));
         return false;
     }
+    for (size_t i = 0; i < gws.cfg.sa_count; i++)
+        if (gw_sa_off(&gws.gw, i))
+            printf("esp: SA spi 0x%x (config line %u) is off: %s; its packets are dropped (no_sa, unknown_spi)\n",
+                   gws.cfg.sas[i].spi, gws.cfg.sa_line[i], esp_start_result_name(ESP_START_AEAD_NOT_ON_CPU));
     printf("esp: %lu SAs, %lu policies; generation %u%s\n", (unsigned long)gws.cfg.sa_count,
            (unsigned long)gws.cfg.policy_count, si->generation, gws.set.keys_fresh ? ", keys vouched fresh" : "");
     return true;

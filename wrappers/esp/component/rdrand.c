@@ -4,12 +4,19 @@
  * sodium_init, so that libsodium's default source (getrandom or
  * /dev/urandom, which Donjon does not have) never runs. The wrapper needs
  * no randomness for ESP (its IVs are sequence numbers); libsodium takes
- * some at start for its guard canaries. */
+ * some at start for the canary of its guarded allocator, which the
+ * wrapper never uses (its page calls are stubs that stop it).
+ *
+ * A CPU with neither instruction (AMD before 2015, Intel before 2012,
+ * QEMU's phenom or qemu64) still runs the gateway: libsodium's start gets
+ * TSC-derived bytes, which are no secret, and any request after the start
+ * stops the component, so that nothing can come to rely on them. */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <sodium/randombytes.h>
 #include <runtime.h>
+#include <x86.h>
 
 #include "esp_component.h"
 
@@ -17,12 +24,9 @@
 #define CPUID7_EBX_RDSEED (1u << 18)
 #define RANDOM_RETRIES 128 /* Intel suggests 10 for RDRAND; RDSEED may need more */
 
-static bool use_rdseed;
-
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-}
+enum source { SOURCE_RDSEED, SOURCE_RDRAND, SOURCE_NONE };
+static enum source source;
+static bool starting = true; /* until esp_random_started */
 
 static bool rdseed64(uint64_t *v)
 {
@@ -38,21 +42,40 @@ static bool rdrand64(uint64_t *v)
     return ok;
 }
 
+/* splitmix64's finaliser: spreads the TSC's few changing bits over the
+ * word (no secrecy, see the head of the file). */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t start_only64(void)
+{
+    static uint64_t counter;
+    if (!starting)
+        dj_panic("esp: random bytes asked for after the start, and the CPU has neither RDSEED nor RDRAND");
+    return mix64(rdtsc() + ++counter * 0x9e3779b97f4a7c15ull);
+}
+
 static uint64_t random64(void)
 {
+    if (source == SOURCE_NONE)
+        return start_only64();
     uint64_t v;
     for (int i = 0; i < RANDOM_RETRIES; i++) {
-        if (use_rdseed ? rdseed64(&v) : rdrand64(&v))
+        if (source == SOURCE_RDSEED ? rdseed64(&v) : rdrand64(&v))
             return v;
         __asm__ volatile("pause");
     }
-    dj_panic("esp: the CPU's random source (%s) failed %d times", use_rdseed ? "RDSEED" : "RDRAND",
+    dj_panic("esp: the CPU's random source (%s) failed %d times", source == SOURCE_RDSEED ? "RDSEED" : "RDRAND",
              RANDOM_RETRIES);
 }
 
 static const char *impl_name(void)
 {
-    return use_rdseed ? "rdseed" : "rdrand";
+    return source == SOURCE_RDSEED ? "rdseed" : source == SOURCE_RDRAND ? "rdrand" : "none";
 }
 
 static uint32_t impl_random(void)
@@ -78,15 +101,20 @@ static randombytes_implementation cpu_random = {
 
 const char *esp_random_install(void)
 {
-    uint32_t r1[4], r0[4], r7[4] = {0};
-    cpuid(0, 0, r0);
-    cpuid(1, 0, r1);
-    if (r0[0] >= 7)
-        cpuid(7, 0, r7);
-    use_rdseed = (r7[1] & CPUID7_EBX_RDSEED) != 0;
-    if (!use_rdseed && !(r1[2] & CPUID1_ECX_RDRAND))
-        return NULL;
+    struct x86_cpuid r7 = {0};
+    if (cpuid(0, 0).eax >= 7)
+        r7 = cpuid(7, 0);
+    source = (r7.ebx & CPUID7_EBX_RDSEED) ? SOURCE_RDSEED
+             : (cpuid(1, 0).ecx & CPUID1_ECX_RDRAND) ? SOURCE_RDRAND
+                                                      : SOURCE_NONE;
     if (randombytes_set_implementation(&cpu_random) != 0)
         return NULL;
-    return impl_name();
+    return source == SOURCE_NONE ? "none (the CPU has neither RDSEED nor RDRAND: libsodium's start got TSC-derived"
+                                   " bytes for its unused allocator canary; a later request stops the wrapper)"
+                                 : impl_name();
+}
+
+void esp_random_started(void)
+{
+    starting = false;
 }
