@@ -131,6 +131,8 @@ static void print_cpu(void)
     kprintf("cpu: %s %s\n", f->vendor, f->brand);
     kprintf("cpu: nx=%d smep=%d smap=%d xsave=%d avx=%d x2apic=%d vmx=%d svm=%d xsave_size=%u\n", f->nx, f->smep,
             f->smap, f->xsave, f->avx, f->x2apic, f->vmx, f->svm, f->xsave_size);
+    if (f->xsave_tcg_quirk)
+        kprintf("cpu: XSAVE left off: QEMU's TCG takes CR4.OSXSAVE as reserved on this CPU model (no XSAVEOPT)\n");
 }
 
 #ifndef DONJON_TEST_KERNEL

@@ -12,6 +12,8 @@
 #define XCR0_HI16_ZMM (1ull << 7)
 #define XCR0_AVX512 (XCR0_OPMASK | XCR0_ZMM_HI256 | XCR0_HI16_ZMM)
 #define CPUID_LEAF_XSAVE 0xd
+#define CPUID_LEAF_HYPERVISOR 0x40000000u
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define FXSAVE_AREA_SIZE 512
 
 /* PAT: index 0 WB, 1 WC, 2 UC-, 3 UC, then the same again. PTE bits select
@@ -43,6 +45,24 @@ static void read_brand(char *out)
 #define CPUID_LEAF_ADDR_SIZES 0x80000008u /* EAX bits 0-7: physical address bits */
 #define PHYS_BITS_DEFAULT 36              /* what a CPU without that leaf has */
 
+/* QEMU's TCG (7.2, and before) takes CR4.OSXSAVE as a reserved bit when
+ * the CPU model has XSAVE but none of leaf 0xD.1's extensions (XSAVEOPT,
+ * ...: Opteron_G4, Opteron_G5), and its CR4 write then loops for ever
+ * instead of faulting. Real CPUs of that kind (early Bulldozers) accept
+ * the bit; only QEMU's own signature in the hypervisor leaf turns XSAVE
+ * off (FXSAVE then, no AVX). */
+static bool tcg_refuses_osxsave(uint32_t max_leaf, uint32_t leaf1_ecx)
+{
+    if (!(leaf1_ecx & CPUID1_ECX_HYPERVISOR) || max_leaf < CPUID_LEAF_XSAVE || cpuid(CPUID_LEAF_XSAVE, 1).eax)
+        return false;
+    struct cpuid_regs h = cpuid(CPUID_LEAF_HYPERVISOR, 0);
+    char sig[12];
+    memcpy(sig, &h.ebx, 4);
+    memcpy(sig + 4, &h.ecx, 4);
+    memcpy(sig + 8, &h.edx, 4);
+    return memcmp(sig, "TCGTCGTCGTCG", sizeof(sig)) == 0;
+}
+
 void cpu_features_detect(void)
 {
     struct cpu_features *f = &cpu_features;
@@ -56,6 +76,9 @@ void cpu_features_detect(void)
     struct cpuid_regs r1 = cpuid(1, 0);
     f->fxsr = r1.edx & CPUID1_EDX_FXSR;
     f->xsave = r1.ecx & CPUID1_ECX_XSAVE;
+    f->xsave_tcg_quirk = f->xsave && tcg_refuses_osxsave(r0.eax, r1.ecx);
+    if (f->xsave_tcg_quirk)
+        f->xsave = false;
     f->avx = f->xsave && (r1.ecx & CPUID1_ECX_AVX);
     f->x2apic = r1.ecx & CPUID1_ECX_X2APIC;
     f->tsc_deadline = r1.ecx & CPUID1_ECX_TSC_DEADLINE;

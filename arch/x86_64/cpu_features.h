@@ -8,6 +8,7 @@
 struct cpu_features {
     bool nx, smep, smap, pge, pdpe1gb, x2apic, tsc_deadline;
     bool fxsr, xsave, avx;
+    bool xsave_tcg_quirk; /* XSAVE left off: see cpu_features.c */
     bool vmx, svm;
     uint64_t xcr0;       /* state components enabled in XCR0 */
     uint32_t xsave_size; /* bytes of the XSAVE area for xcr0 */

@@ -19,7 +19,8 @@
  *   - topology (leaves 1 and 0xB) of one package with one thread per core
  *     and vm.nvcpus cores, APIC ID = vCPU number; no cache descriptions
  *     (leaf 4 reads zero: Linux then takes the topology from leaf 0xB);
- *   - XSAVE (leaf 0xD) within the host's XCR0. */
+ *   - XSAVE (leaf 0xD) within the host's XCR0; none (nor FMA, AVX, F16C,
+ *     AVX2, AVX-512) when the host kernel left XSAVE off. */
 #include <string.h>
 #include "core.h"
 #include "lapic.h"
@@ -42,6 +43,10 @@
 #define L1_ECX_TSC_DEADLINE BIT(24)
 #define L1_ECX_OSXSAVE BIT(27)
 #define L1_ECX_HYPERVISOR BIT(31)
+/* XSAVE and what needs it (FMA, AVX, F16C; AVX2 and AVX-512 in leaf 7):
+ * hidden when the host kernel left XSAVE off (no OSXSAVE). */
+#define L1_ECX_XSAVE_USERS (BIT(12) | BIT(26) | BIT(28) | BIT(29))
+#define L7_EBX_XSAVE_USERS (BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31))
 #define L1_EDX_DROP (BIT(7) | BIT(14) | BIT(18) | BIT(21) | BIT(22) | BIT(29) | BIT(31)) /* MCE, MCA, PSN, DS, ACPI, TM, PBE */
 #define L1_EDX_APIC BIT(9)
 #define L1_EDX_HTT BIT(28)
@@ -94,6 +99,8 @@ static void leaf1(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
     host_cpuid(1, 0, r);
     r[0] = GUEST_FMS;
     r[1] = v->id << 24 | vm.nvcpus << 16 | CLFLUSH_LINE_QWORDS << 8;
+    if (!(r[2] & L1_ECX_OSXSAVE))
+        r[2] &= ~L1_ECX_XSAVE_USERS;
     r[2] = (r[2] & ~L1_ECX_DROP) | L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE | L1_ECX_HYPERVISOR;
     if (s && (s->cr4 & CR4_OSXSAVE))
         r[2] |= L1_ECX_OSXSAVE;
@@ -160,6 +167,8 @@ static void basic(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
         host_cpuid(7, 0, r);
         r[0] = 0;
         r[1] &= ~L7_EBX_DROP;
+        if (host_xcr0() == 1) /* no OSXSAVE on the host */
+            r[1] &= ~L7_EBX_XSAVE_USERS;
         r[2] &= L7_ECX_KEEP;
         r[3] &= L7_EDX_KEEP;
         return;
