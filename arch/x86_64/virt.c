@@ -27,7 +27,7 @@ void virt_init(void)
     else /* a VMM's VM PD is refused then: say why once, here */
         kprintf("virt: none (%s): no virtual machines\n",
                 cpu_features.svm   ? "SVM without nested paging, or disabled by the firmware"
-                : cpu_features.vmx ? "VT-x without EPT and unrestricted guests, or locked off by the firmware"
+                : cpu_features.vmx ? "VT-x without EPT, VPID or unrestricted guests, or locked off by the firmware"
                                    : "the CPU has neither SVM nor VT-x");
 }
 

@@ -296,10 +296,11 @@ static uint64_t dispatch(struct vcpu *v, struct dj_vcpu_state *s, unsigned reaso
         dump_state("triple fault", v, s);
         vmm_reset();
         return 0;
-    case DJ_VMEXIT_ENTRY_FAIL:
+    case DJ_VMEXIT_ENTRY_FAIL: /* a vCPU that cannot be entered: reset the VM as for a triple fault */
         dump_state(s->qual[1] == DJ_VMFAIL_CONTROL ? "entry failed (a control value)" : "entry failed (guest state)",
                    v, s);
         vm_stop("the kernel refused to enter the guest");
+        vmm_reset();
         return 0;
     default:
         if (reason < 32) /* an intercepted exception we never asked for: give it back */

@@ -4,11 +4,14 @@
  * host's resume RIP and the kernel's CR3 (what QEMU's TCG once left in a
  * VMCB) comes back as DJ_VMEXIT_ENTRY_FAIL with the reset state, and the
  * same guest with another CR3 as the nested page fault it is. The nested
- * page tables are empty, so the guest's first page walk exits. Skips
- * without SVM. */
+ * page tables are empty, so the guest's first page walk exits. And a
+ * host interrupt pending at entry ends a run and is taken before the next
+ * one. Skips without SVM. */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/virt.h"
 #include "common/string.h"
 #include "kernel/frame_alloc.h"
@@ -24,6 +27,8 @@
 #define AR_TSS64 0x8b
 #define RFLAGS_FIXED 2
 #define RESET_RIP 0xfff0
+
+extern volatile uint64_t smp_ipi_wake_count[MAX_CPUS]; /* smp.c */
 
 static void long_mode_state(struct dj_vcpu_state *s, uint64_t rip, uint64_t cr3)
 {
@@ -43,20 +48,28 @@ static void long_mode_state(struct dj_vcpu_state *s, uint64_t rip, uint64_t cr3)
     s->pat = 0x0007040600070406ull;
 }
 
-/* One entry of a fresh vCPU in the state given; the exit reason, and the
- * state after it in *s. */
-static unsigned run_once(struct pd *vm, struct dj_vcpu_state *s, int *status)
+/* A fresh vCPU in the state given, run until an exit for the VMM; the
+ * exit reason, and the state after it in *s. A host interrupt ends a run
+ * (VIRT_EXIT_HOST) and is taken before the next one: with interrupts
+ * held off across the loop, a pending tick would end every run at once. */
+static unsigned run_once(struct pd *vm, struct dj_vcpu_state *s, int *status, bool wake_ipi_first)
 {
     struct vcpu_hw *v = svm_vcpu_create(vm, status);
     if (!v)
         return ~0u;
     uint64_t flags = read_rflags();
     irq_disable();
+    if (wake_ipi_first) /* pending at the first entry: it must end that run and be taken */
+        smp_send_wake(this_cpu()->index);
     unsigned r = ~0u;
     if (svm_vcpu_load(v, s, DJ_MTD_VM_ALL))
-        do
+        for (;;) {
             r = svm_vcpu_run(v, true);
-        while (r == VIRT_EXIT_HOST);
+            if (r != VIRT_EXIT_HOST)
+                break;
+            if (flags & (1ull << 9))
+                cpu_interrupt_window(); /* as vcpu_loop does */
+        }
     memset(s, 0, sizeof(*s));
     svm_vcpu_save(v, s, DJ_MTD_VM_ALL);
     if (flags & (1ull << 9))
@@ -65,34 +78,86 @@ static unsigned run_once(struct pd *vm, struct dj_vcpu_state *s, int *status)
     return r;
 }
 
+/* Guest-free state for a long-mode vCPU on empty nested tables (its
+ * first page walk exits), in a VM of its own; *root, *iopm to free. */
+static bool empty_vm(struct pd *vm, uint64_t *root, uint64_t *iopm)
+{
+    memset(vm, 0, sizeof(*vm));
+    quota_init_root(&vm->quota, 4);
+    vm->pages = (struct page_source){guest_page_alloc, guest_page_free, 0, &vm->quota};
+    *root = frame_alloc();
+    *iopm = frame_alloc_contig(VIRT_IOPM_PAGES, PAGE_SIZE);
+    if (!*root || !*iopm)
+        return false;
+    memset(phys_to_virt(*iopm), 0xff, VIRT_IOPM_PAGES * PAGE_SIZE);
+    vm->root = phys_to_virt(*root); /* zeroed: nothing mapped */
+    vm->vm_iopm = phys_to_virt(*iopm);
+    return true;
+}
+
+static void empty_vm_free(uint64_t root, uint64_t iopm)
+{
+    if (root)
+        frame_free(root);
+    if (iopm)
+        frame_free_contig(iopm, VIRT_IOPM_PAGES);
+}
+
+/* A host interrupt pending at entry ends the run (VIRT_EXIT_HOST); the
+ * loop takes it before the next entry, else every entry would end at
+ * once for ever (this test's own loop once did that under load). */
+KTEST(svm_host_interrupt_taken_between_runs)
+{
+    KTEST_SKIP_IF(virt_kind != DJ_VIRT_SVM, "no SVM in use");
+    KTEST_SKIP_IF(!(read_rflags() & (1ull << 9)), "kernel tests run with interrupts off");
+    static struct pd vm;
+    static struct dj_vcpu_state s;
+    uint64_t root = 0, iopm = 0;
+    bool ok = false;
+    int status = DJ_OK;
+    if (!empty_vm(&vm, &root, &iopm)) {
+        ksnprintf(why, why_len, "out of memory");
+        goto out;
+    }
+    uint64_t before = smp_ipi_wake_count[this_cpu()->index];
+    long_mode_state(&s, 0x1000, PAGE_SIZE);
+    unsigned r = run_once(&vm, &s, &status, true);
+    uint64_t taken = smp_ipi_wake_count[this_cpu()->index] - before;
+    if (r != DJ_VMEXIT_MEM || taken != 1) {
+        ksnprintf(why, why_len, "exit %u (status %d), want MEM; %llu wake IPIs taken, want 1", r, status,
+                  (unsigned long long)taken);
+        goto out;
+    }
+    ok = vm.quota.used_pages == 0;
+    if (!ok)
+        ksnprintf(why, why_len, "%llu pages still charged", (unsigned long long)vm.quota.used_pages);
+out:
+    empty_vm_free(root, iopm);
+    return ok ? KTEST_PASS : KTEST_FAIL;
+}
+
 KTEST(svm_host_state_not_handed_out)
 {
     KTEST_SKIP_IF(virt_kind != DJ_VIRT_SVM, "no SVM in use");
     static struct pd vm;
     static struct dj_vcpu_state s;
-    memset(&vm, 0, sizeof(vm));
-    quota_init_root(&vm.quota, 4);
-    vm.pages = (struct page_source){guest_page_alloc, guest_page_free, 0, &vm.quota};
-    uint64_t root = frame_alloc(), iopm = frame_alloc_contig(VIRT_IOPM_PAGES, PAGE_SIZE);
+    uint64_t root = 0, iopm = 0;
     bool ok = false;
     int status = DJ_OK;
-    if (!root || !iopm) {
+    if (!empty_vm(&vm, &root, &iopm)) {
         ksnprintf(why, why_len, "out of memory");
         goto out;
     }
-    memset(phys_to_virt(iopm), 0xff, VIRT_IOPM_PAGES * PAGE_SIZE);
-    vm.root = phys_to_virt(root); /* zeroed: nothing mapped */
-    vm.vm_iopm = phys_to_virt(iopm);
     uint64_t host_rip = (uint64_t)(uintptr_t)svm_resume, host_cr3 = paging_kernel_cr3();
 
     long_mode_state(&s, host_rip, host_cr3 + PAGE_SIZE);
-    unsigned r = run_once(&vm, &s, &status);
+    unsigned r = run_once(&vm, &s, &status, false);
     if (r != DJ_VMEXIT_MEM) {
         ksnprintf(why, why_len, "control guest: exit %u (status %d), want MEM", r, status);
         goto out;
     }
     long_mode_state(&s, host_rip, host_cr3);
-    r = run_once(&vm, &s, &status);
+    r = run_once(&vm, &s, &status, false);
     if (r != DJ_VMEXIT_ENTRY_FAIL || s.qual[1] != DJ_VMFAIL_STATE) {
         ksnprintf(why, why_len, "host state in the VMCB: exit %u qual %llu, want ENTRY_FAIL STATE", r,
                   (unsigned long long)s.qual[1]);
@@ -107,9 +172,6 @@ KTEST(svm_host_state_not_handed_out)
     if (!ok)
         ksnprintf(why, why_len, "%llu pages still charged", (unsigned long long)vm.quota.used_pages);
 out:
-    if (root)
-        frame_free(root);
-    if (iopm)
-        frame_free_contig(iopm, VIRT_IOPM_PAGES);
+    empty_vm_free(root, iopm);
     return ok ? KTEST_PASS : KTEST_FAIL;
 }
