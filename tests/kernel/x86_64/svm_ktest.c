@@ -78,29 +78,51 @@ static unsigned run_once(struct pd *vm, struct dj_vcpu_state *s, int *status, bo
     return r;
 }
 
-/* Guest-free state for a long-mode vCPU on empty nested tables (its
- * first page walk exits), in a VM of its own; *root, *iopm to free. */
-static bool empty_vm(struct pd *vm, uint64_t *root, uint64_t *iopm)
-{
-    memset(vm, 0, sizeof(*vm));
-    quota_init_root(&vm->quota, 4);
-    vm->pages = (struct page_source){guest_page_alloc, guest_page_free, 0, &vm->quota};
-    *root = frame_alloc();
-    *iopm = frame_alloc_contig(VIRT_IOPM_PAGES, PAGE_SIZE);
-    if (!*root || !*iopm)
-        return false;
-    memset(phys_to_virt(*iopm), 0xff, VIRT_IOPM_PAGES * PAGE_SIZE);
-    vm->root = phys_to_virt(*root); /* zeroed: nothing mapped */
-    vm->vm_iopm = phys_to_virt(*iopm);
-    return true;
-}
+/* A VM of its own on empty nested tables (a guest's first page walk
+ * exits) for body, whose verdict counts only if every page of the VM's
+ * quota comes back after it. */
+typedef bool (*svm_test_body)(struct pd *vm, char *why, size_t why_len);
 
-static void empty_vm_free(uint64_t root, uint64_t iopm)
+static enum ktest_result with_empty_vm(svm_test_body body, char *why, size_t why_len)
 {
+    static struct pd vm;
+    memset(&vm, 0, sizeof(vm));
+    quota_init_root(&vm.quota, 4);
+    vm.pages = (struct page_source){guest_page_alloc, guest_page_free, 0, &vm.quota};
+    uint64_t root = frame_alloc(), iopm = frame_alloc_contig(VIRT_IOPM_PAGES, PAGE_SIZE);
+    bool ok = root && iopm;
+    if (!ok) {
+        ksnprintf(why, why_len, "out of memory");
+    } else {
+        memset(phys_to_virt(iopm), 0xff, VIRT_IOPM_PAGES * PAGE_SIZE);
+        vm.root = phys_to_virt(root); /* zeroed: nothing mapped */
+        vm.vm_iopm = phys_to_virt(iopm);
+        ok = body(&vm, why, why_len);
+        if (ok && vm.quota.used_pages) {
+            ksnprintf(why, why_len, "%llu pages still charged", (unsigned long long)vm.quota.used_pages);
+            ok = false;
+        }
+    }
     if (root)
         frame_free(root);
     if (iopm)
         frame_free_contig(iopm, VIRT_IOPM_PAGES);
+    return ok ? KTEST_PASS : KTEST_FAIL;
+}
+
+static bool pending_interrupt_taken(struct pd *vm, char *why, size_t why_len)
+{
+    static struct dj_vcpu_state s;
+    int status = DJ_OK;
+    uint64_t before = smp_ipi_wake_count[this_cpu()->index];
+    long_mode_state(&s, 0x1000, PAGE_SIZE);
+    unsigned r = run_once(vm, &s, &status, true);
+    uint64_t taken = smp_ipi_wake_count[this_cpu()->index] - before;
+    if (r == DJ_VMEXIT_MEM && taken == 1)
+        return true;
+    ksnprintf(why, why_len, "exit %u (status %d), want MEM; %llu wake IPIs taken, want 1", r, status,
+              (unsigned long long)taken);
+    return false;
 }
 
 /* A host interrupt pending at entry ends the run (VIRT_EXIT_HOST); the
@@ -110,68 +132,37 @@ KTEST(svm_host_interrupt_taken_between_runs)
 {
     KTEST_SKIP_IF(virt_kind != DJ_VIRT_SVM, "no SVM in use");
     KTEST_SKIP_IF(!(read_rflags() & (1ull << 9)), "kernel tests run with interrupts off");
-    static struct pd vm;
+    return with_empty_vm(pending_interrupt_taken, why, why_len);
+}
+
+static bool host_state_refused(struct pd *vm, char *why, size_t why_len)
+{
     static struct dj_vcpu_state s;
-    uint64_t root = 0, iopm = 0;
-    bool ok = false;
     int status = DJ_OK;
-    if (!empty_vm(&vm, &root, &iopm)) {
-        ksnprintf(why, why_len, "out of memory");
-        goto out;
+    uint64_t host_rip = (uint64_t)(uintptr_t)svm_resume, host_cr3 = paging_kernel_cr3();
+    long_mode_state(&s, host_rip, host_cr3 + PAGE_SIZE);
+    unsigned r = run_once(vm, &s, &status, false);
+    if (r != DJ_VMEXIT_MEM) {
+        ksnprintf(why, why_len, "control guest: exit %u (status %d), want MEM", r, status);
+        return false;
     }
-    uint64_t before = smp_ipi_wake_count[this_cpu()->index];
-    long_mode_state(&s, 0x1000, PAGE_SIZE);
-    unsigned r = run_once(&vm, &s, &status, true);
-    uint64_t taken = smp_ipi_wake_count[this_cpu()->index] - before;
-    if (r != DJ_VMEXIT_MEM || taken != 1) {
-        ksnprintf(why, why_len, "exit %u (status %d), want MEM; %llu wake IPIs taken, want 1", r, status,
-                  (unsigned long long)taken);
-        goto out;
+    long_mode_state(&s, host_rip, host_cr3);
+    r = run_once(vm, &s, &status, false);
+    if (r != DJ_VMEXIT_ENTRY_FAIL || s.qual[1] != DJ_VMFAIL_STATE) {
+        ksnprintf(why, why_len, "host state in the VMCB: exit %u qual %llu, want ENTRY_FAIL STATE", r,
+                  (unsigned long long)s.qual[1]);
+        return false;
     }
-    ok = vm.quota.used_pages == 0;
-    if (!ok)
-        ksnprintf(why, why_len, "%llu pages still charged", (unsigned long long)vm.quota.used_pages);
-out:
-    empty_vm_free(root, iopm);
-    return ok ? KTEST_PASS : KTEST_FAIL;
+    if (s.rip != RESET_RIP || s.cr3 == host_cr3 || s.gpr[DJ_GPR_RSP]) {
+        ksnprintf(why, why_len, "the host's state was handed out: rip %#llx cr3 %#llx", (unsigned long long)s.rip,
+                  (unsigned long long)s.cr3);
+        return false;
+    }
+    return true;
 }
 
 KTEST(svm_host_state_not_handed_out)
 {
     KTEST_SKIP_IF(virt_kind != DJ_VIRT_SVM, "no SVM in use");
-    static struct pd vm;
-    static struct dj_vcpu_state s;
-    uint64_t root = 0, iopm = 0;
-    bool ok = false;
-    int status = DJ_OK;
-    if (!empty_vm(&vm, &root, &iopm)) {
-        ksnprintf(why, why_len, "out of memory");
-        goto out;
-    }
-    uint64_t host_rip = (uint64_t)(uintptr_t)svm_resume, host_cr3 = paging_kernel_cr3();
-
-    long_mode_state(&s, host_rip, host_cr3 + PAGE_SIZE);
-    unsigned r = run_once(&vm, &s, &status, false);
-    if (r != DJ_VMEXIT_MEM) {
-        ksnprintf(why, why_len, "control guest: exit %u (status %d), want MEM", r, status);
-        goto out;
-    }
-    long_mode_state(&s, host_rip, host_cr3);
-    r = run_once(&vm, &s, &status, false);
-    if (r != DJ_VMEXIT_ENTRY_FAIL || s.qual[1] != DJ_VMFAIL_STATE) {
-        ksnprintf(why, why_len, "host state in the VMCB: exit %u qual %llu, want ENTRY_FAIL STATE", r,
-                  (unsigned long long)s.qual[1]);
-        goto out;
-    }
-    if (s.rip != RESET_RIP || s.cr3 == host_cr3 || s.gpr[DJ_GPR_RSP]) {
-        ksnprintf(why, why_len, "the host's state was handed out: rip %#llx cr3 %#llx", (unsigned long long)s.rip,
-                  (unsigned long long)s.cr3);
-        goto out;
-    }
-    ok = vm.quota.used_pages == 0;
-    if (!ok)
-        ksnprintf(why, why_len, "%llu pages still charged", (unsigned long long)vm.quota.used_pages);
-out:
-    empty_vm_free(root, iopm);
-    return ok ? KTEST_PASS : KTEST_FAIL;
+    return with_empty_vm(host_state_refused, why, why_len);
 }
