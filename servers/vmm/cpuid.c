@@ -68,11 +68,17 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
-static uint64_t host_xcr0(void)
+/* Did the host kernel turn XSAVE on (CR4.OSXSAVE)? */
+static bool host_osxsave(void)
 {
     uint32_t r[4];
     host_cpuid(1, 0, r);
-    if (!(r[2] & L1_ECX_OSXSAVE))
+    return r[2] & L1_ECX_OSXSAVE;
+}
+
+static uint64_t host_xcr0(void)
+{
+    if (!host_osxsave())
         return 1;
     uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
@@ -167,7 +173,7 @@ static void basic(const struct vcpu *v, const struct dj_vcpu_state *s, uint32_t 
         host_cpuid(7, 0, r);
         r[0] = 0;
         r[1] &= ~L7_EBX_DROP;
-        if (host_xcr0() == 1) /* no OSXSAVE on the host */
+        if (!host_osxsave())
             r[1] &= ~L7_EBX_XSAVE_USERS;
         r[2] &= L7_ECX_KEEP;
         r[3] &= L7_EDX_KEEP;

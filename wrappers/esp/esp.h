@@ -105,6 +105,8 @@ struct esp_sa {
 /* Once, before anything else: initializes libsodium. Returns false if
  * libsodium cannot start. */
 bool esp_crypto_init(void);
+/* True once esp_crypto_init has started libsodium. */
+bool esp_crypto_started(void);
 /* True if this CPU runs libsodium's AES-256-GCM (needs AES-NI and PCLMUL). */
 bool esp_aes256gcm_available(void);
 #ifdef HOST_TEST

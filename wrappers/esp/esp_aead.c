@@ -30,6 +30,11 @@ bool esp_crypto_init(void)
     return initialized;
 }
 
+bool esp_crypto_started(void)
+{
+    return initialized;
+}
+
 #ifdef HOST_TEST
 bool esp_test_hide_aesni;
 #endif

@@ -31,7 +31,7 @@ static enum esp_start_result prepare(struct esp_sa *sa)
 {
     if (esp_aead_prepare(sa))
         return ESP_START_OK;
-    if (sa->aead == ESP_AEAD_AES256GCM && esp_crypto_init() && !esp_aes256gcm_available())
+    if (sa->aead == ESP_AEAD_AES256GCM && esp_crypto_started() && !esp_aes256gcm_available())
         return ESP_START_AEAD_NOT_ON_CPU;
     return ESP_START_NO_AEAD;
 }
