@@ -143,8 +143,11 @@ bench: deps
 	$(MAKE) bench-vm
 	$(MAKE) bench-gateway
 
-tcb:
-	tools/tcb
+# The gateway's TCB is counted from what its programs are built from
+# (tools/tcb): build them first.
+tcb: deps
+	$(MAKE) kernel user
+	tools/tcb --build=$(BUILD)
 
 # Mutation run (docs/mutation.md): make mutate [SEED=n] [N=count] [JOBS=j] [DIRS="kernel arch"]
 mutate:
