@@ -9,6 +9,11 @@ directions in each exchange (Linux decrypts ours and answers encrypted);
 a forged packet must raise Linux's error counter and a wrong key on the
 way back must be dropped by the wrapper as bad_icv.
 
+The wrapper's configuration is what Linux lists: the peer prints
+`ip xfrm state` and `ip xfrm policy` once set up, and the wrapper loads
+that listing with each policy's direction swapped (its out is our in);
+only the wrong-key SA keeps our own key (Linux lists its other one).
+
 Usage: linux_peer.py ESP_PEER BUSYBOX VMLINUZ MODULES_DIR WORKDIR
 Prints PASS/FAIL lines; exits 1 on any FAIL."""
 import os
@@ -49,23 +54,22 @@ def report(ok, name, why=""):
         print(f"FAIL esp_interop_linux_{name}: {why}", flush=True)
 
 
-def lines_for(pairs, keys, side):
-    """The state and policy lines of one side. States are the same words on
-    both sides; policies are mirrored."""
+def peer_lines(pairs, keys):
+    """The peer's `ip xfrm` lines: our outbound SAs are its inbound ones and
+    the other way round; for a wrong-key pair it encrypts back with a key
+    of its own."""
     out = []
     for short, alg, _, our, peer, spi_out, spi_in, wrong in pairs:
         k_out, k_in = keys[short]
-        k_in_here = k_in
-        if side == "peer" and wrong:
-            k_in_here = bytes(36 - len(b"x")) + b"x"  # the peer encrypts back with another key
+        if wrong:
+            k_in = bytes(36 - len(b"x")) + b"x"
         out.append(f"ip xfrm state add src {GW} dst {PEER} proto esp spi {spi_out:#x} reqid {spi_out} "
                    f"mode tunnel aead '{alg}' 0x{k_out.hex()} 128")
         out.append(f"ip xfrm state add src {PEER} dst {GW} proto esp spi {spi_in:#x} reqid {spi_in} "
-                   f"mode tunnel aead '{alg}' 0x{k_in_here.hex()} 128")
-        d_out, d_in = ("out", "in") if side == "gw" else ("in", "out")
-        out.append(f"ip xfrm policy add src {our}.0.0/16 dst {peer}.0.0/16 dir {d_out} "
+                   f"mode tunnel aead '{alg}' 0x{k_in.hex()} 128")
+        out.append(f"ip xfrm policy add src {our}.0.0/16 dst {peer}.0.0/16 dir in "
                    f"tmpl src {GW} dst {PEER} proto esp reqid {spi_out} mode tunnel")
-        out.append(f"ip xfrm policy add src {peer}.0.0/16 dst {our}.0.0/16 dir {d_in} "
+        out.append(f"ip xfrm policy add src {peer}.0.0/16 dst {our}.0.0/16 dir out "
                    f"tmpl src {PEER} dst {GW} proto esp reqid {spi_in} mode tunnel")
     return out
 
@@ -134,7 +138,8 @@ def build_initramfs(busybox, moddir, workdir, peer_lines):
     script = [re.sub(r"^ip ", "/usr/sbin/ip ", line) for line in script]
     script += ["/usr/sbin/" + line + " || echo PEER SETUP FAILED: " + line.split(" aead")[0]
                for line in peer_lines]
-    script += ["echo PEER READY",
+    script += ["echo PEER LISTING BEGIN", "/usr/sbin/ip xfrm state", "/usr/sbin/ip xfrm policy",
+               "echo PEER LISTING END", "echo PEER READY",
                # a plaintext ICMP timestamp request (never sent through the
                # tunnel) ends the run
                "until awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == \"InTimestamps\") c = i; h = 1 }"
@@ -216,10 +221,7 @@ def exchange(link, wrapper, inner, seconds=20):
 def main():
     binary, busybox, vmlinuz, moddir, workdir = sys.argv[1:6]
     keys = {p[0]: (os.urandom(36), os.urandom(36)) for p in PAIRS}
-    conf = os.path.join(workdir, "esp-linux-gw.conf")
-    with open(conf, "w") as f:
-        f.write("\n".join(lines_for(PAIRS, keys, "gw")) + "\n")
-    initrd = build_initramfs(busybox, moddir, workdir, lines_for(PAIRS, keys, "peer"))
+    initrd = build_initramfs(busybox, moddir, workdir, peer_lines(PAIRS, keys))
     port_in, port_out = 20000 + os.getpid() % 20000, 40000 + os.getpid() % 20000
     link = Link(port_in, port_out)
     serial = os.path.join(workdir, "linux-peer.log")
@@ -233,13 +235,28 @@ def main():
          "-serial", f"file:{serial}", "-no-reboot"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        run(link, binary, conf, serial, keys)
+        run(link, binary, workdir, serial, keys)
     finally:
         try:
             qemu.wait(timeout=60)
         except subprocess.TimeoutExpired:
             qemu.kill()
     sys.exit(1 if failures else 0)
+
+
+def our_listing(serial_log, keys):
+    """The peer's listing (between its LISTING lines) as our configuration:
+    each statement as Linux printed it, policies with in and out swapped,
+    the wrong-key pair's SA back to us with our own key. None if absent."""
+    m = re.search(r"PEER LISTING BEGIN\n(.*?)PEER LISTING END", serial_log.replace("\r", ""), re.S)
+    if not m:
+        return None
+    text = re.sub(r"\bdir (in|out)\b", lambda d: "dir " + ("out" if d.group(1) == "in" else "in"), m.group(1))
+    for short, _, _, _, _, _, spi_in, wrong in PAIRS:
+        if wrong:
+            block = re.compile(r"(spi 0x%08x\b.*?\baead \S+ )0x[0-9a-f]+" % spi_in, re.S)
+            text = block.sub(lambda b: b.group(1) + "0x" + keys[short][1].hex(), text, count=1)
+    return text
 
 
 def serial_text(serial):
@@ -249,7 +266,7 @@ def serial_text(serial):
         return ""
 
 
-def run(link, binary, conf, serial, keys):
+def run(link, binary, workdir, serial, keys):
     end = time.time() + 240
     while "PEER READY" not in serial_text(serial) and time.time() < end:
         time.sleep(1)
@@ -261,7 +278,19 @@ def run(link, binary, conf, serial, keys):
         line = text[text.index("PEER SETUP FAILED"):].splitlines()[0]
         report(False, "setup", line)
         return
-    wrapper = Wrapper(binary, conf)
+    listing = our_listing(text, keys)
+    if listing is None:
+        report(False, "listing", f"the peer printed no listing of its SAs and policies, log: {serial}")
+        return
+    conf = os.path.join(workdir, "esp-linux-listing.conf")
+    with open(conf, "w") as f:
+        f.write(listing)
+    try:
+        wrapper = Wrapper(binary, conf)
+    except RuntimeError as e:
+        report(False, "listing", f"Linux's listing, mirrored ({conf}), refused: {e}")
+        return
+    report(True, "listing")
     for short, _, scapy_name, our, peer, spi_out, spi_in, wrong in PAIRS:
         src, dst = f"{our}.0.5", f"{peer}.0.7"
         ping = IP(src=src, dst=dst, id=7) / ICMP(id=0x77, seq=1) / Raw(b"donjon-" + short.encode() * 4)

@@ -1,4 +1,4 @@
-// host-test-sources: wrappers/esp/xfrm_config.c wrappers/esp/xfrm_text.c wrappers/esp/esp_addr.c wrappers/esp/esp_aead.c wrappers/esp/esp_drop.c wrappers/esp/esp_ip.c wrappers/esp/esp_packet.c wrappers/esp/esp_replay.c wrappers/esp/esp_sa.c
+// host-test-sources: wrappers/esp/xfrm_config.c wrappers/esp/xfrm_listing.c wrappers/esp/xfrm_text.c wrappers/esp/esp_addr.c wrappers/esp/esp_aead.c wrappers/esp/esp_drop.c wrappers/esp/esp_ip.c wrappers/esp/esp_packet.c wrappers/esp/esp_replay.c wrappers/esp/esp_sa.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 // host-test-libs: -lsodium
 #include <setjmp.h>
@@ -78,6 +78,8 @@ static void config_parses_linux_lines(void **state)
     assert_int_equal(cfg.policies[4].sel.src.addr.bytes[5], 1);
 }
 
+#define TEN_WORDS "a a a a a a a a a a "
+
 struct bad_case {
     const char *line;
     const char *expect; /* part of the message */
@@ -134,8 +136,25 @@ static const struct bad_case bad[] = {
      "'rfc4106(gcm(aes))' " KEY3 " 128", "spi and dst repeat an earlier SA"},
     {"ip xfrm policy add src 10.3.0.0/16 dst 10.1.0.0/16 dir in tmpl src 192.0.2.1 dst 192.0.2.2 "
      "proto esp reqid 1 mode tunnel", "a policy of the other direction"},
-    {"ip xfrm state add a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a"
-     " a a a a a a a a a a a a a a a a a a a a a a a a a a a", "too many words"},
+    {"ip xfrm state add " TEN_WORDS TEN_WORDS TEN_WORDS TEN_WORDS TEN_WORDS TEN_WORDS TEN_WORDS TEN_WORDS
+         TEN_WORDS TEN_WORDS TEN_WORDS TEN_WORDS TEN_WORDS, "too many words (at most 128)"},
+    /* the listing form (what `ip xfrm state` prints) */
+    {"src 192.0.2.1 dst 192.0.2.3\tproto esp spi 0x3000 anti-replay seq 0x0", "expected 'context:'"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 mode tunnel aead rfc4106(gcm(aes)) " KEY3
+     " 128 anti-replay context: seq 0x0, oseq 0x2a, bitmap 0x00000000", "has carried packets"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: seq-hi 0x1,",
+     "has carried packets"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: replay_window 64, "
+     "bitmap-length 2 00000000", "bitmap ends early"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: bitmap-length 1 0000zz00",
+     "bad anti-replay bitmap word"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: bitmap-length 200",
+     "longer than a statement"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay context: seq", "missing value after 'seq'"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x00003000(12288) reqid 7 lifetime config:", "without -s"},
+    {"src 10.1.0.0/16 dst 10.2.0.0/16 dir out priority 0 ptype main tmpl src 192.0.2.1 dst 192.0.2.2 "
+     "proto esp reqid 9 mode tunnel", "no SA (state line) matches"},
+    {"src 0.0.0.0/0 dst 0.0.0.0/0 socket in priority 0 ptype main", "per-socket policy"},
     {"ip xfrm state add src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 mode tunnel aead "
      "'rfc4106(gcm(aes))' " KEY3 " 128 spi 99999999999999999999", "bad number"},
 };
@@ -179,6 +198,89 @@ static void config_rejects_bad_lines(void **state)
             for (size_t b = 0; b < ESP_KEYMAT_BYTES; b++)
                 assert_int_equal(cfg.sas[s].keymat[b], 0);
     }
+}
+
+/* What Debian's kernel 6.1 and iproute2 list (`ip xfrm state`, then
+ * `ip xfrm policy`) for SAs added with a 1024-packet window (an ESN-style
+ * context) and with none, keys replaced: a peer's listing copied as is. */
+static const char listing[] =
+    "src 192.0.2.9 dst 192.0.2.8\n"
+    "\tproto esp spi 0x00007007 reqid 7 mode tunnel\n"
+    "\treplay-window 0 flag align4\n"
+    "\taead rfc4106(gcm(aes)) " KEY1 " 128\n"
+    "\tanti-replay esn context:\n"
+    "\t seq-hi 0x0, seq 0x0, oseq-hi 0x0, oseq 0x0\n"
+    "\t replay_window 1024, bitmap-length 32\n"
+    "\t 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 \n"
+    "\t 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 \n"
+    "\t 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 \n"
+    "\t 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 \n"
+    "\tsel src 10.9.0.0/16 dst 10.8.0.0/16 \n"
+    "src 192.0.2.8 dst 192.0.2.9\n"
+    "\tproto esp spi 0x00006006 reqid 8 mode tunnel\n"
+    "\treplay-window 0 \n"
+    "\taead rfc7539esp(chacha20,poly1305) " KEY2 " 128\n"
+    "\tanti-replay context: seq 0x0, oseq 0x0, bitmap 0x00000000\n"
+    "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n"
+    "src 10.9.0.0/16 dst 10.8.0.0/16 \n"
+    "\tdir out priority 0 ptype main \n"
+    "\ttmpl src 192.0.2.9 dst 192.0.2.8\n"
+    "\t\tproto esp reqid 7 mode tunnel\n"
+    "src 10.8.0.0/16 dst 10.9.0.0/16 \n"
+    "\tdir in priority 0 ptype main \n"
+    "\ttmpl src 192.0.2.8 dst 192.0.2.9\n"
+    "\t\tproto esp reqid 8 mode tunnel\n"
+    "# and a command line after the listing, indented: a statement of its own\n"
+    "  ip xfrm policy add src 10.9.0.0/16 dst 10.7.0.0/16 dir out action block\n";
+
+static void config_reads_linux_listing(void **state)
+{
+    (void)state;
+    if (!xfrm_config_parse(listing, sizeof(listing) - 1, &cfg, &err))
+        fail_msg("refused: %s", err.message);
+    assert_int_equal(cfg.sa_count, 2);
+    assert_int_equal(cfg.policy_count, 3);
+    const struct esp_sa *a = &cfg.sas[0], *b = &cfg.sas[1];
+    assert_int_equal(a->spi, 0x7007);
+    assert_int_equal(a->reqid, 7);
+    assert_int_equal(a->outer_src, 0xc0000209);
+    assert_int_equal(a->outer_dst, 0xc0000208);
+    assert_int_equal(a->aead, ESP_AEAD_AES256GCM);
+    assert_int_equal(a->keymat[0], 0x01);
+    assert_int_equal(a->keymat[35], 0x01);
+    assert_true(a->has_selector);
+    assert_int_equal(a->selector.src.len, 16);
+    assert_int_equal(b->spi, 0x6006);
+    assert_int_equal(b->aead, ESP_AEAD_CHACHA20POLY1305);
+    assert_int_equal(b->keymat[0], 0xa1);
+    assert_int_equal(b->selector.src.len, 0);
+    assert_int_equal(cfg.sa_line[0], 1); /* a listed statement is numbered by its first line */
+    assert_int_equal(cfg.sa_line[1], 13);
+    assert_true(cfg.sa_outbound[0] && !cfg.sa_inbound[0]);
+    assert_true(cfg.sa_inbound[1] && !cfg.sa_outbound[1]);
+    assert_int_equal(cfg.policies[0].dir, XFRM_DIR_OUT);
+    assert_int_equal(cfg.policies[0].line, 19);
+    assert_int_equal(cfg.policies[1].dir, XFRM_DIR_IN);
+    assert_int_equal(cfg.policies[1].line, 23);
+    assert_true(cfg.policies[2].block);
+    assert_int_equal(cfg.policies[2].line, 28);
+}
+
+/* A listed SA that has carried packets is refused, named by its first
+ * line, its key hidden. */
+static void config_listing_in_use_refused(void **state)
+{
+    (void)state;
+    static char text[sizeof(listing) + 16];
+    const char *at = strstr(listing, "seq 0x0, oseq 0x0, bitmap");
+    assert_non_null(at);
+    size_t head = (size_t)(at - listing);
+    snprintf(text, sizeof(text), "%.*sseq 0x1f, %s", (int)head, listing, at + strlen("seq 0x0, "));
+    assert_false(xfrm_config_parse(text, strlen(text), &cfg, &err));
+    assert_non_null(strstr(err.message, "has carried packets"));
+    assert_int_equal(err.line, 13);
+    assert_no_key_in(err.message);
+    assert_int_equal(cfg.sa_count, 0);
 }
 
 static void config_error_quotes_line_without_key(void **state)
@@ -236,6 +338,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_parses_linux_lines),
         cmocka_unit_test(config_rejects_bad_lines),
+        cmocka_unit_test(config_reads_linux_listing),
+        cmocka_unit_test(config_listing_in_use_refused),
         cmocka_unit_test(config_error_quotes_line_without_key),
         cmocka_unit_test(config_empty_and_comments),
         cmocka_unit_test(config_addresses),

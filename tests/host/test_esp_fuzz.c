@@ -1,4 +1,4 @@
-// host-test-sources: wrappers/policy/policy.c wrappers/esp/xfrm_config.c wrappers/esp/xfrm_text.c wrappers/esp/esp_addr.c wrappers/esp/esp_aead.c wrappers/esp/esp_drop.c wrappers/esp/esp_ip.c wrappers/esp/esp_packet.c wrappers/esp/esp_replay.c wrappers/esp/esp_sa.c
+// host-test-sources: wrappers/policy/policy.c wrappers/esp/xfrm_config.c wrappers/esp/xfrm_listing.c wrappers/esp/xfrm_text.c wrappers/esp/esp_addr.c wrappers/esp/esp_aead.c wrappers/esp/esp_drop.c wrappers/esp/esp_ip.c wrappers/esp/esp_packet.c wrappers/esp/esp_replay.c wrappers/esp/esp_sa.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 // host-test-libs: -lsodium
 /* Hostile input against the wrapper: random and mutated packets on both
@@ -156,17 +156,46 @@ static const char *const words[] = {
     "mode", "tunnel", "aead", "'rfc4106(gcm(aes))'", T_KEY_AB, "128", "reqid", "1", "dir",
     "out", "in", "fwd", "tmpl", "10.1.0.0/16", "192.0.2.1", "::", "'", "\"", "#", "limit",
     "packet-hard", "sel", "flag", "esn", "0x", "99999999999999999999999", "level", "/", "\n",
+    "\n\t", "anti-replay", "context:", "seq", "oseq", "0x0,", "0x1,", "bitmap", "bitmap-length", "32",
+    "replay_window", "lifetime", "socket", "priority",
 };
 
-static void fuzz_configuration_text(void **state)
+/* Gateway A's configuration as `ip xfrm state` and `ip xfrm policy`
+ * list it (the listing form: statements over lines). */
+static const char listing[] =
+    "src 192.0.2.1 dst 192.0.2.2\n"
+    "\tproto esp spi 0x00001000 reqid 1 mode tunnel\n"
+    "\treplay-window 0 flag align4\n"
+    "\taead rfc7539esp(chacha20,poly1305) " T_KEY_AB " 128\n"
+    "\tanti-replay esn context:\n"
+    "\t seq-hi 0x0, seq 0x0, oseq-hi 0x0, oseq 0x0\n"
+    "\t replay_window 64, bitmap-length 2\n"
+    "\t 00000000 00000000 \n"
+    "\tsel src 10.1.0.0/16 dst 10.2.0.0/16 \n"
+    "src 192.0.2.2 dst 192.0.2.1\n"
+    "\tproto esp spi 0x00002000 reqid 2 mode tunnel\n"
+    "\treplay-window 0 \n"
+    "\taead rfc7539esp(chacha20,poly1305) " T_KEY_BA " 128\n"
+    "\tanti-replay context: seq 0x0, oseq 0x0, bitmap 0x00000000\n"
+    "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n"
+    "src 10.1.0.0/16 dst 10.2.0.0/16 \n"
+    "\tdir out priority 0 ptype main \n"
+    "\ttmpl src 192.0.2.1 dst 192.0.2.2\n"
+    "\t\tproto esp reqid 1 mode tunnel\n"
+    "src 10.2.0.0/16 dst 10.1.0.0/16 \n"
+    "\tdir in priority 0 ptype main \n"
+    "\ttmpl src 192.0.2.2 dst 192.0.2.1\n"
+    "\t\tproto esp reqid 2 mode tunnel\n";
+
+/* rounds random edits of base[0..base_len): nothing crashes, reads
+ * outside the text or shows a key; returns how many still parsed. */
+static unsigned mutate_configurations(const char *base, size_t base_len, unsigned rounds)
 {
-    (void)state;
-    static char base[4096], text[8192];
+    static char text[8192];
     static struct xfrm_config cfg;
     struct xfrm_error err;
-    size_t base_len = t_gateway_config(base, sizeof(base), true);
     unsigned ok = 0;
-    for (int i = 0; i < 4000; i++) {
+    for (unsigned i = 0; i < rounds; i++) {
         size_t n = base_len;
         memcpy(text, base, n);
         unsigned edits = 1 + rnd() % 4;
@@ -202,10 +231,31 @@ static void fuzz_configuration_text(void **state)
         }
         assert_true(strlen(err.message) < sizeof(err.message));
         if (strstr(err.message, T_KEY_AB + 2) || strstr(err.message, "1112131415161718") ||
-            strstr(err.message, "c0ffee01"))
+            strstr(err.message, "c0ffee01") || strstr(err.message, "b1b2b3b4b5b6b7b8") ||
+            strstr(err.message, "c0deadbeef"))
             fail_msg("key in message: %s", err.message);
     }
+    return ok;
+}
+
+static void fuzz_configuration_text(void **state)
+{
+    (void)state;
+    static char base[4096];
+    size_t base_len = t_gateway_config(base, sizeof(base), true);
+    unsigned ok = mutate_configurations(base, base_len, 4000);
     print_message("%u of 4000 mutated configurations still parsed\n", ok);
+}
+
+static void fuzz_configuration_listing(void **state)
+{
+    (void)state;
+    static struct xfrm_config cfg;
+    struct xfrm_error err;
+    if (!xfrm_config_parse(listing, sizeof(listing) - 1, &cfg, &err))
+        fail_msg("the listing itself is refused: %s", err.message);
+    unsigned ok = mutate_configurations(listing, sizeof(listing) - 1, 3000);
+    print_message("%u of 3000 mutated listings still parsed\n", ok);
 }
 
 int main(void)
@@ -214,6 +264,7 @@ int main(void)
         cmocka_unit_test(fuzz_random_packets_both_sides),
         cmocka_unit_test(fuzz_mutated_esp),
         cmocka_unit_test(fuzz_configuration_text),
+        cmocka_unit_test(fuzz_configuration_listing),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,4 +1,4 @@
-// host-test-sources: wrappers/esp/component/gw_config.c wrappers/esp/xfrm_config.c wrappers/esp/xfrm_text.c wrappers/esp/esp_addr.c wrappers/esp/esp_aead.c wrappers/esp/esp_drop.c wrappers/esp/esp_ip.c wrappers/esp/esp_packet.c wrappers/esp/esp_replay.c wrappers/esp/esp_sa.c
+// host-test-sources: wrappers/esp/component/gw_config.c wrappers/esp/xfrm_config.c wrappers/esp/xfrm_listing.c wrappers/esp/xfrm_text.c wrappers/esp/esp_addr.c wrappers/esp/esp_aead.c wrappers/esp/esp_drop.c wrappers/esp/esp_ip.c wrappers/esp/esp_packet.c wrappers/esp/esp_replay.c wrappers/esp/esp_sa.c
 /* SPDX-License-Identifier: GPL-2.0-only */
 // host-test-libs: -lsodium
 /* The gateway component's configuration (wrappers/esp/component/

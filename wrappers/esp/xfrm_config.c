@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Parser of `ip xfrm state add` / `ip xfrm policy add` lines (see
+/* Parser of `ip xfrm state add` / `ip xfrm policy add` lines and of what
+ * `ip xfrm state` / `ip xfrm policy` list (xfrm_listing.h; see
  * xfrm_config.h). No key material ever reaches an error message: a word
  * in the key position and any long hex word are replaced when quoted. */
 #include "xfrm_config.h"
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "esp_aead.h"
+#include "xfrm_listing.h"
 #include "xfrm_text.h"
 
 #define NAME_GCM "rfc4106(gcm(aes))"
@@ -256,6 +258,8 @@ static bool state_word(struct parser *ps, struct xfrm_word *w, struct esp_sa *sa
     }
     if (xfrm_word_is(w, "limit"))
         return take_limit(ps, w, &sa->life);
+    if (xfrm_word_is(w, "anti-replay"))
+        return xfrm_listing_replay_context(&ps->line, ps->err);
     if (xfrm_word_is(w, "enc") || xfrm_word_is(w, "auth") || xfrm_word_is(w, "auth-trunc") ||
         xfrm_word_is(w, "comp"))
         return fail(ps, "only AEAD algorithms are supported (aead ...), not", w);
@@ -405,6 +409,8 @@ static bool policy_word(struct parser *ps, struct xfrm_word *w, struct xfrm_poli
         return take_expected(ps, w, "main", "only ptype main is supported, not");
     if (xfrm_word_is(w, "tmpl"))
         return take_tmpl(ps, pol);
+    if (xfrm_word_is(w, "socket"))
+        return fail(ps, "a per-socket policy (an IKE daemon's own) does not belong here: leave it out;", w);
     return fail(ps, "unknown word", w);
 }
 
@@ -443,6 +449,9 @@ bool xfrm_tmpl_matches(const struct xfrm_tmpl *t, const struct esp_sa *sa)
 
 static bool parse_statement(struct parser *ps)
 {
+    bool policy;
+    if (xfrm_word_is(xfrm_line_peek(&ps->line), "src")) /* a listed statement */
+        return xfrm_listing_kind(&ps->line, &policy, ps->err) && (policy ? parse_policy(ps) : parse_state(ps));
     struct xfrm_word *w = xfrm_line_next(&ps->line);
     if (xfrm_word_is(w, "ip"))
         w = xfrm_line_next(&ps->line);
@@ -511,16 +520,28 @@ static void wipe_sas(struct xfrm_config *cfg)
         esp_sa_wipe(&cfg->sas[i]);
 }
 
+static size_t line_end(const char *text, size_t len, size_t pos)
+{
+    while (pos < len && text[pos] != '\n')
+        pos++;
+    return pos;
+}
+
+/* One statement per line, or a listed statement over its lines. */
 static bool parse_text(struct parser *ps, const char *text, size_t len)
 {
     size_t pos = 0;
     unsigned number = 0;
     while (pos < len) {
-        size_t end = pos;
-        while (end < len && text[end] != '\n')
-            end++;
-        number++;
-        if (!xfrm_line_split(&ps->line, text + pos, end - pos, number, ps->err))
+        size_t end = line_end(text, len, pos);
+        unsigned first = ++number;
+        if (xfrm_listing_starts(text + pos, end - pos)) {
+            while (end < len && xfrm_listing_continues(text + end + 1, len - end - 1)) {
+                end = line_end(text, len, end + 1);
+                number++;
+            }
+        }
+        if (!xfrm_line_split(&ps->line, text + pos, end - pos, first, ps->err))
             return false;
         if (ps->line.count > 0 && !parse_statement(ps))
             return false;

@@ -38,23 +38,26 @@ bool xfrm_line_split(struct xfrm_line *line, const char *text, size_t n, unsigne
     line->number = number;
     size_t i = 0;
     while (i < n) {
-        if (is_blank(text[i])) {
+        if (is_blank(text[i]) || text[i] == '\n') {
             i++;
             continue;
         }
-        if (text[i] == '#')
-            break;
+        if (text[i] == '#') {
+            while (i < n && text[i] != '\n')
+                i++;
+            continue;
+        }
         if (line->count == XFRM_MAX_WORDS) {
-            xfrm_error_for_line(err, line, "too many words (at most 64)", NULL);
+            xfrm_error_for_line(err, line, "too many words (at most 128)", NULL);
             return false;
         }
         struct xfrm_word *w = &line->words[line->count];
         if (text[i] == '\'' || text[i] == '"') {
             char quote = text[i++];
             size_t start = i;
-            while (i < n && text[i] != quote)
+            while (i < n && text[i] != quote && text[i] != '\n')
                 i++;
-            if (i == n) {
+            if (i == n || text[i] == '\n') {
                 xfrm_error_for_line(err, line, "unterminated quote", NULL);
                 return false;
             }
@@ -63,7 +66,7 @@ bool xfrm_line_split(struct xfrm_line *line, const char *text, size_t n, unsigne
             i++;
         } else {
             size_t start = i;
-            while (i < n && !is_blank(text[i]) && text[i] != '#')
+            while (i < n && !is_blank(text[i]) && text[i] != '\n' && text[i] != '#')
                 i++;
             w->p = text + start;
             w->n = i - start;

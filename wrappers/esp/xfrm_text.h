@@ -11,7 +11,7 @@
 /* The value of hex digit c (either case), or -1 when c is none. */
 int xfrm_hex_digit(char c);
 
-#define XFRM_MAX_WORDS 64
+#define XFRM_MAX_WORDS 128 /* a listing with a 1024-packet window has about 75 */
 
 struct xfrm_error;
 
@@ -27,9 +27,10 @@ struct xfrm_line {
     const struct xfrm_word *secret; /* the key word: shown as <key hidden> */
 };
 
-/* Splits text[0..n) at blanks; '...' and "..." make one word; '#' outside
- * quotes starts a comment. False (err filled) on an unterminated quote or
- * too many words. */
+/* Splits text[0..n) at blanks and newlines (a statement of a listing
+ * spans lines); '...' and "..." make one word; '#' outside quotes starts a
+ * comment up to the end of its line. False (err filled) on an unterminated
+ * quote or too many words. */
 bool xfrm_line_split(struct xfrm_line *line, const char *text, size_t n, unsigned number,
                      struct xfrm_error *err);
 struct xfrm_word *xfrm_line_next(struct xfrm_line *line);
