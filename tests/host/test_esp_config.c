@@ -148,8 +148,10 @@ static const struct bad_case bad[] = {
      "bitmap-length 2 00000000", "bitmap ends early"},
     {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: bitmap-length 1 0000zz00",
      "bad anti-replay bitmap word"},
-    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: bitmap-length 200",
-     "longer than a statement"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: bitmap-length "
+     "99999999999999999999", "bad number"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay esn context: bitmap-length "
+     "18446744073709551615 00000000", "bitmap ends early"},
     {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 anti-replay context: seq", "missing value after 'seq'"},
     {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x00003000(12288) reqid 7 lifetime config:", "without -s"},
     {"src 10.1.0.0/16 dst 10.2.0.0/16 dir out priority 0 ptype main tmpl src 192.0.2.1 dst 192.0.2.2 "
