@@ -32,7 +32,7 @@ iso-gw-test: $(GW_TEST_ISO)
 # -icount. GRUB's serial terminal hangs under -icount: grub-bench.cfg.
 ESP_BENCH_ISO := $(BUILD)/donjon-esp-bench.iso
 ESP_BENCH_CONFIG := tests/gateway/esp-bench.conf
-ESP_BENCH_PROGRAMS := sigma0 init console kvstore kvclient esp
+ESP_BENCH_PROGRAMS := sigma0 init console kvstore kvclient esp-bench
 $(ESP_BENCH_ISO): $(TEST_KERNEL_ELF) $(ESP_BENCH_PROGRAMS:%=$(USER_OUT)/%.elf) $(ESP_BENCH_CONFIG) \
 		tools/grub-bench.cfg tools/mkiso $(BOOTCONFIG_CHECK)
 	$(call check_config,$(ESP_BENCH_CONFIG),$(ESP_BENCH_PROGRAMS))

@@ -69,9 +69,16 @@ USER_SRCS_coretest := $(addprefix $(CORETEST_DIR)/,$(patsubst --unlisted--,$(COR
 USER_PROGRAMS += esp
 USER_SRCS_esp := $(wildcard wrappers/esp/*.c) wrappers/policy/policy.c $(wildcard wrappers/esp/component/*.c)
 USER_LIBS_esp := /usr/lib/x86_64-linux-gnu/libsodium.a
+# The ESP benchmarks (make bench): the same wrapper, crypto start and
+# self-test, with the benchmark's own main instead of the gateway.
+USER_PROGRAMS += esp-bench
+ESP_COMPONENT_SHARED := crypto_start esp_selftest rdrand sodium_libc
+USER_SRCS_esp-bench := $(wildcard wrappers/esp/*.c) wrappers/policy/policy.c $(wildcard wrappers/esp/bench/*.c) \
+	$(ESP_COMPONENT_SHARED:%=wrappers/esp/component/%.c)
+USER_LIBS_esp-bench := $(USER_LIBS_esp)
 USER_SODIUM_INC := $(USER_OUT)/sodium-include
 $(USER_OBJDIR)/wrappers/%.o: USER_CFLAGS += -Iwrappers/esp/component/include -isystem $(USER_SODIUM_INC)
-$(addprefix $(USER_OBJDIR)/,$(USER_SRCS_esp:.c=.o)): | $(USER_SODIUM_INC)/sodium
+$(addprefix $(USER_OBJDIR)/,$(sort $(USER_SRCS_esp:.c=.o) $(USER_SRCS_esp-bench:.c=.o))): | $(USER_SODIUM_INC)/sodium
 $(USER_SODIUM_INC)/sodium:
 	@mkdir -p $(dir $@)
 	ln -sfn /usr/include/sodium $@

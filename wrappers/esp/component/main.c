@@ -2,10 +2,11 @@
 /* The ESP wrapper as a Donjon component (docs/gateway.md). It starts
  * libsodium freestanding and runs the known-answer self-test
  * (esp_selftest.c: vectors from an independent ESP implementation),
- * printing PASS/FAIL lines. Without a data= module it then prints BENCH
- * lines (esp_bench.c) and rests; with one, the module is the gateway's
- * configuration and it becomes the gateway: two NIC-protocol sides it
- * serves, the policy between them (gw.h). */
+ * printing PASS/FAIL lines (crypto_start.c). Without a data= module it
+ * then rests; with one, the module is the gateway's configuration and it
+ * becomes the gateway: two NIC-protocol sides it serves, the policy
+ * between them (gw.h). The benchmarks are a program of their own
+ * (wrappers/esp/bench), not part of this one. */
 #include <console_client.h>
 #include <component.h>
 #include <runtime.h>
@@ -14,7 +15,6 @@
 #include <syscall.h>
 
 #include "../esp.h"
-#include "esp_bench.h"
 #include "esp_component.h"
 #include "esp_selftest.h"
 #include "gw.h"
@@ -26,40 +26,6 @@
 
 struct gw_state gws;
 static uint64_t handler_stack[HANDLER_STACK_BYTES / 8] __attribute__((aligned(16)));
-#define CANARY_PAGE_VA 0 /* %fs is 0: libsodium's stack canary is read at 0x28 */
-
-static void report(enum esp_selftest_result r, const char *name, const char *why)
-{
-    if (r == ESP_SELFTEST_PASS)
-        printf("PASS %s\n", name);
-    else
-        printf("%s %s: %s\n", r == ESP_SELFTEST_FAIL ? "FAIL" : "SKIP", name, why);
-}
-
-static bool start_crypto(void)
-{
-    /* One read-only zero page at 0 holds libsodium's stack-protector
-     * canary (%fs:0x28 with FS base 0); writes through NULL still fault. */
-    enum dj_status st = dj_mem_alloc(CANARY_PAGE_VA, 0, DJ_MEM_R);
-    if (st != DJ_OK) {
-        printf("FAIL esp_component_sodium_init: cannot map the canary page: status %d\n", st);
-        return false;
-    }
-    const char *source = esp_random_install();
-    if (!source) {
-        printf("FAIL esp_component_sodium_init: libsodium refused the random source\n");
-        return false;
-    }
-    if (!esp_crypto_init()) {
-        printf("FAIL esp_component_sodium_init: sodium_init failed\n");
-        return false;
-    }
-    esp_random_started();
-    printf("esp: libsodium started freestanding, random source %s, AES-256-GCM %s\n", source,
-           esp_aes256gcm_available() ? "available (AES-NI)" : "NOT available: no AES-NI/PCLMUL");
-    printf("PASS esp_component_sodium_init\n");
-    return true;
-}
 
 static void side_init(enum gw_side s, const char *name, const uint8_t own[GW_MAC_BYTES],
                       const uint8_t client[GW_MAC_BYTES])
@@ -113,7 +79,7 @@ static void fault_once_for_test(const struct dj_start_info *si)
     if (strcmp(si->arg, "fault-once") != 0 || si->generation != 0)
         return;
     printf("esp: fault-once: dying on purpose (restart test)\n");
-    *(volatile uint64_t *)(uintptr_t)CANARY_PAGE_VA = 0; /* the read-only page at 0 */
+    *(volatile uint64_t *)(uintptr_t)ESP_CANARY_PAGE_VA = 0; /* the read-only page at 0 */
 }
 
 /* The gateway: configuration, SAs, the two sides, then the loop. */
@@ -152,19 +118,12 @@ int main(void)
     const struct dj_start_info *si = dj_start_with_console();
     if (!si)
         return 1;
-    bool crypto = start_crypto();
-    if (crypto) {
-        unsigned failures = esp_selftest_run(report);
-        printf("esp: self-test done, %u failed\n", failures);
-        crypto = failures == 0;
-        if (!si->data.size)
-            esp_bench_run();
-    }
-    if (si->data.size) {
-        if (!crypto)
-            printf("esp: the crypto failed its self-test: the gateway forwards nothing\n");
-        else
-            gateway(si);
-    }
+    bool crypto = esp_component_crypto_start() && esp_component_selftest();
+    if (!si->data.size)
+        printf("esp: no configuration (a data= module): nothing to forward\n");
+    else if (!crypto)
+        printf("esp: the crypto failed its self-test: the gateway forwards nothing\n");
+    else
+        gateway(si);
     dj_block_forever(SLEEP_SEL);
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "../../policy/policy.h"
-#include "esp_bench.h"
 #include "../esp_ip.h"
+#include "esp_bench.h"
 
 #define BENCH_PACKETS 64
 #define BENCH_INNER 1400
