@@ -157,6 +157,12 @@ static const struct bad_case bad[] = {
     {"src 10.1.0.0/16 dst 10.2.0.0/16 dir out priority 0 ptype main tmpl src 192.0.2.1 dst 192.0.2.2 "
      "proto esp reqid 9 mode tunnel", "no SA (state line) matches"},
     {"src 0.0.0.0/0 dst 0.0.0.0/0 socket in priority 0 ptype main", "per-socket policy"},
+    /* what strongSwan's SAs may list */
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0xc1234567 reqid 1 mode tunnel encap type espinudp sport "
+     "4500 dport 4500 addr 0.0.0.0", "NAT traversal"},
+    {"src 192.0.2.1 dst 192.0.2.3 proto esp spi 0xc1234567 reqid 1 mode tunnel if_id 0x2a", "XFRM interfaces"},
+    {"ip xfrm state add src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 mark 7", "marks"},
+    {"ip xfrm state add src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 flag noecn", "unsupported flag 'noecn'"},
     {"ip xfrm state add src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x3000 mode tunnel aead "
      "'rfc4106(gcm(aes))' " KEY3 " 128 spi 99999999999999999999", "bad number"},
 };
@@ -204,7 +210,9 @@ static void config_rejects_bad_lines(void **state)
 
 /* What Debian's kernel 6.1 and iproute2 list (`ip xfrm state`, then
  * `ip xfrm policy`) for SAs added with a 1024-packet window (an ESN-style
- * context) and with none, keys replaced: a peer's listing copied as is. */
+ * context) and with none, keys replaced, the second SA with the flag
+ * af-unspec that strongSwan's tunnel SAs carry: a peer's listing copied
+ * as is. */
 static const char listing[] =
     "src 192.0.2.9 dst 192.0.2.8\n"
     "\tproto esp spi 0x00007007 reqid 7 mode tunnel\n"
@@ -220,7 +228,7 @@ static const char listing[] =
     "\tsel src 10.9.0.0/16 dst 10.8.0.0/16 \n"
     "src 192.0.2.8 dst 192.0.2.9\n"
     "\tproto esp spi 0x00006006 reqid 8 mode tunnel\n"
-    "\treplay-window 0 \n"
+    "\treplay-window 0 flag af-unspec\n"
     "\taead rfc7539esp(chacha20,poly1305) " KEY2 " 128\n"
     "\tanti-replay context: seq 0x0, oseq 0x0, bitmap 0x00000000\n"
     "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n"

@@ -187,13 +187,14 @@ static bool take_flags(struct parser *ps, struct esp_sa *sa)
     while ((w = xfrm_line_peek(&ps->line)) != NULL) {
         if (xfrm_word_is(w, "align4"))
             ; /* ESP is always 4-aligned here */
+        else if (xfrm_word_is(w, "af-unspec"))
+            ; /* either family inside: so it is here, the selectors decide */
         else if (xfrm_word_is(w, "nopmtudisc"))
             sa->df = ESP_DF_CLEAR;
         else if (xfrm_word_is(w, "esn"))
             return fail(ps, "extended sequence numbers are not supported:", w);
         else if (xfrm_word_is(w, "noecn") || xfrm_word_is(w, "decap-dscp") ||
-                 xfrm_word_is(w, "wildrecv") || xfrm_word_is(w, "icmp") ||
-                 xfrm_word_is(w, "af-unspec"))
+                 xfrm_word_is(w, "wildrecv") || xfrm_word_is(w, "icmp"))
             return fail(ps, "unsupported flag", w);
         else
             break;
@@ -260,6 +261,10 @@ static bool state_word(struct parser *ps, struct xfrm_word *w, struct esp_sa *sa
         return take_limit(ps, w, &sa->life);
     if (xfrm_word_is(w, "anti-replay"))
         return xfrm_listing_replay_context(&ps->line, ps->err);
+    if (xfrm_word_is(w, "encap"))
+        return fail(ps, "UDP encapsulation (NAT traversal) is not supported: plain ESP only, not", w);
+    if (xfrm_word_is(w, "mark") || xfrm_word_is(w, "if_id") || xfrm_word_is(w, "output-mark"))
+        return fail(ps, "marks and XFRM interfaces (route-based VPNs) are Linux's routing, not supported here:", w);
     if (xfrm_word_is(w, "enc") || xfrm_word_is(w, "auth") || xfrm_word_is(w, "auth-trunc") ||
         xfrm_word_is(w, "comp"))
         return fail(ps, "only AEAD algorithms are supported (aead ...), not", w);
