@@ -11,9 +11,8 @@
 #include <stdio.h>
 #include "lib/crash_after.h"
 
+#include "esp_component.h"
 #include "gw.h"
-
-#define READ_ONLY_PAGE_VA 0 /* main.c's canary page */
 
 static struct crash_after crash;
 
@@ -32,5 +31,5 @@ void gw_fault_count_forwarded(void)
     if (!crash_after_due(&crash, 1))
         return;
     printf("esp: fault injection: dying now, as configured\n");
-    *(volatile uint64_t *)(uintptr_t)READ_ONLY_PAGE_VA = 0;
+    *(volatile uint64_t *)(uintptr_t)ESP_CANARY_PAGE_VA = 0; /* the read-only page at 0 */
 }
